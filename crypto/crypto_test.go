@@ -1,0 +1,108 @@
+package crypto
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// fixedIdentity builds a deterministic identity from a repeated byte.
+func fixedIdentity(t testing.TB, b byte) *Identity {
+	t.Helper()
+	k, err := UnmarshalIdentity(bytes.Repeat([]byte{b}, 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestIdentityVectors(t *testing.T) {
+	k := fixedIdentity(t, 1)
+	pub := k.Public()
+	if got, want := hex.EncodeToString(pub.Sign[:]), "8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c"; got != want {
+		t.Errorf("sign pub = %s, want %s", got, want)
+	}
+	if got, want := hex.EncodeToString(pub.DH[:]), "a4e09292b651c278b9772c569f5fa9bb13d906b46ab68c9df9dc2b4409f8a209"; got != want {
+		t.Errorf("dh pub = %s, want %s", got, want)
+	}
+	// The ID is recomputed here independently of PublicIdentity.ID.
+	sum := sha256.Sum256(append(append([]byte("jarvis-id-v1"), pub.Sign[:]...), pub.DH[:]...))
+	if !bytes.Equal(k.ID().Bytes(), sum[:IDSize]) {
+		t.Fatalf("ID is not SHA-256(label||sign||dh)[:20]")
+	}
+	if got, want := k.ID().String(), idVector; got != want {
+		t.Errorf("ID = %s, want %s", got, want)
+	}
+}
+
+const idVector = "7pshvatfef6hp4qbsbhzre6rgdwkvi5a"
+
+func TestIdentityMarshalRoundTrip(t *testing.T) {
+	k := fixedIdentity(t, 7)
+	b, _ := k.MarshalBinary()
+	k2, err := UnmarshalIdentity(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k2.Public() != k.Public() {
+		t.Fatal("round trip changed the public identity")
+	}
+	if _, err := UnmarshalIdentity(b[:63]); err == nil {
+		t.Fatal("short identity accepted")
+	}
+}
+
+func TestSignVerify(t *testing.T) {
+	k, other := fixedIdentity(t, 1), fixedIdentity(t, 2)
+	sig := k.Sign([]byte("hello"))
+	if !k.Public().Verify([]byte("hello"), sig) {
+		t.Fatal("valid signature rejected")
+	}
+	if k.Public().Verify([]byte("hellO"), sig) || other.Public().Verify([]byte("hello"), sig) || k.Public().Verify([]byte("hello"), sig[:10]) {
+		t.Fatal("invalid signature accepted")
+	}
+}
+
+func TestIDParse(t *testing.T) {
+	id := fixedIdentity(t, 3).ID()
+	got, err := ParseID(strings.ToUpper(id.String()))
+	if err != nil || got != id {
+		t.Fatalf("ParseID(%s) = %v, %v", id, got, err)
+	}
+	for _, bad := range []string{"", "abc", id.String() + "a", strings.Replace(id.String(), id.String()[:1], "1", 1)} {
+		if _, err := ParseID(bad); !errors.Is(err, ErrBadID) {
+			t.Errorf("ParseID(%q) err = %v, want ErrBadID", bad, err)
+		}
+	}
+	if len(id.Short()) != 8 || !strings.HasPrefix(id.String(), id.Short()) {
+		t.Fatal("Short is not the 8-character prefix")
+	}
+}
+
+func TestSafetyNumber(t *testing.T) {
+	a, b, c := fixedIdentity(t, 1).Public(), fixedIdentity(t, 2).Public(), fixedIdentity(t, 3).Public()
+	ab, ba := SafetyNumber(a, b), SafetyNumber(b, a)
+	if ab != ba {
+		t.Fatalf("not symmetric: %s vs %s", ab, ba)
+	}
+	if ab == SafetyNumber(a, c) {
+		t.Fatal("different pairs share a safety number")
+	}
+	groups := strings.Split(ab, " ")
+	if len(groups) != 12 {
+		t.Fatalf("want 12 groups, got %q", ab)
+	}
+	for _, g := range groups {
+		if len(g) != 5 || strings.Trim(g, "0123456789") != "" {
+			t.Fatalf("bad group %q in %q", g, ab)
+		}
+	}
+	if ab != safetyVector {
+		t.Errorf("safety number = %s, want %s", ab, safetyVector)
+	}
+}
+
+const safetyVector = "43545 35885 56128 02916 63788 37969 94327 60553 66768 10255 00406 73606"

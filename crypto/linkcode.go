@@ -1,0 +1,199 @@
+package crypto
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// LinkCodePrefix starts every link code.
+const LinkCodePrefix = "jarvis://"
+
+// Link code limits.
+const (
+	linkCodeVersion = 1
+	MaxNameBytes    = 64
+	MaxCodeAddrs    = 8
+	maxAddrBytes    = 255
+	checksumSize    = 4
+)
+
+// Errors from ParseLinkCode; each says what a person should do.
+var (
+	ErrCodePrefix    = errors.New("a link code starts with jarvis://")
+	ErrCodeEncoding  = errors.New("the link code has characters that don't belong in it; copy it again")
+	ErrCodeChecksum  = errors.New("the link code is mistyped or cut short; copy it again in full")
+	ErrCodeVersion   = errors.New("the link code is from a newer Jarvis; update Jarvis")
+	ErrCodeMalformed = errors.New("the link code is damaged; ask for a new one")
+	ErrCodeName      = errors.New("the link code's display name is invalid")
+	ErrCodeAddr      = errors.New("the link code holds an invalid address")
+	ErrCodeKey       = errors.New("the link code holds an invalid key")
+)
+
+// LinkCode is what one person gives another to become contacts: a name,
+// public keys, and the addresses where they listen. The ID is never carried;
+// it is recomputed from Keys.
+type LinkCode struct {
+	Name  string
+	Keys  PublicIdentity
+	Addrs []string
+}
+
+// EncodeLinkCode renders c as "jarvis://" followed by lowercase base32 of
+// version || sign key || DH key || name || addresses || checksum.
+func EncodeLinkCode(c LinkCode) (string, error) {
+	if err := c.validate(); err != nil {
+		return "", err
+	}
+	b := []byte{linkCodeVersion}
+	b = append(b, c.Keys.Sign[:]...)
+	b = append(b, c.Keys.DH[:]...)
+	b = append(b, byte(len(c.Name)))
+	b = append(b, c.Name...)
+	b = append(b, byte(len(c.Addrs)))
+	for _, a := range c.Addrs {
+		b = append(b, byte(len(a)))
+		b = append(b, a...)
+	}
+	b = append(b, linkChecksum(b)...)
+	return LinkCodePrefix + idEncoding.EncodeToString(b), nil
+}
+
+// ParseLinkCode decodes and checks a link code. Whitespace and line breaks
+// from copy and paste are ignored, as is letter case.
+func ParseLinkCode(s string) (LinkCode, error) {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) < len(LinkCodePrefix) || !strings.EqualFold(s[:len(LinkCodePrefix)], LinkCodePrefix) {
+		return LinkCode{}, ErrCodePrefix
+	}
+	raw, err := idEncoding.DecodeString(strings.ToLower(s[len(LinkCodePrefix):]))
+	if err != nil {
+		return LinkCode{}, ErrCodeEncoding
+	}
+	if len(raw) < 1+64+1+1+checksumSize {
+		return LinkCode{}, ErrCodeChecksum
+	}
+	body, sum := raw[:len(raw)-checksumSize], raw[len(raw)-checksumSize:]
+	if !bytes.Equal(linkChecksum(body), sum) {
+		return LinkCode{}, ErrCodeChecksum
+	}
+	if body[0] != linkCodeVersion {
+		return LinkCode{}, ErrCodeVersion
+	}
+	c, err := decodeLinkBody(body[1:])
+	if err != nil {
+		return LinkCode{}, err
+	}
+	return c, c.validate()
+}
+
+func decodeLinkBody(b []byte) (LinkCode, error) {
+	var c LinkCode
+	copy(c.Keys.Sign[:], b[0:32])
+	copy(c.Keys.DH[:], b[32:64])
+	r := bytes.NewReader(b[64:])
+	name, err := readShortString(r)
+	if err != nil {
+		return c, err
+	}
+	c.Name = name
+	n, err := r.ReadByte()
+	if err != nil {
+		return c, ErrCodeMalformed
+	}
+	for i := 0; i < int(n); i++ {
+		a, err := readShortString(r)
+		if err != nil {
+			return c, err
+		}
+		c.Addrs = append(c.Addrs, a)
+	}
+	if r.Len() != 0 {
+		return c, ErrCodeMalformed
+	}
+	return c, nil
+}
+
+func readShortString(r *bytes.Reader) (string, error) {
+	n, err := r.ReadByte()
+	if err != nil {
+		return "", ErrCodeMalformed
+	}
+	if int(n) > r.Len() {
+		return "", ErrCodeMalformed
+	}
+	buf := make([]byte, n)
+	r.Read(buf)
+	return string(buf), nil
+}
+
+func linkChecksum(b []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte("jarvis-code-v1"))
+	h.Write(b)
+	return h.Sum(nil)[:checksumSize]
+}
+
+func (c LinkCode) validate() error {
+	if c.Keys.Sign == [32]byte{} || c.Keys.DH == [32]byte{} {
+		return ErrCodeKey
+	}
+	if err := ValidateName(c.Name); err != nil {
+		return fmt.Errorf("%w: %v", ErrCodeName, err)
+	}
+	if len(c.Addrs) > MaxCodeAddrs {
+		return fmt.Errorf("%w: more than %d addresses", ErrCodeAddr, MaxCodeAddrs)
+	}
+	for _, a := range c.Addrs {
+		if err := ValidateAddr(a); err != nil {
+			return fmt.Errorf("%w: %v", ErrCodeAddr, err)
+		}
+	}
+	return nil
+}
+
+// ValidateName checks a display name: 1 to 64 bytes of UTF-8 with no
+// control characters.
+func ValidateName(name string) error {
+	switch {
+	case name == "" || strings.TrimSpace(name) == "":
+		return errors.New("name is empty")
+	case len(name) > MaxNameBytes:
+		return fmt.Errorf("name is longer than %d bytes", MaxNameBytes)
+	case !utf8.ValidString(name):
+		return errors.New("name is not valid UTF-8")
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return errors.New("name contains control characters")
+	}
+	return nil
+}
+
+// ValidateAddr checks a "host:port" address with a numeric port.
+func ValidateAddr(addr string) error {
+	if len(addr) == 0 || len(addr) > maxAddrBytes {
+		return errors.New("address length out of range")
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("address %q: %v", addr, err)
+	}
+	if host == "" || strings.IndexFunc(host, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+		return fmt.Errorf("address %q: bad host", addr)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 1 || p > 65535 {
+		return fmt.Errorf("address %q: bad port", addr)
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package crypto
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/chacha20poly1305"
+)
+
+// Argon2id cost: RFC 9106's second recommended option (t=3, 64 MiB, p=4).
+const (
+	DefaultKDFTime      = 3
+	DefaultKDFMemoryKiB = 64 * 1024
+	DefaultKDFThreads   = 4
+	kdfSaltSize         = 16
+	kdfVersion          = 1
+)
+
+// ErrWrongPassphrase means the passphrase did not unwrap the master key.
+var ErrWrongPassphrase = errors.New("wrong passphrase")
+
+// KDFParams records how a passphrase was stretched, stored beside the salt so
+// that stronger parameters can be chosen later without breaking old data.
+type KDFParams struct {
+	Time      uint32
+	MemoryKiB uint32
+	Threads   uint8
+	Salt      []byte
+}
+
+// NewKDFParams returns the default Argon2id parameters with a fresh salt.
+func NewKDFParams(r io.Reader) (KDFParams, error) {
+	p := KDFParams{Time: DefaultKDFTime, MemoryKiB: DefaultKDFMemoryKiB, Threads: DefaultKDFThreads, Salt: make([]byte, kdfSaltSize)}
+	if _, err := io.ReadFull(r, p.Salt); err != nil {
+		return KDFParams{}, fmt.Errorf("new kdf salt: %w", err)
+	}
+	return p, nil
+}
+
+// MarshalBinary encodes the parameters: version, time, memory, threads, salt.
+func (p KDFParams) MarshalBinary() ([]byte, error) {
+	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	b := []byte{kdfVersion}
+	b = binary.BigEndian.AppendUint32(b, p.Time)
+	b = binary.BigEndian.AppendUint32(b, p.MemoryKiB)
+	b = append(b, p.Threads, byte(len(p.Salt)))
+	return append(b, p.Salt...), nil
+}
+
+// UnmarshalKDFParams decodes what MarshalBinary wrote.
+func UnmarshalKDFParams(b []byte) (KDFParams, error) {
+	if len(b) < 11 || b[0] != kdfVersion || len(b) != 11+int(b[10]) {
+		return KDFParams{}, errors.New("kdf params: malformed")
+	}
+	p := KDFParams{
+		Time:      binary.BigEndian.Uint32(b[1:5]),
+		MemoryKiB: binary.BigEndian.Uint32(b[5:9]),
+		Threads:   b[9],
+		Salt:      append([]byte(nil), b[11:]...),
+	}
+	return p, p.validate()
+}
+
+func (p KDFParams) validate() error {
+	if p.Time < 1 || p.Threads < 1 || p.MemoryKiB < 8*uint32(p.Threads) || len(p.Salt) < 8 || len(p.Salt) > 255 {
+		return errors.New("kdf params: out of range")
+	}
+	return nil
+}
+
+// MasterKey is the random key everything at rest derives from. The
+// passphrase only wraps it, so changing the passphrase re-wraps 32 bytes.
+type MasterKey [32]byte
+
+// NewMasterKey draws a master key from r.
+func NewMasterKey(r io.Reader) (MasterKey, error) {
+	var mk MasterKey
+	if _, err := io.ReadFull(r, mk[:]); err != nil {
+		return mk, fmt.Errorf("new master key: %w", err)
+	}
+	return mk, nil
+}
+
+// wrapAD binds the wrapped key to its purpose and to the KDF parameters, so
+// that parameters edited on disk cannot pair with a ciphertext unnoticed.
+func wrapAD(p KDFParams) []byte {
+	enc, _ := p.MarshalBinary()
+	return append([]byte("jarvis-master-key-v1"), enc...)
+}
+
+func deriveKEK(pass []byte, p KDFParams) []byte {
+	return argon2.IDKey(pass, p.Salt, p.Time, p.MemoryKiB, p.Threads, chacha20poly1305.KeySize)
+}
+
+// WrapMasterKey encrypts mk under a key stretched from pass with Argon2id.
+func WrapMasterKey(r io.Reader, pass []byte, p KDFParams, mk MasterKey) ([]byte, error) {
+	if err := p.validate(); err != nil {
+		return nil, fmt.Errorf("wrap master key: %w", err)
+	}
+	aead, err := chacha20poly1305.NewX(deriveKEK(pass, p))
+	if err != nil {
+		return nil, fmt.Errorf("wrap master key: %w", err)
+	}
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(mk)+aead.Overhead())
+	if _, err := io.ReadFull(r, nonce); err != nil {
+		return nil, fmt.Errorf("wrap master key: %w", err)
+	}
+	return aead.Seal(nonce, nonce, mk[:], wrapAD(p)), nil
+}
+
+// UnwrapMasterKey recovers the master key; a wrong passphrase gives
+// ErrWrongPassphrase.
+func UnwrapMasterKey(pass []byte, p KDFParams, wrapped []byte) (MasterKey, error) {
+	var mk MasterKey
+	if err := p.validate(); err != nil {
+		return mk, fmt.Errorf("unwrap master key: %w", err)
+	}
+	aead, err := chacha20poly1305.NewX(deriveKEK(pass, p))
+	if err != nil {
+		return mk, fmt.Errorf("unwrap master key: %w", err)
+	}
+	if len(wrapped) != aead.NonceSize()+len(mk)+aead.Overhead() {
+		return mk, errors.New("unwrap master key: stored key is malformed")
+	}
+	plain, err := aead.Open(nil, wrapped[:aead.NonceSize()], wrapped[aead.NonceSize():], wrapAD(p))
+	if err != nil {
+		return mk, ErrWrongPassphrase
+	}
+	copy(mk[:], plain)
+	return mk, nil
+}
