@@ -1,0 +1,341 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"time"
+
+	"jarvis/crypto"
+	"jarvis/p2p"
+	"jarvis/p2p/wire"
+	"jarvis/store"
+)
+
+const (
+	// flushPage is how many outbox messages go to the engine at a time;
+	// between pages the manager answers commands and acks.
+	flushPage = 512
+	// sendTimeout bounds how long the manager waits for room in a session's
+	// send queue before it moves on and retries later.
+	sendTimeout = 200 * time.Millisecond
+	// flushRetry is the pause before retrying a flush that found the
+	// session's queue full.
+	flushRetry = 100 * time.Millisecond
+	// maxPendingRequests caps stored requests from strangers, so a flood of
+	// throwaway identities cannot fill the disk.
+	maxPendingRequests = 100
+	// sendBatch caps how many queued Send commands are stored in one
+	// transaction.
+	sendBatch = 256
+	// eventBatch caps how many engine events are folded into one store
+	// transaction.
+	eventBatch = 64
+)
+
+// contactManager is the goroutine that owns contacts, sessions and the
+// outbox. Everything it holds is touched only by run and what run calls.
+type contactManager struct {
+	core   *Core
+	store  *store.Store
+	engine *p2p.Engine
+	log    *slog.Logger
+	cmds   chan command
+
+	contacts map[crypto.ID]*store.Contact
+	sessions map[crypto.ID]p2p.PeerInfo
+	// flushing tracks, per online accepted contact, how far its outbox has
+	// been handed to the current session.
+	flushing   map[crypto.ID]*flushState
+	retryFlush *time.Timer
+	now        func() time.Time
+}
+
+// flushState is one contact's outbox flush within one session.
+type flushState struct {
+	cursor int64 // Seq of the last message handed to the session
+	due    bool  // the outbox may hold messages after cursor
+	parked bool  // waiting for the retry timer after a full send queue
+}
+
+func newContactManager(c *Core) *contactManager {
+	return &contactManager{
+		core:     c,
+		store:    c.account.store,
+		engine:   c.engine,
+		log:      c.log.With("room", "contacts"),
+		cmds:     make(chan command, sendBatch),
+		contacts: make(map[crypto.ID]*store.Contact),
+		sessions: make(map[crypto.ID]p2p.PeerInfo),
+		flushing: make(map[crypto.ID]*flushState),
+		now:      time.Now,
+	}
+}
+
+func (m *contactManager) run(ctx context.Context) {
+	if err := m.load(ctx); err != nil {
+		m.core.emit(Failure{Op: "load contacts", Err: err})
+	}
+	m.core.emit(Ready{Self: m.core.self})
+	m.retryFlush = time.NewTimer(time.Hour)
+	m.retryFlush.Stop()
+	defer m.retryFlush.Stop()
+	for {
+		if m.pendingFlush() {
+			select {
+			case <-ctx.Done():
+				return
+			case cmd := <-m.cmds:
+				m.handleCommand(ctx, cmd)
+			case ev := <-m.engine.Events():
+				m.handleEngine(ctx, ev)
+			case <-m.retryFlush.C:
+				m.resumeFlush()
+			default:
+				m.flushStep(ctx)
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case cmd := <-m.cmds:
+			m.handleCommand(ctx, cmd)
+		case ev := <-m.engine.Events():
+			m.handleEngine(ctx, ev)
+		case <-m.retryFlush.C:
+			m.resumeFlush()
+		}
+	}
+}
+
+// load reads every contact and asks the engine to keep sessions with the
+// ones we talk to or are waiting on.
+func (m *contactManager) load(ctx context.Context) error {
+	list, err := m.store.Contacts(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		c := list[i]
+		m.contacts[c.ID] = &c
+		if c.State != store.ContactPendingIn {
+			m.engine.Connect(p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
+		}
+	}
+	return nil
+}
+
+// handleCommand applies cmd; a run of queued sends is stored together.
+func (m *contactManager) handleCommand(ctx context.Context, cmd command) {
+	send, ok := cmd.(*sendCmd)
+	if !ok {
+		cmd.apply(ctx, m)
+		return
+	}
+	batch := []*sendCmd{send}
+	for len(batch) < sendBatch {
+		select {
+		case next := <-m.cmds:
+			s, ok := next.(*sendCmd)
+			if !ok {
+				m.sendBatch(ctx, batch)
+				next.apply(ctx, m)
+				return
+			}
+			batch = append(batch, s)
+		default:
+			m.sendBatch(ctx, batch)
+			return
+		}
+	}
+	m.sendBatch(ctx, batch)
+}
+
+// handleEngine folds a run of waiting engine events into as few
+// transactions as their order allows.
+func (m *contactManager) handleEngine(ctx context.Context, ev p2p.Event) {
+	in := newInbox()
+	m.applyEngineEvent(ctx, ev, in)
+	for i := 1; i < eventBatch; i++ {
+		next, ok := m.pollEngine()
+		if !ok {
+			break
+		}
+		m.applyEngineEvent(ctx, next, in)
+	}
+	m.commitInbox(ctx, in)
+}
+
+func (m *contactManager) pollEngine() (p2p.Event, bool) {
+	select {
+	case ev := <-m.engine.Events():
+		return ev, true
+	default:
+		return nil, false
+	}
+}
+
+func (m *contactManager) applyEngineEvent(ctx context.Context, ev p2p.Event, in *inbox) {
+	switch ev := ev.(type) {
+	case p2p.PeerUp:
+		m.commitInbox(ctx, in)
+		m.peerUp(ctx, ev.Peer)
+	case p2p.PeerDown:
+		m.commitInbox(ctx, in)
+		m.peerDown(ev)
+	case p2p.Received:
+		m.received(ctx, ev, in)
+	}
+}
+
+func (m *contactManager) peerUp(ctx context.Context, p p2p.PeerInfo) {
+	m.sessions[p.ID] = p
+	c, ok := m.contacts[p.ID]
+	if !ok {
+		m.log.Debug("stranger connected", "peer", p.ID.Short())
+		return
+	}
+	m.learnAddrs(ctx, c, p.Addrs)
+	switch c.State {
+	case store.ContactPendingOut:
+		m.send(ctx, p.ID, m.requestMessage())
+	case store.ContactAccepted:
+		m.core.emit(PeerStatus{ID: p.ID, Online: true})
+		m.startFlush(p.ID)
+		m.sendPendingReceipts(ctx, p.ID)
+	}
+}
+
+func (m *contactManager) peerDown(ev p2p.PeerDown) {
+	cur, ok := m.sessions[ev.ID]
+	if !ok || cur.Session != ev.Session {
+		return // an older session, already replaced
+	}
+	delete(m.sessions, ev.ID)
+	delete(m.flushing, ev.ID)
+	if c, ok := m.contacts[ev.ID]; ok && c.State == store.ContactAccepted {
+		m.core.emit(PeerStatus{ID: ev.ID, Online: false})
+	}
+}
+
+func (m *contactManager) online(id crypto.ID) bool {
+	_, ok := m.sessions[id]
+	return ok
+}
+
+// send hands messages to the engine, waiting at most sendTimeout for room.
+func (m *contactManager) send(ctx context.Context, id crypto.ID, msgs ...wire.Message) error {
+	if !m.online(id) {
+		return p2p.ErrNoSession
+	}
+	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
+	err := m.engine.Send(ctx, id, msgs...)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		m.log.Debug("send failed", "peer", id.Short(), "err", err)
+	}
+	return err
+}
+
+func (m *contactManager) requestMessage() wire.Message {
+	return wire.ContactRequest{Name: m.core.self.Name, Addrs: m.core.self.Addrs}
+}
+
+func (m *contactManager) startFlush(id crypto.ID) { m.flushing[id] = &flushState{due: true} }
+
+// kickFlush marks a contact's outbox as holding messages to send.
+func (m *contactManager) kickFlush(id crypto.ID) {
+	if f, ok := m.flushing[id]; ok {
+		f.due = true
+	}
+}
+
+func (m *contactManager) pendingFlush() bool {
+	for _, f := range m.flushing {
+		if f.due {
+			return true
+		}
+	}
+	return false
+}
+
+// flushStep sends one page of one contact's outbox.
+func (m *contactManager) flushStep(ctx context.Context) {
+	for id, f := range m.flushing {
+		if !f.due {
+			continue
+		}
+		page, err := m.store.Outbox(ctx, id, f.cursor, flushPage)
+		if err != nil {
+			m.core.emit(Failure{Op: "read outbox", Err: err})
+			f.due = false
+			return
+		}
+		if len(page) == 0 {
+			f.due = false
+			return
+		}
+		msgs := make([]wire.Message, len(page))
+		var queued []store.MessageID
+		for i, p := range page {
+			msgs[i] = wire.Text{ID: wire.MessageID(p.ID), SentAt: p.SentAt.UnixMilli(), Body: p.Text}
+			if p.State == store.StateQueued {
+				queued = append(queued, p.ID)
+			}
+		}
+		if err := m.send(ctx, id, msgs...); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				m.pauseFlush()
+			} else {
+				delete(m.flushing, id)
+			}
+			return
+		}
+		f.cursor = page[len(page)-1].Seq
+		m.advance(ctx, id, queued, store.StateSent)
+		return
+	}
+}
+
+// pauseFlush parks every flush until the retry timer fires, so a full send
+// queue does not spin the loop.
+func (m *contactManager) pauseFlush() {
+	for _, f := range m.flushing {
+		if f.due {
+			f.due, f.parked = false, true
+		}
+	}
+	m.retryFlush.Reset(flushRetry)
+}
+
+// resumeFlush wakes the flushes pauseFlush parked.
+func (m *contactManager) resumeFlush() {
+	for _, f := range m.flushing {
+		if f.parked {
+			f.due, f.parked = true, false
+		}
+	}
+}
+
+// advance moves our messages forward and reports each change.
+func (m *contactManager) advance(ctx context.Context, id crypto.ID, ids []store.MessageID, st store.MessageState) {
+	if len(ids) == 0 {
+		return
+	}
+	changed, err := m.store.AdvanceStates(ctx, id, ids, st)
+	if err != nil {
+		m.core.emit(Failure{Op: "update message state", Err: err})
+		return
+	}
+	for _, mid := range changed {
+		m.core.emit(MessageStatus{ID: MessageID(mid), Contact: id, State: MessageState(st)})
+	}
+}
+
+func newMessageID() store.MessageID {
+	var id store.MessageID
+	rand.Read(id[:])
+	return id
+}

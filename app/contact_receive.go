@@ -1,0 +1,297 @@
+package app
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"jarvis/crypto"
+	"jarvis/p2p"
+	"jarvis/p2p/wire"
+	"jarvis/store"
+)
+
+// inbox gathers texts and acks from a run of engine events so they are
+// stored in one transaction and acknowledged together.
+type inbox struct {
+	texts []store.Message
+	acks  map[crypto.ID][]store.MessageID
+	reads map[crypto.ID][]store.MessageID
+}
+
+func newInbox() *inbox {
+	return &inbox{acks: make(map[crypto.ID][]store.MessageID), reads: make(map[crypto.ID][]store.MessageID)}
+}
+
+func (in *inbox) empty() bool { return len(in.texts) == 0 && len(in.acks) == 0 && len(in.reads) == 0 }
+
+// received sorts one frame's messages: texts and receipts are gathered,
+// anything that changes contact state first commits what was gathered so
+// that order is kept.
+func (m *contactManager) received(ctx context.Context, ev p2p.Received, in *inbox) {
+	c := m.contacts[ev.From]
+	for _, msg := range ev.Msgs {
+		accepted := c != nil && c.State == store.ContactAccepted
+		switch msg := msg.(type) {
+		case wire.Text:
+			if !accepted {
+				m.refuse(ev.From, "text from a non-contact")
+				return
+			}
+			in.texts = append(in.texts, store.Message{
+				ID: store.MessageID(msg.ID), Contact: ev.From, Text: msg.Body,
+				SentAt: time.UnixMilli(msg.SentAt), StoredAt: m.now(), State: store.StateUnread,
+			})
+		case wire.Ack:
+			if accepted {
+				in.acks[ev.From] = append(in.acks[ev.From], toStoreIDs(msg.IDs)...)
+			}
+		case wire.Read:
+			if accepted {
+				in.reads[ev.From] = append(in.reads[ev.From], toStoreIDs(msg.IDs)...)
+			}
+		case wire.Typing:
+			if accepted {
+				m.core.emit(Typing{Contact: ev.From, Active: msg.Active})
+			}
+		default:
+			m.commitInbox(ctx, in)
+			m.control(ctx, ev.From, msg)
+			c = m.contacts[ev.From]
+		}
+	}
+}
+
+// control handles the messages that change who is a contact.
+func (m *contactManager) control(ctx context.Context, from crypto.ID, msg wire.Message) {
+	c := m.contacts[from]
+	switch msg := msg.(type) {
+	case wire.ContactRequest:
+		m.contactRequest(ctx, from, msg)
+	case wire.ContactAccept:
+		if c != nil && c.State == store.ContactPendingOut {
+			m.becomeContacts(ctx, c)
+		}
+	case wire.ContactReject:
+		if c != nil && c.State == store.ContactPendingOut {
+			if err := m.store.DeleteContact(ctx, from); err != nil {
+				m.core.emit(Failure{Op: "remove contact", Err: err})
+				return
+			}
+			delete(m.contacts, from)
+			m.engine.Forget(from)
+			m.core.emit(ContactRejected{ID: from, Name: c.Name})
+		}
+	case wire.Address:
+		if c != nil && c.State != store.ContactPendingIn {
+			m.learnAddrs(ctx, c, msg.Addrs)
+		}
+	case wire.Bye:
+		// The session closes next; PeerDown reports it.
+	}
+}
+
+func (m *contactManager) contactRequest(ctx context.Context, from crypto.ID, req wire.ContactRequest) {
+	c := m.contacts[from]
+	switch {
+	case c != nil && c.State == store.ContactAccepted:
+		// They lost our acceptance (or it crossed their restart): repeat it.
+		m.send(ctx, from, wire.ContactAccept{Name: m.core.self.Name})
+	case c != nil && c.State == store.ContactPendingOut:
+		// Both added each other: that is consent on both sides.
+		m.send(ctx, from, wire.ContactAccept{Name: m.core.self.Name})
+		m.becomeContacts(ctx, c)
+	case c != nil:
+		// Already waiting for our answer.
+	default:
+		m.newRequest(ctx, from, req)
+	}
+}
+
+func (m *contactManager) newRequest(ctx context.Context, from crypto.ID, req wire.ContactRequest) {
+	peer, ok := m.sessions[from]
+	if !ok {
+		return
+	}
+	if m.countPendingIn() >= maxPendingRequests {
+		m.log.Warn("too many pending contact requests; dropping one", "peer", from.Short())
+		m.refuse(from, "request limit")
+		return
+	}
+	name := req.Name
+	if crypto.ValidateName(name) != nil {
+		name = "unnamed " + from.Short()
+	}
+	now := m.now()
+	sc := store.Contact{
+		ID: from, Keys: peer.Keys, Name: name, Addrs: mergeAddrs(peer.Addrs, req.Addrs),
+		State: store.ContactPendingIn, CreatedAt: now, LastActivity: now,
+	}
+	if err := m.store.PutContact(ctx, sc); err != nil {
+		m.core.emit(Failure{Op: "save contact request", Err: err})
+		return
+	}
+	m.contacts[from] = &sc
+	m.core.emit(ContactRequest{Contact: m.view(ctx, &sc)})
+}
+
+// becomeContacts marks c accepted and starts talking.
+func (m *contactManager) becomeContacts(ctx context.Context, c *store.Contact) {
+	next := *c
+	next.State = store.ContactAccepted
+	next.LastActivity = m.now()
+	if err := m.store.PutContact(ctx, next); err != nil {
+		m.core.emit(Failure{Op: "save contact", Err: err})
+		return
+	}
+	*c = next
+	m.engine.Connect(p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
+	m.core.emit(ContactAdded{Contact: m.view(ctx, c)})
+	if m.online(c.ID) {
+		m.core.emit(PeerStatus{ID: c.ID, Online: true})
+		m.startFlush(c.ID)
+		m.sendPendingReceipts(ctx, c.ID)
+	}
+}
+
+// refuse closes a session with a peer that broke the rules.
+func (m *contactManager) refuse(id crypto.ID, why string) {
+	m.log.Info("refusing peer", "peer", id.Short(), "why", why)
+	if c, ok := m.contacts[id]; ok && c.State != store.ContactPendingIn {
+		return // keep dialing contacts; only the offending frame is dropped
+	}
+	m.engine.Forget(id)
+}
+
+// commitInbox stores gathered texts durably, then acks them, then applies
+// gathered receipts. Nothing is acked before it is on disk.
+func (m *contactManager) commitInbox(ctx context.Context, in *inbox) {
+	if in.empty() {
+		return
+	}
+	if len(in.texts) > 0 {
+		m.storeIncoming(ctx, in.texts)
+		in.texts = nil
+	}
+	for id, ids := range in.acks {
+		m.advance(ctx, id, ids, store.StateDelivered)
+		delete(in.acks, id)
+	}
+	for id, ids := range in.reads {
+		m.advance(ctx, id, ids, store.StateRead)
+		delete(in.reads, id)
+	}
+}
+
+func (m *contactManager) storeIncoming(ctx context.Context, texts []store.Message) {
+	inserted, err := m.store.AddIncoming(ctx, texts)
+	if err != nil {
+		// Not acked: the sender keeps them and resends on the next session.
+		m.core.emit(Failure{Op: "save incoming messages", Err: err})
+		return
+	}
+	acks := make(map[crypto.ID][]wire.MessageID)
+	var order []crypto.ID
+	for i, t := range texts {
+		if _, seen := acks[t.Contact]; !seen {
+			order = append(order, t.Contact)
+		}
+		acks[t.Contact] = append(acks[t.Contact], wire.MessageID(t.ID))
+		if inserted[i] {
+			m.core.emit(MessageReceived{Message: messageFromStore(t)})
+		}
+	}
+	for _, id := range order {
+		m.sendIDs(ctx, id, acks[id], func(ids []wire.MessageID) wire.Message { return wire.Ack{IDs: ids} })
+		m.touch(ctx, id)
+	}
+}
+
+// sendIDs sends ids in as many messages as the wire's ID limit needs.
+func (m *contactManager) sendIDs(ctx context.Context, to crypto.ID, ids []wire.MessageID, wrap func([]wire.MessageID) wire.Message) error {
+	var msgs []wire.Message
+	for chunk := range slices.Chunk(ids, wire.MaxIDs) {
+		msgs = append(msgs, wrap(chunk))
+	}
+	return m.send(ctx, to, msgs...)
+}
+
+// touch records activity for sorting, at most once a second per contact.
+func (m *contactManager) touch(ctx context.Context, id crypto.ID) {
+	c, ok := m.contacts[id]
+	now := m.now()
+	if !ok || now.Sub(c.LastActivity) < time.Second {
+		return
+	}
+	if err := m.store.TouchContact(ctx, id, now); err == nil {
+		c.LastActivity = now
+	}
+}
+
+// learnAddrs records addresses a contact told us inside an authenticated
+// session, and dials them from now on.
+func (m *contactManager) learnAddrs(ctx context.Context, c *store.Contact, addrs []string) {
+	merged := mergeAddrs(addrs, c.Addrs)
+	if slices.Equal(merged, c.Addrs) {
+		return
+	}
+	next := *c
+	next.Addrs = merged
+	if err := m.store.PutContact(ctx, next); err != nil {
+		m.core.emit(Failure{Op: "save contact addresses", Err: err})
+		return
+	}
+	*c = next
+	if c.State != store.ContactPendingIn {
+		m.engine.Connect(p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
+	}
+	m.core.emit(ContactUpdated{Contact: m.view(ctx, c)})
+}
+
+func (m *contactManager) sendPendingReceipts(ctx context.Context, id crypto.ID) {
+	ids, err := m.store.PendingReceipts(ctx, id)
+	if err != nil || len(ids) == 0 {
+		return
+	}
+	if m.sendIDs(ctx, id, toWireIDs(ids), func(ids []wire.MessageID) wire.Message { return wire.Read{IDs: ids} }) == nil {
+		m.store.ReceiptsSent(ctx, id, ids)
+	}
+}
+
+func (m *contactManager) countPendingIn() int {
+	n := 0
+	for _, c := range m.contacts {
+		if c.State == store.ContactPendingIn {
+			n++
+		}
+	}
+	return n
+}
+
+// mergeAddrs puts fresh addresses first, keeps old ones after, drops
+// duplicates and invalid entries, and caps the list.
+func mergeAddrs(fresh, old []string) []string {
+	var out []string
+	for _, a := range slices.Concat(fresh, old) {
+		if crypto.ValidateAddr(a) == nil && !slices.Contains(out, a) && len(out) < crypto.MaxCodeAddrs {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func toStoreIDs(ids []wire.MessageID) []store.MessageID {
+	out := make([]store.MessageID, len(ids))
+	for i, id := range ids {
+		out[i] = store.MessageID(id)
+	}
+	return out
+}
+
+func toWireIDs(ids []store.MessageID) []wire.MessageID {
+	out := make([]wire.MessageID, len(ids))
+	for i, id := range ids {
+		out[i] = wire.MessageID(id)
+	}
+	return out
+}

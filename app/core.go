@@ -1,0 +1,187 @@
+// Package app is Jarvis's core: it owns the contact manager and its
+// goroutine, turns network and storage into typed events, and takes typed
+// commands from a frontend. It knows nothing of widgets or sockets.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+
+	"jarvis/crypto"
+	"jarvis/p2p"
+)
+
+// ErrClosed is returned by commands after the core has stopped.
+var ErrClosed = errors.New("jarvis is shutting down")
+
+// DefaultPort is where Jarvis listens unless told otherwise.
+const DefaultPort = 7420
+
+// Config configures a Core.
+type Config struct {
+	// Account must be unlocked.
+	Account *Account
+	// Listen is the TCP address to listen on, e.g. "0.0.0.0:7420".
+	Listen string
+	// Advertise lists addresses to put first in our link code, for when
+	// the reachable address is not one of this machine's own (port
+	// forwarding, a VPN, a tunnel).
+	Advertise []string
+	// Logger receives diagnostics; never message text, names or keys.
+	Logger *slog.Logger
+	// Limits overrides network limits; zero fields keep the defaults.
+	Limits p2p.Limits
+	// Dial overrides how the engine dials (tests, proxies).
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
+}
+
+// Self describes the local identity.
+type Self struct {
+	ID         crypto.ID
+	Name       string
+	Keys       crypto.PublicIdentity
+	ListenAddr string
+	Addrs      []string // advertised, best first
+	Code       string   // our link code
+}
+
+// Core is a running Jarvis node.
+type Core struct {
+	account  *Account
+	identity *crypto.Identity
+	self     Self
+	engine   *p2p.Engine
+	contacts *contactManager
+	events   *eventQueue
+	log      *slog.Logger
+
+	startOnce sync.Once
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	stopped   chan struct{}
+}
+
+// NewCore loads the identity from an unlocked account and binds the
+// listener, so a port already in use is reported before anything starts.
+func NewCore(cfg Config) (*Core, error) {
+	ctx := context.Background()
+	id, name, err := cfg.Account.store.Identity(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load identity: %w", err)
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	listen := cfg.Listen
+	if listen == "" {
+		listen = fmt.Sprintf("0.0.0.0:%d", DefaultPort)
+	}
+	addrs, err := advertisedAddrs(cfg.Advertise, listen)
+	if err != nil {
+		return nil, err
+	}
+	engine, err := p2p.New(p2p.Config{
+		Identity:   id,
+		ListenAddr: listen,
+		Logger:     log,
+		Limits:     cfg.Limits,
+		Dial:       cfg.Dial,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// With port 0 the real port is known only now.
+	addrs, err = advertisedAddrs(cfg.Advertise, engine.Addr().String())
+	if err != nil {
+		engine.Close()
+		return nil, err
+	}
+	if err := engine.SetAdvertise(addrs); err != nil {
+		engine.Close()
+		return nil, err
+	}
+	code, err := crypto.EncodeLinkCode(crypto.LinkCode{Name: name, Keys: id.Public(), Addrs: addrs})
+	if err != nil {
+		engine.Close()
+		return nil, fmt.Errorf("make link code: %w", err)
+	}
+	c := &Core{
+		account:  cfg.Account,
+		identity: id,
+		engine:   engine,
+		events:   newEventQueue(),
+		log:      log,
+		stopped:  make(chan struct{}),
+		self: Self{
+			ID: id.ID(), Name: name, Keys: id.Public(),
+			ListenAddr: engine.Addr().String(), Addrs: addrs, Code: code,
+		},
+	}
+	c.contacts = newContactManager(c)
+	return c, nil
+}
+
+// Start runs the engine and the contact manager until Close.
+func (c *Core) Start() {
+	c.startOnce.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		c.cancel = cancel
+		c.wg.Add(3)
+		go func() {
+			defer c.wg.Done()
+			c.events.run(c.stopped)
+		}()
+		go func() {
+			defer c.wg.Done()
+			c.events.emit(EngineStatus{Up: true})
+			err := c.engine.Run(ctx)
+			if err != nil && ctx.Err() == nil {
+				c.log.Error("engine stopped", "err", err)
+				c.events.emit(EngineStatus{Up: false, Err: err})
+			}
+		}()
+		go func() {
+			defer c.wg.Done()
+			c.contacts.run(ctx)
+		}()
+	})
+}
+
+// Close stops every goroutine of the core and waits for them. The account
+// stays open; the caller closes it.
+func (c *Core) Close() error {
+	c.startOnce.Do(func() {}) // a never-started core has nothing to stop
+	if c.cancel != nil {
+		c.cancel()
+	}
+	c.events.close()
+	select {
+	case <-c.stopped:
+	default:
+		close(c.stopped)
+	}
+	c.wg.Wait()
+	if c.cancel == nil {
+		return c.engine.Close()
+	}
+	return nil
+}
+
+// Events delivers what happens, in order. It is closed after Close.
+func (c *Core) Events() <-chan Event { return c.events.out }
+
+// Self returns the local identity's public description.
+func (c *Core) Self() Self { return c.self }
+
+// CheckPassphrase checks pass against the account, for the lock screen.
+func (c *Core) CheckPassphrase(ctx context.Context, pass []byte) error {
+	return c.account.CheckPassphrase(ctx, pass)
+}
+
+func (c *Core) emit(e Event) { c.events.emit(e) }

@@ -1,0 +1,138 @@
+package app
+
+import (
+	"sync"
+
+	"jarvis/crypto"
+)
+
+// Event is something the core reports to a frontend. The concrete types
+// below are the whole set; frontends switch on them.
+type Event interface{ isEvent() }
+
+// Ready is sent once the engine listens and contacts are being dialled.
+type Ready struct{ Self Self }
+
+// ContactRequest reports a stranger asking to become a contact.
+type ContactRequest struct{ Contact Contact }
+
+// ContactAdded reports a contact both sides have accepted.
+type ContactAdded struct{ Contact Contact }
+
+// ContactUpdated reports a change to a contact: name, verification,
+// addresses, or a new outgoing request.
+type ContactUpdated struct{ Contact Contact }
+
+// ContactRejected reports that a person declined our contact request.
+type ContactRejected struct {
+	ID   crypto.ID
+	Name string
+}
+
+// ContactRemoved reports a contact deleted on this device.
+type ContactRemoved struct{ ID crypto.ID }
+
+// PeerStatus reports a contact coming online or going offline.
+type PeerStatus struct {
+	ID     crypto.ID
+	Online bool
+}
+
+// MessageReceived reports a new incoming message, already stored.
+type MessageReceived struct{ Message Message }
+
+// MessageStatus reports a state change of one of our own messages.
+type MessageStatus struct {
+	ID      MessageID
+	Contact crypto.ID
+	State   MessageState
+}
+
+// Typing reports that a contact started or stopped typing.
+type Typing struct {
+	Contact crypto.ID
+	Active  bool
+}
+
+// EngineStatus reports whether the network engine is running.
+type EngineStatus struct {
+	Up  bool
+	Err error
+}
+
+// Failure reports a background operation that failed, such as a write to a
+// full disk. Err is safe to show: it never holds message text or names.
+type Failure struct {
+	Op  string
+	Err error
+}
+
+func (Ready) isEvent()           {}
+func (ContactRequest) isEvent()  {}
+func (ContactAdded) isEvent()    {}
+func (ContactUpdated) isEvent()  {}
+func (ContactRejected) isEvent() {}
+func (ContactRemoved) isEvent()  {}
+func (PeerStatus) isEvent()      {}
+func (MessageReceived) isEvent() {}
+func (MessageStatus) isEvent()   {}
+func (Typing) isEvent()          {}
+func (EngineStatus) isEvent()    {}
+func (Failure) isEvent()         {}
+
+// eventQueue decouples the managers from the frontend: emit never blocks,
+// so a slow screen cannot stall the network, and events keep their order.
+type eventQueue struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	items  []Event
+	closed bool
+	out    chan Event
+}
+
+func newEventQueue() *eventQueue {
+	q := &eventQueue{out: make(chan Event, 64)}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+func (q *eventQueue) emit(e Event) {
+	q.mu.Lock()
+	if !q.closed {
+		q.items = append(q.items, e)
+		q.cond.Signal()
+	}
+	q.mu.Unlock()
+}
+
+// run forwards queued events to out until close is called and the queue is
+// drained or abandoned, then closes out.
+func (q *eventQueue) run(stop <-chan struct{}) {
+	defer close(q.out)
+	for {
+		q.mu.Lock()
+		for len(q.items) == 0 && !q.closed {
+			q.cond.Wait()
+		}
+		if len(q.items) == 0 {
+			q.mu.Unlock()
+			return
+		}
+		e := q.items[0]
+		q.items[0] = nil
+		q.items = q.items[1:]
+		q.mu.Unlock()
+		select {
+		case q.out <- e:
+		case <-stop:
+			return
+		}
+	}
+}
+
+func (q *eventQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.cond.Broadcast()
+	q.mu.Unlock()
+}

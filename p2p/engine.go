@@ -1,0 +1,368 @@
+// Package p2p is Jarvis's network engine: it listens and dials, authenticates
+// peers with Noise_XX and a signed Hello, and carries typed wire messages.
+package p2p
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"jarvis/crypto"
+	"jarvis/p2p/wire"
+)
+
+// Sentinel errors; test with errors.Is.
+var (
+	ErrListen        = errors.New("p2p: cannot listen")
+	ErrNoSession     = errors.New("p2p: no session with peer")
+	ErrInternalType  = errors.New("p2p: message type is engine-internal")
+	ErrAlreadyRun    = errors.New("p2p: engine already running or stopped")
+	ErrReplaced      = errors.New("p2p: session replaced by a newer one")
+	ErrLostRace      = errors.New("p2p: simultaneous dial resolved in favour of the other session")
+	ErrForgotten     = errors.New("p2p: peer forgotten")
+	ErrStopped       = errors.New("p2p: engine stopped")
+	ErrPeerBye       = errors.New("p2p: peer said bye")
+	errAlreadyClosed = errors.New("p2p: connection closed by engine")
+)
+
+// Config configures an Engine.
+type Config struct {
+	Identity   *crypto.Identity
+	ListenAddr string                                                   // "host:port"; port 0 picks a free port
+	Advertise  []string                                                 // our reachable addrs, sent in Hello
+	Logger     *slog.Logger                                             // nil discards
+	Limits     Limits                                                   // zero fields take defaults
+	Dial       func(ctx context.Context, addr string) (net.Conn, error) // nil uses net.Dialer
+}
+
+// Engine owns the listener, the dialers and every session.
+type Engine struct {
+	cfg    Config
+	limits Limits
+	id     *crypto.Identity
+	myID   crypto.ID
+	log    *slog.Logger
+	ln     net.Listener
+	events chan Event
+	done   chan struct{} // closed when Run's context ends
+
+	bytesIn, bytesOut atomic.Uint64
+	nextSession       atomic.Uint64
+	sessions          atomic.Int64
+	rekeys            atomic.Uint64 // receive-side rekeys, for tests
+
+	mu        sync.Mutex
+	advertise []string // sent in Hellos; SetAdvertise replaces it
+	state     int      // 0 new, 1 running, 2 stopped
+	runCtx    context.Context
+	peers     map[crypto.ID]*peer
+	conns     map[net.Conn]struct{} // every open socket, closed on shutdown
+	pending   int                   // inbound conns not yet authenticated
+	perIP     map[string]int        // open inbound conns per remote IP
+	wg        sync.WaitGroup        // every goroutine the engine starts
+}
+
+// peer is the engine's state for one remote ID; guarded by Engine.mu.
+type peer struct {
+	target *Target       // non-nil while Connect'ed
+	sess   *session      // the live session, if any
+	stop   chan struct{} // closed by Forget; ends this peer's dialer
+	wake   chan struct{} // cap 1: reset the dialer's backoff
+}
+
+// New validates cfg and binds the listener.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Identity == nil {
+		return nil, errors.New("p2p: config has no identity")
+	}
+	if len(cfg.Advertise) > wire.MaxAddrs {
+		return nil, fmt.Errorf("p2p: %d advertised addresses, limit %d", len(cfg.Advertise), wire.MaxAddrs)
+	}
+	if _, err := wire.Append(nil, wire.Hello{Addrs: cfg.Advertise}); err != nil {
+		return nil, fmt.Errorf("p2p: advertised addresses: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return nil, fmt.Errorf("%w on %s: %w", ErrListen, cfg.ListenAddr, err)
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Dial == nil {
+		var d net.Dialer
+		cfg.Dial = func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }
+	}
+	lim := cfg.Limits.withDefaults()
+	return &Engine{
+		cfg:       cfg,
+		limits:    lim,
+		id:        cfg.Identity,
+		myID:      cfg.Identity.ID(),
+		log:       log.With("self", cfg.Identity.ID().Short()),
+		ln:        ln,
+		events:    make(chan Event, lim.EventBuffer),
+		done:      make(chan struct{}),
+		peers:     make(map[crypto.ID]*peer),
+		conns:     make(map[net.Conn]struct{}),
+		perIP:     make(map[string]int),
+		advertise: slices.Clone(cfg.Advertise),
+	}, nil
+}
+
+// SetAdvertise replaces the addresses sent in later Hellos. The app learns
+// its real port only after New when it listens on port 0.
+func (e *Engine) SetAdvertise(addrs []string) error {
+	if _, err := wire.Append(nil, wire.Hello{Addrs: addrs}); err != nil {
+		return fmt.Errorf("p2p: advertised addresses: %w", err)
+	}
+	e.mu.Lock()
+	e.advertise = slices.Clone(addrs)
+	e.mu.Unlock()
+	return nil
+}
+
+func (e *Engine) advertised() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.advertise
+}
+
+// Close releases the listener of an engine whose Run was never called.
+// After Run it does nothing: Run closes everything itself.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.state != 0 {
+		return nil
+	}
+	e.state = 2
+	return e.ln.Close()
+}
+
+// Addr is the bound listen address.
+func (e *Engine) Addr() net.Addr { return e.ln.Addr() }
+
+// Events delivers PeerUp, PeerDown and Received. Session readers wait for the
+// consumer, so a slow consumer slows peers down rather than losing messages.
+func (e *Engine) Events() <-chan Event { return e.events }
+
+// Stats returns the current counters.
+func (e *Engine) Stats() Stats {
+	return Stats{BytesIn: e.bytesIn.Load(), BytesOut: e.bytesOut.Load(), Sessions: int(e.sessions.Load())}
+}
+
+// Run serves until ctx is done, then closes every connection and returns nil
+// once every goroutine has exited. It may be called once.
+func (e *Engine) Run(ctx context.Context) error {
+	e.mu.Lock()
+	if e.state != 0 {
+		e.mu.Unlock()
+		return ErrAlreadyRun
+	}
+	e.state, e.runCtx = 1, ctx
+	for id, p := range e.peers {
+		if p.target != nil {
+			e.startDialer(id, p)
+		}
+	}
+	e.mu.Unlock()
+	e.log.Info("engine running", "listen", e.ln.Addr().String())
+
+	e.wg.Add(1)
+	go e.acceptLoop()
+	<-ctx.Done()
+
+	close(e.done)
+	_ = e.ln.Close()
+	e.mu.Lock()
+	e.state = 2
+	for c := range e.conns {
+		_ = c.Close()
+	}
+	e.mu.Unlock()
+	e.wg.Wait()
+	e.log.Info("engine stopped")
+	return nil
+}
+
+// Connect keeps a session with t: the engine dials t.Addrs with backoff
+// whenever there is no live session, until Forget. Calling it again with new
+// addresses replaces them and retries at once.
+func (e *Engine) Connect(t Target) {
+	id := t.Keys.ID()
+	if id == e.myID {
+		return
+	}
+	t.Addrs = append([]string(nil), t.Addrs...)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.state == 2 {
+		return
+	}
+	p := e.peerLocked(id)
+	changed := p.target == nil || !slices.Equal(p.target.Addrs, t.Addrs)
+	p.target = &t
+	if p.stop == nil {
+		p.stop = make(chan struct{})
+		if e.state == 1 {
+			e.startDialer(id, p)
+		}
+	} else if changed {
+		poke(p.wake)
+	}
+}
+
+// Forget stops dialing id and closes its session.
+func (e *Engine) Forget(id crypto.ID) {
+	e.mu.Lock()
+	p := e.peers[id]
+	if p == nil {
+		e.mu.Unlock()
+		return
+	}
+	if p.stop != nil {
+		close(p.stop)
+	}
+	s := p.sess
+	delete(e.peers, id)
+	e.mu.Unlock()
+	if s != nil {
+		s.close(ErrForgotten)
+	}
+}
+
+// Send queues msgs, in order, on the live session with id. It blocks while
+// the session's queue is full. Delivery is not confirmed: the app acks.
+func (e *Engine) Send(ctx context.Context, id crypto.ID, msgs ...wire.Message) error {
+	recs := make([][]byte, 0, len(msgs))
+	var buf []byte
+	for _, m := range msgs {
+		if m != nil {
+			switch m.Type() {
+			case wire.TypeHello, wire.TypePing, wire.TypePong, wire.TypeRekey:
+				return fmt.Errorf("p2p: send %s: %w", m.Type(), ErrInternalType)
+			}
+		}
+		start := len(buf)
+		var err error
+		if buf, err = wire.Append(buf, m); err != nil {
+			return fmt.Errorf("p2p: send: %w", err)
+		}
+		recs = append(recs, buf[start:len(buf):len(buf)])
+	}
+	e.mu.Lock()
+	var s *session
+	if p := e.peers[id]; p != nil {
+		s = p.sess
+	}
+	e.mu.Unlock()
+	if s == nil {
+		return fmt.Errorf("p2p: send to %s: %w", id.Short(), ErrNoSession)
+	}
+	return s.enqueue(ctx, recs)
+}
+
+func (e *Engine) peerLocked(id crypto.ID) *peer {
+	p := e.peers[id]
+	if p == nil {
+		p = &peer{wake: make(chan struct{}, 1)}
+		e.peers[id] = p
+	}
+	return p
+}
+
+// trackConn registers c for shutdown; false if the engine already stopped.
+func (e *Engine) trackConn(c net.Conn) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.state == 2 {
+		return false
+	}
+	e.conns[c] = struct{}{}
+	return true
+}
+
+func (e *Engine) untrackConn(c net.Conn) {
+	e.mu.Lock()
+	delete(e.conns, c)
+	e.mu.Unlock()
+}
+
+// register makes s the live session for its peer, or refuses it. A session
+// that replaces another is returned as old; the caller closes it.
+func (e *Engine) register(s *session, stop <-chan struct{}) (old *session, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.state != 1 {
+		return nil, ErrStopped
+	}
+	if stop != nil {
+		select {
+		case <-stop:
+			return nil, ErrForgotten
+		default:
+		}
+	}
+	p := e.peerLocked(s.info.ID)
+	if cur := p.sess; cur != nil {
+		// Both ends dialled at once: both keep the session whose initiator
+		// has the smaller ID, so they agree without talking.
+		if cur.initiator != s.initiator && time.Since(cur.created) < e.limits.RaceWindow &&
+			bytes.Compare(cur.initiator[:], s.initiator[:]) < 0 {
+			return nil, ErrLostRace
+		}
+		old = cur
+	}
+	p.sess = s
+	e.sessions.Add(1)
+	if !s.info.Outbound {
+		poke(p.wake) // an inbound session resets the dialer's backoff
+	}
+	return old, nil
+}
+
+// unregister forgets s once both its halves have exited.
+func (e *Engine) unregister(s *session) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.sessions.Add(-1)
+	if p := e.peers[s.info.ID]; p != nil && p.sess == s {
+		p.sess = nil
+		if p.target == nil {
+			delete(e.peers, s.info.ID)
+		}
+	}
+	delete(e.conns, s.conn)
+	if s.inboundIP != "" {
+		e.releaseIPLocked(s.inboundIP)
+	}
+}
+
+func (e *Engine) releaseIPLocked(ip string) {
+	if e.perIP[ip]--; e.perIP[ip] <= 0 {
+		delete(e.perIP, ip)
+	}
+}
+
+// emit sends an engine event unless the engine is stopping.
+func (e *Engine) emit(ev Event) {
+	select {
+	case e.events <- ev:
+	case <-e.done:
+	}
+}
+
+func poke(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,85 @@
+package p2p
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Frame layout: [version=1][kind][uint16 big-endian payload length][payload].
+const (
+	frameVersion    = 1
+	frameHeaderSize = 4
+
+	kindHandshake byte = 0
+	kindTransport byte = 1
+
+	// MaxPlaintext is the largest decrypted transport payload.
+	MaxPlaintext = 32 << 10
+	// MaxFrame is the largest frame payload: MaxPlaintext plus the AEAD tag.
+	MaxFrame = MaxPlaintext + 16
+)
+
+var (
+	errFrameTooBig  = errors.New("p2p: frame longer than MaxFrame")
+	errFrameVersion = errors.New("p2p: unsupported frame version")
+	errFrameKind    = errors.New("p2p: unexpected frame kind")
+)
+
+// frameReader reads frames from a stream, reusing one buffer. The header is
+// checked before any payload buffer is grown, so a hostile length costs nothing.
+type frameReader struct {
+	r   io.Reader
+	hdr [frameHeaderSize]byte
+	buf []byte
+}
+
+func newFrameReader(r io.Reader) *frameReader { return &frameReader{r: r} }
+
+// ReadFrame returns the next frame's payload, which must be of kind want.
+// The payload is valid until the next call.
+func (fr *frameReader) ReadFrame(want byte) ([]byte, error) {
+	if _, err := io.ReadFull(fr.r, fr.hdr[:]); err != nil {
+		return nil, fmt.Errorf("p2p: read frame header: %w", err)
+	}
+	if fr.hdr[0] != frameVersion {
+		return nil, fmt.Errorf("%w: %d", errFrameVersion, fr.hdr[0])
+	}
+	if fr.hdr[1] != want {
+		return nil, fmt.Errorf("%w: got %d, want %d", errFrameKind, fr.hdr[1], want)
+	}
+	n := int(binary.BigEndian.Uint16(fr.hdr[2:]))
+	if n > MaxFrame {
+		return nil, fmt.Errorf("%w: %d bytes", errFrameTooBig, n)
+	}
+	if cap(fr.buf) < n {
+		fr.buf = make([]byte, n, max(n, min(2*cap(fr.buf), MaxFrame)))
+	}
+	b := fr.buf[:n]
+	if _, err := io.ReadFull(fr.r, b); err != nil {
+		return nil, fmt.Errorf("p2p: read frame body: %w", err)
+	}
+	return b, nil
+}
+
+// appendFrameHeader appends a frame header for a payload of length n.
+func appendFrameHeader(dst []byte, kind byte, n int) ([]byte, error) {
+	if n > MaxFrame {
+		return dst, fmt.Errorf("%w: %d bytes", errFrameTooBig, n)
+	}
+	return append(dst, frameVersion, kind, byte(n>>8), byte(n)), nil
+}
+
+// writeFrame writes one frame with a single Write call.
+func writeFrame(w io.Writer, buf []byte, kind byte, payload []byte) ([]byte, error) {
+	buf, err := appendFrameHeader(buf[:0], kind, len(payload))
+	if err != nil {
+		return buf, err
+	}
+	buf = append(buf, payload...)
+	if _, err := w.Write(buf); err != nil {
+		return buf, fmt.Errorf("p2p: write frame: %w", err)
+	}
+	return buf, nil
+}

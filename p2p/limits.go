@@ -1,0 +1,76 @@
+package p2p
+
+import "time"
+
+// Limits bounds what the engine spends on peers. A zero field takes its
+// default, so tests can shrink only the limits they exercise.
+type Limits struct {
+	HandshakeTimeout time.Duration // Noise handshake plus Hello; default 10 s
+	Keepalive        time.Duration // send a Ping after this long without sending; default 45 s
+	IdleTimeout      time.Duration // close after this long without receiving; default 120 s
+	RekeyInterval    time.Duration // rekey the send cipher this often; default 1 h
+	RekeyFrames      uint64        // ...or after this many frames; default 1<<20
+	BackoffMin       time.Duration // first redial delay; default 1 s
+	BackoffMax       time.Duration // redial delay cap; default 5 min
+	RaceWindow       time.Duration // a session younger than this loses a simultaneous-dial tie by ID; default 5 s
+	MaxPending       int           // concurrent unauthenticated inbound connections; default 64
+	MaxPerIP         int           // concurrent inbound connections per remote IP; default 8
+	FrameRate        float64       // received frames per second per session; default 2000
+	FrameBurst       int           // token bucket burst; default 4000
+	SendQueue        int           // records queued per session before Send blocks; default 4096
+	EventBuffer      int           // Events() channel capacity; default 1024
+}
+
+func (l Limits) withDefaults() Limits {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defInt := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&l.HandshakeTimeout, 10*time.Second)
+	def(&l.Keepalive, 45*time.Second)
+	def(&l.IdleTimeout, 120*time.Second)
+	def(&l.RekeyInterval, time.Hour)
+	def(&l.BackoffMin, time.Second)
+	def(&l.BackoffMax, 5*time.Minute)
+	def(&l.RaceWindow, 5*time.Second)
+	if l.RekeyFrames == 0 {
+		l.RekeyFrames = 1 << 20
+	}
+	defInt(&l.MaxPending, 64)
+	defInt(&l.MaxPerIP, 8)
+	if l.FrameRate <= 0 {
+		l.FrameRate = 2000
+	}
+	defInt(&l.FrameBurst, 4000)
+	defInt(&l.SendQueue, 4096)
+	defInt(&l.EventBuffer, 1024)
+	return l
+}
+
+// tokenBucket limits received frames; owned by one session reader.
+type tokenBucket struct {
+	rate   float64
+	burst  float64
+	tokens float64
+	last   time.Time
+}
+
+func newTokenBucket(rate float64, burst int, now time.Time) *tokenBucket {
+	return &tokenBucket{rate: rate, burst: float64(burst), tokens: float64(burst), last: now}
+}
+
+func (b *tokenBucket) allow(now time.Time) bool {
+	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

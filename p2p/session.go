@@ -1,0 +1,257 @@
+package p2p
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/flynn/noise"
+
+	"jarvis/crypto"
+	"jarvis/p2p/wire"
+)
+
+var (
+	errFlood        = errors.New("p2p: peer exceeded its frame rate")
+	errDecrypt      = errors.New("p2p: transport frame failed authentication")
+	errMalformed    = errors.New("p2p: malformed transport payload")
+	errLateHello    = errors.New("p2p: Hello after the handshake")
+	errRekeyNotLast = errors.New("p2p: Rekey is not the last record of its frame")
+)
+
+// rekeyRecordLen is the encoded size of wire.Rekey, reserved in every frame.
+const rekeyRecordLen = 3
+
+// session is one authenticated connection. The receive half (readLoop) and
+// the send half (writeLoop) run in their own goroutines and share no cipher
+// state; they meet only through the ctrl channel and done.
+type session struct {
+	e          *Engine
+	num        uint64
+	conn       net.Conn
+	fr         *frameReader
+	info       PeerInfo
+	initiator  crypto.ID // who dialled; decides simultaneous-dial ties
+	inboundIP  string    // non-empty for inbound conns: per-IP accounting
+	created    time.Time
+	send       *noise.CipherState // writeLoop only
+	recv       *noise.CipherState // readLoop only
+	sentFrames uint64             // writeLoop only; the Hello counts
+
+	queue chan []byte       // encoded records from Send
+	ctrl  chan wire.Message // Pongs from readLoop
+
+	closeOnce sync.Once
+	err       error         // set once, before done is closed
+	done      chan struct{} // closed when the session starts closing
+	ended     chan struct{} // closed after both halves exited and PeerDown was emitted
+}
+
+func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, outbound bool, inboundIP string) *session {
+	id := hr.peer.ID()
+	s := &session{
+		e:          e,
+		num:        e.nextSession.Add(1),
+		conn:       conn,
+		fr:         fr,
+		initiator:  id,
+		inboundIP:  inboundIP,
+		created:    time.Now(),
+		send:       hr.send,
+		recv:       hr.recv,
+		sentFrames: 1,
+		queue:      make(chan []byte, e.limits.SendQueue),
+		ctrl:       make(chan wire.Message, 4),
+		done:       make(chan struct{}),
+		ended:      make(chan struct{}),
+	}
+	if outbound {
+		s.initiator = e.id.ID()
+	}
+	s.info = PeerInfo{ID: id, Keys: hr.peer, Addrs: hr.addrs, Remote: conn.RemoteAddr().String(), Outbound: outbound, Session: s.num}
+	return s
+}
+
+// close starts closing the session with err as its cause; later calls are no-ops.
+func (s *session) close(err error) {
+	s.closeOnce.Do(func() {
+		s.err = err
+		close(s.done)
+		_ = s.conn.Close()
+	})
+}
+
+// run drives both halves until the session ends. It is called on its own
+// goroutine owned by the engine.
+func (s *session) run() {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.close(s.writeLoop())
+	}()
+	s.close(s.readLoop())
+	wg.Wait()
+}
+
+// writeLoop packs queued records into as few frames as possible.
+func (s *session) writeLoop() error {
+	lim := s.e.limits
+	pt := make([]byte, 0, MaxPlaintext)
+	frame := make([]byte, 0, frameHeaderSize+MaxFrame)
+	var pending []byte
+	var pingNonce uint64
+	lastWrite, lastRekey := time.Now(), time.Now()
+	keepalive := time.NewTimer(lim.Keepalive)
+	defer keepalive.Stop()
+	for {
+		pt = pt[:0]
+		if pending != nil {
+			pt, pending = append(pt, pending...), nil
+		} else {
+			select {
+			case r := <-s.queue:
+				pt = append(pt, r...)
+			case m := <-s.ctrl:
+				pt, _ = wire.Append(pt, m)
+			case <-keepalive.C:
+				if idle := time.Since(lastWrite); idle < lim.Keepalive {
+					keepalive.Reset(lim.Keepalive - idle)
+					continue
+				}
+				pingNonce++
+				pt, _ = wire.Append(pt, wire.Ping{Nonce: pingNonce})
+				keepalive.Reset(lim.Keepalive)
+			case <-s.done:
+				return nil
+			}
+		}
+	fill:
+		for {
+			select {
+			case r := <-s.queue:
+				if len(pt)+len(r) > MaxPlaintext-rekeyRecordLen {
+					pending = r
+					break fill
+				}
+				pt = append(pt, r...)
+			default:
+				break fill
+			}
+		}
+		now := time.Now()
+		rekey := s.sentFrames+1 >= lim.RekeyFrames || now.Sub(lastRekey) >= lim.RekeyInterval
+		if rekey {
+			pt, _ = wire.Append(pt, wire.Rekey{})
+		}
+		// A peer that stops reading must not pin this goroutine forever.
+		_ = s.conn.SetWriteDeadline(now.Add(lim.IdleTimeout))
+		var err error
+		if frame, err = writeTransport(s.conn, s.send, frame, pt); err != nil {
+			return err
+		}
+		s.sentFrames++
+		lastWrite = now
+		if rekey {
+			// The Rekey record went out under the old key; everything after it uses the new one.
+			s.send.Rekey()
+			s.sentFrames, lastRekey = 0, now
+		}
+	}
+}
+
+// readLoop decrypts frames, answers pings and delivers application messages.
+// Any failure poisons the session: there is no resynchronising a broken stream.
+func (s *session) readLoop() error {
+	lim := s.e.limits
+	bucket := newTokenBucket(lim.FrameRate, lim.FrameBurst, time.Now())
+	for {
+		_ = s.conn.SetReadDeadline(time.Now().Add(lim.IdleTimeout))
+		ct, err := s.fr.ReadFrame(kindTransport)
+		if err != nil {
+			return err
+		}
+		if !bucket.allow(time.Now()) {
+			return errFlood
+		}
+		pt, err := s.recv.Decrypt(ct[:0], nil, ct)
+		if err != nil {
+			return fmt.Errorf("%w: %w", errDecrypt, err)
+		}
+		msgs, err := wire.DecodeAll(pt)
+		if err != nil {
+			return fmt.Errorf("%w: %w", errMalformed, err)
+		}
+		out, rekey, bye, err := s.filter(msgs)
+		if err != nil {
+			return err
+		}
+		if len(out) > 0 && !s.deliver(Received{From: s.info.ID, Session: s.num, Msgs: out}) {
+			return ErrStopped
+		}
+		if bye {
+			return ErrPeerBye
+		}
+		if rekey {
+			s.recv.Rekey()
+			s.e.rekeys.Add(1)
+		}
+	}
+}
+
+// filter removes engine-internal records, answering Pings on the way.
+func (s *session) filter(msgs []wire.Message) (out []wire.Message, rekey, bye bool, err error) {
+	out = msgs[:0]
+	for i, m := range msgs {
+		switch v := m.(type) {
+		case wire.Hello:
+			return nil, false, false, errLateHello
+		case wire.Ping:
+			select {
+			case s.ctrl <- wire.Pong{Nonce: v.Nonce}:
+			default: // the peer pings faster than we answer; dropping a Pong is harmless
+			}
+		case wire.Pong:
+		case wire.Rekey:
+			if i != len(msgs)-1 {
+				return nil, false, false, errRekeyNotLast
+			}
+			rekey = true
+		case wire.Bye:
+			bye = true
+			out = append(out, m)
+		default:
+			out = append(out, m)
+		}
+	}
+	return out, rekey, bye, nil
+}
+
+// deliver blocks until the event is taken, the session closes or the engine stops.
+func (s *session) deliver(ev Event) bool {
+	select {
+	case s.e.events <- ev:
+		return true
+	case <-s.done:
+		return false
+	case <-s.e.done:
+		return false
+	}
+}
+
+// enqueue hands encoded records to the writer.
+func (s *session) enqueue(ctx context.Context, recs [][]byte) error {
+	for i, r := range recs {
+		select {
+		case s.queue <- r:
+		case <-s.done:
+			return fmt.Errorf("p2p: session closed after %d of %d messages: %w", i, len(recs), ErrNoSession)
+		case <-ctx.Done():
+			return fmt.Errorf("p2p: send cancelled after %d of %d messages: %w", i, len(recs), ctx.Err())
+		}
+	}
+	return nil
+}
