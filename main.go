@@ -47,16 +47,22 @@ type options struct {
 	showVersion    bool
 }
 
+func defaultOptions() options {
+	return options{listen: fmt.Sprintf("0.0.0.0:%d", app.DefaultPort), notify: true}
+}
+
+// register binds the global flags to o, with o's current values as the
+// defaults, so flags given before a subcommand survive its own parse.
 func (o *options) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.data, "data", "", "data directory (default $XDG_DATA_HOME/jarvis)")
-	fs.StringVar(&o.listen, "listen", fmt.Sprintf("0.0.0.0:%d", app.DefaultPort), "TCP address to listen on, HOST:PORT")
-	fs.StringVar(&o.advertise, "advertise", "", "extra reachable HOST:PORT for your link code (comma-separated)")
-	fs.StringVar(&o.passphraseFile, "passphrase-file", "", "read the passphrase from FILE (for automation)")
-	fs.BoolVar(&o.headless, "headless", false, "run without a screen: JSON commands on stdin, events on stdout")
-	fs.BoolVar(&o.noBell, "no-bell", false, "do not ring the terminal bell on new messages")
-	fs.BoolVar(&o.notify, "notify", true, "desktop/Termux notifications (sender only)")
-	fs.BoolVar(&o.preview, "preview", false, "show message text in notifications")
-	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
+	fs.StringVar(&o.data, "data", o.data, "data directory (default $XDG_DATA_HOME/jarvis)")
+	fs.StringVar(&o.listen, "listen", o.listen, "TCP address to listen on, HOST:PORT")
+	fs.StringVar(&o.advertise, "advertise", o.advertise, "extra reachable HOST:PORT for your link code (comma-separated)")
+	fs.StringVar(&o.passphraseFile, "passphrase-file", o.passphraseFile, "read the passphrase from FILE (for automation)")
+	fs.BoolVar(&o.headless, "headless", o.headless, "run without a screen: JSON commands on stdin, events on stdout")
+	fs.BoolVar(&o.noBell, "no-bell", o.noBell, "do not ring the terminal bell on new messages")
+	fs.BoolVar(&o.notify, "notify", o.notify, "desktop/Termux notifications (sender only)")
+	fs.BoolVar(&o.preview, "preview", o.preview, "show message text in notifications")
+	fs.BoolVar(&o.showVersion, "version", o.showVersion, "print the version and exit")
 }
 
 func (o *options) advertised() []string {
@@ -87,7 +93,7 @@ func newFlagSet(name string, o *options) *flag.FlagSet {
 }
 
 func run(args []string, stdin io.Reader, stdout io.Writer) error {
-	var o options
+	o := defaultOptions()
 	fs := newFlagSet("jarvis", &o)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

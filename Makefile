@@ -1,0 +1,38 @@
+# Jarvis: `make run` to chat, `make test` to test.
+GO      ?= go
+TAGS    ?= sqlite_fts5
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  = -s -w -X main.version=$(VERSION)
+
+.PHONY: build build-purego run test fuzz bench clean
+
+build:
+	$(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o bin/jarvis .
+
+# The pure-Go build (no C compiler, e.g. for Termux): a static binary.
+build-purego:
+	CGO_ENABLED=0 $(GO) build -tags purego -trimpath -ldflags '$(LDFLAGS)' -o bin/jarvis-purego .
+
+run: build
+	./bin/jarvis $(ARGS)
+
+# Unit, protocol, UI and end-to-end tests with the race detector; fuzz seed
+# corpora run as ordinary tests. The store runs under both SQLite drivers.
+test:
+	$(GO) vet -tags '$(TAGS)' ./...
+	$(GO) test -race -tags '$(TAGS)' -timeout 30m ./...
+	$(GO) test -race -tags purego -timeout 10m ./store/...
+	CGO_ENABLED=0 $(GO) build -tags purego -o /dev/null .
+
+# Explore with the fuzzers for FUZZTIME each (not part of `make test`).
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzParseLinkCode$$' -fuzztime $(FUZZTIME) ./crypto
+	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzDecodeAll$$' -fuzztime $(FUZZTIME) ./p2p/wire
+	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzFrameReader$$' -fuzztime $(FUZZTIME) ./p2p
+
+bench: build
+	$(GO) test -tags '$(TAGS) bench' -run '^TestBenchmarkReport$$' -timeout 15m -v .
+
+clean:
+	rm -rf bin

@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"jarvis/crypto"
+)
+
+// ContactState is where a contact is in the request/accept exchange.
+type ContactState uint8
+
+const (
+	ContactPendingOut ContactState = 1 // we asked
+	ContactPendingIn  ContactState = 2 // they asked
+	ContactAccepted   ContactState = 3
+)
+
+func (st ContactState) valid() bool { return st >= ContactPendingOut && st <= ContactAccepted }
+
+// Contact is one peer. ID must equal Keys.ID(): the store refuses any other pairing.
+type Contact struct {
+	ID           crypto.ID
+	Keys         crypto.PublicIdentity
+	Name         string
+	Addrs        []string
+	Notes        string
+	State        ContactState
+	Verified     bool
+	CreatedAt    time.Time
+	LastActivity time.Time
+}
+
+const contactColumns = `id, sign_pub, dh_pub, name, addrs, notes, state, verified, created, last_activity`
+
+// PutContact inserts c or replaces every column of the existing row.
+func (s *Store) PutContact(ctx context.Context, c Contact) error {
+	sl, err := s.unlocked()
+	if err != nil {
+		return fmt.Errorf("store: put contact: %w", err)
+	}
+	if c.ID != c.Keys.ID() {
+		return fmt.Errorf("store: put contact: id does not match keys: %w", ErrInvalid)
+	}
+	if !c.State.valid() {
+		return fmt.Errorf("store: put contact: state %d: %w", c.State, ErrInvalid)
+	}
+	addrs, err := json.Marshal(c.Addrs)
+	if err != nil {
+		return fmt.Errorf("store: put contact: encode addrs: %w", err)
+	}
+	row := c.ID[:]
+	_, err = s.w.ExecContext(ctx, `INSERT INTO contacts (`+contactColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET
+			sign_pub = excluded.sign_pub, dh_pub = excluded.dh_pub, name = excluded.name,
+			addrs = excluded.addrs, notes = excluded.notes, state = excluded.state,
+			verified = excluded.verified, created = excluded.created,
+			last_activity = excluded.last_activity`,
+		c.ID.String(), c.Keys.Sign[:], c.Keys.DH[:],
+		sealCol(sl, "contacts", "name", row, []byte(c.Name)),
+		sealCol(sl, "contacts", "addrs", row, addrs),
+		sealCol(sl, "contacts", "notes", row, []byte(c.Notes)),
+		int(c.State), boolInt(c.Verified), toMillis(c.CreatedAt), toMillis(c.LastActivity))
+	if err != nil {
+		return fmt.Errorf("store: put contact: %w", err)
+	}
+	return nil
+}
+
+// Contact returns one contact, or an error wrapping ErrNotFound.
+func (s *Store) Contact(ctx context.Context, id crypto.ID) (Contact, error) {
+	sl, err := s.unlocked()
+	if err != nil {
+		return Contact{}, fmt.Errorf("store: contact: %w", err)
+	}
+	row := s.r.QueryRowContext(ctx, `SELECT `+contactColumns+` FROM contacts WHERE id = ?`, id.String())
+	c, err := scanContact(row, sl)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Contact{}, fmt.Errorf("store: contact: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Contact{}, fmt.Errorf("store: contact: %w", err)
+	}
+	return c, nil
+}
+
+// Contacts returns every contact, most recently active first.
+func (s *Store) Contacts(ctx context.Context) ([]Contact, error) {
+	sl, err := s.unlocked()
+	if err != nil {
+		return nil, fmt.Errorf("store: contacts: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts
+		ORDER BY last_activity DESC, created DESC, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: contacts: %w", err)
+	}
+	defer rows.Close()
+	var out []Contact
+	for rows.Next() {
+		c, err := scanContact(rows, sl)
+		if err != nil {
+			return nil, fmt.Errorf("store: contacts: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: contacts: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteContact removes the contact with its messages and outbox (ON DELETE CASCADE).
+func (s *Store) DeleteContact(ctx context.Context, id crypto.ID) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM contacts WHERE id = ?`, id.String())
+	if err != nil {
+		return fmt.Errorf("store: delete contact: %w", err)
+	}
+	return affectedOne(res, "store: delete contact")
+}
+
+// TouchContact moves the contact's last activity forward to t (never backwards).
+func (s *Store) TouchContact(ctx context.Context, id crypto.ID, t time.Time) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE contacts SET last_activity = max(last_activity, ?) WHERE id = ?`,
+		toMillis(t), id.String())
+	if err != nil {
+		return fmt.Errorf("store: touch contact: %w", err)
+	}
+	return affectedOne(res, "store: touch contact")
+}
+
+func affectedOne(res sql.Result, op string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", op, ErrNotFound)
+	}
+	return nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanContact(sc scanner, sl *crypto.Sealer) (Contact, error) {
+	var (
+		idStr                 string
+		signPub, dhPub        []byte
+		name, addrs, notes    []byte
+		state, verified       int
+		created, lastActivity int64
+	)
+	if err := sc.Scan(&idStr, &signPub, &dhPub, &name, &addrs, &notes, &state, &verified, &created, &lastActivity); err != nil {
+		return Contact{}, err
+	}
+	id, err := crypto.ParseID(idStr)
+	if err != nil {
+		return Contact{}, fmt.Errorf("stored contact id: %w", err)
+	}
+	c := Contact{ID: id, State: ContactState(state), Verified: verified != 0,
+		CreatedAt: fromMillis(created), LastActivity: fromMillis(lastActivity)}
+	copy(c.Keys.Sign[:], signPub)
+	copy(c.Keys.DH[:], dhPub)
+	if c.Keys.ID() != id {
+		return Contact{}, fmt.Errorf("stored contact %s: keys do not match id", id.Short())
+	}
+	row := id[:]
+	plain, err := openCol(sl, "contacts", "name", row, name)
+	if err != nil {
+		return Contact{}, err
+	}
+	c.Name = string(plain)
+	if plain, err = openCol(sl, "contacts", "notes", row, notes); err != nil {
+		return Contact{}, err
+	}
+	c.Notes = string(plain)
+	if plain, err = openCol(sl, "contacts", "addrs", row, addrs); err != nil {
+		return Contact{}, err
+	}
+	if err := json.Unmarshal(plain, &c.Addrs); err != nil {
+		return Contact{}, fmt.Errorf("contact addrs: %w", err)
+	}
+	if len(c.Addrs) == 0 {
+		c.Addrs = nil
+	}
+	return c, nil
+}

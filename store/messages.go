@@ -1,0 +1,317 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"jarvis/crypto"
+)
+
+// MessageID is the random 128-bit ID a message carries on the wire.
+type MessageID [16]byte
+
+// MessageState: StateQueued..StateFailed for outgoing, StateUnread/StateSeen for incoming.
+type MessageState uint8
+
+const (
+	StateQueued    MessageState = 1 // persisted, in the outbox
+	StateSent      MessageState = 2 // written to a session, not yet acked
+	StateDelivered MessageState = 3 // peer acked: retired from the outbox
+	StateRead      MessageState = 4 // peer sent a read receipt
+	StateFailed    MessageState = 5 // given up: retired from the outbox
+	StateUnread    MessageState = 6 // incoming, not yet shown
+	StateSeen      MessageState = 7 // incoming, shown to the user
+)
+
+func (st MessageState) String() string {
+	switch st {
+	case StateQueued:
+		return "queued"
+	case StateSent:
+		return "sent"
+	case StateDelivered:
+		return "delivered"
+	case StateRead:
+		return "read"
+	case StateFailed:
+		return "failed"
+	case StateUnread:
+		return "unread"
+	case StateSeen:
+		return "seen"
+	}
+	return "state(" + strconv.Itoa(int(st)) + ")"
+}
+
+// Message is one stored 1:1 message. Seq is the local order cursor, assigned by the store.
+type Message struct {
+	Seq      int64
+	ID       MessageID
+	Contact  crypto.ID
+	Outgoing bool
+	Text     string
+	SentAt   time.Time
+	StoredAt time.Time
+	State    MessageState
+}
+
+const insertMessage = `INSERT INTO messages
+	(contact, msg_id, outgoing, sent_at, stored_at, state, text, receipt_sent)
+	VALUES (?, ?, ?, ?, ?, ?, ?, 0)`
+
+// AddOutgoing stores messages we send, each with an outbox row, in one
+// transaction. State 0 means StateQueued; StoredAt zero means now. The contact must exist.
+func (s *Store) AddOutgoing(ctx context.Context, msgs []Message) error {
+	sl, err := s.unlocked()
+	if err != nil {
+		return fmt.Errorf("store: add outgoing: %w", err)
+	}
+	for i := range msgs {
+		if st := msgs[i].State; st != 0 && (st < StateQueued || st > StateFailed) {
+			return fmt.Errorf("store: add outgoing: message %d: state %s: %w", i, st, ErrInvalid)
+		}
+	}
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		ins, err := tx.PrepareContext(ctx, insertMessage)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		out, err := tx.PrepareContext(ctx, `INSERT INTO outbox (contact, msg_id) VALUES (?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer out.Close()
+		now := time.Now()
+		for i, m := range msgs {
+			if m.State == 0 {
+				m.State = StateQueued
+			}
+			contact := m.Contact.String()
+			if _, err := ins.ExecContext(ctx, messageArgs(sl, m, true, contact, now)...); err != nil {
+				return fmt.Errorf("message %d: %w", i, err)
+			}
+			if m.State == StateQueued || m.State == StateSent {
+				if _, err := out.ExecContext(ctx, contact, m.ID[:]); err != nil {
+					return fmt.Errorf("outbox %d: %w", i, err)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: add outgoing: %w", err)
+	}
+	return nil
+}
+
+// AddIncoming stores received messages in one durable transaction. inserted[i]
+// is false when (Contact, ID) was already stored (a replay or a resend), which
+// is not an error. State 0 means StateUnread; StoredAt zero means now. The
+// Seq of each inserted message is filled in place.
+func (s *Store) AddIncoming(ctx context.Context, msgs []Message) (inserted []bool, err error) {
+	sl, err := s.unlocked()
+	if err != nil {
+		return nil, fmt.Errorf("store: add incoming: %w", err)
+	}
+	for i := range msgs {
+		if st := msgs[i].State; st != 0 && st != StateUnread && st != StateSeen {
+			return nil, fmt.Errorf("store: add incoming: message %d: state %s: %w", i, st, ErrInvalid)
+		}
+	}
+	inserted = make([]bool, len(msgs))
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		// ON CONFLICT names the dedup key, so only a duplicate is ignored; other
+		// constraint failures (unknown contact, bad ID) still fail the batch.
+		ins, err := tx.PrepareContext(ctx, insertMessage+` ON CONFLICT (contact, msg_id) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		now := time.Now()
+		for i, m := range msgs {
+			if m.State == 0 {
+				m.State = StateUnread
+			}
+			res, err := ins.ExecContext(ctx, messageArgs(sl, m, false, m.Contact.String(), now)...)
+			if err != nil {
+				return fmt.Errorf("message %d: %w", i, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("message %d: %w", i, err)
+			}
+			inserted[i] = n == 1
+			if inserted[i] {
+				if seq, err := res.LastInsertId(); err == nil {
+					msgs[i].Seq = seq
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: add incoming: %w", err)
+	}
+	return inserted, nil
+}
+
+func messageArgs(sl *crypto.Sealer, m Message, outgoing bool, contact string, now time.Time) []any {
+	stored := m.StoredAt
+	if stored.IsZero() {
+		stored = now
+	}
+	text := sealCol(sl, "messages", "text", messageRow(m.Contact, m.ID), []byte(m.Text))
+	return []any{contact, m.ID[:], boolInt(outgoing), toMillis(m.SentAt), toMillis(stored), int(m.State), text}
+}
+
+// advanceSources lists the states an outgoing message may move to st from.
+// States only move forward: queued < sent < delivered < read. Failed is
+// reachable from queued or sent; an ack or receipt that arrives after we gave
+// up still proves delivery, so failed may move on to delivered or read.
+func advanceSources(st MessageState) []MessageState {
+	switch st {
+	case StateSent:
+		return []MessageState{StateQueued}
+	case StateDelivered:
+		return []MessageState{StateQueued, StateSent, StateFailed}
+	case StateRead:
+		return []MessageState{StateQueued, StateSent, StateDelivered, StateFailed}
+	case StateFailed:
+		return []MessageState{StateQueued, StateSent}
+	}
+	return nil
+}
+
+// AdvanceStates moves the contact's outgoing messages ids to st where that is a
+// step forward; delivered, read and failed retire their outbox rows. It returns
+// the IDs that changed, in the order given. Unknown IDs and incoming messages are skipped.
+func (s *Store) AdvanceStates(ctx context.Context, contact crypto.ID, ids []MessageID, st MessageState) ([]MessageID, error) {
+	from := advanceSources(st)
+	if from == nil {
+		return nil, fmt.Errorf("store: advance states: to %s: %w", st, ErrInvalid)
+	}
+	in := make([]string, len(from))
+	for i, f := range from {
+		in[i] = strconv.Itoa(int(f))
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	retire := st != StateSent
+	var changed []MessageID
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		upd, err := tx.PrepareContext(ctx, `UPDATE messages SET state = ?
+			WHERE contact = ? AND msg_id = ? AND outgoing = 1 AND state IN (`+strings.Join(in, ", ")+`)`)
+		if err != nil {
+			return err
+		}
+		defer upd.Close()
+		del, err := tx.PrepareContext(ctx, `DELETE FROM outbox WHERE contact = ? AND msg_id = ?`)
+		if err != nil {
+			return err
+		}
+		defer del.Close()
+		c := contact.String()
+		for _, id := range ids {
+			res, err := upd.ExecContext(ctx, int(st), c, id[:])
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				continue
+			}
+			changed = append(changed, id)
+			if retire {
+				if _, err := del.ExecContext(ctx, c, id[:]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: advance states: %w", err)
+	}
+	return changed, nil
+}
+
+const messageColumns = `m.seq, m.msg_id, m.outgoing, m.sent_at, m.stored_at, m.state, m.text`
+
+// outboxQuery takes (contact, afterSeq, limit). CROSS JOIN keeps the (small)
+// outbox as the outer loop, walked in order by its index, instead of scanning
+// the contact's whole history.
+const outboxQuery = `SELECT ` + messageColumns + `
+	FROM outbox o CROSS JOIN messages m ON m.contact = o.contact AND m.msg_id = o.msg_id
+	WHERE o.contact = ? AND m.seq > ? ORDER BY o.seq LIMIT ?`
+
+// Outbox returns up to limit of the contact's unretired outgoing messages with
+// Seq > afterSeq, in sending order (oldest first).
+func (s *Store) Outbox(ctx context.Context, contact crypto.ID, afterSeq int64, limit int) ([]Message, error) {
+	msgs, err := s.queryMessages(ctx, contact, limit, outboxQuery, afterSeq)
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox: %w", err)
+	}
+	return msgs, nil
+}
+
+// OutboxCount reports how many of the contact's messages wait for an ack.
+func (s *Store) OutboxCount(ctx context.Context, contact crypto.ID) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE contact = ?`, contact.String()).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: outbox count: %w", err)
+	}
+	return n, nil
+}
+
+// queryMessages runs q with args (contact, cursor, limit) and opens each text.
+func (s *Store) queryMessages(ctx context.Context, contact crypto.ID, limit int, q string, cursor int64) ([]Message, error) {
+	sl, err := s.unlocked()
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, fmt.Errorf("limit %d: %w", limit, ErrInvalid)
+	}
+	limit = min(limit, MaxPage)
+	rows, err := s.r.QueryContext(ctx, q, contact.String(), cursor, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]Message, 0, limit)
+	for rows.Next() {
+		var (
+			m                = Message{Contact: contact}
+			msgID, text      []byte
+			outgoing, state  int
+			sentAt, storedAt int64
+		)
+		if err := rows.Scan(&m.Seq, &msgID, &outgoing, &sentAt, &storedAt, &state, &text); err != nil {
+			return nil, err
+		}
+		if len(msgID) != len(m.ID) {
+			return nil, fmt.Errorf("message %d: bad id length %d", m.Seq, len(msgID))
+		}
+		copy(m.ID[:], msgID)
+		plain, err := openCol(sl, "messages", "text", messageRow(contact, m.ID), text)
+		if err != nil {
+			return nil, fmt.Errorf("message %d: %w", m.Seq, err)
+		}
+		m.Text = string(plain)
+		m.Outgoing = outgoing != 0
+		m.SentAt, m.StoredAt = fromMillis(sentAt), fromMillis(storedAt)
+		m.State = MessageState(state)
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,139 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations returns the schema steps in order; step i brings PRAGMA user_version
+// from i to i+1. Append only: never edit a step that has shipped.
+//
+// Sealed columns (BLOB, XChaCha20-Poly1305, AD = table/column/row):
+// identity.private, identity.name, contacts.name/addrs/notes, messages.text,
+// settings.value. Public keys, IDs, states and times are plaintext metadata.
+func migrations() []string {
+	return []string{
+		// 1: base schema.
+		`
+CREATE TABLE meta (
+	key   TEXT PRIMARY KEY,
+	value BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE identity (
+	slot    INTEGER PRIMARY KEY CHECK (slot = 1),
+	id      TEXT NOT NULL,
+	private BLOB NOT NULL,
+	name    BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE contacts (
+	id            TEXT PRIMARY KEY,
+	sign_pub      BLOB NOT NULL CHECK (length(sign_pub) = 32),
+	dh_pub        BLOB NOT NULL CHECK (length(dh_pub) = 32),
+	name          BLOB NOT NULL,
+	addrs         BLOB NOT NULL,
+	notes         BLOB NOT NULL,
+	state         INTEGER NOT NULL,
+	verified      INTEGER NOT NULL,
+	created       INTEGER NOT NULL,
+	last_activity INTEGER NOT NULL
+) STRICT;
+CREATE INDEX contacts_activity ON contacts (last_activity DESC);
+
+CREATE TABLE messages (
+	seq          INTEGER PRIMARY KEY,
+	contact      TEXT NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+	msg_id       BLOB NOT NULL CHECK (length(msg_id) = 16),
+	outgoing     INTEGER NOT NULL,
+	sent_at      INTEGER NOT NULL,
+	stored_at    INTEGER NOT NULL,
+	state        INTEGER NOT NULL,
+	text         BLOB NOT NULL,
+	receipt_sent INTEGER NOT NULL DEFAULT 0,
+	UNIQUE (contact, msg_id)
+) STRICT;
+CREATE INDEX messages_history ON messages (contact, seq);
+
+CREATE TABLE outbox (
+	seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+	contact TEXT NOT NULL,
+	msg_id  BLOB NOT NULL,
+	UNIQUE (contact, msg_id),
+	FOREIGN KEY (contact, msg_id) REFERENCES messages (contact, msg_id) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX outbox_order ON outbox (contact, seq);
+
+CREATE TABLE settings (
+	key   TEXT PRIMARY KEY,
+	value BLOB NOT NULL
+) STRICT;
+`,
+		// 2: partial indexes for unread badges and pending read receipts.
+		// The literals must match StateUnread (6) and StateSeen (7).
+		`
+CREATE INDEX messages_unread ON messages (contact) WHERE outgoing = 0 AND state = 6;
+CREATE INDEX messages_receipts ON messages (contact, seq)
+	WHERE outgoing = 0 AND state = 7 AND receipt_sent = 0;
+`,
+	}
+}
+
+// migrate applies the steps the database has not seen yet, each in its own
+// transaction together with the new user_version, and reports how many it applied.
+func migrate(ctx context.Context, db *sql.DB, steps []string) (int, error) {
+	applied := 0
+	for {
+		done, err := migrateStep(ctx, db, steps)
+		if err != nil {
+			return applied, err
+		}
+		if done {
+			return applied, nil
+		}
+		applied++
+	}
+}
+
+func migrateStep(ctx context.Context, db *sql.DB, steps []string) (done bool, err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("migrate: begin: %w", err)
+	}
+	defer func() {
+		if err != nil || done {
+			_ = tx.Rollback()
+		}
+	}()
+	// Read the version inside the write transaction, so two openers cannot both apply a step.
+	var v int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return false, fmt.Errorf("migrate: read version: %w", err)
+	}
+	switch {
+	case v > len(steps):
+		return false, fmt.Errorf("migrate: version %d, know %d: %w", v, len(steps), ErrSchemaTooNew)
+	case v == len(steps):
+		return true, nil
+	}
+	if _, err := tx.ExecContext(ctx, steps[v]); err != nil {
+		return false, fmt.Errorf("migrate: step %d: %w", v+1, err)
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, v+1)); err != nil {
+		return false, fmt.Errorf("migrate: set version %d: %w", v+1, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("migrate: commit step %d: %w", v+1, err)
+	}
+	return false, nil
+}
+
+// schemaVersion reports PRAGMA user_version.
+func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
+	var v int
+	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: schema version: %w", err)
+	}
+	return v, nil
+}

@@ -1,0 +1,215 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// openRaw opens path as the writer would, without running migrations.
+func openRaw(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	if err := createPrivateFile(path); err != nil {
+		t.Fatal(err)
+	}
+	db, err := openDB(context.Background(), path, roleWriter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestVersion1DatabaseMigratesForward(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "jarvis.db")
+	db := openRaw(t, path)
+	if n, err := migrate(ctx, db, migrations()[:1]); err != nil || n != 1 {
+		t.Fatalf("migrate to v1: applied %d, %v", n, err)
+	}
+	if v, _ := schemaVersion(ctx, db); v != 1 {
+		t.Fatalf("user_version = %d, want 1", v)
+	}
+	var idx int
+	db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'messages_unread'`).Scan(&idx)
+	if idx != 0 {
+		t.Fatal("v1 already has the v2 index; the test proves nothing")
+	}
+	db.Close()
+
+	// A v1 database with data in it, written through the normal API.
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := schemaVersion(ctx, s.w); v != len(migrations()) {
+		t.Fatalf("after Open user_version = %d, want %d", v, len(migrations()))
+	}
+	if err := s.CreateIdentity(ctx, testPass, testKDF(t), newIdentity(t), "Me"); err != nil {
+		t.Fatal(err)
+	}
+	c := putContact(t, s, "a")
+	if _, err := s.AddIncoming(ctx, messages(t, c.ID, 3, func(int) string { return "kept" })); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.UnreadCount(ctx, c.ID); err != nil || n != 3 {
+		t.Fatalf("UnreadCount after migration = %d, %v", n, err)
+	}
+	s.Close()
+}
+
+func TestMigratingV1WithDataKeepsIt(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "jarvis.db")
+	db := openRaw(t, path)
+	if _, err := migrate(ctx, db, migrations()[:1]); err != nil {
+		t.Fatal(err)
+	}
+	// Rows as a v1 program would have left them (values are opaque blobs here).
+	if _, err := db.Exec(`INSERT INTO settings (key, value) VALUES ('a', x'00'), ('b', x'01')`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := migrate(ctx, db, migrations()); err != nil || n != len(migrations())-1 {
+		t.Fatalf("migrate forward: applied %d, %v", n, err)
+	}
+	var rows int
+	db.QueryRow(`SELECT count(*) FROM settings`).Scan(&rows)
+	if rows != 2 {
+		t.Fatalf("migration lost data: %d settings rows, want 2", rows)
+	}
+}
+
+func TestReopeningIsANoOp(t *testing.T) {
+	ctx := context.Background()
+	s, path := newAccount(t)
+	putContact(t, s, "a")
+	schema := func(db *sql.DB) string {
+		rows, err := db.Query(`SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var b strings.Builder
+		for rows.Next() {
+			var q string
+			rows.Scan(&q)
+			b.WriteString(q)
+		}
+		return b.String()
+	}
+	before := schema(s.w)
+	s.Close()
+
+	s = openAt(t, path)
+	if n, err := migrate(ctx, s.w, migrations()); err != nil || n != 0 {
+		t.Fatalf("migrate on an up-to-date database applied %d, %v", n, err)
+	}
+	if after := schema(s.w); after != before {
+		t.Fatal("reopening changed the schema")
+	}
+	if err := s.Unlock(ctx, testPass); err != nil {
+		t.Fatal(err)
+	}
+	if cs, err := s.Contacts(ctx); err != nil || len(cs) != 1 {
+		t.Fatalf("Contacts after reopen: %d, %v", len(cs), err)
+	}
+}
+
+func TestNewerSchemaIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "jarvis.db")
+	db := openRaw(t, path)
+	if _, err := db.Exec(`PRAGMA user_version = 999`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := Open(path); !errors.Is(err, ErrSchemaTooNew) {
+		t.Fatalf("Open: %v, want ErrSchemaTooNew", err)
+	}
+}
+
+func TestConnectionsAreConfigured(t *testing.T) {
+	s, _ := newAccount(t)
+	pragma := func(db *sql.DB, name string) string {
+		t.Helper()
+		var v string
+		if err := db.QueryRow(`PRAGMA ` + name).Scan(&v); err != nil {
+			t.Fatalf("PRAGMA %s: %v", name, err)
+		}
+		return strings.ToLower(v)
+	}
+	for _, tc := range []struct {
+		db         *sql.DB
+		role, name string
+		want       string
+	}{
+		{s.w, "writer", "journal_mode", "wal"},
+		{s.w, "writer", "synchronous", "2"}, // FULL
+		{s.w, "writer", "foreign_keys", "1"},
+		{s.w, "writer", "busy_timeout", busyTimeoutMillis},
+		{s.w, "writer", "query_only", "0"},
+		{s.r, "reader", "journal_mode", "wal"},
+		{s.r, "reader", "foreign_keys", "1"},
+		{s.r, "reader", "busy_timeout", busyTimeoutMillis},
+		{s.r, "reader", "query_only", "1"},
+	} {
+		if got := pragma(tc.db, tc.name); got != tc.want {
+			t.Errorf("%s: PRAGMA %s = %s, want %s", tc.role, tc.name, got, tc.want)
+		}
+	}
+	if got := s.w.Stats().MaxOpenConnections; got != 1 {
+		t.Errorf("writer allows %d connections, want 1", got)
+	}
+	if _, err := s.r.Exec(`INSERT INTO settings (key, value) VALUES ('x', x'00')`); err == nil {
+		t.Error("the read pool accepted a write")
+	}
+}
+
+func TestWritesUseImmediateTransactions(t *testing.T) {
+	// A second writer on the same file: with BEGIN IMMEDIATE our transaction
+	// holds the write lock from its first statement, so the other one cannot start.
+	ctx := context.Background()
+	s, path := newAccount(t)
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRow(`SELECT count(*) FROM contacts`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	other, err := sql.Open(driverName, dsn(path, roleWriter))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	other.SetMaxOpenConns(1) // the PRAGMA below must apply to the connection that writes
+	if _, err := other.Exec(`PRAGMA busy_timeout = 0`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Exec(`INSERT INTO settings (key, value) VALUES ('x', x'00')`); err == nil {
+		t.Fatal("another connection wrote while our read-only-so-far transaction was open; BEGIN is not IMMEDIATE")
+	}
+}
+
+func TestOpenHandlesUnusualPaths(t *testing.T) {
+	for _, name := range []string{"with space.db", "q?mode=ro.db", "hash#frag.db", "pct%41.db", "ünï.db"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), name)
+			s := openAt(t, path)
+			if err := s.CreateIdentity(context.Background(), testPass, testKDF(t), newIdentity(t), "Me"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(path); err != nil {
+				t.Fatalf("database not at the given path: %v", err)
+			}
+			if has, err := s.HasIdentity(context.Background()); err != nil || !has {
+				t.Fatalf("reader pool opened another file: HasIdentity = %v, %v", has, err)
+			}
+		})
+	}
+}
