@@ -1,0 +1,154 @@
+package p2p
+
+import (
+	"context"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"jarvis/p2p/wire"
+)
+
+// reportPercentiles adds p50 and p99 of one-op durations as metrics.
+func reportPercentiles(b *testing.B, d []time.Duration) {
+	if len(d) == 0 {
+		return
+	}
+	slices.Sort(d)
+	b.ReportMetric(float64(d[len(d)/2].Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(d[len(d)*99/100].Nanoseconds()), "p99-ns")
+}
+
+// BenchmarkBareNoiseRoundTrip is the latency floor: one 64-byte Text record
+// in one encrypted frame from A to B over loopback TCP, and one Ack record
+// back, with bare flynn/noise cipher states and no engine or storage.
+func BenchmarkBareNoiseRoundTrip(b *testing.B) {
+	ida, idb := newIdentity(b), newIdentity(b)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	text, _ := wire.Append(nil, wire.Text{SentAt: 1, Body: strings.Repeat("x", 64)})
+	ack, _ := wire.Append(nil, wire.Ack{IDs: []wire.MessageID{{1}}})
+	done := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		defer c.Close()
+		fr := newFrameReader(c)
+		nr, err := noiseHandshake(c, fr, idb, false, nil)
+		if err != nil {
+			done <- err
+			return
+		}
+		var buf []byte
+		for {
+			ct, err := fr.ReadFrame(kindTransport)
+			if err != nil {
+				done <- nil // the client closed: done
+				return
+			}
+			if _, err := nr.recv.Decrypt(ct[:0], nil, ct); err != nil {
+				done <- err
+				return
+			}
+			if buf, err = writeTransport(c, nr.send, buf, ack); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	fr := newFrameReader(c)
+	dh := idb.Public().DH
+	nr, err := noiseHandshake(c, fr, ida, true, &dh)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf []byte
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		if buf, err = writeTransport(c, nr.send, buf, text); err != nil {
+			b.Fatal(err)
+		}
+		ct, err := fr.ReadFrame(kindTransport)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := nr.recv.Decrypt(ct[:0], nil, ct); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	c.Close()
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	reportPercentiles(b, lat)
+}
+
+// BenchmarkSessionRoundTrip is the same round trip through two real
+// engines (session goroutines, send queue, framing, limits), still with no
+// persistence: A sends a Text, B answers with an Ack from its event loop.
+func BenchmarkSessionRoundTrip(b *testing.B) {
+	lim := fastLimits()
+	lim.FrameRate, lim.FrameBurst = 1e9, 1e9
+	a := startNode(b, nil, "", lim, nil)
+	c := startNode(b, nil, "", lim, nil)
+	a.e.Connect(c.target())
+	waitFor(b, a, 5*time.Second, "PeerUp", isUp(c.id.ID()))
+	waitFor(b, c, 5*time.Second, "PeerUp", isUp(a.id.ID()))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	echoed := make(chan struct{})
+	go func() { // B acks every Text
+		defer close(echoed)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev := <-c.e.Events():
+				r, ok := ev.(Received)
+				if !ok {
+					continue
+				}
+				for _, m := range r.Msgs {
+					if t, ok := m.(wire.Text); ok {
+						c.e.Send(ctx, a.id.ID(), wire.Ack{IDs: []wire.MessageID{t.ID}})
+					}
+				}
+			}
+		}
+	}()
+	msg := wire.Text{SentAt: 1, Body: strings.Repeat("x", 64)}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		msg.ID[0], msg.ID[1], msg.ID[2] = byte(i), byte(i>>8), byte(i>>16)
+		t0 := time.Now()
+		if err := a.e.Send(ctx, c.id.ID(), msg); err != nil {
+			b.Fatal(err)
+		}
+		waitFor(b, a, 5*time.Second, "Ack", func(ev Event) bool {
+			r, ok := ev.(Received)
+			return ok && len(r.Msgs) > 0
+		})
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	cancel()
+	<-echoed
+	reportPercentiles(b, lat)
+}
