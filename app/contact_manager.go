@@ -42,6 +42,7 @@ type contactManager struct {
 	engine *p2p.Engine
 	log    *slog.Logger
 	cmds   chan command
+	events <-chan p2p.Event // from the router: peer changes and 1:1 messages
 
 	contacts map[crypto.ID]*store.Contact
 	sessions map[crypto.ID]p2p.PeerInfo
@@ -59,8 +60,9 @@ type flushState struct {
 	parked bool  // waiting for the retry timer after a full send queue
 }
 
-func newContactManager(c *Core) *contactManager {
+func newContactManager(c *Core, events <-chan p2p.Event) *contactManager {
 	return &contactManager{
+		events:   events,
 		core:     c,
 		store:    c.account.store,
 		engine:   c.engine,
@@ -88,7 +90,7 @@ func (m *contactManager) run(ctx context.Context) {
 				return
 			case cmd := <-m.cmds:
 				m.handleCommand(ctx, cmd)
-			case ev := <-m.engine.Events():
+			case ev := <-m.events:
 				m.handleEngine(ctx, ev)
 			case <-m.retryFlush.C:
 				m.resumeFlush()
@@ -102,7 +104,7 @@ func (m *contactManager) run(ctx context.Context) {
 			return
 		case cmd := <-m.cmds:
 			m.handleCommand(ctx, cmd)
-		case ev := <-m.engine.Events():
+		case ev := <-m.events:
 			m.handleEngine(ctx, ev)
 		case <-m.retryFlush.C:
 			m.resumeFlush()
@@ -170,7 +172,7 @@ func (m *contactManager) handleEngine(ctx context.Context, ev p2p.Event) {
 
 func (m *contactManager) pollEngine() (p2p.Event, bool) {
 	select {
-	case ev := <-m.engine.Events():
+	case ev := <-m.events:
 		return ev, true
 	default:
 		return nil, false

@@ -56,6 +56,7 @@ type Core struct {
 	identity *crypto.Identity
 	self     Self
 	engine   *p2p.Engine
+	router   *router
 	contacts *contactManager
 	events   *eventQueue
 	log      *slog.Logger
@@ -123,7 +124,8 @@ func NewCore(cfg Config) (*Core, error) {
 			ListenAddr: engine.Addr().String(), Addrs: addrs, Code: code,
 		},
 	}
-	c.contacts = newContactManager(c)
+	c.router = &router{engine: engine}
+	c.contacts = newContactManager(c, c.router.add(isContactMessage))
 	return c, nil
 }
 
@@ -132,7 +134,7 @@ func (c *Core) Start() {
 	c.startOnce.Do(func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		c.cancel = cancel
-		c.wg.Add(3)
+		c.wg.Add(4)
 		go func() {
 			defer c.wg.Done()
 			c.events.run(c.stopped)
@@ -145,6 +147,10 @@ func (c *Core) Start() {
 				c.log.Error("engine stopped", "err", err)
 				c.events.emit(EngineStatus{Up: false, Err: err})
 			}
+		}()
+		go func() {
+			defer c.wg.Done()
+			c.router.run(ctx)
 		}()
 		go func() {
 			defer c.wg.Done()
