@@ -204,6 +204,9 @@ func (m *contactManager) peerUp(ctx context.Context, p p2p.PeerInfo) {
 	case store.ContactPendingOut:
 		m.send(ctx, p.ID, m.requestMessage())
 	case store.ContactAccepted:
+		// Repeat our consent first: if they missed it while offline, they
+		// would drop the texts that follow as coming from a non-contact.
+		m.send(ctx, p.ID, wire.ContactAccept{Name: m.core.self.Name})
 		m.core.emit(PeerStatus{ID: p.ID, Online: true})
 		m.startFlush(p.ID)
 		m.sendPendingReceipts(ctx, p.ID)

@@ -304,3 +304,24 @@ func TestAddingOwnOrBadCodeFails(t *testing.T) {
 		t.Fatal("bad code accepted")
 	}
 }
+
+func TestAcceptAndMessageWhileRequesterOffline(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, "alice", t.TempDir(), "")
+	b := newNode(t, "bob", t.TempDir(), "")
+	if _, err := a.core.AddContact(ctx, b.core.Self().Code); err != nil {
+		t.Fatal(err)
+	}
+	aID, bID := a.core.Self().ID, b.core.Self().ID
+	b.waitFor("request", func(e Event) bool { _, ok := e.(ContactRequest); return ok })
+	a.stop()
+	if err := b.core.Accept(ctx, aID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.core.Send(ctx, aID, "welcome aboard"); err != nil {
+		t.Fatal(err)
+	}
+	a = a.restart()
+	a.waitFor("added", func(e Event) bool { c, ok := e.(ContactAdded); return ok && c.Contact.ID == bID })
+	a.waitFor("welcome", isReceived("welcome aboard"))
+}
