@@ -31,6 +31,9 @@ var (
 	ErrInvalid = errors.New("store: invalid argument")
 	// ErrConcurrentChange: the passphrase was changed by someone else meanwhile.
 	ErrConcurrentChange = errors.New("store: passphrase changed concurrently")
+	// ErrDiskFull: SQLite could not grow the database. Nothing of the failed
+	// transaction was written; earlier data is intact.
+	ErrDiskFull = errors.New("the disk is full; free some space and try again")
 )
 
 // MaxPage caps History and Outbox pages so a caller never loads a whole conversation.
@@ -160,16 +163,25 @@ func fileURI(path string) string {
 func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return diskFull(fmt.Errorf("begin: %w", err))
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return diskFull(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return diskFull(fmt.Errorf("commit: %w", err))
 	}
 	return nil
+}
+
+// diskFull marks SQLITE_FULL so callers can tell a person what to do. Both
+// drivers report it with SQLite's own message.
+func diskFull(err error) error {
+	if err != nil && strings.Contains(err.Error(), "database or disk is full") {
+		return fmt.Errorf("%w (%v)", ErrDiskFull, err)
+	}
+	return err
 }
 
 func (s *Store) setSealer(sl *crypto.Sealer) {
