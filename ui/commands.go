@@ -1,0 +1,310 @@
+package ui
+
+import (
+	"context"
+	"crypto/rand"
+	"strings"
+	"time"
+
+	"jarvis/app"
+	"jarvis/crypto"
+)
+
+// sendRequest is one message for the sender goroutine. echo is the
+// temporary ID of the message shown at once, replaced by the real one.
+type sendRequest struct {
+	to   crypto.ID
+	text string
+	echo app.MessageID
+}
+
+// sender hands messages to the core one at a time, so they keep the order
+// they were typed in without blocking the UI.
+func (u *UI) sender(core *app.Core) {
+	for {
+		select {
+		case <-u.ctx.Done():
+			return
+		case r := <-u.sends:
+			id, err := core.Send(u.ctx, r.to, r.text)
+			u.post(func() { u.sent(r, id, err) })
+		}
+	}
+}
+
+func (u *UI) sent(r sendRequest, id app.MessageID, err error) {
+	conv := u.convs[r.to]
+	if conv == nil {
+		return
+	}
+	i := conv.find(r.echo)
+	if err != nil {
+		if i >= 0 {
+			conv.msgs[i].State = app.StateFailed
+		}
+		u.notice("Not sent: " + err.Error())
+	} else if i >= 0 {
+		conv.msgs[i].ID = id
+		if st, ok := conv.pending[id]; ok {
+			delete(conv.pending, id)
+			conv.setState(id, st)
+		}
+	}
+	if u.cur == r.to {
+		u.renderChat()
+	}
+}
+
+// submit runs the input line: a command, or a message for the open
+// conversation.
+func (u *UI) submit() {
+	mv := u.main
+	text := mv.input.GetText()
+	if strings.TrimSpace(text) == "" {
+		return
+	}
+	switch {
+	case strings.HasPrefix(text, "//"):
+		if !u.send(text[1:]) {
+			return
+		}
+	case strings.HasPrefix(text, "/"):
+		if !u.command(text) {
+			return
+		}
+	default:
+		if !u.send(text) {
+			return
+		}
+	}
+	mv.input.SetText("")
+	if conv := u.convs[u.cur]; conv != nil {
+		conv.draft = ""
+	}
+}
+
+// send shows the message at once and queues it; false keeps the draft.
+func (u *UI) send(text string) bool {
+	conv := u.convs[u.cur]
+	switch {
+	case conv == nil:
+		u.notice("Open a conversation first (Ctrl+N), or add someone with /add CODE.")
+		return false
+	case conv.contact.State == app.ContactPendingIn:
+		u.notice("Accept the request first: /accept")
+		return false
+	case conv.contact.State != app.ContactAccepted:
+		u.notice("They have not accepted your request yet; you can write once they do.")
+		return false
+	}
+	var echo app.MessageID
+	rand.Read(echo[:])
+	now := time.Now()
+	r := sendRequest{to: conv.contact.ID, text: text, echo: echo}
+	select {
+	case u.sends <- r:
+	default:
+		u.notice("Too many messages waiting; try again in a moment.")
+		return false
+	}
+	u.stopTyping()
+	conv.add(app.Message{ID: echo, Contact: r.to, Outgoing: true, Text: text, SentAt: now, At: now, State: app.StateQueued})
+	conv.marker = app.MessageID{}
+	conv.contact.LastActivity = now
+	u.sortConvs()
+	u.renderAll()
+	u.main.chat.ScrollToEnd()
+	return true
+}
+
+// run executes a core command on a worker and reports its outcome.
+func (u *UI) run(work func(ctx context.Context, core *app.Core) (string, error)) {
+	core := u.core
+	u.async(func(ctx context.Context) func() {
+		msg, err := work(ctx, core)
+		return func() {
+			if err != nil {
+				u.notice(err.Error())
+			} else if msg != "" {
+				u.notice(msg)
+			}
+		}
+	})
+}
+
+// command runs a slash command; false keeps the input line.
+func (u *UI) command(line string) bool {
+	name, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
+	arg = strings.TrimSpace(arg)
+	switch strings.ToLower(name) {
+	case "/help":
+		u.showHelp()
+	case "/quit":
+		u.quit()
+	case "/lock":
+		u.lockScreen()
+	case "/code":
+		u.showCode()
+	case "/add":
+		return u.addContact(arg)
+	case "/accept", "/reject":
+		return u.answer(arg, name == "/accept")
+	case "/info":
+		id, ok := u.target(arg)
+		if !ok {
+			return false
+		}
+		u.showInfo(id)
+	case "/rename":
+		return u.rename(arg)
+	case "/remove":
+		id, ok := u.target(arg)
+		if !ok {
+			return false
+		}
+		who := plainPeerText(u.convs[id].contact.Name, false)
+		u.confirm("Remove contact", "Remove "+peerText(who, false)+
+			" and delete your whole conversation with them? This cannot be undone.", func() {
+			u.run(func(ctx context.Context, core *app.Core) (string, error) {
+				return "Removed " + who + ".", core.Remove(ctx, id)
+			})
+		})
+	case "/clear":
+		if conv := u.convs[u.cur]; conv != nil {
+			conv.msgs, conv.hasOlder, conv.hasNewer, conv.marker = nil, true, false, app.MessageID{}
+			u.renderChat()
+		}
+	default:
+		u.notice("Unknown command " + name + ". /help lists them; // sends a message starting with /.")
+		return false
+	}
+	return true
+}
+
+func (u *UI) addContact(code string) bool {
+	if code == "" {
+		u.notice("Usage: /add CODE — paste the jarvis://… code someone sent you.")
+		return false
+	}
+	u.run(func(ctx context.Context, core *app.Core) (string, error) {
+		c, err := core.AddContact(ctx, code)
+		if err != nil {
+			return "", err
+		}
+		u.post(func() {
+			u.upsert(c)
+			u.sortConvs()
+			u.open(c.ID)
+			u.renderAll()
+		})
+		return "Request sent to " + plainPeerText(c.Name, false) + ". You can chat once they accept.", nil
+	})
+	return true
+}
+
+func (u *UI) answer(arg string, accept bool) bool {
+	id, ok := u.target(arg)
+	if !ok {
+		return false
+	}
+	c := u.convs[id].contact
+	if c.State != app.ContactPendingIn {
+		u.notice(plainPeerText(c.Name, false) + " has no request waiting for an answer.")
+		return false
+	}
+	name := plainPeerText(c.Name, false)
+	u.run(func(ctx context.Context, core *app.Core) (string, error) {
+		if accept {
+			return "You and " + name + " are now contacts. Compare safety numbers with /info.", core.Accept(ctx, id)
+		}
+		return "Rejected " + name + ".", core.Reject(ctx, id)
+	})
+	return true
+}
+
+func (u *UI) rename(name string) bool {
+	conv := u.convs[u.cur]
+	if conv == nil || name == "" {
+		u.notice("Usage: /rename NAME, in the conversation you want to rename.")
+		return false
+	}
+	if err := crypto.ValidateName(name); err != nil {
+		u.notice("That name will not do: " + err.Error())
+		return false
+	}
+	id := conv.contact.ID
+	u.run(func(ctx context.Context, core *app.Core) (string, error) {
+		return "Renamed to " + name + ".", core.Rename(ctx, id, name)
+	})
+	return true
+}
+
+// target resolves a command's contact argument locally (the list is
+// already here): empty means the open conversation; otherwise a name
+// (case-insensitive) or an ID prefix of at least 4 characters.
+func (u *UI) target(arg string) (crypto.ID, bool) {
+	if arg == "" {
+		if u.convs[u.cur] == nil {
+			u.notice("Open a conversation first, or name the contact.")
+			return crypto.ID{}, false
+		}
+		return u.cur, true
+	}
+	var found []crypto.ID
+	for _, id := range u.order {
+		if strings.EqualFold(plainPeerText(u.convs[id].contact.Name, false), arg) {
+			found = append(found, id)
+		}
+	}
+	if len(found) == 0 && len(arg) >= 4 {
+		for _, id := range u.order {
+			if strings.HasPrefix(id.String(), strings.ToLower(arg)) {
+				found = append(found, id)
+			}
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], true
+	case 0:
+		u.notice("No contact called " + arg + ".")
+	default:
+		u.notice("Several contacts are called " + arg + "; use the start of the ID (see /info).")
+	}
+	return crypto.ID{}, false
+}
+
+// typed tells the open contact we are typing, at most every few seconds.
+func (u *UI) typed() {
+	mv := u.main
+	conv := u.convs[u.cur]
+	if mv.rebuilding || conv == nil || conv.contact.State != app.ContactAccepted || !conv.contact.Online {
+		return
+	}
+	text := mv.input.GetText()
+	if text == "" || (strings.HasPrefix(text, "/") && !strings.HasPrefix(text, "//")) {
+		u.stopTyping()
+		return
+	}
+	if time.Since(mv.typingSent) < 4*time.Second {
+		return
+	}
+	mv.typingSent = time.Now()
+	u.setTyping(conv.contact.ID, true)
+}
+
+func (u *UI) stopTyping() {
+	if u.main == nil || u.main.typingSent.IsZero() {
+		return
+	}
+	u.main.typingSent = time.Time{}
+	u.setTyping(u.cur, false)
+}
+
+func (u *UI) setTyping(id crypto.ID, active bool) {
+	core := u.core
+	u.async(func(ctx context.Context) func() {
+		_ = core.SetTyping(ctx, id, active) // best effort: a lost typing hint is harmless
+		return nil
+	})
+}
