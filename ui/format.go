@@ -105,8 +105,15 @@ func sameDay(a, b time.Time) bool {
 	return y1 == y2 && m1 == m2 && d1 == d2
 }
 
+// maxSeparator is the widest a separator line gets.
+const maxSeparator = 32
+
 // separator centres label in a rule of width w.
 func separator(label string, w int) string {
+	// Capped, because the text is laid out before the view's final width is
+	// known (a resize or F2 narrows it later), and a line that overflows
+	// wraps into two ugly halves.
+	w = min(w, maxSeparator)
 	if w < len(label)+6 {
 		return "── " + label + " ──"
 	}

@@ -80,7 +80,7 @@ func plainPeerText(s string, multiline bool) string {
 			b.WriteByte('\n')
 		case r == '\t', r == '\n', r == '\r' && !multiline:
 			b.WriteByte(' ')
-		case isUnsafeRune(r):
+		case isUnsafeRune(r), joinsEmoji(r):
 			// dropped
 		default:
 			b.WriteRune(r)
@@ -104,6 +104,16 @@ func isUnsafeRune(r rune) bool {
 		return true
 	}
 	return unicode.Is(unicode.Co, r) || unicode.Is(unicode.Cs, r)
+}
+
+// joinsEmoji reports runes that glue emoji into one glyph: skin-tone
+// modifiers, the zero-width joiner and the emoji variation selector.
+// Terminals disagree with each other (and with go-runewidth) on how many
+// cells such sequences take, which leaves stray fragments on screen (seen
+// in tmux: a skin tone left behind on the lock screen). Without them every
+// emoji is drawn on its own, at a width everyone agrees on.
+func joinsEmoji(r rune) bool {
+	return (r >= 0x1f3fb && r <= 0x1f3ff) || r == 0x200d || r == 0xfe0f
 }
 
 // escapeLen returns the length of the escape sequence at the start of s,

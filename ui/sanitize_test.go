@@ -25,6 +25,7 @@ func TestPeerTextShowsMarkupAndEscapesLiterally(t *testing.T) {
 		{"carriage return dropped", "over\rwrite", "overwrite", true},
 		{"bidi override dropped", "abc\u202edcb", "abcdcb", false},
 		{"emoji kept", "hi 👋 ünï", "hi 👋 ünï", false},
+		{"skin tone and joiners dropped", "👋🏽 👨‍👩 ❤️", "👋 👨👩 ❤", false},
 		{"lone ESC at end", "abc\x1b", "abc", false},
 		{"invalid UTF-8 replaced", "a\xffb", "a\uFFFDb", false},
 		{"URL tag cannot hide a link", "[:::https://evil.example]click", "［:::https://evil.example]click", false},
