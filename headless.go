@@ -188,6 +188,9 @@ func (h *headless) dispatch(ctx context.Context, cmd headlessCommand) error {
 	case "":
 		return errors.New("missing \"cmd\"; try {\"cmd\":\"contacts\"}")
 	default:
+		if handled, err := h.dispatchGroup(ctx, cmd); handled {
+			return err
+		}
 		return fmt.Errorf("unknown command %q; see the README's headless section", cmd.Cmd)
 	}
 	return nil

@@ -188,5 +188,5 @@ func eventJSON(ev app.Event) any {
 	case app.Failure:
 		return errorLine{Event: "error", Op: ev.Op, Error: ev.Err.Error()}
 	}
-	return nil
+	return groupEventJSON(ev)
 }

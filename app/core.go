@@ -58,6 +58,7 @@ type Core struct {
 	engine   *p2p.Engine
 	router   *router
 	contacts *contactManager
+	groups   *groupManager
 	events   *eventQueue
 	log      *slog.Logger
 
@@ -126,6 +127,7 @@ func NewCore(cfg Config) (*Core, error) {
 	}
 	c.router = &router{engine: engine}
 	c.contacts = newContactManager(c, c.router.add(isContactMessage))
+	c.groups = newGroupManager(c, c.router.add(isGroupMessage))
 	return c, nil
 }
 
@@ -134,7 +136,7 @@ func (c *Core) Start() {
 	c.startOnce.Do(func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		c.cancel = cancel
-		c.wg.Add(4)
+		c.wg.Add(5)
 		go func() {
 			defer c.wg.Done()
 			c.events.run(c.stopped)
@@ -155,6 +157,10 @@ func (c *Core) Start() {
 		go func() {
 			defer c.wg.Done()
 			c.contacts.run(ctx)
+		}()
+		go func() {
+			defer c.wg.Done()
+			c.groups.run(ctx)
 		}()
 	})
 }

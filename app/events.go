@@ -67,18 +67,49 @@ type Failure struct {
 	Err error
 }
 
-func (Ready) isEvent()           {}
-func (ContactRequest) isEvent()  {}
-func (ContactAdded) isEvent()    {}
-func (ContactUpdated) isEvent()  {}
-func (ContactRejected) isEvent() {}
-func (ContactRemoved) isEvent()  {}
-func (PeerStatus) isEvent()      {}
-func (MessageReceived) isEvent() {}
-func (MessageStatus) isEvent()   {}
-func (Typing) isEvent()          {}
-func (EngineStatus) isEvent()    {}
-func (Failure) isEvent()         {}
+// GroupInvite reports an invite to a group, from a contact who is an
+// admin of it. Answer with AcceptInvite or DeclineInvite.
+type GroupInvite struct {
+	Group    Group
+	From     crypto.ID
+	FromName string // the inviter's name in the roster
+}
+
+// GroupUpdated reports any change to a group: roster, roles, name,
+// description, state, or a member coming online or going offline.
+type GroupUpdated struct{ Group Group }
+
+// GroupMessageReceived reports a new group message, already stored: one
+// from another member, or one of ours (Outgoing) once it is stored.
+type GroupMessageReceived struct{ Message GroupMessage }
+
+// GroupSystem is a line for the conversation: joins, leaves, removals,
+// role changes, renames. Text holds names from the roster.
+type GroupSystem struct {
+	Group crypto.GroupID
+	Text  string
+}
+
+// GroupRemoved reports a group deleted on this device.
+type GroupRemoved struct{ ID crypto.GroupID }
+
+func (Ready) isEvent()                {}
+func (GroupInvite) isEvent()          {}
+func (GroupUpdated) isEvent()         {}
+func (GroupMessageReceived) isEvent() {}
+func (GroupSystem) isEvent()          {}
+func (GroupRemoved) isEvent()         {}
+func (ContactRequest) isEvent()       {}
+func (ContactAdded) isEvent()         {}
+func (ContactUpdated) isEvent()       {}
+func (ContactRejected) isEvent()      {}
+func (ContactRemoved) isEvent()       {}
+func (PeerStatus) isEvent()           {}
+func (MessageReceived) isEvent()      {}
+func (MessageStatus) isEvent()        {}
+func (Typing) isEvent()               {}
+func (EngineStatus) isEvent()         {}
+func (Failure) isEvent()              {}
 
 // eventQueue decouples the managers from the frontend: emit never blocks,
 // so a slow screen cannot stall the network, and events keep their order.

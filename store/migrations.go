@@ -77,6 +77,60 @@ CREATE INDEX messages_unread ON messages (contact) WHERE outgoing = 0 AND state 
 CREATE INDEX messages_receipts ON messages (contact, seq)
 	WHERE outgoing = 0 AND state = 7 AND receipt_sent = 0;
 `,
+		// 3: groups (store/groups.go). Sealed: groups.local, group_rosters.roster,
+		// group_messages.text, group_chains.state. Records and sender keys are
+		// end-to-end ciphertext already.
+		`
+CREATE TABLE groups (
+	id            BLOB PRIMARY KEY CHECK (length(id) = 16),
+	state         INTEGER NOT NULL,
+	version       INTEGER NOT NULL,
+	joined        INTEGER NOT NULL,
+	local         BLOB NOT NULL,
+	created       INTEGER NOT NULL,
+	last_activity INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE group_rosters (
+	grp     BLOB NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+	version INTEGER NOT NULL,
+	roster  BLOB NOT NULL,
+	PRIMARY KEY (grp, version)
+) STRICT;
+
+CREATE TABLE group_messages (
+	seq       INTEGER PRIMARY KEY,
+	grp       BLOB NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+	author    BLOB NOT NULL CHECK (length(author) = 20),
+	aseq      INTEGER NOT NULL,
+	epoch     INTEGER NOT NULL,
+	state     INTEGER NOT NULL,
+	sent_at   INTEGER NOT NULL,
+	stored_at INTEGER NOT NULL,
+	record    BLOB NOT NULL,
+	text      BLOB,
+	UNIQUE (grp, author, aseq)
+) STRICT;
+CREATE INDEX group_messages_history ON group_messages (grp, seq);
+CREATE INDEX group_messages_pending ON group_messages (grp, author, epoch) WHERE state = 1;
+
+CREATE TABLE group_chains (
+	grp    BLOB NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+	author BLOB NOT NULL,
+	epoch  INTEGER NOT NULL,
+	state  BLOB NOT NULL,
+	PRIMARY KEY (grp, author, epoch)
+) STRICT;
+
+CREATE TABLE group_sender_keys (
+	grp       BLOB NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+	epoch     INTEGER NOT NULL,
+	author    BLOB NOT NULL,
+	recipient BLOB NOT NULL,
+	record    BLOB NOT NULL,
+	PRIMARY KEY (grp, recipient, author, epoch)
+) STRICT;
+`,
 	}
 }
 

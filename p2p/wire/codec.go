@@ -77,6 +77,9 @@ func normalize(m Message) (Message, error) {
 		Typing, Ping, Pong, Bye, Address, Rekey:
 		return v, nil
 	}
+	if g, ok := normalizeGroup(m); ok {
+		return g, nil
+	}
 	return nil, fmt.Errorf("wire: encode %T: %w", m, ErrUnknownType)
 }
 
@@ -102,7 +105,7 @@ func validate(m Message) error {
 	case Address:
 		return checkAddrs(v.Addrs)
 	}
-	return nil
+	return validateGroup(m)
 }
 
 func checkString(field, s string, limit int) error {
@@ -168,6 +171,8 @@ func appendBody(b []byte, m Message) []byte {
 		b = appendStr16(b, v.Reason)
 	case Address:
 		b = appendAddrs(b, v.Addrs)
+	default:
+		b = appendGroupBody(b, m)
 	}
 	return b // ContactReject and Rekey have empty bodies
 }

@@ -190,7 +190,11 @@ func decodeRecord(t Type, body []byte) (Message, error) {
 	case TypeRekey:
 		m = Rekey{}
 	default:
-		return nil, ErrUnknownType
+		g, ok := decodeGroup(t, r)
+		if !ok {
+			return nil, ErrUnknownType
+		}
+		m = g
 	}
 	if r.err != nil {
 		return nil, r.err

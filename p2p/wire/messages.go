@@ -133,6 +133,16 @@ func (t Type) String() string {
 		return "Address"
 	case TypeRekey:
 		return "Rekey"
+	case TypeGroupInvite:
+		return "GroupInvite"
+	case TypeGroupRoster:
+		return "GroupRoster"
+	case TypeGroupSenderKey:
+		return "GroupSenderKey"
+	case TypeGroupMessage:
+		return "GroupMessage"
+	case TypeGroupSync:
+		return "GroupSync"
 	}
 	return "Type(" + itoa(int(t)) + ")"
 }

@@ -1,0 +1,136 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"jarvis/crypto"
+	"jarvis/store"
+)
+
+// Errors group commands return; each says what to do next.
+var (
+	ErrUnknownGroup  = errors.New("no such group; check the ID with /groups")
+	ErrNotGroupAdmin = errors.New("only an admin of the group can do that")
+	ErrNotGroupOwner = errors.New("only the group's owner can change roles")
+	ErrNotInGroup    = errors.New("you are not a member of that group")
+	ErrNoInvite      = errors.New("there is no pending invite to that group")
+	ErrUnknownMember = errors.New("no such member in that group; check /members")
+	ErrAlreadyMember = errors.New("that person is already a member")
+	ErrGroupFull     = errors.New("the group is full")
+	ErrOwnerStays    = errors.New("the owner cannot be removed or demoted")
+)
+
+// GroupState says where this device stands in a group.
+type GroupState uint8
+
+// Group states; the values match the store's.
+const (
+	GroupInvited = GroupState(store.GroupInvited)
+	GroupActive  = GroupState(store.GroupActive)
+	GroupLeft    = GroupState(store.GroupLeft)
+)
+
+func (s GroupState) String() string {
+	switch s {
+	case GroupInvited:
+		return "invited"
+	case GroupActive:
+		return "active"
+	case GroupLeft:
+		return "left"
+	}
+	return "unknown"
+}
+
+// GroupMember is one member as the frontends see them.
+type GroupMember struct {
+	ID     crypto.ID
+	Name   string // from the roster: the name the inviting admin knew
+	Role   crypto.Role
+	Online bool // a session is up (always true for Self)
+	Self   bool
+}
+
+// Group is a group as the frontends see it.
+type Group struct {
+	ID           crypto.GroupID
+	Name         string
+	Description  string
+	Version      uint64
+	State        GroupState
+	MyRole       crypto.Role // 0 when not a member
+	Members      []GroupMember
+	Online       int // other members with a live session
+	Unread       int
+	InvitedBy    crypto.ID // for invites
+	LastActivity time.Time
+}
+
+// GroupMessage is one group message as the frontends see it.
+type GroupMessage struct {
+	ID         MessageID // stable: derived from (group, author, seq)
+	Group      crypto.GroupID
+	Author     crypto.ID
+	AuthorName string
+	Outgoing   bool
+	Text       string
+	SentAt     time.Time // the author's clock
+	At         time.Time // when this device stored it
+	Seq        uint64    // the author's sequence number
+	Cursor     int64     // pass as GroupHistory's before to page back
+}
+
+// groupLocal is this device's sealed bookkeeping for a group.
+type groupLocal struct {
+	InvitedBy crypto.ID   `json:"invited_by"`
+	Pending   []crypto.ID `json:"pending"` // people we invited who have not synced yet
+	Declined  bool        `json:"declined"`
+}
+
+func (l groupLocal) marshal() []byte {
+	b, _ := json.Marshal(l) // plain data: cannot fail
+	return b
+}
+
+func parseLocal(b []byte) groupLocal {
+	var l groupLocal
+	_ = json.Unmarshal(b, &l) // a damaged blob only loses bookkeeping
+	return l
+}
+
+// view turns manager state into what frontends see.
+func (m *groupManager) view(ctx context.Context, g *group) Group {
+	r := g.roster
+	out := Group{
+		ID: g.row.ID, Name: r.Name, Description: r.Description, Version: r.Version,
+		State: GroupState(g.row.State), InvitedBy: g.local.InvitedBy, LastActivity: g.row.LastActivity,
+	}
+	for _, rm := range r.Members {
+		id := rm.Keys.ID()
+		gm := GroupMember{ID: id, Name: rm.Name, Role: rm.Role, Self: id == m.self}
+		gm.Online = gm.Self || m.online(id)
+		if gm.Self && g.row.State == store.GroupActive {
+			out.MyRole = rm.Role
+		}
+		if !gm.Self && gm.Online {
+			out.Online++
+		}
+		out.Members = append(out.Members, gm)
+	}
+	if n, err := m.store.GroupUnread(ctx, g.row.ID); err == nil {
+		out.Unread = n
+	}
+	return out
+}
+
+func groupMessageFromStore(sm store.GroupMessage, self crypto.ID, name string) GroupMessage {
+	h := crypto.GroupHeader{Group: sm.Group, Author: sm.Author, Epoch: sm.Epoch, Seq: sm.AuthorSeq}
+	return GroupMessage{
+		ID: MessageID(crypto.GroupMessageID(h)), Group: sm.Group, Author: sm.Author, AuthorName: name,
+		Outgoing: sm.Author == self, Text: sm.Text, SentAt: sm.SentAt, At: sm.StoredAt,
+		Seq: sm.AuthorSeq, Cursor: sm.Seq,
+	}
+}

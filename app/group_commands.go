@@ -1,0 +1,401 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"jarvis/crypto"
+	"jarvis/p2p/wire"
+	"jarvis/store"
+)
+
+// groupCommand is one request to the group manager; apply runs on its
+// goroutine and answers on the command's own channel.
+type groupCommand interface {
+	apply(ctx context.Context, m *groupManager)
+}
+
+// groupCmd is a command whose work is a function of the manager.
+type groupCmd struct {
+	run  func(ctx context.Context, m *groupManager) error
+	done chan error
+}
+
+func (c *groupCmd) apply(ctx context.Context, m *groupManager) { c.done <- c.run(ctx, m) }
+
+// doGroup runs fn on the group manager and waits for its answer.
+func (c *Core) doGroup(ctx context.Context, fn func(ctx context.Context, m *groupManager) error) error {
+	cmd := &groupCmd{run: fn, done: make(chan error, 1)}
+	select {
+	case c.groups.cmds <- cmd:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.stopped:
+		return ErrClosed
+	}
+	select {
+	case err := <-cmd.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.stopped:
+		return ErrClosed
+	}
+}
+
+// withGroup runs fn on a known group.
+func (c *Core) withGroup(ctx context.Context, id crypto.GroupID, fn func(ctx context.Context, m *groupManager, g *group) error) error {
+	return c.doGroup(ctx, func(ctx context.Context, m *groupManager) error {
+		g, ok := m.groups[id]
+		if !ok || g.local.Declined {
+			return ErrUnknownGroup
+		}
+		return fn(ctx, m, g)
+	})
+}
+
+// CreateGroup makes a group with us as its owner and only member.
+func (c *Core) CreateGroup(ctx context.Context, name, description string) (Group, error) {
+	if err := crypto.ValidateName(name); err != nil {
+		return Group{}, err
+	}
+	if err := crypto.ValidateText(description, crypto.MaxDescription); err != nil {
+		return Group{}, err
+	}
+	var out Group
+	err := c.doGroup(ctx, func(ctx context.Context, m *groupManager) error {
+		r := &crypto.Roster{Version: 1, Name: name, Description: description, Members: []crypto.RosterMember{{
+			Keys: m.core.self.Keys, Name: m.core.self.Name, Addrs: capAddrs(m.core.self.Addrs), Role: crypto.RoleOwner,
+		}}}
+		rand.Read(r.Group[:])
+		enc, err := crypto.SignRoster(r, m.id)
+		if err != nil {
+			return err
+		}
+		now := m.now()
+		g := newGroupState(store.Group{ID: r.Group, State: store.GroupActive, Version: 1, Joined: 1,
+			CreatedAt: now, LastActivity: now}, r)
+		if err := m.store.PutGroup(ctx, g.withLocal()); err != nil {
+			return err
+		}
+		if err := m.store.PutRoster(ctx, r.Group, 1, enc); err != nil {
+			return err
+		}
+		m.groups[r.Group] = g
+		out = m.view(ctx, g)
+		m.core.emit(GroupUpdated{Group: out})
+		return nil
+	})
+	return out, err
+}
+
+func capAddrs(a []string) []string {
+	if len(a) > crypto.MaxRosterAddrs {
+		a = a[:crypto.MaxRosterAddrs]
+	}
+	return slices.Clone(a)
+}
+
+// Invite adds a contact to a group (we must be an admin) and sends them an
+// invite, now or when they are next online.
+func (c *Core) Invite(ctx context.Context, id crypto.GroupID, contact crypto.ID) error {
+	return c.withGroup(ctx, id, func(ctx context.Context, m *groupManager, g *group) error {
+		ct, err := m.store.Contact(ctx, contact)
+		if err != nil || ct.State != store.ContactAccepted {
+			return ErrUnknownContact
+		}
+		if _, ok := g.member(contact); ok {
+			return ErrAlreadyMember
+		}
+		if me, _ := g.member(m.self); !me.Role.Manages() {
+			return ErrNotGroupAdmin
+		}
+		name := ct.Name
+		if crypto.ValidateName(name) != nil {
+			name = contact.Short()
+		}
+		err = m.changeRoster(ctx, g, func(r *crypto.Roster) error {
+			if len(r.Members) >= crypto.MaxGroupMembers {
+				return ErrGroupFull
+			}
+			r.Members = append(r.Members, crypto.RosterMember{Keys: ct.Keys, Name: name, Addrs: capAddrs(ct.Addrs), Role: crypto.RoleMember})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		g.local.Pending = append(g.local.Pending, contact)
+		m.saveRow(ctx, g)
+		m.sendInvite(ctx, g, contact)
+		return nil
+	})
+}
+
+// AcceptInvite joins a group we were invited to.
+func (c *Core) AcceptInvite(ctx context.Context, id crypto.GroupID) error {
+	return c.withGroup(ctx, id, func(ctx context.Context, m *groupManager, g *group) error {
+		if g.row.State != store.GroupInvited {
+			return ErrNoInvite
+		}
+		g.row.State = store.GroupActive
+		if err := m.saveRow(ctx, g); err != nil {
+			g.row.State = store.GroupInvited
+			return err
+		}
+		m.connectMembers(ctx, g)
+		for _, rm := range g.roster.Members {
+			if id := rm.Keys.ID(); id != m.self && m.online(id) {
+				m.sendSync(ctx, g, id, false)
+			}
+		}
+		m.core.emit(GroupUpdated{Group: m.view(ctx, g)})
+		return nil
+	})
+}
+
+// DeclineInvite refuses an invite: we remove ourselves from the roster
+// (so the inviter stops asking) and hide the group.
+func (c *Core) DeclineInvite(ctx context.Context, id crypto.GroupID) error {
+	return c.withGroup(ctx, id, func(ctx context.Context, m *groupManager, g *group) error {
+		if g.row.State != store.GroupInvited {
+			return ErrNoInvite
+		}
+		g.row.State = store.GroupActive // changeRoster signs as a member
+		if err := m.changeRoster(ctx, g, removeSelf(m.self)); err != nil {
+			g.row.State = store.GroupInvited
+			return err
+		}
+		g.local.Declined = true
+		m.saveRow(ctx, g)
+		m.core.emit(GroupRemoved{ID: id})
+		return nil
+	})
+}
+
+func removeSelf(self crypto.ID) func(*crypto.Roster) error {
+	return func(r *crypto.Roster) error {
+		r.Members = slices.DeleteFunc(r.Members, func(rm crypto.RosterMember) bool { return rm.Keys.ID() == self })
+		return nil
+	}
+}
+
+// Leave removes us from a group; its history stays until DeleteGroup.
+func (c *Core) Leave(ctx context.Context, id crypto.GroupID) error {
+	return c.withGroup(ctx, id, func(ctx context.Context, m *groupManager, g *group) error {
+		return m.changeRoster(ctx, g, removeSelf(m.self))
+	})
+}
+
+// Kick removes a member (admins remove members; the owner also admins).
+func (c *Core) Kick(ctx context.Context, id crypto.GroupID, member crypto.ID) error {
+	return c.editMember(ctx, id, member, func(r *crypto.Roster, me, them crypto.RosterMember) error {
+		switch {
+		case !me.Role.Manages():
+			return ErrNotGroupAdmin
+		case them.Role == crypto.RoleOwner:
+			return ErrOwnerStays
+		case them.Role == crypto.RoleAdmin && me.Role != crypto.RoleOwner:
+			return ErrNotGroupOwner
+		}
+		r.Members = slices.DeleteFunc(r.Members, func(rm crypto.RosterMember) bool { return rm.Keys == them.Keys })
+		return nil
+	})
+}
+
+// Promote makes a member an admin (owner only).
+func (c *Core) Promote(ctx context.Context, id crypto.GroupID, member crypto.ID) error {
+	return c.setRole(ctx, id, member, crypto.RoleAdmin)
+}
+
+// Demote makes an admin a plain member (owner only).
+func (c *Core) Demote(ctx context.Context, id crypto.GroupID, member crypto.ID) error {
+	return c.setRole(ctx, id, member, crypto.RoleMember)
+}
+
+func (c *Core) setRole(ctx context.Context, id crypto.GroupID, member crypto.ID, role crypto.Role) error {
+	return c.editMember(ctx, id, member, func(r *crypto.Roster, me, them crypto.RosterMember) error {
+		switch {
+		case me.Role != crypto.RoleOwner:
+			return ErrNotGroupOwner
+		case them.Role == crypto.RoleOwner:
+			return ErrOwnerStays
+		}
+		for i := range r.Members {
+			if r.Members[i].Keys == them.Keys {
+				r.Members[i].Role = role
+			}
+		}
+		return nil
+	})
+}
+
+func (c *Core) editMember(ctx context.Context, id crypto.GroupID, member crypto.ID, edit func(r *crypto.Roster, me, them crypto.RosterMember) error) error {
+	return c.withGroup(ctx, id, func(ctx context.Context, m *groupManager, g *group) error {
+		me, ok := g.member(m.self)
+		if !ok || g.row.State != store.GroupActive {
+			return ErrNotInGroup
+		}
+		them, ok := g.member(member)
+		if !ok {
+			return ErrUnknownMember
+		}
+		return m.changeRoster(ctx, g, func(r *crypto.Roster) error { return edit(r, me, them) })
+	})
+}
+
+// SetGroupInfo renames the group and sets its description (admins).
+func (c *Core) SetGroupInfo(ctx context.Context, id crypto.GroupID, name, description string) error {
+	if err := crypto.ValidateName(name); err != nil {
+		return err
+	}
+	if err := crypto.ValidateText(description, crypto.MaxDescription); err != nil {
+		return err
+	}
+	return c.withGroup(ctx, id, func(ctx context.Context, m *groupManager, g *group) error {
+		if me, _ := g.member(m.self); !me.Role.Manages() {
+			return ErrNotGroupAdmin
+		}
+		return m.changeRoster(ctx, g, func(r *crypto.Roster) error {
+			r.Name, r.Description = name, description
+			return nil
+		})
+	})
+}
+
+// DeleteGroup leaves the group if we are still in it, then removes it and
+// its history from this device.
+func (c *Core) DeleteGroup(ctx context.Context, id crypto.GroupID) error {
+	return c.withGroup(ctx, id, func(ctx context.Context, m *groupManager, g *group) error {
+		if g.row.State == store.GroupActive {
+			m.changeRoster(ctx, g, removeSelf(m.self)) // best effort: reaches who is online
+		}
+		if err := m.store.DeleteGroup(ctx, id); err != nil {
+			return err
+		}
+		delete(m.groups, id)
+		m.core.emit(GroupRemoved{ID: id})
+		return nil
+	})
+}
+
+// Groups lists groups and invites, latest activity first.
+func (c *Core) Groups(ctx context.Context) ([]Group, error) {
+	var out []Group
+	err := c.doGroup(ctx, func(ctx context.Context, m *groupManager) error {
+		for _, g := range m.groups {
+			if !g.local.Declined {
+				out = append(out, m.view(ctx, g))
+			}
+		}
+		slices.SortFunc(out, func(a, b Group) int {
+			if c := b.LastActivity.Compare(a.LastActivity); c != 0 {
+				return c
+			}
+			return strings.Compare(a.ID.String(), b.ID.String())
+		})
+		return nil
+	})
+	return out, err
+}
+
+// Group returns one group.
+func (c *Core) Group(ctx context.Context, id crypto.GroupID) (Group, error) {
+	var out Group
+	err := c.withGroup(ctx, id, func(ctx context.Context, m *groupManager, g *group) error {
+		out = m.view(ctx, g)
+		return nil
+	})
+	return out, err
+}
+
+// SendGroup encrypts, stores and sends a message to a group; members who
+// are offline get it later from anyone who has it.
+func (c *Core) SendGroup(ctx context.Context, id crypto.GroupID, text string) (MessageID, error) {
+	if strings.TrimSpace(text) == "" {
+		return MessageID{}, ErrEmptyMessage
+	}
+	if len(text) > wire.MaxBody || !utf8.ValidString(text) {
+		return MessageID{}, ErrMessageTooLong
+	}
+	var out GroupMessage
+	err := c.withGroup(ctx, id, func(ctx context.Context, m *groupManager, g *group) error {
+		var err error
+		out, err = m.sendGroupText(ctx, g, text)
+		if err == nil {
+			m.core.emit(GroupMessageReceived{Message: out})
+		}
+		return err
+	})
+	return out.ID, err
+}
+
+// MarkGroupRead marks a group's messages seen.
+func (c *Core) MarkGroupRead(ctx context.Context, id crypto.GroupID) error {
+	return c.withGroup(ctx, id, func(ctx context.Context, m *groupManager, g *group) error {
+		if err := m.store.MarkGroupSeen(ctx, id); err != nil {
+			return err
+		}
+		m.core.emit(GroupUpdated{Group: m.view(ctx, g)})
+		return nil
+	})
+}
+
+// GroupHistory returns up to limit readable messages older than before
+// (0 = newest), in the order this device first saw them.
+func (c *Core) GroupHistory(ctx context.Context, id crypto.GroupID, before int64, limit int) ([]GroupMessage, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	var names map[crypto.ID]string
+	err := c.withGroup(ctx, id, func(ctx context.Context, m *groupManager, g *group) error {
+		names = make(map[crypto.ID]string, len(g.roster.Members))
+		for _, rm := range g.roster.Members {
+			names[rm.Keys.ID()] = rm.Name
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.account.store.GroupHistory(ctx, id, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]GroupMessage, len(rows))
+	for i, r := range rows {
+		name, ok := names[r.Author]
+		if !ok {
+			name = r.Author.Short()
+		}
+		out[i] = groupMessageFromStore(r, c.self.ID, name)
+	}
+	return out, nil
+}
+
+// ResolveGroup finds a group by full ID, unique ID prefix, or unique name.
+func (c *Core) ResolveGroup(ctx context.Context, what string) (crypto.GroupID, error) {
+	what = strings.TrimSpace(what)
+	if id, err := crypto.ParseGroupID(what); err == nil {
+		return id, nil
+	}
+	list, err := c.Groups(ctx)
+	if err != nil {
+		return crypto.GroupID{}, err
+	}
+	var found []crypto.GroupID
+	for _, g := range list {
+		if strings.EqualFold(g.Name, what) || (len(what) >= 4 && strings.HasPrefix(g.ID.String(), strings.ToLower(what))) {
+			found = append(found, g.ID)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return crypto.GroupID{}, ErrUnknownGroup
+	case 1:
+		return found[0], nil
+	}
+	return crypto.GroupID{}, ErrAmbiguousName
+}

@@ -1,0 +1,339 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"jarvis/crypto"
+	"jarvis/p2p"
+	"jarvis/p2p/wire"
+	"jarvis/store"
+)
+
+const (
+	// syncPage is how many stored group messages go to a peer per Send.
+	syncPage = 256
+	// maxGroupInvites caps stored invites, so invites cannot fill the disk.
+	maxGroupInvites = 100
+	// groupSendTimeout bounds a wait for room in a session's send queue.
+	groupSendTimeout = 2 * time.Second
+)
+
+// chainRef names a receiving chain: one author's chain for one epoch.
+type chainRef struct {
+	author crypto.ID
+	epoch  uint64
+}
+
+// group is the manager's state for one group.
+type group struct {
+	row    store.Group
+	local  groupLocal
+	roster *crypto.Roster // current version
+	// contig is, per author, the highest sequence number up to which every
+	// message is stored; above holds stored numbers past a gap.
+	contig map[crypto.ID]uint64
+	above  map[crypto.ID]map[uint64]bool
+	chains map[chainRef]*crypto.Ratchet
+	// send is our own chain for epoch sendEpoch; nil until we first write
+	// in the current epoch.
+	send      *crypto.Ratchet
+	sendEpoch uint64
+	rosters   map[uint64]*crypto.Roster // older versions, loaded on demand
+}
+
+// groupManager is the goroutine that owns groups, rosters, sender keys and
+// group messages. Everything it holds is touched only by run.
+type groupManager struct {
+	core     *Core
+	store    *store.Store
+	engine   *p2p.Engine
+	id       *crypto.Identity
+	self     crypto.ID
+	log      *slog.Logger
+	cmds     chan groupCommand
+	events   <-chan p2p.Event
+	groups   map[crypto.GroupID]*group
+	sessions map[crypto.ID]p2p.PeerInfo
+	now      func() time.Time
+}
+
+func newGroupManager(c *Core, events <-chan p2p.Event) *groupManager {
+	return &groupManager{
+		core: c, store: c.account.store, engine: c.engine, id: c.identity, self: c.self.ID,
+		log: c.log.With("room", "groups"), cmds: make(chan groupCommand, 64), events: events,
+		groups: make(map[crypto.GroupID]*group), sessions: make(map[crypto.ID]p2p.PeerInfo), now: time.Now,
+	}
+}
+
+// isGroupMessage selects what the group manager handles.
+func isGroupMessage(m wire.Message) bool {
+	switch m.(type) {
+	case wire.GroupInvite, wire.GroupRoster, wire.GroupSenderKey, wire.GroupMessage, wire.GroupSync:
+		return true
+	}
+	return false
+}
+
+func (m *groupManager) run(ctx context.Context) {
+	if err := m.load(ctx); err != nil {
+		m.core.emit(Failure{Op: "load groups", Err: err})
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case cmd := <-m.cmds:
+			cmd.apply(ctx, m)
+		case ev := <-m.events:
+			m.handleEngine(ctx, ev)
+		}
+	}
+}
+
+func (m *groupManager) load(ctx context.Context) error {
+	rows, err := m.store.Groups(ctx)
+	if err != nil {
+		return err
+	}
+	for _, row := range rows {
+		g, err := m.loadGroup(ctx, row)
+		if err != nil {
+			m.log.Warn("skipping unreadable group", "err", err)
+			continue
+		}
+		m.groups[row.ID] = g
+		if row.State == store.GroupActive {
+			m.connectMembers(ctx, g)
+		}
+	}
+	return nil
+}
+
+func (m *groupManager) loadGroup(ctx context.Context, row store.Group) (*group, error) {
+	enc, err := m.store.Roster(ctx, row.ID, row.Version)
+	if err != nil {
+		return nil, err
+	}
+	r, err := crypto.ParseRoster(enc)
+	if err != nil {
+		return nil, err
+	}
+	g := newGroupState(row, r)
+	seqs, err := m.store.GroupAuthorSeqs(ctx, row.ID)
+	if err != nil {
+		return nil, err
+	}
+	for author, list := range seqs {
+		for _, s := range list {
+			g.note(author, s)
+		}
+	}
+	chains, err := m.store.GroupChains(ctx, row.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range chains {
+		rt, err := crypto.UnmarshalRatchet(c.State)
+		if err != nil {
+			return nil, err
+		}
+		if c.Author == m.self {
+			if g.send == nil || c.Epoch > g.sendEpoch {
+				g.send, g.sendEpoch = rt, c.Epoch
+			}
+			continue
+		}
+		g.chains[chainRef{c.Author, c.Epoch}] = rt
+	}
+	return g, nil
+}
+
+func newGroupState(row store.Group, r *crypto.Roster) *group {
+	return &group{
+		row: row, local: parseLocal(row.Local), roster: r,
+		contig: make(map[crypto.ID]uint64), above: make(map[crypto.ID]map[uint64]bool),
+		chains: make(map[chainRef]*crypto.Ratchet), rosters: make(map[uint64]*crypto.Roster),
+	}
+}
+
+// note records that (author, seq) is stored; it reports false for a
+// number already held.
+func (g *group) note(author crypto.ID, seq uint64) bool {
+	if seq <= g.contig[author] || g.above[author][seq] {
+		return false
+	}
+	if seq != g.contig[author]+1 {
+		if g.above[author] == nil {
+			g.above[author] = make(map[uint64]bool)
+		}
+		g.above[author][seq] = true
+		return true
+	}
+	c := seq
+	for g.above[author][c+1] {
+		delete(g.above[author], c+1)
+		c++
+	}
+	g.contig[author] = c
+	return true
+}
+
+func (g *group) has(author crypto.ID, seq uint64) bool {
+	return seq <= g.contig[author] || g.above[author][seq]
+}
+
+func (g *group) member(id crypto.ID) (crypto.RosterMember, bool) { return g.roster.Member(id) }
+
+func (m *groupManager) handleEngine(ctx context.Context, ev p2p.Event) {
+	switch ev := ev.(type) {
+	case p2p.PeerUp:
+		m.peerUp(ctx, ev.Peer)
+	case p2p.PeerDown:
+		m.peerDown(ctx, ev)
+	case p2p.Received:
+		m.received(ctx, ev)
+	}
+}
+
+func (m *groupManager) received(ctx context.Context, ev p2p.Received) {
+	var msgs []wire.GroupMessage
+	flush := func() {
+		if len(msgs) > 0 {
+			m.handleMessages(ctx, ev.From, msgs)
+			msgs = nil
+		}
+	}
+	for _, msg := range ev.Msgs {
+		if gm, ok := msg.(wire.GroupMessage); ok {
+			msgs = append(msgs, gm)
+			continue
+		}
+		flush()
+		switch msg := msg.(type) {
+		case wire.GroupInvite:
+			m.handleInvite(ctx, ev.From, msg.Roster)
+		case wire.GroupRoster:
+			m.handleRoster(ctx, ev.From, msg.Roster)
+		case wire.GroupSenderKey:
+			m.handleSenderKey(ctx, ev.From, msg)
+		case wire.GroupSync:
+			m.handleSync(ctx, ev.From, msg)
+		}
+	}
+	flush()
+}
+
+func (m *groupManager) peerUp(ctx context.Context, p p2p.PeerInfo) {
+	m.sessions[p.ID] = p
+	for _, g := range m.groups {
+		if _, ok := g.member(p.ID); !ok {
+			continue
+		}
+		switch g.row.State {
+		case store.GroupActive:
+			m.sendSync(ctx, g, p.ID, false)
+			if containsID(g.local.Pending, p.ID) {
+				m.sendInvite(ctx, g, p.ID)
+			}
+			m.core.emit(GroupUpdated{Group: m.view(ctx, g)})
+		case store.GroupLeft:
+			// Tell the members what we hold, so a leave still reaches them.
+			m.sendSync(ctx, g, p.ID, false)
+		}
+	}
+}
+
+func (m *groupManager) peerDown(ctx context.Context, ev p2p.PeerDown) {
+	cur, ok := m.sessions[ev.ID]
+	if !ok || cur.Session != ev.Session {
+		return
+	}
+	delete(m.sessions, ev.ID)
+	for _, g := range m.groups {
+		if rm, ok := g.member(ev.ID); ok && g.row.State == store.GroupActive {
+			// Someone may have called Forget (a contact removed): keep the
+			// group peer dialled anyway.
+			m.connect(ctx, rm)
+			m.core.emit(GroupUpdated{Group: m.view(ctx, g)})
+		}
+	}
+}
+
+func (m *groupManager) online(id crypto.ID) bool {
+	_, ok := m.sessions[id]
+	return ok
+}
+
+// connectMembers asks the engine to keep sessions with every member.
+func (m *groupManager) connectMembers(ctx context.Context, g *group) {
+	for _, rm := range g.roster.Members {
+		m.connect(ctx, rm)
+	}
+}
+
+// connect dials a group peer unless it is a contact, whose addresses the
+// contact manager keeps current.
+func (m *groupManager) connect(ctx context.Context, rm crypto.RosterMember) {
+	id := rm.Keys.ID()
+	if id == m.self {
+		return
+	}
+	if c, err := m.store.Contact(ctx, id); err == nil && c.State != store.ContactPendingIn {
+		return
+	}
+	m.engine.Connect(p2p.Target{Keys: rm.Keys, Addrs: rm.Addrs})
+}
+
+// send hands records to the engine if the peer is online.
+func (m *groupManager) send(ctx context.Context, id crypto.ID, msgs ...wire.Message) error {
+	if !m.online(id) || len(msgs) == 0 {
+		return p2p.ErrNoSession
+	}
+	ctx, cancel := context.WithTimeout(ctx, groupSendTimeout)
+	defer cancel()
+	err := m.engine.Send(ctx, id, msgs...)
+	if err != nil && !errors.Is(err, p2p.ErrNoSession) {
+		m.log.Debug("group send failed", "peer", id.Short(), "err", err)
+	}
+	return err
+}
+
+// broadcast sends the same records to every online member but us.
+func (m *groupManager) broadcast(ctx context.Context, r *crypto.Roster, msgs ...wire.Message) {
+	for _, rm := range r.Members {
+		if id := rm.Keys.ID(); id != m.self {
+			m.send(ctx, id, msgs...)
+		}
+	}
+}
+
+func (m *groupManager) saveRow(ctx context.Context, g *group) error {
+	g.row.Local = g.local.marshal()
+	if err := m.store.PutGroup(ctx, g.row); err != nil {
+		m.core.emit(Failure{Op: "save group", Err: err})
+		return err
+	}
+	return nil
+}
+
+func containsID(list []crypto.ID, id crypto.ID) bool {
+	for _, x := range list {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func removeID(list []crypto.ID, id crypto.ID) []crypto.ID {
+	out := list[:0]
+	for _, x := range list {
+		if x != id {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,330 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"time"
+	"unicode/utf8"
+
+	"jarvis/crypto"
+	"jarvis/p2p/wire"
+	"jarvis/store"
+)
+
+// groupPlaintext is sent_at:i64 (unix ms) ‖ text.
+func groupPlaintext(sentAt time.Time, text string) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, uint64(sentAt.UnixMilli())), text...)
+}
+
+func parseGroupPlaintext(b []byte) (time.Time, string, bool) {
+	if len(b) < 8 || !utf8.Valid(b[8:]) || len(b)-8 > wire.MaxBody {
+		return time.Time{}, "", false
+	}
+	return time.UnixMilli(int64(binary.BigEndian.Uint64(b))), string(b[8:]), true
+}
+
+func toWireSenderKey(k crypto.SenderKey) wire.GroupSenderKey {
+	return wire.GroupSenderKey{Group: k.Group, Epoch: k.Epoch, Author: k.Author, Recipient: k.Recipient,
+		StartSeq: k.StartSeq, Eph: k.Eph, Box: k.Box, Sig: k.Sig}
+}
+
+func fromWireSenderKey(k wire.GroupSenderKey) crypto.SenderKey {
+	return crypto.SenderKey{Group: k.Group, Epoch: k.Epoch, Author: k.Author, Recipient: k.Recipient,
+		StartSeq: k.StartSeq, Eph: k.Eph, Box: k.Box, Sig: k.Sig}
+}
+
+func chainState(g crypto.GroupID, author crypto.ID, epoch uint64, r *crypto.Ratchet) store.GroupChain {
+	b, _ := r.MarshalBinary() // cannot fail
+	return store.GroupChain{Group: g, Author: author, Epoch: epoch, State: b}
+}
+
+// sendGroupText encrypts, stores and sends one message of ours. When the
+// roster changed since our last message, a fresh chain is made for the new
+// epoch and sealed to the members of that version only.
+func (m *groupManager) sendGroupText(ctx context.Context, g *group, text string) (GroupMessage, error) {
+	if g.row.State != store.GroupActive {
+		return GroupMessage{}, ErrNotInGroup
+	}
+	epoch := g.roster.Version
+	seq := g.contig[m.self] + 1
+	var keys []crypto.SenderKey
+	send, sendEpoch := g.send, g.sendEpoch
+	if send == nil || sendEpoch != epoch {
+		var ck crypto.ChainKey
+		rand.Read(ck[:])
+		send, sendEpoch = crypto.NewRatchet(ck, seq), epoch
+		for _, rm := range g.roster.Members {
+			if rm.Keys.ID() == m.self {
+				continue
+			}
+			k, err := crypto.SealSenderKey(rand.Reader, m.id, rm.Keys,
+				crypto.SenderKey{Group: g.row.ID, Epoch: epoch, StartSeq: seq}, ck)
+			if err != nil {
+				return GroupMessage{}, err
+			}
+			keys = append(keys, k)
+		}
+	}
+	mk, err := send.Key(seq)
+	if err != nil {
+		return GroupMessage{}, err
+	}
+	now := m.now()
+	h := crypto.GroupHeader{Group: g.row.ID, Author: m.self, Epoch: epoch, Seq: seq}
+	ct, sig, err := crypto.SealGroupMessage(m.id, h, mk, groupPlaintext(now, text))
+	if err != nil {
+		return GroupMessage{}, err
+	}
+	rec := wire.GroupMessage{Group: g.row.ID, Author: m.self, Epoch: epoch, Seq: seq, Ciphertext: ct}
+	copy(rec.Sig[:], sig)
+	enc, err := wire.Append(nil, rec)
+	if err != nil {
+		return GroupMessage{}, err
+	}
+	if err := m.storeKeys(ctx, keys); err != nil {
+		return GroupMessage{}, err
+	}
+	sm := []store.GroupMessage{{Group: g.row.ID, Author: m.self, AuthorSeq: seq, Epoch: epoch,
+		State: store.GroupMsgOwn, SentAt: now, StoredAt: now, Record: enc, Text: text}}
+	if _, err := m.store.AddGroupMessages(ctx, sm, []store.GroupChain{chainState(g.row.ID, m.self, epoch, send)}); err != nil {
+		return GroupMessage{}, err
+	}
+	g.send, g.sendEpoch = send, sendEpoch
+	g.note(m.self, seq)
+	g.row.LastActivity = now
+	m.saveRow(ctx, g)
+	m.deliver(ctx, g, keys, rec)
+	return groupMessageFromStore(sm[0], m.self, m.core.self.Name), nil
+}
+
+func (m *groupManager) storeKeys(ctx context.Context, keys []crypto.SenderKey) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	rows := make([]store.SenderKeyRecord, len(keys))
+	for i, k := range keys {
+		enc, err := wire.Append(nil, toWireSenderKey(k))
+		if err != nil {
+			return err
+		}
+		rows[i] = store.SenderKeyRecord{Group: k.Group, Epoch: k.Epoch, Author: k.Author, Recipient: k.Recipient, Record: enc}
+	}
+	_, err := m.store.PutSenderKeys(ctx, rows)
+	return err
+}
+
+// deliver sends a new message to every online member, preceded by that
+// member's sender key and the keys of members who are offline, so that
+// anyone online can relay them later.
+func (m *groupManager) deliver(ctx context.Context, g *group, keys []crypto.SenderKey, rec wire.GroupMessage) {
+	for _, rm := range g.roster.Members {
+		id := rm.Keys.ID()
+		if id == m.self || !m.online(id) {
+			continue
+		}
+		var msgs []wire.Message
+		for _, k := range keys {
+			if k.Recipient == id || !m.online(k.Recipient) {
+				msgs = append(msgs, toWireSenderKey(k))
+			}
+		}
+		m.send(ctx, id, append(msgs, rec)...)
+	}
+}
+
+// authorKeys finds the key an author had at epoch, and whether messages of
+// that epoch are readable here (not from before we joined).
+func (m *groupManager) authorKeys(ctx context.Context, g *group, author crypto.ID, epoch uint64) (crypto.PublicIdentity, store.GroupMsgState, bool) {
+	if epoch < g.row.Joined || epoch > g.roster.Version {
+		// Before we joined, or a version we have not seen yet: the
+		// current roster vouches for the author's key.
+		rm, ok := g.member(author)
+		if epoch < g.row.Joined {
+			return rm.Keys, store.GroupMsgForeign, ok
+		}
+		return rm.Keys, store.GroupMsgPending, ok
+	}
+	r, err := m.rosterAt(ctx, g, epoch)
+	if err != nil {
+		return crypto.PublicIdentity{}, 0, false
+	}
+	rm, ok := r.Member(author)
+	return rm.Keys, store.GroupMsgPending, ok
+}
+
+// handleMessages checks, stores and shows a run of group messages from one
+// peer (the author or a relay).
+func (m *groupManager) handleMessages(ctx context.Context, from crypto.ID, msgs []wire.GroupMessage) {
+	type batch struct {
+		g      *group
+		rows   []store.GroupMessage
+		chains map[chainRef]bool
+		fetch  bool
+	}
+	batches := make(map[crypto.GroupID]*batch)
+	var order []crypto.GroupID
+	for _, w := range msgs {
+		g, ok := m.groups[w.Group]
+		author := crypto.ID(w.Author)
+		if !ok || g.row.State != store.GroupActive || author == m.self || w.Seq == 0 || g.has(author, w.Seq) {
+			continue
+		}
+		if _, known := g.member(from); !known {
+			continue // only members relay
+		}
+		keys, state, ok := m.authorKeys(ctx, g, author, w.Epoch)
+		h := crypto.GroupHeader{Group: w.Group, Author: author, Epoch: w.Epoch, Seq: w.Seq}
+		if !ok || !crypto.VerifyGroupMessage(keys, h, w.Ciphertext, w.Sig[:]) {
+			m.log.Info("dropping group message that does not verify", "peer", from.Short())
+			continue
+		}
+		b := batches[w.Group]
+		if b == nil {
+			b = &batch{g: g, chains: make(map[chainRef]bool)}
+			batches[w.Group] = b
+			order = append(order, w.Group)
+		}
+		if w.Seq > g.contig[author]+1 || w.Epoch > g.roster.Version {
+			b.fetch = true
+		}
+		enc, err := wire.Append(nil, w)
+		if err != nil {
+			continue
+		}
+		row := store.GroupMessage{Group: w.Group, Author: author, AuthorSeq: w.Seq, Epoch: w.Epoch, State: state, Record: enc}
+		if state == store.GroupMsgPending {
+			ref := chainRef{author, w.Epoch}
+			if rt := g.chains[ref]; rt != nil && m.decrypt(rt, h, w.Ciphertext, &row) {
+				b.chains[ref] = true
+			}
+		}
+		g.note(author, w.Seq)
+		b.rows = append(b.rows, row)
+	}
+	for _, id := range order {
+		b := batches[id]
+		var chains []store.GroupChain
+		for ref := range b.chains {
+			chains = append(chains, chainState(id, ref.author, ref.epoch, b.g.chains[ref]))
+		}
+		inserted, err := m.store.AddGroupMessages(ctx, b.rows, chains)
+		if err != nil {
+			m.core.emit(Failure{Op: "save group messages", Err: err})
+			m.reload(ctx, b.g)
+			continue
+		}
+		for i, row := range b.rows {
+			if inserted[i] && row.State == store.GroupMsgUnread {
+				m.emitMessage(b.g, row)
+			}
+		}
+		if b.fetch {
+			m.sendSync(ctx, b.g, from, false)
+		}
+	}
+}
+
+// decrypt fills row from the ciphertext with the chain's key for h.Seq.
+func (m *groupManager) decrypt(rt *crypto.Ratchet, h crypto.GroupHeader, ct []byte, row *store.GroupMessage) bool {
+	mk, err := rt.Key(h.Seq)
+	if err != nil {
+		return false
+	}
+	plain, err := crypto.OpenGroupMessage(mk, h, ct)
+	if err != nil {
+		return false
+	}
+	sentAt, text, ok := parseGroupPlaintext(plain)
+	if !ok {
+		return false
+	}
+	row.State, row.SentAt, row.Text = store.GroupMsgUnread, sentAt, text
+	return true
+}
+
+func (m *groupManager) emitMessage(g *group, row store.GroupMessage) {
+	name := row.Author.Short()
+	if rm, ok := g.member(row.Author); ok {
+		name = rm.Name
+	}
+	m.core.emit(GroupMessageReceived{Message: groupMessageFromStore(row, m.self, name)})
+}
+
+// reload rereads a group after a failed write, so memory matches the disk.
+func (m *groupManager) reload(ctx context.Context, g *group) {
+	if fresh, err := m.loadGroup(ctx, g.row); err == nil {
+		m.groups[g.row.ID] = fresh
+	}
+}
+
+// handleSenderKey keeps a relayable envelope for another member, or opens
+// one addressed to us and decrypts what was waiting for it.
+func (m *groupManager) handleSenderKey(ctx context.Context, from crypto.ID, w wire.GroupSenderKey) {
+	g, ok := m.groups[w.Group]
+	if !ok || g.row.State != store.GroupActive {
+		return
+	}
+	if _, known := g.member(from); !known {
+		return
+	}
+	k := fromWireSenderKey(w)
+	keys, _, ok := m.authorKeys(ctx, g, k.Author, k.Epoch)
+	if !ok || k.Author == m.self || !crypto.VerifySenderKey(k, keys) {
+		m.log.Info("dropping sender key that does not verify", "peer", from.Short())
+		return
+	}
+	if k.Recipient != m.self {
+		if _, member := g.member(k.Recipient); member {
+			if err := m.storeKeys(ctx, []crypto.SenderKey{k}); err != nil {
+				m.core.emit(Failure{Op: "save sender key", Err: err})
+			}
+		}
+		return
+	}
+	ref := chainRef{k.Author, k.Epoch}
+	if g.chains[ref] != nil {
+		return
+	}
+	ck, err := crypto.OpenSenderKey(m.id, k)
+	if err != nil {
+		m.log.Info("sender key does not open", "peer", from.Short())
+		return
+	}
+	rt := crypto.NewRatchet(ck, k.StartSeq)
+	g.chains[ref] = rt
+	m.resolvePending(ctx, g, ref, rt)
+}
+
+// resolvePending decrypts the stored messages that waited for a chain.
+func (m *groupManager) resolvePending(ctx context.Context, g *group, ref chainRef, rt *crypto.Ratchet) {
+	pending, err := m.store.PendingGroupMessages(ctx, g.row.ID, ref.author, ref.epoch)
+	if err != nil {
+		m.core.emit(Failure{Op: "read pending group messages", Err: err})
+		return
+	}
+	var done []store.GroupMessage
+	for _, p := range pending {
+		msgs, err := wire.DecodeAll(p.Record)
+		if err != nil || len(msgs) != 1 {
+			continue
+		}
+		w, ok := msgs[0].(wire.GroupMessage)
+		if !ok {
+			continue
+		}
+		h := crypto.GroupHeader{Group: w.Group, Author: ref.author, Epoch: w.Epoch, Seq: w.Seq}
+		if m.decrypt(rt, h, w.Ciphertext, &p) {
+			done = append(done, p)
+		}
+	}
+	err = m.store.ResolveGroupMessages(ctx, done, []store.GroupChain{chainState(g.row.ID, ref.author, ref.epoch, rt)})
+	if err != nil {
+		m.core.emit(Failure{Op: "save group messages", Err: err})
+		m.reload(ctx, g)
+		return
+	}
+	for _, p := range done {
+		m.emitMessage(g, p)
+	}
+}

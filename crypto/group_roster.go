@@ -1,0 +1,348 @@
+package crypto
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Group limits. A roster must fit in one transport record with room to spare.
+const (
+	MaxGroupMembers   = 256
+	MaxDescription    = 512
+	MaxRosterBytes    = 30000
+	MaxRosterAddrs    = 8
+	rosterSigPrefix   = "jarvis-roster-v1"
+	rosterSigSize     = 64
+	GroupIDSize       = 16
+	maxRosterAddrSize = 255
+)
+
+// Errors about rosters; test with errors.Is.
+var (
+	ErrRosterMalformed  = errors.New("roster is malformed")
+	ErrRosterSignature  = errors.New("roster signature is invalid")
+	ErrRosterTransition = errors.New("roster change is not allowed")
+	ErrRosterTooBig     = errors.New("roster is too big; the group is full")
+)
+
+// GroupID names a group: 16 random bytes chosen by its creator.
+type GroupID [GroupIDSize]byte
+
+// String returns the 32-character hex form.
+func (g GroupID) String() string { return hex.EncodeToString(g[:]) }
+
+// ParseGroupID parses the hex form.
+func ParseGroupID(s string) (GroupID, error) {
+	var g GroupID
+	b, err := hex.DecodeString(strings.TrimSpace(s))
+	if err != nil || len(b) != GroupIDSize {
+		return g, errors.New("not a group ID: want 32 hex characters")
+	}
+	copy(g[:], b)
+	return g, nil
+}
+
+// Role is a member's power in a group.
+type Role uint8
+
+// Roles; the numbers are part of the roster encoding.
+const (
+	RoleMember Role = 1
+	RoleAdmin  Role = 2
+	RoleOwner  Role = 3
+)
+
+func (r Role) String() string {
+	switch r {
+	case RoleMember:
+		return "member"
+	case RoleAdmin:
+		return "admin"
+	case RoleOwner:
+		return "owner"
+	}
+	return "unknown"
+}
+
+// Manages reports whether the role may add and remove members and rename.
+func (r Role) Manages() bool { return r == RoleAdmin || r == RoleOwner }
+
+// RosterMember is one member: keys (the ID is always recomputed from them),
+// the display name and addresses the admin knew, and a role.
+type RosterMember struct {
+	Keys  PublicIdentity
+	Name  string
+	Addrs []string
+	Role  Role
+}
+
+// Roster is one signed version of a group's membership.
+type Roster struct {
+	Group       GroupID
+	Version     uint64
+	Name        string
+	Description string
+	Members     []RosterMember // sorted by ID, no duplicates
+	Signer      ID
+	Sig         [rosterSigSize]byte
+}
+
+// Member returns the member with id.
+func (r *Roster) Member(id ID) (RosterMember, bool) {
+	for _, m := range r.Members {
+		if m.Keys.ID() == id {
+			return m, true
+		}
+	}
+	return RosterMember{}, false
+}
+
+// Owner returns the owner's ID, if the group still has one.
+func (r *Roster) Owner() (ID, bool) {
+	for _, m := range r.Members {
+		if m.Role == RoleOwner {
+			return m.Keys.ID(), true
+		}
+	}
+	return ID{}, false
+}
+
+// Clone returns a deep copy without the signature.
+func (r *Roster) Clone() *Roster {
+	c := *r
+	c.Members = make([]RosterMember, len(r.Members))
+	for i, m := range r.Members {
+		m.Addrs = slices.Clone(m.Addrs)
+		c.Members[i] = m
+	}
+	c.Signer, c.Sig = ID{}, [rosterSigSize]byte{}
+	return &c
+}
+
+// SortMembers puts members in canonical (ID) order.
+func (r *Roster) SortMembers() {
+	slices.SortFunc(r.Members, func(a, b RosterMember) int {
+		ia, ib := a.Keys.ID(), b.Keys.ID()
+		return bytes.Compare(ia[:], ib[:])
+	})
+}
+
+// body is the canonical encoding without the signature.
+func (r *Roster) body() ([]byte, error) {
+	if err := r.validate(); err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, 1024)
+	b = append(b, r.Group[:]...)
+	b = binary.BigEndian.AppendUint64(b, r.Version)
+	b = append(append(b, byte(len(r.Name))), r.Name...)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(r.Description)))
+	b = append(b, r.Description...)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(r.Members)))
+	for _, m := range r.Members {
+		b = append(b, m.Keys.Sign[:]...)
+		b = append(b, m.Keys.DH[:]...)
+		b = append(append(b, byte(len(m.Name))), m.Name...)
+		b = append(b, byte(len(m.Addrs)))
+		for _, a := range m.Addrs {
+			b = append(append(b, byte(len(a))), a...)
+		}
+		b = append(b, byte(m.Role))
+	}
+	b = append(b, r.Signer[:]...)
+	if len(b)+rosterSigSize > MaxRosterBytes {
+		return nil, ErrRosterTooBig
+	}
+	return b, nil
+}
+
+func (r *Roster) validate() error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s", ErrRosterMalformed, fmt.Sprintf(format, a...))
+	}
+	if r.Version == 0 {
+		return bad("version 0")
+	}
+	if ValidateName(r.Name) != nil {
+		return bad("group name")
+	}
+	if err := ValidateText(r.Description, MaxDescription); err != nil {
+		return bad("description: %v", err)
+	}
+	if len(r.Members) == 0 || len(r.Members) > MaxGroupMembers {
+		return bad("%d members", len(r.Members))
+	}
+	owners := 0
+	var prev ID
+	for i, m := range r.Members {
+		id := m.Keys.ID()
+		if i > 0 && bytes.Compare(prev[:], id[:]) >= 0 {
+			return bad("members not in canonical order")
+		}
+		prev = id
+		if ValidateName(m.Name) != nil {
+			return bad("member name")
+		}
+		if len(m.Addrs) > MaxRosterAddrs {
+			return bad("too many addresses")
+		}
+		for _, a := range m.Addrs {
+			if len(a) > maxRosterAddrSize || ValidateAddr(a) != nil {
+				return bad("member address")
+			}
+		}
+		switch m.Role {
+		case RoleOwner:
+			owners++
+		case RoleAdmin, RoleMember:
+		default:
+			return bad("role %d", m.Role)
+		}
+	}
+	if owners > 1 {
+		return bad("%d owners", owners)
+	}
+	return nil
+}
+
+// ValidateText checks free text such as a group description: at most max
+// bytes of UTF-8, no control characters other than newline.
+func ValidateText(s string, max int) error {
+	switch {
+	case len(s) > max:
+		return fmt.Errorf("longer than %d bytes", max)
+	case !utf8.ValidString(s):
+		return errors.New("not valid UTF-8")
+	case strings.IndexFunc(s, func(c rune) bool { return c != '\n' && unicode.IsControl(c) }) >= 0:
+		return errors.New("contains control characters")
+	}
+	return nil
+}
+
+func rosterSigned(body []byte) []byte {
+	return append([]byte(rosterSigPrefix), body...)
+}
+
+// SignRoster sets Signer and Sig and returns the canonical encoding.
+func SignRoster(r *Roster, signer *Identity) ([]byte, error) {
+	r.Signer = signer.ID()
+	body, err := r.body()
+	if err != nil {
+		return nil, err
+	}
+	copy(r.Sig[:], signer.Sign(rosterSigned(body)))
+	return append(body, r.Sig[:]...), nil
+}
+
+// MarshalRoster returns the canonical encoding of a signed roster.
+func MarshalRoster(r *Roster) ([]byte, error) {
+	body, err := r.body()
+	if err != nil {
+		return nil, err
+	}
+	return append(body, r.Sig[:]...), nil
+}
+
+// RosterHash is SHA-256 of the encoding; the smaller hash wins a tie
+// between two different rosters of the same version.
+func RosterHash(enc []byte) [32]byte { return sha256.Sum256(enc) }
+
+// ParseRoster decodes a roster strictly (the encoding is canonical). It does
+// not check the signature: CheckGenesis and CheckTransition do, with the key
+// the signer had in the version that authorises the change.
+func ParseRoster(b []byte) (*Roster, error) {
+	if len(b) > MaxRosterBytes {
+		return nil, ErrRosterTooBig
+	}
+	d := &rdec{b: b}
+	r := &Roster{}
+	d.read(r.Group[:])
+	r.Version = d.u64()
+	r.Name = string(d.take(int(d.u8())))
+	r.Description = string(d.take(d.u16()))
+	n := d.u16()
+	if n > MaxGroupMembers {
+		return nil, fmt.Errorf("%w: %d members", ErrRosterMalformed, n)
+	}
+	for i := 0; i < n && d.err == nil; i++ {
+		var m RosterMember
+		d.read(m.Keys.Sign[:])
+		d.read(m.Keys.DH[:])
+		m.Name = string(d.take(int(d.u8())))
+		na := int(d.u8())
+		if na > MaxRosterAddrs {
+			return nil, fmt.Errorf("%w: too many addresses", ErrRosterMalformed)
+		}
+		for j := 0; j < na; j++ {
+			m.Addrs = append(m.Addrs, string(d.take(int(d.u8()))))
+		}
+		m.Role = Role(d.u8())
+		r.Members = append(r.Members, m)
+	}
+	d.read(r.Signer[:])
+	d.read(r.Sig[:])
+	if d.err != nil || len(d.b) != 0 {
+		return nil, fmt.Errorf("%w: truncated or trailing bytes", ErrRosterMalformed)
+	}
+	body, err := r.body()
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(append(body, r.Sig[:]...), b) {
+		return nil, fmt.Errorf("%w: not canonical", ErrRosterMalformed)
+	}
+	return r, nil
+}
+
+// verifySig checks the signature with keys, which must belong to r.Signer.
+func (r *Roster) verifySig(keys PublicIdentity) bool {
+	if keys.ID() != r.Signer {
+		return false
+	}
+	body, err := r.body()
+	return err == nil && keys.Verify(rosterSigned(body), r.Sig[:])
+}
+
+// rdec reads the roster encoding; the first error sticks.
+type rdec struct {
+	b   []byte
+	err error
+}
+
+func (d *rdec) take(n int) []byte {
+	if d.err != nil || len(d.b) < n {
+		d.err = ErrRosterMalformed
+		return nil
+	}
+	v := d.b[:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *rdec) read(dst []byte) { copy(dst, d.take(len(dst))) }
+func (d *rdec) u8() int {
+	if v := d.take(1); v != nil {
+		return int(v[0])
+	}
+	return 0
+}
+func (d *rdec) u16() int {
+	if v := d.take(2); v != nil {
+		return int(binary.BigEndian.Uint16(v))
+	}
+	return 0
+}
+func (d *rdec) u64() uint64 {
+	if v := d.take(8); v != nil {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}

@@ -1,0 +1,205 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"jarvis/crypto"
+)
+
+// GroupMsgState is where a stored group message stands.
+type GroupMsgState uint8
+
+const (
+	GroupMsgPending GroupMsgState = 1 // stored, its key has not arrived yet
+	GroupMsgUnread  GroupMsgState = 2
+	GroupMsgSeen    GroupMsgState = 3
+	GroupMsgOwn     GroupMsgState = 4 // written here
+	GroupMsgForeign GroupMsgState = 5 // from before we joined: kept for relaying, never readable here
+)
+
+// GroupMessage is one stored group message: the signed record (kept for
+// relaying) and, once decrypted, its text (sealed).
+type GroupMessage struct {
+	Seq       int64 // local first-seen order
+	Group     crypto.GroupID
+	Author    crypto.ID
+	AuthorSeq uint64
+	Epoch     uint64
+	State     GroupMsgState
+	SentAt    time.Time
+	StoredAt  time.Time
+	Record    []byte
+	Text      string
+}
+
+func (st GroupMsgState) readable() bool {
+	return st == GroupMsgUnread || st == GroupMsgSeen || st == GroupMsgOwn
+}
+
+func groupTextRow(g crypto.GroupID, author crypto.ID, aseq uint64) []byte {
+	row := append(append([]byte(nil), g[:]...), author[:]...)
+	return binary.BigEndian.AppendUint64(row, aseq)
+}
+
+// AddGroupMessages stores messages and chain states in one durable
+// transaction. inserted[i] is false for a (group, author, seq) already
+// stored. The Seq of each inserted message is filled in place.
+func (s *Store) AddGroupMessages(ctx context.Context, msgs []GroupMessage, chains []GroupChain) ([]bool, error) {
+	inserted := make([]bool, len(msgs))
+	now := time.Now()
+	err := s.writeGroupTx(ctx, "add group messages", func(tx *sql.Tx, sl *crypto.Sealer) error {
+		for i := range msgs {
+			m := &msgs[i]
+			if m.StoredAt.IsZero() {
+				m.StoredAt = now
+			}
+			var text any
+			if m.State.readable() {
+				text = sealCol(sl, "group_messages", "text", groupTextRow(m.Group, m.Author, m.AuthorSeq), []byte(m.Text))
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO group_messages
+				(grp, author, aseq, epoch, state, sent_at, stored_at, record, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (grp, author, aseq) DO NOTHING`,
+				m.Group[:], m.Author[:], int64(m.AuthorSeq), int64(m.Epoch), int(m.State),
+				toMillis(m.SentAt), toMillis(m.StoredAt), m.Record, text)
+			if err != nil {
+				return fmt.Errorf("message %d: %w", i, err)
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				inserted[i] = true
+				m.Seq, _ = res.LastInsertId()
+			}
+		}
+		return putChains(ctx, tx, sl, chains)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inserted, nil
+}
+
+// ResolveGroupMessages records the decryption of pending messages (State,
+// SentAt and Text by Seq) together with chain states, in one transaction.
+func (s *Store) ResolveGroupMessages(ctx context.Context, msgs []GroupMessage, chains []GroupChain) error {
+	return s.writeGroupTx(ctx, "resolve group messages", func(tx *sql.Tx, sl *crypto.Sealer) error {
+		for _, m := range msgs {
+			text := sealCol(sl, "group_messages", "text", groupTextRow(m.Group, m.Author, m.AuthorSeq), []byte(m.Text))
+			if _, err := tx.ExecContext(ctx, `UPDATE group_messages SET state = ?, sent_at = ?, text = ?
+				WHERE seq = ? AND grp = ? AND author = ? AND aseq = ?`,
+				int(m.State), toMillis(m.SentAt), text, m.Seq, m.Group[:], m.Author[:], int64(m.AuthorSeq)); err != nil {
+				return err
+			}
+		}
+		return putChains(ctx, tx, sl, chains)
+	})
+}
+
+const groupMsgColumns = `seq, author, aseq, epoch, state, sent_at, stored_at, record, text`
+
+// PendingGroupMessages returns an author's undecrypted messages of one
+// epoch, in sequence order.
+func (s *Store) PendingGroupMessages(ctx context.Context, id crypto.GroupID, author crypto.ID, epoch uint64) ([]GroupMessage, error) {
+	return s.queryGroupMessages(ctx, id, `SELECT `+groupMsgColumns+` FROM group_messages
+		WHERE grp = ? AND author = ? AND epoch = ? AND state = 1 ORDER BY aseq`, id[:], author[:], int64(epoch))
+}
+
+// GroupRecords returns up to limit of an author's messages with sequence
+// number > after, in sequence order, in any state: what a peer lacks.
+func (s *Store) GroupRecords(ctx context.Context, id crypto.GroupID, author crypto.ID, after uint64, limit int) ([]GroupMessage, error) {
+	return s.queryGroupMessages(ctx, id, `SELECT `+groupMsgColumns+` FROM group_messages
+		WHERE grp = ? AND author = ? AND aseq > ? ORDER BY aseq LIMIT ?`, id[:], author[:], int64(after), min(max(limit, 1), MaxPage))
+}
+
+// GroupAuthorSeqs returns, per author, the stored sequence numbers in order.
+func (s *Store) GroupAuthorSeqs(ctx context.Context, id crypto.GroupID) (map[crypto.ID][]uint64, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT author, aseq FROM group_messages WHERE grp = ? ORDER BY author, aseq`, id[:])
+	if err != nil {
+		return nil, fmt.Errorf("store: group seqs: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[crypto.ID][]uint64)
+	for rows.Next() {
+		var a []byte
+		var seq int64
+		if err := rows.Scan(&a, &seq); err != nil {
+			return nil, fmt.Errorf("store: group seqs: %w", err)
+		}
+		var id crypto.ID
+		copy(id[:], a)
+		out[id] = append(out[id], uint64(seq))
+	}
+	return out, rows.Err()
+}
+
+// GroupHistory returns up to limit readable messages with Seq < before
+// (0 = newest), in chronological (first-seen) order.
+func (s *Store) GroupHistory(ctx context.Context, id crypto.GroupID, before int64, limit int) ([]GroupMessage, error) {
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	msgs, err := s.queryGroupMessages(ctx, id, `SELECT `+groupMsgColumns+` FROM group_messages
+		WHERE grp = ? AND seq < ? AND state IN (2, 3, 4) ORDER BY seq DESC LIMIT ?`, id[:], before, min(max(limit, 1), MaxPage))
+	slices.Reverse(msgs)
+	return msgs, err
+}
+
+// GroupUnread counts unread messages in a group.
+func (s *Store) GroupUnread(ctx context.Context, id crypto.GroupID) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM group_messages WHERE grp = ? AND state = 2`, id[:]).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: group unread: %w", err)
+	}
+	return n, nil
+}
+
+// MarkGroupSeen marks a group's unread messages seen.
+func (s *Store) MarkGroupSeen(ctx context.Context, id crypto.GroupID) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE group_messages SET state = 3 WHERE grp = ? AND state = 2`, id[:]); err != nil {
+		return fmt.Errorf("store: mark group seen: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) queryGroupMessages(ctx context.Context, id crypto.GroupID, q string, args ...any) ([]GroupMessage, error) {
+	sl, err := s.unlocked()
+	if err != nil {
+		return nil, fmt.Errorf("store: group messages: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: group messages: %w", err)
+	}
+	defer rows.Close()
+	var out []GroupMessage
+	for rows.Next() {
+		m := GroupMessage{Group: id}
+		var author, text []byte
+		var aseq, epoch, sentAt, storedAt int64
+		var state int
+		if err := rows.Scan(&m.Seq, &author, &aseq, &epoch, &state, &sentAt, &storedAt, &m.Record, &text); err != nil {
+			return nil, fmt.Errorf("store: group messages: %w", err)
+		}
+		copy(m.Author[:], author)
+		m.AuthorSeq, m.Epoch, m.State = uint64(aseq), uint64(epoch), GroupMsgState(state)
+		m.SentAt, m.StoredAt = fromMillis(sentAt), fromMillis(storedAt)
+		if m.State.readable() && text != nil {
+			plain, err := openCol(sl, "group_messages", "text", groupTextRow(id, m.Author, m.AuthorSeq), text)
+			if err != nil {
+				return nil, fmt.Errorf("store: group message %d: %w", m.Seq, err)
+			}
+			m.Text = string(plain)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: group messages: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"jarvis/crypto"
+)
+
+func TestGroupsStoreMessagesOnceAndDeleteEverything(t *testing.T) {
+	ctx := context.Background()
+	s, path := newAccount(t)
+	gid := crypto.GroupID{1, 2, 3}
+	now := time.Now()
+	if err := s.PutGroup(ctx, Group{ID: gid, State: GroupActive, Version: 1, Joined: 1, Local: []byte("{}"), CreatedAt: now, LastActivity: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutRoster(ctx, gid, 1, []byte("roster v1 secret-group-name")); err != nil {
+		t.Fatal(err)
+	}
+	author := crypto.ID{9}
+	msg := func(seq uint64, st GroupMsgState, text string) GroupMessage {
+		return GroupMessage{Group: gid, Author: author, AuthorSeq: seq, Epoch: 1, State: st, SentAt: now, Record: []byte{byte(seq)}, Text: text}
+	}
+	chain := GroupChain{Group: gid, Author: author, Epoch: 1, State: []byte("chain")}
+	ins, err := s.AddGroupMessages(ctx, []GroupMessage{msg(1, GroupMsgUnread, "secret-group-text"), msg(2, GroupMsgPending, "")}, []GroupChain{chain})
+	if err != nil || !ins[0] || !ins[1] {
+		t.Fatalf("insert: %v %v", ins, err)
+	}
+	ins, err = s.AddGroupMessages(ctx, []GroupMessage{msg(1, GroupMsgUnread, "again")}, nil)
+	if err != nil || ins[0] {
+		t.Fatalf("duplicate inserted: %v %v", ins, err)
+	}
+	pend, err := s.PendingGroupMessages(ctx, gid, author, 1)
+	if err != nil || len(pend) != 1 || pend[0].AuthorSeq != 2 {
+		t.Fatalf("pending: %+v %v", pend, err)
+	}
+	pend[0].State, pend[0].Text = GroupMsgUnread, "later"
+	if err := s.ResolveGroupMessages(ctx, pend, nil); err != nil {
+		t.Fatal(err)
+	}
+	hist, err := s.GroupHistory(ctx, gid, 0, 10)
+	if err != nil || len(hist) != 2 || hist[0].Text != "secret-group-text" || hist[1].Text != "later" {
+		t.Fatalf("history: %+v %v", hist, err)
+	}
+	if n, _ := s.GroupUnread(ctx, gid); n != 2 {
+		t.Fatalf("unread %d", n)
+	}
+	if err := s.MarkGroupSeen(ctx, gid); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.GroupUnread(ctx, gid); n != 0 {
+		t.Fatalf("unread after seen %d", n)
+	}
+	chains, err := s.GroupChains(ctx, gid)
+	if err != nil || len(chains) != 1 || string(chains[0].State) != "chain" {
+		t.Fatalf("chains: %+v %v", chains, err)
+	}
+	if _, err := s.PutSenderKeys(ctx, []SenderKeyRecord{{Group: gid, Epoch: 1, Author: author, Recipient: crypto.ID{7}, Record: []byte("k")}}); err != nil {
+		t.Fatal(err)
+	}
+	if keys, _ := s.SenderKeysFor(ctx, gid, crypto.ID{7}); len(keys) != 1 {
+		t.Fatalf("sender keys %d", len(keys))
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Names and text are sealed on disk.
+	filepath.WalkDir(filepath.Dir(path), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := os.ReadFile(p)
+		for _, secret := range []string{"secret-group-text", "secret-group-name"} {
+			if strings.Contains(string(b), secret) {
+				t.Errorf("%s holds %q in plaintext", p, secret)
+			}
+		}
+		return nil
+	})
+	s = openAt(t, path)
+	if err := s.Unlock(ctx, testPass); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteGroup(ctx, gid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Roster(ctx, gid, 1); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("roster after delete: %v", err)
+	}
+	if hist, _ := s.GroupHistory(ctx, gid, 0, 10); len(hist) != 0 {
+		t.Fatal("history survives delete")
+	}
+}
