@@ -135,7 +135,7 @@ func (m *contactManager) sendBatch(ctx context.Context, batch []*sendCmd) {
 			cmd.done <- ErrUnknownContact
 			continue
 		}
-		id := newMessageID()
+		id := newMessageID(now)
 		cmd.id = MessageID(id)
 		msgs = append(msgs, store.Message{
 			ID: id, Contact: cmd.to, Outgoing: true, Text: cmd.text,
@@ -154,9 +154,31 @@ func (m *contactManager) sendBatch(ctx context.Context, batch []*sendCmd) {
 	}
 	for i, cmd := range ok {
 		m.core.emit(MessageStatus{ID: cmd.id, Contact: cmd.to, State: StateQueued})
-		m.kickFlush(cmd.to)
 		m.touch(ctx, msgs[i].Contact)
 		cmd.done <- nil
+	}
+	m.sendFresh(ctx, msgs)
+}
+
+// sendFresh hands just-stored messages straight to their sessions when
+// nothing older is waiting, saving a read back from the store; otherwise
+// it leaves them to the flush, which keeps the order.
+func (m *contactManager) sendFresh(ctx context.Context, msgs []store.Message) {
+	byContact := make(map[crypto.ID][]store.Message)
+	for _, msg := range msgs {
+		byContact[msg.Contact] = append(byContact[msg.Contact], msg)
+	}
+	for id, page := range byContact {
+		f, ok := m.flushing[id]
+		if !ok || f.due || f.parked {
+			m.kickFlush(id)
+			continue
+		}
+		if err := m.sendPage(ctx, id, page); err != nil {
+			m.kickFlush(id)
+			continue
+		}
+		f.cursor = page[len(page)-1].Seq
 	}
 }
 

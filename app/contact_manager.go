@@ -84,7 +84,10 @@ func (m *contactManager) run(ctx context.Context) {
 	m.retryFlush.Stop()
 	defer m.retryFlush.Stop()
 	for {
+		// A page of outbox goes out between any two commands or events, so
+		// a steady stream of sends cannot starve the flush (or the reverse).
 		if m.pendingFlush() {
+			m.flushStep(ctx)
 			select {
 			case <-ctx.Done():
 				return
@@ -95,7 +98,6 @@ func (m *contactManager) run(ctx context.Context) {
 			case <-m.retryFlush.C:
 				m.resumeFlush()
 			default:
-				m.flushStep(ctx)
 			}
 			continue
 		}
@@ -282,15 +284,7 @@ func (m *contactManager) flushStep(ctx context.Context) {
 			f.due = false
 			return
 		}
-		msgs := make([]wire.Message, len(page))
-		var queued []store.MessageID
-		for i, p := range page {
-			msgs[i] = wire.Text{ID: wire.MessageID(p.ID), SentAt: p.SentAt.UnixMilli(), Body: p.Text}
-			if p.State == store.StateQueued {
-				queued = append(queued, p.ID)
-			}
-		}
-		if err := m.send(ctx, id, msgs...); err != nil {
+		if err := m.sendPage(ctx, id, page); err != nil {
 			if errors.Is(err, context.DeadlineExceeded) {
 				m.pauseFlush()
 			} else {
@@ -299,9 +293,27 @@ func (m *contactManager) flushStep(ctx context.Context) {
 			return
 		}
 		f.cursor = page[len(page)-1].Seq
-		m.advance(ctx, id, queued, store.StateSent)
 		return
 	}
+}
+
+// sendPage hands outbox messages to the session in order. "Sent" is
+// reported but not stored: storing it would cost a write per message, and
+// after a restart an unacknowledged message is queued again anyway.
+func (m *contactManager) sendPage(ctx context.Context, id crypto.ID, page []store.Message) error {
+	msgs := make([]wire.Message, len(page))
+	for i, p := range page {
+		msgs[i] = wire.Text{ID: wire.MessageID(p.ID), SentAt: p.SentAt.UnixMilli(), Body: p.Text}
+	}
+	if err := m.send(ctx, id, msgs...); err != nil {
+		return err
+	}
+	for _, p := range page {
+		if p.State == store.StateQueued {
+			m.core.emit(MessageStatus{ID: MessageID(p.ID), Contact: id, State: StateSent})
+		}
+	}
+	return nil
 }
 
 // pauseFlush parks every flush until the retry timer fires, so a full send
@@ -339,8 +351,17 @@ func (m *contactManager) advance(ctx context.Context, id crypto.ID, ids []store.
 	}
 }
 
-func newMessageID() store.MessageID {
+// newMessageID returns 48 bits of milliseconds followed by 80 random bits.
+// IDs made close in time sort close together, so the unique indexes on
+// (contact, ID) grow at their right edge instead of dirtying a random page
+// per message; 80 random bits keep IDs unguessable and unique. The time it
+// reveals is already in the message's SentAt, and both travel encrypted.
+func newMessageID(now time.Time) store.MessageID {
 	var id store.MessageID
-	rand.Read(id[:])
+	ms := uint64(now.UnixMilli())
+	for i := 0; i < 6; i++ {
+		id[i] = byte(ms >> (40 - 8*i))
+	}
+	rand.Read(id[6:])
 	return id
 }

@@ -90,7 +90,7 @@ func TestHistoryAndOutboxUseTheirIndexes(t *testing.T) {
 		index string
 	}{
 		{historyQuery, []any{"x", 5, 10}, "messages_history"},
-		{outboxQuery, []any{"x", 0, 10}, "outbox_order"},
+		{outboxQuery, []any{"x", 0, 10}, "messages_outbox"},
 		{unreadQuery, []any{"x"}, "messages_unread"},
 		{pendingReceiptsQuery, []any{"x"}, "messages_receipts"},
 	} {

@@ -63,8 +63,9 @@ const insertMessage = `INSERT INTO messages
 	(contact, msg_id, outgoing, sent_at, stored_at, state, text, receipt_sent)
 	VALUES (?, ?, ?, ?, ?, ?, ?, 0)`
 
-// AddOutgoing stores messages we send, each with an outbox row, in one
-// transaction. State 0 means StateQueued; StoredAt zero means now. The contact must exist.
+// AddOutgoing stores messages we send in one transaction; queued and sent
+// ones form the outbox. State 0 means StateQueued; StoredAt zero means now. The contact must exist.
+// The Seq of each message is filled in place.
 func (s *Store) AddOutgoing(ctx context.Context, msgs []Message) error {
 	sl, err := s.unlocked()
 	if err != nil {
@@ -81,24 +82,18 @@ func (s *Store) AddOutgoing(ctx context.Context, msgs []Message) error {
 			return err
 		}
 		defer ins.Close()
-		out, err := tx.PrepareContext(ctx, `INSERT INTO outbox (contact, msg_id) VALUES (?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer out.Close()
 		now := time.Now()
 		for i, m := range msgs {
 			if m.State == 0 {
 				m.State = StateQueued
 			}
 			contact := m.Contact.String()
-			if _, err := ins.ExecContext(ctx, messageArgs(sl, m, true, contact, now)...); err != nil {
+			res, err := ins.ExecContext(ctx, messageArgs(sl, m, true, contact, now)...)
+			if err != nil {
 				return fmt.Errorf("message %d: %w", i, err)
 			}
-			if m.State == StateQueued || m.State == StateSent {
-				if _, err := out.ExecContext(ctx, contact, m.ID[:]); err != nil {
-					return fmt.Errorf("outbox %d: %w", i, err)
-				}
+			if msgs[i].Seq, err = res.LastInsertId(); err != nil {
+				return fmt.Errorf("message %d: %w", i, err)
 			}
 		}
 		return nil
@@ -188,7 +183,7 @@ func advanceSources(st MessageState) []MessageState {
 }
 
 // AdvanceStates moves the contact's outgoing messages ids to st where that is a
-// step forward; delivered, read and failed retire their outbox rows. It returns
+// step forward; delivered, read and failed leave the outbox with that. It returns
 // the IDs that changed, in the order given. Unknown IDs and incoming messages are skipped.
 func (s *Store) AdvanceStates(ctx context.Context, contact crypto.ID, ids []MessageID, st MessageState) ([]MessageID, error) {
 	from := advanceSources(st)
@@ -202,7 +197,6 @@ func (s *Store) AdvanceStates(ctx context.Context, contact crypto.ID, ids []Mess
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	retire := st != StateSent
 	var changed []MessageID
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		upd, err := tx.PrepareContext(ctx, `UPDATE messages SET state = ?
@@ -211,11 +205,6 @@ func (s *Store) AdvanceStates(ctx context.Context, contact crypto.ID, ids []Mess
 			return err
 		}
 		defer upd.Close()
-		del, err := tx.PrepareContext(ctx, `DELETE FROM outbox WHERE contact = ? AND msg_id = ?`)
-		if err != nil {
-			return err
-		}
-		defer del.Close()
 		c := contact.String()
 		for _, id := range ids {
 			res, err := upd.ExecContext(ctx, int(st), c, id[:])
@@ -228,11 +217,6 @@ func (s *Store) AdvanceStates(ctx context.Context, contact crypto.ID, ids []Mess
 				continue
 			}
 			changed = append(changed, id)
-			if retire {
-				if _, err := del.ExecContext(ctx, c, id[:]); err != nil {
-					return err
-				}
-			}
 		}
 		return nil
 	})
@@ -244,12 +228,11 @@ func (s *Store) AdvanceStates(ctx context.Context, contact crypto.ID, ids []Mess
 
 const messageColumns = `m.seq, m.msg_id, m.outgoing, m.sent_at, m.stored_at, m.state, m.text`
 
-// outboxQuery takes (contact, afterSeq, limit). CROSS JOIN keeps the (small)
-// outbox as the outer loop, walked in order by its index, instead of scanning
-// the contact's whole history.
+// outboxQuery takes (contact, afterSeq, limit). Its WHERE repeats the
+// partial index messages_outbox's condition, so SQLite walks that index.
 const outboxQuery = `SELECT ` + messageColumns + `
-	FROM outbox o CROSS JOIN messages m ON m.contact = o.contact AND m.msg_id = o.msg_id
-	WHERE o.contact = ? AND m.seq > ? ORDER BY o.seq LIMIT ?`
+	FROM messages m
+	WHERE m.contact = ? AND m.outgoing = 1 AND m.state IN (1, 2) AND m.seq > ? ORDER BY m.seq LIMIT ?`
 
 // Outbox returns up to limit of the contact's unretired outgoing messages with
 // Seq > afterSeq, in sending order (oldest first).
@@ -264,7 +247,8 @@ func (s *Store) Outbox(ctx context.Context, contact crypto.ID, afterSeq int64, l
 // OutboxCount reports how many of the contact's messages wait for an ack.
 func (s *Store) OutboxCount(ctx context.Context, contact crypto.ID) (int, error) {
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE contact = ?`, contact.String()).Scan(&n); err != nil {
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM messages
+		WHERE contact = ? AND outgoing = 1 AND state IN (1, 2)`, contact.String()).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: outbox count: %w", err)
 	}
 	return n, nil

@@ -131,6 +131,13 @@ CREATE TABLE group_sender_keys (
 	PRIMARY KEY (grp, recipient, author, epoch)
 ) STRICT;
 `,
+		// 4: the outbox becomes a partial index over messages. A separate
+		// table cost an insert and a delete per message, each in a
+		// random-keyed unique index; the state already says what is unacked.
+		`
+CREATE INDEX messages_outbox ON messages (contact, seq) WHERE outgoing = 1 AND state IN (1, 2);
+DROP TABLE outbox;
+`,
 	}
 }
 
