@@ -41,7 +41,7 @@ const (
 // IDs, which need a read receipt (then ReceiptsSent).
 func (s *Store) MarkSeen(ctx context.Context, contact crypto.ID) ([]MessageID, error) {
 	var ids []MessageID
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTxRelaxed(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE messages SET state = 7
 			WHERE contact = ? AND outgoing = 0 AND state = 6 RETURNING msg_id`, contact.String())
 		if err != nil {
@@ -75,7 +75,7 @@ func (s *Store) ReceiptsSent(ctx context.Context, contact crypto.ID, ids []Messa
 	if len(ids) == 0 {
 		return nil
 	}
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTxRelaxed(ctx, func(tx *sql.Tx) error {
 		upd, err := tx.PrepareContext(ctx, `UPDATE messages SET receipt_sent = 1
 			WHERE contact = ? AND msg_id = ? AND outgoing = 0`)
 		if err != nil {

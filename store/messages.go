@@ -198,7 +198,7 @@ func (s *Store) AdvanceStates(ctx context.Context, contact crypto.ID, ids []Mess
 		return nil, nil
 	}
 	var changed []MessageID
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTxRelaxed(ctx, func(tx *sql.Tx) error {
 		upd, err := tx.PrepareContext(ctx, `UPDATE messages SET state = ?
 			WHERE contact = ? AND msg_id = ? AND outgoing = 1 AND state IN (`+strings.Join(in, ", ")+`)`)
 		if err != nil {

@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -162,6 +163,45 @@ func fileURI(path string) string {
 // writeTx runs fn in one write transaction (BEGIN IMMEDIATE via the DSN) and commits it.
 func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return diskFull(fmt.Errorf("begin: %w", err))
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return diskFull(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return diskFull(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// writeTxRelaxed is writeTx without waiting for the disk: for state that is
+// safe to lose in a crash (a delivered mark, a read mark, activity times),
+// because the peer resends and the next message corrects it. WAL keeps it
+// atomic, and the next durable commit syncs it along with its own pages.
+// Holding the single writer connection for the whole exchange keeps the
+// relaxed setting from leaking into another caller's durable commit.
+func (s *Store) writeTxRelaxed(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return diskFull(fmt.Errorf("writer: %w", err))
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+		return fmt.Errorf("relax sync: %w", err)
+	}
+	defer func() {
+		// Restore even if ctx was cancelled; a connection left relaxed is
+		// discarded rather than returned to the pool.
+		if _, rerr := conn.ExecContext(context.Background(), "PRAGMA synchronous = FULL"); rerr != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+			if err == nil {
+				err = fmt.Errorf("restore sync: %w", rerr)
+			}
+		}
+	}()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return diskFull(fmt.Errorf("begin: %w", err))
 	}
