@@ -148,6 +148,20 @@ func TestTmuxTwoPeopleChat(t *testing.T) {
 	bob.send("", "F2")
 	bob.wait("Chats")
 
+	// A group: alice creates it and invites bob, who joins; both write.
+	alice.send("/group club — tmux test", "Enter")
+	alice.wait("#club · 1 member, 1 online")
+	alice.send("/invite bob", "Enter")
+	alice.wait("you added bob")
+	bob.wait("invite: #club")
+	bob.send("/join club", "Enter")
+	bob.wait("You joined #club")
+	alice.wait("2 members, 2 online")
+	bob.send("hi club", "Enter")
+	alice.wait("bob: hi club")
+	alice.send("hi bob, in the club", "Enter")
+	bob.wait("alice: hi bob, in the club")
+
 	alice.send("", "C-q")
 	bob.send("", "C-q")
 }

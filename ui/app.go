@@ -66,8 +66,9 @@ type UI struct {
 
 	main   *mainView
 	convs  map[crypto.ID]*conversation
-	order  []crypto.ID // conversation list order
-	cur    crypto.ID   // open conversation; zero for none
+	groups map[crypto.GroupID]*groupConv
+	order  []convKey // conversation list order
+	cur    convKey   // open conversation; zero for none
 	locked bool
 	lock   *lockView
 	dialog string // name of the open dialog page, "" for none
@@ -165,6 +166,7 @@ func newUI(cfg Config) *UI {
 		cancel:   cancel,
 		quitDone: make(chan struct{}),
 		convs:    make(map[crypto.ID]*conversation),
+		groups:   make(map[crypto.GroupID]*groupConv),
 	}
 	u.notifier = newNotifier(cfg.Notify, log)
 	u.app.SetRoot(u.pages, true).EnableMouse(true).EnablePaste(true)
@@ -230,6 +232,7 @@ func (u *UI) startCore(core *app.Core) {
 			u.setContacts(list)
 		}
 	})
+	u.loadGroups()
 }
 
 // pump is the one goroutine that turns core events into screen updates.

@@ -87,7 +87,11 @@ func (c *conversation) markNew(n int) {
 // renderChat fills the message view with the open conversation.
 func (u *UI) renderChat() {
 	mv := u.main
-	conv := u.convs[u.cur]
+	if u.cur.isGroup() {
+		u.renderGroupChat(u.groups[u.cur.group])
+		return
+	}
+	conv := u.convs[u.cur.contact]
 	if conv == nil {
 		mv.chat.SetText(u.welcomeText())
 		mv.chat.ScrollToBeginning()
@@ -184,7 +188,7 @@ func (u *UI) loadLatest(id crypto.ID) {
 			conv.loaded = true
 			conv.hasOlder = len(msgs) >= pageSize
 			conv.hasNewer = false
-			if u.cur == id {
+			if u.cur == contactKey(id) {
 				if conv.contact.Unread > 0 {
 					conv.markNew(conv.contact.Unread)
 				}
@@ -238,16 +242,22 @@ func (u *UI) loadOlder(id crypto.ID) {
 				conv.msgs = conv.msgs[:maxWindow]
 				conv.hasNewer = true
 			}
-			if u.cur != id {
+			if u.cur != contactKey(id) {
 				return
 			}
-			chat := u.main.chat
-			row, _ := chat.GetScrollOffset()
-			lines := chat.GetWrappedLineCount()
-			u.renderChat()
-			chat.ScrollTo(row+chat.GetWrappedLineCount()-lines, 0)
+			u.keepScroll()
 		}
 	})
+}
+
+// keepScroll re-renders the chat after older lines were put on top,
+// keeping the same lines in view.
+func (u *UI) keepScroll() {
+	chat := u.main.chat
+	row, _ := chat.GetScrollOffset()
+	lines := chat.GetWrappedLineCount()
+	u.renderChat()
+	chat.ScrollTo(row+chat.GetWrappedLineCount()-lines, 0)
 }
 
 // scrollChat moves the message view by delta lines (negative is up),
@@ -263,17 +273,37 @@ func (u *UI) scrollChat(delta int) {
 	row += delta
 	if row <= 0 {
 		chat.ScrollTo(0, 0)
-		u.loadOlder(u.cur)
+		if u.cur.isGroup() {
+			u.loadGroupOlder(u.cur.group)
+		} else {
+			u.loadOlder(u.cur.contact)
+		}
 		return
 	}
 	if row >= total-h {
 		chat.ScrollToEnd()
-		if conv := u.convs[u.cur]; conv != nil && conv.hasNewer && delta > 0 {
-			u.loadLatest(u.cur)
+		if delta <= 0 {
+			return
+		}
+		if conv := u.convs[u.cur.contact]; conv != nil && conv.hasNewer {
+			u.loadLatest(u.cur.contact)
+		}
+		if gc := u.groups[u.cur.group]; gc != nil && gc.hasNewer {
+			u.loadGroupLatest(u.cur.group)
 		}
 		return
 	}
 	chat.ScrollTo(row, 0)
+}
+
+// markCurrentRead marks the open conversation read.
+func (u *UI) markCurrentRead() {
+	if conv := u.convs[u.cur.contact]; conv != nil {
+		u.markRead(conv)
+	}
+	if gc := u.groups[u.cur.group]; gc != nil {
+		u.markGroupRead(gc)
+	}
 }
 
 // markRead clears the unread count of the open conversation and tells the

@@ -13,9 +13,10 @@ import (
 // sendRequest is one message for the sender goroutine. echo is the
 // temporary ID of the message shown at once, replaced by the real one.
 type sendRequest struct {
-	to   crypto.ID
-	text string
-	echo app.MessageID
+	to    crypto.ID
+	group crypto.GroupID // set for a group message (to is then zero)
+	text  string
+	echo  app.MessageID
 }
 
 // sender hands messages to the core one at a time, so they keep the order
@@ -26,6 +27,11 @@ func (u *UI) sender(core *app.Core) {
 		case <-u.ctx.Done():
 			return
 		case r := <-u.sends:
+			if r.group != (crypto.GroupID{}) {
+				id, err := core.SendGroup(u.ctx, r.group, r.text)
+				u.post(func() { u.groupSent(r, id, err) })
+				continue
+			}
 			id, err := core.Send(u.ctx, r.to, r.text)
 			u.post(func() { u.sent(r, id, err) })
 		}
@@ -50,7 +56,7 @@ func (u *UI) sent(r sendRequest, id app.MessageID, err error) {
 			conv.setState(id, st)
 		}
 	}
-	if u.cur == r.to {
+	if u.cur == contactKey(r.to) {
 		u.renderChat()
 	}
 }
@@ -78,14 +84,17 @@ func (u *UI) submit() {
 		}
 	}
 	mv.input.SetText("")
-	if conv := u.convs[u.cur]; conv != nil {
-		conv.draft = ""
+	if d := u.draftOf(u.cur); d != nil {
+		*d = ""
 	}
 }
 
 // send shows the message at once and queues it; false keeps the draft.
 func (u *UI) send(text string) bool {
-	conv := u.convs[u.cur]
+	if u.cur.isGroup() {
+		return u.sendGroup(text)
+	}
+	conv := u.convs[u.cur.contact]
 	switch {
 	case conv == nil:
 		u.notice("Open a conversation first (Ctrl+N), or add someone with /add CODE.")
@@ -148,20 +157,39 @@ func (u *UI) command(line string) bool {
 	case "/add":
 		return u.addContact(arg)
 	case "/accept", "/reject":
-		return u.answer(arg, name == "/accept")
+		k, ok := u.resolve(arg, "")
+		if !ok {
+			return false
+		}
+		if k.isGroup() {
+			return u.answerInvite(k.group, name == "/accept")
+		}
+		return u.answer(k.contact, name == "/accept")
 	case "/info":
-		id, ok := u.target(arg)
+		k, ok := u.resolve(arg, "")
 		if !ok {
 			return false
 		}
-		u.showInfo(id)
+		if k.isGroup() {
+			u.showGroupInfo(k.group)
+		} else {
+			u.showInfo(k.contact)
+		}
 	case "/rename":
+		if u.cur.isGroup() {
+			return u.renameGroup(arg)
+		}
 		return u.rename(arg)
-	case "/remove":
-		id, ok := u.target(arg)
+	case "/remove", "/delete":
+		k, ok := u.resolve(arg, "")
 		if !ok {
 			return false
 		}
+		if k.isGroup() {
+			u.deleteGroup(k.group)
+			return true
+		}
+		id := k.contact
 		who := plainPeerText(u.convs[id].contact.Name, false)
 		u.confirm("Remove contact", "Remove "+peerText(who, false)+
 			" and delete your whole conversation with them? This cannot be undone.", func() {
@@ -170,11 +198,17 @@ func (u *UI) command(line string) bool {
 			})
 		})
 	case "/clear":
-		if conv := u.convs[u.cur]; conv != nil {
+		if conv := u.convs[u.cur.contact]; conv != nil {
 			conv.msgs, conv.hasOlder, conv.hasNewer, conv.marker = nil, true, false, app.MessageID{}
-			u.renderChat()
 		}
+		if gc := u.groups[u.cur.group]; gc != nil {
+			gc.lines, gc.hasOlder, gc.hasNewer, gc.marker = nil, true, false, app.MessageID{}
+		}
+		u.renderChat()
 	default:
+		if handled, keep := u.groupCommand(strings.ToLower(name), arg); handled {
+			return keep
+		}
 		u.notice("Unknown command " + name + ". /help lists them; // sends a message starting with /.")
 		return false
 	}
@@ -194,7 +228,7 @@ func (u *UI) addContact(code string) bool {
 		u.post(func() {
 			u.upsert(c)
 			u.sortConvs()
-			u.open(c.ID)
+			u.open(contactKey(c.ID))
 			u.renderAll()
 		})
 		return "Request sent to " + plainPeerText(c.Name, false) + ". You can chat once they accept.", nil
@@ -202,11 +236,7 @@ func (u *UI) addContact(code string) bool {
 	return true
 }
 
-func (u *UI) answer(arg string, accept bool) bool {
-	id, ok := u.target(arg)
-	if !ok {
-		return false
-	}
+func (u *UI) answer(id crypto.ID, accept bool) bool {
 	c := u.convs[id].contact
 	if c.State != app.ContactPendingIn {
 		u.notice(plainPeerText(c.Name, false) + " has no request waiting for an answer.")
@@ -223,7 +253,7 @@ func (u *UI) answer(arg string, accept bool) bool {
 }
 
 func (u *UI) rename(name string) bool {
-	conv := u.convs[u.cur]
+	conv := u.convs[u.cur.contact]
 	if conv == nil || name == "" {
 		u.notice("Usage: /rename NAME, in the conversation you want to rename.")
 		return false
@@ -239,45 +269,57 @@ func (u *UI) rename(name string) bool {
 	return true
 }
 
-// target resolves a command's contact argument locally (the list is
-// already here): empty means the open conversation; otherwise a name
-// (case-insensitive) or an ID prefix of at least 4 characters.
-func (u *UI) target(arg string) (crypto.ID, bool) {
+// resolve finds a command's conversation argument locally (the list is
+// already here): empty means the open conversation; otherwise a contact or
+// group name (case-insensitive) or an ID prefix of at least 4 characters.
+// only narrows the search to "contact" or "group"; "" searches both.
+func (u *UI) resolve(arg, only string) (convKey, bool) {
 	if arg == "" {
-		if u.convs[u.cur] == nil {
-			u.notice("Open a conversation first, or name the contact.")
-			return crypto.ID{}, false
+		if !u.exists(u.cur) {
+			u.notice("Open a conversation first, or name it.")
+			return convKey{}, false
 		}
 		return u.cur, true
 	}
-	var found []crypto.ID
-	for _, id := range u.order {
-		if strings.EqualFold(plainPeerText(u.convs[id].contact.Name, false), arg) {
-			found = append(found, id)
+	fits := func(k convKey) bool {
+		return only == "" || (only == "group") == k.isGroup()
+	}
+	var found []convKey
+	for _, k := range u.order {
+		if fits(k) && strings.EqualFold(plainPeerText(u.summaryOf(k).name, false), arg) {
+			found = append(found, k)
 		}
 	}
 	if len(found) == 0 && len(arg) >= 4 {
-		for _, id := range u.order {
-			if strings.HasPrefix(id.String(), strings.ToLower(arg)) {
-				found = append(found, id)
+		for _, k := range u.order {
+			id := k.contact.String()
+			if k.isGroup() {
+				id = k.group.String()
+			}
+			if fits(k) && strings.HasPrefix(id, strings.ToLower(arg)) {
+				found = append(found, k)
 			}
 		}
+	}
+	what := "contact or group"
+	if only != "" {
+		what = only
 	}
 	switch len(found) {
 	case 1:
 		return found[0], true
 	case 0:
-		u.notice("No contact called " + arg + ".")
+		u.notice("No " + what + " called " + arg + ".")
 	default:
-		u.notice("Several contacts are called " + arg + "; use the start of the ID (see /info).")
+		u.notice("Several are called " + arg + "; use the start of the ID (see /info).")
 	}
-	return crypto.ID{}, false
+	return convKey{}, false
 }
 
 // typed tells the open contact we are typing, at most every few seconds.
 func (u *UI) typed() {
 	mv := u.main
-	conv := u.convs[u.cur]
+	conv := u.convs[u.cur.contact]
 	if mv.rebuilding || conv == nil || conv.contact.State != app.ContactAccepted || !conv.contact.Online {
 		return
 	}
@@ -298,7 +340,9 @@ func (u *UI) stopTyping() {
 		return
 	}
 	u.main.typingSent = time.Time{}
-	u.setTyping(u.cur, false)
+	if !u.cur.isGroup() {
+		u.setTyping(u.cur.contact, false)
+	}
 }
 
 func (u *UI) setTyping(id crypto.ID, active bool) {

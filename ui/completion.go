@@ -3,10 +3,14 @@ package ui
 import (
 	"sort"
 	"strings"
+
+	"jarvis/app"
+	"jarvis/crypto"
 )
 
 // commandNames are the commands Tab completes.
-var commandNames = []string{"/accept", "/add", "/clear", "/code", "/help", "/info", "/lock", "/quit", "/reject", "/remove", "/rename"}
+var commandNames = []string{"/accept", "/add", "/clear", "/code", "/decline", "/delete", "/demote", "/group", "/help", "/info",
+	"/invite", "/join", "/kick", "/leave", "/lock", "/members", "/promote", "/quit", "/reject", "/remove", "/rename", "/topic"}
 
 // completion remembers the candidates of the last Tab, so pressing it
 // again cycles through them.
@@ -56,14 +60,61 @@ func (u *UI) complete() {
 	mv := u.main
 	line := mv.input.GetText()
 	if mv.completion == nil || mv.completion.result != line {
-		var names []string
-		for _, id := range u.order {
-			names = append(names, plainPeerText(u.convs[id].contact.Name, false))
-		}
-		mv.completion = completeLine(line, names)
+		mv.completion = completeLine(line, u.completionNames(line))
 	}
 	if mv.completion == nil {
 		return
 	}
 	mv.input.SetText(mv.completion.next())
+}
+
+// completionNames are the names Tab offers after what is typed: members of
+// the open group for /kick, /promote, /demote and in a group's messages;
+// contacts not yet in it for /invite; any conversation otherwise.
+func (u *UI) completionNames(line string) []string {
+	cmd, _, hasArg := strings.Cut(line, " ")
+	if !strings.HasPrefix(cmd, "/") || strings.HasPrefix(cmd, "//") {
+		cmd, hasArg = "", true
+	}
+	if !hasArg {
+		return nil
+	}
+	var names []string
+	gc := u.groups[u.cur.group]
+	switch strings.ToLower(cmd) {
+	case "/kick", "/promote", "/demote", "":
+		if gc == nil {
+			break
+		}
+		for _, m := range gc.group.Members {
+			if !m.Self {
+				names = append(names, plainPeerText(m.Name, false))
+			}
+		}
+		return names
+	case "/invite":
+		in := make(map[crypto.ID]bool)
+		if gc != nil {
+			for _, m := range gc.group.Members {
+				in[m.ID] = true
+			}
+		}
+		for id, conv := range u.convs {
+			if !in[id] && conv.contact.State == app.ContactAccepted {
+				names = append(names, plainPeerText(conv.contact.Name, false))
+			}
+		}
+		return names
+	case "/join", "/decline":
+		for _, k := range u.order {
+			if k.isGroup() {
+				names = append(names, plainPeerText(u.summaryOf(k).name, false))
+			}
+		}
+		return names
+	}
+	for _, k := range u.order {
+		names = append(names, plainPeerText(u.summaryOf(k).name, false))
+	}
+	return names
 }

@@ -3,10 +3,77 @@ package ui
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	"jarvis/app"
 	"jarvis/crypto"
 )
+
+// convKey names a conversation: a contact, or a group (contact zero).
+type convKey struct {
+	contact crypto.ID
+	group   crypto.GroupID
+}
+
+func contactKey(id crypto.ID) convKey    { return convKey{contact: id} }
+func groupKey(id crypto.GroupID) convKey { return convKey{group: id} }
+func (k convKey) isGroup() bool          { return k.group != crypto.GroupID{} }
+func (k convKey) isZero() bool           { return k == convKey{} }
+
+func (k convKey) String() string {
+	if k.isGroup() {
+		return "g" + k.group.String()
+	}
+	return "c" + k.contact.String()
+}
+
+// convSummary is what the list, the hotlist and name lookups need of any
+// conversation.
+type convSummary struct {
+	name    string // as the peer supplied it: sanitise before showing
+	pending bool   // a contact request or group invite to answer
+	unread  int
+	last    time.Time
+}
+
+func (u *UI) summaryOf(k convKey) convSummary {
+	if k.isGroup() {
+		gc := u.groups[k.group]
+		if gc == nil {
+			return convSummary{}
+		}
+		g := gc.group
+		return convSummary{name: g.Name, pending: g.State == app.GroupInvited, unread: g.Unread, last: g.LastActivity}
+	}
+	conv := u.convs[k.contact]
+	if conv == nil {
+		return convSummary{}
+	}
+	c := conv.contact
+	return convSummary{name: c.Name, pending: c.State == app.ContactPendingIn, unread: c.Unread, last: c.LastActivity}
+}
+
+// exists says whether k names a known conversation.
+func (u *UI) exists(k convKey) bool {
+	if k.isGroup() {
+		return u.groups[k.group] != nil
+	}
+	return u.convs[k.contact] != nil
+}
+
+// draftOf points at the draft of a conversation; nil if there is none.
+func (u *UI) draftOf(k convKey) *string {
+	if k.isGroup() {
+		if gc := u.groups[k.group]; gc != nil {
+			return &gc.draft
+		}
+		return nil
+	}
+	if conv := u.convs[k.contact]; conv != nil {
+		return &conv.draft
+	}
+	return nil
+}
 
 // setContacts replaces the known contacts with a fresh list from the core.
 func (u *UI) setContacts(list []app.Contact) {
@@ -21,7 +88,7 @@ func (u *UI) setContacts(list []app.Contact) {
 		}
 	}
 	u.sortConvs()
-	if u.convs[u.cur] == nil && len(u.order) > 0 {
+	if !u.exists(u.cur) && len(u.order) > 0 {
 		u.open(u.order[0])
 		return
 	}
@@ -42,28 +109,35 @@ func (u *UI) upsert(c app.Contact) *conversation {
 	return conv
 }
 
-// sortConvs orders the list: requests to answer first, then latest
-// activity.
+// sortConvs orders the list: requests and invites to answer first, then
+// latest activity.
 func (u *UI) sortConvs() {
 	u.order = u.order[:0]
 	for id := range u.convs {
-		u.order = append(u.order, id)
+		u.order = append(u.order, contactKey(id))
+	}
+	for id := range u.groups {
+		u.order = append(u.order, groupKey(id))
+	}
+	sum := make(map[convKey]convSummary, len(u.order))
+	for _, k := range u.order {
+		sum[k] = u.summaryOf(k)
 	}
 	sort.SliceStable(u.order, func(i, j int) bool {
-		a, b := u.convs[u.order[i]].contact, u.convs[u.order[j]].contact
-		if ra, rb := a.State == app.ContactPendingIn, b.State == app.ContactPendingIn; ra != rb {
-			return ra
+		a, b := sum[u.order[i]], sum[u.order[j]]
+		if a.pending != b.pending {
+			return a.pending
 		}
-		if !a.LastActivity.Equal(b.LastActivity) {
-			return a.LastActivity.After(b.LastActivity)
+		if !a.last.Equal(b.last) {
+			return a.last.After(b.last)
 		}
-		return a.ID.String() < b.ID.String()
+		return u.order[i].String() < u.order[j].String()
 	})
 }
 
-func (u *UI) indexOf(id crypto.ID) int {
+func (u *UI) indexOf(k convKey) int {
 	for i, x := range u.order {
-		if x == id {
+		if x == k {
 			return i
 		}
 	}
@@ -79,8 +153,12 @@ func (u *UI) renderList() {
 	mv.rebuilding = true
 	defer func() { mv.rebuilding = false }()
 	mv.list.Clear()
-	for i, id := range u.order {
-		c := u.convs[id].contact
+	for i, k := range u.order {
+		if k.isGroup() {
+			mv.list.AddItem(u.groupListItem(i, u.groups[k.group].group), "", 0, nil)
+			continue
+		}
+		c := u.convs[k.contact].contact
 		text := u.theme.dot(c) + " "
 		if c.State == app.ContactPendingIn {
 			text += u.theme.paint("yellow", "request: ")
@@ -110,31 +188,41 @@ func (u *UI) renderList() {
 }
 
 // open switches to a conversation, keeping each one's draft.
-func (u *UI) open(id crypto.ID) {
-	if u.main == nil || id == u.cur {
+func (u *UI) open(k convKey) {
+	if u.main == nil || k == u.cur {
 		return
 	}
-	if old := u.convs[u.cur]; old != nil {
-		old.draft = u.main.input.GetText()
-		old.marker = app.MessageID{}
+	if d := u.draftOf(u.cur); d != nil {
+		*d = u.main.input.GetText()
 		u.stopTyping()
 	}
-	u.cur = id
+	if old := u.convs[u.cur.contact]; old != nil {
+		old.marker = app.MessageID{}
+	}
+	if old := u.groups[u.cur.group]; old != nil {
+		old.marker = app.MessageID{}
+	}
+	u.cur = k
 	u.main.completion = nil
-	conv := u.convs[id]
+	draft := ""
+	if d := u.draftOf(k); d != nil {
+		draft = *d
+	}
+	u.main.rebuilding = true
+	u.main.input.SetText(draft)
+	u.main.rebuilding = false
+	if k.isGroup() {
+		u.openGroup(u.groups[k.group])
+		return
+	}
+	conv := u.convs[k.contact]
 	if conv == nil {
-		u.main.rebuilding = true
-		u.main.input.SetText("")
-		u.main.rebuilding = false
 		u.renderAll()
 		return
 	}
-	u.main.rebuilding = true
-	u.main.input.SetText(conv.draft)
-	u.main.rebuilding = false
 	if !conv.loaded {
 		u.renderAll()
-		u.loadLatest(id)
+		u.loadLatest(k.contact)
 		return
 	}
 	if conv.contact.Unread > 0 {
@@ -173,8 +261,7 @@ func (u *UI) hotlist() {
 	start := u.indexOf(u.cur)
 	for k := 1; k <= n; k++ {
 		id := u.order[(start+k+n)%n]
-		c := u.convs[id].contact
-		if c.Unread > 0 || c.State == app.ContactPendingIn {
+		if s := u.summaryOf(id); s.unread > 0 || s.pending {
 			u.open(id)
 			return
 		}

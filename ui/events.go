@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"jarvis/app"
-	"jarvis/crypto"
 )
 
 // typingTimeout hides a typing indicator the peer never cleared.
@@ -27,18 +26,18 @@ func (u *UI) handleEvent(ev app.Event) {
 	case app.ContactRequest:
 		u.upsert(e.Contact)
 		u.sortConvs()
-		u.alert(e.Contact.Name, "wants to add you as a contact", "")
-		if u.cur.IsZero() {
-			u.open(e.Contact.ID)
-		} else if u.cur != e.Contact.ID {
+		u.alert(plainPeerText(e.Contact.Name, false)+" wants to add you as a contact", "")
+		if u.cur.isZero() {
+			u.open(contactKey(e.Contact.ID))
+		} else if u.cur != contactKey(e.Contact.ID) {
 			u.notice(plainPeerText(e.Contact.Name, false) + " wants to add you as a contact. Alt+A opens the request.")
 		}
 	case app.ContactAdded:
 		conv := u.upsert(e.Contact)
 		conv.loaded = false
 		u.sortConvs()
-		if u.cur == e.Contact.ID {
-			u.loadLatest(u.cur)
+		if u.cur == contactKey(e.Contact.ID) {
+			u.loadLatest(e.Contact.ID)
 		}
 		u.notice(plainPeerText(e.Contact.Name, false) + " is now a contact. Compare safety numbers with /info.")
 	case app.ContactUpdated:
@@ -46,9 +45,9 @@ func (u *UI) handleEvent(ev app.Event) {
 		u.sortConvs()
 	case app.ContactRejected:
 		u.notice(plainPeerText(e.Name, false) + " declined your contact request.")
-		u.drop(e.ID)
+		u.drop(contactKey(e.ID))
 	case app.ContactRemoved:
-		u.drop(e.ID)
+		u.drop(contactKey(e.ID))
 	case app.PeerStatus:
 		if conv := u.convs[e.ID]; conv != nil {
 			conv.contact.Online = e.Online
@@ -69,6 +68,8 @@ func (u *UI) handleEvent(ev app.Event) {
 				conv.typing = time.Now().Add(typingTimeout)
 			}
 		}
+	case app.GroupInvite, app.GroupUpdated, app.GroupMessageReceived, app.GroupSystem, app.GroupRemoved:
+		u.handleGroupEvent(e)
 	case app.Failure:
 		u.notice(e.Op + " failed: " + e.Err.Error())
 	}
@@ -96,42 +97,47 @@ func (u *UI) received(m app.Message) {
 	}
 	conv.contact.Unread++
 	u.sortConvs()
-	watching := u.cur == m.Contact && !u.locked && u.dialog == ""
-	if watching {
+	if u.watching(contactKey(m.Contact)) {
 		u.markRead(conv)
 		return
 	}
-	if u.cur == m.Contact && conv.marker == (app.MessageID{}) {
+	if u.cur == contactKey(m.Contact) && conv.marker == (app.MessageID{}) {
 		conv.marker = m.ID
 	}
-	u.alert(conv.contact.Name, "sent you a message", m.Text)
+	u.alert(plainPeerText(conv.contact.Name, false)+" sent you a message", m.Text)
+}
+
+// watching says whether the user is looking at conversation k.
+func (u *UI) watching(k convKey) bool {
+	return u.cur == k && !u.locked && u.dialog == ""
 }
 
 // drop forgets a conversation and, if it was open, moves to the first one.
-func (u *UI) drop(id crypto.ID) {
-	if u.convs[id] == nil {
+func (u *UI) drop(k convKey) {
+	if !u.exists(k) {
 		return
 	}
-	delete(u.convs, id)
+	delete(u.convs, k.contact)
+	delete(u.groups, k.group)
 	u.sortConvs()
-	if u.cur != id {
+	if u.cur != k {
 		return
 	}
-	u.cur = crypto.ID{}
+	u.cur = convKey{}
 	u.main.input.SetText("")
 	if len(u.order) > 0 {
 		u.open(u.order[0])
 	}
 }
 
-// alert rings the bell and sends a desktop notification. While locked it
-// names nobody.
-func (u *UI) alert(name, what, text string) {
+// alert rings the bell and sends a desktop notification: body says who
+// and where (already sanitised), text is shown only with Preview. While
+// locked it names nobody.
+func (u *UI) alert(body, text string) {
 	if u.cfg.Bell && u.screen != nil {
 		u.screen.Beep()
 	}
 	title := "Jarvis"
-	body := plainPeerText(name, false) + " " + what
 	if u.locked {
 		body = "New activity"
 	} else if u.cfg.Preview && text != "" {

@@ -97,9 +97,11 @@ type screenUI struct {
 	screen tcell.SimulationScreen
 	done   chan error
 
-	mu   sync.Mutex
-	text string
-	self app.Self
+	mu     sync.Mutex
+	text   string
+	frames []string // every distinct screen drawn, oldest first
+	mark   int      // wait looks at frames from here on
+	self   app.Self
 
 	finished bool // Run has returned (test goroutine only)
 }
@@ -155,8 +157,25 @@ func (s *screenUI) capture(sc tcell.Screen) {
 		b.WriteByte('\n')
 	}
 	s.mu.Lock()
-	s.text = b.String()
+	if text := b.String(); text != s.text {
+		s.text = text
+		s.frames = append(s.frames, text)
+	}
 	s.mu.Unlock()
+}
+
+// seen looks for want in the frames drawn since the last wait matched,
+// so a screen that lasted only a moment still counts.
+func (s *screenUI) seen(want string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := s.mark; i < len(s.frames); i++ {
+		if strings.Contains(s.frames[i], want) {
+			s.mark = i
+			return true
+		}
+	}
+	return false
 }
 
 func (s *screenUI) contents() string {
@@ -165,11 +184,12 @@ func (s *screenUI) contents() string {
 	return s.text
 }
 
-// wait polls the screen until it shows want.
+// wait polls until the screen shows want, or showed it since the last
+// wait.
 func (s *screenUI) wait(want string) {
 	s.t.Helper()
 	deadline := time.Now().Add(waitFor)
-	for !strings.Contains(s.contents(), want) {
+	for !s.seen(want) {
 		if time.Now().After(deadline) {
 			s.t.Fatalf("screen never showed %q; it shows:\n%s", want, s.contents())
 		}
@@ -187,6 +207,9 @@ func (s *screenUI) waitGone(text string) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	s.mu.Lock()
+	s.mark = max(s.mark, len(s.frames)-1)
+	s.mu.Unlock()
 }
 
 func (s *screenUI) typeText(text string) {

@@ -76,7 +76,9 @@ func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 	default:
 		return ev
 	}
-	u.app.SetFocus(mv.input)
+	if u.dialog == "" { // F1 may have opened one, which keeps the focus
+		u.app.SetFocus(mv.input)
+	}
 	return nil
 }
 

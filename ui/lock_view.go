@@ -81,9 +81,7 @@ func (u *UI) unlockScreen() {
 	u.locked = false
 	u.pages.SwitchToPage(pageMain)
 	u.app.SetFocus(u.main.input)
-	if conv := u.convs[u.cur]; conv != nil {
-		u.markRead(conv)
-	}
+	u.markCurrentRead()
 	u.renderAll()
 }
 

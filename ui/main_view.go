@@ -127,7 +127,11 @@ func (u *UI) renderAll() {
 
 // renderHeader shows who the open conversation is with.
 func (u *UI) renderHeader() {
-	conv := u.convs[u.cur]
+	if u.cur.isGroup() {
+		u.main.header.SetText(u.groupHeader(u.groups[u.cur.group]) + u.listPosition())
+		return
+	}
+	conv := u.convs[u.cur.contact]
 	if conv == nil {
 		u.main.header.SetText(" Jarvis")
 		return
@@ -152,20 +156,26 @@ func (u *UI) renderHeader() {
 		}
 	}
 	text += " · " + c.ID.Short()
-	if !u.main.showList {
-		idx := u.indexOf(u.cur)
-		others := 0
-		for _, o := range u.convs {
-			if o != conv {
-				others += o.contact.Unread
-			}
-		}
-		text += fmt.Sprintf(" · %d/%d", idx+1, len(u.order))
-		if others > 0 {
-			text += u.theme.paint("yellow", fmt.Sprintf(" · %d unread elsewhere (Alt+A)", others))
+	u.main.header.SetText(text + u.listPosition())
+}
+
+// listPosition tells, while the list is hidden, where the open
+// conversation is and how much is unread elsewhere.
+func (u *UI) listPosition() string {
+	if u.main.showList {
+		return ""
+	}
+	others := 0
+	for _, k := range u.order {
+		if k != u.cur {
+			others += u.summaryOf(k).unread
 		}
 	}
-	u.main.header.SetText(text)
+	text := fmt.Sprintf(" · %d/%d", u.indexOf(u.cur)+1, len(u.order))
+	if others > 0 {
+		text += u.theme.paint("yellow", fmt.Sprintf(" · %d unread elsewhere (Alt+A)", others))
+	}
+	return text
 }
 
 // renderStatus draws the bottom bar.
@@ -194,7 +204,7 @@ func (u *UI) notice(text string) {
 	if u.main == nil {
 		return
 	}
-	u.main.noticeText = tview.Escape(text)
+	u.main.noticeText = peerText(text, false) // errors and names may hold peer text
 	u.main.noticeUntil = time.Now().Add(10 * time.Second)
 	u.renderNotice()
 }
@@ -203,7 +213,7 @@ func (u *UI) notice(text string) {
 func (u *UI) renderNotice() {
 	mv := u.main
 	now := time.Now()
-	switch conv := u.convs[u.cur]; {
+	switch conv := u.convs[u.cur.contact]; {
 	case mv.noticeText != "" && now.Before(mv.noticeUntil):
 		mv.notice.SetText(u.theme.paint("yellow", mv.noticeText))
 	case conv != nil && now.Before(conv.typing):
