@@ -214,10 +214,18 @@ func (m *groupManager) handleMessages(ctx context.Context, from crypto.ID, msgs 
 			m.reload(ctx, b.g)
 			continue
 		}
+		fresh := false
 		for i, row := range b.rows {
 			if inserted[i] && row.State == store.GroupMsgUnread {
 				m.emitMessage(b.g, row)
+				fresh = true
 			}
+		}
+		// Received messages count as activity for sorting, at most once a
+		// second so a busy group costs no extra write per message.
+		if now := time.Now(); fresh && now.Sub(b.g.row.LastActivity) >= time.Second {
+			b.g.row.LastActivity = now
+			m.saveRow(ctx, b.g)
 		}
 		if b.fetch {
 			m.sendSync(ctx, b.g, from, false)
