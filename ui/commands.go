@@ -161,6 +161,9 @@ func (u *UI) command(line string) bool {
 		if !ok {
 			return false
 		}
+		if only, one := u.onlyPending(); arg == "" && !u.summaryOf(k).pending && one {
+			k = only // nothing to answer here, but exactly one thing waits
+		}
 		if k.isGroup() {
 			return u.answerInvite(k.group, name == "/accept")
 		}
@@ -234,6 +237,21 @@ func (u *UI) addContact(code string) bool {
 		return "Request sent to " + plainPeerText(c.Name, false) + ". You can chat once they accept.", nil
 	})
 	return true
+}
+
+// onlyPending returns the one request or invite waiting for an answer, if
+// exactly one does, so a bare /accept works from any conversation.
+func (u *UI) onlyPending() (convKey, bool) {
+	var found []convKey
+	for _, k := range u.order {
+		if u.summaryOf(k).pending {
+			found = append(found, k)
+		}
+	}
+	if len(found) != 1 {
+		return convKey{}, false
+	}
+	return found[0], true
 }
 
 func (u *UI) answer(id crypto.ID, accept bool) bool {
