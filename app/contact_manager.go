@@ -50,7 +50,10 @@ type contactManager struct {
 	// been handed to the current session.
 	flushing   map[crypto.ID]*flushState
 	retryFlush *time.Timer
-	now        func() time.Time
+	// ready is closed at birth: a select case on it is always ready, which
+	// turns handleNext's blocking select into a poll.
+	ready chan struct{}
+	now   func() time.Time
 }
 
 // flushState is one contact's outbox flush within one session.
@@ -61,7 +64,10 @@ type flushState struct {
 }
 
 func newContactManager(c *Core, events <-chan p2p.Event) *contactManager {
+	ready := make(chan struct{})
+	close(ready)
 	return &contactManager{
+		ready:    ready,
 		events:   events,
 		core:     c,
 		store:    c.account.store,
@@ -83,35 +89,38 @@ func (m *contactManager) run(ctx context.Context) {
 	m.retryFlush = time.NewTimer(time.Hour)
 	m.retryFlush.Stop()
 	defer m.retryFlush.Stop()
+	// A page of outbox goes out between any two commands or events, so a
+	// steady stream of sends cannot starve the flush (or the reverse).
 	for {
-		// A page of outbox goes out between any two commands or events, so
-		// a steady stream of sends cannot starve the flush (or the reverse).
-		if m.pendingFlush() {
+		busy := m.pendingFlush()
+		if busy {
 			m.flushStep(ctx)
-			select {
-			case <-ctx.Done():
-				return
-			case cmd := <-m.cmds:
-				m.handleCommand(ctx, cmd)
-			case ev := <-m.events:
-				m.handleEngine(ctx, ev)
-			case <-m.retryFlush.C:
-				m.resumeFlush()
-			default:
-			}
-			continue
 		}
-		select {
-		case <-ctx.Done():
+		if !m.handleNext(ctx, !busy) {
 			return
-		case cmd := <-m.cmds:
-			m.handleCommand(ctx, cmd)
-		case ev := <-m.events:
-			m.handleEngine(ctx, ev)
-		case <-m.retryFlush.C:
-			m.resumeFlush()
 		}
 	}
+}
+
+// handleNext handles one command, engine event or timer; if block is false
+// and nothing is waiting it returns at once. It reports false on shutdown.
+func (m *contactManager) handleNext(ctx context.Context, block bool) bool {
+	var poll <-chan struct{}
+	if !block {
+		poll = m.ready
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case cmd := <-m.cmds:
+		m.handleCommand(ctx, cmd)
+	case ev := <-m.events:
+		m.handleEngine(ctx, ev)
+	case <-m.retryFlush.C:
+		m.resumeFlush()
+	case <-poll:
+	}
+	return true
 }
 
 // load reads every contact and asks the engine to keep sessions with the

@@ -41,25 +41,8 @@ const (
 	StateSeen      = MessageState(store.StateSeen)
 )
 
-func (s MessageState) String() string {
-	switch s {
-	case StateQueued:
-		return "queued"
-	case StateSent:
-		return "sent"
-	case StateDelivered:
-		return "delivered"
-	case StateRead:
-		return "read"
-	case StateFailed:
-		return "failed"
-	case StateUnread:
-		return "unread"
-	case StateSeen:
-		return "seen"
-	}
-	return "unknown"
-}
+// String names the state as the headless protocol and the store do.
+func (s MessageState) String() string { return store.MessageState(s).String() }
 
 // Message is one 1:1 message.
 type Message struct {
