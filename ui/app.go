@@ -47,6 +47,7 @@ type UI struct {
 	app    *tview.Application
 	pages  *tview.Pages
 	screen tcell.Screen
+	term   *focusScreen // the real terminal; nil when a test supplies the screen
 	theme  theme
 
 	// Lifecycle. ctx ends when quitting starts; wg counts worker
@@ -129,6 +130,16 @@ func Run(cfg Config) error {
 		if cfg.screenReady != nil {
 			cfg.screenReady(cfg.Screen)
 		}
+	} else {
+		term, err := openTerminal()
+		if err != nil {
+			return fmt.Errorf("open the terminal: %w", err)
+		}
+		u.term = term
+		u.app.SetScreen(term) // initialises it
+		term.EnableMouse()
+		term.EnablePaste()
+		term.EnableFocus()
 	}
 	err = u.app.Run()
 	if u.quitting {

@@ -99,6 +99,9 @@ func (u *UI) received(m app.Message) {
 	u.sortConvs()
 	if u.watching(contactKey(m.Contact)) {
 		u.markRead(conv)
+		if !u.hasFocus() {
+			u.alert(plainPeerText(conv.contact.Name, false)+" sent you a message", m.Text)
+		}
 		return
 	}
 	if u.cur == contactKey(m.Contact) && conv.marker == (app.MessageID{}) {
@@ -106,6 +109,10 @@ func (u *UI) received(m app.Message) {
 	}
 	u.alert(plainPeerText(conv.contact.Name, false)+" sent you a message", m.Text)
 }
+
+// hasFocus reports whether the terminal window has focus; a terminal
+// that does not report focus counts as focused.
+func (u *UI) hasFocus() bool { return u.term == nil || u.term.focused() }
 
 // watching says whether the user is looking at conversation k.
 func (u *UI) watching(k convKey) bool {

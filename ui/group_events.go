@@ -77,14 +77,18 @@ func (u *UI) groupReceived(m app.GroupMessage) {
 	gc.group.Unread++
 	u.sortConvs()
 	k := groupKey(m.Group)
+	alert := plainPeerText(m.AuthorName, false) + " wrote in #" + plainPeerText(gc.group.Name, false)
 	if u.watching(k) {
 		u.markGroupRead(gc)
+		if !u.hasFocus() {
+			u.alert(alert, m.Text)
+		}
 		return
 	}
 	if u.cur == k && gc.marker == (app.MessageID{}) {
 		gc.marker = m.ID
 	}
-	u.alert(plainPeerText(m.AuthorName, false)+" wrote in #"+plainPeerText(gc.group.Name, false), m.Text)
+	u.alert(alert, m.Text)
 }
 
 // ownStored replaces the oldest waiting echo with our stored message:
