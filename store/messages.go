@@ -67,6 +67,7 @@ const insertMessage = `INSERT INTO messages
 // ones form the outbox. State 0 means StateQueued; StoredAt zero means now. The contact must exist.
 // The Seq of each message is filled in place.
 func (s *Store) AddOutgoing(ctx context.Context, msgs []Message) error {
+	ctx = uncancelable(ctx)
 	sl, err := s.unlocked()
 	if err != nil {
 		return fmt.Errorf("store: add outgoing: %w", err)
@@ -109,6 +110,7 @@ func (s *Store) AddOutgoing(ctx context.Context, msgs []Message) error {
 // is not an error. State 0 means StateUnread; StoredAt zero means now. The
 // Seq of each inserted message is filled in place.
 func (s *Store) AddIncoming(ctx context.Context, msgs []Message) (inserted []bool, err error) {
+	ctx = uncancelable(ctx)
 	sl, err := s.unlocked()
 	if err != nil {
 		return nil, fmt.Errorf("store: add incoming: %w", err)
@@ -186,6 +188,7 @@ func advanceSources(st MessageState) []MessageState {
 // step forward; delivered, read and failed leave the outbox with that. It returns
 // the IDs that changed, in the order given. Unknown IDs and incoming messages are skipped.
 func (s *Store) AdvanceStates(ctx context.Context, contact crypto.ID, ids []MessageID, st MessageState) ([]MessageID, error) {
+	ctx = uncancelable(ctx)
 	from := advanceSources(st)
 	if from == nil {
 		return nil, fmt.Errorf("store: advance states: to %s: %w", st, ErrInvalid)

@@ -53,14 +53,16 @@ type connRole int
 const (
 	roleWriter connRole = iota
 	roleReader
+	roleCheckpointer // read-write, never used for transactions
 )
 
 // Store is the on-disk state of one Jarvis account. It is safe for concurrent use.
 // Writes go through one connection (one writer, BEGIN IMMEDIATE); reads use a
 // separate pool and see the last committed state (WAL).
 type Store struct {
-	w *sql.DB // exactly one connection: all writes serialise here
-	r *sql.DB // query-only pool
+	w  *sql.DB // exactly one connection: all writes serialise here
+	r  *sql.DB // query-only pool
+	cp *checkpointer
 
 	mu     sync.RWMutex
 	sealer *crypto.Sealer // nil until CreateIdentity or Unlock
@@ -86,7 +88,13 @@ func Open(path string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: open readers: %w", err)
 	}
-	return &Store{w: w, r: r}, nil
+	cp, err := startCheckpointer(ctx, path, w)
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("store: open checkpointer: %w", err)
+	}
+	return &Store{w: w, r: r, cp: cp}, nil
 }
 
 // Close forgets the master key and closes the database. Closing the writer last
@@ -95,9 +103,10 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	s.sealer = nil
 	s.mu.Unlock()
+	cerr := s.cp.close()
 	rerr := s.r.Close()
 	werr := s.w.Close()
-	if err := errors.Join(rerr, werr); err != nil {
+	if err := errors.Join(cerr, rerr, werr); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
 	return nil
@@ -108,7 +117,7 @@ func openDB(ctx context.Context, path string, role connRole) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if role == roleWriter {
+	if role != roleReader {
 		db.SetMaxOpenConns(1)
 		db.SetMaxIdleConns(1)
 	} else {
@@ -214,6 +223,12 @@ func (s *Store) writeTxRelaxed(ctx context.Context, fn func(tx *sql.Tx) error) (
 	}
 	return nil
 }
+
+// uncancelable detaches a batch write from cancellation: mattn/go-sqlite3
+// starts a watcher goroutine for every statement run under a cancellable
+// context, which costs more than the statement itself in a batch, and a
+// short write is better finished than interrupted half way anyway.
+func uncancelable(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 // diskFull marks SQLITE_FULL so callers can tell a person what to do. Both
 // drivers report it with SQLite's own message.
