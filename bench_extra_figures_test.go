@@ -51,3 +51,27 @@ func bGroupFifty(t testing.TB) (form, deliver time.Duration) {
 	}
 	return form, deliver
 }
+
+// bFsyncLatency times appending 4 KiB to a file in the temp directory and
+// syncing it, as a WAL commit does: the floor under each durable write.
+func bFsyncLatency(t testing.TB, n int) (p50, p99 time.Duration) {
+	t.Helper()
+	f, err := os.Create(filepath.Join(t.TempDir(), "fsync"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	lat := make([]time.Duration, 0, n)
+	for range n {
+		start := time.Now()
+		if _, err := f.Write(buf); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	return bPercentile(lat, 0.50), bPercentile(lat, 0.99)
+}

@@ -60,6 +60,8 @@ func TestBenchmarkReport(t *testing.T) {
 	staticSize, staticOK := bBuildStatic(t)
 	t.Logf("static pure-Go binary: %d bytes, static=%v", staticSize, staticOK)
 	groupForm, groupSend := bGroupFifty(t)
+	fsync50, fsync99 := bFsyncLatency(t, 2000)
+	t.Logf("fsync of 4 KiB: p50 %v, p99 %v", fsync50, fsync99)
 	t.Logf("group of 50: formed in %v, one message to all in %v", groupForm, groupSend)
 
 	gb := bGoBench{}
@@ -130,6 +132,7 @@ func TestBenchmarkReport(t *testing.T) {
 		readyCheap: readyCheap, hwmCheap: hwmCheap, rssCheap: rssCheap, readyReal: readyReal, hwmReal: hwmReal,
 		idleRate: idleRate, idleBytes: idleBytes, idleSegs: idleSegs, idleConns: idleConns, idleDirect: idleDirect,
 		profile: profile, staticSize: staticSize, staticOK: staticOK, groupForm: groupForm, groupSend: groupSend,
+		fsync50: fsync50, fsync99: fsync99,
 	}
 	res.fill(r)
 	md := r.markdown(strings.TrimSpace(string(goVersion)))

@@ -15,12 +15,9 @@ const driverName = "sqlite3"
 // with 0600, SQLite must not create it with its own permissions.
 func dsn(path string, role connRole) string {
 	q := "?mode=rw&_busy_timeout=" + busyTimeoutMillis + "&_foreign_keys=1"
-	switch role {
-	case roleWriter:
+	if role == roleWriter {
 		q += "&_txlock=immediate&_journal_mode=WAL&_synchronous=FULL"
-	case roleCheckpointer:
-		q += "&_synchronous=FULL"
-	default:
+	} else {
 		q += "&_query_only=1"
 	}
 	return fileURI(path) + q

@@ -15,12 +15,9 @@ const driverName = "sqlite"
 // with 0600, SQLite must not create it with its own permissions.
 func dsn(path string, role connRole) string {
 	q := "?mode=rw&_pragma=busy_timeout(" + busyTimeoutMillis + ")&_pragma=foreign_keys(1)"
-	switch role {
-	case roleWriter:
+	if role == roleWriter {
 		q += "&_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
-	case roleCheckpointer:
-		q += "&_pragma=synchronous(FULL)"
-	default:
+	} else {
 		q += "&_pragma=query_only(1)"
 	}
 	return fileURI(path) + q

@@ -53,16 +53,14 @@ type connRole int
 const (
 	roleWriter connRole = iota
 	roleReader
-	roleCheckpointer // read-write, never used for transactions
 )
 
 // Store is the on-disk state of one Jarvis account. It is safe for concurrent use.
 // Writes go through one connection (one writer, BEGIN IMMEDIATE); reads use a
 // separate pool and see the last committed state (WAL).
 type Store struct {
-	w  *sql.DB // exactly one connection: all writes serialise here
-	r  *sql.DB // query-only pool
-	cp *checkpointer
+	w *sql.DB // exactly one connection: all writes serialise here
+	r *sql.DB // query-only pool
 
 	mu     sync.RWMutex
 	sealer *crypto.Sealer // nil until CreateIdentity or Unlock
@@ -88,13 +86,7 @@ func Open(path string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: open readers: %w", err)
 	}
-	cp, err := startCheckpointer(ctx, path, w)
-	if err != nil {
-		r.Close()
-		w.Close()
-		return nil, fmt.Errorf("store: open checkpointer: %w", err)
-	}
-	return &Store{w: w, r: r, cp: cp}, nil
+	return &Store{w: w, r: r}, nil
 }
 
 // Close forgets the master key and closes the database. Closing the writer last
@@ -103,10 +95,9 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	s.sealer = nil
 	s.mu.Unlock()
-	cerr := s.cp.close()
 	rerr := s.r.Close()
 	werr := s.w.Close()
-	if err := errors.Join(cerr, rerr, werr); err != nil {
+	if err := errors.Join(rerr, werr); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
 	return nil
@@ -117,7 +108,7 @@ func openDB(ctx context.Context, path string, role connRole) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if role != roleReader {
+	if role == roleWriter {
 		db.SetMaxOpenConns(1)
 		db.SetMaxIdleConns(1)
 	} else {
