@@ -154,6 +154,7 @@ func openSession(o *options) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	rotateLog(dir.file("jarvis.log"))
 	logFile, err := os.OpenFile(dir.file("jarvis.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		dir.close()
@@ -307,6 +308,17 @@ func runNode(o *options, stdin io.Reader, stdout io.Writer) error {
 		Preview: o.preview,
 		Logger:  s.log,
 	})
+}
+
+// maxLogBytes bounds the diagnostics log: a phone has no logrotate.
+const maxLogBytes = 4 << 20
+
+// rotateLog keeps one previous log once the current one passes
+// maxLogBytes, so the log never grows without bound.
+func rotateLog(path string) {
+	if fi, err := os.Stat(path); err == nil && fi.Size() > maxLogBytes {
+		os.Rename(path, path+".1")
+	}
 }
 
 // listenHint turns "address in use" into advice.
