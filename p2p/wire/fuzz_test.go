@@ -12,8 +12,13 @@ import (
 
 // FuzzDecodeAll checks that decoding never panics and that everything that
 // decodes re-encodes to the same bytes (the encoding is canonical).
-func FuzzDecodeAll(f *testing.F) {
-	for _, m := range sampleMessages() {
+func FuzzDecodeAll(f *testing.F) { fuzzCanonical(f, sampleMessages()) }
+
+// fuzzCanonical seeds f with samples and checks, for any input, that
+// decoding never panics and that whatever decodes re-encodes to the same
+// bytes and decodes again to the same messages.
+func fuzzCanonical(f *testing.F, samples map[string]Message) {
+	for _, m := range samples {
 		b, err := Append(nil, m)
 		if err != nil {
 			f.Fatal(err)
@@ -60,14 +65,25 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		"malformed-bool":          record(TypeTyping, 7),
 		"malformed-addrs-overrun": record(TypeAddress, 1, 200, 'a'),
 	}
-	for name, m := range sampleMessages() {
+	writeSeedCorpus(t, "FuzzDecodeAll", seeds, sampleMessages())
+}
+
+// writeSeedCorpus writes malformed inputs plus the encoding of every sample
+// as the seed corpus of the fuzz target named target.
+func writeSeedCorpus(t *testing.T, target string, malformed map[string][]byte, samples map[string]Message) {
+	t.Helper()
+	seeds := make(map[string][]byte, len(malformed)+len(samples))
+	for name, b := range malformed {
+		seeds[name] = b
+	}
+	for name, m := range samples {
 		b, err := Append(nil, m)
 		if err != nil {
 			t.Fatal(err)
 		}
 		seeds[name] = b
 	}
-	dir := filepath.Join("testdata", "fuzz", "FuzzDecodeAll")
+	dir := filepath.Join("testdata", "fuzz", target)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
