@@ -263,14 +263,11 @@ func (x bResults) whereTimeGoes(r *bReport) {
 	}
 	addIn := x.gb.metric("BenchmarkAddIncoming", "ns/msg").median()
 	adv := x.gb.metric("BenchmarkAdvanceDelivered", "ns/msg").median()
-	canc := x.gb.metric("BenchmarkAddIncomingCancelable", "ns/msg").median()
 	text += fmt.Sprintf("\nPer message, A stores it (durable), hands it straight to the session, and marks it delivered on the ack "+
 		"(relaxed commit); B stores it (durable) and acks. In this run `BenchmarkAddIncoming` costs %s per message and "+
 		"`BenchmarkAdvanceDelivered` %s, so storage needs very roughly %s of CPU per message across both nodes (2 × insert + "+
-		"1 × update, an estimate), all of it on each node's single manager goroutine; the engine's session loops are a few percent. "+
-		"For comparison, a statement under a cancellable context (mattn/go-sqlite3 then starts a watcher goroutine per statement, "+
-		"which the batch writes now avoid): `BenchmarkAddIncomingCancelable` %s per message.\n\n",
-		bNsStr(addIn), bNsStr(adv), bNsStr(2*addIn+adv), bNsStr(canc))
+		"1 × update, an estimate), all of it on each node's single manager goroutine; the engine's session loops are a few percent.\n\n",
+		bNsStr(addIn), bNsStr(adv), bNsStr(2*addIn+adv))
 	text += "Already done to reach these figures (the first runs gave about 10k msg/s and a p99 of 9 ms): time-ordered message IDs " +
 		"(48-bit milliseconds + 80 random bits) so the unique (contact, ID) index grows at its edge instead of dirtying a random page " +
 		"per message; the outbox table replaced by a partial index over messages; `sent` reported but not stored; fresh messages " +

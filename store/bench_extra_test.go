@@ -5,28 +5,6 @@ import (
 	"testing"
 )
 
-// BenchmarkAddIncomingCancelable is BenchmarkAddIncoming with a context
-// that can be cancelled, as the app's contact manager passes: mattn/go-sqlite3
-// then runs every statement on a fresh goroutine so it can interrupt it.
-func BenchmarkAddIncomingCancelable(b *testing.B) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s, _ := newAccount(b)
-	c := putContact(b, s, "bench")
-	batches := make([][]Message, b.N)
-	for i := range batches {
-		batches[i] = messages(b, c.ID, 256, func(int) string { return text64 })
-	}
-	b.SetBytes(256 * 64)
-	b.ResetTimer()
-	for i := range b.N {
-		if _, err := s.AddIncoming(ctx, batches[i]); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*256), "ns/msg")
-}
-
 // BenchmarkAdvanceDelivered marks 256 sent messages delivered in one
 // transaction (one update each), as an Ack does.
 func BenchmarkAdvanceDelivered(b *testing.B) {
