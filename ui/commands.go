@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"crypto/rand"
 	"strings"
 	"time"
 
@@ -106,16 +105,11 @@ func (u *UI) send(text string) bool {
 		u.notice("They have not accepted your request yet; you can write once they do.")
 		return false
 	}
-	var echo app.MessageID
-	rand.Read(echo[:])
-	now := time.Now()
-	r := sendRequest{to: conv.contact.ID, text: text, echo: echo}
-	select {
-	case u.sends <- r:
-	default:
-		u.notice("Too many messages waiting; try again in a moment.")
+	r, ok := u.queueSend(sendRequest{to: conv.contact.ID, text: text})
+	if !ok {
 		return false
 	}
+	echo, now := r.echo, time.Now()
 	u.stopTyping()
 	conv.add(app.Message{ID: echo, Contact: r.to, Outgoing: true, Text: text, SentAt: now, At: now, State: app.StateQueued})
 	conv.marker = app.MessageID{}

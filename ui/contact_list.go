@@ -87,6 +87,12 @@ func (u *UI) setContacts(list []app.Contact) {
 			delete(u.convs, id)
 		}
 	}
+	u.listChanged()
+}
+
+// listChanged re-sorts the conversation list after a fresh load and opens
+// the first conversation if none is open any more.
+func (u *UI) listChanged() {
 	u.sortConvs()
 	if !u.exists(u.cur) && len(u.order) > 0 {
 		u.open(u.order[0])

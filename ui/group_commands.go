@@ -132,6 +132,20 @@ func (u *UI) createGroup(arg string) bool {
 	return true
 }
 
+// queueSend gives r a random echo ID, under which the message shows until
+// the core reports it stored, and hands it to the sender goroutine; false
+// (with a notice) if too many sends are already waiting.
+func (u *UI) queueSend(r sendRequest) (sendRequest, bool) {
+	rand.Read(r.echo[:])
+	select {
+	case u.sends <- r:
+		return r, true
+	default:
+		u.notice("Too many messages waiting; try again in a moment.")
+		return r, false
+	}
+}
+
 // sendGroup shows a group message at once and queues it; false keeps the
 // draft.
 func (u *UI) sendGroup(text string) bool {
@@ -146,16 +160,11 @@ func (u *UI) sendGroup(text string) bool {
 		u.notice("You are no longer in this group; you cannot write here.")
 		return false
 	}
-	var echo app.MessageID
-	rand.Read(echo[:])
-	now := time.Now()
-	r := sendRequest{group: gc.group.ID, text: text, echo: echo}
-	select {
-	case u.sends <- r:
-	default:
-		u.notice("Too many messages waiting; try again in a moment.")
+	r, ok := u.queueSend(sendRequest{group: gc.group.ID, text: text})
+	if !ok {
 		return false
 	}
+	echo, now := r.echo, time.Now()
 	gc.lines = append(gc.lines, groupLine{
 		msg:    app.GroupMessage{ID: echo, Group: gc.group.ID, Author: u.self.ID, Outgoing: true, Text: text, SentAt: now, At: now},
 		queued: true, echoKey: echo,

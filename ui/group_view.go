@@ -266,12 +266,7 @@ func (u *UI) loadGroups() {
 			for _, g := range list {
 				u.upsertGroup(g)
 			}
-			u.sortConvs()
-			if !u.exists(u.cur) && len(u.order) > 0 {
-				u.open(u.order[0])
-				return
-			}
-			u.renderAll()
+			u.listChanged()
 		}
 	})
 }
