@@ -25,56 +25,25 @@ func reportPercentiles(b *testing.B, d []time.Duration) {
 // in one encrypted frame from A to B over loopback TCP, and one Ack record
 // back, with bare flynn/noise cipher states and no engine or storage.
 func BenchmarkBareNoiseRoundTrip(b *testing.B) {
-	ida, idb := newIdentity(b), newIdentity(b)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
 	text, _ := wire.Append(nil, wire.Text{SentAt: 1, Body: strings.Repeat("x", 64)})
 	ack, _ := wire.Append(nil, wire.Ack{IDs: []wire.MessageID{{1}}})
-	done := make(chan error, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			done <- err
-			return
-		}
-		defer c.Close()
-		fr := newFrameReader(c)
-		nr, err := noiseHandshake(c, fr, idb, false, nil)
-		if err != nil {
-			done <- err
-			return
-		}
+	c, fr, nr, done := bareNoisePair(b, func(c net.Conn, fr *frameReader, nr *noiseResult) error {
 		var buf []byte
 		for {
 			ct, err := fr.ReadFrame(kindTransport)
 			if err != nil {
-				done <- nil // the client closed: done
-				return
+				return nil // the client closed: done
 			}
 			if _, err := nr.recv.Decrypt(ct[:0], nil, ct); err != nil {
-				done <- err
-				return
+				return err
 			}
 			if buf, err = writeTransport(c, nr.send, buf, ack); err != nil {
-				done <- err
-				return
+				return err
 			}
 		}
-	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	fr := newFrameReader(c)
-	dh := idb.Public().DH
-	nr, err := noiseHandshake(c, fr, ida, true, &dh)
-	if err != nil {
-		b.Fatal(err)
-	}
+	})
 	var buf []byte
+	var err error
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for range b.N {

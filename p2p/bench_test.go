@@ -80,15 +80,50 @@ func BenchmarkHandshake(b *testing.B) {
 // BenchmarkBareNoise is the ceiling: the same 64-byte records packed into
 // 32 KiB frames and encrypted with a bare flynn/noise transport, no engine.
 func BenchmarkBareNoise(b *testing.B) {
+	rec, _ := wire.Append(nil, wire.Text{SentAt: 1, Body: strings.Repeat("x", 64)})
+	perFrame := MaxPlaintext / len(rec)
+	frames := (b.N + perFrame - 1) / perFrame
+	c, _, nr, done := bareNoisePair(b, func(c net.Conn, fr *frameReader, nr *noiseResult) error {
+		for range frames {
+			ct, err := fr.ReadFrame(kindTransport)
+			if err != nil {
+				return err
+			}
+			if _, err := nr.recv.Decrypt(ct[:0], nil, ct); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	defer c.Close()
+	pt := bytes.Repeat(rec, perFrame)
+	var buf []byte
+	var err error
+	b.SetBytes(64)
+	b.ResetTimer()
+	for range frames {
+		if buf, err = writeTransport(c, nr.send, buf, pt); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// bareNoisePair runs a bare Noise handshake over loopback TCP, with serve
+// handling the responder's side on its own goroutine; done reports what
+// serve returned. It returns the initiator's connection, reader and keys.
+func bareNoisePair(b *testing.B, serve func(net.Conn, *frameReader, *noiseResult) error) (net.Conn, *frameReader, *noiseResult, <-chan error) {
+	b.Helper()
 	ida, idb := newIdentity(b), newIdentity(b)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer ln.Close()
-	rec, _ := wire.Append(nil, wire.Text{SentAt: 1, Body: strings.Repeat("x", 64)})
-	perFrame := MaxPlaintext / len(rec)
-	frames := (b.N + perFrame - 1) / perFrame
+	b.Cleanup(func() { ln.Close() })
 	done := make(chan error, 1)
 	go func() {
 		c, err := ln.Accept()
@@ -103,42 +138,18 @@ func BenchmarkBareNoise(b *testing.B) {
 			done <- err
 			return
 		}
-		for range frames {
-			ct, err := fr.ReadFrame(kindTransport)
-			if err != nil {
-				done <- err
-				return
-			}
-			if _, err := nr.recv.Decrypt(ct[:0], nil, ct); err != nil {
-				done <- err
-				return
-			}
-		}
-		done <- nil
+		done <- serve(c, fr, nr)
 	}()
 	c, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer c.Close()
 	fr := newFrameReader(c)
 	dh := idb.Public().DH
 	nr, err := noiseHandshake(c, fr, ida, true, &dh)
 	if err != nil {
+		c.Close()
 		b.Fatal(err)
 	}
-	pt := bytes.Repeat(rec, perFrame)
-	var buf []byte
-	b.SetBytes(64)
-	b.ResetTimer()
-	for range frames {
-		if buf, err = writeTransport(c, nr.send, buf, pt); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := <-done; err != nil {
-		b.Fatal(err)
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	return c, fr, nr, done
 }
