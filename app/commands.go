@@ -77,30 +77,32 @@ func (c *Core) Reject(ctx context.Context, id crypto.ID) error {
 
 // Contacts lists contacts and requests, latest activity first.
 func (c *Core) Contacts(ctx context.Context) ([]Contact, error) {
-	cmd := &listCmd{done: make(chan error, 1)}
-	err := c.do(ctx, cmd, cmd.done)
-	return cmd.result, err
+	return c.listContacts(ctx, &listCmd{counts: true})
 }
 
 // Contact returns one contact.
 func (c *Core) Contact(ctx context.Context, id crypto.ID) (Contact, error) {
-	list, err := c.Contacts(ctx)
+	list, err := c.listContacts(ctx, &listCmd{only: &id, counts: true})
 	if err != nil {
 		return Contact{}, err
 	}
-	for _, ct := range list {
-		if ct.ID == id {
-			return ct, nil
-		}
+	if len(list) == 0 {
+		return Contact{}, ErrUnknownContact
 	}
-	return Contact{}, ErrUnknownContact
+	return list[0], nil
+}
+
+func (c *Core) listContacts(ctx context.Context, cmd *listCmd) ([]Contact, error) {
+	cmd.done = make(chan error, 1)
+	err := c.do(ctx, cmd, cmd.done)
+	return cmd.result, err
 }
 
 // Resolve finds a contact by full ID, unique ID prefix, or unique name
 // (case-insensitive).
 func (c *Core) Resolve(ctx context.Context, who string) (crypto.ID, error) {
 	who = strings.TrimSpace(who)
-	list, err := c.Contacts(ctx)
+	list, err := c.listContacts(ctx, &listCmd{})
 	if err != nil {
 		return crypto.ID{}, err
 	}

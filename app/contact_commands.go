@@ -13,11 +13,17 @@ import (
 
 // view turns a stored contact into what frontends see.
 func (m *contactManager) view(ctx context.Context, c *store.Contact) Contact {
-	v := contactFromStore(*c, m.core.self.Keys)
-	v.Online = c.State == store.ContactAccepted && m.online(c.ID)
+	v := m.viewOnline(c)
 	if n, err := m.store.UnreadCount(ctx, c.ID); err == nil {
 		v.Unread = n
 	}
+	return v
+}
+
+// viewOnline is view without the unread count, which costs a query.
+func (m *contactManager) viewOnline(c *store.Contact) Contact {
+	v := contactFromStore(*c, m.core.self.Keys)
+	v.Online = c.State == store.ContactAccepted && m.online(c.ID)
 	return v
 }
 
@@ -91,7 +97,12 @@ func (cmd *answerCmd) apply(ctx context.Context, m *contactManager) {
 	cmd.done <- nil
 }
 
+// listCmd lists contacts, or just one when only is set. Without counts the
+// unread counts (a query per contact) are left at zero, for lookups that
+// only need names and IDs.
 type listCmd struct {
+	only   *crypto.ID
+	counts bool
 	result []Contact
 	done   chan error
 }
@@ -99,7 +110,14 @@ type listCmd struct {
 func (cmd *listCmd) apply(ctx context.Context, m *contactManager) {
 	out := make([]Contact, 0, len(m.contacts))
 	for _, c := range m.contacts {
-		out = append(out, m.view(ctx, c))
+		if cmd.only != nil && c.ID != *cmd.only {
+			continue
+		}
+		if cmd.counts {
+			out = append(out, m.view(ctx, c))
+		} else {
+			out = append(out, m.viewOnline(c))
+		}
 	}
 	slices.SortFunc(out, func(a, b Contact) int {
 		if c := b.LastActivity.Compare(a.LastActivity); c != 0 {

@@ -325,3 +325,26 @@ func TestAcceptAndMessageWhileRequesterOffline(t *testing.T) {
 	a.waitFor("added", func(e Event) bool { c, ok := e.(ContactAdded); return ok && c.Contact.ID == bID })
 	a.waitFor("welcome", isReceived("welcome aboard"))
 }
+
+func TestContactAndResolveFindOnePerson(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, "alice", t.TempDir(), "")
+	b := newNode(t, "bob", t.TempDir(), "")
+	befriend(t, a, b)
+	bID := b.core.Self().ID
+	c, err := a.core.Contact(ctx, bID)
+	if err != nil || c.Name != "bob" || !c.Online {
+		t.Fatalf("Contact(bob) = %+v, %v", c, err)
+	}
+	if _, err := a.core.Contact(ctx, a.core.Self().ID); err != ErrUnknownContact {
+		t.Fatalf("Contact(self) err = %v, want ErrUnknownContact", err)
+	}
+	for _, who := range []string{"BOB", bID.String(), bID.String()[:6]} {
+		if id, err := a.core.Resolve(ctx, who); err != nil || id != bID {
+			t.Fatalf("Resolve(%q) = %v, %v", who, id, err)
+		}
+	}
+	if _, err := a.core.Resolve(ctx, "carol"); err != ErrUnknownContact {
+		t.Fatalf("Resolve(carol) err = %v", err)
+	}
+}
