@@ -154,7 +154,7 @@ func (a *Account) AddOffline(ctx context.Context, code string) (Contact, error) 
 		return Contact{}, ErrOwnCode
 	}
 	if existing, err := a.store.Contact(ctx, lc.Keys.ID()); err == nil {
-		return contactFromStore(existing, id.Public()), nil
+		return contactFromStore(existing, crypto.SafetyNumber(id.Public(), existing.Keys)), nil
 	}
 	now := time.Now()
 	c := store.Contact{
@@ -164,5 +164,5 @@ func (a *Account) AddOffline(ctx context.Context, code string) (Contact, error) 
 	if err := a.store.PutContact(ctx, c); err != nil {
 		return Contact{}, err
 	}
-	return contactFromStore(c, id.Public()), nil
+	return contactFromStore(c, crypto.SafetyNumber(id.Public(), c.Keys)), nil
 }

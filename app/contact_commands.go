@@ -22,7 +22,14 @@ func (m *contactManager) view(ctx context.Context, c *store.Contact) Contact {
 
 // viewOnline is view without the unread count, which costs a query.
 func (m *contactManager) viewOnline(c *store.Contact) Contact {
-	v := contactFromStore(*c, m.core.self.Keys)
+	sn, ok := m.safety[c.ID]
+	if !ok {
+		// Thousands of hash rounds: worth computing once per contact, not
+		// on every list and every update.
+		sn = crypto.SafetyNumber(m.core.self.Keys, c.Keys)
+		m.safety[c.ID] = sn
+	}
+	v := contactFromStore(*c, sn)
 	v.Online = c.State == store.ContactAccepted && m.online(c.ID)
 	return v
 }

@@ -45,6 +45,7 @@ type contactManager struct {
 	events <-chan p2p.Event // from the router: peer changes and 1:1 messages
 
 	contacts map[crypto.ID]*store.Contact
+	safety   map[crypto.ID]string // safety numbers, computed once (keys never change)
 	sessions map[crypto.ID]p2p.PeerInfo
 	// flushing tracks, per online accepted contact, how far its outbox has
 	// been handed to the current session.
@@ -75,6 +76,7 @@ func newContactManager(c *Core, events <-chan p2p.Event) *contactManager {
 		log:      c.log.With("room", "contacts"),
 		cmds:     make(chan command, sendBatch),
 		contacts: make(map[crypto.ID]*store.Contact),
+		safety:   make(map[crypto.ID]string),
 		sessions: make(map[crypto.ID]p2p.PeerInfo),
 		flushing: make(map[crypto.ID]*flushState),
 		now:      time.Now,
