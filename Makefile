@@ -32,7 +32,7 @@ fuzz:
 	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzFrameReader$$' -fuzztime $(FUZZTIME) ./p2p
 
 bench: build
-	$(GO) test -tags '$(TAGS) bench' -run '^TestBenchmarkReport$$' -timeout 15m -v .
+	$(GO) test -tags '$(TAGS) bench' -run '^TestBenchmarkReport$$' -timeout 15m -v ./ui/e2e
 
 clean:
 	rm -rf bin

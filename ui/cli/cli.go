@@ -1,0 +1,334 @@
+// Package cli is Jarvis's command line: it parses flags and subcommands,
+// opens and locks the data directory, unlocks the account, and hands the
+// core to one frontend (the screen or headless).
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"jarvis/app"
+	"jarvis/ui/headless"
+	"jarvis/ui/tui"
+)
+
+const usage = `Jarvis: private chat, peer to peer, in your terminal.
+
+Usage:
+  jarvis [flags]                 start the chat screen
+  jarvis [flags] --headless      JSON lines on stdin/stdout, no screen
+  jarvis [flags] init --name N   create your identity
+  jarvis [flags] code            print your link code
+  jarvis [flags] add CODE        add a contact while Jarvis is stopped
+
+Flags:
+`
+
+// options are the global flags.
+type options struct {
+	data           string
+	listen         string
+	advertise      string
+	passphraseFile string
+	headless       bool
+	noBell         bool
+	notify         bool
+	preview        bool
+	showVersion    bool
+}
+
+func defaultOptions() options {
+	return options{listen: fmt.Sprintf("0.0.0.0:%d", app.DefaultPort), notify: true}
+}
+
+// register binds the global flags to o, with o's current values as the
+// defaults, so flags given before a subcommand survive its own parse.
+func (o *options) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.data, "data", o.data, "data directory (default $XDG_DATA_HOME/jarvis)")
+	fs.StringVar(&o.listen, "listen", o.listen, "TCP address to listen on, HOST:PORT")
+	fs.StringVar(&o.advertise, "advertise", o.advertise, "extra reachable HOST:PORT for your link code (comma-separated)")
+	fs.StringVar(&o.passphraseFile, "passphrase-file", o.passphraseFile, "read the passphrase from FILE (for automation)")
+	fs.BoolVar(&o.headless, "headless", o.headless, "run without a screen: JSON commands on stdin, events on stdout")
+	fs.BoolVar(&o.noBell, "no-bell", o.noBell, "do not ring the terminal bell on new messages")
+	fs.BoolVar(&o.notify, "notify", o.notify, "desktop/Termux notifications (sender only)")
+	fs.BoolVar(&o.preview, "preview", o.preview, "show message text in notifications")
+	fs.BoolVar(&o.showVersion, "version", o.showVersion, "print the version and exit")
+}
+
+func (o *options) advertised() []string {
+	var out []string
+	for _, a := range strings.Split(o.advertise, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Main runs the jarvis command with args (without the program name) and
+// returns the process exit code. version is printed by --version.
+func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if err := run(version, args, stdin, stdout); err != nil {
+		fmt.Fprintln(stderr, "jarvis:", err)
+		return 1
+	}
+	return 0
+}
+
+func newFlagSet(name string, o *options) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	o.register(fs)
+	return fs
+}
+
+func run(version string, args []string, stdin io.Reader, stdout io.Writer) error {
+	o := defaultOptions()
+	fs := newFlagSet("jarvis", &o)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if o.showVersion {
+		fmt.Fprintln(stdout, "jarvis", version)
+		return nil
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		return runNode(&o, stdin, stdout)
+	}
+	sub := newFlagSet("jarvis "+rest[0], &o)
+	var name string
+	if rest[0] == "init" {
+		sub.StringVar(&name, "name", "", "your display name")
+	}
+	if err := sub.Parse(rest[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	switch rest[0] {
+	case "init":
+		return cmdInit(&o, name, stdout)
+	case "code":
+		return cmdCode(&o, stdout)
+	case "add":
+		if sub.NArg() != 1 {
+			return errors.New("usage: jarvis add CODE (quote the code)")
+		}
+		return cmdAdd(&o, sub.Arg(0), stdout)
+	}
+	return fmt.Errorf("unknown command %q; see jarvis --help", rest[0])
+}
+
+// session is an open data directory with its account and log.
+type session struct {
+	dir     *dataDir
+	account *app.Account
+	log     *slog.Logger
+	logFile *os.File
+}
+
+func openSession(o *options) (*session, error) {
+	path := o.data
+	if path == "" {
+		var err error
+		if path, err = defaultDataDir(); err != nil {
+			return nil, err
+		}
+	}
+	dir, err := openDataDir(path)
+	if err != nil {
+		return nil, err
+	}
+	rotateLog(dir.file("jarvis.log"))
+	logFile, err := os.OpenFile(dir.file("jarvis.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		dir.close()
+		return nil, fmt.Errorf("open log file: %w", err)
+	}
+	acc, err := app.OpenAccount(app.AccountConfig{Path: dir.file("jarvis.db")})
+	if err != nil {
+		logFile.Close()
+		dir.close()
+		return nil, err
+	}
+	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return &session{dir: dir, account: acc, log: log, logFile: logFile}, nil
+}
+
+func (s *session) close() {
+	s.account.Close()
+	s.logFile.Close()
+	s.dir.close()
+}
+
+// unlock opens the account with a passphrase from file, environment or
+// terminal. A wrong one changes nothing.
+func (s *session) unlock(ctx context.Context, o *options) error {
+	exists, err := s.account.Exists(ctx)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		return errors.New("no identity here yet; create one with: jarvis init --name YOURNAME")
+	}
+	pass, err := passphraseSource{file: o.passphraseFile}.read("Passphrase: ")
+	if err != nil {
+		return err
+	}
+	if err := s.account.Unlock(ctx, pass); err != nil {
+		if errors.Is(err, app.ErrWrongPassphrase) {
+			return errors.New("wrong passphrase; nothing was changed. Try again")
+		}
+		return err
+	}
+	return nil
+}
+
+func cmdInit(o *options, name string, stdout io.Writer) error {
+	if name == "" {
+		return errors.New("usage: jarvis init --name YOURNAME")
+	}
+	s, err := openSession(o)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	ctx := context.Background()
+	if exists, err := s.account.Exists(ctx); err != nil {
+		return err
+	} else if exists {
+		return fmt.Errorf("%s already holds an identity; use --data to make another", s.dir.path)
+	}
+	pass, err := passphraseSource{file: o.passphraseFile}.readNew()
+	if err != nil {
+		return err
+	}
+	if err := s.account.Create(ctx, name, pass); err != nil {
+		return err
+	}
+	code, err := s.account.Code(ctx, o.listen, o.advertised())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Identity created in %s.\nShare this link code with a friend:\n%s\n", s.dir.path, code)
+	return nil
+}
+
+func cmdCode(o *options, stdout io.Writer) error {
+	s, err := openSession(o)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	ctx := context.Background()
+	if err := s.unlock(ctx, o); err != nil {
+		return err
+	}
+	code, err := s.account.Code(ctx, o.listen, o.advertised())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, code)
+	return nil
+}
+
+func cmdAdd(o *options, code string, stdout io.Writer) error {
+	s, err := openSession(o)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	ctx := context.Background()
+	if err := s.unlock(ctx, o); err != nil {
+		return err
+	}
+	c, err := s.account.AddOffline(ctx, code)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Added %s (%s). The request goes out when Jarvis next runs.\n", c.Name, c.ID.Short())
+	return nil
+}
+
+// runNode starts the core with the headless frontend or the screen.
+func runNode(o *options, stdin io.Reader, stdout io.Writer) error {
+	s, err := openSession(o)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	newCore := func() (*app.Core, error) {
+		return app.NewCore(app.Config{Account: s.account, Listen: o.listen, Advertise: o.advertised(), Logger: s.log})
+	}
+	if o.headless {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := s.unlock(ctx, o); err != nil {
+			return err
+		}
+		core, err := newCore()
+		if err != nil {
+			return listenHint(err, o)
+		}
+		return headless.Run(ctx, core, stdin, stdout)
+	}
+	// A passphrase given by file or environment unlocks before the screen.
+	if pass, ok, err := (passphraseSource{file: o.passphraseFile}).given(); err != nil {
+		return err
+	} else if ok {
+		if exists, _ := s.account.Exists(context.Background()); exists {
+			if err := s.account.Unlock(context.Background(), pass); err != nil {
+				return errors.New("wrong passphrase in JARVIS_PASSPHRASE or --passphrase-file; nothing was changed")
+			}
+		}
+	}
+	return tui.Run(tui.Config{
+		Account: s.account,
+		NewCore: func() (*app.Core, error) {
+			c, err := newCore()
+			return c, listenHint(err, o)
+		},
+		Bell:    !o.noBell,
+		Notify:  o.notify,
+		Preview: o.preview,
+		Logger:  s.log,
+	})
+}
+
+// maxLogBytes bounds the diagnostics log: a phone has no logrotate.
+const maxLogBytes = 4 << 20
+
+// rotateLog keeps one previous log once the current one passes
+// maxLogBytes, so the log never grows without bound.
+func rotateLog(path string) {
+	if fi, err := os.Stat(path); err == nil && fi.Size() > maxLogBytes {
+		os.Rename(path, path+".1")
+	}
+}
+
+// listenHint turns "address in use" into advice.
+func listenHint(err error, o *options) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("port in %s is taken (another program or Jarvis uses it); start with --listen 0.0.0.0:PORT to pick another", o.listen)
+	}
+	return err
+}

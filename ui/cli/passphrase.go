@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+
+	"golang.org/x/term"
+)
+
+// errNoPassphrase explains how to give a passphrase when nobody can type.
+var errNoPassphrase = errors.New("no passphrase: run in a terminal, or set JARVIS_PASSPHRASE, or pass --passphrase-file FILE")
+
+// passphraseSource finds the passphrase without ever storing it: a file,
+// then the environment (meant for automation), then the terminal.
+type passphraseSource struct {
+	file string
+}
+
+// given returns a passphrase supplied by file or environment, if any.
+func (s passphraseSource) given() ([]byte, bool, error) {
+	if s.file != "" {
+		b, err := os.ReadFile(s.file)
+		if err != nil {
+			return nil, false, fmt.Errorf("read passphrase file: %w", err)
+		}
+		b = bytes.TrimRight(b, "\r\n")
+		if len(b) == 0 {
+			return nil, false, errors.New("the passphrase file is empty")
+		}
+		return b, true, nil
+	}
+	if p := os.Getenv("JARVIS_PASSPHRASE"); p != "" {
+		return []byte(p), true, nil
+	}
+	return nil, false, nil
+}
+
+// read returns the passphrase, prompting on the terminal if needed.
+func (s passphraseSource) read(prompt string) ([]byte, error) {
+	if p, ok, err := s.given(); ok || err != nil {
+		return p, err
+	}
+	return promptTTY(prompt)
+}
+
+// readNew asks twice when a person types a new passphrase.
+func (s passphraseSource) readNew() ([]byte, error) {
+	if p, ok, err := s.given(); ok || err != nil {
+		return p, err
+	}
+	p, err := promptTTY("New passphrase (it cannot be recovered, so keep it safe): ")
+	if err != nil {
+		return nil, err
+	}
+	again, err := promptTTY("Type it again: ")
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(p, again) {
+		return nil, errors.New("the passphrases differ; run the command again")
+	}
+	if len(p) == 0 {
+		return nil, errors.New("the passphrase is empty")
+	}
+	return p, nil
+}
+
+// promptTTY reads without echo from the controlling terminal, so stdin
+// stays free for the headless protocol.
+func promptTTY(prompt string) ([]byte, error) {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return nil, errNoPassphrase
+	}
+	defer tty.Close()
+	if !term.IsTerminal(int(tty.Fd())) {
+		return nil, errNoPassphrase
+	}
+	fmt.Fprint(tty, prompt)
+	p, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(tty)
+	if err != nil {
+		return nil, fmt.Errorf("read passphrase: %w", err)
+	}
+	return p, nil
+}

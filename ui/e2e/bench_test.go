@@ -1,0 +1,144 @@
+//go:build bench
+
+// The whole-process benchmarks behind `make bench`: real jarvis processes
+// on loopback plus the Go benchmarks of the inner loops, written to
+// BENCHMARKS.md next to references measured in the same run.
+
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// benchPlan sizes the run. The defaults fit `make bench` in 10 minutes on
+// two cores; JARVIS_BENCH_QUICK=1 shrinks everything for trying the code.
+type benchPlan struct {
+	throughputMsgs, throughputRuns int
+	latencyRate                    int
+	latencyFor                     time.Duration
+	latencyRuns                    int
+	reconnectMsgs, reconnectRuns   int
+	contacts, history              int
+	starts, startsRealKDF          int
+	memoryIdle                     time.Duration
+	historyCmds                    int
+	idleFor                        time.Duration
+	goCount                        string
+}
+
+func bPlanFromEnv() benchPlan {
+	p := benchPlan{
+		throughputMsgs: 100_000, throughputRuns: 3,
+		latencyRate: 1000, latencyFor: 10 * time.Second, latencyRuns: 5,
+		reconnectMsgs: 1000, reconnectRuns: 3,
+		contacts: 1000, history: 100_000,
+		starts: 5, startsRealKDF: 3, memoryIdle: 3 * time.Second, historyCmds: 20,
+		idleFor: 5 * time.Minute, goCount: "3",
+	}
+	if os.Getenv("JARVIS_BENCH_QUICK") != "" {
+		p.throughputMsgs, p.throughputRuns = 20_000, 2
+		p.latencyFor, p.latencyRuns = 2*time.Second, 2
+		p.reconnectRuns = 2
+		p.starts, p.startsRealKDF = 2, 1
+		p.memoryIdle = time.Second
+		p.idleFor = 20 * time.Second
+		p.goCount = "1"
+	}
+	return p
+}
+
+func TestBenchmarkReport(t *testing.T) {
+	plan := bPlanFromEnv()
+	r := &bReport{started: time.Now()}
+	goVersion, _ := bExecGo("version")
+
+	bin, size, static := bBuildBinary(t)
+	t.Logf("binary: %d bytes, static=%v", size, static)
+	staticSize, staticOK := bBuildStatic(t)
+	t.Logf("static pure-Go binary: %d bytes, static=%v", staticSize, staticOK)
+	groupForm, groupSend := bGroupFifty(t)
+	fsync50, fsync99 := bFsyncLatency(t, 2000)
+	t.Logf("fsync of 4 KiB: p50 %v, p99 %v", fsync50, fsync99)
+	t.Logf("group of 50: formed in %v, one message to all in %v", groupForm, groupSend)
+
+	gb := bGoBench{}
+	count := []string{"-count", plan.goCount}
+	bRunGoBench(t, gb, "^(BenchmarkBareNoise|BenchmarkSessionThroughput|BenchmarkBareNoiseRoundTrip|BenchmarkSessionRoundTrip)$",
+		append([]string{"-benchtime", "0.5s"}, count...), "./p2p")
+	bRunGoBench(t, gb, "^BenchmarkHandshake$", append([]string{"-cpu", "1", "-benchtime", "0.5s"}, count...), "./p2p")
+	bRunGoBench(t, gb, "^BenchmarkX25519$", append([]string{"-cpu", "1", "-benchtime", "0.5s"}, count...), "./crypto")
+	bRunGoBench(t, gb, "^BenchmarkUnwrapDefaultKDF$", append([]string{"-benchtime", "5x"}, count...), "./crypto")
+	bRunGoBench(t, gb, "^BenchmarkCoreThroughput$", append([]string{"-benchtime", "20000x"}, count...), "./app")
+	bRunGoBench(t, gb, "^BenchmarkHeadlessThroughput$", append([]string{"-benchtime", "50000x"}, count...), ".")
+	bRunGoBench(t, gb, "^BenchmarkCoreRoundTrip$", append([]string{"-benchtime", "2000x"}, count...), "./app")
+	bRunGoBench(t, gb, "^(BenchmarkAddIncoming|BenchmarkAdvanceDelivered)$",
+		append([]string{"-benchtime", "100x"}, count...), "./store")
+	profile, profOut := bProfileShare(t, "./app", "^BenchmarkCoreThroughput$", "150000x", bProfiledFuncs)
+	t.Logf("profile of BenchmarkCoreThroughput:\n%s%v", profOut, profile)
+
+	// Traffic between two processes.
+	p := bNewPair(t, bin, nil, nil)
+	var acked, persisted bSamples
+	for range plan.throughputRuns {
+		a, s, ok := bThroughputRun(t, p, plan.throughputMsgs)
+		if ok {
+			acked, persisted = append(acked, a), append(persisted, s)
+		}
+	}
+	var p50s, p99s bSamples
+	for range plan.latencyRuns {
+		lat := bLatencyRun(t, p, plan.latencyRate, plan.latencyFor)
+		p50s = append(p50s, float64(bPercentile(lat, 0.50)))
+		p99s = append(p99s, float64(bPercentile(lat, 0.99)))
+	}
+	var recStart, recReady bSamples
+	for range plan.reconnectRuns {
+		s, rd := bReconnectRun(t, p, plan.reconnectMsgs)
+		recStart, recReady = append(recStart, float64(s)), append(recReady, float64(rd))
+	}
+	p.a.stop()
+	p.b.stop()
+
+	// One node with a big account.
+	acc := bPopulateAccount(t, plan.contacts, plan.history)
+	t.Logf("populated %d contacts, %d messages in %v", plan.contacts, plan.history, acc.populate)
+	cold, warm := bHistoryInProcess(t, acc, 5)
+	var readyCheap, hwmCheap, rssCheap bSamples
+	var rtts []time.Duration
+	for range plan.starts {
+		nr := bStartBig(t, bin, acc, plan.memoryIdle, plan.historyCmds)
+		readyCheap = append(readyCheap, float64(nr.ready))
+		hwmCheap, rssCheap = append(hwmCheap, float64(nr.hwmKB)), append(rssCheap, float64(nr.rssKB))
+		rtts = append(rtts, nr.historyRTT...)
+	}
+	bSetRealKDF(t, acc)
+	var readyReal, hwmReal bSamples
+	for range plan.startsRealKDF {
+		nr := bStartBig(t, bin, acc, plan.memoryIdle, 0)
+		readyReal, hwmReal = append(readyReal, float64(nr.ready)), append(hwmReal, float64(nr.hwmKB))
+	}
+
+	// Idle traffic, alone on the machine.
+	idleRate, idleBytes, idleSegs, idleConns, idleDirect := bIdleRun(t, bin, plan.idleFor)
+
+	res := bResults{
+		plan: plan, gb: gb, size: size, static: static,
+		acked: acked, persisted: persisted, p50s: p50s, p99s: p99s,
+		recStart: recStart, recReady: recReady,
+		populate: acc.populate, historyCold: cold, historyWarm: warm, historyRTT: rtts,
+		readyCheap: readyCheap, hwmCheap: hwmCheap, rssCheap: rssCheap, readyReal: readyReal, hwmReal: hwmReal,
+		idleRate: idleRate, idleBytes: idleBytes, idleSegs: idleSegs, idleConns: idleConns, idleDirect: idleDirect,
+		profile: profile, staticSize: staticSize, staticOK: staticOK, groupForm: groupForm, groupSend: groupSend,
+		fsync50: fsync50, fsync99: fsync99,
+	}
+	res.fill(r)
+	md := r.markdown(strings.TrimSpace(string(goVersion)))
+	if err := os.WriteFile(filepath.Join(moduleRoot, "BENCHMARKS.md"), []byte(md), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote BENCHMARKS.md\n%s", md)
+}

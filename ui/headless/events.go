@@ -1,0 +1,192 @@
+package headless
+
+import (
+	"time"
+
+	"jarvis/app"
+)
+
+// The JSON shapes of the headless protocol; README documents each field.
+
+type errorLine struct {
+	Event string `json:"event"`
+	Ref   string `json:"ref,omitempty"`
+	Op    string `json:"op,omitempty"`
+	Error string `json:"error"`
+}
+
+type codeLine struct {
+	Event string `json:"event"`
+	Ref   string `json:"ref,omitempty"`
+	Code  string `json:"code"`
+}
+
+type readyLine struct {
+	Event  string   `json:"event"`
+	ID     string   `json:"id"`
+	Name   string   `json:"name"`
+	Listen string   `json:"listen"`
+	Addrs  []string `json:"addrs"`
+	Code   string   `json:"code"`
+}
+
+type contactJSONT struct {
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	State        string   `json:"state"`
+	Verified     bool     `json:"verified"`
+	Online       bool     `json:"online"`
+	Unread       int      `json:"unread"`
+	Addrs        []string `json:"addrs"`
+	SafetyNumber string   `json:"safety_number"`
+	LastActivity int64    `json:"last_activity"`
+}
+
+type contactLine struct {
+	Event   string       `json:"event"`
+	Ref     string       `json:"ref,omitempty"`
+	Contact contactJSONT `json:"contact"`
+}
+
+type contactsLine struct {
+	Event    string         `json:"event"`
+	Ref      string         `json:"ref,omitempty"`
+	Contacts []contactJSONT `json:"contacts"`
+}
+
+type idLine struct {
+	Event string `json:"event"`
+	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
+}
+
+type peerLine struct {
+	Event  string `json:"event"`
+	ID     string `json:"id"`
+	Online bool   `json:"online"`
+}
+
+type messageJSON struct {
+	ID       string `json:"id"`
+	With     string `json:"with"`
+	Outgoing bool   `json:"outgoing"`
+	Text     string `json:"text"`
+	Time     int64  `json:"time"`
+	SentAt   int64  `json:"sent_at"`
+	State    string `json:"state"`
+	Cursor   int64  `json:"cursor"`
+}
+
+type messageLine struct {
+	Event  string `json:"event"`
+	ID     string `json:"id"`
+	From   string `json:"from"`
+	Text   string `json:"text"`
+	Time   int64  `json:"time"`
+	SentAt int64  `json:"sent_at"`
+	Cursor int64  `json:"cursor"`
+}
+
+type statusLine struct {
+	Event string `json:"event"`
+	ID    string `json:"id"`
+	To    string `json:"to"`
+	State string `json:"state"`
+}
+
+type sentLine struct {
+	Event string `json:"event"`
+	Ref   string `json:"ref,omitempty"`
+	ID    string `json:"id"`
+	To    string `json:"to"`
+}
+
+type typingLine struct {
+	Event  string `json:"event"`
+	ID     string `json:"id"`
+	Active bool   `json:"active"`
+}
+
+type engineLine struct {
+	Event string `json:"event"`
+	Up    bool   `json:"up"`
+	Error string `json:"error,omitempty"`
+}
+
+type historyLine struct {
+	Event    string        `json:"event"`
+	Ref      string        `json:"ref,omitempty"`
+	With     string        `json:"with"`
+	Messages []messageJSON `json:"messages"`
+}
+
+func millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func contactJSON(c app.Contact) contactJSONT {
+	addrs := c.Addrs
+	if addrs == nil {
+		addrs = []string{}
+	}
+	return contactJSONT{
+		ID: c.ID.String(), Name: c.Name, State: c.State.String(), Verified: c.Verified, Online: c.Online,
+		Unread: c.Unread, Addrs: addrs, SafetyNumber: c.SafetyNumber, LastActivity: millis(c.LastActivity),
+	}
+}
+
+func contactsJSON(list []app.Contact) []contactJSONT {
+	out := make([]contactJSONT, len(list))
+	for i, c := range list {
+		out[i] = contactJSON(c)
+	}
+	return out
+}
+
+func messageToJSON(m app.Message) messageJSON {
+	return messageJSON{
+		ID: m.ID.String(), With: m.Contact.String(), Outgoing: m.Outgoing, Text: m.Text,
+		Time: millis(m.At), SentAt: millis(m.SentAt), State: m.State.String(), Cursor: m.Cursor,
+	}
+}
+
+// eventJSON maps a core event to its JSON line.
+func eventJSON(ev app.Event) any {
+	switch ev := ev.(type) {
+	case app.Ready:
+		s := ev.Self
+		return readyLine{Event: "ready", ID: s.ID.String(), Name: s.Name, Listen: s.ListenAddr, Addrs: s.Addrs, Code: s.Code}
+	case app.ContactRequest:
+		return contactLine{Event: "contact_request", Contact: contactJSON(ev.Contact)}
+	case app.ContactAdded:
+		return contactLine{Event: "contact_added", Contact: contactJSON(ev.Contact)}
+	case app.ContactUpdated:
+		return contactLine{Event: "contact_updated", Contact: contactJSON(ev.Contact)}
+	case app.ContactRejected:
+		return idLine{Event: "contact_rejected", ID: ev.ID.String(), Name: ev.Name}
+	case app.ContactRemoved:
+		return idLine{Event: "contact_removed", ID: ev.ID.String()}
+	case app.PeerStatus:
+		return peerLine{Event: "peer", ID: ev.ID.String(), Online: ev.Online}
+	case app.MessageReceived:
+		m := ev.Message
+		return messageLine{Event: "message", ID: m.ID.String(), From: m.Contact.String(), Text: m.Text,
+			Time: millis(m.At), SentAt: millis(m.SentAt), Cursor: m.Cursor}
+	case app.MessageStatus:
+		return statusLine{Event: "status", ID: ev.ID.String(), To: ev.Contact.String(), State: ev.State.String()}
+	case app.Typing:
+		return typingLine{Event: "typing", ID: ev.Contact.String(), Active: ev.Active}
+	case app.EngineStatus:
+		l := engineLine{Event: "engine", Up: ev.Up}
+		if ev.Err != nil {
+			l.Error = ev.Err.Error()
+		}
+		return l
+	case app.Failure:
+		return errorLine{Event: "error", Op: ev.Op, Error: ev.Err.Error()}
+	}
+	return groupEventJSON(ev)
+}

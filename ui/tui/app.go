@@ -1,0 +1,295 @@
+// Package tui is Jarvis's terminal front end: tview screens for creating and
+// unlocking an identity, chatting with contacts, and locking the screen.
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+
+	"jarvis/app"
+	"jarvis/crypto"
+)
+
+// Config is what main hands the UI.
+type Config struct {
+	Account *app.Account              // opened, maybe without identity yet, maybe locked
+	NewCore func() (*app.Core, error) // builds the core once the account is unlocked
+	Screen  tcell.Screen              // nil → the real terminal
+	Bell    bool                      // ring the terminal bell on messages
+	Notify  bool                      // call notify-send / termux-notification if present
+	Preview bool                      // include message text in notifications
+	Logger  *slog.Logger
+
+	// afterDraw, for tests, sees the screen after every draw on the UI
+	// goroutine.
+	afterDraw func(tcell.Screen)
+	// noColor overrides NO_COLOR detection, for tests.
+	noColor bool
+	// coreStarted, for tests, sees the core when it starts.
+	coreStarted func(*app.Core)
+	// screenReady, for tests, runs once Screen is initialised (to size it).
+	screenReady func(tcell.Screen)
+}
+
+// UI is the running front end. Every field is owned by the UI goroutine
+// (tview's event loop) unless noted.
+type UI struct {
+	cfg    Config
+	log    *slog.Logger
+	app    *tview.Application
+	pages  *tview.Pages
+	screen tcell.Screen
+	term   *focusScreen // the real terminal; nil when a test supplies the screen
+	theme  theme
+
+	// Lifecycle. ctx ends when quitting starts; wg counts worker
+	// goroutines, which may post updates until they return.
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	quitting bool
+	quitDone chan struct{}
+	runErr   error
+
+	core     *app.Core
+	self     app.Self
+	engineUp bool
+	sends    chan sendRequest // to the sender goroutine, in order
+	notifier *notifier
+
+	main   *mainView
+	convs  map[crypto.ID]*conversation
+	groups map[crypto.GroupID]*groupConv
+	order  []convKey // conversation list order
+	cur    convKey   // open conversation; zero for none
+	locked bool
+	lock   *lockView
+	dialog string // name of the open dialog page, "" for none
+
+	firstRun bool
+	busy     bool // a create/unlock is running
+}
+
+// Run shows the UI until the user quits. It returns after every goroutine
+// it started has stopped and the core (if any) is closed.
+func Run(cfg Config) error {
+	if cfg.Account == nil || cfg.NewCore == nil {
+		return errors.New("ui: Account and NewCore are required")
+	}
+	u := newUI(cfg)
+	defer u.cancel()
+
+	exists, err := cfg.Account.Exists(u.ctx)
+	if err != nil {
+		return fmt.Errorf("read account: %w", err)
+	}
+	var pending *app.Core
+	switch {
+	case !exists:
+		u.showCreate()
+	case cfg.Account.Unlocked():
+		core, err := cfg.NewCore()
+		if err != nil {
+			return fmt.Errorf("start jarvis: %w", err)
+		}
+		pending = core
+	default:
+		u.showUnlock()
+	}
+	// The core and its pump start from the running event loop, so no
+	// goroutine can wait on a loop that never ran. beforeDraw holds the
+	// application lock, hence the hop through a goroutine.
+	u.app.SetBeforeDrawFunc(func(s tcell.Screen) bool {
+		u.screen = s
+		if pending != nil && !u.quitting {
+			core := pending
+			pending = nil
+			u.core = core // quit closes it even if it never starts
+			u.wg.Add(1)
+			go func() {
+				defer u.wg.Done()
+				u.post(func() { u.startCore(core) })
+			}()
+		}
+		u.layoutFor(s.Size())
+		return false
+	})
+	if cfg.afterDraw != nil {
+		u.app.SetAfterDrawFunc(cfg.afterDraw)
+	}
+	if cfg.Screen != nil {
+		u.app.SetScreen(cfg.Screen)
+		if cfg.screenReady != nil {
+			cfg.screenReady(cfg.Screen)
+		}
+	} else {
+		term, err := openTerminal()
+		if err != nil {
+			return fmt.Errorf("open the terminal: %w", err)
+		}
+		u.term = term
+		u.app.SetScreen(term) // initialises it
+		term.EnableMouse()
+		term.EnablePaste()
+		term.EnableFocus()
+	}
+	err = u.app.Run()
+	if u.quitting {
+		<-u.quitDone
+	} else {
+		// The loop ended without quit (a screen failure): nothing can
+		// serve updates any more, so stop what we can.
+		u.cancel()
+		if pending != nil {
+			pending.Close()
+		}
+		if u.core != nil {
+			u.core.Close()
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("terminal: %w", err)
+	}
+	return u.runErr
+}
+
+func newUI(cfg Config) *UI {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	u := &UI{
+		cfg:      cfg,
+		log:      log,
+		app:      tview.NewApplication(),
+		pages:    tview.NewPages(),
+		theme:    newTheme(cfg.noColor),
+		ctx:      ctx,
+		cancel:   cancel,
+		quitDone: make(chan struct{}),
+		convs:    make(map[crypto.ID]*conversation),
+		groups:   make(map[crypto.GroupID]*groupConv),
+	}
+	u.notifier = newNotifier(cfg.Notify, log)
+	u.app.SetRoot(u.pages, true).EnableMouse(true).EnablePaste(true)
+	u.app.SetInputCapture(u.captureKey)
+	u.app.SetMouseCapture(u.captureMouse)
+	return u
+}
+
+// async runs work on a new goroutine and applies the function it returns
+// on the UI goroutine. work must honour ctx; it must not touch widgets.
+func (u *UI) async(work func(ctx context.Context) func()) {
+	if u.quitting {
+		return
+	}
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		apply := work(u.ctx)
+		if apply != nil {
+			u.post(apply)
+		}
+	}()
+}
+
+// post runs f on the UI goroutine and redraws. Only worker goroutines
+// counted in wg, and the pump, call it: quit keeps the loop running until
+// they are done, so the call always returns.
+func (u *UI) post(f func()) {
+	u.app.QueueUpdateDraw(func() {
+		if !u.quitting {
+			f()
+		}
+	})
+}
+
+// startCore starts the core, the event pump and the sender, and shows the
+// main screen.
+func (u *UI) startCore(core *app.Core) {
+	u.core = core
+	u.self = core.Self()
+	u.sends = make(chan sendRequest, 256)
+	core.Start()
+	if u.cfg.coreStarted != nil {
+		u.cfg.coreStarted(core)
+	}
+	u.wg.Add(2)
+	go func() {
+		defer u.wg.Done()
+		u.pump(core.Events())
+	}()
+	go func() {
+		defer u.wg.Done()
+		u.sender(core)
+	}()
+	u.showMain()
+	u.async(func(ctx context.Context) func() {
+		list, err := core.Contacts(ctx)
+		return func() {
+			if err != nil {
+				u.notice("Could not load contacts: " + err.Error())
+				return
+			}
+			u.setContacts(list)
+		}
+	})
+	u.loadGroups()
+}
+
+// pump is the one goroutine that turns core events into screen updates.
+// It also ticks, so typing indicators and notices expire.
+func (u *UI) pump(events <-chan app.Event) {
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-u.ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			u.post(func() { u.handleEvent(ev) })
+		case <-tick.C:
+			u.post(u.tick)
+		}
+	}
+}
+
+// quit starts an orderly shutdown: the loop keeps serving updates while
+// workers finish, then the core closes and the loop stops.
+func (u *UI) quit() {
+	if u.quitting {
+		return
+	}
+	u.quitting = true
+	u.cancel()
+	core := u.core
+	go func() {
+		u.wg.Wait()
+		if core != nil {
+			if err := core.Close(); err != nil {
+				u.log.Error("close core", "err", err)
+			}
+		}
+		u.app.Stop()
+		close(u.quitDone)
+	}()
+}
+
+// layoutFor adapts the main screen to the terminal size.
+func (u *UI) layoutFor(w, h int) {
+	if u.main != nil {
+		u.main.resize(w, h)
+	}
+}

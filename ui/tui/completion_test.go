@@ -1,0 +1,50 @@
+package tui
+
+import "testing"
+
+func TestCompleteLineOffersCommandsThenNames(t *testing.T) {
+	names := []string{"Bob", "alice", "Alfred"}
+	tests := []struct {
+		line string
+		want []string // successive Tab results
+	}{
+		{"/re", []string{"/reject ", "/remove ", "/rename ", "/reject "}},
+		{"/co", []string{"/code "}},
+		{"/de", []string{"/decline ", "/delete ", "/demote "}},
+		{"/me", []string{"/members "}},
+		{"/info al", []string{"/info Alfred", "/info alice"}},
+		{"hi b", []string{"hi Bob"}},
+	}
+	for _, tt := range tests {
+		c := completeLine(tt.line, names)
+		if c == nil {
+			t.Fatalf("%q: no completion", tt.line)
+		}
+		for i, want := range tt.want {
+			if got := c.next(); got != want {
+				t.Fatalf("%q tab %d = %q, want %q", tt.line, i+1, got, want)
+			}
+		}
+	}
+	for _, line := range []string{"/zz", "//re", "hi zed"} {
+		if c := completeLine(line, names); c != nil {
+			t.Fatalf("%q: unexpected completion %q", line, c.cands)
+		}
+	}
+}
+
+func TestSplitGroupArgTakesTheFirstSeparator(t *testing.T) {
+	tests := []struct{ arg, name, desc string }{
+		{"Team", "Team", ""},
+		{"Team — weekend plans", "Team", "weekend plans"},
+		{"Team -- a - b", "Team", "a - b"},
+		{"Team - plans — more", "Team", "plans — more"},
+		{"  Book club  ", "Book club", ""},
+		{"well-named", "well-named", ""},
+	}
+	for _, tt := range tests {
+		if name, desc := splitGroupArg(tt.arg); name != tt.name || desc != tt.desc {
+			t.Errorf("splitGroupArg(%q) = %q, %q; want %q, %q", tt.arg, name, desc, tt.name, tt.desc)
+		}
+	}
+}

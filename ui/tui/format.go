@@ -1,0 +1,165 @@
+package tui
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+	"unicode"
+
+	"jarvis/app"
+)
+
+// theme turns semantic colours into tview tags, or into nothing (and
+// attributes only) when NO_COLOR is set.
+type theme struct{ color bool }
+
+func newTheme(forceNoColor bool) theme {
+	return theme{color: !forceNoColor && os.Getenv("NO_COLOR") == ""}
+}
+
+// tag returns a colour tag, or "" without colour.
+func (t theme) tag(color string) string {
+	if !t.color {
+		return ""
+	}
+	return "[" + color + "]"
+}
+
+// reset ends a tag opened by tag.
+func (t theme) reset() string {
+	if !t.color {
+		return ""
+	}
+	return "[-]"
+}
+
+// paint wraps already escaped text in a colour.
+func (t theme) paint(color, text string) string {
+	return t.tag(color) + text + t.reset()
+}
+
+// stateMark is the glyph after an outgoing message.
+func (t theme) stateMark(s app.MessageState) string {
+	switch s {
+	case app.StateQueued:
+		return t.paint("gray", "◷")
+	case app.StateSent:
+		return t.paint("gray", "✓")
+	case app.StateDelivered:
+		return "✓✓"
+	case app.StateRead:
+		return t.paint("dodgerblue", "✓✓") + " read"
+	case app.StateFailed:
+		return t.paint("red", "✗ failed")
+	}
+	return ""
+}
+
+// summary is the status bar's "X/Y online" with its colour: grey when the
+// engine is down, red when nobody is online, amber for some, green for all.
+func (t theme) summary(engineUp bool, online, total int) string {
+	text := fmt.Sprintf("● %d/%d online", online, total)
+	switch {
+	case !engineUp:
+		return t.paint("gray", "● offline (network down)")
+	case total > 0 && online == total:
+		return t.paint("green", text)
+	case online > 0:
+		return t.paint("orange", text)
+	}
+	return t.paint("red", text)
+}
+
+// dot is a contact's status mark in the list and header.
+func (t theme) dot(c app.Contact) string {
+	switch {
+	case c.State == app.ContactPendingIn:
+		return t.paint("yellow", "?")
+	case c.State == app.ContactPendingOut:
+		return t.paint("gray", "…")
+	case c.Online:
+		return t.paint("green", "●")
+	}
+	return t.paint("gray", "○")
+}
+
+// dayLabel is the text of a day separator.
+func dayLabel(d, now time.Time) string {
+	y1, m1, d1 := d.Date()
+	y2, m2, d2 := now.Date()
+	switch {
+	case y1 == y2 && m1 == m2 && d1 == d2:
+		return "Today"
+	case y1 == y2 && m1 == m2 && d1 == d2-1:
+		return "Yesterday"
+	case y1 == y2:
+		return d.Format("Mon 2 Jan")
+	}
+	return d.Format("Mon 2 Jan 2006")
+}
+
+func sameDay(a, b time.Time) bool {
+	y1, m1, d1 := a.Date()
+	y2, m2, d2 := b.Date()
+	return y1 == y2 && m1 == m2 && d1 == d2
+}
+
+// maxSeparator is the widest a separator line gets.
+const maxSeparator = 32
+
+// separator centres label in a rule of width w.
+func separator(label string, w int) string {
+	// Capped, because the text is laid out before the view's final width is
+	// known (a resize or F2 narrows it later), and a line that overflows
+	// wraps into two ugly halves.
+	w = min(w, maxSeparator)
+	if w < len(label)+6 {
+		return "── " + label + " ──"
+	}
+	side := (w - len([]rune(label)) - 2) / 2
+	return strings.Repeat("─", side) + " " + label + " " + strings.Repeat("─", w-side-len([]rune(label))-2)
+}
+
+// strength gives a rough hint for a passphrase: an estimate of entropy
+// from its length and character classes, which is honest enough to steer
+// people towards long passphrases.
+func strength(pass string) string {
+	if pass == "" {
+		return "Use at least 4 random words, e.g. \"correct horse battery staple\"."
+	}
+	var lower, upper, digit, other bool
+	for _, r := range pass {
+		switch {
+		case unicode.IsLower(r):
+			lower = true
+		case unicode.IsUpper(r):
+			upper = true
+		case unicode.IsDigit(r):
+			digit = true
+		default:
+			other = true
+		}
+	}
+	pool := 0
+	for _, c := range []struct {
+		on bool
+		n  int
+	}{{lower, 26}, {upper, 26}, {digit, 10}, {other, 33}} {
+		if c.on {
+			pool += c.n
+		}
+	}
+	bits := 0
+	for p := pool; p > 1; p >>= 1 {
+		bits++
+	}
+	bits *= len([]rune(pass))
+	switch {
+	case bits < 40:
+		return "Strength: weak — make it longer."
+	case bits < 70:
+		return "Strength: fair — a few more words would help."
+	}
+	return "Strength: strong."
+}

@@ -1,0 +1,168 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/gdamore/tcell/v2"
+
+	"jarvis/app"
+)
+
+// awaitGroupText waits until p receives a group message with text.
+func (p *peer) awaitGroupText(t *testing.T, text string) {
+	t.Helper()
+	p.await(t, "group message "+text, func(ev app.Event) bool {
+		e, ok := ev.(app.GroupMessageReceived)
+		return ok && !e.Message.Outgoing && e.Message.Text == text
+	})
+}
+
+func TestGroupCreatedFromTheInputLineInvitesAContactAndChats(t *testing.T) {
+	bob := newPeer(t, "Bob")
+	s, _ := unlockedUI(t, "Alice")
+	befriend(t, s, bob, "Bob")
+
+	s.enter("/group Team — weekend plans")
+	s.wait("#Team · 1 member, 1 online · weekend plans")
+	s.wait("Nobody else is here yet")
+	s.enter("/invite Bob")
+	s.wait("you added Bob")
+	inv := bob.await(t, "the invite", func(ev app.Event) bool { _, ok := ev.(app.GroupInvite); return ok }).(app.GroupInvite)
+	if inv.Group.Name != "Team" || inv.FromName != "Alice" {
+		t.Fatalf("invite = %q from %q", inv.Group.Name, inv.FromName)
+	}
+	gid := inv.Group.ID
+	if err := bob.core.AcceptInvite(context.Background(), gid); err != nil {
+		t.Fatal(err)
+	}
+	s.wait("2 members, 2 online")
+
+	if _, err := bob.core.SendGroup(context.Background(), gid, "hi team"); err != nil {
+		t.Fatal(err)
+	}
+	s.wait("Bob: hi team")
+	s.enter("hello bob")
+	s.wait("Alice: hello bob")
+	bob.awaitGroupText(t, "hello bob")
+	s.waitGone("◷")
+
+	s.enter("/members")
+	s.wait("Members of #Team")
+	screen := s.contents()
+	for _, want := range []string{"Alice (you) · owner", "Bob · member", "2 members, 2 online"} {
+		if !strings.Contains(screen, want) {
+			t.Fatalf("/members lacks %q:\n%s", want, screen)
+		}
+	}
+	s.key(tcell.KeyEsc)
+	s.waitGone("Members of #Team")
+
+	// Locked, nothing of the group shows, and its messages keep arriving.
+	s.key(tcell.KeyCtrlL)
+	s.wait("Jarvis is locked")
+	if _, err := bob.core.SendGroup(context.Background(), gid, "secret group plan"); err != nil {
+		t.Fatal(err)
+	}
+	s.enter("wrong")
+	s.wait("Wrong passphrase")
+	for _, leak := range []string{"Team", "secret", "Bob", "weekend"} {
+		if strings.Contains(s.contents(), leak) {
+			t.Fatalf("lock screen shows %q:\n%s", leak, s.contents())
+		}
+	}
+	s.enter(testPass)
+	s.wait("Bob: secret group plan")
+
+	s.typeText("/pro")
+	s.key(tcell.KeyTab)
+	s.typeText("b")
+	s.key(tcell.KeyTab)
+	s.wait("> /promote Bob")
+	s.key(tcell.KeyEnter)
+	s.wait("you made Bob an admin")
+	s.enter("/topic plans for sunday")
+	s.wait("· plans for sunday")
+	s.enter("/kick Nobody")
+	s.wait("No other member called Nobody")
+
+	// Drafts are kept per conversation, groups included.
+	s.key(tcell.KeyCtrlU)
+	s.typeText("half a group thought")
+	s.key(tcell.KeyCtrlN)
+	s.waitGone("> half a group thought")
+	s.key(tcell.KeyCtrlP)
+	s.wait("> half a group thought")
+	s.key(tcell.KeyCtrlU)
+
+	s.enter("/info")
+	s.wait("You are  the owner")
+	s.wait("ID       " + gid.String())
+	s.key(tcell.KeyEsc)
+	s.waitGone("You are  the owner")
+	s.enter("/leave")
+	s.wait("Leave #Team?")
+	s.key(tcell.KeyEnter) // Yes
+	s.wait("You left #Team")
+	s.wait("#Team · you are no longer a member")
+}
+
+func TestGroupInviteFromAPeerIsAcceptedAndAKickShowsASystemLine(t *testing.T) {
+	evil := newPeer(t, "[red]evil[-]")
+	s, _ := unlockedUI(t, "Alice")
+	alice := befriend(t, s, evil, "[red]evil[-]")
+	ctx := context.Background()
+	g, err := evil.core.CreateGroup(ctx, "[u]g[-]", "[::b]topic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := evil.core.Invite(ctx, g.ID, alice); err != nil {
+		t.Fatal(err)
+	}
+	s.wait("1 ? invite: #[u]g[-]")
+	s.wait("[red]evil[-] invited you to #[u]g[-]. Alt+A opens the invite.")
+	s.screen.InjectKey(tcell.KeyRune, 'a', tcell.ModAlt)
+	s.wait("[red]evil[-] invited you to the group #[u]g[-]")
+	s.enter("hi") // not a member yet
+	s.wait("Join the group first")
+	s.key(tcell.KeyCtrlU)
+	s.enter("/accept")
+	s.wait("You joined #[u]g[-]")
+	s.wait("#[u]g[-] · 2 members, 2 online · [::b]topic")
+
+	if _, err := evil.core.SendGroup(ctx, g.ID, "welcome [green]in[-]"); err != nil {
+		t.Fatal(err)
+	}
+	s.wait("[red]evil[-]: welcome [green]in[-]")
+	s.enter("thanks")
+	s.wait("Alice: thanks")
+	evil.awaitGroupText(t, "thanks")
+
+	if err := evil.core.Kick(ctx, g.ID, alice); err != nil {
+		t.Fatal(err)
+	}
+	s.wait("[red]evil[-] removed you")
+	s.wait("You are no longer a member of this group")
+	s.enter("still here?")
+	s.wait("you cannot write here")
+	s.key(tcell.KeyCtrlU)
+	s.enter("/delete")
+	s.wait("Delete #[u]g[-]")
+	s.key(tcell.KeyEnter) // Yes
+	s.wait("Deleted #[u]g[-]")
+	s.waitGone("× #[u]g[-]")
+}
+
+func TestHelpListsGroupCommandsAndScrollsFromF1(t *testing.T) {
+	s, _ := unlockedUI(t, "Alice")
+	s.key(tcell.KeyF1)
+	s.wait("/accept [NAME]   accept a contact request")
+	for range 3 {
+		s.key(tcell.KeyPgDn)
+	}
+	s.wait("/members         who is in the group")
+	s.wait("/leave ")
+	s.key(tcell.KeyEsc)
+	s.waitGone("Help — Esc closes")
+}

@@ -1,0 +1,145 @@
+package tui
+
+import (
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+)
+
+// captureKey is the application-wide key handler. It runs on the UI
+// goroutine before any widget sees the key.
+func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
+	if u.locked {
+		return u.lockKey(ev)
+	}
+	switch ev.Key() {
+	case tcell.KeyCtrlQ:
+		u.quit()
+		return nil
+	case tcell.KeyCtrlC:
+		u.confirmQuit()
+		return nil
+	}
+	if u.main == nil { // create and unlock screens
+		return ev
+	}
+	if u.dialog != "" {
+		if ev.Key() == tcell.KeyEsc {
+			u.closeDialog()
+			return nil
+		}
+		return ev
+	}
+	return u.mainKey(ev)
+}
+
+// mainKey handles keys on the main screen.
+func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
+	mv := u.main
+	alt := ev.Modifiers()&tcell.ModAlt != 0
+	if ev.Key() != tcell.KeyTab {
+		mv.completion = nil
+	}
+	switch ev.Key() {
+	case tcell.KeyCtrlL:
+		u.lockScreen()
+	case tcell.KeyCtrlN:
+		u.step(1)
+	case tcell.KeyCtrlP:
+		u.step(-1)
+	case tcell.KeyDown:
+		if !alt {
+			return ev
+		}
+		u.step(1)
+	case tcell.KeyUp:
+		if !alt {
+			return ev
+		}
+		u.step(-1)
+	case tcell.KeyPgUp:
+		_, _, _, h := mv.chat.GetInnerRect()
+		u.scrollChat(-max(1, h-2))
+	case tcell.KeyPgDn:
+		_, _, _, h := mv.chat.GetInnerRect()
+		u.scrollChat(max(1, h-2))
+	case tcell.KeyF1:
+		u.showHelp()
+	case tcell.KeyF2:
+		u.toggleList()
+		u.renderHeader()
+	case tcell.KeyTab:
+		u.complete()
+	case tcell.KeyEsc:
+		// Nothing to close; the draft stays.
+	case tcell.KeyRune:
+		return u.runeKey(ev, alt)
+	default:
+		return ev
+	}
+	if u.dialog == "" { // F1 may have opened one, which keeps the focus
+		u.app.SetFocus(mv.input)
+	}
+	return nil
+}
+
+func (u *UI) runeKey(ev *tcell.EventKey, alt bool) *tcell.EventKey {
+	r := ev.Rune()
+	switch {
+	case alt && r >= '1' && r <= '9':
+		u.openIndex(int(r - '1'))
+	case alt && (r == 'a' || r == 'A'):
+		u.hotlist()
+	case alt && (r == 'l' || r == 'L'):
+		u.toggleList()
+		u.renderHeader()
+	case alt:
+		return nil // unbound Alt chords must not type letters
+	case r == '?' && u.main.input.GetText() == "":
+		u.showHelp()
+	default:
+		if u.app.GetFocus() != u.main.input {
+			u.app.SetFocus(u.main.input)
+		}
+		return ev
+	}
+	return nil
+}
+
+// captureMouse keeps the input focused: the wheel scrolls the message
+// view from anywhere on it, clicks on the list open conversations, and
+// nothing behind a dialog or the lock screen can be clicked.
+func (u *UI) captureMouse(ev *tcell.EventMouse, action tview.MouseAction) (*tcell.EventMouse, tview.MouseAction) {
+	if u.locked || u.main == nil {
+		if u.dialog != "" || u.main == nil {
+			return ev, action
+		}
+		return nil, action
+	}
+	mv := u.main
+	x, y := ev.Position()
+	if u.dialog != "" {
+		if mv.list.InRect(x, y) || mv.chat.InRect(x, y) {
+			return nil, action
+		}
+		return ev, action
+	}
+	if mv.chat.InRect(x, y) {
+		switch action {
+		case tview.MouseScrollUp:
+			u.scrollChat(-3)
+		case tview.MouseScrollDown:
+			u.scrollChat(3)
+		}
+		return nil, action
+	}
+	if mv.list.InRect(x, y) {
+		if action == tview.MouseScrollUp || action == tview.MouseScrollDown {
+			return nil, action // the wheel would only move the selection
+		}
+		return ev, action
+	}
+	if mv.input.InRect(x, y) {
+		return ev, action
+	}
+	return nil, action // header, notice and status bar take no focus
+}

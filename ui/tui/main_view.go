@@ -1,0 +1,232 @@
+package tui
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+
+	"jarvis/app"
+)
+
+const (
+	listWidth   = 24
+	narrowWidth = 80 // below this the conversation list starts hidden
+)
+
+// mainView holds the widgets of the main screen.
+type mainView struct {
+	root   *tview.Flex
+	body   *tview.Flex
+	list   *tview.List
+	right  *tview.Flex
+	header *tview.TextView
+	chat   *tview.TextView
+	notice *tview.TextView
+	input  *lineEdit
+	status *tview.TextView
+
+	width, height int
+	narrow        bool
+	showList      bool
+	rebuilding    bool // suppress the list's changed callback
+
+	noticeText  string
+	noticeUntil time.Time
+	completion  *completion
+	typingSent  time.Time // when we last told the open contact we type
+}
+
+func (u *UI) showMain() {
+	mv := &mainView{
+		list:   tview.NewList().ShowSecondaryText(false).SetHighlightFullLine(true).SetWrapAround(false),
+		header: tview.NewTextView().SetDynamicColors(true).SetWrap(false),
+		chat:   tview.NewTextView().SetDynamicColors(true).SetWrap(true).SetWordWrap(true).SetScrollable(true),
+		notice: tview.NewTextView().SetDynamicColors(true).SetWrap(false),
+		input:  newLineEdit("> "),
+		status: tview.NewTextView().SetDynamicColors(true).SetWrap(false),
+	}
+	mv.list.SetBorder(true).SetTitle(" Chats ")
+	mv.list.SetChangedFunc(func(i int, _, _ string, _ rune) {
+		if mv.rebuilding || i < 0 || i >= len(u.order) {
+			return
+		}
+		u.open(u.order[i])
+		u.app.SetFocus(mv.input)
+	})
+	mv.input.SetDoneFunc(func(k tcell.Key) {
+		if k == tcell.KeyEnter {
+			u.submit()
+		}
+	})
+	mv.input.SetChangedFunc(func(string) { u.typed() })
+	mv.right = tview.NewFlex().SetDirection(tview.FlexRow).
+		AddItem(mv.header, 1, 0, false).
+		AddItem(mv.chat, 0, 1, false).
+		AddItem(mv.notice, 1, 0, false).
+		AddItem(mv.input, 1, 0, true)
+	mv.body = tview.NewFlex().
+		AddItem(mv.list, listWidth, 0, false).
+		AddItem(mv.right, 0, 1, true)
+	mv.root = tview.NewFlex().SetDirection(tview.FlexRow).
+		AddItem(mv.body, 0, 1, true).
+		AddItem(mv.status, 1, 0, false)
+	mv.showList = true
+	if !u.theme.color {
+		mv.header.SetTextStyle(tcell.StyleDefault.Reverse(true))
+		mv.status.SetTextStyle(tcell.StyleDefault.Reverse(true))
+	} else {
+		mv.header.SetBackgroundColor(tcell.ColorNavy)
+		mv.status.SetBackgroundColor(tcell.ColorNavy)
+	}
+	u.main = mv
+	u.pages.AddAndSwitchToPage(pageMain, mv.root, true)
+	u.app.SetFocus(mv.input)
+	u.renderAll()
+}
+
+// resize applies the layout for a w×h terminal; below narrowWidth the list
+// hides unless toggled.
+func (mv *mainView) resize(w, h int) {
+	if w == mv.width && h == mv.height {
+		return
+	}
+	narrow := w < narrowWidth
+	if narrow != mv.narrow || mv.width == 0 {
+		mv.showList = !narrow
+	}
+	mv.narrow, mv.width, mv.height = narrow, w, h
+	mv.applyList()
+}
+
+func (mv *mainView) applyList() {
+	if mv.showList {
+		mv.body.ResizeItem(mv.list, listWidth, 0)
+	} else {
+		mv.body.ResizeItem(mv.list, 0, 0)
+	}
+}
+
+// toggleList shows or hides the conversation list (F2 or Alt+L).
+func (u *UI) toggleList() {
+	u.main.showList = !u.main.showList
+	u.main.applyList()
+}
+
+func (u *UI) renderAll() {
+	if u.main == nil {
+		return
+	}
+	u.renderList()
+	u.renderHeader()
+	u.renderChat()
+	u.renderNotice()
+	u.renderStatus()
+}
+
+// renderHeader shows who the open conversation is with.
+func (u *UI) renderHeader() {
+	if u.cur.isGroup() {
+		u.main.header.SetText(u.groupHeader(u.groups[u.cur.group]) + u.listPosition())
+		return
+	}
+	conv := u.convs[u.cur.contact]
+	if conv == nil {
+		u.main.header.SetText(" Jarvis")
+		return
+	}
+	c := conv.contact
+	text := " " + u.theme.dot(c) + " [::b]" + peerText(c.Name, false) + "[::-] "
+	switch {
+	case c.State == app.ContactPendingIn:
+		text += u.theme.paint("yellow", "contact request")
+	case c.State == app.ContactPendingOut:
+		text += u.theme.paint("gray", "request sent")
+	case c.Verified:
+		text += u.theme.paint("green", "✔ verified")
+	default:
+		text += u.theme.paint("orange", "unverified")
+	}
+	if c.State == app.ContactAccepted {
+		if c.Online {
+			text += " · online"
+		} else {
+			text += " · offline"
+		}
+	}
+	text += " · " + c.ID.Short()
+	u.main.header.SetText(text + u.listPosition())
+}
+
+// listPosition tells, while the list is hidden, where the open
+// conversation is and how much is unread elsewhere.
+func (u *UI) listPosition() string {
+	if u.main.showList {
+		return ""
+	}
+	others := 0
+	for _, k := range u.order {
+		if k != u.cur {
+			others += u.summaryOf(k).unread
+		}
+	}
+	text := fmt.Sprintf(" · %d/%d", u.indexOf(u.cur)+1, len(u.order))
+	if others > 0 {
+		text += u.theme.paint("yellow", fmt.Sprintf(" · %d unread elsewhere (Alt+A)", others))
+	}
+	return text
+}
+
+// renderStatus draws the bottom bar.
+func (u *UI) renderStatus() {
+	online, total := 0, 0
+	for _, c := range u.convs {
+		if c.contact.State == app.ContactAccepted {
+			total++
+			if c.contact.Online {
+				online++
+			}
+		}
+	}
+	text := " " + peerText(u.self.Name, false) + " · " + u.self.ID.Short() +
+		" · " + tview.Escape(u.self.ListenAddr) + " · " + u.theme.summary(u.engineUp, online, total)
+	if u.main.width >= narrowWidth {
+		text += " · F1 help"
+	} else {
+		text += " · F1"
+	}
+	u.main.status.SetText(text)
+}
+
+// notice shows a short message above the input line for a while.
+func (u *UI) notice(text string) {
+	if u.main == nil {
+		return
+	}
+	u.main.noticeText = peerText(text, false) // errors and names may hold peer text
+	u.main.noticeUntil = time.Now().Add(10 * time.Second)
+	u.renderNotice()
+}
+
+// renderNotice shows the notice, or the peer's typing indicator.
+func (u *UI) renderNotice() {
+	mv := u.main
+	now := time.Now()
+	switch conv := u.convs[u.cur.contact]; {
+	case mv.noticeText != "" && now.Before(mv.noticeUntil):
+		mv.notice.SetText(u.theme.paint("yellow", mv.noticeText))
+	case conv != nil && now.Before(conv.typing):
+		mv.notice.SetText(u.theme.paint("gray", peerText(conv.contact.Name, false)+" is typing…"))
+	default:
+		mv.noticeText = ""
+		mv.notice.SetText("")
+	}
+}
+
+// tick runs every few seconds to expire notices and typing indicators.
+func (u *UI) tick() {
+	if u.main != nil {
+		u.renderNotice()
+	}
+}
