@@ -15,7 +15,6 @@ import (
 	"github.com/rivo/tview"
 
 	"jarvis/app"
-	"jarvis/crypto"
 )
 
 // Config is what main hands the UI.
@@ -34,7 +33,7 @@ type Config struct {
 	// noColor overrides NO_COLOR detection, for tests.
 	noColor bool
 	// coreStarted, for tests, sees the core when it starts.
-	coreStarted func(*app.Core)
+	coreStarted func(appCore)
 	// screenReady, for tests, runs once Screen is initialised (to size it).
 	screenReady func(tcell.Screen)
 }
@@ -59,17 +58,16 @@ type UI struct {
 	quitDone chan struct{}
 	runErr   error
 
-	core     *app.Core
+	core     appCore
 	self     app.Self
 	engineUp bool
 	sends    chan sendRequest // to the sender goroutine, in order
 	notifier *notifier
 
+	convList              // the conversations, their order, the open one
+	commands commandTable // the slash commands
+
 	main   *mainView
-	convs  map[crypto.ID]*conversation
-	groups map[crypto.GroupID]*groupConv
-	order  []convKey // conversation list order
-	cur    convKey   // open conversation; zero for none
 	locked bool
 	lock   *lockView
 	dialog string // name of the open dialog page, "" for none
@@ -176,8 +174,8 @@ func newUI(cfg Config) *UI {
 		ctx:      ctx,
 		cancel:   cancel,
 		quitDone: make(chan struct{}),
-		convs:    make(map[crypto.ID]*conversation),
-		groups:   make(map[crypto.GroupID]*groupConv),
+		convList: newConvList(),
+		commands: newCommandTable(),
 	}
 	u.notifier = newNotifier(cfg.Notify, log)
 	u.app.SetRoot(u.pages, true).EnableMouse(true).EnablePaste(true)
@@ -215,7 +213,7 @@ func (u *UI) post(f func()) {
 
 // startCore starts the core, the event pump and the sender, and shows the
 // main screen.
-func (u *UI) startCore(core *app.Core) {
+func (u *UI) startCore(core appCore) {
 	u.core = core
 	u.self = core.Self()
 	u.sends = make(chan sendRequest, 256)

@@ -20,7 +20,7 @@ type sendRequest struct {
 
 // sender hands messages to the core one at a time, so they keep the order
 // they were typed in without blocking the UI.
-func (u *UI) sender(core *app.Core) {
+func (u *UI) sender(core appCore) {
 	for {
 		select {
 		case <-u.ctx.Done():
@@ -121,7 +121,7 @@ func (u *UI) send(text string) bool {
 }
 
 // run executes a core command on a worker and reports its outcome.
-func (u *UI) run(work func(ctx context.Context, core *app.Core) (string, error)) {
+func (u *UI) run(work func(ctx context.Context, core appCore) (string, error)) {
 	core := u.core
 	u.async(func(ctx context.Context) func() {
 		msg, err := work(ctx, core)
@@ -135,127 +135,53 @@ func (u *UI) run(work func(ctx context.Context, core *app.Core) (string, error))
 	})
 }
 
-// command runs a slash command; false keeps the input line.
-func (u *UI) command(line string) bool {
-	name, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
-	arg = strings.TrimSpace(arg)
-	switch strings.ToLower(name) {
-	case "/help":
-		u.showHelp()
-	case "/quit":
-		u.quit()
-	case "/lock":
-		u.lockScreen()
-	case "/code":
-		u.showCode()
-	case "/add":
-		return u.addContact(arg)
-	case "/accept", "/reject":
-		k, ok := u.resolve(arg, "")
-		if !ok {
-			return false
-		}
-		if only, one := u.onlyPending(); arg == "" && !u.summaryOf(k).pending && one {
-			k = only // nothing to answer here, but exactly one thing waits
-		}
-		if k.isGroup() {
-			return u.answerInvite(k.group, name == "/accept")
-		}
-		return u.answer(k.contact, name == "/accept")
-	case "/info":
-		k, ok := u.resolve(arg, "")
-		if !ok {
-			return false
-		}
-		if k.isGroup() {
-			u.showGroupInfo(k.group)
-		} else {
-			u.showInfo(k.contact)
-		}
-	case "/rename":
-		if u.cur.isGroup() {
-			return u.renameGroup(arg)
-		}
-		return u.rename(arg)
-	case "/remove", "/delete":
-		k, ok := u.resolve(arg, "")
-		if !ok {
-			return false
-		}
-		if k.isGroup() {
-			u.deleteGroup(k.group)
-			return true
-		}
-		id := k.contact
-		who := plainPeerText(u.convs[id].contact.Name, false)
-		u.confirm("Remove contact", "Remove "+peerText(who, false)+
-			" and delete your whole conversation with them? This cannot be undone.", func() {
-			u.run(func(ctx context.Context, core *app.Core) (string, error) {
-				return "Removed " + who + ".", core.Remove(ctx, id)
-			})
-		})
-	case "/clear":
-		if conv := u.convs[u.cur.contact]; conv != nil {
-			conv.msgs, conv.hasOlder, conv.hasNewer, conv.marker = nil, true, false, app.MessageID{}
-		}
-		if gc := u.groups[u.cur.group]; gc != nil {
-			gc.lines, gc.hasOlder, gc.hasNewer, gc.marker = nil, true, false, app.MessageID{}
-		}
-		u.renderChat()
-	default:
-		if handled, keep := u.groupCommand(strings.ToLower(name), arg); handled {
-			return keep
-		}
-		u.notice("Unknown command " + name + ". /help lists them; // sends a message starting with /.")
-		return false
-	}
-	return true
-}
-
-func (u *UI) addContact(code string) bool {
+// addContact sends a contact request to the owner of a link code.
+func addContact(u *UI, c call) bool {
+	code := c.arg
 	if code == "" {
 		u.notice("Usage: /add CODE — paste the jarvis://… code someone sent you.")
 		return false
 	}
-	u.run(func(ctx context.Context, core *app.Core) (string, error) {
-		c, err := core.AddContact(ctx, code)
+	u.run(func(ctx context.Context, core appCore) (string, error) {
+		added, err := core.AddContact(ctx, code)
 		if err != nil {
 			return "", err
 		}
 		u.post(func() {
-			u.upsert(c)
+			u.upsert(added)
 			u.sortConvs()
-			u.open(contactKey(c.ID))
+			u.open(contactKey(added.ID))
 			u.renderAll()
 		})
-		return "Request sent to " + plainPeerText(c.Name, false) + ". You can chat once they accept.", nil
+		return "Request sent to " + plainPeerText(added.Name, false) + ". You can chat once they accept.", nil
 	})
 	return true
 }
 
-// onlyPending returns the one request or invite waiting for an answer, if
-// exactly one does, so a bare /accept works from any conversation.
-func (u *UI) onlyPending() (convKey, bool) {
-	var found []convKey
-	for _, k := range u.order {
-		if u.summaryOf(k).pending {
-			found = append(found, k)
+// answer makes the handler of /accept or /reject, for a contact request
+// or a group invite. Bare, where nothing waits, it answers the one thing
+// that does, if exactly one does.
+func answer(accept bool) func(*UI, call) bool {
+	return func(u *UI, c call) bool {
+		k := c.target
+		if only, one := u.onlyPending(); c.arg == "" && !u.summaryOf(k).pending && one {
+			k = only
 		}
+		if k.isGroup() {
+			return answerInvite(u, k.group, accept)
+		}
+		return answerRequest(u, k.contact, accept)
 	}
-	if len(found) != 1 {
-		return convKey{}, false
-	}
-	return found[0], true
 }
 
-func (u *UI) answer(id crypto.ID, accept bool) bool {
+func answerRequest(u *UI, id crypto.ID, accept bool) bool {
 	c := u.convs[id].contact
 	if c.State != app.ContactPendingIn {
 		u.notice(plainPeerText(c.Name, false) + " has no request waiting for an answer.")
 		return false
 	}
 	name := plainPeerText(c.Name, false)
-	u.run(func(ctx context.Context, core *app.Core) (string, error) {
+	u.run(func(ctx context.Context, core appCore) (string, error) {
 		if accept {
 			return "You and " + name + " are now contacts. Compare safety numbers with /info.", core.Accept(ctx, id)
 		}
@@ -264,68 +190,52 @@ func (u *UI) answer(id crypto.ID, accept bool) bool {
 	return true
 }
 
-func (u *UI) rename(name string) bool {
-	conv := u.convs[u.cur.contact]
-	if conv == nil || name == "" {
-		u.notice("Usage: /rename NAME, in the conversation you want to rename.")
+func info(u *UI, c call) bool {
+	if c.target.isGroup() {
+		u.showGroupInfo(c.target.group)
+	} else {
+		u.showInfo(c.target.contact)
+	}
+	return true
+}
+
+// rename renames the open contact, on this device only, or the open group
+// for everyone.
+func rename(u *UI, c call) bool {
+	if c.target.isGroup() {
+		return renameGroup(u, c)
+	}
+	name := c.arg
+	if name == "" {
+		u.notice("Usage: /rename NAME — the name you see for this contact.")
 		return false
 	}
 	if err := crypto.ValidateName(name); err != nil {
 		u.notice("That name will not do: " + err.Error())
 		return false
 	}
-	id := conv.contact.ID
-	u.run(func(ctx context.Context, core *app.Core) (string, error) {
+	id := c.target.contact
+	u.run(func(ctx context.Context, core appCore) (string, error) {
 		return "Renamed to " + name + ".", core.Rename(ctx, id, name)
 	})
 	return true
 }
 
-// resolve finds a command's conversation argument locally (the list is
-// already here): empty means the open conversation; otherwise a contact or
-// group name (case-insensitive) or an ID prefix of at least 4 characters.
-// only narrows the search to "contact" or "group"; "" searches both.
-func (u *UI) resolve(arg, only string) (convKey, bool) {
-	if arg == "" {
-		if !u.exists(u.cur) {
-			u.notice("Open a conversation first, or name it.")
-			return convKey{}, false
-		}
-		return u.cur, true
+// remove deletes a contact or a group, and its history, once confirmed.
+func remove(u *UI, c call) bool {
+	if c.target.isGroup() {
+		deleteGroup(u, c.target.group)
+		return true
 	}
-	fits := func(k convKey) bool {
-		return only == "" || (only == "group") == k.isGroup()
-	}
-	var found []convKey
-	for _, k := range u.order {
-		if fits(k) && strings.EqualFold(plainPeerText(u.summaryOf(k).name, false), arg) {
-			found = append(found, k)
-		}
-	}
-	if len(found) == 0 && len(arg) >= 4 {
-		for _, k := range u.order {
-			id := k.contact.String()
-			if k.isGroup() {
-				id = k.group.String()
-			}
-			if fits(k) && strings.HasPrefix(id, strings.ToLower(arg)) {
-				found = append(found, k)
-			}
-		}
-	}
-	what := "contact or group"
-	if only != "" {
-		what = only
-	}
-	switch len(found) {
-	case 1:
-		return found[0], true
-	case 0:
-		u.notice("No " + what + " called " + arg + ".")
-	default:
-		u.notice("Several are called " + arg + "; use the start of the ID (see /info).")
-	}
-	return convKey{}, false
+	id := c.target.contact
+	who := plainPeerText(u.convs[id].contact.Name, false)
+	u.confirm("Remove contact", "Remove "+peerText(who, false)+
+		" and delete your whole conversation with them? This cannot be undone.", func() {
+		u.run(func(ctx context.Context, core appCore) (string, error) {
+			return "Removed " + who + ".", core.Remove(ctx, id)
+		})
+	})
+	return true
 }
 
 // typed tells the open contact we are typing, at most every few seconds.

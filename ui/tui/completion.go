@@ -3,14 +3,7 @@ package tui
 import (
 	"sort"
 	"strings"
-
-	"jarvis/app"
-	"jarvis/crypto"
 )
-
-// commandNames are the commands Tab completes.
-var commandNames = []string{"/accept", "/add", "/clear", "/code", "/decline", "/delete", "/demote", "/group", "/help", "/info",
-	"/invite", "/join", "/kick", "/leave", "/lock", "/members", "/promote", "/quit", "/reject", "/remove", "/rename", "/topic"}
 
 // completion remembers the candidates of the last Tab, so pressing it
 // again cycles through them.
@@ -21,14 +14,15 @@ type completion struct {
 	result string // the line after the last completion
 }
 
-// completeLine computes candidates for the last word of line: command
-// names for a leading "/word", contact names otherwise.
-func completeLine(line string, names []string) *completion {
+// complete computes candidates for the last word of line: command names
+// for a leading "/word", otherwise the names the command before it takes
+// (names, for a plain message).
+func (t commandTable) complete(line string, names []string) *completion {
 	i := strings.LastIndexByte(line, ' ') + 1
 	base, word := line[:i], line[i:]
 	var cands []string
 	if base == "" && strings.HasPrefix(word, "/") && !strings.HasPrefix(word, "//") {
-		for _, c := range commandNames {
+		for _, c := range t.names() {
 			if strings.HasPrefix(c, strings.ToLower(word)) {
 				cands = append(cands, c+" ")
 			}
@@ -55,66 +49,35 @@ func (c *completion) next() string {
 	return c.result
 }
 
+// argNames are the names Tab offers after what is typed: what the
+// command's argument takes, or for a plain message the open group's
+// members (in a group) or any conversation.
+func (t commandTable) argNames(line string, l *convList) []string {
+	name, _, hasArg := strings.Cut(line, " ")
+	switch {
+	case !strings.HasPrefix(name, "/") || strings.HasPrefix(name, "//"):
+		if l.openGroup() != nil {
+			return l.candidates(argMember)
+		}
+		return l.candidates(argConv)
+	case !hasArg:
+		return nil
+	}
+	if cmd := t.lookup(name); cmd != nil {
+		return l.candidates(cmd.arg)
+	}
+	return nil
+}
+
 // complete handles Tab on the input line.
 func (u *UI) complete() {
 	mv := u.main
 	line := mv.input.GetText()
 	if mv.completion == nil || mv.completion.result != line {
-		mv.completion = completeLine(line, u.completionNames(line))
+		mv.completion = u.commands.complete(line, u.commands.argNames(line, &u.convList))
 	}
 	if mv.completion == nil {
 		return
 	}
 	mv.input.SetText(mv.completion.next())
-}
-
-// completionNames are the names Tab offers after what is typed: members of
-// the open group for /kick, /promote, /demote and in a group's messages;
-// contacts not yet in it for /invite; any conversation otherwise.
-func (u *UI) completionNames(line string) []string {
-	cmd, _, hasArg := strings.Cut(line, " ")
-	if !strings.HasPrefix(cmd, "/") || strings.HasPrefix(cmd, "//") {
-		cmd, hasArg = "", true
-	}
-	if !hasArg {
-		return nil
-	}
-	var names []string
-	gc := u.groups[u.cur.group]
-	switch strings.ToLower(cmd) {
-	case "/kick", "/promote", "/demote", "":
-		if gc == nil {
-			break
-		}
-		for _, m := range gc.group.Members {
-			if !m.Self {
-				names = append(names, plainPeerText(m.Name, false))
-			}
-		}
-		return names
-	case "/invite":
-		in := make(map[crypto.ID]bool)
-		if gc != nil {
-			for _, m := range gc.group.Members {
-				in[m.ID] = true
-			}
-		}
-		for id, conv := range u.convs {
-			if !in[id] && conv.contact.State == app.ContactAccepted {
-				names = append(names, plainPeerText(conv.contact.Name, false))
-			}
-		}
-		return names
-	case "/join", "/decline":
-		for _, k := range u.order {
-			if k.isGroup() {
-				names = append(names, plainPeerText(u.summaryOf(k).name, false))
-			}
-		}
-		return names
-	}
-	for _, k := range u.order {
-		names = append(names, plainPeerText(u.summaryOf(k).name, false))
-	}
-	return names
 }

@@ -3,6 +3,7 @@ package tui
 import "testing"
 
 func TestCompleteLineOffersCommandsThenNames(t *testing.T) {
+	cmds := newCommandTable()
 	names := []string{"Bob", "alice", "Alfred"}
 	tests := []struct {
 		line string
@@ -16,7 +17,7 @@ func TestCompleteLineOffersCommandsThenNames(t *testing.T) {
 		{"hi b", []string{"hi Bob"}},
 	}
 	for _, tt := range tests {
-		c := completeLine(tt.line, names)
+		c := cmds.complete(tt.line, names)
 		if c == nil {
 			t.Fatalf("%q: no completion", tt.line)
 		}
@@ -27,7 +28,7 @@ func TestCompleteLineOffersCommandsThenNames(t *testing.T) {
 		}
 	}
 	for _, line := range []string{"/zz", "//re", "hi zed"} {
-		if c := completeLine(line, names); c != nil {
+		if c := cmds.complete(line, names); c != nil {
 			t.Fatalf("%q: unexpected completion %q", line, c.cands)
 		}
 	}

@@ -2,78 +2,10 @@ package tui
 
 import (
 	"fmt"
-	"sort"
-	"time"
 
 	"jarvis/app"
 	"jarvis/crypto"
 )
-
-// convKey names a conversation: a contact, or a group (contact zero).
-type convKey struct {
-	contact crypto.ID
-	group   crypto.GroupID
-}
-
-func contactKey(id crypto.ID) convKey    { return convKey{contact: id} }
-func groupKey(id crypto.GroupID) convKey { return convKey{group: id} }
-func (k convKey) isGroup() bool          { return k.group != crypto.GroupID{} }
-func (k convKey) isZero() bool           { return k == convKey{} }
-
-func (k convKey) String() string {
-	if k.isGroup() {
-		return "g" + k.group.String()
-	}
-	return "c" + k.contact.String()
-}
-
-// convSummary is what the list, the hotlist and name lookups need of any
-// conversation.
-type convSummary struct {
-	name    string // as the peer supplied it: sanitise before showing
-	pending bool   // a contact request or group invite to answer
-	unread  int
-	last    time.Time
-}
-
-func (u *UI) summaryOf(k convKey) convSummary {
-	if k.isGroup() {
-		gc := u.groups[k.group]
-		if gc == nil {
-			return convSummary{}
-		}
-		g := gc.group
-		return convSummary{name: g.Name, pending: g.State == app.GroupInvited, unread: g.Unread, last: g.LastActivity}
-	}
-	conv := u.convs[k.contact]
-	if conv == nil {
-		return convSummary{}
-	}
-	c := conv.contact
-	return convSummary{name: c.Name, pending: c.State == app.ContactPendingIn, unread: c.Unread, last: c.LastActivity}
-}
-
-// exists says whether k names a known conversation.
-func (u *UI) exists(k convKey) bool {
-	if k.isGroup() {
-		return u.groups[k.group] != nil
-	}
-	return u.convs[k.contact] != nil
-}
-
-// draftOf points at the draft of a conversation; nil if there is none.
-func (u *UI) draftOf(k convKey) *string {
-	if k.isGroup() {
-		if gc := u.groups[k.group]; gc != nil {
-			return &gc.draft
-		}
-		return nil
-	}
-	if conv := u.convs[k.contact]; conv != nil {
-		return &conv.draft
-	}
-	return nil
-}
 
 // setContacts replaces the known contacts with a fresh list from the core.
 func (u *UI) setContacts(list []app.Contact) {
@@ -99,55 +31,6 @@ func (u *UI) listChanged() {
 		return
 	}
 	u.renderAll()
-}
-
-// upsert records a contact's latest description, keeping the UI's state.
-func (u *UI) upsert(c app.Contact) *conversation {
-	conv := u.convs[c.ID]
-	if conv == nil {
-		conv = &conversation{}
-		u.convs[c.ID] = conv
-	}
-	if conv.contact.ID == c.ID && c.LastActivity.Before(conv.contact.LastActivity) {
-		c.LastActivity = conv.contact.LastActivity
-	}
-	conv.contact = c
-	return conv
-}
-
-// sortConvs orders the list: requests and invites to answer first, then
-// latest activity.
-func (u *UI) sortConvs() {
-	u.order = u.order[:0]
-	for id := range u.convs {
-		u.order = append(u.order, contactKey(id))
-	}
-	for id := range u.groups {
-		u.order = append(u.order, groupKey(id))
-	}
-	sum := make(map[convKey]convSummary, len(u.order))
-	for _, k := range u.order {
-		sum[k] = u.summaryOf(k)
-	}
-	sort.SliceStable(u.order, func(i, j int) bool {
-		a, b := sum[u.order[i]], sum[u.order[j]]
-		if a.pending != b.pending {
-			return a.pending
-		}
-		if !a.last.Equal(b.last) {
-			return a.last.After(b.last)
-		}
-		return u.order[i].String() < u.order[j].String()
-	})
-}
-
-func (u *UI) indexOf(k convKey) int {
-	for i, x := range u.order {
-		if x == k {
-			return i
-		}
-	}
-	return -1
 }
 
 // renderList redraws the conversation list from u.order.

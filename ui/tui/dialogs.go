@@ -87,57 +87,6 @@ func (u *UI) confirmQuit() {
 	u.confirm("Quit", "Quit Jarvis? Your contacts will see you go offline.", u.quit)
 }
 
-const helpText = `[::b]Keys[::-]
-  Enter            send the message or run the command
-  Ctrl+N / Ctrl+P  next / previous conversation (also Alt+↓ / Alt+↑)
-  Alt+1 … Alt+9    open conversation 1 … 9
-  Alt+A            next conversation with unread messages or an invite
-  PgUp / PgDn      scroll the messages (mouse wheel too)
-  Tab              complete a command, contact or member name
-  F2 or Alt+L      show / hide the conversation list
-  F1 or ?          this help (? on an empty line)
-  Esc              close a dialog (your draft stays)
-  Ctrl+L           lock the screen
-  Ctrl+Q           quit   (Ctrl+C asks first)
-
-[::b]Commands[::-]
-  /code            show your link code and QR code, to share
-  /add CODE        add a contact from their link code
-  /accept [NAME[]   accept a contact request
-  /reject [NAME[]   reject a contact request
-  /info [NAME[]     ID, addresses, safety number; verify
-  /rename NAME     rename the open contact (on this device)
-  /remove          delete the open contact and its history
-  /clear           clear the scrollback on screen
-  /delete [NAME[]   same as /remove; for a group, delete it and its history
-  /lock            lock the screen
-  /quit            quit
-  /help            this help
-  //text           send a message that starts with /
-
-[::b]Groups[::-]
-  /group NAME [— description]  create a group and open it
-  /invite NAME     add a contact to the open group (admins)
-  /accept, /reject answer the open group invite (also /join, /decline)
-  /members         who is in the group: online, roles, you
-  /kick NAME       remove a member (admins)
-  /promote NAME    make a member an admin (owner)
-  /demote NAME     make an admin a member (owner)
-  /topic TEXT      set the group's description (admins)
-  /rename NAME     rename the open group (admins)
-  /info            the group's ID, version, your role, members
-  /leave           leave the group (asks first; history stays)
-
-[::b]Marks[::-]
-  ◷ queued  ✓ sent  ✓✓ delivered  ✓✓ read  ✗ failed
-  ● online  ○ offline  ? request  … waiting for them  ✔ verified
-  #group: ● all members reachable  ◐ some  ○ none (grey: no one else, or
-          the network is down)  ? invite  × you left`
-
-func (u *UI) showHelp() {
-	u.showDialog("help", "Help — Esc closes (↓ / PgDn scrolls)", textBody(helpText), 78, 60)
-}
-
 // showCode shows our link code, a QR code of it, and a copy button.
 func (u *UI) showCode() {
 	code := u.self.Code
@@ -189,7 +138,7 @@ func (u *UI) showInfo(id crypto.ID) {
 	u.showDialog("info", "Contact", textBody(b.String()), 64, 16,
 		dialogButton{label, func() {
 			u.closeDialog()
-			u.run(func(ctx context.Context, core *app.Core) (string, error) {
+			u.run(func(ctx context.Context, core appCore) (string, error) {
 				if err := core.SetVerified(ctx, id, !c.Verified); err != nil {
 					return "", err
 				}

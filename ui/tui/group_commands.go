@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -11,41 +12,10 @@ import (
 	"jarvis/crypto"
 )
 
-// groupCommand runs the group commands; handled is false for a name it
-// does not know, keep as for command.
-func (u *UI) groupCommand(name, arg string) (handled, keep bool) {
-	switch name {
-	case "/group":
-		return true, u.createGroup(arg)
-	case "/join", "/decline":
-		k, ok := u.resolve(arg, "group")
-		if !ok {
-			return true, false
-		}
-		return true, u.answerInvite(k.group, name == "/join")
-	case "/invite":
-		return true, u.invite(arg)
-	case "/kick", "/promote", "/demote":
-		return true, u.memberAction(name, arg)
-	case "/leave":
-		return true, u.leave()
-	case "/topic":
-		return true, u.topic(arg)
-	case "/members":
-		gc := u.openGroupFor("/members")
-		if gc == nil {
-			return true, false
-		}
-		u.showMembers(gc.group)
-		return true, true
-	}
-	return false, false
-}
-
 // runGroup runs a core group command on a worker; a failure shows as
 // "what: reason" in the notice line.
-func (u *UI) runGroup(what string, work func(ctx context.Context, core *app.Core) (string, error)) {
-	u.run(func(ctx context.Context, core *app.Core) (string, error) {
+func runGroup(u *UI, what string, work func(ctx context.Context, core appCore) (string, error)) {
+	u.run(func(ctx context.Context, core appCore) (string, error) {
 		msg, err := work(ctx, core)
 		if err != nil {
 			return "", errors.New(what + ": " + groupErrText(err))
@@ -67,28 +37,19 @@ func groupErrText(err error) string {
 	return err.Error()
 }
 
-// openGroupFor returns the open group, or says that cmd needs one.
-func (u *UI) openGroupFor(cmd string) *groupConv {
-	gc := u.groups[u.cur.group]
-	if gc == nil {
-		u.notice(cmd + " works in a group: open one first (Ctrl+N), or create one with /group NAME.")
-	}
-	return gc
-}
-
-// activeGroupFor is openGroupFor for commands that need membership.
-func (u *UI) activeGroupFor(cmd string) *groupConv {
-	gc := u.openGroupFor(cmd)
-	switch {
-	case gc == nil:
-	case gc.group.State == app.GroupInvited:
+// activeGroup is the group c acts on if we are a member of it; otherwise
+// it says what to do and returns nil. Dispatch has checked it is a group.
+func activeGroup(u *UI, c call) *groupConv {
+	gc := u.groups[c.target.group]
+	switch gc.group.State {
+	case app.GroupActive:
+		return gc
+	case app.GroupInvited:
 		u.notice("Join the group first: /accept, or /reject to decline.")
-		return nil
-	case gc.group.State != app.GroupActive:
+	default:
 		u.notice("You are no longer in this group. /delete removes it.")
-		return nil
 	}
-	return gc
+	return nil
 }
 
 // splitGroupArg splits "NAME — description" (also " -- " or " - ").
@@ -106,8 +67,8 @@ func splitGroupArg(arg string) (name, desc string) {
 	return strings.TrimSpace(arg[:cut]), strings.TrimSpace(arg[cut+width:])
 }
 
-func (u *UI) createGroup(arg string) bool {
-	name, desc := splitGroupArg(arg)
+func createGroup(u *UI, c call) bool {
+	name, desc := splitGroupArg(c.arg)
 	if name == "" {
 		u.notice("Usage: /group NAME [— description]")
 		return false
@@ -116,7 +77,7 @@ func (u *UI) createGroup(arg string) bool {
 		u.notice("That group name will not do: " + err.Error())
 		return false
 	}
-	u.runGroup("Could not create the group", func(ctx context.Context, core *app.Core) (string, error) {
+	runGroup(u, "Could not create the group", func(ctx context.Context, core appCore) (string, error) {
 		g, err := core.CreateGroup(ctx, name, desc)
 		if err != nil {
 			return "", err
@@ -177,7 +138,12 @@ func (u *UI) sendGroup(text string) bool {
 	return true
 }
 
-func (u *UI) answerInvite(id crypto.GroupID, accept bool) bool {
+// join makes the handler of /join or /decline.
+func join(accept bool) func(*UI, call) bool {
+	return func(u *UI, c call) bool { return answerInvite(u, c.target.group, accept) }
+}
+
+func answerInvite(u *UI, id crypto.GroupID, accept bool) bool {
 	g := u.groups[id].group
 	name := "#" + plainPeerText(g.Name, false)
 	if g.State != app.GroupInvited {
@@ -185,7 +151,7 @@ func (u *UI) answerInvite(id crypto.GroupID, accept bool) bool {
 		return false
 	}
 	if accept {
-		u.runGroup("Could not join "+name, func(ctx context.Context, core *app.Core) (string, error) {
+		runGroup(u, "Could not join "+name, func(ctx context.Context, core appCore) (string, error) {
 			if err := core.AcceptInvite(ctx, id); err != nil {
 				return "", err
 			}
@@ -193,138 +159,113 @@ func (u *UI) answerInvite(id crypto.GroupID, accept bool) bool {
 			return "You joined " + name + ". Messages arrive as members come online.", nil
 		})
 	} else {
-		u.runGroup("Could not decline", func(ctx context.Context, core *app.Core) (string, error) {
+		runGroup(u, "Could not decline", func(ctx context.Context, core appCore) (string, error) {
 			return "Declined the invite to " + name + ".", core.DeclineInvite(ctx, id)
 		})
 	}
 	return true
 }
 
-func (u *UI) invite(arg string) bool {
-	gc := u.activeGroupFor("/invite")
+func invite(u *UI, c call) bool {
+	gc := activeGroup(u, c)
 	if gc == nil {
 		return false
 	}
-	if arg == "" {
+	if c.arg == "" {
 		u.notice("Usage: /invite NAME — a contact to add to this group (admins).")
 		return false
 	}
-	k, ok := u.resolve(arg, "contact")
-	if !ok {
+	k, err := u.find(c.arg, argContact)
+	if err != nil {
+		u.notice(err.Error())
 		return false
 	}
-	c := u.convs[k.contact].contact
-	who := plainPeerText(c.Name, false)
-	if c.State != app.ContactAccepted {
+	contact := u.convs[k.contact].contact
+	who := plainPeerText(contact.Name, false)
+	if contact.State != app.ContactAccepted {
 		u.notice(who + " is not a contact yet; they must accept your request first.")
 		return false
 	}
 	for _, m := range gc.group.Members {
-		if m.ID == c.ID {
+		if m.ID == contact.ID {
 			u.notice(who + " is already in this group.")
 			return false
 		}
 	}
 	id := gc.group.ID
-	u.runGroup("Could not invite "+who, func(ctx context.Context, core *app.Core) (string, error) {
-		return "Invited " + who + ". The invite reaches them when they are online.", core.Invite(ctx, id, c.ID)
+	runGroup(u, "Could not invite "+who, func(ctx context.Context, core appCore) (string, error) {
+		return "Invited " + who + ". The invite reaches them when they are online.", core.Invite(ctx, id, contact.ID)
 	})
 	return true
 }
 
-// member finds a member of g other than us by name (case-insensitive) or
-// ID prefix of at least 4 characters.
-func (u *UI) member(g app.Group, arg string) (app.GroupMember, bool) {
-	var found []app.GroupMember
-	for _, m := range g.Members {
-		if !m.Self && strings.EqualFold(plainPeerText(m.Name, false), arg) {
-			found = append(found, m)
-		}
-	}
-	if len(found) == 0 && len(arg) >= 4 {
-		for _, m := range g.Members {
-			if !m.Self && strings.HasPrefix(m.ID.String(), strings.ToLower(arg)) {
-				found = append(found, m)
-			}
-		}
-	}
-	switch len(found) {
-	case 1:
-		return found[0], true
-	case 0:
-		u.notice("No other member called " + arg + "; /members lists them.")
-	default:
-		u.notice("Several members are called " + arg + "; use the start of the ID (see /members).")
-	}
-	return app.GroupMember{}, false
-}
-
-func (u *UI) memberAction(cmd, arg string) bool {
-	gc := u.activeGroupFor(cmd)
-	if gc == nil {
-		return false
-	}
-	if arg == "" {
-		u.notice("Usage: " + cmd + " NAME — a member of this group.")
-		return false
-	}
-	m, ok := u.member(gc.group, arg)
-	if !ok {
-		return false
-	}
-	id, who := gc.group.ID, plainPeerText(m.Name, false)
-	switch cmd {
-	case "/kick":
-		u.runGroup("Could not remove "+who, func(ctx context.Context, core *app.Core) (string, error) {
-			return "Removed " + who + " from the group.", core.Kick(ctx, id, m.ID)
-		})
-	case "/promote":
-		u.runGroup("Could not promote "+who, func(ctx context.Context, core *app.Core) (string, error) {
-			return who + " is now an admin.", core.Promote(ctx, id, m.ID)
-		})
-	case "/demote":
-		u.runGroup("Could not demote "+who, func(ctx context.Context, core *app.Core) (string, error) {
-			return who + " is now a plain member.", core.Demote(ctx, id, m.ID)
-		})
-	}
+func members(u *UI, c call) bool {
+	u.showMembers(u.groups[c.target.group].group)
 	return true
 }
 
-func (u *UI) leave() bool {
-	gc := u.activeGroupFor("/leave")
+// editMember makes the handler of a roster change on the member a command
+// names: verb says what failed ("Could not " + verb + " NAME"), done what
+// happened (a format for the name).
+func editMember(verb, done string, edit func(appCore, context.Context, crypto.GroupID, crypto.ID) error) func(*UI, call) bool {
+	return func(u *UI, c call) bool {
+		gc := activeGroup(u, c)
+		if gc == nil {
+			return false
+		}
+		if c.arg == "" {
+			u.notice("Usage: " + c.cmd.name + " NAME — a member of this group.")
+			return false
+		}
+		m, err := member(gc.group, c.arg)
+		if err != nil {
+			u.notice(err.Error())
+			return false
+		}
+		id, who := gc.group.ID, plainPeerText(m.Name, false)
+		runGroup(u, "Could not "+verb+" "+who, func(ctx context.Context, core appCore) (string, error) {
+			return fmt.Sprintf(done, who), edit(core, ctx, id, m.ID)
+		})
+		return true
+	}
+}
+
+func leave(u *UI, c call) bool {
+	gc := activeGroup(u, c)
 	if gc == nil {
 		return false
 	}
 	id, name := gc.group.ID, "#"+plainPeerText(gc.group.Name, false)
 	u.confirm("Leave group", "Leave "+tviewSafe(name)+"? You stop receiving its messages. The history stays until /delete.", func() {
-		u.runGroup("Could not leave "+name, func(ctx context.Context, core *app.Core) (string, error) {
+		runGroup(u, "Could not leave "+name, func(ctx context.Context, core appCore) (string, error) {
 			return "You left " + name + ". /delete removes its history.", core.Leave(ctx, id)
 		})
 	})
 	return true
 }
 
-func (u *UI) topic(text string) bool {
-	gc := u.activeGroupFor("/topic")
+func topic(u *UI, c call) bool {
+	gc := activeGroup(u, c)
 	if gc == nil {
 		return false
 	}
-	if text == "" {
+	if c.arg == "" {
 		u.notice("Usage: /topic TEXT — sets the group's description (admins).")
 		return false
 	}
-	id, name := gc.group.ID, gc.group.Name
-	u.runGroup("Could not set the topic", func(ctx context.Context, core *app.Core) (string, error) {
+	id, name, text := gc.group.ID, gc.group.Name, c.arg
+	runGroup(u, "Could not set the topic", func(ctx context.Context, core appCore) (string, error) {
 		return "Topic set.", core.SetGroupInfo(ctx, id, name, text)
 	})
 	return true
 }
 
-func (u *UI) renameGroup(name string) bool {
-	gc := u.activeGroupFor("/rename")
+func renameGroup(u *UI, c call) bool {
+	gc := activeGroup(u, c)
 	if gc == nil {
 		return false
 	}
+	name := c.arg
 	if name == "" {
 		u.notice("Usage: /rename NAME — renames this group for everyone (admins).")
 		return false
@@ -334,17 +275,17 @@ func (u *UI) renameGroup(name string) bool {
 		return false
 	}
 	id, desc := gc.group.ID, gc.group.Description
-	u.runGroup("Could not rename the group", func(ctx context.Context, core *app.Core) (string, error) {
+	runGroup(u, "Could not rename the group", func(ctx context.Context, core appCore) (string, error) {
 		return "Renamed the group to #" + name + ".", core.SetGroupInfo(ctx, id, name, desc)
 	})
 	return true
 }
 
-func (u *UI) deleteGroup(id crypto.GroupID) {
+func deleteGroup(u *UI, id crypto.GroupID) {
 	name := "#" + plainPeerText(u.groups[id].group.Name, false)
 	u.confirm("Delete group", "Delete "+tviewSafe(name)+" and its whole history from this device? "+
 		"If you are still a member, you leave it. This cannot be undone.", func() {
-		u.runGroup("Could not delete "+name, func(ctx context.Context, core *app.Core) (string, error) {
+		runGroup(u, "Could not delete "+name, func(ctx context.Context, core appCore) (string, error) {
 			return "Deleted " + name + ".", core.DeleteGroup(ctx, id)
 		})
 	})

@@ -89,16 +89,3 @@ func roleName(r crypto.Role) string {
 	}
 	return "not a member"
 }
-
-// nameIn is a member's name from the roster, escaped, or a short ID.
-func (u *UI) nameIn(g app.Group, id crypto.ID) string {
-	for _, m := range g.Members {
-		if m.ID == id {
-			return peerText(m.Name, false)
-		}
-	}
-	if c := u.convs[id]; c != nil {
-		return peerText(c.contact.Name, false)
-	}
-	return id.Short()
-}

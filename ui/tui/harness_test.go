@@ -115,7 +115,7 @@ func startUI(t *testing.T, acc *app.Account, w, h int) *screenUI {
 		Screen:    s.screen,
 		Bell:      true,
 		afterDraw: s.capture,
-		coreStarted: func(c *app.Core) {
+		coreStarted: func(c appCore) {
 			s.mu.Lock()
 			s.self = c.Self()
 			s.mu.Unlock()

@@ -230,3 +230,15 @@ func (u *UI) tick() {
 		u.renderNotice()
 	}
 }
+
+// clearChat empties the open conversation's window on screen; the history
+// stays in the store and PgUp loads it back.
+func (u *UI) clearChat() {
+	if conv := u.convs[u.cur.contact]; conv != nil {
+		conv.msgs, conv.hasOlder, conv.hasNewer, conv.marker = nil, true, false, app.MessageID{}
+	}
+	if gc := u.groups[u.cur.group]; gc != nil {
+		gc.lines, gc.hasOlder, gc.hasNewer, gc.marker = nil, true, false, app.MessageID{}
+	}
+	u.renderChat()
+}

@@ -1,0 +1,41 @@
+package tui
+
+// newCommandTable lists every slash command. Help (F1, /help), Tab
+// completion and dispatch are generated from it, so a command added here
+// is documented, completed and reachable at once.
+func newCommandTable() commandTable {
+	return commandTable{
+		{name: "/code", help: "show your link code and QR code, to share", run: do((*UI).showCode)},
+		{name: "/add", usage: "CODE", help: "add a contact from their link code", run: addContact},
+		{name: "/accept", usage: "[NAME]", help: "accept a contact request or group invite", arg: argConv, run: answer(true)},
+		{name: "/reject", usage: "[NAME]", help: "reject a contact request or group invite", arg: argConv, run: answer(false)},
+		{name: "/info", usage: "[NAME]", help: "ID, safety number, verify; a group's members", arg: argConv, run: info},
+		{name: "/rename", usage: "NAME", help: "rename the open contact (for you) or group (admins)", where: inConv, run: rename},
+		{name: "/remove", aliases: []string{"/delete"}, usage: "[NAME]", help: "delete a contact or group and its history",
+			arg: argConv, run: remove},
+		{name: "/clear", help: "clear the scrollback on screen (history stays)", where: inConv, run: do((*UI).clearChat)},
+		{name: "/lock", help: "lock the screen", run: do((*UI).lockScreen)},
+		{name: "/quit", help: "quit", run: do((*UI).quit)},
+		{name: "/help", help: "this help", run: do((*UI).showHelp)},
+
+		{name: "/group", usage: "NAME [— description]", help: "create a group and open it", section: groups, run: createGroup},
+		{name: "/invite", usage: "NAME", help: "add a contact to the open group (admins)", section: groups,
+			where: inGroup, arg: argContact, run: invite},
+		{name: "/join", usage: "[GROUP]", help: "join a group you are invited to", section: groups, arg: argGroup, run: join(true)},
+		{name: "/decline", usage: "[GROUP]", help: "decline a group invite", section: groups, arg: argGroup, run: join(false)},
+		{name: "/members", help: "who is in the group: online, roles, you", section: groups, where: inGroup, run: members},
+		{name: "/kick", usage: "NAME", help: "remove a member (admins)", section: groups, where: inGroup, arg: argMember, run: editMember("remove", "Removed %s from the group.", appCore.Kick)},
+		{name: "/promote", usage: "NAME", help: "make a member an admin (owner)", section: groups, where: inGroup, arg: argMember, run: editMember("promote", "%s is now an admin.", appCore.Promote)},
+		{name: "/demote", usage: "NAME", help: "make an admin a member (owner)", section: groups, where: inGroup, arg: argMember, run: editMember("demote", "%s is now a plain member.", appCore.Demote)},
+		{name: "/topic", usage: "TEXT", help: "set the group's description (admins)", section: groups, where: inGroup, run: topic},
+		{name: "/leave", help: "leave the group (asks first; history stays)", section: groups, where: inGroup, run: leave},
+	}
+}
+
+// do adapts a UI action that cannot fail to a command handler.
+func do(action func(*UI)) func(*UI, call) bool {
+	return func(u *UI, _ call) bool {
+		action(u)
+		return true
+	}
+}

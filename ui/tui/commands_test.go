@@ -1,0 +1,165 @@
+package tui
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"jarvis/app"
+	"jarvis/crypto"
+)
+
+// testConvs is a list with two contacts, Bob and Carol, and a group #Team
+// of us and Bob, with a 1:1 chat with Bob open.
+func testConvs() *convList {
+	l := newConvList()
+	me, bob, carol := crypto.ID{1}, crypto.ID{2}, crypto.ID{3}
+	l.upsert(app.Contact{ID: bob, Name: "Bob", State: app.ContactAccepted})
+	l.upsert(app.Contact{ID: carol, Name: "Carol", State: app.ContactAccepted})
+	team := crypto.GroupID{9}
+	l.groups[team] = &groupConv{group: app.Group{ID: team, Name: "Team", State: app.GroupActive,
+		Members: []app.GroupMember{{ID: me, Name: "Me", Self: true}, {ID: bob, Name: "Bob"}}}}
+	l.sortConvs()
+	l.cur = contactKey(bob)
+	return &l
+}
+
+// openTeam opens the group in l.
+func openTeam(l *convList) { l.cur = groupKey(crypto.GroupID{9}) }
+
+// fits opens, in l, a conversation where cmd works.
+func fits(l *convList, cmd command) {
+	if cmd.where == inGroup || cmd.arg == argGroup {
+		openTeam(l)
+	}
+}
+
+func TestEveryCommandAndAliasIsReachableByDispatch(t *testing.T) {
+	table := newCommandTable()
+	for _, cmd := range table {
+		for _, name := range append([]string{cmd.name}, cmd.aliases...) {
+			l := testConvs()
+			fits(l, cmd)
+			for _, typed := range []string{name, strings.ToUpper(name)} {
+				c, err := table.parse(typed+" Bob", l)
+				if cmd.arg == argGroup || cmd.arg == argConv {
+					c, err = table.parse(typed, l) // acts on the open one
+				}
+				if err != nil {
+					t.Errorf("%s: %v", typed, err)
+					continue
+				}
+				if c.cmd.name != cmd.name || c.cmd.run == nil {
+					t.Errorf("%s dispatches to %s", typed, c.cmd.name)
+				}
+			}
+		}
+	}
+}
+
+func TestHelpListsEveryCommandExactlyOnce(t *testing.T) {
+	table := newCommandTable()
+	help := table.helpText()
+	for _, cmd := range table {
+		n := strings.Count(help, "\n  "+cmd.name+" ")
+		if n != 1 {
+			t.Errorf("help lists %s %d times:\n%s", cmd.name, n, help)
+		}
+		for _, alias := range cmd.aliases {
+			if strings.Count(help, alias) != 1 {
+				t.Errorf("help does not name the alias %s once", alias)
+			}
+		}
+		if cmd.help == "" || strings.Contains(cmd.help, "\n") {
+			t.Errorf("%s: help must be one line, got %q", cmd.name, cmd.help)
+		}
+	}
+}
+
+func TestEveryCommandCompletesAndSoDoesItsArgument(t *testing.T) {
+	table := newCommandTable()
+	for _, cmd := range table {
+		for _, name := range append([]string{cmd.name}, cmd.aliases...) {
+			c := table.complete(name[:len(name)-1], nil)
+			if c == nil || !slices.Contains(c.cands, name+" ") {
+				t.Errorf("Tab after %q does not offer %s", name[:len(name)-1], name)
+			}
+		}
+		if cmd.arg == argNone {
+			continue
+		}
+		l := testConvs()
+		fits(l, cmd)
+		line := cmd.name + " "
+		names := table.argNames(line, l)
+		if len(names) == 0 {
+			t.Errorf("Tab after %q offers no names", line)
+		}
+	}
+}
+
+func TestTabOffersWhatTheArgumentTakes(t *testing.T) {
+	table := newCommandTable()
+	l := testConvs()
+	openTeam(l)
+	tests := []struct {
+		line string
+		want []string
+	}{
+		{"/kick ", []string{"Bob"}},     // members but us
+		{"/invite ", []string{"Carol"}}, // contacts not in the group
+		{"/join ", []string{"Team"}},
+		{"/add ", nil}, // a code: nothing to guess
+		{"hello ", []string{"Bob"}},
+	}
+	for _, tt := range tests {
+		got := table.argNames(tt.line, l)
+		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("Tab after %q offers %q, want %q", tt.line, got, tt.want)
+		}
+	}
+}
+
+func TestCommandUsedInTheWrongPlaceSaysWhatToDoNext(t *testing.T) {
+	table := newCommandTable()
+	tests := []struct {
+		line, want  string
+		nothingOpen bool
+	}{
+		{line: "/kick Bob", want: "/kick works in a group: open one first (Ctrl+N), or create one with /group NAME."},
+		{line: "/members", want: "/members works in a group"},
+		{line: "/leave", want: "/leave works in a group"},
+		{line: "/join", want: "/join is for groups: open the group first (Ctrl+N), or name it: /join GROUP."},
+		{line: "/join Bob", want: "No group called Bob."},
+		{line: "/info Zed", want: "No contact or group called Zed."},
+		{line: "/clear", want: "/clear works in a conversation: open one first (Ctrl+N).", nothingOpen: true},
+		{line: "/info", want: "Open a conversation first (Ctrl+N), or name it: /info NAME.", nothingOpen: true},
+		{line: "/kik Bob", want: "Unknown command /kik. Did you mean /kick?"},
+		{line: "/Membres", want: "Did you mean /members?"},
+		{line: "/xyzzy", want: "Unknown command /xyzzy. /help lists them; // sends a message starting with /."},
+	}
+	for _, tt := range tests {
+		l := testConvs()
+		if tt.nothingOpen {
+			l.cur = convKey{}
+		}
+		_, err := table.parse(tt.line, l)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: got %v, want %q", tt.line, err, tt.want)
+		}
+	}
+}
+
+func TestCommandNamingAConversationActsOnIt(t *testing.T) {
+	table := newCommandTable()
+	l := testConvs()
+	c, err := table.parse("/info team", l)
+	if err != nil || c.target != groupKey(crypto.GroupID{9}) {
+		t.Fatalf("/info team → %v, %v", c.target, err)
+	}
+	openTeam(l)
+	c, err = table.parse("/members", l)
+	if err != nil || !c.target.isGroup() {
+		t.Fatalf("/members in #Team → %v, %v", c.target, err)
+	}
+}

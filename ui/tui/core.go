@@ -1,0 +1,68 @@
+package tui
+
+import (
+	"context"
+
+	"jarvis/app"
+	"jarvis/crypto"
+)
+
+// appCore is what the UI needs of app.Core, in four small parts named for
+// who uses them, so a test can drive the UI with a fake. When app's API
+// changes, this is the one place to follow it.
+type appCore interface {
+	coreRunner
+	messenger
+	contactBook
+	groupAdmin
+}
+
+var _ appCore = (*app.Core)(nil)
+
+// coreRunner starts the core and stops it (app.go).
+type coreRunner interface {
+	Start()
+	Close() error
+	Events() <-chan app.Event
+	Self() app.Self
+}
+
+// messenger sends, pages and marks conversations read (commands.go, the
+// chat and group views).
+type messenger interface {
+	Send(ctx context.Context, to crypto.ID, text string) (app.MessageID, error)
+	SendGroup(ctx context.Context, id crypto.GroupID, text string) (app.MessageID, error)
+	History(ctx context.Context, id crypto.ID, before int64, limit int) ([]app.Message, error)
+	GroupHistory(ctx context.Context, id crypto.GroupID, before int64, limit int) ([]app.GroupMessage, error)
+	MarkRead(ctx context.Context, id crypto.ID) error
+	MarkGroupRead(ctx context.Context, id crypto.GroupID) error
+	SetTyping(ctx context.Context, id crypto.ID, active bool) error
+}
+
+// contactBook lists, answers and edits contacts (the contact commands and
+// the info dialog).
+type contactBook interface {
+	Contacts(ctx context.Context) ([]app.Contact, error)
+	AddContact(ctx context.Context, code string) (app.Contact, error)
+	Accept(ctx context.Context, id crypto.ID) error
+	Reject(ctx context.Context, id crypto.ID) error
+	Rename(ctx context.Context, id crypto.ID, name string) error
+	SetVerified(ctx context.Context, id crypto.ID, verified bool) error
+	Remove(ctx context.Context, id crypto.ID) error
+}
+
+// groupAdmin lists groups and changes them and their rosters (the group
+// commands).
+type groupAdmin interface {
+	Groups(ctx context.Context) ([]app.Group, error)
+	CreateGroup(ctx context.Context, name, description string) (app.Group, error)
+	Invite(ctx context.Context, id crypto.GroupID, contact crypto.ID) error
+	AcceptInvite(ctx context.Context, id crypto.GroupID) error
+	DeclineInvite(ctx context.Context, id crypto.GroupID) error
+	Leave(ctx context.Context, id crypto.GroupID) error
+	Kick(ctx context.Context, id crypto.GroupID, member crypto.ID) error
+	Promote(ctx context.Context, id crypto.GroupID, member crypto.ID) error
+	Demote(ctx context.Context, id crypto.GroupID, member crypto.ID) error
+	SetGroupInfo(ctx context.Context, id crypto.GroupID, name, description string) error
+	DeleteGroup(ctx context.Context, id crypto.GroupID) error
+}

@@ -1,0 +1,70 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rivo/tview"
+	"github.com/rivo/uniseg"
+)
+
+const helpKeys = `[::b]Keys[::-]
+  Enter            send the message or run the command
+  Ctrl+N / Ctrl+P  next / previous conversation (also Alt+↓ / Alt+↑)
+  Alt+1 … Alt+9    open conversation 1 … 9
+  Alt+A            next conversation with unread messages or an invite
+  PgUp / PgDn      scroll the messages (mouse wheel too)
+  Tab              complete a command, contact or member name
+  F2 or Alt+L      show / hide the conversation list
+  F1 or ?          this help (? on an empty line)
+  Esc              close a dialog (your draft stays)
+  Ctrl+L           lock the screen
+  Ctrl+Q           quit   (Ctrl+C asks first)
+`
+
+const helpMarks = `[::b]Marks[::-]
+  ◷ queued  ✓ sent  ✓✓ delivered  ✓✓ read  ✗ failed
+  ● online  ○ offline  ? request  … waiting for them  ✔ verified
+  #group: ● all members reachable  ◐ some  ○ none (grey: no one else, or
+          the network is down)  ? invite  × you left`
+
+// helpText is the help dialog: the keys, then every command of the table
+// once, in its section, then the marks.
+func (t commandTable) helpText() string {
+	var b strings.Builder
+	b.WriteString(helpKeys)
+	b.WriteString("\n[::b]Commands[::-]\n")
+	t.writeSection(&b, general)
+	helpLine(&b, "//text", "send a message that starts with /")
+	b.WriteString("\n[::b]Groups[::-] (open the group first; NAME is a member or contact)\n")
+	t.writeSection(&b, groups)
+	b.WriteString("\n" + helpMarks)
+	return b.String()
+}
+
+func (t commandTable) writeSection(b *strings.Builder, s section) {
+	for _, c := range t {
+		if c.section != s {
+			continue
+		}
+		use := strings.TrimSpace(c.name + " " + c.usage)
+		help := c.help
+		if len(c.aliases) > 0 {
+			help += " (also " + strings.Join(c.aliases, ", ") + ")"
+		}
+		helpLine(b, use, help)
+	}
+}
+
+// helpLine writes one "  usage   help" line, the help aligned in a column.
+func helpLine(b *strings.Builder, use, help string) {
+	pad := max(1, 17-uniseg.StringWidth(use))
+	if pad == 1 && uniseg.StringWidth(use) > 16 {
+		pad = 2
+	}
+	fmt.Fprintf(b, "  %s%s%s\n", tview.Escape(use), strings.Repeat(" ", pad), help)
+}
+
+func (u *UI) showHelp() {
+	u.showDialog("help", "Help — Esc closes (↓ / PgDn scrolls)", textBody(u.commands.helpText()), 78, 60)
+}
