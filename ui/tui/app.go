@@ -41,13 +41,12 @@ type Config struct {
 // UI is the running front end. Every field is owned by the UI goroutine
 // (tview's event loop) unless noted.
 type UI struct {
-	cfg    Config
-	log    *slog.Logger
-	app    *tview.Application
-	pages  *tview.Pages
-	screen tcell.Screen
-	term   *focusScreen // the real terminal; nil when a test supplies the screen
-	theme  theme
+	cfg        Config
+	log        *slog.Logger
+	dialogHost // app, pages and the open dialog
+	screen     tcell.Screen
+	term       *focusScreen // the real terminal; nil when a test supplies the screen
+	theme      theme
 
 	// Lifecycle. ctx ends when quitting starts; wg counts worker
 	// goroutines, which may post updates until they return.
@@ -70,7 +69,6 @@ type UI struct {
 	main   *mainView
 	locked bool
 	lock   *lockView
-	dialog string // name of the open dialog page, "" for none
 
 	firstRun bool
 	busy     bool // a create/unlock is running
@@ -166,22 +164,42 @@ func newUI(cfg Config) *UI {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	u := &UI{
-		cfg:      cfg,
-		log:      log,
-		app:      tview.NewApplication(),
-		pages:    tview.NewPages(),
-		theme:    newTheme(cfg.noColor),
-		ctx:      ctx,
-		cancel:   cancel,
-		quitDone: make(chan struct{}),
-		convList: newConvList(),
-		commands: newCommandTable(),
+		cfg:        cfg,
+		log:        log,
+		dialogHost: dialogHost{app: tview.NewApplication(), pages: tview.NewPages()},
+		theme:      newTheme(cfg.noColor),
+		ctx:        ctx,
+		cancel:     cancel,
+		quitDone:   make(chan struct{}),
+		convList:   newConvList(),
+		commands:   newCommandTable(),
 	}
+	u.dialogHost.size = u.screenSize
+	u.dialogHost.refocus = u.refocus
 	u.notifier = newNotifier(cfg.Notify, log)
 	u.app.SetRoot(u.pages, true).EnableMouse(true).EnablePaste(true)
 	u.app.SetInputCapture(u.captureKey)
 	u.app.SetMouseCapture(u.captureMouse)
 	return u
+}
+
+// screenSize is the terminal's size once known, or a classic 80×24.
+func (u *UI) screenSize() (w, h int) {
+	if u.screen == nil {
+		return 80, 24
+	}
+	return u.screen.Size()
+}
+
+// refocus gives the focus back to the lock screen's passphrase field or
+// the input line, whichever is showing.
+func (u *UI) refocus() {
+	switch {
+	case u.locked && u.lock != nil:
+		u.app.SetFocus(u.lock.field)
+	case u.main != nil:
+		u.app.SetFocus(u.main.input)
+	}
 }
 
 // async runs work on a new goroutine and applies the function it returns

@@ -5,7 +5,7 @@ package tui
 // is documented, completed and reachable at once.
 func newCommandTable() commandTable {
 	return commandTable{
-		{name: "/code", help: "show your link code and QR code, to share", run: do((*UI).showCode)},
+		{name: "/code", help: "show your link code and QR code, to share", run: do(showCode)},
 		{name: "/add", usage: "CODE", help: "add a contact from their link code", run: addContact},
 		{name: "/accept", usage: "[NAME]", help: "accept a contact request or group invite", arg: argConv, run: answer(true)},
 		{name: "/reject", usage: "[NAME]", help: "reject a contact request or group invite", arg: argConv, run: answer(false)},

@@ -192,9 +192,9 @@ func answerRequest(u *UI, id crypto.ID, accept bool) bool {
 
 func info(u *UI, c call) bool {
 	if c.target.isGroup() {
-		u.showGroupInfo(c.target.group)
+		showGroupInfo(u, c.target.group)
 	} else {
-		u.showInfo(c.target.contact)
+		showContactInfo(u, c.target.contact)
 	}
 	return true
 }

@@ -4,102 +4,16 @@ import (
 	"context"
 	"strings"
 
-	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 
 	"jarvis/app"
 	"jarvis/crypto"
 )
 
-// dialogButton is a labelled action at the bottom of a dialog.
-type dialogButton struct {
-	label  string
-	action func()
-}
-
-// showDialog opens a dialog over the current page. Esc (in captureKey) or
-// a button closes it; the input line and its draft are left alone.
-func (u *UI) showDialog(name, title string, body *tview.TextView, w, h int, buttons ...dialogButton) {
-	u.closeDialog()
-	sw, sh := 80, 24
-	if u.screen != nil {
-		sw, sh = u.screen.Size()
-	}
-	w, h = min(w, sw-2), min(h, sh-2)
-	box := tview.NewFlex().SetDirection(tview.FlexRow).AddItem(body, 0, 1, len(buttons) == 0)
-	focus := tview.Primitive(body)
-	if len(buttons) > 0 {
-		form := tview.NewForm().SetButtonsAlign(tview.AlignCenter)
-		for _, b := range buttons {
-			form.AddButton(b.label, b.action)
-		}
-		form.SetBorderPadding(0, 0, 0, 0)
-		// Arrows and page keys scroll the text while a button has the focus.
-		form.SetInputCapture(func(ev *tcell.EventKey) *tcell.EventKey {
-			switch ev.Key() {
-			case tcell.KeyUp, tcell.KeyDown, tcell.KeyPgUp, tcell.KeyPgDn, tcell.KeyHome, tcell.KeyEnd:
-				body.InputHandler()(ev, func(tview.Primitive) {})
-				return nil
-			}
-			return ev
-		})
-		box.AddItem(form, 1, 0, true)
-		focus = form
-	}
-	body.SetDoneFunc(func(k tcell.Key) {
-		if k == tcell.KeyEnter {
-			u.closeDialog()
-		}
-	})
-	box.SetBorder(true).SetTitle(" " + title + " ")
-	u.pages.AddPage(name, centered(box, w, h), true, true)
-	u.dialog = name
-	u.app.SetFocus(focus)
-}
-
-// closeDialog closes the open dialog, if any, and gives the focus back.
-func (u *UI) closeDialog() {
-	if u.dialog == "" {
-		return
-	}
-	u.pages.RemovePage(u.dialog)
-	u.dialog = ""
-	switch {
-	case u.locked && u.lock != nil:
-		u.app.SetFocus(u.lock.field)
-	case u.main != nil:
-		u.app.SetFocus(u.main.input)
-	}
-}
-
-func textBody(text string) *tview.TextView {
-	return tview.NewTextView().SetDynamicColors(true).SetWrap(true).SetWordWrap(true).SetScrollable(true).SetText(text)
-}
-
-// confirm asks a yes/no question; yes runs only on "Yes".
-func (u *UI) confirm(title, question string, yes func()) {
-	u.showDialog("confirm", title, textBody(question), 50, 7,
-		dialogButton{"Yes", func() { u.closeDialog(); yes() }},
-		dialogButton{"No", u.closeDialog})
-}
-
-func (u *UI) confirmQuit() {
-	u.confirm("Quit", "Quit Jarvis? Your contacts will see you go offline.", u.quit)
-}
-
 // showCode shows our link code, a QR code of it, and a copy button.
-func (u *UI) showCode() {
+func showCode(u *UI) {
 	code := u.self.Code
-	var b strings.Builder
-	b.WriteString("Send this code to the person you want to chat with. They type [::b]/add[::-] and paste it.\n" +
-		"It holds your public keys and addresses, nothing secret.\n\n")
-	b.WriteString(tview.Escape(code) + "\n\n")
-	if q, err := qrText(code); err == nil {
-		b.WriteString("Or let them scan this (scroll with ↓ / PgDn):\n")
-		b.WriteString(u.theme.tag("white:black") + q + u.theme.tag("-:-") + "\n")
-	}
-	body := textBody(b.String())
-	u.showDialog("code", "Your link code", body, 76, 40,
+	u.showDialog("code", "Your link code", textBody(codeText(u.theme, code)), 76, 40,
 		dialogButton{"Copy", func() {
 			if u.screen != nil {
 				u.screen.SetClipboard([]byte(code))
@@ -110,32 +24,26 @@ func (u *UI) showCode() {
 		dialogButton{"Close", u.closeDialog})
 }
 
-// showInfo shows a contact's details with a verify toggle.
-func (u *UI) showInfo(id crypto.ID) {
-	conv := u.convs[id]
-	if conv == nil {
-		return
-	}
-	c := conv.contact
+func codeText(t theme, code string) string {
 	var b strings.Builder
-	b.WriteString("[::b]" + peerText(c.Name, false) + "[::-]\n")
-	b.WriteString("ID       " + c.ID.String() + "\n")
-	b.WriteString("State    " + describeState(c) + "\n")
-	if len(c.Addrs) > 0 {
-		b.WriteString("Address  " + peerText(strings.Join(c.Addrs, ", "), false) + "\n")
+	b.WriteString("Send this code to the person you want to chat with. They type [::b]/add[::-] and paste it.\n" +
+		"It holds your public keys and addresses, nothing secret.\n\n")
+	b.WriteString(tview.Escape(code) + "\n\n")
+	if q, err := qrText(code); err == nil {
+		b.WriteString("Or let them scan this (scroll with ↓ / PgDn):\n")
+		b.WriteString(t.tag("white:black") + q + t.tag("-:-") + "\n")
 	}
-	b.WriteString("\n[::b]Safety number[::-] — compare it with theirs in person or on a call:\n")
-	b.WriteString(groupSafety(c.SafetyNumber) + "\n")
-	if c.Verified {
-		b.WriteString(u.theme.paint("green", "✔ You marked this contact verified."))
-	} else {
-		b.WriteString(u.theme.paint("orange", "Not verified. If the numbers match, choose Verify."))
-	}
+	return b.String()
+}
+
+// showContactInfo shows a contact's details with a verify toggle.
+func showContactInfo(u *UI, id crypto.ID) {
+	c := u.convs[id].contact
 	label := "Verify"
 	if c.Verified {
 		label = "Unverify"
 	}
-	u.showDialog("info", "Contact", textBody(b.String()), 64, 16,
+	u.showDialog("info", "Contact", textBody(contactInfoText(u.theme, c)), 64, 16,
 		dialogButton{label, func() {
 			u.closeDialog()
 			u.run(func(ctx context.Context, core appCore) (string, error) {
@@ -149,6 +57,24 @@ func (u *UI) showInfo(id crypto.ID) {
 			})
 		}},
 		dialogButton{"Close", u.closeDialog})
+}
+
+func contactInfoText(t theme, c app.Contact) string {
+	var b strings.Builder
+	b.WriteString("[::b]" + peerText(c.Name, false) + "[::-]\n")
+	b.WriteString("ID       " + c.ID.String() + "\n")
+	b.WriteString("State    " + describeState(c) + "\n")
+	if len(c.Addrs) > 0 {
+		b.WriteString("Address  " + peerText(strings.Join(c.Addrs, ", "), false) + "\n")
+	}
+	b.WriteString("\n[::b]Safety number[::-] — compare it with theirs in person or on a call:\n")
+	b.WriteString(groupSafety(c.SafetyNumber) + "\n")
+	if c.Verified {
+		b.WriteString(t.paint("green", "✔ You marked this contact verified."))
+	} else {
+		b.WriteString(t.paint("orange", "Not verified. If the numbers match, choose Verify."))
+	}
+	return b.String()
 }
 
 func describeState(c app.Contact) string {

@@ -200,7 +200,7 @@ func invite(u *UI, c call) bool {
 }
 
 func members(u *UI, c call) bool {
-	u.showMembers(u.groups[c.target.group].group)
+	showMembers(u, u.groups[c.target.group].group)
 	return true
 }
 

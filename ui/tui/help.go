@@ -36,7 +36,7 @@ func (t commandTable) helpText() string {
 	b.WriteString("\n[::b]Commands[::-]\n")
 	t.writeSection(&b, general)
 	helpLine(&b, "//text", "send a message that starts with /")
-	b.WriteString("\n[::b]Groups[::-] (open the group first; NAME is a member or contact)\n")
+	b.WriteString("\n[::b]Groups[::-]\n")
 	t.writeSection(&b, groups)
 	b.WriteString("\n" + helpMarks)
 	return b.String()

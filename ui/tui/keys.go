@@ -32,6 +32,10 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	return u.mainKey(ev)
 }
 
+func (u *UI) confirmQuit() {
+	u.confirm("Quit", "Quit Jarvis? Your contacts will see you go offline.", u.quit)
+}
+
 // mainKey handles keys on the main screen.
 func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 	mv := u.main
