@@ -82,24 +82,37 @@ func Run(cfg Config) error {
 	}
 	u := newUI(cfg)
 	defer u.cancel()
-
-	exists, err := cfg.Account.Exists(u.ctx)
+	pending, err := u.firstScreen()
 	if err != nil {
-		return fmt.Errorf("read account: %w", err)
+		return err
 	}
-	var pending *app.Core
+	return u.loop(pending)
+}
+
+// firstScreen shows the create or unlock screen, or, if the account is
+// already unlocked, returns the core to start.
+func (u *UI) firstScreen() (appCore, error) {
+	exists, err := u.cfg.Account.Exists(u.ctx)
 	switch {
+	case err != nil:
+		return nil, fmt.Errorf("read account: %w", err)
 	case !exists:
 		u.showCreate()
-	case cfg.Account.Unlocked():
-		core, err := cfg.NewCore()
+	case u.cfg.Account.Unlocked():
+		core, err := u.cfg.NewCore()
 		if err != nil {
-			return fmt.Errorf("start jarvis: %w", err)
+			return nil, fmt.Errorf("start jarvis: %w", err)
 		}
-		pending = core
+		return core, nil
 	default:
 		u.showUnlock()
 	}
+	return nil, nil
+}
+
+// loop runs the event loop until the user quits; pending, if set, is
+// started once the loop runs.
+func (u *UI) loop(pending appCore) error {
 	// The core and its pump start from the running event loop, so no
 	// goroutine can wait on a loop that never ran. beforeDraw holds the
 	// application lock, hence the hop through a goroutine.
@@ -118,26 +131,13 @@ func Run(cfg Config) error {
 		u.layoutFor(s.Size())
 		return false
 	})
-	if cfg.afterDraw != nil {
-		u.app.SetAfterDrawFunc(cfg.afterDraw)
+	if u.cfg.afterDraw != nil {
+		u.app.SetAfterDrawFunc(u.cfg.afterDraw)
 	}
-	if cfg.Screen != nil {
-		u.app.SetScreen(cfg.Screen)
-		if cfg.screenReady != nil {
-			cfg.screenReady(cfg.Screen)
-		}
-	} else {
-		term, err := openTerminal()
-		if err != nil {
-			return fmt.Errorf("open the terminal: %w", err)
-		}
-		u.term = term
-		u.app.SetScreen(term) // initialises it
-		term.EnableMouse()
-		term.EnablePaste()
-		term.EnableFocus()
+	if err := u.attachScreen(); err != nil {
+		return err
 	}
-	err = u.app.Run()
+	err := u.app.Run()
 	if u.quitting {
 		<-u.quitDone
 	} else {
@@ -155,6 +155,27 @@ func Run(cfg Config) error {
 		return fmt.Errorf("terminal: %w", err)
 	}
 	return u.runErr
+}
+
+// attachScreen hands tview the screen a test supplied, or the terminal.
+func (u *UI) attachScreen() error {
+	if s := u.cfg.Screen; s != nil {
+		u.app.SetScreen(s)
+		if u.cfg.screenReady != nil {
+			u.cfg.screenReady(s)
+		}
+		return nil
+	}
+	term, err := openTerminal()
+	if err != nil {
+		return fmt.Errorf("open the terminal: %w", err)
+	}
+	u.term = term
+	u.app.SetScreen(term) // initialises it
+	term.EnableMouse()
+	term.EnablePaste()
+	term.EnableFocus()
+	return nil
 }
 
 func newUI(cfg Config) *UI {

@@ -1,0 +1,134 @@
+package tui
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+
+	"jarvis/app"
+	"jarvis/crypto"
+)
+
+// fakeCore is an in-memory appCore: fixed contacts and groups, and a
+// record of the roster changes asked of it. A method a test does not
+// expect panics through the nil embedded interface.
+type fakeCore struct {
+	appCore
+	self     app.Self
+	contacts []app.Contact
+	groups   []app.Group
+	events   chan app.Event
+
+	mu    sync.Mutex
+	calls []string
+}
+
+func (f *fakeCore) Start()                                          {}
+func (f *fakeCore) Close() error                                    { return nil }
+func (f *fakeCore) Events() <-chan app.Event                        { return f.events }
+func (f *fakeCore) Self() app.Self                                  { return f.self }
+func (f *fakeCore) Contacts(context.Context) ([]app.Contact, error) { return f.contacts, nil }
+func (f *fakeCore) Groups(context.Context) ([]app.Group, error)     { return f.groups, nil }
+func (f *fakeCore) MarkRead(context.Context, crypto.ID) error       { return nil }
+func (f *fakeCore) MarkGroupRead(context.Context, crypto.GroupID) error {
+	return nil
+}
+
+func (f *fakeCore) History(context.Context, crypto.ID, int64, int) ([]app.Message, error) {
+	return nil, nil
+}
+
+func (f *fakeCore) GroupHistory(context.Context, crypto.GroupID, int64, int) ([]app.GroupMessage, error) {
+	return nil, nil
+}
+
+func (f *fakeCore) Kick(_ context.Context, _ crypto.GroupID, m crypto.ID) error {
+	return f.record("kick " + m.Short())
+}
+
+func (f *fakeCore) Promote(_ context.Context, _ crypto.GroupID, m crypto.ID) error {
+	return f.record("promote " + m.Short())
+}
+
+func (f *fakeCore) record(call string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, call)
+	return nil
+}
+
+func (f *fakeCore) called() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+// startWithCore runs the UI's event loop on a simulation screen with core
+// already unlocked: no account, no store, no network.
+func startWithCore(t *testing.T, core appCore, w, h int) *screenUI {
+	t.Helper()
+	s := &screenUI{t: t, screen: tcell.NewSimulationScreen("UTF-8"), done: make(chan error, 1)}
+	u := newUI(Config{
+		Screen:      s.screen,
+		afterDraw:   s.capture,
+		screenReady: func(sc tcell.Screen) { sc.(tcell.SimulationScreen).SetSize(w, h) },
+	})
+	go func() {
+		defer u.cancel()
+		s.done <- u.loop(core)
+	}()
+	t.Cleanup(func() {
+		if !s.finished {
+			s.quit()
+		}
+	})
+	return s
+}
+
+func TestCommandsReachAFakeCoreAndSayWhereTheyWork(t *testing.T) {
+	me, bob := crypto.ID{1}, crypto.ID{2}
+	team := crypto.GroupID{9}
+	now := time.Now()
+	core := &fakeCore{
+		self:     app.Self{ID: me, Name: "Alice"},
+		contacts: []app.Contact{{ID: bob, Name: "Bob", State: app.ContactAccepted, LastActivity: now.Add(-time.Hour)}},
+		groups: []app.Group{{ID: team, Name: "Team", State: app.GroupActive, MyRole: crypto.RoleOwner, LastActivity: now,
+			Members: []app.GroupMember{{ID: me, Name: "Alice", Self: true, Role: crypto.RoleOwner}, {ID: bob, Name: "Bob"}}}},
+		events: make(chan app.Event),
+	}
+	s := startWithCore(t, core, 100, 30)
+	s.wait("#Team")
+	s.wait("Bob")
+
+	s.screen.InjectKey(tcell.KeyRune, '2', tcell.ModAlt) // Bob, a 1:1 chat
+	s.enter("/kick Bob")
+	s.wait("/kick works in a group: open one first (Ctrl+N)")
+	s.key(tcell.KeyCtrlU)
+	s.enter("/join")
+	s.wait("/join is for groups")
+	s.key(tcell.KeyCtrlU)
+
+	s.screen.InjectKey(tcell.KeyRune, '1', tcell.ModAlt) // #Team
+	s.wait("#Team · 2 members")
+	s.enter("/kik Bob")
+	s.wait("Unknown command /kik. Did you mean /kick?")
+	s.key(tcell.KeyCtrlU)
+	s.typeText("/pro")
+	s.key(tcell.KeyTab)
+	s.typeText("b")
+	s.key(tcell.KeyTab)
+	s.wait("> /promote Bob")
+	s.key(tcell.KeyEnter)
+	s.wait("Bob is now an admin.")
+	s.enter("/kick bob")
+	s.wait("Removed Bob from the group.")
+	s.quit()
+
+	want := []string{"promote " + bob.Short(), "kick " + bob.Short()}
+	if got := core.called(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("core saw %q, want %q", got, want)
+	}
+}
