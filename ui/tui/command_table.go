@@ -69,6 +69,9 @@ type call struct {
 	target convKey // see argKind; may be zero for anywhere commands
 }
 
+// usage is the command with its argument, as help shows it.
+func (c call) usage() string { return strings.TrimSpace(c.cmd.name + " " + c.cmd.usage) }
+
 // commandTable is every slash command, in the order help lists them.
 type commandTable []command
 

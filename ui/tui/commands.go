@@ -139,7 +139,7 @@ func (u *UI) run(work func(ctx context.Context, core appCore) (string, error)) {
 func addContact(u *UI, c call) bool {
 	code := c.arg
 	if code == "" {
-		u.notice("Usage: /add CODE — paste the jarvis://… code someone sent you.")
+		u.notice("Usage: " + c.usage() + " — paste the jarvis://… code someone sent you.")
 		return false
 	}
 	u.run(func(ctx context.Context, core appCore) (string, error) {
@@ -207,7 +207,7 @@ func rename(u *UI, c call) bool {
 	}
 	name := c.arg
 	if name == "" {
-		u.notice("Usage: /rename NAME — the name you see for this contact.")
+		u.notice("Usage: " + c.usage() + " — the name you see for this contact.")
 		return false
 	}
 	if err := crypto.ValidateName(name); err != nil {

@@ -113,6 +113,9 @@ func TestCommandsReachAFakeCoreAndSayWhereTheyWork(t *testing.T) {
 
 	s.screen.InjectKey(tcell.KeyRune, '1', tcell.ModAlt) // #Team
 	s.wait("#Team · 2 members")
+	s.enter("/kick")
+	s.wait("Usage: /kick NAME — a member of this group.")
+	s.key(tcell.KeyCtrlU)
 	s.enter("/kik Bob")
 	s.wait("Unknown command /kik. Did you mean /kick?")
 	s.key(tcell.KeyCtrlU)

@@ -70,7 +70,7 @@ func splitGroupArg(arg string) (name, desc string) {
 func createGroup(u *UI, c call) bool {
 	name, desc := splitGroupArg(c.arg)
 	if name == "" {
-		u.notice("Usage: /group NAME [— description]")
+		u.notice("Usage: " + c.usage())
 		return false
 	}
 	if err := crypto.ValidateName(name); err != nil {
@@ -172,7 +172,7 @@ func invite(u *UI, c call) bool {
 		return false
 	}
 	if c.arg == "" {
-		u.notice("Usage: /invite NAME — a contact to add to this group (admins).")
+		u.notice("Usage: " + c.usage() + " — a contact to add to this group (admins).")
 		return false
 	}
 	k, err := u.find(c.arg, argContact)
@@ -204,30 +204,40 @@ func members(u *UI, c call) bool {
 	return true
 }
 
-// editMember makes the handler of a roster change on the member a command
-// names: verb says what failed ("Could not " + verb + " NAME"), done what
-// happened (a format for the name).
-func editMember(verb, done string, edit func(appCore, context.Context, crypto.GroupID, crypto.ID) error) func(*UI, call) bool {
-	return func(u *UI, c call) bool {
-		gc := activeGroup(u, c)
-		if gc == nil {
-			return false
-		}
-		if c.arg == "" {
-			u.notice("Usage: " + c.cmd.name + " NAME — a member of this group.")
-			return false
-		}
-		m, err := member(gc.group, c.arg)
-		if err != nil {
-			u.notice(err.Error())
-			return false
-		}
-		id, who := gc.group.ID, plainPeerText(m.Name, false)
-		runGroup(u, "Could not "+verb+" "+who, func(ctx context.Context, core appCore) (string, error) {
-			return fmt.Sprintf(done, who), edit(core, ctx, id, m.ID)
-		})
-		return true
+func kick(u *UI, c call) bool {
+	return editMember(u, c, "remove", "Removed %s from the group.", appCore.Kick)
+}
+
+func promote(u *UI, c call) bool {
+	return editMember(u, c, "promote", "%s is now an admin.", appCore.Promote)
+}
+
+func demote(u *UI, c call) bool {
+	return editMember(u, c, "demote", "%s is now a plain member.", appCore.Demote)
+}
+
+// editMember changes the role or membership of the member c names: verb
+// says what failed ("Could not " + verb + " NAME"), done is a format for
+// what happened.
+func editMember(u *UI, c call, verb, done string, edit func(appCore, context.Context, crypto.GroupID, crypto.ID) error) bool {
+	gc := activeGroup(u, c)
+	if gc == nil {
+		return false
 	}
+	if c.arg == "" {
+		u.notice("Usage: " + c.usage() + " — a member of this group.")
+		return false
+	}
+	m, err := member(gc.group, c.arg)
+	if err != nil {
+		u.notice(err.Error())
+		return false
+	}
+	id, who := gc.group.ID, plainPeerText(m.Name, false)
+	runGroup(u, "Could not "+verb+" "+who, func(ctx context.Context, core appCore) (string, error) {
+		return fmt.Sprintf(done, who), edit(core, ctx, id, m.ID)
+	})
+	return true
 }
 
 func leave(u *UI, c call) bool {
@@ -250,7 +260,7 @@ func topic(u *UI, c call) bool {
 		return false
 	}
 	if c.arg == "" {
-		u.notice("Usage: /topic TEXT — sets the group's description (admins).")
+		u.notice("Usage: " + c.usage() + " — sets the group's description (admins).")
 		return false
 	}
 	id, name, text := gc.group.ID, gc.group.Name, c.arg
@@ -267,7 +277,7 @@ func renameGroup(u *UI, c call) bool {
 	}
 	name := c.arg
 	if name == "" {
-		u.notice("Usage: /rename NAME — renames this group for everyone (admins).")
+		u.notice("Usage: " + c.usage() + " — renames this group for everyone (admins).")
 		return false
 	}
 	if err := crypto.ValidateName(name); err != nil {
