@@ -35,8 +35,6 @@ func (k argKind) noun() string {
 		return "contact"
 	case argGroup:
 		return "group"
-	case argMember:
-		return "member"
 	}
 	return "contact or group"
 }

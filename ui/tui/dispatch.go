@@ -36,11 +36,12 @@ func (c *call) resolveTarget(l *convList) error {
 		return nil
 	}
 	if c.arg == "" {
+		named := c.cmd.name + " " + strings.Trim(c.cmd.usage, "[]") // "/info NAME"
 		if !l.exists(c.target) {
-			return errors.New("Open a conversation first (Ctrl+N), or name it: " + c.cmd.name + " " + strings.Trim(c.cmd.usage, "[]") + ".")
+			return errors.New("Open a conversation first (Ctrl+N), or name it: " + named + ".")
 		}
 		if kind == argGroup && !c.target.isGroup() {
-			return errors.New(c.cmd.name + " is for groups: open the group first (Ctrl+N), or name it: " + c.cmd.name + " GROUP.")
+			return errors.New(c.cmd.name + " is for groups: open the group first (Ctrl+N), or name it: " + named + ".")
 		}
 		return nil
 	}
