@@ -21,7 +21,7 @@ func (t commandTable) complete(line string, names []string) *completion {
 	i := strings.LastIndexByte(line, ' ') + 1
 	base, word := line[:i], line[i:]
 	var cands []string
-	if base == "" && strings.HasPrefix(word, "/") && !strings.HasPrefix(word, "//") {
+	if base == "" && isCommand(word) {
 		for _, c := range t.names() {
 			if strings.HasPrefix(c, strings.ToLower(word)) {
 				cands = append(cands, c+" ")
@@ -55,7 +55,7 @@ func (c *completion) next() string {
 func (t commandTable) argNames(line string, l *convList) []string {
 	name, _, hasArg := strings.Cut(line, " ")
 	switch {
-	case !strings.HasPrefix(name, "/") || strings.HasPrefix(name, "//"):
+	case !isCommand(name):
 		if l.openGroup() != nil {
 			return l.candidates(argMember)
 		}

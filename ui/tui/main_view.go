@@ -35,7 +35,7 @@ type mainView struct {
 	noticeText  string
 	noticeUntil time.Time
 	completion  *completion
-	typingSent  time.Time // when we last told the open contact we type
+	typing      typingHint
 }
 
 func (u *UI) showMain() {
@@ -61,6 +61,7 @@ func (u *UI) showMain() {
 		}
 	})
 	mv.input.SetChangedFunc(func(string) { u.typed() })
+	mv.typing.tell = u.tellTyping
 	mv.right = tview.NewFlex().SetDirection(tview.FlexRow).
 		AddItem(mv.header, 1, 0, false).
 		AddItem(mv.chat, 0, 1, false).
