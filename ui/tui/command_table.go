@@ -63,12 +63,13 @@ type command struct {
 // call is a command as typed, with the conversation it acts on.
 type call struct {
 	cmd    *command
+	name   string  // as typed, lower case: an alias stays an alias in notices
 	arg    string  // trimmed
 	target convKey // see argKind; may be zero for anywhere commands
 }
 
 // usage is the command with its argument, as help shows it.
-func (c call) usage() string { return strings.TrimSpace(c.cmd.name + " " + c.cmd.usage) }
+func (c call) usage() string { return strings.TrimSpace(c.name + " " + c.cmd.usage) }
 
 // commandTable is every slash command, in the order help lists them.
 type commandTable []command

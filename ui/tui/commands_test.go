@@ -134,6 +134,7 @@ func TestCommandUsedInTheWrongPlaceSaysWhatToDoNext(t *testing.T) {
 		{line: "/info Zed", want: "No contact or group called Zed."},
 		{line: "/clear", want: "/clear works in a conversation: open one first (Ctrl+N).", nothingOpen: true},
 		{line: "/info", want: "Open a conversation first (Ctrl+N), or name it: /info NAME.", nothingOpen: true},
+		{line: "/DELETE", want: "name it: /delete NAME.", nothingOpen: true}, // the alias as typed
 		{line: "/kik Bob", want: "Unknown command /kik. Did you mean /kick?"},
 		{line: "/Membres", want: "Did you mean /members?"},
 		{line: "/xyzzy", want: "Unknown command /xyzzy. /help lists them; // sends a message starting with /."},

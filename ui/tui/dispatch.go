@@ -14,7 +14,7 @@ func (t commandTable) parse(line string, l *convList) (call, error) {
 	if cmd == nil {
 		return call{}, unknownCommand(t, name)
 	}
-	c := call{cmd: cmd, arg: strings.TrimSpace(arg), target: l.cur}
+	c := call{cmd: cmd, name: strings.ToLower(name), arg: strings.TrimSpace(arg), target: l.cur}
 	if err := c.resolveTarget(l); err != nil {
 		return call{}, err
 	}
@@ -36,12 +36,12 @@ func (c *call) resolveTarget(l *convList) error {
 		return nil
 	}
 	if c.arg == "" {
-		named := c.cmd.name + " " + strings.Trim(c.cmd.usage, "[]") // "/info NAME"
+		named := c.name + " " + strings.Trim(c.cmd.usage, "[]") // "/info NAME"
 		if !l.exists(c.target) {
 			return errors.New("Open a conversation first (Ctrl+N), or name it: " + named + ".")
 		}
 		if kind == argGroup && !c.target.isGroup() {
-			return errors.New(c.cmd.name + " is for groups: open the group first (Ctrl+N), or name it: " + named + ".")
+			return errors.New(c.name + " is for groups: open the group first (Ctrl+N), or name it: " + named + ".")
 		}
 		return nil
 	}
@@ -56,11 +56,11 @@ func (c *call) checkScope(l *convList) error {
 	switch c.cmd.where {
 	case inConv:
 		if !l.exists(c.target) {
-			return errors.New(c.cmd.name + " works in a conversation: open one first (Ctrl+N).")
+			return errors.New(c.name + " works in a conversation: open one first (Ctrl+N).")
 		}
 	case inGroup:
 		if !c.target.isGroup() || !l.exists(c.target) {
-			return errors.New(c.cmd.name + " works in a group: open one first (Ctrl+N), or create one with /group NAME.")
+			return errors.New(c.name + " works in a group: open one first (Ctrl+N), or create one with /group NAME.")
 		}
 	}
 	return nil
