@@ -1,10 +1,11 @@
 # Jarvis: `make run` to chat, `make test` to test.
 GO      ?= go
-TAGS    ?= sqlite_fts5
+TAGS    ?=
+STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  = -s -w -X main.version=$(VERSION)
 
-.PHONY: build build-purego run test fuzz bench clean
+.PHONY: build build-purego run lint test fuzz bench clean
 
 build:
 	$(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o bin/jarvis .
@@ -16,10 +17,16 @@ build-purego:
 run: build
 	./bin/jarvis $(ARGS)
 
+# go.mod must be tidy, and vet and staticcheck (pinned, so a new release
+# cannot break the build) must find nothing.
+lint:
+	$(GO) mod tidy -diff
+	$(GO) vet -tags '$(TAGS)' ./...
+	$(STATICCHECK) -tags '$(TAGS)' ./...
+
 # Unit, protocol, UI and end-to-end tests with the race detector; fuzz seed
 # corpora run as ordinary tests. The store runs under both SQLite drivers.
-test:
-	$(GO) vet -tags '$(TAGS)' ./...
+test: lint
 	$(GO) test -race -tags '$(TAGS)' -timeout 30m ./...
 	$(GO) test -race -tags purego -timeout 10m ./store/...
 	CGO_ENABLED=0 $(GO) build -tags purego -o /dev/null .
