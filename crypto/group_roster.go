@@ -13,16 +13,12 @@ import (
 	"unicode/utf8"
 )
 
-// Group limits. A roster must fit in one transport record with room to spare.
+// GroupIDSize is the length of a group ID in bytes.
+const GroupIDSize = 16
+
 const (
-	MaxGroupMembers   = 256
-	MaxDescription    = 512
-	MaxRosterBytes    = 30000
-	MaxRosterAddrs    = 8
-	rosterSigPrefix   = "jarvis-roster-v1"
-	rosterSigSize     = 64
-	GroupIDSize       = 16
-	maxRosterAddrSize = 255
+	rosterSigPrefix = "jarvis-roster-v1"
+	rosterSigSize   = 64
 )
 
 // Errors about rosters; test with errors.Is.
@@ -191,11 +187,11 @@ func (r *Roster) validate() error {
 		if ValidateName(m.Name) != nil {
 			return bad("member name")
 		}
-		if len(m.Addrs) > MaxRosterAddrs {
+		if len(m.Addrs) > MaxAddrs {
 			return bad("too many addresses")
 		}
 		for _, a := range m.Addrs {
-			if len(a) > maxRosterAddrSize || ValidateAddr(a) != nil {
+			if ValidateAddr(a) != nil {
 				return bad("member address")
 			}
 		}

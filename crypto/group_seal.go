@@ -181,13 +181,13 @@ func OpenGroupMessage(mk MessageKey, h GroupHeader, ct []byte) ([]byte, error) {
 
 // GroupMessageID is the stable 16-byte ID of (group, author, seq):
 // SHA-256("jarvis-gmsg-id-v1" ‖ group ‖ author ‖ seq)[:16].
-func GroupMessageID(h GroupHeader) [16]byte {
+func GroupMessageID(h GroupHeader) MessageID {
 	s := sha256.New()
 	s.Write([]byte("jarvis-gmsg-id-v1"))
 	s.Write(h.Group[:])
 	s.Write(h.Author[:])
 	s.Write(binary.BigEndian.AppendUint64(nil, h.Seq))
-	var id [16]byte
+	var id MessageID
 	copy(id[:], s.Sum(nil))
 	return id
 }

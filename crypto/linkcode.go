@@ -15,12 +15,8 @@ import (
 // LinkCodePrefix starts every link code.
 const LinkCodePrefix = "jarvis://"
 
-// Link code limits.
 const (
 	linkCodeVersion = 1
-	MaxNameBytes    = 64
-	MaxCodeAddrs    = 8
-	maxAddrBytes    = 255
 	checksumSize    = 4
 )
 
@@ -152,8 +148,8 @@ func (c LinkCode) validate() error {
 	if err := ValidateName(c.Name); err != nil {
 		return fmt.Errorf("%w: %v", ErrCodeName, err)
 	}
-	if len(c.Addrs) > MaxCodeAddrs {
-		return fmt.Errorf("%w: more than %d addresses", ErrCodeAddr, MaxCodeAddrs)
+	if len(c.Addrs) > MaxAddrs {
+		return fmt.Errorf("%w: more than %d addresses", ErrCodeAddr, MaxAddrs)
 	}
 	for _, a := range c.Addrs {
 		if err := ValidateAddr(a); err != nil {
@@ -169,8 +165,8 @@ func ValidateName(name string) error {
 	switch {
 	case name == "" || strings.TrimSpace(name) == "":
 		return errors.New("name is empty")
-	case len(name) > MaxNameBytes:
-		return fmt.Errorf("name is longer than %d bytes", MaxNameBytes)
+	case len(name) > MaxName:
+		return fmt.Errorf("name is longer than %d bytes", MaxName)
 	case !utf8.ValidString(name):
 		return errors.New("name is not valid UTF-8")
 	case strings.IndexFunc(name, unicode.IsControl) >= 0:
@@ -181,7 +177,7 @@ func ValidateName(name string) error {
 
 // ValidateAddr checks a "host:port" address with a numeric port.
 func ValidateAddr(addr string) error {
-	if len(addr) == 0 || len(addr) > maxAddrBytes {
+	if len(addr) == 0 || len(addr) > MaxAddr {
 		return errors.New("address length out of range")
 	}
 	host, port, err := net.SplitHostPort(addr)

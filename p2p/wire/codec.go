@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"unicode/utf8"
+
+	"jarvis/crypto"
 )
 
 // Errors returned (wrapped) by Append and DecodeAll; test with errors.Is.
@@ -88,12 +90,12 @@ func validate(m Message) error {
 	case Hello:
 		return checkAddrs(v.Addrs)
 	case ContactRequest:
-		if err := checkString("name", v.Name, MaxName); err != nil {
+		if err := checkString("name", v.Name, crypto.MaxName); err != nil {
 			return err
 		}
 		return checkAddrs(v.Addrs)
 	case ContactAccept:
-		return checkString("name", v.Name, MaxName)
+		return checkString("name", v.Name, crypto.MaxName)
 	case Text:
 		return checkString("body", v.Body, MaxBody)
 	case Ack:
@@ -119,18 +121,18 @@ func checkString(field, s string, limit int) error {
 }
 
 func checkAddrs(addrs []string) error {
-	if len(addrs) > MaxAddrs {
-		return fmt.Errorf("%d addresses, limit %d: %w", len(addrs), MaxAddrs, ErrOverLimit)
+	if len(addrs) > crypto.MaxAddrs {
+		return fmt.Errorf("%d addresses, limit %d: %w", len(addrs), crypto.MaxAddrs, ErrOverLimit)
 	}
 	for _, a := range addrs {
-		if err := checkString("address", a, MaxAddr); err != nil {
+		if err := checkString("address", a, crypto.MaxAddr); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func checkIDs(ids []MessageID) error {
+func checkIDs(ids []crypto.MessageID) error {
 	if len(ids) > MaxIDs {
 		return fmt.Errorf("%d ids, limit %d: %w", len(ids), MaxIDs, ErrOverLimit)
 	}
@@ -193,7 +195,7 @@ func appendAddrs(b []byte, addrs []string) []byte {
 	return b
 }
 
-func appendIDs(b []byte, ids []MessageID) []byte {
+func appendIDs(b []byte, ids []crypto.MessageID) []byte {
 	b = binary.BigEndian.AppendUint16(b, uint16(len(ids)))
 	for _, id := range ids {
 		b = append(b, id[:]...)

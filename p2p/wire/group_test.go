@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"jarvis/crypto"
 )
 
 func sampleGroupMessages() map[string]Message {
@@ -50,7 +52,7 @@ func TestGroupRecordsRoundTrip(t *testing.T) {
 func TestGroupRecordsRefuseOverLimitAndEmpty(t *testing.T) {
 	bad := []Message{
 		GroupRoster{},
-		GroupInvite{Roster: make([]byte, MaxRoster+1)},
+		GroupInvite{Roster: make([]byte, crypto.MaxRosterBytes+1)},
 		GroupMessage{Ciphertext: make([]byte, MaxGroupCiphertext+1)},
 		GroupSync{Vector: make([]GroupSyncEntry, MaxSyncAuthors+1)},
 	}
