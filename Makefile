@@ -31,11 +31,14 @@ test: lint
 	$(GO) test -race -tags purego -timeout 10m ./store/...
 	CGO_ENABLED=0 $(GO) build -tags purego -o /dev/null .
 
-# Explore with the fuzzers for FUZZTIME each (not part of `make test`).
+# Explore with the fuzzers for FUZZTIME each (not part of `make test`, which
+# runs their seed corpora). Every binary decoder has one.
 FUZZTIME ?= 30s
+FUZZ_CRYPTO = FuzzParseLinkCode FuzzParseRoster FuzzUnmarshalRatchet FuzzUnmarshalKDFParams
+FUZZ_WIRE   = FuzzDecodeAll FuzzDecodeGroup
 fuzz:
-	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzParseLinkCode$$' -fuzztime $(FUZZTIME) ./crypto
-	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzDecodeAll$$' -fuzztime $(FUZZTIME) ./p2p/wire
+	for f in $(FUZZ_CRYPTO); do $(GO) test -tags '$(TAGS)' -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./crypto || exit 1; done
+	for f in $(FUZZ_WIRE); do $(GO) test -tags '$(TAGS)' -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./p2p/wire || exit 1; done
 	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzFrameReader$$' -fuzztime $(FUZZTIME) ./p2p
 
 bench: build

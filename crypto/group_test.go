@@ -251,3 +251,49 @@ func FuzzParseRoster(f *testing.F) {
 		_ = CheckGenesis(r)
 	})
 }
+
+func TestUnmarshalRatchetRefusesMalformedState(t *testing.T) {
+	r := NewRatchet(ChainKey{1}, 10)
+	if _, err := r.Key(13); err != nil {
+		t.Fatal(err)
+	}
+	good, _ := r.MarshalBinary() // next 14, skipped 10, 11, 12
+	entry := func(i int) []byte { return good[chainHeaderSize+i*skippedKeySize:][:skippedKeySize] }
+	swapped := append(append(append(append([]byte{}, good[:chainHeaderSize]...), entry(1)...), entry(0)...), entry(2)...)
+	atNext := bytes.Clone(good)
+	atNext[chainHeaderSize+2*skippedKeySize+7] = 14 // the last skipped seq becomes next
+	for name, b := range map[string][]byte{
+		"empty":          nil,
+		"short header":   good[:chainHeaderSize-1],
+		"short entry":    good[:len(good)-1],
+		"trailing byte":  append(bytes.Clone(good), 0),
+		"out of order":   swapped,
+		"not below next": atNext,
+	} {
+		if _, err := UnmarshalRatchet(b); !errors.Is(err, ErrChainCorrupt) {
+			t.Errorf("%s: err = %v, want ErrChainCorrupt", name, err)
+		}
+	}
+}
+
+// FuzzUnmarshalRatchet: never panic; what decodes re-encodes to the same
+// bytes.
+func FuzzUnmarshalRatchet(f *testing.F) {
+	r := NewRatchet(ChainKey{7}, 3)
+	f.Add(func() []byte { b, _ := r.MarshalBinary(); return b }())
+	if _, err := r.Key(6); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(func() []byte { b, _ := r.MarshalBinary(); return b }())
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := UnmarshalRatchet(b)
+		if err != nil {
+			return
+		}
+		out, _ := r.MarshalBinary()
+		if !bytes.Equal(out, b) {
+			t.Fatalf("state does not re-encode:\nin  %x\nout %x", b, out)
+		}
+	})
+}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/crypto/cryptobyte"
 )
 
 // LinkCodePrefix starts every link code.
@@ -94,44 +96,28 @@ func ParseLinkCode(s string) (LinkCode, error) {
 	return c, c.validate()
 }
 
+// decodeLinkBody reads sign[32] ‖ dh[32] ‖ name:str8 ‖ n:u8 ‖ addr:str8×n.
+// Names and addresses are checked by validate afterwards.
 func decodeLinkBody(b []byte) (LinkCode, error) {
+	s := cryptobyte.String(b)
 	var c LinkCode
-	copy(c.Keys.Sign[:], b[0:32])
-	copy(c.Keys.DH[:], b[32:64])
-	r := bytes.NewReader(b[64:])
-	name, err := readShortString(r)
-	if err != nil {
-		return c, err
-	}
-	c.Name = name
-	n, err := r.ReadByte()
-	if err != nil {
+	var name cryptobyte.String
+	var n uint8
+	if !s.CopyBytes(c.Keys.Sign[:]) || !s.CopyBytes(c.Keys.DH[:]) || !s.ReadUint8LengthPrefixed(&name) || !s.ReadUint8(&n) {
 		return c, ErrCodeMalformed
 	}
-	for i := 0; i < int(n); i++ {
-		a, err := readShortString(r)
-		if err != nil {
-			return c, err
+	c.Name = string(name)
+	for range n {
+		var a cryptobyte.String
+		if !s.ReadUint8LengthPrefixed(&a) {
+			return c, ErrCodeMalformed
 		}
-		c.Addrs = append(c.Addrs, a)
+		c.Addrs = append(c.Addrs, string(a))
 	}
-	if r.Len() != 0 {
+	if !s.Empty() {
 		return c, ErrCodeMalformed
 	}
 	return c, nil
-}
-
-func readShortString(r *bytes.Reader) (string, error) {
-	n, err := r.ReadByte()
-	if err != nil {
-		return "", ErrCodeMalformed
-	}
-	if int(n) > r.Len() {
-		return "", ErrCodeMalformed
-	}
-	buf := make([]byte, n)
-	r.Read(buf)
-	return string(buf), nil
 }
 
 func linkChecksum(b []byte) []byte {
