@@ -31,7 +31,7 @@ func TestIdentityVectors(t *testing.T) {
 	}
 	// The ID is recomputed here independently of PublicIdentity.ID.
 	sum := sha256.Sum256(append(append([]byte("jarvis-id-v1"), pub.Sign[:]...), pub.DH[:]...))
-	if !bytes.Equal(k.ID().Bytes(), sum[:IDSize]) {
+	if id := k.ID(); !bytes.Equal(id[:], sum[:IDSize]) {
 		t.Fatalf("ID is not SHA-256(label||sign||dh)[:20]")
 	}
 	if got, want := k.ID().String(), idVector; got != want {

@@ -12,11 +12,9 @@ import (
 	"golang.org/x/crypto/curve25519"
 )
 
-// Errors of group message and sender-key sealing.
-var (
-	ErrGroupSignature = errors.New("group record signature is invalid")
-	ErrGroupDecrypt   = errors.New("group record failed to decrypt")
-)
+// ErrGroupDecrypt means a group message or sender key failed to decrypt.
+// Signatures are checked apart, with VerifyGroupMessage and VerifySenderKey.
+var ErrGroupDecrypt = errors.New("group record failed to decrypt")
 
 // SenderKey is one author's chain key for one epoch, sealed to one
 // recipient and signed by the author, so any member can relay it.

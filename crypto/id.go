@@ -49,9 +49,6 @@ func ParseID(s string) (ID, error) {
 	return id, nil
 }
 
-// Bytes returns a copy of the ID's bytes.
-func (id ID) Bytes() []byte { return append([]byte(nil), id[:]...) }
-
 // MessageIDSize is the length of a message ID in bytes.
 const MessageIDSize = 16
 
