@@ -34,7 +34,7 @@ test: lint
 # Explore with the fuzzers for FUZZTIME each (not part of `make test`, which
 # runs their seed corpora). Every binary decoder has one.
 FUZZTIME ?= 30s
-FUZZ_CRYPTO = FuzzParseLinkCode FuzzParseRoster FuzzUnmarshalRatchet FuzzUnmarshalKDFParams
+FUZZ_CRYPTO = FuzzParseLinkCode FuzzParseRoster FuzzParseSenderKey FuzzUnmarshalRatchet FuzzUnmarshalKDFParams
 FUZZ_WIRE   = FuzzDecodeAll FuzzDecodeGroup
 fuzz:
 	for f in $(FUZZ_CRYPTO); do $(GO) test -tags '$(TAGS)' -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./crypto || exit 1; done

@@ -124,14 +124,8 @@ func appendGroupBody(b []byte, m Message) []byte {
 	case GroupRoster:
 		b = appendBytes16(b, v.Roster)
 	case GroupSenderKey:
-		b = append(b, v.Group[:]...)
-		b = binary.BigEndian.AppendUint64(b, v.Epoch)
-		b = append(b, v.Author[:]...)
-		b = append(b, v.Recipient[:]...)
-		b = binary.BigEndian.AppendUint64(b, v.StartSeq)
-		b = append(b, v.Eph[:]...)
-		b = append(b, v.Box[:]...)
-		b = append(b, v.Sig[:]...)
+		k := crypto.SenderKey(v)
+		b, _ = k.AppendBinary(b) // cannot fail
 	case GroupMessage:
 		b = append(b, v.Group[:]...)
 		b = append(b, v.Author[:]...)
@@ -164,13 +158,15 @@ func boolByte(v bool) byte {
 }
 
 func decodeGroupSenderKey(s *cryptobyte.String) (Message, error) {
-	var v GroupSenderKey
-	if !s.CopyBytes(v.Group[:]) || !s.ReadUint64(&v.Epoch) || !s.CopyBytes(v.Author[:]) ||
-		!s.CopyBytes(v.Recipient[:]) || !s.ReadUint64(&v.StartSeq) || !s.CopyBytes(v.Eph[:]) ||
-		!s.CopyBytes(v.Box[:]) || !s.CopyBytes(v.Sig[:]) {
+	var b []byte
+	if !s.ReadBytes(&b, crypto.SenderKeySize) {
 		return nil, ErrTruncated
 	}
-	return v, nil
+	k, err := crypto.ParseSenderKey(b)
+	if err != nil {
+		return nil, err
+	}
+	return GroupSenderKey(k), nil
 }
 
 func decodeGroupMessage(s *cryptobyte.String) (Message, error) {
