@@ -65,7 +65,7 @@ func TestEveryMessageRoundTrips(t *testing.T) {
 }
 
 func TestSeveralRecordsDecodeInOrder(t *testing.T) {
-	msgs := []Message{Ping{Nonce: 1}, &Text{Body: "a"}, Typing{Active: true}, Rekey{}}
+	msgs := []Message{Ping{Nonce: 1}, Text{Body: "a"}, Typing{Active: true}, Rekey{}}
 	var b []byte
 	var err error
 	for _, m := range msgs {
@@ -91,6 +91,7 @@ func TestAppendRejectsInvalidMessages(t *testing.T) {
 		want error
 	}{
 		{"nil", nil, ErrUnknownType},
+		{"pointer", &Ping{}, ErrUnknownType},
 		{"long name", ContactAccept{Name: strings.Repeat("n", crypto.MaxName+1)}, ErrOverLimit},
 		{"long body", Text{Body: strings.Repeat("x", MaxBody+1)}, ErrOverLimit},
 		{"bad utf8 body", Text{Body: "\xff\xfe"}, ErrInvalidUTF8},

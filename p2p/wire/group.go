@@ -76,25 +76,6 @@ func (GroupSenderKey) Type() Type { return TypeGroupSenderKey }
 func (GroupMessage) Type() Type   { return TypeGroupMessage }
 func (GroupSync) Type() Type      { return TypeGroupSync }
 
-// normalizeGroup is normalize for group records.
-func normalizeGroup(m Message) (Message, bool) {
-	switch v := m.(type) {
-	case *GroupInvite:
-		return *v, true
-	case *GroupRoster:
-		return *v, true
-	case *GroupSenderKey:
-		return *v, true
-	case *GroupMessage:
-		return *v, true
-	case *GroupSync:
-		return *v, true
-	case GroupInvite, GroupRoster, GroupSenderKey, GroupMessage, GroupSync:
-		return v, true
-	}
-	return nil, false
-}
-
 func validateGroup(m Message) error {
 	checkBlob := func(field string, n, limit int) error {
 		if n == 0 || n > limit {
