@@ -35,7 +35,7 @@ test: lint
 # runs their seed corpora). Every binary decoder has one.
 FUZZTIME ?= 30s
 FUZZ_CRYPTO = FuzzParseLinkCode FuzzParseRoster FuzzParseSenderKey FuzzUnmarshalRatchet FuzzUnmarshalKDFParams
-FUZZ_WIRE   = FuzzDecodeAll FuzzDecodeGroup
+FUZZ_WIRE   = FuzzDecodeAll FuzzDecodeGroup FuzzParseGroupText
 fuzz:
 	for f in $(FUZZ_CRYPTO); do $(GO) test -tags '$(TAGS)' -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./crypto || exit 1; done
 	for f in $(FUZZ_WIRE); do $(GO) test -tags '$(TAGS)' -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./p2p/wire || exit 1; done

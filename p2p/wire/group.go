@@ -21,8 +21,8 @@ const (
 // Group limits, in bytes or entries. A roster is at most
 // crypto.MaxRosterBytes.
 const (
-	// MaxGroupCiphertext fits sent_at (8) + MaxBody + the AEAD tag (16).
-	MaxGroupCiphertext = 8 + MaxBody + 16
+	// MaxGroupCiphertext fits a GroupText of MaxBody and the AEAD tag (16).
+	MaxGroupCiphertext = groupTextHeader + MaxBody + 16
 	// MaxSyncAuthors bounds a GroupSync vector.
 	MaxSyncAuthors = 1024
 
