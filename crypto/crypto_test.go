@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fixedIdentity builds a deterministic identity from a repeated byte.
@@ -30,7 +31,7 @@ func TestIdentityVectors(t *testing.T) {
 	}
 	// The ID is recomputed here independently of PublicIdentity.ID.
 	sum := sha256.Sum256(append(append([]byte("jarvis-id-v1"), pub.Sign[:]...), pub.DH[:]...))
-	if !bytes.Equal(k.ID().Bytes(), sum[:IDSize]) {
+	if id := k.ID(); !bytes.Equal(id[:], sum[:IDSize]) {
 		t.Fatalf("ID is not SHA-256(label||sign||dh)[:20]")
 	}
 	if got, want := k.ID().String(), idVector; got != want {
@@ -106,3 +107,20 @@ func TestSafetyNumber(t *testing.T) {
 }
 
 const safetyVector = "43545 35885 56128 02916 63788 37969 94327 60553 66768 10255 00406 73606"
+
+func TestNewMessageIDStartsWithTheMillisecondsAndIsUnique(t *testing.T) {
+	now := time.UnixMilli(0x0102_0304_0506)
+	a, b := NewMessageID(now), NewMessageID(now)
+	if !bytes.Equal(a[:6], []byte{1, 2, 3, 4, 5, 6}) {
+		t.Fatalf("time prefix %x", a[:6])
+	}
+	if a == b {
+		t.Fatal("two IDs in the same millisecond are equal")
+	}
+	if later := NewMessageID(now.Add(time.Millisecond)); bytes.Compare(later[:], a[:]) <= 0 {
+		t.Fatal("a later ID does not sort after an earlier one")
+	}
+	if s := a.String(); len(s) != 2*MessageIDSize || s[:12] != "010203040506" {
+		t.Fatalf("String() = %q", s)
+	}
+}

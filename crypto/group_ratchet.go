@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"golang.org/x/crypto/cryptobyte"
 )
 
 // MaxSkippedKeys bounds the message keys a receiving chain keeps for
@@ -15,9 +17,9 @@ const MaxSkippedKeys = 2000
 
 // Errors of the sender-key ratchet.
 var (
-	ErrKeyUsed     = errors.New("group message key already used or never held")
-	ErrKeyTooFar   = errors.New("group message is too far ahead of its chain")
-	ErrChainCorrup = errors.New("stored chain state is malformed")
+	ErrKeyUsed      = errors.New("group message key already used or never held")
+	ErrKeyTooFar    = errors.New("group message is too far ahead of its chain")
+	ErrChainCorrupt = errors.New("stored chain state is malformed")
 )
 
 // ChainKey is one step of an author's sender-key chain.
@@ -47,8 +49,8 @@ func hmacByte(ck ChainKey, b byte) []byte {
 	return h.Sum(nil)
 }
 
-// Ratchet is a receiving (or sending) chain: the chain key for sequence
-// number Next, plus message keys skipped on the way. Older chain keys are
+// Ratchet is a receiving (or sending) chain: the chain key for the next
+// sequence number, plus message keys skipped on the way. Older chain keys are
 // never kept.
 type Ratchet struct {
 	ck      ChainKey
@@ -60,9 +62,6 @@ type Ratchet struct {
 func NewRatchet(ck ChainKey, start uint64) *Ratchet {
 	return &Ratchet{ck: ck, next: start, skipped: make(map[uint64]MessageKey)}
 }
-
-// Next is the sequence number the current chain key belongs to.
-func (r *Ratchet) Next() uint64 { return r.next }
 
 // Key returns the message key for seq and forgets it: a key is given out
 // once. Keys of skipped sequence numbers are kept (at most MaxSkippedKeys,
@@ -105,15 +104,22 @@ func (r *Ratchet) trim() {
 	}
 }
 
-// MarshalBinary encodes ck ‖ next:u64 ‖ n:u16 ‖ (seq:u64 ‖ mk[32])×n, for
-// sealed storage.
+// Sizes of the stored chain state: ck[32] ‖ next:u64 ‖ n:u16, then n
+// entries of seq:u64 ‖ mk[32].
+const (
+	chainHeaderSize = 32 + 8 + 2
+	skippedKeySize  = 8 + 32
+)
+
+// MarshalBinary encodes ck ‖ next:u64 ‖ n:u16 ‖ (seq:u64 ‖ mk[32])×n, skipped
+// keys in ascending order, for sealed storage.
 func (r *Ratchet) MarshalBinary() ([]byte, error) {
 	seqs := make([]uint64, 0, len(r.skipped))
 	for s := range r.skipped {
 		seqs = append(seqs, s)
 	}
 	slices.Sort(seqs)
-	b := make([]byte, 0, 42+40*len(seqs))
+	b := make([]byte, 0, chainHeaderSize+skippedKeySize*len(seqs))
 	b = append(b, r.ck[:]...)
 	b = binary.BigEndian.AppendUint64(b, r.next)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(seqs)))
@@ -125,24 +131,28 @@ func (r *Ratchet) MarshalBinary() ([]byte, error) {
 	return b, nil
 }
 
-// UnmarshalRatchet restores a chain saved with MarshalBinary.
+// UnmarshalRatchet restores a chain saved with MarshalBinary. The encoding
+// is canonical: skipped keys in ascending order, each below next.
 func UnmarshalRatchet(b []byte) (*Ratchet, error) {
-	if len(b) < 42 {
-		return nil, ErrChainCorrup
-	}
+	s := cryptobyte.String(b)
 	r := &Ratchet{skipped: make(map[uint64]MessageKey)}
-	copy(r.ck[:], b)
-	r.next = binary.BigEndian.Uint64(b[32:])
-	n := int(binary.BigEndian.Uint16(b[40:]))
-	b = b[42:]
-	if len(b) != 40*n || n > MaxSkippedKeys {
-		return nil, fmt.Errorf("%w: %d skipped keys in %d bytes", ErrChainCorrup, n, len(b))
+	var n uint16
+	if !s.CopyBytes(r.ck[:]) || !s.ReadUint64(&r.next) || !s.ReadUint16(&n) {
+		return nil, ErrChainCorrupt
 	}
-	for i := 0; i < n; i++ {
+	if n > MaxSkippedKeys || len(s) != int(n)*skippedKeySize {
+		return nil, fmt.Errorf("%w: %d skipped keys in %d bytes", ErrChainCorrupt, n, len(s))
+	}
+	var last uint64
+	for i := range int(n) {
+		var seq uint64
 		var mk MessageKey
-		copy(mk[:], b[8:40])
-		r.skipped[binary.BigEndian.Uint64(b)] = mk
-		b = b[40:]
+		s.ReadUint64(&seq) // cannot fail: the length was checked above
+		s.CopyBytes(mk[:])
+		if seq >= r.next || (i > 0 && seq <= last) {
+			return nil, fmt.Errorf("%w: skipped keys out of order", ErrChainCorrupt)
+		}
+		r.skipped[seq], last = mk, seq
 	}
 	return r, nil
 }

@@ -11,18 +11,16 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/crypto/cryptobyte"
 )
 
-// Group limits. A roster must fit in one transport record with room to spare.
+// GroupIDSize is the length of a group ID in bytes.
+const GroupIDSize = 16
+
 const (
-	MaxGroupMembers   = 256
-	MaxDescription    = 512
-	MaxRosterBytes    = 30000
-	MaxRosterAddrs    = 8
-	rosterSigPrefix   = "jarvis-roster-v1"
-	rosterSigSize     = 64
-	GroupIDSize       = 16
-	maxRosterAddrSize = 255
+	rosterSigPrefix = "jarvis-roster-v1"
+	rosterSigSize   = 64
 )
 
 // Errors about rosters; test with errors.Is.
@@ -105,16 +103,6 @@ func (r *Roster) Member(id ID) (RosterMember, bool) {
 	return RosterMember{}, false
 }
 
-// Owner returns the owner's ID, if the group still has one.
-func (r *Roster) Owner() (ID, bool) {
-	for _, m := range r.Members {
-		if m.Role == RoleOwner {
-			return m.Keys.ID(), true
-		}
-	}
-	return ID{}, false
-}
-
 // Clone returns a deep copy without the signature.
 func (r *Roster) Clone() *Roster {
 	c := *r
@@ -191,11 +179,11 @@ func (r *Roster) validate() error {
 		if ValidateName(m.Name) != nil {
 			return bad("member name")
 		}
-		if len(m.Addrs) > MaxRosterAddrs {
+		if len(m.Addrs) > MaxAddrs {
 			return bad("too many addresses")
 		}
 		for _, a := range m.Addrs {
-			if len(a) > maxRosterAddrSize || ValidateAddr(a) != nil {
+			if ValidateAddr(a) != nil {
 				return bad("member address")
 			}
 		}
@@ -262,42 +250,59 @@ func ParseRoster(b []byte) (*Roster, error) {
 	if len(b) > MaxRosterBytes {
 		return nil, ErrRosterTooBig
 	}
-	d := &rdec{b: b}
+	malformed := func(why string) error { return fmt.Errorf("%w: %s", ErrRosterMalformed, why) }
+	s := cryptobyte.String(b)
 	r := &Roster{}
-	d.read(r.Group[:])
-	r.Version = d.u64()
-	r.Name = string(d.take(int(d.u8())))
-	r.Description = string(d.take(d.u16()))
-	n := d.u16()
+	var name, desc cryptobyte.String
+	var n uint16
+	if !s.CopyBytes(r.Group[:]) || !s.ReadUint64(&r.Version) || !s.ReadUint8LengthPrefixed(&name) ||
+		!s.ReadUint16LengthPrefixed(&desc) || !s.ReadUint16(&n) {
+		return nil, malformed("truncated")
+	}
+	r.Name, r.Description = string(name), string(desc)
 	if n > MaxGroupMembers {
-		return nil, fmt.Errorf("%w: %d members", ErrRosterMalformed, n)
+		return nil, malformed(fmt.Sprintf("%d members", n))
 	}
-	for i := 0; i < n && d.err == nil; i++ {
-		var m RosterMember
-		d.read(m.Keys.Sign[:])
-		d.read(m.Keys.DH[:])
-		m.Name = string(d.take(int(d.u8())))
-		na := int(d.u8())
-		if na > MaxRosterAddrs {
-			return nil, fmt.Errorf("%w: too many addresses", ErrRosterMalformed)
+	r.Members = make([]RosterMember, n)
+	for i := range r.Members {
+		m := &r.Members[i]
+		var mname cryptobyte.String
+		var na uint8
+		if !s.CopyBytes(m.Keys.Sign[:]) || !s.CopyBytes(m.Keys.DH[:]) || !s.ReadUint8LengthPrefixed(&mname) ||
+			!s.ReadUint8(&na) {
+			return nil, malformed("truncated")
 		}
-		for j := 0; j < na; j++ {
-			m.Addrs = append(m.Addrs, string(d.take(int(d.u8()))))
+		m.Name = string(mname)
+		if na > MaxAddrs {
+			return nil, malformed("too many addresses")
 		}
-		m.Role = Role(d.u8())
-		r.Members = append(r.Members, m)
+		for range na {
+			var a cryptobyte.String
+			if !s.ReadUint8LengthPrefixed(&a) {
+				return nil, malformed("truncated")
+			}
+			m.Addrs = append(m.Addrs, string(a))
+		}
+		var role uint8
+		if !s.ReadUint8(&role) {
+			return nil, malformed("truncated")
+		}
+		m.Role = Role(role)
 	}
-	d.read(r.Signer[:])
-	d.read(r.Sig[:])
-	if d.err != nil || len(d.b) != 0 {
-		return nil, fmt.Errorf("%w: truncated or trailing bytes", ErrRosterMalformed)
+	if !s.CopyBytes(r.Signer[:]) || !s.CopyBytes(r.Sig[:]) {
+		return nil, malformed("truncated")
 	}
+	if !s.Empty() {
+		return nil, malformed("trailing bytes")
+	}
+	// Re-encoding catches what the field reads cannot: invalid names, roles,
+	// order and duplicates (through validate), and any non-canonical form.
 	body, err := r.body()
 	if err != nil {
 		return nil, err
 	}
 	if !bytes.Equal(append(body, r.Sig[:]...), b) {
-		return nil, fmt.Errorf("%w: not canonical", ErrRosterMalformed)
+		return nil, malformed("not canonical")
 	}
 	return r, nil
 }
@@ -309,40 +314,4 @@ func (r *Roster) verifySig(keys PublicIdentity) bool {
 	}
 	body, err := r.body()
 	return err == nil && keys.Verify(rosterSigned(body), r.Sig[:])
-}
-
-// rdec reads the roster encoding; the first error sticks.
-type rdec struct {
-	b   []byte
-	err error
-}
-
-func (d *rdec) take(n int) []byte {
-	if d.err != nil || len(d.b) < n {
-		d.err = ErrRosterMalformed
-		return nil
-	}
-	v := d.b[:n]
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *rdec) read(dst []byte) { copy(dst, d.take(len(dst))) }
-func (d *rdec) u8() int {
-	if v := d.take(1); v != nil {
-		return int(v[0])
-	}
-	return 0
-}
-func (d *rdec) u16() int {
-	if v := d.take(2); v != nil {
-		return int(binary.BigEndian.Uint16(v))
-	}
-	return 0
-}
-func (d *rdec) u64() uint64 {
-	if v := d.take(8); v != nil {
-		return binary.BigEndian.Uint64(v)
-	}
-	return 0
 }

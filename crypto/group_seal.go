@@ -9,14 +9,16 @@ import (
 	"io"
 
 	"golang.org/x/crypto/chacha20poly1305"
+	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/curve25519"
 )
 
-// Errors of group message and sender-key sealing.
-var (
-	ErrGroupSignature = errors.New("group record signature is invalid")
-	ErrGroupDecrypt   = errors.New("group record failed to decrypt")
-)
+// ErrGroupDecrypt means a group message or sender key failed to decrypt.
+// Signatures are checked apart, with VerifyGroupMessage and VerifySenderKey.
+var ErrGroupDecrypt = errors.New("group record failed to decrypt")
+
+// ErrSenderKeyMalformed means an encoded sender key has the wrong length.
+var ErrSenderKeyMalformed = errors.New("sender key is malformed")
 
 // SenderKey is one author's chain key for one epoch, sealed to one
 // recipient and signed by the author, so any member can relay it.
@@ -31,14 +33,42 @@ type SenderKey struct {
 	Sig       [64]byte
 }
 
+// SenderKeySize is the length of an encoded SenderKey.
+const SenderKeySize = senderKeyHeaderSize + 32 + chacha20poly1305.Overhead + 64
+
+// senderKeyHeaderSize is group ‖ epoch ‖ author ‖ recipient ‖ start_seq ‖ eph.
+const senderKeyHeaderSize = GroupIDSize + 8 + IDSize + IDSize + 8 + 32
+
 func (k *SenderKey) header() []byte {
-	b := make([]byte, 0, 128)
+	b := make([]byte, 0, senderKeyHeaderSize)
 	b = append(b, k.Group[:]...)
 	b = binary.BigEndian.AppendUint64(b, k.Epoch)
 	b = append(b, k.Author[:]...)
 	b = append(b, k.Recipient[:]...)
 	b = binary.BigEndian.AppendUint64(b, k.StartSeq)
 	return append(b, k.Eph[:]...)
+}
+
+// AppendBinary appends the SenderKeySize-byte encoding: the header the box
+// and the signature cover, then the box, then the signature. It is the body
+// of the wire record GroupSenderKey.
+func (k *SenderKey) AppendBinary(b []byte) ([]byte, error) {
+	b = append(b, k.header()...)
+	b = append(b, k.Box[:]...)
+	return append(b, k.Sig[:]...), nil
+}
+
+// ParseSenderKey decodes exactly SenderKeySize bytes written by
+// AppendBinary. It checks neither the signature nor the recipient.
+func ParseSenderKey(b []byte) (SenderKey, error) {
+	var k SenderKey
+	s := cryptobyte.String(b)
+	if !s.CopyBytes(k.Group[:]) || !s.ReadUint64(&k.Epoch) || !s.CopyBytes(k.Author[:]) ||
+		!s.CopyBytes(k.Recipient[:]) || !s.ReadUint64(&k.StartSeq) || !s.CopyBytes(k.Eph[:]) ||
+		!s.CopyBytes(k.Box[:]) || !s.CopyBytes(k.Sig[:]) || !s.Empty() {
+		return SenderKey{}, ErrSenderKeyMalformed
+	}
+	return k, nil
 }
 
 func (k *SenderKey) signed() []byte {
@@ -181,13 +211,13 @@ func OpenGroupMessage(mk MessageKey, h GroupHeader, ct []byte) ([]byte, error) {
 
 // GroupMessageID is the stable 16-byte ID of (group, author, seq):
 // SHA-256("jarvis-gmsg-id-v1" ‖ group ‖ author ‖ seq)[:16].
-func GroupMessageID(h GroupHeader) [16]byte {
+func GroupMessageID(h GroupHeader) MessageID {
 	s := sha256.New()
 	s.Write([]byte("jarvis-gmsg-id-v1"))
 	s.Write(h.Group[:])
 	s.Write(h.Author[:])
 	s.Write(binary.BigEndian.AppendUint64(nil, h.Seq))
-	var id [16]byte
+	var id MessageID
 	copy(id[:], s.Sum(nil))
 	return id
 }

@@ -93,6 +93,10 @@ func TestSenderKeyAndGroupMessageRoundTrip(t *testing.T) {
 	if got, err := OpenSenderKey(rcpt, k); err != nil || got != ck {
 		t.Fatalf("open: %v", err)
 	}
+	enc, _ := k.AppendBinary(nil)
+	if parsed, err := ParseSenderKey(enc); err != nil || parsed != k || len(enc) != SenderKeySize {
+		t.Fatalf("encoding round trip: %d bytes, %v", len(enc), err)
+	}
 	if _, err := OpenSenderKey(other, k); err == nil {
 		t.Fatal("a non-recipient opened the sender key")
 	}
@@ -249,5 +253,68 @@ func FuzzParseRoster(f *testing.F) {
 			t.Fatalf("parsed roster does not re-encode: %v", err)
 		}
 		_ = CheckGenesis(r)
+	})
+}
+
+func TestUnmarshalRatchetRefusesMalformedState(t *testing.T) {
+	r := NewRatchet(ChainKey{1}, 10)
+	if _, err := r.Key(13); err != nil {
+		t.Fatal(err)
+	}
+	good, _ := r.MarshalBinary() // next 14, skipped 10, 11, 12
+	entry := func(i int) []byte { return good[chainHeaderSize+i*skippedKeySize:][:skippedKeySize] }
+	swapped := append(append(append(append([]byte{}, good[:chainHeaderSize]...), entry(1)...), entry(0)...), entry(2)...)
+	atNext := bytes.Clone(good)
+	atNext[chainHeaderSize+2*skippedKeySize+7] = 14 // the last skipped seq becomes next
+	for name, b := range map[string][]byte{
+		"empty":          nil,
+		"short header":   good[:chainHeaderSize-1],
+		"short entry":    good[:len(good)-1],
+		"trailing byte":  append(bytes.Clone(good), 0),
+		"out of order":   swapped,
+		"not below next": atNext,
+	} {
+		if _, err := UnmarshalRatchet(b); !errors.Is(err, ErrChainCorrupt) {
+			t.Errorf("%s: err = %v, want ErrChainCorrupt", name, err)
+		}
+	}
+}
+
+// FuzzUnmarshalRatchet: never panic; what decodes re-encodes to the same
+// bytes.
+func FuzzUnmarshalRatchet(f *testing.F) {
+	r := NewRatchet(ChainKey{7}, 3)
+	f.Add(func() []byte { b, _ := r.MarshalBinary(); return b }())
+	if _, err := r.Key(6); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(func() []byte { b, _ := r.MarshalBinary(); return b }())
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := UnmarshalRatchet(b)
+		if err != nil {
+			return
+		}
+		out, _ := r.MarshalBinary()
+		if !bytes.Equal(out, b) {
+			t.Fatalf("state does not re-encode:\nin  %x\nout %x", b, out)
+		}
+	})
+}
+
+// FuzzParseSenderKey: never panic; what parses re-encodes to the same bytes.
+func FuzzParseSenderKey(f *testing.F) {
+	k := SenderKey{Group: GroupID{1}, Epoch: 2, Author: ID{3}, Recipient: ID{4}, StartSeq: 5, Eph: [32]byte{6}}
+	enc, _ := k.AppendBinary(nil)
+	f.Add(enc)
+	f.Add(enc[1:])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		k, err := ParseSenderKey(b)
+		if err != nil {
+			return
+		}
+		if out, _ := k.AppendBinary(nil); !bytes.Equal(out, b) {
+			t.Fatalf("sender key does not re-encode:\nin  %x\nout %x", b, out)
+		}
 	})
 }

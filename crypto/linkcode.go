@@ -10,17 +10,15 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/crypto/cryptobyte"
 )
 
 // LinkCodePrefix starts every link code.
 const LinkCodePrefix = "jarvis://"
 
-// Link code limits.
 const (
 	linkCodeVersion = 1
-	MaxNameBytes    = 64
-	MaxCodeAddrs    = 8
-	maxAddrBytes    = 255
 	checksumSize    = 4
 )
 
@@ -98,44 +96,28 @@ func ParseLinkCode(s string) (LinkCode, error) {
 	return c, c.validate()
 }
 
+// decodeLinkBody reads sign[32] ‖ dh[32] ‖ name:str8 ‖ n:u8 ‖ addr:str8×n.
+// Names and addresses are checked by validate afterwards.
 func decodeLinkBody(b []byte) (LinkCode, error) {
+	s := cryptobyte.String(b)
 	var c LinkCode
-	copy(c.Keys.Sign[:], b[0:32])
-	copy(c.Keys.DH[:], b[32:64])
-	r := bytes.NewReader(b[64:])
-	name, err := readShortString(r)
-	if err != nil {
-		return c, err
-	}
-	c.Name = name
-	n, err := r.ReadByte()
-	if err != nil {
+	var name cryptobyte.String
+	var n uint8
+	if !s.CopyBytes(c.Keys.Sign[:]) || !s.CopyBytes(c.Keys.DH[:]) || !s.ReadUint8LengthPrefixed(&name) || !s.ReadUint8(&n) {
 		return c, ErrCodeMalformed
 	}
-	for i := 0; i < int(n); i++ {
-		a, err := readShortString(r)
-		if err != nil {
-			return c, err
+	c.Name = string(name)
+	for range n {
+		var a cryptobyte.String
+		if !s.ReadUint8LengthPrefixed(&a) {
+			return c, ErrCodeMalformed
 		}
-		c.Addrs = append(c.Addrs, a)
+		c.Addrs = append(c.Addrs, string(a))
 	}
-	if r.Len() != 0 {
+	if !s.Empty() {
 		return c, ErrCodeMalformed
 	}
 	return c, nil
-}
-
-func readShortString(r *bytes.Reader) (string, error) {
-	n, err := r.ReadByte()
-	if err != nil {
-		return "", ErrCodeMalformed
-	}
-	if int(n) > r.Len() {
-		return "", ErrCodeMalformed
-	}
-	buf := make([]byte, n)
-	r.Read(buf)
-	return string(buf), nil
 }
 
 func linkChecksum(b []byte) []byte {
@@ -152,8 +134,8 @@ func (c LinkCode) validate() error {
 	if err := ValidateName(c.Name); err != nil {
 		return fmt.Errorf("%w: %v", ErrCodeName, err)
 	}
-	if len(c.Addrs) > MaxCodeAddrs {
-		return fmt.Errorf("%w: more than %d addresses", ErrCodeAddr, MaxCodeAddrs)
+	if len(c.Addrs) > MaxAddrs {
+		return fmt.Errorf("%w: more than %d addresses", ErrCodeAddr, MaxAddrs)
 	}
 	for _, a := range c.Addrs {
 		if err := ValidateAddr(a); err != nil {
@@ -169,8 +151,8 @@ func ValidateName(name string) error {
 	switch {
 	case name == "" || strings.TrimSpace(name) == "":
 		return errors.New("name is empty")
-	case len(name) > MaxNameBytes:
-		return fmt.Errorf("name is longer than %d bytes", MaxNameBytes)
+	case len(name) > MaxName:
+		return fmt.Errorf("name is longer than %d bytes", MaxName)
 	case !utf8.ValidString(name):
 		return errors.New("name is not valid UTF-8")
 	case strings.IndexFunc(name, unicode.IsControl) >= 0:
@@ -181,7 +163,7 @@ func ValidateName(name string) error {
 
 // ValidateAddr checks a "host:port" address with a numeric port.
 func ValidateAddr(addr string) error {
-	if len(addr) == 0 || len(addr) > maxAddrBytes {
+	if len(addr) == 0 || len(addr) > MaxAddr {
 		return errors.New("address length out of range")
 	}
 	host, port, err := net.SplitHostPort(addr)

@@ -92,7 +92,7 @@ func TestLinkCodeRejectsMalformed(t *testing.T) {
 
 func TestEncodeLinkCodeValidates(t *testing.T) {
 	k := fixedIdentity(t, 1).Public()
-	many := make([]string, MaxCodeAddrs+1)
+	many := make([]string, MaxAddrs+1)
 	for i := range many {
 		many[i] = "10.0.0.1:1"
 	}

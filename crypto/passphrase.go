@@ -1,6 +1,7 @@
 package crypto
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/chacha20poly1305"
+	"golang.org/x/crypto/cryptobyte"
 )
 
 // Argon2id cost: RFC 9106's second recommended option (t=3, 64 MiB, p=4).
@@ -54,15 +56,15 @@ func (p KDFParams) MarshalBinary() ([]byte, error) {
 
 // UnmarshalKDFParams decodes what MarshalBinary wrote.
 func UnmarshalKDFParams(b []byte) (KDFParams, error) {
-	if len(b) < 11 || b[0] != kdfVersion || len(b) != 11+int(b[10]) {
+	s := cryptobyte.String(b)
+	var p KDFParams
+	var version uint8
+	var salt cryptobyte.String
+	if !s.ReadUint8(&version) || version != kdfVersion || !s.ReadUint32(&p.Time) || !s.ReadUint32(&p.MemoryKiB) ||
+		!s.ReadUint8(&p.Threads) || !s.ReadUint8LengthPrefixed(&salt) || !s.Empty() {
 		return KDFParams{}, errors.New("kdf params: malformed")
 	}
-	p := KDFParams{
-		Time:      binary.BigEndian.Uint32(b[1:5]),
-		MemoryKiB: binary.BigEndian.Uint32(b[5:9]),
-		Threads:   b[9],
-		Salt:      append([]byte(nil), b[11:]...),
-	}
+	p.Salt = bytes.Clone(salt)
 	return p, p.validate()
 }
 

@@ -111,3 +111,21 @@ func TestColumnADIsUnambiguous(t *testing.T) {
 		t.Fatal("ColumnAD collides across part boundaries")
 	}
 }
+
+// FuzzUnmarshalKDFParams: never panic; what decodes re-encodes to the same
+// bytes.
+func FuzzUnmarshalKDFParams(f *testing.F) {
+	b, _ := testKDF().MarshalBinary()
+	f.Add(b)
+	f.Add(b[:len(b)-1])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := UnmarshalKDFParams(b)
+		if err != nil {
+			return
+		}
+		out, err := p.MarshalBinary()
+		if err != nil || !bytes.Equal(out, b) {
+			t.Fatalf("params do not re-encode: %v\nin  %x\nout %x", err, b, out)
+		}
+	})
+}

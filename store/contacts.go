@@ -28,14 +28,13 @@ type Contact struct {
 	Keys         crypto.PublicIdentity
 	Name         string
 	Addrs        []string
-	Notes        string
 	State        ContactState
 	Verified     bool
 	CreatedAt    time.Time
 	LastActivity time.Time
 }
 
-const contactColumns = `id, sign_pub, dh_pub, name, addrs, notes, state, verified, created, last_activity`
+const contactColumns = `id, sign_pub, dh_pub, name, addrs, state, verified, created, last_activity`
 
 // PutContact inserts c or replaces every column of the existing row.
 func (s *Store) PutContact(ctx context.Context, c Contact) error {
@@ -55,16 +54,15 @@ func (s *Store) PutContact(ctx context.Context, c Contact) error {
 	}
 	row := c.ID[:]
 	_, err = s.w.ExecContext(ctx, `INSERT INTO contacts (`+contactColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			sign_pub = excluded.sign_pub, dh_pub = excluded.dh_pub, name = excluded.name,
-			addrs = excluded.addrs, notes = excluded.notes, state = excluded.state,
+			addrs = excluded.addrs, state = excluded.state,
 			verified = excluded.verified, created = excluded.created,
 			last_activity = excluded.last_activity`,
 		c.ID.String(), c.Keys.Sign[:], c.Keys.DH[:],
 		sealCol(sl, "contacts", "name", row, []byte(c.Name)),
 		sealCol(sl, "contacts", "addrs", row, addrs),
-		sealCol(sl, "contacts", "notes", row, []byte(c.Notes)),
 		int(c.State), boolInt(c.Verified), toMillis(c.CreatedAt), toMillis(c.LastActivity))
 	if err != nil {
 		return fmt.Errorf("store: put contact: %w", err)
@@ -151,11 +149,11 @@ func scanContact(sc scanner, sl *crypto.Sealer) (Contact, error) {
 	var (
 		idStr                 string
 		signPub, dhPub        []byte
-		name, addrs, notes    []byte
+		name, addrs           []byte
 		state, verified       int
 		created, lastActivity int64
 	)
-	if err := sc.Scan(&idStr, &signPub, &dhPub, &name, &addrs, &notes, &state, &verified, &created, &lastActivity); err != nil {
+	if err := sc.Scan(&idStr, &signPub, &dhPub, &name, &addrs, &state, &verified, &created, &lastActivity); err != nil {
 		return Contact{}, err
 	}
 	id, err := crypto.ParseID(idStr)
@@ -175,10 +173,6 @@ func scanContact(sc scanner, sl *crypto.Sealer) (Contact, error) {
 		return Contact{}, err
 	}
 	c.Name = string(plain)
-	if plain, err = openCol(sl, "contacts", "notes", row, notes); err != nil {
-		return Contact{}, err
-	}
-	c.Notes = string(plain)
 	if plain, err = openCol(sl, "contacts", "addrs", row, addrs); err != nil {
 		return Contact{}, err
 	}

@@ -25,7 +25,7 @@ func TestContactRoundTripsEveryField(t *testing.T) {
 		t.Fatalf("Contact = %+v\nwant      %+v", got, c)
 	}
 
-	c.Name, c.Notes, c.Addrs, c.State, c.Verified = "Amazing Grace", "", nil, ContactAccepted, false
+	c.Name, c.Addrs, c.State, c.Verified = "Amazing Grace", nil, ContactAccepted, false
 	if err := s.PutContact(ctx, c); err != nil {
 		t.Fatalf("PutContact (update): %v", err)
 	}

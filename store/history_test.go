@@ -198,27 +198,3 @@ func TestPartialIndexLiteralsMatchStates(t *testing.T) {
 		t.Fatal("history.go and migration 2 hard-code StateUnread=6 and StateSeen=7; update them together")
 	}
 }
-
-func TestSettingsRoundTrip(t *testing.T) {
-	ctx := context.Background()
-	s, path := newAccount(t)
-	if _, ok, err := s.Setting(ctx, "listen"); err != nil || ok {
-		t.Fatalf("missing setting: ok=%v, %v", ok, err)
-	}
-	for _, kv := range [][2]string{{"listen", ":5000"}, {"theme", "dark"}, {"listen", ":6000"}, {"empty", ""}} {
-		if err := s.SetSetting(ctx, kv[0], kv[1]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.Close()
-	s = openAt(t, path)
-	if err := s.Unlock(ctx, testPass); err != nil {
-		t.Fatal(err)
-	}
-	for k, want := range map[string]string{"listen": ":6000", "theme": "dark", "empty": ""} {
-		got, ok, err := s.Setting(ctx, k)
-		if err != nil || !ok || got != want {
-			t.Errorf("Setting(%q) = %q, %v, %v; want %q", k, got, ok, err, want)
-		}
-	}
-}

@@ -10,8 +10,9 @@ import (
 // from i to i+1. Append only: never edit a step that has shipped.
 //
 // Sealed columns (BLOB, XChaCha20-Poly1305, AD = table/column/row):
-// identity.private, identity.name, contacts.name/addrs/notes, messages.text,
-// settings.value. Public keys, IDs, states and times are plaintext metadata.
+// identity.private, identity.name, contacts.name/addrs, messages.text, and
+// the group columns listed at step 3. Public keys, IDs, states and times are
+// plaintext metadata.
 func migrations() []string {
 	return []string{
 		// 1: base schema.
@@ -137,6 +138,14 @@ CREATE TABLE group_sender_keys (
 		`
 CREATE INDEX messages_outbox ON messages (contact, seq) WHERE outgoing = 1 AND state IN (1, 2);
 DROP TABLE outbox;
+`,
+		// 5: drop what nothing ever wrote: contacts.notes (always sealed
+		// empty text) and the settings table. DROP COLUMN needs SQLite 3.35;
+		// both drivers bundle a newer one (3.54 today), and make test
+		// runs TestMigratingV1WithDataKeepsIt under each.
+		`
+ALTER TABLE contacts DROP COLUMN notes;
+DROP TABLE settings;
 `,
 	}
 }

@@ -69,17 +69,44 @@ func TestMigratingV1WithDataKeepsIt(t *testing.T) {
 	if _, err := migrate(ctx, db, migrations()[:1]); err != nil {
 		t.Fatal(err)
 	}
-	// Rows as a v1 program would have left them (values are opaque blobs here).
-	if _, err := db.Exec(`INSERT INTO settings (key, value) VALUES ('a', x'00'), ('b', x'01')`); err != nil {
-		t.Fatal(err)
+	// Rows as a v1 program would have left them (sealed values are opaque
+	// blobs here), including the columns and tables later steps drop.
+	for _, q := range []string{
+		`INSERT INTO contacts VALUES ('a', zeroblob(32), zeroblob(32), x'01', x'02', x'03', 3, 0, 1, 1),
+			('b', zeroblob(32), zeroblob(32), x'01', x'02', x'03', 3, 0, 1, 1)`,
+		`INSERT INTO messages (contact, msg_id, outgoing, sent_at, stored_at, state, text)
+			VALUES ('a', zeroblob(16), 1, 1, 1, 1, x'04')`,
+		`INSERT INTO outbox (contact, msg_id) VALUES ('a', zeroblob(16))`,
+		`INSERT INTO settings (key, value) VALUES ('k', x'00')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if n, err := migrate(ctx, db, migrations()); err != nil || n != len(migrations())-1 {
 		t.Fatalf("migrate forward: applied %d, %v", n, err)
 	}
-	var rows int
-	db.QueryRow(`SELECT count(*) FROM settings`).Scan(&rows)
-	if rows != 2 {
-		t.Fatalf("migration lost data: %d settings rows, want 2", rows)
+	count := func(q string) int {
+		var n int
+		if err := db.QueryRow(q).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return n
+	}
+	if c, m := count(`SELECT count(*) FROM contacts`), count(`SELECT count(*) FROM messages`); c != 2 || m != 1 {
+		t.Fatalf("migration lost data: %d contacts, %d messages; want 2, 1", c, m)
+	}
+	if n := count(`SELECT count(*) FROM messages WHERE outgoing = 1 AND state IN (1, 2)`); n != 1 {
+		t.Fatalf("%d messages in the outbox after migration, want 1", n)
+	}
+	if n := count(`SELECT count(*) FROM pragma_table_info('contacts') WHERE name = 'notes'`); n != 0 {
+		t.Fatal("contacts.notes survived migration 5")
+	}
+	if n := count(`SELECT count(*) FROM sqlite_schema WHERE name IN ('settings', 'outbox')`); n != 0 {
+		t.Fatal("a dropped table survived the migrations")
+	}
+	if n := count(`SELECT count(*) FROM pragma_foreign_key_check`); n != 0 {
+		t.Fatalf("%d foreign key violations after migration", n)
 	}
 }
 

@@ -61,12 +61,10 @@ func TestOpenTightensAnExistingLooseFile(t *testing.T) {
 // directory as bytes, while open and after Close.
 func TestNoPlaintextOnDisk(t *testing.T) {
 	const (
-		secretText  = "the-eagle-lands-at-midnight-7f3a"
-		secretName  = "Zebediah Quuxworth"
-		secretOwn   = "Ophelia Snodgrass"
-		secretNote  = "met-at-the-velvet-lounge"
-		secretAddr  = "203.0.113.99:47123"
-		secretValue = "setting-value-c0ffee"
+		secretText = "the-eagle-lands-at-midnight-7f3a"
+		secretName = "Zebediah Quuxworth"
+		secretOwn  = "Ophelia Snodgrass"
+		secretAddr = "203.0.113.99:47123"
 	)
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -80,7 +78,7 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := newContact(t, secretName, time.Now())
-	c.Notes, c.Addrs = secretNote, []string{secretAddr}
+	c.Addrs = []string{secretAddr}
 	if err := s.PutContact(ctx, c); err != nil {
 		t.Fatal(err)
 	}
@@ -90,13 +88,10 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 	if _, err := s.AddIncoming(ctx, messages(t, c.ID, 1, func(int) string { return secretText + "-reply" })); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetSetting(ctx, "k", secretValue); err != nil {
-		t.Fatal(err)
-	}
 	priv, _ := me.MarshalBinary()
 	secrets := map[string][]byte{
 		"message text": []byte(secretText), "contact name": []byte(secretName), "own name": []byte(secretOwn),
-		"notes": []byte(secretNote), "address": []byte(secretAddr), "setting": []byte(secretValue),
+		"address":     []byte(secretAddr),
 		"private key": priv[:32],
 	}
 	grep := func(when string) {
@@ -167,18 +162,11 @@ func TestSwappedCiphertextsAreDetected(t *testing.T) {
 			read: func(s *Store, a, b Contact) error { _, err := s.Contact(ctx, a.ID); return err },
 		},
 		{
-			name: "contact name into the notes column",
+			name: "contact name into the addrs column",
 			swap: func(t *testing.T, s *Store, a, b Contact) {
-				exec(t, s, `UPDATE contacts SET notes = name WHERE id = ?`, a.ID.String())
+				exec(t, s, `UPDATE contacts SET addrs = name WHERE id = ?`, a.ID.String())
 			},
 			read: func(s *Store, a, b Contact) error { _, err := s.Contacts(ctx); return err },
-		},
-		{
-			name: "setting value between keys",
-			swap: func(t *testing.T, s *Store, a, b Contact) {
-				swapSQL(t, s, `SELECT value FROM settings WHERE key = ?`, `UPDATE settings SET value = ? WHERE key = ?`, "one", "two")
-			},
-			read: func(s *Store, a, b Contact) error { _, _, err := s.Setting(ctx, "one"); return err },
 		},
 		{
 			name: "own name into the private key column",
@@ -196,11 +184,6 @@ func TestSwappedCiphertextsAreDetected(t *testing.T) {
 			}
 			if _, err := s.AddIncoming(ctx, messages(t, b.ID, 1, func(int) string { return "secret-text-b" })); err != nil {
 				t.Fatal(err)
-			}
-			for _, kv := range [][2]string{{"one", "secret-value-1"}, {"two", "secret-value-2"}} {
-				if err := s.SetSetting(ctx, kv[0], kv[1]); err != nil {
-					t.Fatal(err)
-				}
 			}
 			if err := tt.read(s, a, b); err != nil {
 				t.Fatalf("read before tampering: %v", err)

@@ -55,8 +55,7 @@ func newContact(t testing.TB, name string, activity time.Time) Contact {
 	t.Helper()
 	keys := newIdentity(t).Public()
 	return Contact{
-		ID: keys.ID(), Keys: keys, Name: name, Addrs: []string{"198.51.100.7:5000", "[2001:db8::1]:5000"},
-		Notes: "notes about " + name, State: ContactAccepted,
+		ID: keys.ID(), Keys: keys, Name: name, Addrs: []string{"198.51.100.7:5000", "[2001:db8::1]:5000"}, State: ContactAccepted,
 		CreatedAt: time.UnixMilli(1_700_000_000_000), LastActivity: activity,
 	}
 }

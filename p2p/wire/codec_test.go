@@ -7,11 +7,13 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"jarvis/crypto"
 )
 
 func sampleMessages() map[string]Message {
-	id1 := MessageID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
-	id2 := MessageID{0xff}
+	id1 := crypto.MessageID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
+	id2 := crypto.MessageID{0xff}
 	var sign [32]byte
 	var sig [64]byte
 	for i := range sign {
@@ -24,13 +26,13 @@ func sampleMessages() map[string]Message {
 		"hello":           Hello{Sign: sign, Addrs: []string{"192.0.2.1:5000", "[2001:db8::1]:5000"}, Sig: sig},
 		"hello-noaddrs":   Hello{Sign: sign, Sig: sig},
 		"contact-request": ContactRequest{Name: "Zoë", Addrs: []string{"example.org:5000"}},
-		"contact-accept":  ContactAccept{Name: strings.Repeat("n", MaxName)},
+		"contact-accept":  ContactAccept{Name: strings.Repeat("n", crypto.MaxName)},
 		"contact-reject":  ContactReject{},
 		"text":            Text{ID: id1, SentAt: 1_700_000_000_123, Body: "hello, wörld ✓"},
 		"text-negative":   Text{ID: id2, SentAt: -1, Body: ""},
 		"text-max":        Text{ID: id1, Body: strings.Repeat("x", MaxBody)},
-		"ack":             Ack{IDs: []MessageID{id1, id2}},
-		"read":            Read{IDs: []MessageID{id2}},
+		"ack":             Ack{IDs: []crypto.MessageID{id1, id2}},
+		"read":            Read{IDs: []crypto.MessageID{id2}},
 		"typing-on":       Typing{Active: true},
 		"typing-off":      Typing{},
 		"ping":            Ping{Nonce: 0xdeadbeefcafef00d},
@@ -63,7 +65,7 @@ func TestEveryMessageRoundTrips(t *testing.T) {
 }
 
 func TestSeveralRecordsDecodeInOrder(t *testing.T) {
-	msgs := []Message{Ping{Nonce: 1}, &Text{Body: "a"}, Typing{Active: true}, Rekey{}}
+	msgs := []Message{Ping{Nonce: 1}, Text{Body: "a"}, Typing{Active: true}, Rekey{}}
 	var b []byte
 	var err error
 	for _, m := range msgs {
@@ -82,20 +84,21 @@ func TestSeveralRecordsDecodeInOrder(t *testing.T) {
 }
 
 func TestAppendRejectsInvalidMessages(t *testing.T) {
-	tooManyAddrs := make([]string, MaxAddrs+1)
+	tooManyAddrs := make([]string, crypto.MaxAddrs+1)
 	cases := []struct {
 		name string
 		m    Message
 		want error
 	}{
 		{"nil", nil, ErrUnknownType},
-		{"long name", ContactAccept{Name: strings.Repeat("n", MaxName+1)}, ErrOverLimit},
+		{"pointer", &Ping{}, ErrUnknownType},
+		{"long name", ContactAccept{Name: strings.Repeat("n", crypto.MaxName+1)}, ErrOverLimit},
 		{"long body", Text{Body: strings.Repeat("x", MaxBody+1)}, ErrOverLimit},
 		{"bad utf8 body", Text{Body: "\xff\xfe"}, ErrInvalidUTF8},
 		{"bad utf8 name", ContactRequest{Name: "a\xc3"}, ErrInvalidUTF8},
 		{"too many addrs", Address{Addrs: tooManyAddrs}, ErrOverLimit},
-		{"long addr", Hello{Addrs: []string{strings.Repeat("a", MaxAddr+1)}}, ErrOverLimit},
-		{"too many ids", Ack{IDs: make([]MessageID, MaxIDs+1)}, ErrOverLimit},
+		{"long addr", Hello{Addrs: []string{strings.Repeat("a", crypto.MaxAddr+1)}}, ErrOverLimit},
+		{"too many ids", Ack{IDs: make([]crypto.MessageID, MaxIDs+1)}, ErrOverLimit},
 		{"long reason", Bye{Reason: strings.Repeat("r", MaxReason+1)}, ErrOverLimit},
 	}
 	for _, c := range cases {
@@ -134,9 +137,9 @@ func TestDecodeAllRejectsMalformedPayloads(t *testing.T) {
 		{"body on rekey", record(TypeRekey, 0), ErrTrailing},
 		{"valid then garbage", append(append([]byte{}, valid...), 0), ErrTruncated},
 		{"typing 2", record(TypeTyping, 2), ErrInvalidBool},
-		{"name over limit", record(TypeContactAccept, append([]byte{MaxName + 1}, bytes.Repeat([]byte("a"), MaxName+1)...)...), ErrOverLimit},
+		{"name over limit", record(TypeContactAccept, append([]byte{crypto.MaxName + 1}, bytes.Repeat([]byte("a"), crypto.MaxName+1)...)...), ErrOverLimit},
 		{"bad utf8", record(TypeContactAccept, 2, 0xc3, 0x28), ErrInvalidUTF8},
-		{"too many addrs", record(TypeAddress, MaxAddrs+1), ErrOverLimit},
+		{"too many addrs", record(TypeAddress, crypto.MaxAddrs+1), ErrOverLimit},
 		{"ids over limit", record(TypeAck, 0x04, 0x01), ErrOverLimit},
 		{"ids truncated", record(TypeAck, 0, 2, 1, 2, 3), ErrTruncated},
 		{"body over limit", record(TypeBye, 0x01, 0x01), ErrOverLimit},
@@ -163,7 +166,7 @@ func TestEmptyPayloadDecodesToNothing(t *testing.T) {
 
 func TestTextEncodingIsStable(t *testing.T) {
 	// A fixed vector so an accidental format change fails loudly.
-	b, err := Append(nil, Text{ID: MessageID{1}, SentAt: 2, Body: "hi"})
+	b, err := Append(nil, Text{ID: crypto.MessageID{1}, SentAt: 2, Body: "hi"})
 	if err != nil {
 		t.Fatal(err)
 	}

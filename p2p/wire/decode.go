@@ -1,9 +1,13 @@
 package wire
 
 import (
-	"encoding/binary"
+	"bytes"
 	"fmt"
 	"unicode/utf8"
+
+	"golang.org/x/crypto/cryptobyte"
+
+	"jarvis/crypto"
 )
 
 // DecodeAll decodes every record in a frame payload. It is strict: an
@@ -11,196 +15,255 @@ import (
 // UTF-8 or a non-canonical boolean is an error, and no messages are returned.
 // An empty payload decodes to no messages.
 func DecodeAll(b []byte) ([]Message, error) {
+	s := cryptobyte.String(b)
 	var msgs []Message
-	for i := 0; len(b) > 0; i++ {
-		if len(b) < recordHeader {
-			return nil, fmt.Errorf("wire: record %d: length prefix: %w", i, ErrTruncated)
+	for i := 0; !s.Empty(); i++ {
+		var body cryptobyte.String
+		var t uint8
+		if !s.ReadUint16LengthPrefixed(&body) || !body.ReadUint8(&t) {
+			return nil, fmt.Errorf("wire: record %d: %w", i, ErrTruncated)
 		}
-		n := int(binary.BigEndian.Uint16(b))
-		b = b[recordHeader:]
-		if n == 0 || n > len(b) {
-			return nil, fmt.Errorf("wire: record %d: length %d with %d bytes left: %w", i, n, len(b), ErrTruncated)
-		}
-		rec := b[:n]
-		b = b[n:]
-		m, err := decodeRecord(Type(rec[0]), rec[1:])
+		m, err := decodeRecord(Type(t), &body)
 		if err != nil {
-			return nil, fmt.Errorf("wire: record %d (%s): %w", i, Type(rec[0]), err)
+			return nil, fmt.Errorf("wire: record %d (%s): %w", i, Type(t), err)
+		}
+		if !body.Empty() {
+			return nil, fmt.Errorf("wire: record %d (%s): %d extra bytes: %w", i, Type(t), len(body), ErrTrailing)
 		}
 		msgs = append(msgs, m)
 	}
 	return msgs, nil
 }
 
-// reader consumes a record body; the first error sticks.
-type reader struct {
-	b   []byte
-	err error
-}
-
-func (r *reader) fail(err error) {
-	if r.err == nil {
-		r.err = err
-	}
-}
-
-func (r *reader) bytes(n int) []byte {
-	if r.err != nil {
-		return nil
-	}
-	if len(r.b) < n {
-		r.fail(ErrTruncated)
-		return nil
-	}
-	v := r.b[:n]
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) u8() int {
-	v := r.bytes(1)
-	if v == nil {
-		return 0
-	}
-	return int(v[0])
-}
-
-func (r *reader) u16() int {
-	v := r.bytes(2)
-	if v == nil {
-		return 0
-	}
-	return int(binary.BigEndian.Uint16(v))
-}
-
-func (r *reader) u64() uint64 {
-	v := r.bytes(8)
-	if v == nil {
-		return 0
-	}
-	return binary.BigEndian.Uint64(v)
-}
-
-func (r *reader) array(dst []byte) {
-	copy(dst, r.bytes(len(dst)))
-}
-
-func (r *reader) str(n, limit int, field string) string {
-	if r.err != nil {
-		return ""
-	}
-	if n > limit {
-		r.fail(fmt.Errorf("%s is %d bytes, limit %d: %w", field, n, limit, ErrOverLimit))
-		return ""
-	}
-	v := r.bytes(n)
-	if r.err != nil {
-		return ""
-	}
-	if !utf8.Valid(v) {
-		r.fail(fmt.Errorf("%s: %w", field, ErrInvalidUTF8))
-		return ""
-	}
-	return string(v)
-}
-
-func (r *reader) str8(limit int, field string) string  { return r.str(r.u8(), limit, field) }
-func (r *reader) str16(limit int, field string) string { return r.str(r.u16(), limit, field) }
-
-func (r *reader) addrs() []string {
-	n := r.u8()
-	if n > MaxAddrs {
-		r.fail(fmt.Errorf("%d addresses, limit %d: %w", n, MaxAddrs, ErrOverLimit))
-	}
-	if r.err != nil || n == 0 {
-		return nil
-	}
-	out := make([]string, 0, n)
-	for range n {
-		out = append(out, r.str8(MaxAddr, "address"))
-	}
-	return out
-}
-
-func (r *reader) ids() []MessageID {
-	n := r.u16()
-	if n > MaxIDs {
-		r.fail(fmt.Errorf("%d ids, limit %d: %w", n, MaxIDs, ErrOverLimit))
-	}
-	if r.err != nil || n == 0 {
-		return nil
-	}
-	if len(r.b) < n*len(MessageID{}) {
-		r.fail(ErrTruncated)
-		return nil
-	}
-	out := make([]MessageID, n)
-	for i := range out {
-		r.array(out[i][:])
-	}
-	return out
-}
-
-func decodeRecord(t Type, body []byte) (Message, error) {
-	r := &reader{b: body}
-	var m Message
+// decodeRecord decodes the body of one record of type t from s; the caller
+// checks that nothing is left.
+func decodeRecord(t Type, s *cryptobyte.String) (Message, error) {
 	switch t {
 	case TypeHello:
-		var v Hello
-		r.array(v.Sign[:])
-		v.Addrs = r.addrs()
-		r.array(v.Sig[:])
-		m = v
+		return decodeHello(s)
 	case TypeContactRequest:
-		var v ContactRequest
-		v.Name = r.str8(MaxName, "name")
-		v.Addrs = r.addrs()
-		m = v
+		name, err := readStr8(s, crypto.MaxName, "name")
+		if err != nil {
+			return nil, err
+		}
+		addrs, err := readAddrs(s)
+		if err != nil {
+			return nil, err
+		}
+		return ContactRequest{Name: name, Addrs: addrs}, nil
 	case TypeContactAccept:
-		m = ContactAccept{Name: r.str8(MaxName, "name")}
+		name, err := readStr8(s, crypto.MaxName, "name")
+		if err != nil {
+			return nil, err
+		}
+		return ContactAccept{Name: name}, nil
 	case TypeContactReject:
-		m = ContactReject{}
+		return ContactReject{}, nil
 	case TypeText:
-		var v Text
-		r.array(v.ID[:])
-		v.SentAt = int64(r.u64())
-		v.Body = r.str16(MaxBody, "body")
-		m = v
+		return decodeText(s)
 	case TypeAck:
-		m = Ack{IDs: r.ids()}
+		ids, err := readIDs(s)
+		if err != nil {
+			return nil, err
+		}
+		return Ack{IDs: ids}, nil
 	case TypeRead:
-		m = Read{IDs: r.ids()}
+		ids, err := readIDs(s)
+		if err != nil {
+			return nil, err
+		}
+		return Read{IDs: ids}, nil
 	case TypeTyping:
-		switch r.u8() {
-		case 0:
-			m = Typing{}
-		case 1:
-			m = Typing{Active: true}
-		default:
-			r.fail(ErrInvalidBool)
+		active, err := readBool(s)
+		if err != nil {
+			return nil, err
 		}
-	case TypePing:
-		m = Ping{Nonce: r.u64()}
-	case TypePong:
-		m = Pong{Nonce: r.u64()}
+		return Typing{Active: active}, nil
+	case TypePing, TypePong:
+		var nonce uint64
+		if !s.ReadUint64(&nonce) {
+			return nil, ErrTruncated
+		}
+		if t == TypePing {
+			return Ping{Nonce: nonce}, nil
+		}
+		return Pong{Nonce: nonce}, nil
 	case TypeBye:
-		m = Bye{Reason: r.str16(MaxReason, "reason")}
-	case TypeAddress:
-		m = Address{Addrs: r.addrs()}
-	case TypeRekey:
-		m = Rekey{}
-	default:
-		g, ok := decodeGroup(t, r)
-		if !ok {
-			return nil, ErrUnknownType
+		reason, err := readStr16(s, MaxReason, "reason")
+		if err != nil {
+			return nil, err
 		}
-		m = g
+		return Bye{Reason: reason}, nil
+	case TypeAddress:
+		addrs, err := readAddrs(s)
+		if err != nil {
+			return nil, err
+		}
+		return Address{Addrs: addrs}, nil
+	case TypeRekey:
+		return Rekey{}, nil
+	case TypeGroupInvite:
+		roster, err := readBlob16(s, crypto.MaxRosterBytes, "roster")
+		if err != nil {
+			return nil, err
+		}
+		return GroupInvite{Roster: roster}, nil
+	case TypeGroupRoster:
+		roster, err := readBlob16(s, crypto.MaxRosterBytes, "roster")
+		if err != nil {
+			return nil, err
+		}
+		return GroupRoster{Roster: roster}, nil
+	case TypeGroupSenderKey:
+		return decodeGroupSenderKey(s)
+	case TypeGroupMessage:
+		return decodeGroupMessage(s)
+	case TypeGroupSync:
+		return decodeGroupSync(s)
 	}
-	if r.err != nil {
-		return nil, r.err
+	return nil, ErrUnknownType
+}
+
+func decodeHello(s *cryptobyte.String) (Message, error) {
+	var v Hello
+	if !s.CopyBytes(v.Sign[:]) {
+		return nil, ErrTruncated
 	}
-	if len(r.b) != 0 {
-		return nil, fmt.Errorf("%d extra bytes: %w", len(r.b), ErrTrailing)
+	addrs, err := readAddrs(s)
+	if err != nil {
+		return nil, err
 	}
-	return m, nil
+	v.Addrs = addrs
+	if !s.CopyBytes(v.Sig[:]) {
+		return nil, ErrTruncated
+	}
+	return v, nil
+}
+
+func decodeText(s *cryptobyte.String) (Message, error) {
+	var v Text
+	var sentAt uint64
+	if !s.CopyBytes(v.ID[:]) || !s.ReadUint64(&sentAt) {
+		return nil, ErrTruncated
+	}
+	v.SentAt = int64(sentAt)
+	body, err := readStr16(s, MaxBody, "body")
+	if err != nil {
+		return nil, err
+	}
+	v.Body = body
+	return v, nil
+}
+
+// readStr8 reads a string with a one-byte length prefix; see readStr.
+func readStr8(s *cryptobyte.String, limit int, field string) (string, error) {
+	var n uint8
+	if !s.ReadUint8(&n) {
+		return "", ErrTruncated
+	}
+	return readStr(s, int(n), limit, field)
+}
+
+// readStr16 reads a string with a two-byte length prefix; see readStr.
+func readStr16(s *cryptobyte.String, limit int, field string) (string, error) {
+	var n uint16
+	if !s.ReadUint16(&n) {
+		return "", ErrTruncated
+	}
+	return readStr(s, int(n), limit, field)
+}
+
+// readStr reads n bytes of valid UTF-8, at most limit. The limit is checked
+// before the bytes are read, so an over-long length is ErrOverLimit even
+// when the record is also short.
+func readStr(s *cryptobyte.String, n, limit int, field string) (string, error) {
+	if n > limit {
+		return "", fmt.Errorf("%s is %d bytes, limit %d: %w", field, n, limit, ErrOverLimit)
+	}
+	var v []byte
+	if !s.ReadBytes(&v, n) {
+		return "", ErrTruncated
+	}
+	if !utf8.Valid(v) {
+		return "", fmt.Errorf("%s: %w", field, ErrInvalidUTF8)
+	}
+	return string(v), nil
+}
+
+// readAddrs reads count:u8 and that many str8 addresses; none is nil.
+func readAddrs(s *cryptobyte.String) ([]string, error) {
+	var n uint8
+	if !s.ReadUint8(&n) {
+		return nil, ErrTruncated
+	}
+	if n > crypto.MaxAddrs {
+		return nil, fmt.Errorf("%d addresses, limit %d: %w", n, crypto.MaxAddrs, ErrOverLimit)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		a, err := readStr8(s, crypto.MaxAddr, "address")
+		if err != nil {
+			return nil, err
+		}
+		out[i] = a
+	}
+	return out, nil
+}
+
+// readIDs reads count:u16 and that many message IDs; none is nil.
+func readIDs(s *cryptobyte.String) ([]crypto.MessageID, error) {
+	var n uint16
+	if !s.ReadUint16(&n) {
+		return nil, ErrTruncated
+	}
+	if n > MaxIDs {
+		return nil, fmt.Errorf("%d ids, limit %d: %w", n, MaxIDs, ErrOverLimit)
+	}
+	var raw cryptobyte.String
+	if !s.ReadBytes((*[]byte)(&raw), int(n)*crypto.MessageIDSize) {
+		return nil, ErrTruncated
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	out := make([]crypto.MessageID, n)
+	for i := range out {
+		raw.CopyBytes(out[i][:])
+	}
+	return out, nil
+}
+
+// readBool reads a byte that must be 0 or 1, so the encoding stays canonical.
+func readBool(s *cryptobyte.String) (bool, error) {
+	var b uint8
+	if !s.ReadUint8(&b) {
+		return false, ErrTruncated
+	}
+	switch b {
+	case 0:
+		return false, nil
+	case 1:
+		return true, nil
+	}
+	return false, ErrInvalidBool
+}
+
+// readBlob16 reads a byte string with a two-byte length prefix, 1..limit
+// bytes, and returns a copy: decoded messages never alias the frame buffer.
+func readBlob16(s *cryptobyte.String, limit int, field string) ([]byte, error) {
+	var n uint16
+	if !s.ReadUint16(&n) {
+		return nil, ErrTruncated
+	}
+	if n == 0 || int(n) > limit {
+		return nil, fmt.Errorf("%s is %d bytes, limit 1..%d: %w", field, n, limit, ErrOverLimit)
+	}
+	var v []byte
+	if !s.ReadBytes(&v, int(n)) {
+		return nil, ErrTruncated
+	}
+	return bytes.Clone(v), nil
 }

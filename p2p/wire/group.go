@@ -3,6 +3,10 @@ package wire
 import (
 	"encoding/binary"
 	"fmt"
+
+	"golang.org/x/crypto/cryptobyte"
+
+	"jarvis/crypto"
 )
 
 // Group record types (20 and up).
@@ -14,14 +18,16 @@ const (
 	TypeGroupSync      Type = 24
 )
 
-// Group limits, in bytes or entries.
+// Group limits, in bytes or entries. A roster is at most
+// crypto.MaxRosterBytes.
 const (
-	// MaxRoster is the largest encoded roster (crypto.MaxRosterBytes).
-	MaxRoster = 30000
-	// MaxGroupCiphertext fits sent_at (8) + MaxBody + the AEAD tag (16).
-	MaxGroupCiphertext = 8 + MaxBody + 16
+	// MaxGroupCiphertext fits a GroupText of MaxBody and the AEAD tag (16).
+	MaxGroupCiphertext = groupTextHeader + MaxBody + 16
 	// MaxSyncAuthors bounds a GroupSync vector.
 	MaxSyncAuthors = 1024
+
+	// Deprecated: use crypto.MaxRosterBytes.
+	MaxRoster = crypto.MaxRosterBytes
 )
 
 // GroupInvite carries the signed roster that lists the invitee; sent by
@@ -31,24 +37,16 @@ type GroupInvite struct{ Roster []byte }
 // GroupRoster carries one signed roster version.
 type GroupRoster struct{ Roster []byte }
 
-// GroupSenderKey is an author's chain key for one epoch, sealed to one
-// recipient and signed by the author; any member may relay it.
-type GroupSenderKey struct {
-	Group     [16]byte
-	Epoch     uint64
-	Author    [20]byte
-	Recipient [20]byte
-	StartSeq  uint64
-	Eph       [32]byte
-	Box       [48]byte
-	Sig       [64]byte
-}
+// GroupSenderKey carries a crypto.SenderKey: an author's chain key for one
+// epoch, sealed to one recipient and signed by the author; any member may
+// relay it. Convert with crypto.SenderKey(v) and GroupSenderKey(k).
+type GroupSenderKey crypto.SenderKey
 
 // GroupMessage is one encrypted, signed group message; any member may
 // relay it.
 type GroupMessage struct {
-	Group      [16]byte
-	Author     [20]byte
+	Group      crypto.GroupID
+	Author     crypto.ID
 	Epoch      uint64
 	Seq        uint64
 	Ciphertext []byte
@@ -58,7 +56,7 @@ type GroupMessage struct {
 // GroupSyncEntry is the highest contiguous sequence number held for one
 // author.
 type GroupSyncEntry struct {
-	Author [20]byte
+	Author crypto.ID
 	Seq    uint64
 }
 
@@ -66,7 +64,7 @@ type GroupSyncEntry struct {
 // is missing. Reply marks a sync sent in answer to a sync; it is never
 // answered with another sync.
 type GroupSync struct {
-	Group   [16]byte
+	Group   crypto.GroupID
 	Version uint64
 	Reply   bool
 	Vector  []GroupSyncEntry
@@ -78,25 +76,6 @@ func (GroupSenderKey) Type() Type { return TypeGroupSenderKey }
 func (GroupMessage) Type() Type   { return TypeGroupMessage }
 func (GroupSync) Type() Type      { return TypeGroupSync }
 
-// normalizeGroup is normalize for group records.
-func normalizeGroup(m Message) (Message, bool) {
-	switch v := m.(type) {
-	case *GroupInvite:
-		return *v, true
-	case *GroupRoster:
-		return *v, true
-	case *GroupSenderKey:
-		return *v, true
-	case *GroupMessage:
-		return *v, true
-	case *GroupSync:
-		return *v, true
-	case GroupInvite, GroupRoster, GroupSenderKey, GroupMessage, GroupSync:
-		return v, true
-	}
-	return nil, false
-}
-
 func validateGroup(m Message) error {
 	checkBlob := func(field string, n, limit int) error {
 		if n == 0 || n > limit {
@@ -106,9 +85,9 @@ func validateGroup(m Message) error {
 	}
 	switch v := m.(type) {
 	case GroupInvite:
-		return checkBlob("roster", len(v.Roster), MaxRoster)
+		return checkBlob("roster", len(v.Roster), crypto.MaxRosterBytes)
 	case GroupRoster:
-		return checkBlob("roster", len(v.Roster), MaxRoster)
+		return checkBlob("roster", len(v.Roster), crypto.MaxRosterBytes)
 	case GroupMessage:
 		return checkBlob("ciphertext", len(v.Ciphertext), MaxGroupCiphertext)
 	case GroupSync:
@@ -126,14 +105,8 @@ func appendGroupBody(b []byte, m Message) []byte {
 	case GroupRoster:
 		b = appendBytes16(b, v.Roster)
 	case GroupSenderKey:
-		b = append(b, v.Group[:]...)
-		b = binary.BigEndian.AppendUint64(b, v.Epoch)
-		b = append(b, v.Author[:]...)
-		b = append(b, v.Recipient[:]...)
-		b = binary.BigEndian.AppendUint64(b, v.StartSeq)
-		b = append(b, v.Eph[:]...)
-		b = append(b, v.Box[:]...)
-		b = append(b, v.Sig[:]...)
+		k := crypto.SenderKey(v)
+		b, _ = k.AppendBinary(b) // cannot fail
 	case GroupMessage:
 		b = append(b, v.Group[:]...)
 		b = append(b, v.Author[:]...)
@@ -165,77 +138,65 @@ func boolByte(v bool) byte {
 	return 0
 }
 
-// decodeGroup decodes a group record body; ok is false for other types.
-func decodeGroup(t Type, r *reader) (Message, bool) {
-	switch t {
-	case TypeGroupInvite:
-		return GroupInvite{Roster: r.blob16(MaxRoster, "roster")}, true
-	case TypeGroupRoster:
-		return GroupRoster{Roster: r.blob16(MaxRoster, "roster")}, true
-	case TypeGroupSenderKey:
-		var v GroupSenderKey
-		r.array(v.Group[:])
-		v.Epoch = r.u64()
-		r.array(v.Author[:])
-		r.array(v.Recipient[:])
-		v.StartSeq = r.u64()
-		r.array(v.Eph[:])
-		r.array(v.Box[:])
-		r.array(v.Sig[:])
-		return v, true
-	case TypeGroupMessage:
-		var v GroupMessage
-		r.array(v.Group[:])
-		r.array(v.Author[:])
-		v.Epoch = r.u64()
-		v.Seq = r.u64()
-		v.Ciphertext = r.blob16(MaxGroupCiphertext, "ciphertext")
-		r.array(v.Sig[:])
-		return v, true
-	case TypeGroupSync:
-		var v GroupSync
-		r.array(v.Group[:])
-		v.Version = r.u64()
-		switch r.u8() {
-		case 0:
-		case 1:
-			v.Reply = true
-		default:
-			r.fail(ErrInvalidBool)
-		}
-		n := r.u16()
-		if n > MaxSyncAuthors {
-			r.fail(fmt.Errorf("%d authors, limit %d: %w", n, MaxSyncAuthors, ErrOverLimit))
-		}
-		if r.err == nil && n > 0 {
-			if len(r.b) < n*28 {
-				r.fail(ErrTruncated)
-				return v, true
-			}
-			v.Vector = make([]GroupSyncEntry, n)
-			for i := range v.Vector {
-				r.array(v.Vector[i].Author[:])
-				v.Vector[i].Seq = r.u64()
-			}
-		}
-		return v, true
+func decodeGroupSenderKey(s *cryptobyte.String) (Message, error) {
+	var b []byte
+	if !s.ReadBytes(&b, crypto.SenderKeySize) {
+		return nil, ErrTruncated
 	}
-	return nil, false
+	k, err := crypto.ParseSenderKey(b)
+	if err != nil {
+		return nil, err
+	}
+	return GroupSenderKey(k), nil
 }
 
-// blob16 reads a u16-length byte string of 1..limit bytes, copied.
-func (r *reader) blob16(limit int, field string) []byte {
-	n := r.u16()
-	if r.err != nil {
-		return nil
+func decodeGroupMessage(s *cryptobyte.String) (Message, error) {
+	var v GroupMessage
+	if !s.CopyBytes(v.Group[:]) || !s.CopyBytes(v.Author[:]) || !s.ReadUint64(&v.Epoch) || !s.ReadUint64(&v.Seq) {
+		return nil, ErrTruncated
 	}
-	if n == 0 || n > limit {
-		r.fail(fmt.Errorf("%s is %d bytes, limit 1..%d: %w", field, n, limit, ErrOverLimit))
-		return nil
+	ct, err := readBlob16(s, MaxGroupCiphertext, "ciphertext")
+	if err != nil {
+		return nil, err
 	}
-	v := r.bytes(n)
-	if v == nil {
-		return nil
+	v.Ciphertext = ct
+	if !s.CopyBytes(v.Sig[:]) {
+		return nil, ErrTruncated
 	}
-	return append([]byte(nil), v...)
+	return v, nil
+}
+
+// syncEntrySize is author[20] ‖ seq:u64.
+const syncEntrySize = crypto.IDSize + 8
+
+func decodeGroupSync(s *cryptobyte.String) (Message, error) {
+	var v GroupSync
+	if !s.CopyBytes(v.Group[:]) || !s.ReadUint64(&v.Version) {
+		return nil, ErrTruncated
+	}
+	reply, err := readBool(s)
+	if err != nil {
+		return nil, err
+	}
+	v.Reply = reply
+	var n uint16
+	if !s.ReadUint16(&n) {
+		return nil, ErrTruncated
+	}
+	if n > MaxSyncAuthors {
+		return nil, fmt.Errorf("%d authors, limit %d: %w", n, MaxSyncAuthors, ErrOverLimit)
+	}
+	var vec cryptobyte.String
+	if !s.ReadBytes((*[]byte)(&vec), int(n)*syncEntrySize) {
+		return nil, ErrTruncated
+	}
+	if n == 0 {
+		return v, nil
+	}
+	v.Vector = make([]GroupSyncEntry, n)
+	for i := range v.Vector {
+		vec.CopyBytes(v.Vector[i].Author[:])
+		vec.ReadUint64(&v.Vector[i].Seq)
+	}
+	return v, nil
 }

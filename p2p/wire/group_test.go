@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"jarvis/crypto"
 )
 
 func sampleGroupMessages() map[string]Message {
@@ -50,7 +52,7 @@ func TestGroupRecordsRoundTrip(t *testing.T) {
 func TestGroupRecordsRefuseOverLimitAndEmpty(t *testing.T) {
 	bad := []Message{
 		GroupRoster{},
-		GroupInvite{Roster: make([]byte, MaxRoster+1)},
+		GroupInvite{Roster: make([]byte, crypto.MaxRosterBytes+1)},
 		GroupMessage{Ciphertext: make([]byte, MaxGroupCiphertext+1)},
 		GroupSync{Vector: make([]GroupSyncEntry, MaxSyncAuthors+1)},
 	}
@@ -95,4 +97,50 @@ func TestWriteGroupFuzzSeeds(t *testing.T) {
 		"malformed-senderkey-short": record(TypeGroupSenderKey, 1, 2, 3),
 	}
 	writeSeedCorpus(t, "FuzzDecodeGroup", seeds, sampleGroupMessages())
+}
+
+func TestGroupTextRoundTripsAndRefusesWhatTextRefuses(t *testing.T) {
+	for _, gt := range []GroupText{{SentAt: 1_700_000_000_123, Body: "hi ✓"}, {SentAt: -1}, {Body: strings.Repeat("x", MaxBody)}} {
+		b, err := AppendGroupText(nil, gt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := ParseGroupText(b); err != nil || got != gt {
+			t.Fatalf("round trip: %+v, %v; want %+v", got, err, gt)
+		}
+	}
+	if b, _ := AppendGroupText(nil, GroupText{SentAt: 2, Body: "hi"}); !bytes.Equal(b, []byte{0, 0, 0, 0, 0, 0, 0, 2, 'h', 'i'}) {
+		t.Fatalf("encoding %x", b)
+	}
+	for name, c := range map[string]struct {
+		b    []byte
+		want error
+	}{
+		"short":      {[]byte{0, 0, 0}, ErrTruncated},
+		"bad utf8":   {append(make([]byte, 8), 0xc3, 0x28), ErrInvalidUTF8},
+		"over limit": {make([]byte, 8+MaxBody+1), ErrOverLimit},
+	} {
+		if _, err := ParseGroupText(c.b); !errors.Is(err, c.want) {
+			t.Errorf("%s: err = %v, want %v", name, err, c.want)
+		}
+	}
+	if _, err := AppendGroupText(nil, GroupText{Body: "\xff"}); !errors.Is(err, ErrInvalidUTF8) {
+		t.Fatalf("encode bad utf8: %v", err)
+	}
+}
+
+// FuzzParseGroupText: never panic; what parses re-encodes to the same bytes.
+func FuzzParseGroupText(f *testing.F) {
+	b, _ := AppendGroupText(nil, GroupText{SentAt: 5, Body: "hello"})
+	f.Add(b)
+	f.Add(b[:7])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		gt, err := ParseGroupText(b)
+		if err != nil {
+			return
+		}
+		if out, err := AppendGroupText(nil, gt); err != nil || !bytes.Equal(out, b) {
+			t.Fatalf("group text does not re-encode: %v", err)
+		}
+	})
 }

@@ -2,8 +2,16 @@
 // encrypted session and their strict, length-prefixed binary encoding.
 package wire
 
-// MessageID identifies one chat message; it is random per message.
-type MessageID [16]byte
+import (
+	"strconv"
+
+	"jarvis/crypto"
+)
+
+// MessageID is crypto.MessageID.
+//
+// Deprecated: use crypto.MessageID; this alias goes once app uses it.
+type MessageID = crypto.MessageID
 
 // Type is the one-byte record type on the wire.
 type Type uint8
@@ -25,14 +33,23 @@ const (
 	TypeRekey          Type = 13
 )
 
-// Limits enforced by both Append and DecodeAll. String limits are in bytes.
+// Limits of the wire records alone, enforced by both Append and DecodeAll;
+// names and addresses obey the limits in package crypto (crypto.MaxName,
+// crypto.MaxAddrs, crypto.MaxAddr). String limits are in bytes.
 const (
-	MaxName   = 64
-	MaxAddrs  = 8
-	MaxAddr   = 255
 	MaxBody   = 16 << 10
 	MaxIDs    = 1024
 	MaxReason = 256
+)
+
+// Deprecated names, kept until p2p and app use the crypto ones.
+const (
+	// Deprecated: use crypto.MaxName.
+	MaxName = crypto.MaxName
+	// Deprecated: use crypto.MaxAddrs.
+	MaxAddrs = crypto.MaxAddrs
+	// Deprecated: use crypto.MaxAddr.
+	MaxAddr = crypto.MaxAddr
 )
 
 // Message is any record that can travel in a session.
@@ -60,16 +77,16 @@ type ContactReject struct{}
 
 // Text is a 1:1 chat message.
 type Text struct {
-	ID     MessageID
+	ID     crypto.MessageID
 	SentAt int64 // unix milliseconds
 	Body   string
 }
 
 // Ack tells the sender these messages were persisted durably.
-type Ack struct{ IDs []MessageID }
+type Ack struct{ IDs []crypto.MessageID }
 
 // Read is a read receipt for these messages.
-type Read struct{ IDs []MessageID }
+type Read struct{ IDs []crypto.MessageID }
 
 // Typing reports whether the sender is typing.
 type Typing struct{ Active bool }
@@ -144,19 +161,5 @@ func (t Type) String() string {
 	case TypeGroupSync:
 		return "GroupSync"
 	}
-	return "Type(" + itoa(int(t)) + ")"
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [4]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
+	return "Type(" + strconv.Itoa(int(t)) + ")"
 }
