@@ -41,7 +41,7 @@ type contactManager struct {
 	store  *store.Store
 	engine *p2p.Engine
 	log    *slog.Logger
-	cmds   chan command
+	cmds   chan op[contactManager]
 	events <-chan p2p.Event // from the router: peer changes and 1:1 messages
 
 	contacts map[crypto.ID]*store.Contact
@@ -74,7 +74,7 @@ func newContactManager(c *Core, events <-chan p2p.Event) *contactManager {
 		store:    c.account.store,
 		engine:   c.engine,
 		log:      c.log.With("room", "contacts"),
-		cmds:     make(chan command, sendBatch),
+		cmds:     make(chan op[contactManager], sendBatch),
 		contacts: make(map[crypto.ID]*store.Contact),
 		safety:   make(map[crypto.ID]string),
 		sessions: make(map[crypto.ID]p2p.PeerInfo),
@@ -87,6 +87,7 @@ func (m *contactManager) run(ctx context.Context) {
 	if err := m.load(ctx); err != nil {
 		m.core.emit(Failure{Op: "load contacts", Err: err})
 	}
+	m.publish()
 	m.core.emit(Ready{Self: m.core.self})
 	m.retryFlush = time.NewTimer(time.Hour)
 	m.retryFlush.Stop()
@@ -143,7 +144,7 @@ func (m *contactManager) load(ctx context.Context) error {
 }
 
 // handleCommand applies cmd; a run of queued sends is stored together.
-func (m *contactManager) handleCommand(ctx context.Context, cmd command) {
+func (m *contactManager) handleCommand(ctx context.Context, cmd op[contactManager]) {
 	send, ok := cmd.(*sendCmd)
 	if !ok {
 		cmd.apply(ctx, m)
@@ -321,7 +322,7 @@ func (m *contactManager) sendPage(ctx context.Context, id crypto.ID, page []stor
 	}
 	for _, p := range page {
 		if p.State == store.StateQueued {
-			m.core.emit(MessageStatus{ID: MessageID(p.ID), Contact: id, State: StateSent})
+			m.core.emit(MessageStatus{Conversation: ContactChat(id), ID: MessageID(p.ID), State: StateSent})
 		}
 	}
 	return nil
@@ -358,7 +359,7 @@ func (m *contactManager) advance(ctx context.Context, id crypto.ID, ids []store.
 		return
 	}
 	for _, mid := range changed {
-		m.core.emit(MessageStatus{ID: MessageID(mid), Contact: id, State: MessageState(st)})
+		m.core.emit(MessageStatus{Conversation: ContactChat(id), ID: MessageID(mid), State: MessageState(st)})
 	}
 }
 

@@ -79,6 +79,7 @@ func (m *contactManager) control(ctx context.Context, from crypto.ID, msg wire.M
 				return
 			}
 			delete(m.contacts, from)
+			m.publish()
 			m.engine.Forget(from)
 			m.core.emit(ContactRejected{ID: from, Name: c.Name})
 		}
@@ -132,6 +133,7 @@ func (m *contactManager) newRequest(ctx context.Context, from crypto.ID, req wir
 		return
 	}
 	m.contacts[from] = &sc
+	m.publish() // before the event, so a frontend can resolve what it names
 	m.core.emit(ContactRequest{Contact: m.view(ctx, &sc)})
 }
 
@@ -146,6 +148,7 @@ func (m *contactManager) becomeContacts(ctx context.Context, c *store.Contact) {
 	}
 	*c = next
 	m.engine.Connect(p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
+	m.publish()
 	m.core.emit(ContactAdded{Contact: m.view(ctx, c)})
 	if m.online(c.ID) {
 		m.core.emit(PeerStatus{ID: c.ID, Online: true})
@@ -198,7 +201,7 @@ func (m *contactManager) storeIncoming(ctx context.Context, texts []store.Messag
 		}
 		acks[t.Contact] = append(acks[t.Contact], wire.MessageID(t.ID))
 		if inserted[i] {
-			m.core.emit(MessageReceived{Message: messageFromStore(t)})
+			m.core.emit(MessageReceived{Message: messageFromStore(t, m.core.self.ID, m.name(t.Contact))})
 		}
 	}
 	for _, id := range order {
@@ -256,6 +259,14 @@ func (m *contactManager) sendPendingReceipts(ctx context.Context, id crypto.ID) 
 	if m.sendIDs(ctx, id, toWireIDs(ids), func(ids []wire.MessageID) wire.Message { return wire.Read{IDs: ids} }) == nil {
 		m.store.ReceiptsSent(ctx, id, ids)
 	}
+}
+
+// name is a contact's name, or "" for someone no longer a contact.
+func (m *contactManager) name(id crypto.ID) string {
+	if c, ok := m.contacts[id]; ok {
+		return c.Name
+	}
+	return ""
 }
 
 func (m *contactManager) countPendingIn() int {

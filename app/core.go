@@ -60,6 +60,7 @@ type Core struct {
 	contacts *contactManager
 	groups   *groupManager
 	events   *eventQueue
+	dir      directory // names for the resolver, published by the managers
 	log      *slog.Logger
 
 	startOnce sync.Once

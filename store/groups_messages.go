@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -53,7 +52,7 @@ func groupTextRow(g crypto.GroupID, author crypto.ID, aseq uint64) []byte {
 func (s *Store) AddGroupMessages(ctx context.Context, msgs []GroupMessage, chains []GroupChain) ([]bool, error) {
 	inserted := make([]bool, len(msgs))
 	now := time.Now()
-	err := s.writeGroupTx(ctx, "add group messages", func(tx *sql.Tx, sl *crypto.Sealer) error {
+	err := s.writeMessages(ctx, "add group messages", func(tx *sql.Tx, sl *crypto.Sealer) error {
 		for i := range msgs {
 			m := &msgs[i]
 			if m.StoredAt.IsZero() {
@@ -87,7 +86,7 @@ func (s *Store) AddGroupMessages(ctx context.Context, msgs []GroupMessage, chain
 // ResolveGroupMessages records the decryption of pending messages (State,
 // SentAt and Text by Seq) together with chain states, in one transaction.
 func (s *Store) ResolveGroupMessages(ctx context.Context, msgs []GroupMessage, chains []GroupChain) error {
-	return s.writeGroupTx(ctx, "resolve group messages", func(tx *sql.Tx, sl *crypto.Sealer) error {
+	return s.writeMessages(ctx, "resolve group messages", func(tx *sql.Tx, sl *crypto.Sealer) error {
 		for _, m := range msgs {
 			text := sealCol(sl, "group_messages", "text", groupTextRow(m.Group, m.Author, m.AuthorSeq), []byte(m.Text))
 			if _, err := tx.ExecContext(ctx, `UPDATE group_messages SET state = ?, sent_at = ?, text = ?
@@ -140,11 +139,8 @@ func (s *Store) GroupAuthorSeqs(ctx context.Context, id crypto.GroupID) (map[cry
 // GroupHistory returns up to limit readable messages with Seq < before
 // (0 = newest), in chronological (first-seen) order.
 func (s *Store) GroupHistory(ctx context.Context, id crypto.GroupID, before int64, limit int) ([]GroupMessage, error) {
-	if before <= 0 {
-		before = math.MaxInt64
-	}
 	msgs, err := s.queryGroupMessages(ctx, id, `SELECT `+groupMsgColumns+` FROM group_messages
-		WHERE grp = ? AND seq < ? AND state IN (2, 3, 4) ORDER BY seq DESC LIMIT ?`, id[:], before, min(max(limit, 1), MaxPage))
+		WHERE grp = ? AND seq < ? AND state IN (2, 3, 4) ORDER BY seq DESC LIMIT ?`, id[:], pageStart(before), min(max(limit, 1), MaxPage))
 	slices.Reverse(msgs)
 	return msgs, err
 }
@@ -159,12 +155,13 @@ func (s *Store) GroupUnread(ctx context.Context, id crypto.GroupID) (int, error)
 	return n, nil
 }
 
-// MarkGroupSeen marks a group's unread messages seen.
+// MarkGroupSeen marks a group's unread messages seen, with the same policy
+// as MarkSeen.
 func (s *Store) MarkGroupSeen(ctx context.Context, id crypto.GroupID) error {
-	if _, err := s.w.ExecContext(ctx, `UPDATE group_messages SET state = 3 WHERE grp = ? AND state = 2`, id[:]); err != nil {
-		return fmt.Errorf("store: mark group seen: %w", err)
-	}
-	return nil
+	return s.writeStates(ctx, "mark group seen", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE group_messages SET state = 3 WHERE grp = ? AND state = 2`, id[:])
+		return err
+	})
 }
 
 func (s *Store) queryGroupMessages(ctx context.Context, id crypto.GroupID, q string, args ...any) ([]GroupMessage, error) {

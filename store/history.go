@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math"
 	"slices"
 
 	"jarvis/crypto"
@@ -18,10 +17,7 @@ const historyQuery = `SELECT ` + messageColumns + ` FROM messages m
 // Seq < beforeSeq (0 = from the newest), in chronological order. To page back,
 // pass the first returned Seq as the next beforeSeq.
 func (s *Store) History(ctx context.Context, contact crypto.ID, beforeSeq int64, limit int) ([]Message, error) {
-	if beforeSeq <= 0 {
-		beforeSeq = math.MaxInt64
-	}
-	msgs, err := s.queryMessages(ctx, contact, limit, historyQuery, beforeSeq)
+	msgs, err := s.queryMessages(ctx, contact, limit, historyQuery, pageStart(beforeSeq))
 	if err != nil {
 		return nil, fmt.Errorf("store: history: %w", err)
 	}
@@ -41,7 +37,7 @@ const (
 // IDs, which need a read receipt (then ReceiptsSent).
 func (s *Store) MarkSeen(ctx context.Context, contact crypto.ID) ([]MessageID, error) {
 	var ids []MessageID
-	err := s.writeTxRelaxed(ctx, func(tx *sql.Tx) error {
+	err := s.writeStates(ctx, "mark seen", func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE messages SET state = 7
 			WHERE contact = ? AND outgoing = 0 AND state = 6 RETURNING msg_id`, contact.String())
 		if err != nil {
@@ -51,7 +47,7 @@ func (s *Store) MarkSeen(ctx context.Context, contact crypto.ID) ([]MessageID, e
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: mark seen: %w", err)
+		return nil, err
 	}
 	return ids, nil
 }
@@ -75,7 +71,7 @@ func (s *Store) ReceiptsSent(ctx context.Context, contact crypto.ID, ids []Messa
 	if len(ids) == 0 {
 		return nil
 	}
-	err := s.writeTxRelaxed(ctx, func(tx *sql.Tx) error {
+	return s.writeStates(ctx, "receipts sent", func(tx *sql.Tx) error {
 		upd, err := tx.PrepareContext(ctx, `UPDATE messages SET receipt_sent = 1
 			WHERE contact = ? AND msg_id = ? AND outgoing = 0`)
 		if err != nil {
@@ -90,10 +86,6 @@ func (s *Store) ReceiptsSent(ctx context.Context, contact crypto.ID, ids []Messa
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("store: receipts sent: %w", err)
-	}
-	return nil
 }
 
 // UnreadCount reports the contact's unread incoming messages.

@@ -31,7 +31,7 @@ func (u *UI) sender(core *app.Core) {
 				u.post(func() { u.groupSent(r, id, err) })
 				continue
 			}
-			id, err := core.Send(u.ctx, r.to, r.text)
+			id, err := core.Send(u.ctx, app.ContactChat(r.to), r.text)
 			u.post(func() { u.sent(r, id, err) })
 		}
 	}
@@ -111,7 +111,7 @@ func (u *UI) send(text string) bool {
 	}
 	echo, now := r.echo, time.Now()
 	u.stopTyping()
-	conv.add(app.Message{ID: echo, Contact: r.to, Outgoing: true, Text: text, SentAt: now, At: now, State: app.StateQueued})
+	conv.add(app.Message{ID: echo, Conversation: app.ContactChat(r.to), Outgoing: true, Text: text, SentAt: now, At: now, State: app.StateQueued})
 	conv.marker = app.MessageID{}
 	conv.contact.LastActivity = now
 	u.sortConvs()

@@ -14,8 +14,8 @@ import (
 func (p *peer) awaitGroupText(t *testing.T, text string) {
 	t.Helper()
 	p.await(t, "group message "+text, func(ev app.Event) bool {
-		e, ok := ev.(app.GroupMessageReceived)
-		return ok && !e.Message.Outgoing && e.Message.Text == text
+		e, ok := ev.(app.MessageReceived)
+		return ok && e.Message.Conversation.IsGroup() && e.Message.Text == text
 	})
 }
 
