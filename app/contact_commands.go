@@ -13,15 +13,6 @@ import (
 
 // view turns a stored contact into what frontends see.
 func (m *contactManager) view(ctx context.Context, c *store.Contact) Contact {
-	v := m.viewOnline(c)
-	if n, err := m.store.UnreadCount(ctx, c.ID); err == nil {
-		v.Unread = n
-	}
-	return v
-}
-
-// viewOnline is view without the unread count, which costs a query.
-func (m *contactManager) viewOnline(c *store.Contact) Contact {
 	sn, ok := m.safety[c.ID]
 	if !ok {
 		// Thousands of hash rounds: worth computing once per contact, not
@@ -31,6 +22,9 @@ func (m *contactManager) viewOnline(c *store.Contact) Contact {
 	}
 	v := contactFromStore(*c, sn)
 	v.Online = c.State == store.ContactAccepted && m.online(c.ID)
+	if n, err := m.store.UnreadCount(ctx, c.ID); err == nil {
+		v.Unread = n
+	}
 	return v
 }
 
