@@ -57,6 +57,7 @@ func (m *contactManager) add(ctx context.Context, code crypto.LinkCode) (Contact
 		m.send(ctx, id, m.requestMessage())
 	}
 	out := m.view(ctx, &c)
+	m.publish() // before the event, so a frontend can read its history
 	m.core.emit(ContactUpdated{Contact: out})
 	return out, nil
 }
@@ -204,6 +205,7 @@ func (m *contactManager) edit(ctx context.Context, id crypto.ID, edit func(*stor
 		return err
 	}
 	*c = next
+	m.publish()
 	m.core.emit(ContactUpdated{Contact: m.view(ctx, c)})
 	return nil
 }

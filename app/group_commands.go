@@ -79,6 +79,7 @@ func (c *Core) CreateGroup(ctx context.Context, name, description string) (Group
 		}
 		m.groups[r.Group] = g
 		out = m.view(ctx, g)
+		m.publish() // before the event, so a frontend can read its history
 		m.core.emit(GroupUpdated{Group: out})
 		return nil
 	})

@@ -170,6 +170,7 @@ func (m *groupManager) handleMessages(ctx context.Context, from crypto.ID, msgs 
 	}
 	batches := make(map[crypto.GroupID]*batch)
 	var order []crypto.GroupID
+	now := m.now()
 	for _, w := range msgs {
 		g, ok := m.groups[w.Group]
 		author := crypto.ID(w.Author)
@@ -198,7 +199,8 @@ func (m *groupManager) handleMessages(ctx context.Context, from crypto.ID, msgs 
 		if err != nil {
 			continue
 		}
-		row := store.GroupMessage{Group: w.Group, Author: author, AuthorSeq: w.Seq, Epoch: w.Epoch, State: state, Record: enc}
+		row := store.GroupMessage{Group: w.Group, Author: author, AuthorSeq: w.Seq, Epoch: w.Epoch, State: state,
+			StoredAt: now, Record: enc}
 		if state == store.GroupMsgPending {
 			ref := chainRef{author, w.Epoch}
 			if rt := g.chains[ref]; rt != nil && m.decrypt(rt, h, w.Ciphertext, &row) {
@@ -229,7 +231,7 @@ func (m *groupManager) handleMessages(ctx context.Context, from crypto.ID, msgs 
 		}
 		// Received messages count as activity for sorting, at most once a
 		// second so a busy group costs no extra write per message.
-		if now := m.now(); fresh && now.Sub(b.g.row.LastActivity) >= time.Second {
+		if fresh && now.Sub(b.g.row.LastActivity) >= time.Second {
 			b.g.row.LastActivity = now
 			m.saveRow(ctx, b.g)
 		}
