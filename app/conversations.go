@@ -71,6 +71,9 @@ func (c *Core) History(ctx context.Context, conv ConversationID, before int64, l
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
+	if err := c.waitNames(ctx); err != nil {
+		return nil, err
+	}
 	if conv.IsGroup() {
 		return c.groupHistory(ctx, conv.Group(), before, limit)
 	}

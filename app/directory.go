@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+	"sync"
 	"sync/atomic"
 
 	"jarvis/crypto"
@@ -12,6 +14,46 @@ import (
 type directory struct {
 	contacts atomic.Pointer[[]contactEntry]
 	groups   atomic.Pointer[[]groupEntry]
+	// loaded is closed once both managers have published what they loaded,
+	// so a lookup made right after Start does not miss a stored group.
+	loaded       chan struct{}
+	pending      atomic.Int32 // first snapshots still to come
+	contactsOnce sync.Once
+	groupsOnce   sync.Once
+}
+
+func newDirectory() *directory {
+	d := &directory{loaded: make(chan struct{})}
+	d.pending.Store(2)
+	return d
+}
+
+func (d *directory) setContacts(list []contactEntry) {
+	d.contacts.Store(&list)
+	d.contactsOnce.Do(d.first)
+}
+
+func (d *directory) setGroups(list []groupEntry) {
+	d.groups.Store(&list)
+	d.groupsOnce.Do(d.first)
+}
+
+func (d *directory) first() {
+	if d.pending.Add(-1) == 0 {
+		close(d.loaded)
+	}
+}
+
+// waitNames returns once both managers have published their first snapshot.
+func (c *Core) waitNames(ctx context.Context) error {
+	select {
+	case <-c.dir.loaded:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.stopped:
+		return ErrClosed
+	}
 }
 
 type contactEntry struct {
@@ -63,7 +105,7 @@ func (m *contactManager) publish() {
 	for _, c := range m.contacts {
 		list = append(list, contactEntry{id: c.ID, name: c.Name})
 	}
-	m.core.dir.contacts.Store(&list)
+	m.core.dir.setContacts(list)
 }
 
 // publish replaces the groups snapshot; it runs on the group manager.
@@ -80,5 +122,5 @@ func (m *groupManager) publish() {
 		}
 		list = append(list, e)
 	}
-	m.core.dir.groups.Store(&list)
+	m.core.dir.setGroups(list)
 }

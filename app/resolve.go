@@ -88,8 +88,12 @@ func groupCandidates(list []groupEntry) []candidate[crypto.GroupID] {
 }
 
 // ResolveContact finds a contact (or a pending request) by full ID, name
-// or ID prefix. It reads a snapshot: no round trip into the manager.
+// or ID prefix. It reads a snapshot: no round trip into the manager (only
+// right after Start it waits for the managers to load).
 func (c *Core) ResolveContact(ctx context.Context, who string) (crypto.ID, error) {
+	if err := c.waitNames(ctx); err != nil {
+		return crypto.ID{}, err
+	}
 	return pick(who, "contact", contactCandidates(c.dir.contactList()), ErrUnknownContact)
 }
 
@@ -100,12 +104,18 @@ func (c *Core) Resolve(ctx context.Context, who string) (crypto.ID, error) {
 
 // ResolveGroup finds a group by full ID, name or ID prefix.
 func (c *Core) ResolveGroup(ctx context.Context, what string) (crypto.GroupID, error) {
+	if err := c.waitNames(ctx); err != nil {
+		return crypto.GroupID{}, err
+	}
 	return pick(what, "group", groupCandidates(c.dir.groupList()), ErrUnknownGroup)
 }
 
 // ResolveConversation finds a chat or a group by full ID, name or ID
 // prefix; a text that fits a contact and a group is ambiguous.
 func (c *Core) ResolveConversation(ctx context.Context, what string) (ConversationID, error) {
+	if err := c.waitNames(ctx); err != nil {
+		return ConversationID{}, err
+	}
 	var list []candidate[ConversationID]
 	for _, e := range contactCandidates(c.dir.contactList()) {
 		list = append(list, candidate[ConversationID]{id: ContactChat(e.id), key: e.key, name: e.name})
@@ -119,6 +129,9 @@ func (c *Core) ResolveConversation(ctx context.Context, what string) (Conversati
 // ResolveMember finds a member of a group by full ID, roster name or ID
 // prefix.
 func (c *Core) ResolveMember(ctx context.Context, g crypto.GroupID, who string) (crypto.ID, error) {
+	if err := c.waitNames(ctx); err != nil {
+		return crypto.ID{}, err
+	}
 	e, ok := c.dir.group(g)
 	if !ok {
 		return crypto.ID{}, ErrUnknownGroup

@@ -12,9 +12,9 @@ import (
 // coreWithNames is a Core with only a names snapshot: enough for the
 // resolver, which never touches the managers.
 func coreWithNames(contacts []contactEntry, groups []groupEntry) *Core {
-	c := &Core{}
-	c.dir.contacts.Store(&contacts)
-	c.dir.groups.Store(&groups)
+	c := &Core{dir: newDirectory()}
+	c.dir.setContacts(contacts)
+	c.dir.setGroups(groups)
 	return c
 }
 
@@ -104,9 +104,16 @@ func TestResolverErrorsNameNoCommand(t *testing.T) {
 	}
 }
 
-func TestResolverBeforeAnySnapshotFindsNothing(t *testing.T) {
-	c := &Core{}
-	if _, err := c.ResolveConversation(context.Background(), "bob"); !errors.Is(err, ErrUnknownConversation) {
-		t.Fatalf("err = %v", err)
+func TestResolverWaitsForTheManagersFirstSnapshots(t *testing.T) {
+	c := &Core{dir: newDirectory()}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.ResolveConversation(ctx, "bob"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("before any snapshot: err = %v, want to wait", err)
+	}
+	c.dir.setContacts([]contactEntry{{id: testID(1), name: "bob"}})
+	c.dir.setGroups(nil)
+	if got, err := c.ResolveConversation(context.Background(), "bob"); err != nil || got != ContactChat(testID(1)) {
+		t.Fatalf("after: %v, %v", got, err)
 	}
 }
