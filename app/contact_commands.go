@@ -22,7 +22,7 @@ func (m *contactManager) view(ctx context.Context, c *store.Contact) Contact {
 	}
 	v := contactFromStore(*c, sn)
 	v.Online = c.State == store.ContactAccepted && m.online(c.ID)
-	if n, err := m.store.UnreadCount(ctx, c.ID); err == nil {
+	if n, err := m.store.UnreadCount(ctx, ContactChat(c.ID)); err == nil {
 		v.Unread = n
 	}
 	return v
@@ -179,7 +179,7 @@ func (m *contactManager) markRead(ctx context.Context, id crypto.ID) error {
 	if _, ok := m.contacts[id]; !ok {
 		return ErrUnknownContact
 	}
-	if _, err := m.store.MarkSeen(ctx, id); err != nil {
+	if _, err := m.store.MarkSeen(ctx, ContactChat(id)); err != nil {
 		return err
 	}
 	if m.online(id) {

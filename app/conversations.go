@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"jarvis/crypto"
+	"jarvis/store"
 )
 
 // The commands below are the one path for messages of every conversation.
@@ -74,26 +75,33 @@ func (c *Core) History(ctx context.Context, conv ConversationID, before int64, l
 	if err := c.waitNames(ctx); err != nil {
 		return nil, err
 	}
-	if conv.IsGroup() {
-		return c.groupHistory(ctx, conv.Group(), before, limit)
+	name, err := c.authorNames(conv)
+	if err != nil {
+		return nil, err
 	}
-	ct, ok := c.dir.contact(conv.Contact())
-	if !ok {
-		return nil, ErrUnknownContact
-	}
-	rows, err := c.account.store.History(ctx, ct.id, before, limit)
+	rows, err := c.account.store.History(ctx, conv, before, limit)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Message, len(rows))
 	for i, r := range rows {
-		out[i] = messageFromStore(r, c.self.ID, ct.name)
+		out[i] = messageFromStore(r, c.self.ID, name(r))
 	}
 	return out, nil
 }
 
-func (c *Core) groupHistory(ctx context.Context, id crypto.GroupID, before int64, limit int) ([]Message, error) {
-	g, ok := c.dir.group(id)
+// authorNames returns how History names the author of a stored message:
+// the contact in a chat, the roster name in a group (or the short ID of a
+// member who has left).
+func (c *Core) authorNames(conv ConversationID) (func(store.Message) string, error) {
+	if !conv.IsGroup() {
+		ct, ok := c.dir.contact(conv.Contact())
+		if !ok {
+			return nil, ErrUnknownContact
+		}
+		return func(store.Message) string { return ct.name }, nil
+	}
+	g, ok := c.dir.group(conv.Group())
 	if !ok {
 		return nil, ErrUnknownGroup
 	}
@@ -101,19 +109,12 @@ func (c *Core) groupHistory(ctx context.Context, id crypto.GroupID, before int64
 	for _, e := range g.members {
 		names[e.id] = e.name
 	}
-	rows, err := c.account.store.GroupHistory(ctx, id, before, limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Message, len(rows))
-	for i, r := range rows {
-		name, ok := names[r.Author]
-		if !ok {
-			name = r.Author.Short() // a former member
+	return func(m store.Message) string {
+		if n, ok := names[m.Author]; ok {
+			return n
 		}
-		out[i] = groupMessageFromStore(r, c.self.ID, name)
-	}
-	return out, nil
+		return m.Author.Short()
+	}, nil
 }
 
 // MarkRead marks a conversation's incoming messages seen; in a chat it

@@ -106,7 +106,7 @@ func (m *groupManager) view(ctx context.Context, g *group) Group {
 		}
 		out.Members = append(out.Members, gm)
 	}
-	if n, err := m.store.GroupUnread(ctx, g.row.ID); err == nil {
+	if n, err := m.store.UnreadCount(ctx, GroupChat(g.row.ID)); err == nil {
 		out.Unread = n
 	}
 	return out

@@ -43,7 +43,7 @@ func (m *groupManager) known(id crypto.GroupID) (*group, error) {
 
 // markRead marks a group's messages seen and reports the new count.
 func (m *groupManager) markRead(ctx context.Context, g *group) error {
-	if err := m.store.MarkGroupSeen(ctx, g.row.ID); err != nil {
+	if _, err := m.store.MarkSeen(ctx, GroupChat(g.row.ID)); err != nil {
 		return err
 	}
 	m.core.emit(GroupUpdated{Group: m.view(ctx, g)})

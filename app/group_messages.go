@@ -94,7 +94,7 @@ func (m *groupManager) sendGroupText(ctx context.Context, g *group, text string)
 	g.note(m.self, seq)
 	g.row.LastActivity = now
 	m.saveRow(ctx, g)
-	out := groupMessageFromStore(sm[0], m.self, "")
+	out := messageFromStore(sm[0].Message(), m.self, "")
 	m.core.emit(MessageStatus{Conversation: out.Conversation, ID: out.ID, State: StateQueued})
 	m.deliver(ctx, g, keys, rec)
 	// Handed to every member online; the others get it from whoever syncs
@@ -264,7 +264,7 @@ func (m *groupManager) emitMessage(g *group, row store.GroupMessage) {
 	if rm, ok := g.member(row.Author); ok {
 		name = rm.Name
 	}
-	m.core.emit(MessageReceived{Message: groupMessageFromStore(row, m.self, name)})
+	m.core.emit(MessageReceived{Message: messageFromStore(row.Message(), m.self, name)})
 }
 
 // reload rereads a group after a failed write, so memory matches the disk.

@@ -63,8 +63,8 @@ func checkText(text string) error {
 	return nil
 }
 
-// messageFromStore turns a stored 1:1 message into the frontend's view;
-// name is the contact's.
+// messageFromStore turns a stored message of any conversation into the
+// frontend's view; name is the author's (the contact's, or the roster's).
 func messageFromStore(m store.Message, self crypto.ID, name string) Message {
 	out := Message{
 		ID:           MessageID(m.ID),
@@ -78,29 +78,11 @@ func messageFromStore(m store.Message, self crypto.ID, name string) Message {
 		State:        MessageState(m.State),
 		Cursor:       m.Seq,
 	}
+	if m.Group != (crypto.GroupID{}) {
+		out.Conversation, out.Author = GroupChat(m.Group), m.Author
+	}
 	if m.Outgoing {
 		out.Author, out.AuthorName = self, ""
-	}
-	return out
-}
-
-// groupMessageFromStore turns a stored, readable group message into the
-// frontend's view; name is the author's roster name. Its ID is derived from
-// (group, author, epoch, seq), so every member names it the same.
-func groupMessageFromStore(sm store.GroupMessage, self crypto.ID, name string) Message {
-	h := crypto.GroupHeader{Group: sm.Group, Author: sm.Author, Epoch: sm.Epoch, Seq: sm.AuthorSeq}
-	out := Message{
-		ID: MessageID(crypto.GroupMessageID(h)), Conversation: GroupChat(sm.Group),
-		Author: sm.Author, AuthorName: name, Text: sm.Text, SentAt: sm.SentAt, At: sm.StoredAt,
-		State: StateUnread, Cursor: sm.Seq,
-	}
-	switch {
-	case sm.Author == self:
-		// Stored means handed to every online member and relayable by
-		// them: a group message goes no further than sent.
-		out.Outgoing, out.AuthorName, out.State = true, "", StateSent
-	case sm.State == store.GroupMsgSeen:
-		out.State = StateSeen
 	}
 	return out
 }

@@ -13,10 +13,7 @@ import (
 const historyQuery = `SELECT ` + messageColumns + ` FROM messages m
 	WHERE m.contact = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`
 
-// History returns the contact's newest limit (at most MaxPage) messages with
-// Seq < beforeSeq (0 = from the newest), in chronological order. To page back,
-// pass the first returned Seq as the next beforeSeq.
-func (s *Store) History(ctx context.Context, contact crypto.ID, beforeSeq int64, limit int) ([]Message, error) {
+func (s *Store) chatHistory(ctx context.Context, contact crypto.ID, beforeSeq int64, limit int) ([]Message, error) {
 	msgs, err := s.queryMessages(ctx, contact, limit, historyQuery, pageStart(beforeSeq))
 	if err != nil {
 		return nil, fmt.Errorf("store: history: %w", err)
@@ -33,9 +30,7 @@ const (
 	WHERE contact = ? AND outgoing = 0 AND state = 7 AND receipt_sent = 0 ORDER BY seq`
 )
 
-// MarkSeen marks the contact's unread incoming messages seen and returns their
-// IDs, which need a read receipt (then ReceiptsSent).
-func (s *Store) MarkSeen(ctx context.Context, contact crypto.ID) ([]MessageID, error) {
+func (s *Store) markChatSeen(ctx context.Context, contact crypto.ID) ([]MessageID, error) {
 	var ids []MessageID
 	err := s.writeStates(ctx, "mark seen", func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE messages SET state = 7
@@ -86,16 +81,6 @@ func (s *Store) ReceiptsSent(ctx context.Context, contact crypto.ID, ids []Messa
 		}
 		return nil
 	})
-}
-
-// UnreadCount reports the contact's unread incoming messages.
-func (s *Store) UnreadCount(ctx context.Context, contact crypto.ID) (int, error) {
-	var n int
-	err := s.r.QueryRowContext(ctx, unreadQuery, contact.String()).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("store: unread count: %w", err)
-	}
-	return n, nil
 }
 
 func scanIDs(rows *sql.Rows) ([]MessageID, error) {

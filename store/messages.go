@@ -47,11 +47,15 @@ func (st MessageState) String() string {
 	return "state(" + strconv.Itoa(int(st)) + ")"
 }
 
-// Message is one stored 1:1 message. Seq is the local order cursor, assigned by the store.
+// Message is one stored message. Seq is the local order cursor, assigned by
+// the store. A chat's message names its Contact; one History returns for a
+// group names its Group and Author instead.
 type Message struct {
 	Seq      int64
 	ID       MessageID
 	Contact  crypto.ID
+	Group    crypto.GroupID
+	Author   crypto.ID
 	Outgoing bool
 	Text     string
 	SentAt   time.Time

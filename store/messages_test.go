@@ -69,7 +69,7 @@ func TestOutgoingMessagesGoThroughTheOutboxUntilAcked(t *testing.T) {
 			t.Fatalf("%s: OutboxCount = %d, %v; want %d", st.name, n, err, st.wantOutbox)
 		}
 	}
-	h, err := s.History(ctx, c.ID, 0, 10)
+	h, err := s.History(ctx, ContactChat(c.ID), 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestAddIncomingDeduplicates(t *testing.T) {
 	if want := []bool{false, true, true, false}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("AddIncoming inserted = %v, want %v", got, want)
 	}
-	h, err := s.History(ctx, a.ID, 0, 10)
+	h, err := s.History(ctx, ContactChat(a.ID), 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestAddIncomingIsAllOrNothing(t *testing.T) {
 	if err := s.AddOutgoing(ctx, batch); err == nil {
 		t.Fatal("AddOutgoing to an unknown contact succeeded")
 	}
-	if h, _ := s.History(ctx, a.ID, 0, 10); len(h) != 0 {
+	if h, _ := s.History(ctx, ContactChat(a.ID), 0, 10); len(h) != 0 {
 		t.Fatalf("a failed batch left %d messages behind", len(h))
 	}
 }
@@ -195,7 +195,7 @@ func TestMessageTimesRoundTripInMilliseconds(t *testing.T) {
 	if _, err := s.AddIncoming(ctx, []Message{{ID: newMessageID(t), Contact: a.ID, Text: "t", SentAt: sent, StoredAt: stored}}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := s.History(ctx, a.ID, 0, 1)
+	h, err := s.History(ctx, ContactChat(a.ID), 0, 1)
 	if err != nil || len(h) != 1 {
 		t.Fatal(err)
 	}

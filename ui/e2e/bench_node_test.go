@@ -104,7 +104,7 @@ func bHistoryInProcess(t testing.TB, acc *bBigAccount, warmRuns int) (cold time.
 	}
 	page := func() time.Duration {
 		t0 := time.Now()
-		msgs, err := s.History(ctx, acc.conv, 0, 100)
+		msgs, err := s.History(ctx, store.ContactChat(acc.conv), 0, 100)
 		if err != nil || len(msgs) != 100 {
 			t.Fatalf("History: %d messages, %v", len(msgs), err)
 		}
