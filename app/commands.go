@@ -12,7 +12,6 @@ import (
 // in words that fit any frontend.
 var (
 	ErrUnknownContact = errors.New("no such contact; check the name or ID")
-	ErrNotAccepted    = errors.New("that person has not accepted you as a contact yet")
 	ErrNoRequest      = errors.New("there is no pending request from that person")
 	ErrOwnCode        = errors.New("that is your own link code; share it, don't add it")
 	ErrEmptyMessage   = errors.New("the message is empty")
