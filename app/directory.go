@@ -44,8 +44,15 @@ func (d *directory) first() {
 	}
 }
 
-// waitNames returns once both managers have published their first snapshot.
+// waitNames returns once both managers have published their first
+// snapshot. Once they have, it answers at once, even after Close: the
+// store and the last snapshot are still there to read.
 func (c *Core) waitNames(ctx context.Context) error {
+	select {
+	case <-c.dir.loaded:
+		return nil
+	default:
+	}
 	select {
 	case <-c.dir.loaded:
 		return nil
