@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 
@@ -165,4 +166,35 @@ func TestHelpListsGroupCommandsAndScrollsFromF1(t *testing.T) {
 	s.wait("/leave ")
 	s.key(tcell.KeyEsc)
 	s.waitGone("Help — Esc closes")
+}
+
+func TestTheSameGroupTextSentTwiceShowsTwiceEachSettledByItsID(t *testing.T) {
+	bob := newPeer(t, "Bob")
+	s, _ := unlockedUI(t, "Alice")
+	befriend(t, s, bob, "Bob")
+	s.enter("/group Twice")
+	s.wait("#Twice · 1 member")
+	s.enter("/invite Bob")
+	inv := bob.await(t, "the invite", func(ev app.Event) bool { _, ok := ev.(app.GroupInvite); return ok }).(app.GroupInvite)
+	if err := bob.core.AcceptInvite(context.Background(), inv.Group.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.wait("2 members, 2 online")
+
+	s.enter("same words")
+	s.enter("same words")
+	ids := make(map[app.MessageID]bool)
+	bob.await(t, "both messages", func(ev app.Event) bool {
+		if e, ok := ev.(app.MessageReceived); ok && e.Message.Text == "same words" {
+			ids[e.Message.ID] = true
+		}
+		return len(ids) == 2
+	})
+	for deadline := time.Now().Add(waitFor); strings.Count(s.contents(), "Alice: same words") != 2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the screen does not show the message twice:\n%s", s.contents())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.waitGone("◷")
 }
