@@ -60,7 +60,7 @@ func BenchmarkCoreThroughput(b *testing.B) {
 	errc := make(chan error, 1)
 	go func() {
 		for range b.N {
-			if _, err := a.core.SendAsync(ctx, to, text); err != nil {
+			if _, err := a.core.SendAsync(ctx, ContactChat(to), text); err != nil {
 				errc <- err
 				return
 			}
@@ -94,7 +94,7 @@ func BenchmarkCoreRoundTrip(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		t0 := time.Now()
-		if _, err := a.core.Send(ctx, to, text); err != nil {
+		if _, err := a.core.Send(ctx, ContactChat(to), text); err != nil {
 			b.Fatal(err)
 		}
 		select {

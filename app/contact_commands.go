@@ -13,15 +13,6 @@ import (
 
 // view turns a stored contact into what frontends see.
 func (m *contactManager) view(ctx context.Context, c *store.Contact) Contact {
-	v := m.viewOnline(c)
-	if n, err := m.store.UnreadCount(ctx, c.ID); err == nil {
-		v.Unread = n
-	}
-	return v
-}
-
-// viewOnline is view without the unread count, which costs a query.
-func (m *contactManager) viewOnline(c *store.Contact) Contact {
 	sn, ok := m.safety[c.ID]
 	if !ok {
 		// Thousands of hash rounds: worth computing once per contact, not
@@ -31,17 +22,16 @@ func (m *contactManager) viewOnline(c *store.Contact) Contact {
 	}
 	v := contactFromStore(*c, sn)
 	v.Online = c.State == store.ContactAccepted && m.online(c.ID)
+	if n, err := m.store.UnreadCount(ctx, ContactChat(c.ID)); err == nil {
+		v.Unread = n
+	}
 	return v
 }
 
-type addCmd struct {
-	code   crypto.LinkCode
-	result Contact
-	done   chan error
-}
-
-func (cmd *addCmd) apply(ctx context.Context, m *contactManager) {
-	id := cmd.code.Keys.ID()
+// add records the person behind a link code and asks them to be a
+// contact; adding someone who already asked us is consent.
+func (m *contactManager) add(ctx context.Context, code crypto.LinkCode) (Contact, error) {
+	id := code.Keys.ID()
 	if c, ok := m.contacts[id]; ok {
 		switch c.State {
 		case store.ContactPendingIn:
@@ -49,81 +39,57 @@ func (cmd *addCmd) apply(ctx context.Context, m *contactManager) {
 			m.send(ctx, id, wire.ContactAccept{Name: m.core.self.Name})
 			m.becomeContacts(ctx, c)
 		default:
-			m.learnAddrs(ctx, c, cmd.code.Addrs)
+			m.learnAddrs(ctx, c, code.Addrs)
 		}
-		cmd.result = m.view(ctx, c)
-		cmd.done <- nil
-		return
+		return m.view(ctx, c), nil
 	}
 	now := m.now()
 	c := store.Contact{
-		ID: id, Keys: cmd.code.Keys, Name: cmd.code.Name, Addrs: mergeAddrs(cmd.code.Addrs, nil),
+		ID: id, Keys: code.Keys, Name: code.Name, Addrs: mergeAddrs(code.Addrs, nil),
 		State: store.ContactPendingOut, CreatedAt: now, LastActivity: now,
 	}
 	if err := m.store.PutContact(ctx, c); err != nil {
-		cmd.done <- err
-		return
+		return Contact{}, err
 	}
 	m.contacts[id] = &c
 	m.engine.Connect(p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
 	if m.online(id) {
 		m.send(ctx, id, m.requestMessage())
 	}
-	cmd.result = m.view(ctx, &c)
-	m.core.emit(ContactUpdated{Contact: cmd.result})
-	cmd.done <- nil
+	out := m.view(ctx, &c)
+	m.publish() // before the event, so a frontend can read its history
+	m.core.emit(ContactUpdated{Contact: out})
+	return out, nil
 }
 
-type answerCmd struct {
-	id     crypto.ID
-	accept bool
-	done   chan error
-}
-
-func (cmd *answerCmd) apply(ctx context.Context, m *contactManager) {
-	c, ok := m.contacts[cmd.id]
+// answer accepts or declines a pending contact request.
+func (m *contactManager) answer(ctx context.Context, id crypto.ID, accept bool) error {
+	c, ok := m.contacts[id]
 	if !ok || c.State != store.ContactPendingIn {
-		cmd.done <- ErrNoRequest
-		return
+		return ErrNoRequest
 	}
-	if cmd.accept {
-		m.send(ctx, cmd.id, wire.ContactAccept{Name: m.core.self.Name})
+	if accept {
+		m.send(ctx, id, wire.ContactAccept{Name: m.core.self.Name})
 		m.becomeContacts(ctx, c)
-		cmd.done <- nil
-		return
+		return nil
 	}
-	if err := m.store.DeleteContact(ctx, cmd.id); err != nil {
-		cmd.done <- err
-		return
+	if err := m.store.DeleteContact(ctx, id); err != nil {
+		return err
 	}
 	// The session stays up so the answer is written; the requester hangs
 	// up when it reads it, and idle stranger sessions time out anyway.
-	m.send(ctx, cmd.id, wire.ContactReject{})
-	delete(m.contacts, cmd.id)
-	m.core.emit(ContactRemoved{ID: cmd.id})
-	cmd.done <- nil
+	m.send(ctx, id, wire.ContactReject{})
+	delete(m.contacts, id)
+	m.core.emit(ContactRemoved{ID: id})
+	return nil
 }
 
-// listCmd lists contacts, or just one when only is set. Without counts the
-// unread counts (a query per contact) are left at zero, for lookups that
-// only need names and IDs.
-type listCmd struct {
-	only   *crypto.ID
-	counts bool
-	result []Contact
-	done   chan error
-}
-
-func (cmd *listCmd) apply(ctx context.Context, m *contactManager) {
+// list lists contacts, or just one when only is set, latest activity first.
+func (m *contactManager) list(ctx context.Context, only *crypto.ID) []Contact {
 	out := make([]Contact, 0, len(m.contacts))
 	for _, c := range m.contacts {
-		if cmd.only != nil && c.ID != *cmd.only {
-			continue
-		}
-		if cmd.counts {
+		if only == nil || c.ID == *only {
 			out = append(out, m.view(ctx, c))
-		} else {
-			out = append(out, m.viewOnline(c))
 		}
 	}
 	slices.SortFunc(out, func(a, b Contact) int {
@@ -132,8 +98,7 @@ func (cmd *listCmd) apply(ctx context.Context, m *contactManager) {
 		}
 		return strings.Compare(a.ID.String(), b.ID.String())
 	})
-	cmd.result = out
-	cmd.done <- nil
+	return out
 }
 
 type sendCmd struct {
@@ -144,6 +109,8 @@ type sendCmd struct {
 }
 
 // apply is used only when a send arrives alone; handleCommand batches.
+// Sends are the one typed op of the contact manager: a burst of them is
+// stored in one transaction, which a closure could not be told apart for.
 func (cmd *sendCmd) apply(ctx context.Context, m *contactManager) {
 	m.sendBatch(ctx, []*sendCmd{cmd})
 }
@@ -178,7 +145,7 @@ func (m *contactManager) sendBatch(ctx context.Context, batch []*sendCmd) {
 		return
 	}
 	for i, cmd := range ok {
-		m.core.emit(MessageStatus{ID: cmd.id, Contact: cmd.to, State: StateQueued})
+		m.core.emit(MessageStatus{Conversation: ContactChat(cmd.to), ID: cmd.id, State: StateQueued})
 		m.touch(ctx, msgs[i].Contact)
 		cmd.done <- nil
 	}
@@ -207,79 +174,52 @@ func (m *contactManager) sendFresh(ctx context.Context, msgs []store.Message) {
 	}
 }
 
-type markReadCmd struct {
-	id   crypto.ID
-	done chan error
-}
-
-func (cmd *markReadCmd) apply(ctx context.Context, m *contactManager) {
-	if _, ok := m.contacts[cmd.id]; !ok {
-		cmd.done <- ErrUnknownContact
-		return
+// markRead marks a chat's incoming messages seen and sends read receipts.
+func (m *contactManager) markRead(ctx context.Context, id crypto.ID) error {
+	if _, ok := m.contacts[id]; !ok {
+		return ErrUnknownContact
 	}
-	if _, err := m.store.MarkSeen(ctx, cmd.id); err != nil {
-		cmd.done <- err
-		return
+	if _, err := m.store.MarkSeen(ctx, ContactChat(id)); err != nil {
+		return err
 	}
-	if m.online(cmd.id) {
-		m.sendPendingReceipts(ctx, cmd.id)
+	if m.online(id) {
+		m.sendPendingReceipts(ctx, id)
 	}
-	cmd.done <- nil
+	return nil
 }
 
-type typingCmd struct {
-	id     crypto.ID
-	active bool
-	done   chan error
-}
-
-func (cmd *typingCmd) apply(ctx context.Context, m *contactManager) {
-	if c, ok := m.contacts[cmd.id]; ok && c.State == store.ContactAccepted && m.online(cmd.id) {
-		m.send(ctx, cmd.id, wire.Typing{Active: cmd.active})
+func (m *contactManager) typing(ctx context.Context, id crypto.ID, active bool) {
+	if c, ok := m.contacts[id]; ok && c.State == store.ContactAccepted && m.online(id) {
+		m.send(ctx, id, wire.Typing{Active: active})
 	}
-	cmd.done <- nil
 }
 
-type editCmd struct {
-	id   crypto.ID
-	edit func(*store.Contact)
-	done chan error
-}
-
-func (cmd *editCmd) apply(ctx context.Context, m *contactManager) {
-	c, ok := m.contacts[cmd.id]
+func (m *contactManager) edit(ctx context.Context, id crypto.ID, edit func(*store.Contact)) error {
+	c, ok := m.contacts[id]
 	if !ok {
-		cmd.done <- ErrUnknownContact
-		return
+		return ErrUnknownContact
 	}
 	next := *c
-	cmd.edit(&next)
+	edit(&next)
 	if err := m.store.PutContact(ctx, next); err != nil {
-		cmd.done <- err
-		return
+		return err
 	}
 	*c = next
+	m.publish()
 	m.core.emit(ContactUpdated{Contact: m.view(ctx, c)})
-	cmd.done <- nil
+	return nil
 }
 
-type removeCmd struct {
-	id   crypto.ID
-	done chan error
-}
-
-func (cmd *removeCmd) apply(ctx context.Context, m *contactManager) {
-	if _, ok := m.contacts[cmd.id]; !ok {
-		cmd.done <- ErrUnknownContact
-		return
+func (m *contactManager) remove(ctx context.Context, id crypto.ID) error {
+	if _, ok := m.contacts[id]; !ok {
+		return ErrUnknownContact
 	}
-	if err := m.store.DeleteContact(ctx, cmd.id); err != nil {
-		cmd.done <- err
-		return
+	if err := m.store.DeleteContact(ctx, id); err != nil {
+		return err
 	}
-	delete(m.contacts, cmd.id)
-	delete(m.flushing, cmd.id)
-	m.engine.Forget(cmd.id)
-	m.core.emit(ContactRemoved{ID: cmd.id})
-	cmd.done <- nil
+	delete(m.contacts, id)
+	delete(m.flushing, id)
+	m.engine.Forget(id)
+	m.core.emit(ContactRemoved{ID: id})
+	return nil
 }

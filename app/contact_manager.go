@@ -41,7 +41,7 @@ type contactManager struct {
 	store  *store.Store
 	engine *p2p.Engine
 	log    *slog.Logger
-	cmds   chan command
+	cmds   chan op[contactManager]
 	events <-chan p2p.Event // from the router: peer changes and 1:1 messages
 
 	contacts map[crypto.ID]*store.Contact
@@ -74,7 +74,7 @@ func newContactManager(c *Core, events <-chan p2p.Event) *contactManager {
 		store:    c.account.store,
 		engine:   c.engine,
 		log:      c.log.With("room", "contacts"),
-		cmds:     make(chan command, sendBatch),
+		cmds:     make(chan op[contactManager], sendBatch),
 		contacts: make(map[crypto.ID]*store.Contact),
 		safety:   make(map[crypto.ID]string),
 		sessions: make(map[crypto.ID]p2p.PeerInfo),
@@ -87,6 +87,7 @@ func (m *contactManager) run(ctx context.Context) {
 	if err := m.load(ctx); err != nil {
 		m.core.emit(Failure{Op: "load contacts", Err: err})
 	}
+	m.publish()
 	m.core.emit(Ready{Self: m.core.self})
 	m.retryFlush = time.NewTimer(time.Hour)
 	m.retryFlush.Stop()
@@ -143,7 +144,7 @@ func (m *contactManager) load(ctx context.Context) error {
 }
 
 // handleCommand applies cmd; a run of queued sends is stored together.
-func (m *contactManager) handleCommand(ctx context.Context, cmd command) {
+func (m *contactManager) handleCommand(ctx context.Context, cmd op[contactManager]) {
 	send, ok := cmd.(*sendCmd)
 	if !ok {
 		cmd.apply(ctx, m)
@@ -321,7 +322,7 @@ func (m *contactManager) sendPage(ctx context.Context, id crypto.ID, page []stor
 	}
 	for _, p := range page {
 		if p.State == store.StateQueued {
-			m.core.emit(MessageStatus{ID: MessageID(p.ID), Contact: id, State: StateSent})
+			m.core.emit(MessageStatus{Conversation: ContactChat(id), ID: MessageID(p.ID), State: StateSent})
 		}
 	}
 	return nil
@@ -348,7 +349,7 @@ func (m *contactManager) resumeFlush() {
 }
 
 // advance moves our messages forward and reports each change.
-func (m *contactManager) advance(ctx context.Context, id crypto.ID, ids []store.MessageID, st store.MessageState) {
+func (m *contactManager) advance(ctx context.Context, id crypto.ID, ids []crypto.MessageID, st store.MessageState) {
 	if len(ids) == 0 {
 		return
 	}
@@ -358,7 +359,7 @@ func (m *contactManager) advance(ctx context.Context, id crypto.ID, ids []store.
 		return
 	}
 	for _, mid := range changed {
-		m.core.emit(MessageStatus{ID: MessageID(mid), Contact: id, State: MessageState(st)})
+		m.core.emit(MessageStatus{Conversation: ContactChat(id), ID: MessageID(mid), State: MessageState(st)})
 	}
 }
 
@@ -367,8 +368,8 @@ func (m *contactManager) advance(ctx context.Context, id crypto.ID, ids []store.
 // (contact, ID) grow at their right edge instead of dirtying a random page
 // per message; 80 random bits keep IDs unguessable and unique. The time it
 // reveals is already in the message's SentAt, and both travel encrypted.
-func newMessageID(now time.Time) store.MessageID {
-	var id store.MessageID
+func newMessageID(now time.Time) crypto.MessageID {
+	var id crypto.MessageID
 	ms := uint64(now.UnixMilli())
 	for i := 0; i < 6; i++ {
 		id[i] = byte(ms >> (40 - 8*i))

@@ -15,12 +15,12 @@ import (
 // stored in one transaction and acknowledged together.
 type inbox struct {
 	texts []store.Message
-	acks  map[crypto.ID][]store.MessageID
-	reads map[crypto.ID][]store.MessageID
+	acks  map[crypto.ID][]crypto.MessageID
+	reads map[crypto.ID][]crypto.MessageID
 }
 
 func newInbox() *inbox {
-	return &inbox{acks: make(map[crypto.ID][]store.MessageID), reads: make(map[crypto.ID][]store.MessageID)}
+	return &inbox{acks: make(map[crypto.ID][]crypto.MessageID), reads: make(map[crypto.ID][]crypto.MessageID)}
 }
 
 func (in *inbox) empty() bool { return len(in.texts) == 0 && len(in.acks) == 0 && len(in.reads) == 0 }
@@ -39,7 +39,7 @@ func (m *contactManager) received(ctx context.Context, ev p2p.Received, in *inbo
 				return
 			}
 			in.texts = append(in.texts, store.Message{
-				ID: store.MessageID(msg.ID), Contact: ev.From, Text: msg.Body,
+				ID: crypto.MessageID(msg.ID), Contact: ev.From, Text: msg.Body,
 				SentAt: time.UnixMilli(msg.SentAt), StoredAt: m.now(), State: store.StateUnread,
 			})
 		case wire.Ack:
@@ -79,6 +79,7 @@ func (m *contactManager) control(ctx context.Context, from crypto.ID, msg wire.M
 				return
 			}
 			delete(m.contacts, from)
+			m.publish()
 			m.engine.Forget(from)
 			m.core.emit(ContactRejected{ID: from, Name: c.Name})
 		}
@@ -132,6 +133,7 @@ func (m *contactManager) newRequest(ctx context.Context, from crypto.ID, req wir
 		return
 	}
 	m.contacts[from] = &sc
+	m.publish() // before the event, so a frontend can resolve what it names
 	m.core.emit(ContactRequest{Contact: m.view(ctx, &sc)})
 }
 
@@ -146,6 +148,7 @@ func (m *contactManager) becomeContacts(ctx context.Context, c *store.Contact) {
 	}
 	*c = next
 	m.engine.Connect(p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
+	m.publish()
 	m.core.emit(ContactAdded{Contact: m.view(ctx, c)})
 	if m.online(c.ID) {
 		m.core.emit(PeerStatus{ID: c.ID, Online: true})
@@ -198,7 +201,7 @@ func (m *contactManager) storeIncoming(ctx context.Context, texts []store.Messag
 		}
 		acks[t.Contact] = append(acks[t.Contact], wire.MessageID(t.ID))
 		if inserted[i] {
-			m.core.emit(MessageReceived{Message: messageFromStore(t)})
+			m.core.emit(MessageReceived{Message: messageFromStore(t, m.core.self.ID, m.name(t.Contact))})
 		}
 	}
 	for _, id := range order {
@@ -258,6 +261,14 @@ func (m *contactManager) sendPendingReceipts(ctx context.Context, id crypto.ID) 
 	}
 }
 
+// name is a contact's name, or "" for someone no longer a contact.
+func (m *contactManager) name(id crypto.ID) string {
+	if c, ok := m.contacts[id]; ok {
+		return c.Name
+	}
+	return ""
+}
+
 func (m *contactManager) countPendingIn() int {
 	n := 0
 	for _, c := range m.contacts {
@@ -280,15 +291,15 @@ func mergeAddrs(fresh, old []string) []string {
 	return out
 }
 
-func toStoreIDs(ids []wire.MessageID) []store.MessageID {
-	out := make([]store.MessageID, len(ids))
+func toStoreIDs(ids []wire.MessageID) []crypto.MessageID {
+	out := make([]crypto.MessageID, len(ids))
 	for i, id := range ids {
-		out[i] = store.MessageID(id)
+		out[i] = crypto.MessageID(id)
 	}
 	return out
 }
 
-func toWireIDs(ids []store.MessageID) []wire.MessageID {
+func toWireIDs(ids []crypto.MessageID) []wire.MessageID {
 	out := make([]wire.MessageID, len(ids))
 	for i, id := range ids {
 		out[i] = wire.MessageID(id)

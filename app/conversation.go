@@ -1,48 +1,18 @@
 package app
 
-import "jarvis/crypto"
+import (
+	"jarvis/crypto"
+	"jarvis/store"
+)
 
 // ConversationID names one conversation: a 1:1 chat with a contact or a
-// group. It is comparable, so frontends key their state by it.
-type ConversationID struct {
-	group bool
-	id    [crypto.IDSize]byte // a crypto.ID, or a crypto.GroupID zero-padded
-}
+// group. It is comparable, so frontends key their state by it. The store
+// owns the type (its History, MarkSeen and UnreadCount take it); app
+// re-exports it so frontends need not import the store.
+type ConversationID = store.ConversationID
 
 // ContactChat is the conversation with one contact.
-func ContactChat(id crypto.ID) ConversationID { return ConversationID{id: id} }
+func ContactChat(id crypto.ID) ConversationID { return store.ContactChat(id) }
 
 // GroupChat is the conversation of a group.
-func GroupChat(id crypto.GroupID) ConversationID {
-	c := ConversationID{group: true}
-	copy(c.id[:], id[:])
-	return c
-}
-
-// IsGroup reports whether c is a group's conversation.
-func (c ConversationID) IsGroup() bool { return c.group }
-
-// Contact returns the contact of a 1:1 conversation, or the zero ID.
-func (c ConversationID) Contact() crypto.ID {
-	if c.group {
-		return crypto.ID{}
-	}
-	return crypto.ID(c.id)
-}
-
-// Group returns the group of a group conversation, or the zero ID.
-func (c ConversationID) Group() crypto.GroupID {
-	var g crypto.GroupID
-	if c.group {
-		copy(g[:], c.id[:])
-	}
-	return g
-}
-
-// String is the contact's or the group's ID in its usual text form.
-func (c ConversationID) String() string {
-	if c.group {
-		return c.Group().String()
-	}
-	return c.Contact().String()
-}
+func GroupChat(id crypto.GroupID) ConversationID { return store.GroupChat(id) }

@@ -60,6 +60,7 @@ type Core struct {
 	contacts *contactManager
 	groups   *groupManager
 	events   *eventQueue
+	dir      *directory // names for the resolver, published by the managers
 	log      *slog.Logger
 
 	startOnce sync.Once
@@ -118,6 +119,7 @@ func NewCore(cfg Config) (*Core, error) {
 		identity: id,
 		engine:   engine,
 		events:   newEventQueue(),
+		dir:      newDirectory(),
 		log:      log,
 		stopped:  make(chan struct{}),
 		self: Self{

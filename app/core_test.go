@@ -25,28 +25,28 @@ func TestTwoCoresAddAcceptChatWithReceipts(t *testing.T) {
 		t.Fatalf("request shows %q / %q", req.Contact.Name, req.Contact.SafetyNumber)
 	}
 
-	id, err := a.core.Send(ctx, bID, "hello bob")
+	id, err := a.core.Send(ctx, ContactChat(bID), "hello bob")
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := b.waitFor("message", isReceived("hello bob")).(MessageReceived)
-	if got.Message.Contact != aID || got.Message.ID != id || got.Message.Outgoing {
+	if got.Message.Conversation != ContactChat(aID) || got.Message.ID != id || got.Message.Outgoing {
 		t.Fatalf("received %+v", got.Message)
 	}
 	a.waitFor("delivered", isStatus(id, StateDelivered))
-	if err := b.core.MarkRead(ctx, aID); err != nil {
+	if err := b.core.MarkRead(ctx, ContactChat(aID)); err != nil {
 		t.Fatal(err)
 	}
 	a.waitFor("read", isStatus(id, StateRead))
 
-	back, err := b.core.Send(ctx, aID, "hi alice")
+	back, err := b.core.Send(ctx, ContactChat(aID), "hi alice")
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.waitFor("reply", isReceived("hi alice"))
 	b.waitFor("reply delivered", isStatus(back, StateDelivered))
 
-	hist, err := a.core.History(ctx, bID, 0, 10)
+	hist, err := a.core.History(ctx, ContactChat(bID), 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestOfflineQueueFlushedInOrderOnReconnect(t *testing.T) {
 
 	const n = 100
 	for i := 0; i < n; i++ {
-		if _, err := a.core.Send(ctx, bID, msgText(i)); err != nil {
+		if _, err := a.core.Send(ctx, ContactChat(bID), msgText(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -125,13 +125,13 @@ func TestRestartMidStreamLosesAndDuplicatesNothing(t *testing.T) {
 
 	const n = 600
 	for i := 0; i < n/2; i++ {
-		if _, err := a.core.Send(ctx, bID, msgText(i)); err != nil {
+		if _, err := a.core.Send(ctx, ContactChat(bID), msgText(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	b = b.restart() // receiver restarts while messages are in flight
 	for i := n / 2; i < n; i++ {
-		if _, err := a.core.Send(ctx, bID, msgText(i)); err != nil {
+		if _, err := a.core.Send(ctx, ContactChat(bID), msgText(i)); err != nil {
 			t.Fatal(err)
 		}
 		if i == n*3/4 {
@@ -149,7 +149,7 @@ func TestRestartMidStreamLosesAndDuplicatesNothing(t *testing.T) {
 // in sending order.
 func assertHistory(t *testing.T, b *node, from crypto.ID, n int) {
 	t.Helper()
-	hist, err := b.core.History(context.Background(), from, 0, 1000)
+	hist, err := b.core.History(context.Background(), ContactChat(from), 0, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestStrangerCanOnlyAskToBeAContact(t *testing.T) {
 	if n := b.count(isReceived("buy my coins")); n != 0 {
 		t.Fatal("a stranger's text was shown")
 	}
-	hist, _ := b.core.History(context.Background(), stranger.ID(), 0, 10)
+	hist, _ := b.core.History(context.Background(), ContactChat(stranger.ID()), 0, 10)
 	if len(hist) != 0 {
 		t.Fatal("a stranger's text was stored")
 	}
@@ -247,7 +247,7 @@ func TestDuplicateMessageIDIsShownOnce(t *testing.T) {
 	if n := b.count(isReceived("only once")); n != 1 {
 		t.Fatalf("shown %d times", n)
 	}
-	hist, _ := b.core.History(ctx, aIdentity.ID(), 0, 10)
+	hist, _ := b.core.History(ctx, ContactChat(aIdentity.ID()), 0, 10)
 	if len(hist) != 1 {
 		t.Fatalf("stored %d times", len(hist))
 	}
@@ -262,7 +262,7 @@ func TestRemovedContactCannotTalk(t *testing.T) {
 	if err := b.core.Remove(ctx, aID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.core.Send(ctx, bID, "are you there"); err != nil {
+	if _, err := a.core.Send(ctx, ContactChat(bID), "are you there"); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(500 * time.Millisecond)
@@ -318,7 +318,7 @@ func TestAcceptAndMessageWhileRequesterOffline(t *testing.T) {
 	if err := b.core.Accept(ctx, aID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.core.Send(ctx, aID, "welcome aboard"); err != nil {
+	if _, err := b.core.Send(ctx, ContactChat(aID), "welcome aboard"); err != nil {
 		t.Fatal(err)
 	}
 	a = a.restart()
@@ -340,11 +340,11 @@ func TestContactAndResolveFindOnePerson(t *testing.T) {
 		t.Fatalf("Contact(self) err = %v, want ErrUnknownContact", err)
 	}
 	for _, who := range []string{"BOB", bID.String(), bID.String()[:6]} {
-		if id, err := a.core.Resolve(ctx, who); err != nil || id != bID {
+		if id, err := a.core.ResolveContact(ctx, who); err != nil || id != bID {
 			t.Fatalf("Resolve(%q) = %v, %v", who, id, err)
 		}
 	}
-	if _, err := a.core.Resolve(ctx, "carol"); err != ErrUnknownContact {
+	if _, err := a.core.ResolveContact(ctx, "carol"); err != ErrUnknownContact {
 		t.Fatalf("Resolve(carol) err = %v", err)
 	}
 }

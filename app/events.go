@@ -38,14 +38,17 @@ type PeerStatus struct {
 	Online bool
 }
 
-// MessageReceived reports a new incoming message, already stored.
+// MessageReceived reports a new incoming message of any conversation,
+// already stored. Our own messages are reported by MessageStatus instead.
 type MessageReceived struct{ Message Message }
 
-// MessageStatus reports a state change of one of our own messages.
+// MessageStatus reports a state change of one of our own messages, in a
+// chat or a group: queued once stored (before Send returns its ID), then
+// sent, and for a chat delivered and read. Frontends match it by ID.
 type MessageStatus struct {
-	ID      MessageID
-	Contact crypto.ID
-	State   MessageState
+	Conversation ConversationID
+	ID           MessageID
+	State        MessageState
 }
 
 // Typing reports that a contact started or stopped typing.
@@ -79,10 +82,6 @@ type GroupInvite struct {
 // description, state, or a member coming online or going offline.
 type GroupUpdated struct{ Group Group }
 
-// GroupMessageReceived reports a new group message, already stored: one
-// from another member, or one of ours (Outgoing) once it is stored.
-type GroupMessageReceived struct{ Message GroupMessage }
-
 // GroupSystem is a line for the conversation: joins, leaves, removals,
 // role changes, renames. Text holds names from the roster.
 type GroupSystem struct {
@@ -93,23 +92,22 @@ type GroupSystem struct {
 // GroupRemoved reports a group deleted on this device.
 type GroupRemoved struct{ ID crypto.GroupID }
 
-func (Ready) isEvent()                {}
-func (GroupInvite) isEvent()          {}
-func (GroupUpdated) isEvent()         {}
-func (GroupMessageReceived) isEvent() {}
-func (GroupSystem) isEvent()          {}
-func (GroupRemoved) isEvent()         {}
-func (ContactRequest) isEvent()       {}
-func (ContactAdded) isEvent()         {}
-func (ContactUpdated) isEvent()       {}
-func (ContactRejected) isEvent()      {}
-func (ContactRemoved) isEvent()       {}
-func (PeerStatus) isEvent()           {}
-func (MessageReceived) isEvent()      {}
-func (MessageStatus) isEvent()        {}
-func (Typing) isEvent()               {}
-func (EngineStatus) isEvent()         {}
-func (Failure) isEvent()              {}
+func (Ready) isEvent()           {}
+func (GroupInvite) isEvent()     {}
+func (GroupUpdated) isEvent()    {}
+func (GroupSystem) isEvent()     {}
+func (GroupRemoved) isEvent()    {}
+func (ContactRequest) isEvent()  {}
+func (ContactAdded) isEvent()    {}
+func (ContactUpdated) isEvent()  {}
+func (ContactRejected) isEvent() {}
+func (ContactRemoved) isEvent()  {}
+func (PeerStatus) isEvent()      {}
+func (MessageReceived) isEvent() {}
+func (MessageStatus) isEvent()   {}
+func (Typing) isEvent()          {}
+func (EngineStatus) isEvent()    {}
+func (Failure) isEvent()         {}
 
 // eventQueue decouples the managers from the frontend: emit never blocks,
 // so a slow screen cannot stall the network, and events keep their order.

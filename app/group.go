@@ -12,12 +12,12 @@ import (
 
 // Errors group commands return; each says what to do next.
 var (
-	ErrUnknownGroup  = errors.New("no such group; check the ID with /groups")
+	ErrUnknownGroup  = errors.New("no such group; check the name or ID")
 	ErrNotGroupAdmin = errors.New("only an admin of the group can do that")
 	ErrNotGroupOwner = errors.New("only the group's owner can change roles")
 	ErrNotInGroup    = errors.New("you are not a member of that group")
 	ErrNoInvite      = errors.New("there is no pending invite to that group")
-	ErrUnknownMember = errors.New("no such member in that group; check /members")
+	ErrUnknownMember = errors.New("no such member in that group; check the name or ID")
 	ErrAlreadyMember = errors.New("that person is already a member")
 	ErrGroupFull     = errors.New("the group is full")
 	ErrOwnerStays    = errors.New("the owner cannot be removed or demoted")
@@ -69,20 +69,6 @@ type Group struct {
 	LastActivity time.Time
 }
 
-// GroupMessage is one group message as the frontends see it.
-type GroupMessage struct {
-	ID         MessageID // stable: derived from (group, author, seq)
-	Group      crypto.GroupID
-	Author     crypto.ID
-	AuthorName string
-	Outgoing   bool
-	Text       string
-	SentAt     time.Time // the author's clock
-	At         time.Time // when this device stored it
-	Seq        uint64    // the author's sequence number
-	Cursor     int64     // pass as GroupHistory's before to page back
-}
-
 // groupLocal is this device's sealed bookkeeping for a group.
 type groupLocal struct {
 	InvitedBy crypto.ID   `json:"invited_by"`
@@ -120,17 +106,8 @@ func (m *groupManager) view(ctx context.Context, g *group) Group {
 		}
 		out.Members = append(out.Members, gm)
 	}
-	if n, err := m.store.GroupUnread(ctx, g.row.ID); err == nil {
+	if n, err := m.store.UnreadCount(ctx, GroupChat(g.row.ID)); err == nil {
 		out.Unread = n
 	}
 	return out
-}
-
-func groupMessageFromStore(sm store.GroupMessage, self crypto.ID, name string) GroupMessage {
-	h := crypto.GroupHeader{Group: sm.Group, Author: sm.Author, Epoch: sm.Epoch, Seq: sm.AuthorSeq}
-	return GroupMessage{
-		ID: MessageID(crypto.GroupMessageID(h)), Group: sm.Group, Author: sm.Author, AuthorName: name,
-		Outgoing: sm.Author == self, Text: sm.Text, SentAt: sm.SentAt, At: sm.StoredAt,
-		Seq: sm.AuthorSeq, Cursor: sm.Seq,
-	}
 }

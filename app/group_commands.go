@@ -5,56 +5,49 @@ import (
 	"crypto/rand"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"jarvis/crypto"
-	"jarvis/p2p/wire"
 	"jarvis/store"
 )
 
-// groupCommand is one request to the group manager; apply runs on its
-// goroutine and answers on the command's own channel.
-type groupCommand interface {
-	apply(ctx context.Context, m *groupManager)
-}
-
-// groupCmd is a command whose work is a function of the manager.
-type groupCmd struct {
-	run  func(ctx context.Context, m *groupManager) error
-	done chan error
-}
-
-func (c *groupCmd) apply(ctx context.Context, m *groupManager) { c.done <- c.run(ctx, m) }
-
-// doGroup runs fn on the group manager and waits for its answer.
+// doGroup runs fn on the group manager and waits for its answer. The
+// names snapshot is republished before the answer, so a caller that
+// created or renamed a group can resolve it at once.
 func (c *Core) doGroup(ctx context.Context, fn func(ctx context.Context, m *groupManager) error) error {
-	cmd := &groupCmd{run: fn, done: make(chan error, 1)}
-	select {
-	case c.groups.cmds <- cmd:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-c.stopped:
-		return ErrClosed
-	}
-	select {
-	case err := <-cmd.done:
+	return call(ctx, c, c.groups.cmds, func(ctx context.Context, m *groupManager) error {
+		err := fn(ctx, m)
+		m.publish()
 		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-c.stopped:
-		return ErrClosed
-	}
+	})
 }
 
 // withGroup runs fn on a known group.
 func (c *Core) withGroup(ctx context.Context, id crypto.GroupID, fn func(ctx context.Context, m *groupManager, g *group) error) error {
 	return c.doGroup(ctx, func(ctx context.Context, m *groupManager) error {
-		g, ok := m.groups[id]
-		if !ok || g.local.Declined {
-			return ErrUnknownGroup
+		g, err := m.known(id)
+		if err != nil {
+			return err
 		}
 		return fn(ctx, m, g)
 	})
+}
+
+// known returns a group the user can see: declined invites are hidden.
+func (m *groupManager) known(id crypto.GroupID) (*group, error) {
+	g, ok := m.groups[id]
+	if !ok || g.local.Declined {
+		return nil, ErrUnknownGroup
+	}
+	return g, nil
+}
+
+// markRead marks a group's messages seen and reports the new count.
+func (m *groupManager) markRead(ctx context.Context, g *group) error {
+	if _, err := m.store.MarkSeen(ctx, GroupChat(g.row.ID)); err != nil {
+		return err
+	}
+	m.core.emit(GroupUpdated{Group: m.view(ctx, g)})
+	return nil
 }
 
 // CreateGroup makes a group with us as its owner and only member.
@@ -86,6 +79,7 @@ func (c *Core) CreateGroup(ctx context.Context, name, description string) (Group
 		}
 		m.groups[r.Group] = g
 		out = m.view(ctx, g)
+		m.publish() // before the event, so a frontend can read its history
 		m.core.emit(GroupUpdated{Group: out})
 		return nil
 	})
@@ -309,93 +303,4 @@ func (c *Core) Group(ctx context.Context, id crypto.GroupID) (Group, error) {
 		return nil
 	})
 	return out, err
-}
-
-// SendGroup encrypts, stores and sends a message to a group; members who
-// are offline get it later from anyone who has it.
-func (c *Core) SendGroup(ctx context.Context, id crypto.GroupID, text string) (MessageID, error) {
-	if strings.TrimSpace(text) == "" {
-		return MessageID{}, ErrEmptyMessage
-	}
-	if len(text) > wire.MaxBody || !utf8.ValidString(text) {
-		return MessageID{}, ErrMessageTooLong
-	}
-	var out GroupMessage
-	err := c.withGroup(ctx, id, func(ctx context.Context, m *groupManager, g *group) error {
-		var err error
-		out, err = m.sendGroupText(ctx, g, text)
-		if err == nil {
-			m.core.emit(GroupMessageReceived{Message: out})
-		}
-		return err
-	})
-	return out.ID, err
-}
-
-// MarkGroupRead marks a group's messages seen.
-func (c *Core) MarkGroupRead(ctx context.Context, id crypto.GroupID) error {
-	return c.withGroup(ctx, id, func(ctx context.Context, m *groupManager, g *group) error {
-		if err := m.store.MarkGroupSeen(ctx, id); err != nil {
-			return err
-		}
-		m.core.emit(GroupUpdated{Group: m.view(ctx, g)})
-		return nil
-	})
-}
-
-// GroupHistory returns up to limit readable messages older than before
-// (0 = newest), in the order this device first saw them.
-func (c *Core) GroupHistory(ctx context.Context, id crypto.GroupID, before int64, limit int) ([]GroupMessage, error) {
-	if limit <= 0 || limit > 1000 {
-		limit = 100
-	}
-	var names map[crypto.ID]string
-	err := c.withGroup(ctx, id, func(ctx context.Context, m *groupManager, g *group) error {
-		names = make(map[crypto.ID]string, len(g.roster.Members))
-		for _, rm := range g.roster.Members {
-			names[rm.Keys.ID()] = rm.Name
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	rows, err := c.account.store.GroupHistory(ctx, id, before, limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]GroupMessage, len(rows))
-	for i, r := range rows {
-		name, ok := names[r.Author]
-		if !ok {
-			name = r.Author.Short()
-		}
-		out[i] = groupMessageFromStore(r, c.self.ID, name)
-	}
-	return out, nil
-}
-
-// ResolveGroup finds a group by full ID, unique ID prefix, or unique name.
-func (c *Core) ResolveGroup(ctx context.Context, what string) (crypto.GroupID, error) {
-	what = strings.TrimSpace(what)
-	if id, err := crypto.ParseGroupID(what); err == nil {
-		return id, nil
-	}
-	list, err := c.Groups(ctx)
-	if err != nil {
-		return crypto.GroupID{}, err
-	}
-	var found []crypto.GroupID
-	for _, g := range list {
-		if strings.EqualFold(g.Name, what) || (len(what) >= 4 && strings.HasPrefix(g.ID.String(), strings.ToLower(what))) {
-			found = append(found, g.ID)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return crypto.GroupID{}, ErrUnknownGroup
-	case 1:
-		return found[0], nil
-	}
-	return crypto.GroupID{}, ErrAmbiguousName
 }

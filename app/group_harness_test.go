@@ -46,14 +46,14 @@ func waitGroupSize(t *testing.T, n *node, id crypto.GroupID, size int) {
 
 func isGroupText(id crypto.GroupID, text string) func(Event) bool {
 	return func(e Event) bool {
-		m, ok := e.(GroupMessageReceived)
-		return ok && m.Message.Group == id && m.Message.Text == text && !m.Message.Outgoing
+		m, ok := e.(MessageReceived)
+		return ok && m.Message.Conversation == GroupChat(id) && m.Message.Text == text && !m.Message.Outgoing
 	}
 }
 
 func sendGroup(t *testing.T, n *node, id crypto.GroupID, text string) {
 	t.Helper()
-	if _, err := n.core.SendGroup(context.Background(), id, text); err != nil {
+	if _, err := n.core.Send(context.Background(), GroupChat(id), text); err != nil {
 		t.Fatal(err)
 	}
 }

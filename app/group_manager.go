@@ -53,7 +53,7 @@ type groupManager struct {
 	id       *crypto.Identity
 	self     crypto.ID
 	log      *slog.Logger
-	cmds     chan groupCommand
+	cmds     chan op[groupManager]
 	events   <-chan p2p.Event
 	groups   map[crypto.GroupID]*group
 	sessions map[crypto.ID]p2p.PeerInfo
@@ -63,7 +63,7 @@ type groupManager struct {
 func newGroupManager(c *Core, events <-chan p2p.Event) *groupManager {
 	return &groupManager{
 		core: c, store: c.account.store, engine: c.engine, id: c.identity, self: c.self.ID,
-		log: c.log.With("room", "groups"), cmds: make(chan groupCommand, 64), events: events,
+		log: c.log.With("room", "groups"), cmds: make(chan op[groupManager], 64), events: events,
 		groups: make(map[crypto.GroupID]*group), sessions: make(map[crypto.ID]p2p.PeerInfo), now: time.Now,
 	}
 }
@@ -81,6 +81,7 @@ func (m *groupManager) run(ctx context.Context) {
 	if err := m.load(ctx); err != nil {
 		m.core.emit(Failure{Op: "load groups", Err: err})
 	}
+	m.publish()
 	for {
 		select {
 		case <-ctx.Done():

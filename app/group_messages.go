@@ -42,9 +42,9 @@ func chainState(g crypto.GroupID, author crypto.ID, epoch uint64, r *crypto.Ratc
 // sendGroupText encrypts, stores and sends one message of ours. When the
 // roster changed since our last message, a fresh chain is made for the new
 // epoch and sealed to the members of that version only.
-func (m *groupManager) sendGroupText(ctx context.Context, g *group, text string) (GroupMessage, error) {
+func (m *groupManager) sendGroupText(ctx context.Context, g *group, text string) (Message, error) {
 	if g.row.State != store.GroupActive {
-		return GroupMessage{}, ErrNotInGroup
+		return Message{}, ErrNotInGroup
 	}
 	epoch := g.roster.Version
 	seq := g.contig[m.self] + 1
@@ -61,41 +61,47 @@ func (m *groupManager) sendGroupText(ctx context.Context, g *group, text string)
 			k, err := crypto.SealSenderKey(rand.Reader, m.id, rm.Keys,
 				crypto.SenderKey{Group: g.row.ID, Epoch: epoch, StartSeq: seq}, ck)
 			if err != nil {
-				return GroupMessage{}, err
+				return Message{}, err
 			}
 			keys = append(keys, k)
 		}
 	}
 	mk, err := send.Key(seq)
 	if err != nil {
-		return GroupMessage{}, err
+		return Message{}, err
 	}
 	now := m.now()
 	h := crypto.GroupHeader{Group: g.row.ID, Author: m.self, Epoch: epoch, Seq: seq}
 	ct, sig, err := crypto.SealGroupMessage(m.id, h, mk, groupPlaintext(now, text))
 	if err != nil {
-		return GroupMessage{}, err
+		return Message{}, err
 	}
 	rec := wire.GroupMessage{Group: g.row.ID, Author: m.self, Epoch: epoch, Seq: seq, Ciphertext: ct}
 	copy(rec.Sig[:], sig)
 	enc, err := wire.Append(nil, rec)
 	if err != nil {
-		return GroupMessage{}, err
+		return Message{}, err
 	}
 	if err := m.storeKeys(ctx, keys); err != nil {
-		return GroupMessage{}, err
+		return Message{}, err
 	}
 	sm := []store.GroupMessage{{Group: g.row.ID, Author: m.self, AuthorSeq: seq, Epoch: epoch,
 		State: store.GroupMsgOwn, SentAt: now, StoredAt: now, Record: enc, Text: text}}
 	if _, err := m.store.AddGroupMessages(ctx, sm, []store.GroupChain{chainState(g.row.ID, m.self, epoch, send)}); err != nil {
-		return GroupMessage{}, err
+		return Message{}, err
 	}
 	g.send, g.sendEpoch = send, sendEpoch
 	g.note(m.self, seq)
 	g.row.LastActivity = now
 	m.saveRow(ctx, g)
+	out := messageFromStore(sm[0].Message(), m.self, "")
+	m.core.emit(MessageStatus{Conversation: out.Conversation, ID: out.ID, State: StateQueued})
 	m.deliver(ctx, g, keys, rec)
-	return groupMessageFromStore(sm[0], m.self, m.core.self.Name), nil
+	// Handed to every member online; the others get it from whoever syncs
+	// with them first, so there is no ack to wait for.
+	out.State = StateSent
+	m.core.emit(MessageStatus{Conversation: out.Conversation, ID: out.ID, State: StateSent})
+	return out, nil
 }
 
 func (m *groupManager) storeKeys(ctx context.Context, keys []crypto.SenderKey) error {
@@ -164,6 +170,7 @@ func (m *groupManager) handleMessages(ctx context.Context, from crypto.ID, msgs 
 	}
 	batches := make(map[crypto.GroupID]*batch)
 	var order []crypto.GroupID
+	now := m.now()
 	for _, w := range msgs {
 		g, ok := m.groups[w.Group]
 		author := crypto.ID(w.Author)
@@ -192,7 +199,8 @@ func (m *groupManager) handleMessages(ctx context.Context, from crypto.ID, msgs 
 		if err != nil {
 			continue
 		}
-		row := store.GroupMessage{Group: w.Group, Author: author, AuthorSeq: w.Seq, Epoch: w.Epoch, State: state, Record: enc}
+		row := store.GroupMessage{Group: w.Group, Author: author, AuthorSeq: w.Seq, Epoch: w.Epoch, State: state,
+			StoredAt: now, Record: enc}
 		if state == store.GroupMsgPending {
 			ref := chainRef{author, w.Epoch}
 			if rt := g.chains[ref]; rt != nil && m.decrypt(rt, h, w.Ciphertext, &row) {
@@ -223,7 +231,7 @@ func (m *groupManager) handleMessages(ctx context.Context, from crypto.ID, msgs 
 		}
 		// Received messages count as activity for sorting, at most once a
 		// second so a busy group costs no extra write per message.
-		if now := time.Now(); fresh && now.Sub(b.g.row.LastActivity) >= time.Second {
+		if fresh && now.Sub(b.g.row.LastActivity) >= time.Second {
 			b.g.row.LastActivity = now
 			m.saveRow(ctx, b.g)
 		}
@@ -256,7 +264,7 @@ func (m *groupManager) emitMessage(g *group, row store.GroupMessage) {
 	if rm, ok := g.member(row.Author); ok {
 		name = rm.Name
 	}
-	m.core.emit(GroupMessageReceived{Message: groupMessageFromStore(row, m.self, name)})
+	m.core.emit(MessageReceived{Message: messageFromStore(row.Message(), m.self, name)})
 }
 
 // reload rereads a group after a failed write, so memory matches the disk.

@@ -60,6 +60,7 @@ func (m *groupManager) handleInvite(ctx context.Context, from crypto.ID, enc []b
 		return
 	}
 	m.groups[r.Group] = g
+	m.publish() // before the event, so a frontend can resolve what it names
 	m.core.emit(GroupInvite{Group: m.view(ctx, g), From: from, FromName: inviter.Name})
 }
 
@@ -145,6 +146,7 @@ func (m *groupManager) applyRoster(ctx context.Context, g *group, r *crypto.Rost
 			}
 		}
 	}
+	m.publish() // before the events, so a frontend can resolve what they name
 	for _, line := range rosterChanges(prev, r, m.self) {
 		m.core.emit(GroupSystem{Group: r.Group, Text: line})
 	}

@@ -139,7 +139,7 @@ func TestForgedAuthorsStrangersAndNonAdminRostersAreDropped(t *testing.T) {
 	// Barriers on both sessions: records on a session are handled in order.
 	sendGroup(t, m, gid, "m barrier")
 	a.waitFor("m barrier", isGroupText(gid, "m barrier"))
-	if _, err := x.core.Send(ctx, aID, "x barrier"); err != nil {
+	if _, err := x.core.Send(ctx, ContactChat(aID), "x barrier"); err != nil {
 		t.Fatal(err)
 	}
 	a.waitFor("x barrier", isReceived("x barrier"))

@@ -23,7 +23,7 @@ func TestFiveCoresFormAGroupAndEveryoneReadsEveryone(t *testing.T) {
 			}
 		}
 	}
-	hist, err := nodes[2].core.GroupHistory(context.Background(), gid, 0, 100)
+	hist, err := nodes[2].core.History(context.Background(), GroupChat(gid), 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestFiveCoresFormAGroupAndEveryoneReadsEveryone(t *testing.T) {
 		t.Fatalf("history has %d messages, want 5", len(hist))
 	}
 	for _, m := range hist {
-		if m.AuthorName == "" || (m.Author == nodes[2].core.Self().ID) != m.Outgoing {
+		if (m.AuthorName == "") != m.Outgoing || (m.Author == nodes[2].core.Self().ID) != m.Outgoing {
 			t.Fatalf("history entry %+v", m)
 		}
 	}
@@ -59,11 +59,53 @@ func TestOfflineMemberGetsAMessageRelayedByAnother(t *testing.T) {
 	if n := c.count(isGroupText(gid, "while you were out")); n != 1 {
 		t.Fatalf("shown %d times", n)
 	}
-	hist, err := c.core.GroupHistory(context.Background(), gid, 0, 100)
+	hist, err := c.core.History(context.Background(), GroupChat(gid), 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(hist) != 2 || hist[0].Text != "while you were out" || hist[0].AuthorName != "a" {
 		t.Fatalf("history = %+v", hist)
+	}
+}
+
+func TestAGroupMessageSentTwiceIsTwoMessagesEachWithItsOwnState(t *testing.T) {
+	a := newNode(t, "a", t.TempDir(), "")
+	b := newNode(t, "b", t.TempDir(), "")
+	gid := makeGroup(t, a, b)
+	ctx := context.Background()
+	conv := GroupChat(gid)
+	first, err := a.core.Send(ctx, conv, "same words")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := a.core.Send(ctx, conv, "same words")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first == second {
+		t.Fatal("two sends got one ID")
+	}
+	for _, id := range []MessageID{first, second} {
+		a.waitFor("queued", isStatus(id, StateQueued))
+		a.waitFor("sent", isStatus(id, StateSent))
+		b.waitFor("the message", func(e Event) bool {
+			r, ok := e.(MessageReceived)
+			return ok && r.Message.ID == id && r.Message.Conversation == conv && r.Message.AuthorName == "a"
+		})
+	}
+	if n := a.count(func(e Event) bool { _, ok := e.(MessageReceived); return ok }); n != 0 {
+		t.Fatalf("the author got %d MessageReceived for its own messages", n)
+	}
+	hist, err := a.core.History(ctx, conv, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 2 || hist[0].ID != first || hist[1].ID != second {
+		t.Fatalf("history = %+v", hist)
+	}
+	for _, m := range hist {
+		if !m.Outgoing || m.State != StateSent || m.Author != a.core.Self().ID {
+			t.Fatalf("own message in history: %+v", m)
+		}
 	}
 }

@@ -2,10 +2,12 @@ package app
 
 import (
 	"encoding/hex"
-	"errors"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"jarvis/crypto"
+	"jarvis/p2p/wire"
 	"jarvis/store"
 )
 
@@ -14,17 +16,6 @@ type MessageID [16]byte
 
 // String returns the 32-character hex form.
 func (id MessageID) String() string { return hex.EncodeToString(id[:]) }
-
-// ParseMessageID parses the hex form.
-func ParseMessageID(s string) (MessageID, error) {
-	var id MessageID
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != len(id) {
-		return id, errors.New("not a message ID")
-	}
-	copy(id[:], b)
-	return id, nil
-}
 
 // MessageState is where a message stands. Outgoing messages move forward
 // through queued, sent, delivered and read; incoming ones are unread or seen.
@@ -44,27 +35,54 @@ const (
 // String names the state as the headless protocol and the store do.
 func (s MessageState) String() string { return store.MessageState(s).String() }
 
-// Message is one 1:1 message.
+// Message is one message of any conversation, a 1:1 chat or a group.
 type Message struct {
-	ID       MessageID
-	Contact  crypto.ID
-	Outgoing bool
-	Text     string
-	SentAt   time.Time // the author's clock
-	At       time.Time // when this device stored it
-	State    MessageState
-	Cursor   int64 // pass as History's before to page further back
+	ID           MessageID
+	Conversation ConversationID
+	Author       crypto.ID // our own ID when Outgoing
+	AuthorName   string    // the contact's or roster name; "" for our own
+	Outgoing     bool
+	Text         string
+	SentAt       time.Time // the author's clock
+	At           time.Time // when this device stored it
+	// State is queued, sent, delivered, read or failed for our own
+	// messages (a group message goes no further than sent), unread or seen
+	// for others'.
+	State  MessageState
+	Cursor int64 // pass as History's before to page further back
 }
 
-func messageFromStore(m store.Message) Message {
-	return Message{
-		ID:       MessageID(m.ID),
-		Contact:  m.Contact,
-		Outgoing: m.Outgoing,
-		Text:     m.Text,
-		SentAt:   m.SentAt,
-		At:       m.StoredAt,
-		State:    MessageState(m.State),
-		Cursor:   m.Seq,
+// checkText refuses what no conversation accepts, before any actor sees it.
+func checkText(text string) error {
+	if strings.TrimSpace(text) == "" {
+		return ErrEmptyMessage
 	}
+	if len(text) > wire.MaxBody || !utf8.ValidString(text) {
+		return ErrMessageTooLong
+	}
+	return nil
+}
+
+// messageFromStore turns a stored message of any conversation into the
+// frontend's view; name is the author's (the contact's, or the roster's).
+func messageFromStore(m store.Message, self crypto.ID, name string) Message {
+	out := Message{
+		ID:           MessageID(m.ID),
+		Conversation: ContactChat(m.Contact),
+		Author:       m.Contact,
+		AuthorName:   name,
+		Outgoing:     m.Outgoing,
+		Text:         m.Text,
+		SentAt:       m.SentAt,
+		At:           m.StoredAt,
+		State:        MessageState(m.State),
+		Cursor:       m.Seq,
+	}
+	if m.Group != (crypto.GroupID{}) {
+		out.Conversation, out.Author = GroupChat(m.Group), m.Author
+	}
+	if m.Outgoing {
+		out.Author, out.AuthorName = self, ""
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"jarvis/crypto"
 	"testing"
 )
 
@@ -11,7 +12,7 @@ func BenchmarkAdvanceDelivered(b *testing.B) {
 	ctx := context.Background()
 	s, _ := newAccount(b)
 	c := putContact(b, s, "bench")
-	batches := make([][]MessageID, b.N)
+	batches := make([][]crypto.MessageID, b.N)
 	for i := range batches {
 		msgs := messages(b, c.ID, 256, func(int) string { return text64 })
 		for j := range msgs {

@@ -42,7 +42,7 @@ func BenchmarkHistoryPage(b *testing.B) {
 	}
 	b.ResetTimer()
 	for range b.N {
-		page, err := s.History(ctx, c.ID, 0, 100)
+		page, err := s.History(ctx, ContactChat(c.ID), 0, 100)
 		if err != nil || len(page) != 100 {
 			b.Fatalf("History: %d, %v", len(page), err)
 		}

@@ -47,7 +47,7 @@ func TestConcurrentReadersAndWriters(t *testing.T) {
 					errs <- fmt.Errorf("reader saw %d messages: a partial batch", n)
 					return
 				}
-				if _, err := s.History(ctx, c.ID, 0, 100); err != nil {
+				if _, err := s.History(ctx, ContactChat(c.ID), 0, 100); err != nil {
 					errs <- err
 					return
 				}

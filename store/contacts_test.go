@@ -135,7 +135,7 @@ func TestDeleteContactRemovesItsMessagesAndOutbox(t *testing.T) {
 	if msgs != 0 || outbox != 0 {
 		t.Fatalf("after delete: %d messages, %d in the outbox left", msgs, outbox)
 	}
-	if h, err := s.History(ctx, kept.ID, 0, 10); err != nil || len(h) != 5 {
+	if h, err := s.History(ctx, ContactChat(kept.ID), 0, 10); err != nil || len(h) != 5 {
 		t.Fatalf("other contact's history: %d, %v", len(h), err)
 	}
 	if n, err := s.OutboxCount(ctx, kept.ID); err != nil || n != 2 {

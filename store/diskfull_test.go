@@ -30,7 +30,7 @@ func TestFullDiskFailsCleanlyAndKeepsEarlierData(t *testing.T) {
 	if !errors.Is(err, ErrDiskFull) {
 		t.Fatalf("err = %v, want ErrDiskFull", err)
 	}
-	hist, err := s.History(ctx, c.ID, 0, 100)
+	hist, err := s.History(ctx, ContactChat(c.ID), 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

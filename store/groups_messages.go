@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -38,6 +37,23 @@ type GroupMessage struct {
 	Text      string
 }
 
+// Message is the row as History shows it, in the shape a chat's has: our
+// own messages are outgoing and stand at sent (stored and handed to every
+// member online; there is no ack), others' are unread or seen. The ID is
+// the one every member derives from (group, author, epoch, seq).
+func (m GroupMessage) Message() Message {
+	h := crypto.GroupHeader{Group: m.Group, Author: m.Author, Epoch: m.Epoch, Seq: m.AuthorSeq}
+	out := Message{Seq: m.Seq, ID: crypto.GroupMessageID(h), Group: m.Group, Author: m.Author,
+		Text: m.Text, SentAt: m.SentAt, StoredAt: m.StoredAt, State: StateUnread}
+	switch m.State {
+	case GroupMsgOwn:
+		out.Outgoing, out.State = true, StateSent
+	case GroupMsgSeen:
+		out.State = StateSeen
+	}
+	return out
+}
+
 func (st GroupMsgState) readable() bool {
 	return st == GroupMsgUnread || st == GroupMsgSeen || st == GroupMsgOwn
 }
@@ -53,7 +69,7 @@ func groupTextRow(g crypto.GroupID, author crypto.ID, aseq uint64) []byte {
 func (s *Store) AddGroupMessages(ctx context.Context, msgs []GroupMessage, chains []GroupChain) ([]bool, error) {
 	inserted := make([]bool, len(msgs))
 	now := time.Now()
-	err := s.writeGroupTx(ctx, "add group messages", func(tx *sql.Tx, sl *crypto.Sealer) error {
+	err := s.writeMessages(ctx, "add group messages", func(tx *sql.Tx, sl *crypto.Sealer) error {
 		for i := range msgs {
 			m := &msgs[i]
 			if m.StoredAt.IsZero() {
@@ -87,7 +103,7 @@ func (s *Store) AddGroupMessages(ctx context.Context, msgs []GroupMessage, chain
 // ResolveGroupMessages records the decryption of pending messages (State,
 // SentAt and Text by Seq) together with chain states, in one transaction.
 func (s *Store) ResolveGroupMessages(ctx context.Context, msgs []GroupMessage, chains []GroupChain) error {
-	return s.writeGroupTx(ctx, "resolve group messages", func(tx *sql.Tx, sl *crypto.Sealer) error {
+	return s.writeMessages(ctx, "resolve group messages", func(tx *sql.Tx, sl *crypto.Sealer) error {
 		for _, m := range msgs {
 			text := sealCol(sl, "group_messages", "text", groupTextRow(m.Group, m.Author, m.AuthorSeq), []byte(m.Text))
 			if _, err := tx.ExecContext(ctx, `UPDATE group_messages SET state = ?, sent_at = ?, text = ?
@@ -137,34 +153,23 @@ func (s *Store) GroupAuthorSeqs(ctx context.Context, id crypto.GroupID) (map[cry
 	return out, rows.Err()
 }
 
-// GroupHistory returns up to limit readable messages with Seq < before
+// groupHistory returns up to limit readable messages with Seq < before
 // (0 = newest), in chronological (first-seen) order.
-func (s *Store) GroupHistory(ctx context.Context, id crypto.GroupID, before int64, limit int) ([]GroupMessage, error) {
-	if before <= 0 {
-		before = math.MaxInt64
-	}
+func (s *Store) groupHistory(ctx context.Context, id crypto.GroupID, before int64, limit int) ([]GroupMessage, error) {
 	msgs, err := s.queryGroupMessages(ctx, id, `SELECT `+groupMsgColumns+` FROM group_messages
-		WHERE grp = ? AND seq < ? AND state IN (2, 3, 4) ORDER BY seq DESC LIMIT ?`, id[:], before, min(max(limit, 1), MaxPage))
+		WHERE grp = ? AND seq < ? AND state IN (2, 3, 4) ORDER BY seq DESC LIMIT ?`, id[:], pageStart(before), min(max(limit, 1), MaxPage))
 	slices.Reverse(msgs)
 	return msgs, err
 }
 
-// GroupUnread counts unread messages in a group.
-func (s *Store) GroupUnread(ctx context.Context, id crypto.GroupID) (int, error) {
-	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM group_messages WHERE grp = ? AND state = 2`, id[:]).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("store: group unread: %w", err)
-	}
-	return n, nil
-}
+// groupUnreadQuery takes (group) and counts its unread messages.
+const groupUnreadQuery = `SELECT count(*) FROM group_messages WHERE grp = ? AND state = 2`
 
-// MarkGroupSeen marks a group's unread messages seen.
-func (s *Store) MarkGroupSeen(ctx context.Context, id crypto.GroupID) error {
-	if _, err := s.w.ExecContext(ctx, `UPDATE group_messages SET state = 3 WHERE grp = ? AND state = 2`, id[:]); err != nil {
-		return fmt.Errorf("store: mark group seen: %w", err)
-	}
-	return nil
+func (s *Store) markGroupSeen(ctx context.Context, id crypto.GroupID) error {
+	return s.writeStates(ctx, "mark group seen", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE group_messages SET state = 3 WHERE grp = ? AND state = 2`, id[:])
+		return err
+	})
 }
 
 func (s *Store) queryGroupMessages(ctx context.Context, id crypto.GroupID, q string, args ...any) ([]GroupMessage, error) {

@@ -44,17 +44,17 @@ func TestGroupsStoreMessagesOnceAndDeleteEverything(t *testing.T) {
 	if err := s.ResolveGroupMessages(ctx, pend, nil); err != nil {
 		t.Fatal(err)
 	}
-	hist, err := s.GroupHistory(ctx, gid, 0, 10)
+	hist, err := s.History(ctx, GroupChat(gid), 0, 10)
 	if err != nil || len(hist) != 2 || hist[0].Text != "secret-group-text" || hist[1].Text != "later" {
 		t.Fatalf("history: %+v %v", hist, err)
 	}
-	if n, _ := s.GroupUnread(ctx, gid); n != 2 {
+	if n, _ := s.UnreadCount(ctx, GroupChat(gid)); n != 2 {
 		t.Fatalf("unread %d", n)
 	}
-	if err := s.MarkGroupSeen(ctx, gid); err != nil {
+	if _, err := s.MarkSeen(ctx, GroupChat(gid)); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := s.GroupUnread(ctx, gid); n != 0 {
+	if n, _ := s.UnreadCount(ctx, GroupChat(gid)); n != 0 {
 		t.Fatalf("unread after seen %d", n)
 	}
 	chains, err := s.GroupChains(ctx, gid)
@@ -93,7 +93,7 @@ func TestGroupsStoreMessagesOnceAndDeleteEverything(t *testing.T) {
 	if _, err := s.Roster(ctx, gid, 1); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("roster after delete: %v", err)
 	}
-	if hist, _ := s.GroupHistory(ctx, gid, 0, 10); len(hist) != 0 {
+	if hist, _ := s.History(ctx, GroupChat(gid), 0, 10); len(hist) != 0 {
 		t.Fatal("history survives delete")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math"
 	"slices"
 
 	"jarvis/crypto"
@@ -14,14 +13,8 @@ import (
 const historyQuery = `SELECT ` + messageColumns + ` FROM messages m
 	WHERE m.contact = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`
 
-// History returns the contact's newest limit (at most MaxPage) messages with
-// Seq < beforeSeq (0 = from the newest), in chronological order. To page back,
-// pass the first returned Seq as the next beforeSeq.
-func (s *Store) History(ctx context.Context, contact crypto.ID, beforeSeq int64, limit int) ([]Message, error) {
-	if beforeSeq <= 0 {
-		beforeSeq = math.MaxInt64
-	}
-	msgs, err := s.queryMessages(ctx, contact, limit, historyQuery, beforeSeq)
+func (s *Store) chatHistory(ctx context.Context, contact crypto.ID, beforeSeq int64, limit int) ([]Message, error) {
+	msgs, err := s.queryMessages(ctx, contact, limit, historyQuery, pageStart(beforeSeq))
 	if err != nil {
 		return nil, fmt.Errorf("store: history: %w", err)
 	}
@@ -37,11 +30,9 @@ const (
 	WHERE contact = ? AND outgoing = 0 AND state = 7 AND receipt_sent = 0 ORDER BY seq`
 )
 
-// MarkSeen marks the contact's unread incoming messages seen and returns their
-// IDs, which need a read receipt (then ReceiptsSent).
-func (s *Store) MarkSeen(ctx context.Context, contact crypto.ID) ([]MessageID, error) {
-	var ids []MessageID
-	err := s.writeTxRelaxed(ctx, func(tx *sql.Tx) error {
+func (s *Store) markChatSeen(ctx context.Context, contact crypto.ID) ([]crypto.MessageID, error) {
+	var ids []crypto.MessageID
+	err := s.writeStates(ctx, "mark seen", func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE messages SET state = 7
 			WHERE contact = ? AND outgoing = 0 AND state = 6 RETURNING msg_id`, contact.String())
 		if err != nil {
@@ -51,14 +42,14 @@ func (s *Store) MarkSeen(ctx context.Context, contact crypto.ID) ([]MessageID, e
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: mark seen: %w", err)
+		return nil, err
 	}
 	return ids, nil
 }
 
 // PendingReceipts returns the IDs of seen incoming messages whose read receipt
 // has not been sent yet, oldest first (for example after a restart).
-func (s *Store) PendingReceipts(ctx context.Context, contact crypto.ID) ([]MessageID, error) {
+func (s *Store) PendingReceipts(ctx context.Context, contact crypto.ID) ([]crypto.MessageID, error) {
 	rows, err := s.r.QueryContext(ctx, pendingReceiptsQuery, contact.String())
 	if err != nil {
 		return nil, fmt.Errorf("store: pending receipts: %w", err)
@@ -71,11 +62,11 @@ func (s *Store) PendingReceipts(ctx context.Context, contact crypto.ID) ([]Messa
 }
 
 // ReceiptsSent records that read receipts for ids went out.
-func (s *Store) ReceiptsSent(ctx context.Context, contact crypto.ID, ids []MessageID) error {
+func (s *Store) ReceiptsSent(ctx context.Context, contact crypto.ID, ids []crypto.MessageID) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	err := s.writeTxRelaxed(ctx, func(tx *sql.Tx) error {
+	return s.writeStates(ctx, "receipts sent", func(tx *sql.Tx) error {
 		upd, err := tx.PrepareContext(ctx, `UPDATE messages SET receipt_sent = 1
 			WHERE contact = ? AND msg_id = ? AND outgoing = 0`)
 		if err != nil {
@@ -90,31 +81,17 @@ func (s *Store) ReceiptsSent(ctx context.Context, contact crypto.ID, ids []Messa
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("store: receipts sent: %w", err)
-	}
-	return nil
 }
 
-// UnreadCount reports the contact's unread incoming messages.
-func (s *Store) UnreadCount(ctx context.Context, contact crypto.ID) (int, error) {
-	var n int
-	err := s.r.QueryRowContext(ctx, unreadQuery, contact.String()).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("store: unread count: %w", err)
-	}
-	return n, nil
-}
-
-func scanIDs(rows *sql.Rows) ([]MessageID, error) {
+func scanIDs(rows *sql.Rows) ([]crypto.MessageID, error) {
 	defer rows.Close()
-	var ids []MessageID
+	var ids []crypto.MessageID
 	for rows.Next() {
 		var b []byte
 		if err := rows.Scan(&b); err != nil {
 			return nil, err
 		}
-		var id MessageID
+		var id crypto.MessageID
 		if len(b) != len(id) {
 			return nil, fmt.Errorf("bad message id length %d", len(b))
 		}

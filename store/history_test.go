@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"jarvis/crypto"
 	"reflect"
 	"strings"
 	"testing"
@@ -40,7 +41,7 @@ func TestHistoryPagesBackwardsInChronologicalOrder(t *testing.T) {
 			var before int64
 			pages := 0
 			for {
-				page, err := s.History(ctx, a.ID, before, pageSize)
+				page, err := s.History(ctx, ContactChat(a.ID), before, pageSize)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -77,7 +78,7 @@ func TestHistoryPagesBackwardsInChronologicalOrder(t *testing.T) {
 			}
 		})
 	}
-	if _, err := s.History(ctx, a.ID, 0, 0); !errors.Is(err, ErrInvalid) {
+	if _, err := s.History(ctx, ContactChat(a.ID), 0, 0); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("History(limit 0): %v, want ErrInvalid", err)
 	}
 }
@@ -134,24 +135,24 @@ func TestReadReceiptsFlow(t *testing.T) {
 	if err := s.AddOutgoing(ctx, messages(t, a.ID, 2, func(int) string { return "out" })); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.UnreadCount(ctx, a.ID); err != nil || n != 3 {
+	if n, err := s.UnreadCount(ctx, ContactChat(a.ID)); err != nil || n != 3 {
 		t.Fatalf("UnreadCount = %d, %v; want 3 (outgoing not counted)", n, err)
 	}
 
-	seen, err := s.MarkSeen(ctx, a.ID)
+	seen, err := s.MarkSeen(ctx, ContactChat(a.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !sameIDs(seen, ids(in)) {
 		t.Fatalf("MarkSeen returned %d IDs, want the 3 incoming", len(seen))
 	}
-	if n, _ := s.UnreadCount(ctx, a.ID); n != 0 {
+	if n, _ := s.UnreadCount(ctx, ContactChat(a.ID)); n != 0 {
 		t.Fatalf("UnreadCount after MarkSeen = %d", n)
 	}
-	if n, _ := s.UnreadCount(ctx, b.ID); n != 2 {
+	if n, _ := s.UnreadCount(ctx, ContactChat(b.ID)); n != 2 {
 		t.Fatalf("MarkSeen touched another contact: UnreadCount(b) = %d", n)
 	}
-	if again, err := s.MarkSeen(ctx, a.ID); err != nil || len(again) != 0 {
+	if again, err := s.MarkSeen(ctx, ContactChat(a.ID)); err != nil || len(again) != 0 {
 		t.Fatalf("second MarkSeen = %d IDs, %v", len(again), err)
 	}
 
@@ -166,7 +167,7 @@ func TestReadReceiptsFlow(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(pending, ids(in[2:])) {
 		t.Fatalf("PendingReceipts after ReceiptsSent = %d IDs, %v; want 1", len(pending), err)
 	}
-	h, _ := s.History(ctx, a.ID, 0, 10)
+	h, _ := s.History(ctx, ContactChat(a.ID), 0, 10)
 	for _, m := range h {
 		if !m.Outgoing && m.State != StateSeen {
 			t.Fatalf("incoming message state %s after MarkSeen", m.State)
@@ -177,11 +178,11 @@ func TestReadReceiptsFlow(t *testing.T) {
 	}
 }
 
-func sameIDs(a, b []MessageID) bool {
+func sameIDs(a, b []crypto.MessageID) bool {
 	if len(a) != len(b) {
 		return false
 	}
-	set := map[MessageID]bool{}
+	set := map[crypto.MessageID]bool{}
 	for _, id := range a {
 		set[id] = true
 	}

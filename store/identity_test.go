@@ -126,7 +126,7 @@ func TestChangePassphraseKeepsDataReadable(t *testing.T) {
 	if got, err := s.Contact(ctx, c.ID); err != nil || got.Name != "Grace" {
 		t.Fatalf("Contact after change: %q, %v", got.Name, err)
 	}
-	h, err := s.History(ctx, c.ID, 0, 10)
+	h, err := s.History(ctx, ContactChat(c.ID), 0, 10)
 	if err != nil || len(h) != 3 || h[0].Text != "hello" {
 		t.Fatalf("History after change: %d messages, %v", len(h), err)
 	}
@@ -161,7 +161,7 @@ func TestLockedStoreRefusesEverythingThatNeedsTheKey(t *testing.T) {
 			_, err := s.AddIncoming(ctx, messages(t, c.ID, 1, func(int) string { return "x" }))
 			return err
 		},
-		"History": func() error { _, err := s.History(ctx, c.ID, 0, 10); return err },
+		"History": func() error { _, err := s.History(ctx, ContactChat(c.ID), 0, 10); return err },
 		"Outbox":  func() error { _, err := s.Outbox(ctx, c.ID, 0, 10); return err },
 	}
 	for name, call := range calls {

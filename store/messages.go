@@ -11,9 +11,6 @@ import (
 	"jarvis/crypto"
 )
 
-// MessageID is the random 128-bit ID a message carries on the wire.
-type MessageID [16]byte
-
 // MessageState: StateQueued..StateFailed for outgoing, StateUnread/StateSeen for incoming.
 type MessageState uint8
 
@@ -47,11 +44,15 @@ func (st MessageState) String() string {
 	return "state(" + strconv.Itoa(int(st)) + ")"
 }
 
-// Message is one stored 1:1 message. Seq is the local order cursor, assigned by the store.
+// Message is one stored message. Seq is the local order cursor, assigned by
+// the store. A chat's message names its Contact; one History returns for a
+// group names its Group and Author instead.
 type Message struct {
 	Seq      int64
-	ID       MessageID
+	ID       crypto.MessageID
 	Contact  crypto.ID
+	Group    crypto.GroupID
+	Author   crypto.ID
 	Outgoing bool
 	Text     string
 	SentAt   time.Time
@@ -67,17 +68,12 @@ const insertMessage = `INSERT INTO messages
 // ones form the outbox. State 0 means StateQueued; StoredAt zero means now. The contact must exist.
 // The Seq of each message is filled in place.
 func (s *Store) AddOutgoing(ctx context.Context, msgs []Message) error {
-	ctx = uncancelable(ctx)
-	sl, err := s.unlocked()
-	if err != nil {
-		return fmt.Errorf("store: add outgoing: %w", err)
-	}
 	for i := range msgs {
 		if st := msgs[i].State; st != 0 && (st < StateQueued || st > StateFailed) {
 			return fmt.Errorf("store: add outgoing: message %d: state %s: %w", i, st, ErrInvalid)
 		}
 	}
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+	return s.writeMessages(ctx, "add outgoing", func(tx *sql.Tx, sl *crypto.Sealer) error {
 		ins, err := tx.PrepareContext(ctx, insertMessage)
 		if err != nil {
 			return err
@@ -99,10 +95,6 @@ func (s *Store) AddOutgoing(ctx context.Context, msgs []Message) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("store: add outgoing: %w", err)
-	}
-	return nil
 }
 
 // AddIncoming stores received messages in one durable transaction. inserted[i]
@@ -110,18 +102,13 @@ func (s *Store) AddOutgoing(ctx context.Context, msgs []Message) error {
 // is not an error. State 0 means StateUnread; StoredAt zero means now. The
 // Seq of each inserted message is filled in place.
 func (s *Store) AddIncoming(ctx context.Context, msgs []Message) (inserted []bool, err error) {
-	ctx = uncancelable(ctx)
-	sl, err := s.unlocked()
-	if err != nil {
-		return nil, fmt.Errorf("store: add incoming: %w", err)
-	}
 	for i := range msgs {
 		if st := msgs[i].State; st != 0 && st != StateUnread && st != StateSeen {
 			return nil, fmt.Errorf("store: add incoming: message %d: state %s: %w", i, st, ErrInvalid)
 		}
 	}
 	inserted = make([]bool, len(msgs))
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+	err = s.writeMessages(ctx, "add incoming", func(tx *sql.Tx, sl *crypto.Sealer) error {
 		// ON CONFLICT names the dedup key, so only a duplicate is ignored; other
 		// constraint failures (unknown contact, bad ID) still fail the batch.
 		ins, err := tx.PrepareContext(ctx, insertMessage+` ON CONFLICT (contact, msg_id) DO NOTHING`)
@@ -152,7 +139,7 @@ func (s *Store) AddIncoming(ctx context.Context, msgs []Message) (inserted []boo
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: add incoming: %w", err)
+		return nil, err
 	}
 	return inserted, nil
 }
@@ -187,8 +174,7 @@ func advanceSources(st MessageState) []MessageState {
 // AdvanceStates moves the contact's outgoing messages ids to st where that is a
 // step forward; delivered, read and failed leave the outbox with that. It returns
 // the IDs that changed, in the order given. Unknown IDs and incoming messages are skipped.
-func (s *Store) AdvanceStates(ctx context.Context, contact crypto.ID, ids []MessageID, st MessageState) ([]MessageID, error) {
-	ctx = uncancelable(ctx)
+func (s *Store) AdvanceStates(ctx context.Context, contact crypto.ID, ids []crypto.MessageID, st MessageState) ([]crypto.MessageID, error) {
 	from := advanceSources(st)
 	if from == nil {
 		return nil, fmt.Errorf("store: advance states: to %s: %w", st, ErrInvalid)
@@ -200,8 +186,8 @@ func (s *Store) AdvanceStates(ctx context.Context, contact crypto.ID, ids []Mess
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	var changed []MessageID
-	err := s.writeTxRelaxed(ctx, func(tx *sql.Tx) error {
+	var changed []crypto.MessageID
+	err := s.writeStates(ctx, "advance states", func(tx *sql.Tx) error {
 		upd, err := tx.PrepareContext(ctx, `UPDATE messages SET state = ?
 			WHERE contact = ? AND msg_id = ? AND outgoing = 1 AND state IN (`+strings.Join(in, ", ")+`)`)
 		if err != nil {
@@ -224,7 +210,7 @@ func (s *Store) AdvanceStates(ctx context.Context, contact crypto.ID, ids []Mess
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: advance states: %w", err)
+		return nil, err
 	}
 	return changed, nil
 }

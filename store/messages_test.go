@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"jarvis/crypto"
 	"reflect"
 	"testing"
 	"time"
@@ -40,9 +41,9 @@ func TestOutgoingMessagesGoThroughTheOutboxUntilAcked(t *testing.T) {
 
 	steps := []struct {
 		name        string
-		ids         []MessageID
+		ids         []crypto.MessageID
 		to          MessageState
-		wantChanged []MessageID
+		wantChanged []crypto.MessageID
 		wantOutbox  int
 	}{
 		{"sent keeps the outbox row", ids(msgs[:3]), StateSent, ids(msgs[:3]), 4},
@@ -55,7 +56,7 @@ func TestOutgoingMessagesGoThroughTheOutboxUntilAcked(t *testing.T) {
 		{"failed never follows delivered", ids(msgs[1:2]), StateFailed, nil, 1},
 		{"late ack after failure proves delivery", ids(msgs[2:3]), StateDelivered, ids(msgs[2:3]), 1},
 		{"queued straight to read retires", ids(msgs[3:]), StateRead, ids(msgs[3:]), 0},
-		{"unknown ids are skipped", []MessageID{newMessageID(t)}, StateRead, nil, 0},
+		{"unknown ids are skipped", []crypto.MessageID{newMessageID(t)}, StateRead, nil, 0},
 	}
 	for _, st := range steps {
 		changed, err := s.AdvanceStates(ctx, c.ID, st.ids, st.to)
@@ -69,7 +70,7 @@ func TestOutgoingMessagesGoThroughTheOutboxUntilAcked(t *testing.T) {
 			t.Fatalf("%s: OutboxCount = %d, %v; want %d", st.name, n, err, st.wantOutbox)
 		}
 	}
-	h, err := s.History(ctx, c.ID, 0, 10)
+	h, err := s.History(ctx, ContactChat(c.ID), 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func TestAdvanceStatesTouchesOnlyThatContactsOutgoingMessages(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		contact Contact
-		ids     []MessageID
+		ids     []crypto.MessageID
 	}{
 		{"an incoming message", a, ids(in)},
 		{"another contact's message", a, ids(outB)},
@@ -139,7 +140,7 @@ func TestAddIncomingDeduplicates(t *testing.T) {
 	if want := []bool{false, true, true, false}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("AddIncoming inserted = %v, want %v", got, want)
 	}
-	h, err := s.History(ctx, a.ID, 0, 10)
+	h, err := s.History(ctx, ContactChat(a.ID), 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +167,7 @@ func TestAddIncomingIsAllOrNothing(t *testing.T) {
 	if err := s.AddOutgoing(ctx, batch); err == nil {
 		t.Fatal("AddOutgoing to an unknown contact succeeded")
 	}
-	if h, _ := s.History(ctx, a.ID, 0, 10); len(h) != 0 {
+	if h, _ := s.History(ctx, ContactChat(a.ID), 0, 10); len(h) != 0 {
 		t.Fatalf("a failed batch left %d messages behind", len(h))
 	}
 }
@@ -195,7 +196,7 @@ func TestMessageTimesRoundTripInMilliseconds(t *testing.T) {
 	if _, err := s.AddIncoming(ctx, []Message{{ID: newMessageID(t), Contact: a.ID, Text: "t", SentAt: sent, StoredAt: stored}}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := s.History(ctx, a.ID, 0, 1)
+	h, err := s.History(ctx, ContactChat(a.ID), 0, 1)
 	if err != nil || len(h) != 1 {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func TestVersion1DatabaseMigratesForward(t *testing.T) {
 	if _, err := s.AddIncoming(ctx, messages(t, c.ID, 3, func(int) string { return "kept" })); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.UnreadCount(ctx, c.ID); err != nil || n != 3 {
+	if n, err := s.UnreadCount(ctx, ContactChat(c.ID)); err != nil || n != 3 {
 		t.Fatalf("UnreadCount after migration = %d, %v", n, err)
 	}
 	s.Close()

@@ -145,14 +145,14 @@ func TestSwappedCiphertextsAreDetected(t *testing.T) {
 			swap: func(t *testing.T, s *Store, a, b Contact) {
 				swapSQL(t, s, `SELECT text FROM messages WHERE seq = ?`, `UPDATE messages SET text = ? WHERE seq = ?`, int64(1), int64(2))
 			},
-			read: func(s *Store, a, b Contact) error { _, err := s.History(ctx, a.ID, 0, 10); return err },
+			read: func(s *Store, a, b Contact) error { _, err := s.History(ctx, ContactChat(a.ID), 0, 10); return err },
 		},
 		{
 			name: "message text between two contacts",
 			swap: func(t *testing.T, s *Store, a, b Contact) {
 				swapSQL(t, s, `SELECT text FROM messages WHERE seq = ?`, `UPDATE messages SET text = ? WHERE seq = ?`, int64(1), int64(3))
 			},
-			read: func(s *Store, a, b Contact) error { _, err := s.History(ctx, b.ID, 0, 10); return err },
+			read: func(s *Store, a, b Contact) error { _, err := s.History(ctx, ContactChat(b.ID), 0, 10); return err },
 		},
 		{
 			name: "contact name between two contacts",

@@ -262,7 +262,7 @@ func openCol(sl *crypto.Sealer, table, column string, row, sealed []byte) ([]byt
 }
 
 // messageRow is the AD row key of a message: contact ID || message ID, both fixed length.
-func messageRow(contact crypto.ID, id MessageID) []byte {
+func messageRow(contact crypto.ID, id crypto.MessageID) []byte {
 	row := make([]byte, 0, crypto.IDSize+len(id))
 	row = append(row, contact[:]...)
 	return append(row, id[:]...)

@@ -69,9 +69,9 @@ func putContact(t testing.TB, s *Store, name string) Contact {
 	return c
 }
 
-func newMessageID(t testing.TB) MessageID {
+func newMessageID(t testing.TB) crypto.MessageID {
 	t.Helper()
-	var id MessageID
+	var id crypto.MessageID
 	rand.Read(id[:])
 	return id
 }
@@ -86,8 +86,8 @@ func messages(t testing.TB, contact crypto.ID, n int, text func(i int) string) [
 	return out
 }
 
-func ids(msgs []Message) []MessageID {
-	out := make([]MessageID, len(msgs))
+func ids(msgs []Message) []crypto.MessageID {
+	out := make([]crypto.MessageID, len(msgs))
 	for i, m := range msgs {
 		out[i] = m.ID
 	}

@@ -76,7 +76,7 @@ func bPopulateAccount(t testing.TB, contacts, msgs int) *bBigAccount {
 	for done := 0; done < msgs; done += batch {
 		page := make([]store.Message, min(batch, msgs-done))
 		for i := range page {
-			var mid store.MessageID
+			var mid crypto.MessageID
 			rand.Read(mid[:])
 			page[i] = store.Message{ID: mid, Contact: acc.conv, Text: bText64,
 				SentAt: base.Add(time.Duration(done+i) * time.Second)}
@@ -104,7 +104,7 @@ func bHistoryInProcess(t testing.TB, acc *bBigAccount, warmRuns int) (cold time.
 	}
 	page := func() time.Duration {
 		t0 := time.Now()
-		msgs, err := s.History(ctx, acc.conv, 0, 100)
+		msgs, err := s.History(ctx, store.ContactChat(acc.conv), 0, 100)
 		if err != nil || len(msgs) != 100 {
 			t.Fatalf("History: %d messages, %v", len(msgs), err)
 		}

@@ -66,41 +66,6 @@ type peerLine struct {
 	Online bool   `json:"online"`
 }
 
-type messageJSON struct {
-	ID       string `json:"id"`
-	With     string `json:"with"`
-	Outgoing bool   `json:"outgoing"`
-	Text     string `json:"text"`
-	Time     int64  `json:"time"`
-	SentAt   int64  `json:"sent_at"`
-	State    string `json:"state"`
-	Cursor   int64  `json:"cursor"`
-}
-
-type messageLine struct {
-	Event  string `json:"event"`
-	ID     string `json:"id"`
-	From   string `json:"from"`
-	Text   string `json:"text"`
-	Time   int64  `json:"time"`
-	SentAt int64  `json:"sent_at"`
-	Cursor int64  `json:"cursor"`
-}
-
-type statusLine struct {
-	Event string `json:"event"`
-	ID    string `json:"id"`
-	To    string `json:"to"`
-	State string `json:"state"`
-}
-
-type sentLine struct {
-	Event string `json:"event"`
-	Ref   string `json:"ref,omitempty"`
-	ID    string `json:"id"`
-	To    string `json:"to"`
-}
-
 type typingLine struct {
 	Event  string `json:"event"`
 	ID     string `json:"id"`
@@ -111,13 +76,6 @@ type engineLine struct {
 	Event string `json:"event"`
 	Up    bool   `json:"up"`
 	Error string `json:"error,omitempty"`
-}
-
-type historyLine struct {
-	Event    string        `json:"event"`
-	Ref      string        `json:"ref,omitempty"`
-	With     string        `json:"with"`
-	Messages []messageJSON `json:"messages"`
 }
 
 func millis(t time.Time) int64 {
@@ -146,13 +104,6 @@ func contactsJSON(list []app.Contact) []contactJSONT {
 	return out
 }
 
-func messageToJSON(m app.Message) messageJSON {
-	return messageJSON{
-		ID: m.ID.String(), With: m.Contact.String(), Outgoing: m.Outgoing, Text: m.Text,
-		Time: millis(m.At), SentAt: millis(m.SentAt), State: m.State.String(), Cursor: m.Cursor,
-	}
-}
-
 // eventJSON maps a core event to its JSON line.
 func eventJSON(ev app.Event) any {
 	switch ev := ev.(type) {
@@ -172,11 +123,9 @@ func eventJSON(ev app.Event) any {
 	case app.PeerStatus:
 		return peerLine{Event: "peer", ID: ev.ID.String(), Online: ev.Online}
 	case app.MessageReceived:
-		m := ev.Message
-		return messageLine{Event: "message", ID: m.ID.String(), From: m.Contact.String(), Text: m.Text,
-			Time: millis(m.At), SentAt: millis(m.SentAt), Cursor: m.Cursor}
+		return receivedLine(ev.Message)
 	case app.MessageStatus:
-		return statusLine{Event: "status", ID: ev.ID.String(), To: ev.Contact.String(), State: ev.State.String()}
+		return statusLine{Event: "status", ID: ev.ID.String(), To: ev.Conversation.String(), State: ev.State.String()}
 	case app.Typing:
 		return typingLine{Event: "typing", ID: ev.Contact.String(), Active: ev.Active}
 	case app.EngineStatus:
@@ -187,6 +136,14 @@ func eventJSON(ev app.Event) any {
 		return l
 	case app.Failure:
 		return errorLine{Event: "error", Op: ev.Op, Error: ev.Err.Error()}
+	case app.GroupInvite:
+		return groupInviteLine{Event: "group_invite", Group: groupToJSON(ev.Group), From: ev.From.String(), FromName: ev.FromName}
+	case app.GroupUpdated:
+		return groupLine{Event: "group_updated", Group: groupToJSON(ev.Group)}
+	case app.GroupSystem:
+		return groupSystemLine{Event: "group_system", Group: ev.Group.String(), Text: ev.Text}
+	case app.GroupRemoved:
+		return groupSystemLine{Event: "group_removed", Group: ev.ID.String()}
 	}
-	return groupEventJSON(ev)
+	return nil
 }

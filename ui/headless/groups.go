@@ -54,42 +54,10 @@ type groupInviteLine struct {
 	FromName string     `json:"from_name"`
 }
 
-type groupMessageJSON struct {
-	ID       string `json:"id"`
-	Group    string `json:"group"`
-	From     string `json:"from"`
-	FromName string `json:"from_name"`
-	Outgoing bool   `json:"outgoing"`
-	Text     string `json:"text"`
-	Time     int64  `json:"time"`
-	SentAt   int64  `json:"sent_at"`
-	Seq      uint64 `json:"seq"`
-	Cursor   int64  `json:"cursor"`
-}
-
-type groupMessageLine struct {
-	Event string `json:"event"`
-	groupMessageJSON
-}
-
 type groupSystemLine struct {
 	Event string `json:"event"`
 	Group string `json:"group"`
 	Text  string `json:"text"`
-}
-
-type groupSentLine struct {
-	Event string `json:"event"`
-	Ref   string `json:"ref,omitempty"`
-	ID    string `json:"id"`
-	Group string `json:"group"`
-}
-
-type groupHistoryLine struct {
-	Event    string             `json:"event"`
-	Ref      string             `json:"ref,omitempty"`
-	Group    string             `json:"group"`
-	Messages []groupMessageJSON `json:"messages"`
 }
 
 func groupToJSON(g app.Group) groupJSONT {
@@ -108,30 +76,6 @@ func groupToJSON(g app.Group) groupJSONT {
 		out.Members[i] = groupMemberJSON{ID: m.ID.String(), Name: m.Name, Role: m.Role.String(), Online: m.Online, Self: m.Self}
 	}
 	return out
-}
-
-func groupMessageToJSON(m app.GroupMessage) groupMessageJSON {
-	return groupMessageJSON{
-		ID: m.ID.String(), Group: m.Group.String(), From: m.Author.String(), FromName: m.AuthorName,
-		Outgoing: m.Outgoing, Text: m.Text, Time: millis(m.At), SentAt: millis(m.SentAt), Seq: m.Seq, Cursor: m.Cursor,
-	}
-}
-
-// groupEventJSON maps group events to JSON lines; nil for other events.
-func groupEventJSON(ev app.Event) any {
-	switch ev := ev.(type) {
-	case app.GroupInvite:
-		return groupInviteLine{Event: "group_invite", Group: groupToJSON(ev.Group), From: ev.From.String(), FromName: ev.FromName}
-	case app.GroupUpdated:
-		return groupLine{Event: "group_updated", Group: groupToJSON(ev.Group)}
-	case app.GroupMessageReceived:
-		return groupMessageLine{Event: "group_message", groupMessageJSON: groupMessageToJSON(ev.Message)}
-	case app.GroupSystem:
-		return groupSystemLine{Event: "group_system", Group: ev.Group.String(), Text: ev.Text}
-	case app.GroupRemoved:
-		return groupSystemLine{Event: "group_removed", Group: ev.ID.String()}
-	}
-	return nil
 }
 
 // dispatchGroup runs the group commands; handled is false for others.
@@ -203,25 +147,11 @@ func (h *headless) dispatchGroup(ctx context.Context, cmd headlessCommand) (hand
 		}
 		return true, h.core.SetGroupInfo(ctx, gid, name, desc)
 	case "group_send":
-		id, err := h.core.SendGroup(ctx, gid, cmd.Text)
-		if err != nil {
-			return true, err
-		}
-		h.out.write(groupSentLine{Event: "group_sent", Ref: cmd.Ref, ID: id.String(), Group: gid.String()})
-		return true, nil
+		return true, h.send(ctx, app.GroupChat(gid), cmd)
 	case "group_read":
-		return true, h.core.MarkGroupRead(ctx, gid)
+		return true, h.core.MarkRead(ctx, app.GroupChat(gid))
 	case "group_history":
-		msgs, err := h.core.GroupHistory(ctx, gid, cmd.Before, cmd.Limit)
-		if err != nil {
-			return true, err
-		}
-		out := make([]groupMessageJSON, len(msgs))
-		for i, m := range msgs {
-			out[i] = groupMessageToJSON(m)
-		}
-		h.out.write(groupHistoryLine{Event: "group_history", Ref: cmd.Ref, Group: gid.String(), Messages: out})
-		return true, nil
+		return true, h.history(ctx, app.GroupChat(gid), cmd)
 	}
 	return false, nil
 }
@@ -233,29 +163,9 @@ func (h *headless) resolveGroup(ctx context.Context, what string) (crypto.GroupI
 	return h.core.ResolveGroup(ctx, what)
 }
 
-// resolveMember accepts a full ID, a unique member name, or a contact.
 func (h *headless) resolveMember(ctx context.Context, gid crypto.GroupID, who string) (crypto.ID, error) {
 	if who == "" {
 		return crypto.ID{}, errors.New("missing member: give \"to\" as an ID or name")
 	}
-	if id, err := crypto.ParseID(who); err == nil {
-		return id, nil
-	}
-	g, err := h.core.Group(ctx, gid)
-	if err != nil {
-		return crypto.ID{}, err
-	}
-	var found []crypto.ID
-	for _, m := range g.Members {
-		if strings.EqualFold(m.Name, who) || (len(who) >= 4 && strings.HasPrefix(m.ID.String(), strings.ToLower(who))) {
-			found = append(found, m.ID)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return crypto.ID{}, app.ErrUnknownMember
-	case 1:
-		return found[0], nil
-	}
-	return crypto.ID{}, app.ErrAmbiguousName
+	return h.core.ResolveMember(ctx, gid, who)
 }

@@ -156,13 +156,17 @@ func (h *headless) dispatch(ctx context.Context, cmd headlessCommand) error {
 		}
 		h.out.write(contactsLine{Event: "contacts", Ref: cmd.Ref, Contacts: contactsJSON(list)})
 	case "send":
-		return h.send(ctx, cmd)
+		to, err := h.resolve(ctx, cmd.To)
+		if err != nil {
+			return err
+		}
+		return h.send(ctx, app.ContactChat(to), cmd)
 	case "read":
 		id, err := h.resolve(ctx, cmd.ID)
 		if err != nil {
 			return err
 		}
-		return h.core.MarkRead(ctx, id)
+		return h.core.MarkRead(ctx, app.ContactChat(id))
 	case "typing":
 		id, err := h.resolve(ctx, cmd.To)
 		if err != nil {
@@ -170,7 +174,15 @@ func (h *headless) dispatch(ctx context.Context, cmd headlessCommand) error {
 		}
 		return h.core.SetTyping(ctx, id, cmd.Active)
 	case "history":
-		return h.history(ctx, cmd)
+		who := cmd.With
+		if who == "" {
+			who = cmd.ID
+		}
+		id, err := h.resolve(ctx, who)
+		if err != nil {
+			return err
+		}
+		return h.history(ctx, app.ContactChat(id), cmd)
 	case "rename":
 		id, err := h.resolve(ctx, cmd.ID)
 		if err != nil {
@@ -200,59 +212,12 @@ func (h *headless) dispatch(ctx context.Context, cmd headlessCommand) error {
 	return nil
 }
 
-// resolve accepts a full ID without a round trip, or a name or ID prefix.
+// resolve finds a contact by full ID, name or ID prefix.
 func (h *headless) resolve(ctx context.Context, who string) (crypto.ID, error) {
 	if who == "" {
 		return crypto.ID{}, errors.New("missing contact: give \"id\" (or \"to\"/\"with\") as an ID or name")
 	}
-	if id, err := crypto.ParseID(who); err == nil {
-		return id, nil
-	}
-	return h.core.Resolve(ctx, who)
-}
-
-func (h *headless) send(ctx context.Context, cmd headlessCommand) error {
-	to, err := h.resolve(ctx, cmd.To)
-	if err != nil {
-		return err
-	}
-	wait, err := h.core.SendAsync(ctx, to, cmd.Text)
-	if err != nil {
-		return err
-	}
-	select {
-	case h.replies <- func() {
-		id, err := wait()
-		if err != nil {
-			h.fail(cmd.Ref, err)
-			return
-		}
-		h.out.write(sentLine{Event: "sent", Ref: cmd.Ref, ID: id.String(), To: to.String()})
-	}:
-	case <-ctx.Done():
-	}
-	return nil
-}
-
-func (h *headless) history(ctx context.Context, cmd headlessCommand) error {
-	who := cmd.With
-	if who == "" {
-		who = cmd.ID
-	}
-	id, err := h.resolve(ctx, who)
-	if err != nil {
-		return err
-	}
-	msgs, err := h.core.History(ctx, id, cmd.Before, cmd.Limit)
-	if err != nil {
-		return err
-	}
-	out := make([]messageJSON, len(msgs))
-	for i, m := range msgs {
-		out[i] = messageToJSON(m)
-	}
-	h.out.write(historyLine{Event: "history", Ref: cmd.Ref, With: id.String(), Messages: out})
-	return nil
+	return h.core.ResolveContact(ctx, who)
 }
 
 // jsonWriter writes one JSON object per line from many goroutines, and

@@ -29,7 +29,7 @@ func TestIncomingRequestIsAcceptedFromTheInputLine(t *testing.T) {
 	s, _ := unlockedUI(t, "Alice")
 	alice := befriend(t, s, bob, "Bob")
 	s.wait("You and Bob are now contacts")
-	if _, err := bob.core.Send(context.Background(), alice, "thanks"); err != nil {
+	if _, err := bob.core.Send(context.Background(), app.ContactChat(alice), "thanks"); err != nil {
 		t.Fatal(err)
 	}
 	s.wait("Bob: thanks")
@@ -39,7 +39,7 @@ func TestPeerMarkupAndEscapesRenderLiterally(t *testing.T) {
 	evil := newPeer(t, "[red]evil[-]")
 	s, _ := unlockedUI(t, "Alice")
 	alice := befriend(t, s, evil, "[red]evil[-]")
-	if _, err := evil.core.Send(context.Background(), alice, "\x1b[2J\x1b]0;pwned\x07[green]gotcha[-] \x1b[31mred\x1b[0m"); err != nil {
+	if _, err := evil.core.Send(context.Background(), app.ContactChat(alice), "\x1b[2J\x1b]0;pwned\x07[green]gotcha[-] \x1b[31mred\x1b[0m"); err != nil {
 		t.Fatal(err)
 	}
 	s.wait("[red]evil[-]: [green]gotcha[-] red")
@@ -52,7 +52,7 @@ func TestLockScreenHidesEverythingAndIgnoresEsc(t *testing.T) {
 	bob := newPeer(t, "Bob")
 	s, _ := unlockedUI(t, "Alice")
 	alice := befriend(t, s, bob, "Bob")
-	if _, err := bob.core.Send(context.Background(), alice, "secret plans"); err != nil {
+	if _, err := bob.core.Send(context.Background(), app.ContactChat(alice), "secret plans"); err != nil {
 		t.Fatal(err)
 	}
 	s.wait("secret plans")
@@ -62,7 +62,7 @@ func TestLockScreenHidesEverythingAndIgnoresEsc(t *testing.T) {
 		s.key(k)
 	}
 	s.screen.InjectKey(tcell.KeyRune, '1', tcell.ModAlt)
-	if _, err := bob.core.Send(context.Background(), alice, "more plans"); err != nil {
+	if _, err := bob.core.Send(context.Background(), app.ContactChat(alice), "more plans"); err != nil {
 		t.Fatal(err)
 	}
 	s.enter("wrong")

@@ -171,7 +171,7 @@ func (u *UI) loadLatest(id crypto.ID) {
 	conv.loading = true
 	core := u.core
 	u.async(func(ctx context.Context) func() {
-		msgs, err := core.History(ctx, id, 0, pageSize)
+		msgs, err := core.History(ctx, app.ContactChat(id), 0, pageSize)
 		return func() {
 			conv.loading = false
 			if err != nil {
@@ -229,7 +229,7 @@ func (u *UI) loadOlder(id crypto.ID) {
 	conv.loading = true
 	core := u.core
 	u.async(func(ctx context.Context) func() {
-		older, err := core.History(ctx, id, before, pageSize)
+		older, err := core.History(ctx, app.ContactChat(id), before, pageSize)
 		return func() {
 			conv.loading = false
 			if err != nil {
@@ -320,7 +320,7 @@ func (u *UI) markRead(conv *conversation) {
 	u.renderList()
 	core, id := u.core, conv.contact.ID
 	u.async(func(ctx context.Context) func() {
-		if err := core.MarkRead(ctx, id); err != nil && ctx.Err() == nil {
+		if err := core.MarkRead(ctx, app.ContactChat(id)); err != nil && ctx.Err() == nil {
 			return func() { u.notice("Could not send read receipts: " + err.Error()) }
 		}
 		return nil

@@ -27,11 +27,11 @@ func (u *UI) sender(core appCore) {
 			return
 		case r := <-u.sends:
 			if r.group != (crypto.GroupID{}) {
-				id, err := core.SendGroup(u.ctx, r.group, r.text)
+				id, err := core.Send(u.ctx, app.GroupChat(r.group), r.text)
 				u.post(func() { u.groupSent(r, id, err) })
 				continue
 			}
-			id, err := core.Send(u.ctx, r.to, r.text)
+			id, err := core.Send(u.ctx, app.ContactChat(r.to), r.text)
 			u.post(func() { u.sent(r, id, err) })
 		}
 	}
@@ -111,7 +111,7 @@ func (u *UI) send(text string) bool {
 	}
 	echo, now := r.echo, time.Now()
 	u.stopTyping()
-	conv.add(app.Message{ID: echo, Contact: r.to, Outgoing: true, Text: text, SentAt: now, At: now, State: app.StateQueued})
+	conv.add(app.Message{ID: echo, Conversation: app.ContactChat(r.to), Outgoing: true, Text: text, SentAt: now, At: now, State: app.StateQueued})
 	conv.marker = app.MessageID{}
 	conv.contact.LastActivity = now
 	u.sortConvs()

@@ -30,12 +30,9 @@ type coreRunner interface {
 // messenger sends, pages and marks conversations read (commands.go, the
 // chat and group views).
 type messenger interface {
-	Send(ctx context.Context, to crypto.ID, text string) (app.MessageID, error)
-	SendGroup(ctx context.Context, id crypto.GroupID, text string) (app.MessageID, error)
-	History(ctx context.Context, id crypto.ID, before int64, limit int) ([]app.Message, error)
-	GroupHistory(ctx context.Context, id crypto.GroupID, before int64, limit int) ([]app.GroupMessage, error)
-	MarkRead(ctx context.Context, id crypto.ID) error
-	MarkGroupRead(ctx context.Context, id crypto.GroupID) error
+	Send(ctx context.Context, conv app.ConversationID, text string) (app.MessageID, error)
+	History(ctx context.Context, conv app.ConversationID, before int64, limit int) ([]app.Message, error)
+	MarkRead(ctx context.Context, conv app.ConversationID) error
 	SetTyping(ctx context.Context, id crypto.ID, active bool) error
 }
 

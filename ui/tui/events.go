@@ -56,9 +56,15 @@ func (u *UI) handleEvent(ev app.Event) {
 			}
 		}
 	case app.MessageReceived:
-		u.received(e.Message)
+		if e.Message.Conversation.IsGroup() {
+			u.groupReceived(e.Message)
+		} else {
+			u.received(e.Message)
+		}
 	case app.MessageStatus:
-		if conv := u.convs[e.Contact]; conv != nil {
+		if e.Conversation.IsGroup() {
+			u.groupStatus(e)
+		} else if conv := u.convs[e.Conversation.Contact()]; conv != nil {
 			conv.setState(e.ID, e.State)
 		}
 	case app.Typing:
@@ -68,7 +74,7 @@ func (u *UI) handleEvent(ev app.Event) {
 				conv.typing = time.Now().Add(typingTimeout)
 			}
 		}
-	case app.GroupInvite, app.GroupUpdated, app.GroupMessageReceived, app.GroupSystem, app.GroupRemoved:
+	case app.GroupInvite, app.GroupUpdated, app.GroupSystem, app.GroupRemoved:
 		u.handleGroupEvent(e)
 	case app.Failure:
 		u.notice(e.Op + " failed: " + e.Err.Error())
@@ -79,7 +85,7 @@ func (u *UI) handleEvent(ev app.Event) {
 // received files an incoming message and tells the user if they are not
 // looking at it.
 func (u *UI) received(m app.Message) {
-	conv := u.convs[m.Contact]
+	conv := u.convs[m.Conversation.Contact()]
 	if conv == nil {
 		return
 	}
@@ -97,14 +103,14 @@ func (u *UI) received(m app.Message) {
 	}
 	conv.contact.Unread++
 	u.sortConvs()
-	if u.watching(contactKey(m.Contact)) {
+	if u.watching(contactKey(m.Conversation.Contact())) {
 		u.markRead(conv)
 		if !u.hasFocus() {
 			u.alert(plainPeerText(conv.contact.Name, false)+" sent you a message", m.Text)
 		}
 		return
 	}
-	if u.cur == contactKey(m.Contact) && conv.marker == (app.MessageID{}) {
+	if u.cur == contactKey(m.Conversation.Contact()) && conv.marker == (app.MessageID{}) {
 		conv.marker = m.ID
 	}
 	u.alert(plainPeerText(conv.contact.Name, false)+" sent you a message", m.Text)

@@ -26,22 +26,15 @@ type fakeCore struct {
 	calls []string
 }
 
-func (f *fakeCore) Start()                                          {}
-func (f *fakeCore) Close() error                                    { return nil }
-func (f *fakeCore) Events() <-chan app.Event                        { return f.events }
-func (f *fakeCore) Self() app.Self                                  { return f.self }
-func (f *fakeCore) Contacts(context.Context) ([]app.Contact, error) { return f.contacts, nil }
-func (f *fakeCore) Groups(context.Context) ([]app.Group, error)     { return f.groups, nil }
-func (f *fakeCore) MarkRead(context.Context, crypto.ID) error       { return nil }
-func (f *fakeCore) MarkGroupRead(context.Context, crypto.GroupID) error {
-	return nil
-}
+func (f *fakeCore) Start()                                             {}
+func (f *fakeCore) Close() error                                       { return nil }
+func (f *fakeCore) Events() <-chan app.Event                           { return f.events }
+func (f *fakeCore) Self() app.Self                                     { return f.self }
+func (f *fakeCore) Contacts(context.Context) ([]app.Contact, error)    { return f.contacts, nil }
+func (f *fakeCore) Groups(context.Context) ([]app.Group, error)        { return f.groups, nil }
+func (f *fakeCore) MarkRead(context.Context, app.ConversationID) error { return nil }
 
-func (f *fakeCore) History(context.Context, crypto.ID, int64, int) ([]app.Message, error) {
-	return nil, nil
-}
-
-func (f *fakeCore) GroupHistory(context.Context, crypto.GroupID, int64, int) ([]app.GroupMessage, error) {
+func (f *fakeCore) History(context.Context, app.ConversationID, int64, int) ([]app.Message, error) {
 	return nil, nil
 }
 

@@ -127,7 +127,7 @@ func (u *UI) sendGroup(text string) bool {
 	}
 	echo, now := r.echo, time.Now()
 	gc.lines = append(gc.lines, groupLine{
-		msg:    app.GroupMessage{ID: echo, Group: gc.group.ID, Author: u.self.ID, Outgoing: true, Text: text, SentAt: now, At: now},
+		msg:    app.Message{ID: echo, Conversation: app.GroupChat(gc.group.ID), Author: u.self.ID, Outgoing: true, Text: text, SentAt: now, At: now},
 		queued: true, echoKey: echo,
 	})
 	gc.marker = app.MessageID{}

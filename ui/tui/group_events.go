@@ -36,15 +36,13 @@ func (u *UI) handleGroupEvent(ev app.Event) {
 			u.markGroupRead(gc)
 		}
 		u.sortConvs()
-	case app.GroupMessageReceived:
-		u.groupReceived(e.Message)
 	case app.GroupSystem:
 		gc := u.groups[e.Group]
 		if gc == nil {
 			return
 		}
 		now := time.Now()
-		gc.lines = append(gc.lines, groupLine{system: e.Text, msg: app.GroupMessage{At: now}})
+		gc.lines = append(gc.lines, groupLine{system: e.Text, msg: app.Message{At: now}})
 		if now.After(gc.group.LastActivity) {
 			gc.group.LastActivity = now
 		}
@@ -54,10 +52,10 @@ func (u *UI) handleGroupEvent(ev app.Event) {
 	}
 }
 
-// groupReceived files a group message (from another member, or our own
-// once the core stored it) and tells the user if they are not looking.
-func (u *UI) groupReceived(m app.GroupMessage) {
-	gc := u.groups[m.Group]
+// groupReceived files a message from another member and tells the user if
+// they are not looking. Our own messages arrive as MessageStatus.
+func (u *UI) groupReceived(m app.Message) {
+	gc := u.groups[m.Conversation.Group()]
 	if gc == nil {
 		return
 	}
@@ -66,17 +64,12 @@ func (u *UI) groupReceived(m app.GroupMessage) {
 	} else {
 		gc.group.LastActivity = time.Now()
 	}
-	if m.Outgoing {
-		u.ownStored(gc, m)
-		u.sortConvs()
-		return
-	}
 	if gc.loaded && !gc.hasNewer {
 		gc.add(m)
 	}
 	gc.group.Unread++
 	u.sortConvs()
-	k := groupKey(m.Group)
+	k := groupKey(m.Conversation.Group())
 	alert := plainPeerText(m.AuthorName, false) + " wrote in #" + plainPeerText(gc.group.Name, false)
 	if u.watching(k) {
 		u.markGroupRead(gc)
@@ -91,21 +84,19 @@ func (u *UI) groupReceived(m app.GroupMessage) {
 	u.alert(alert, m.Text)
 }
 
-// ownStored replaces the oldest waiting echo with our stored message:
-// messages are sent in order, so it is that one.
-func (u *UI) ownStored(gc *groupConv, m app.GroupMessage) {
-	if gc.find(m.ID) >= 0 {
+// groupStatus settles one of our group messages by its ID. The queued
+// status comes before SendGroup returns the ID, so an echo is settled by
+// groupSent; this catches the later steps.
+func (u *UI) groupStatus(e app.MessageStatus) {
+	gc := u.groups[e.Conversation.Group()]
+	if gc == nil {
 		return
 	}
-	for i := range gc.lines {
-		l := &gc.lines[i]
-		if l.queued && l.system == "" && l.msg.Text == m.Text {
-			l.msg, l.queued = m, false
-			return
+	if i := gc.find(e.ID); i >= 0 {
+		gc.lines[i].msg.State = max(gc.lines[i].msg.State, e.State)
+		if e.State >= app.StateSent {
+			gc.lines[i].queued = false
 		}
-	}
-	if gc.loaded && !gc.hasNewer {
-		gc.add(m)
 	}
 }
 
@@ -149,7 +140,7 @@ func (u *UI) loadGroupLatest(id crypto.GroupID) {
 	gc.loading = true
 	core := u.core
 	u.async(func(ctx context.Context) func() {
-		msgs, err := core.GroupHistory(ctx, id, 0, pageSize)
+		msgs, err := core.History(ctx, app.GroupChat(id), 0, pageSize)
 		return func() {
 			gc.loading = false
 			if err != nil {
@@ -174,7 +165,7 @@ func (u *UI) loadGroupLatest(id crypto.GroupID) {
 
 // mergeLines builds the window from a fresh newest page and what the old
 // window held beyond it: system lines (by time), echoes and newer messages.
-func mergeLines(msgs []app.GroupMessage, old []groupLine) []groupLine {
+func mergeLines(msgs []app.Message, old []groupLine) []groupLine {
 	lines := make([]groupLine, 0, len(msgs)+len(old))
 	seen := make(map[app.MessageID]bool, len(msgs))
 	for _, m := range msgs {
@@ -222,7 +213,7 @@ func (u *UI) loadGroupOlder(id crypto.GroupID) {
 	gc.loading = true
 	core := u.core
 	u.async(func(ctx context.Context) func() {
-		older, err := core.GroupHistory(ctx, id, before, pageSize)
+		older, err := core.History(ctx, app.GroupChat(id), before, pageSize)
 		return func() {
 			gc.loading = false
 			if err != nil {

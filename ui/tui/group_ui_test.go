@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 
@@ -14,8 +15,8 @@ import (
 func (p *peer) awaitGroupText(t *testing.T, text string) {
 	t.Helper()
 	p.await(t, "group message "+text, func(ev app.Event) bool {
-		e, ok := ev.(app.GroupMessageReceived)
-		return ok && !e.Message.Outgoing && e.Message.Text == text
+		e, ok := ev.(app.MessageReceived)
+		return ok && e.Message.Conversation.IsGroup() && e.Message.Text == text
 	})
 }
 
@@ -39,7 +40,7 @@ func TestGroupCreatedFromTheInputLineInvitesAContactAndChats(t *testing.T) {
 	}
 	s.wait("2 members, 2 online")
 
-	if _, err := bob.core.SendGroup(context.Background(), gid, "hi team"); err != nil {
+	if _, err := bob.core.Send(context.Background(), app.GroupChat(gid), "hi team"); err != nil {
 		t.Fatal(err)
 	}
 	s.wait("Bob: hi team")
@@ -62,7 +63,7 @@ func TestGroupCreatedFromTheInputLineInvitesAContactAndChats(t *testing.T) {
 	// Locked, nothing of the group shows, and its messages keep arriving.
 	s.key(tcell.KeyCtrlL)
 	s.wait("Jarvis is locked")
-	if _, err := bob.core.SendGroup(context.Background(), gid, "secret group plan"); err != nil {
+	if _, err := bob.core.Send(context.Background(), app.GroupChat(gid), "secret group plan"); err != nil {
 		t.Fatal(err)
 	}
 	s.enter("wrong")
@@ -131,7 +132,7 @@ func TestGroupInviteFromAPeerIsAcceptedAndAKickShowsASystemLine(t *testing.T) {
 	s.wait("You joined #[u]g[-]")
 	s.wait("#[u]g[-] · 2 members, 2 online · [::b]topic")
 
-	if _, err := evil.core.SendGroup(ctx, g.ID, "welcome [green]in[-]"); err != nil {
+	if _, err := evil.core.Send(ctx, app.GroupChat(g.ID), "welcome [green]in[-]"); err != nil {
 		t.Fatal(err)
 	}
 	s.wait("[red]evil[-]: welcome [green]in[-]")
@@ -165,4 +166,35 @@ func TestHelpListsGroupCommandsAndScrollsFromF1(t *testing.T) {
 	s.wait("/leave ")
 	s.key(tcell.KeyEsc)
 	s.waitGone("Help — Esc closes")
+}
+
+func TestTheSameGroupTextSentTwiceShowsTwiceEachSettledByItsID(t *testing.T) {
+	bob := newPeer(t, "Bob")
+	s, _ := unlockedUI(t, "Alice")
+	befriend(t, s, bob, "Bob")
+	s.enter("/group Twice")
+	s.wait("#Twice · 1 member")
+	s.enter("/invite Bob")
+	inv := bob.await(t, "the invite", func(ev app.Event) bool { _, ok := ev.(app.GroupInvite); return ok }).(app.GroupInvite)
+	if err := bob.core.AcceptInvite(context.Background(), inv.Group.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.wait("2 members, 2 online")
+
+	s.enter("same words")
+	s.enter("same words")
+	ids := make(map[app.MessageID]bool)
+	bob.await(t, "both messages", func(ev app.Event) bool {
+		if e, ok := ev.(app.MessageReceived); ok && e.Message.Text == "same words" {
+			ids[e.Message.ID] = true
+		}
+		return len(ids) == 2
+	})
+	for deadline := time.Now().Add(waitFor); strings.Count(s.contents(), "Alice: same words") != 2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the screen does not show the message twice:\n%s", s.contents())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.waitGone("◷")
 }

@@ -27,7 +27,7 @@ type groupConv struct {
 // groupLine is a message, or a system line when system is set. System
 // lines are not stored by the core: they live as long as the window.
 type groupLine struct {
-	msg     app.GroupMessage
+	msg     app.Message
 	system  string
 	queued  bool // a local echo the core has not stored yet
 	failed  bool
@@ -51,7 +51,7 @@ func (gc *groupConv) find(id app.MessageID) int {
 }
 
 // add appends a message unless it is already there.
-func (gc *groupConv) add(m app.GroupMessage) {
+func (gc *groupConv) add(m app.Message) {
 	if gc.find(m.ID) < 0 {
 		gc.lines = append(gc.lines, groupLine{msg: m})
 	}
@@ -295,7 +295,7 @@ func (u *UI) markGroupRead(gc *groupConv) {
 	u.renderList()
 	core, id := u.core, gc.group.ID
 	u.async(func(ctx context.Context) func() {
-		if err := core.MarkGroupRead(ctx, id); err != nil && ctx.Err() == nil {
+		if err := core.MarkRead(ctx, app.GroupChat(id)); err != nil && ctx.Err() == nil {
 			return func() { u.notice("Could not mark the group read: " + err.Error()) }
 		}
 		return nil

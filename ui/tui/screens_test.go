@@ -65,11 +65,11 @@ func TestAddContactThenChatShowsDelivery(t *testing.T) {
 	if text := got.(app.MessageReceived).Message.Text; text != "hello bob" {
 		t.Fatalf("bob got %q", text)
 	}
-	if _, err := bob.core.Send(context.Background(), req.(app.ContactRequest).Contact.ID, "hi alice"); err != nil {
+	if _, err := bob.core.Send(context.Background(), app.ContactChat(req.(app.ContactRequest).Contact.ID), "hi alice"); err != nil {
 		t.Fatal(err)
 	}
 	s.wait("Bob: hi alice")
-	if err := bob.core.MarkRead(context.Background(), req.(app.ContactRequest).Contact.ID); err != nil {
+	if err := bob.core.MarkRead(context.Background(), app.ContactChat(req.(app.ContactRequest).Contact.ID)); err != nil {
 		t.Fatal(err)
 	}
 	s.wait("hello bob ✓✓ read")

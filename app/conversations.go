@@ -1,0 +1,130 @@
+package app
+
+import (
+	"context"
+
+	"jarvis/crypto"
+	"jarvis/store"
+)
+
+// The commands below are the one path for messages of every conversation.
+// A chat belongs to the contact manager and a group to the group manager,
+// so each command hands its work to the conversation's owner; what the
+// frontends see (IDs, states, events, paging) is the same for both.
+
+// Send queues text for a conversation and returns its message ID once it
+// is stored; MessageStatus events with that ID tell how it fares.
+func (c *Core) Send(ctx context.Context, conv ConversationID, text string) (MessageID, error) {
+	wait, err := c.SendAsync(ctx, conv, text)
+	if err != nil {
+		return MessageID{}, err
+	}
+	return wait()
+}
+
+// SendAsync hands text to the conversation's owner and returns at once with
+// a function that waits for the message to be stored. Calls made in order
+// are stored in order; a burst of chat messages shares one transaction.
+func (c *Core) SendAsync(ctx context.Context, conv ConversationID, text string) (func() (MessageID, error), error) {
+	if err := checkText(text); err != nil {
+		return nil, err
+	}
+	if conv.IsGroup() {
+		return c.sendGroup(ctx, conv.Group(), text)
+	}
+	cmd := &sendCmd{to: conv.Contact(), text: text, done: make(chan error, 1)}
+	if err := post(ctx, c, c.contacts.cmds, op[contactManager](cmd)); err != nil {
+		return nil, err
+	}
+	return func() (MessageID, error) {
+		if err := await(ctx, c, cmd.done); err != nil {
+			return MessageID{}, err
+		}
+		return cmd.id, nil
+	}, nil
+}
+
+func (c *Core) sendGroup(ctx context.Context, id crypto.GroupID, text string) (func() (MessageID, error), error) {
+	var out Message
+	wait, err := start(ctx, c, c.groups.cmds, func(ctx context.Context, m *groupManager) error {
+		g, err := m.known(id)
+		if err != nil {
+			return err
+		}
+		out, err = m.sendGroupText(ctx, g, text)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return func() (MessageID, error) {
+		if err := wait(); err != nil {
+			return MessageID{}, err
+		}
+		return out.ID, nil
+	}, nil
+}
+
+// History returns up to limit messages older than before (0 = newest), in
+// the order this device stored them. It reads the store and the names
+// snapshot directly: history needs no trip through a manager.
+func (c *Core) History(ctx context.Context, conv ConversationID, before int64, limit int) ([]Message, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	if err := c.waitNames(ctx); err != nil {
+		return nil, err
+	}
+	name, err := c.authorNames(conv)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.account.store.History(ctx, conv, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Message, len(rows))
+	for i, r := range rows {
+		out[i] = messageFromStore(r, c.self.ID, name(r))
+	}
+	return out, nil
+}
+
+// authorNames returns how History names the author of a stored message:
+// the contact in a chat, the roster name in a group (or the short ID of a
+// member who has left).
+func (c *Core) authorNames(conv ConversationID) (func(store.Message) string, error) {
+	if !conv.IsGroup() {
+		ct, ok := c.dir.contact(conv.Contact())
+		if !ok {
+			return nil, ErrUnknownContact
+		}
+		return func(store.Message) string { return ct.name }, nil
+	}
+	g, ok := c.dir.group(conv.Group())
+	if !ok {
+		return nil, ErrUnknownGroup
+	}
+	names := make(map[crypto.ID]string, len(g.members))
+	for _, e := range g.members {
+		names[e.id] = e.name
+	}
+	return func(m store.Message) string {
+		if n, ok := names[m.Author]; ok {
+			return n
+		}
+		return m.Author.Short()
+	}, nil
+}
+
+// MarkRead marks a conversation's incoming messages seen; in a chat it
+// also sends read receipts. Both kinds commit with the same durability: a
+// lost "seen" after a crash costs only an unread badge.
+func (c *Core) MarkRead(ctx context.Context, conv ConversationID) error {
+	if conv.IsGroup() {
+		return c.withGroup(ctx, conv.Group(), func(ctx context.Context, m *groupManager, g *group) error {
+			return m.markRead(ctx, g)
+		})
+	}
+	return c.onContacts(ctx, func(ctx context.Context, m *contactManager) error { return m.markRead(ctx, conv.Contact()) })
+}

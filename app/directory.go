@@ -1,0 +1,133 @@
+package app
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"jarvis/crypto"
+)
+
+// directory holds the names frontends resolve against. Each manager
+// publishes an immutable snapshot after every change it makes, so a lookup
+// never waits behind a busy manager and never sees a half-made change.
+type directory struct {
+	contacts atomic.Pointer[[]contactEntry]
+	groups   atomic.Pointer[[]groupEntry]
+	// loaded is closed once both managers have published what they loaded,
+	// so a lookup made right after Start does not miss a stored group.
+	loaded       chan struct{}
+	pending      atomic.Int32 // first snapshots still to come
+	contactsOnce sync.Once
+	groupsOnce   sync.Once
+}
+
+func newDirectory() *directory {
+	d := &directory{loaded: make(chan struct{})}
+	d.pending.Store(2)
+	return d
+}
+
+func (d *directory) setContacts(list []contactEntry) {
+	d.contacts.Store(&list)
+	d.contactsOnce.Do(d.first)
+}
+
+func (d *directory) setGroups(list []groupEntry) {
+	d.groups.Store(&list)
+	d.groupsOnce.Do(d.first)
+}
+
+func (d *directory) first() {
+	if d.pending.Add(-1) == 0 {
+		close(d.loaded)
+	}
+}
+
+// waitNames returns once both managers have published their first
+// snapshot. Once they have, it answers at once, even after Close: the
+// store and the last snapshot are still there to read.
+func (c *Core) waitNames(ctx context.Context) error {
+	select {
+	case <-c.dir.loaded:
+		return nil
+	default:
+	}
+	select {
+	case <-c.dir.loaded:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.stopped:
+		return ErrClosed
+	}
+}
+
+type contactEntry struct {
+	id   crypto.ID
+	name string
+}
+
+type groupEntry struct {
+	id      crypto.GroupID
+	name    string
+	members []contactEntry // roster names
+}
+
+func (d *directory) contactList() []contactEntry {
+	if p := d.contacts.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (d *directory) groupList() []groupEntry {
+	if p := d.groups.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (d *directory) contact(id crypto.ID) (contactEntry, bool) {
+	for _, e := range d.contactList() {
+		if e.id == id {
+			return e, true
+		}
+	}
+	return contactEntry{}, false
+}
+
+func (d *directory) group(id crypto.GroupID) (groupEntry, bool) {
+	for _, e := range d.groupList() {
+		if e.id == id {
+			return e, true
+		}
+	}
+	return groupEntry{}, false
+}
+
+// publish replaces the contacts snapshot; it runs on the contact manager.
+func (m *contactManager) publish() {
+	list := make([]contactEntry, 0, len(m.contacts))
+	for _, c := range m.contacts {
+		list = append(list, contactEntry{id: c.ID, name: c.Name})
+	}
+	m.core.dir.setContacts(list)
+}
+
+// publish replaces the groups snapshot; it runs on the group manager.
+// Declined invites are left out: for the user they do not exist.
+func (m *groupManager) publish() {
+	list := make([]groupEntry, 0, len(m.groups))
+	for _, g := range m.groups {
+		if g.local.Declined {
+			continue
+		}
+		e := groupEntry{id: g.row.ID, name: g.roster.Name, members: make([]contactEntry, len(g.roster.Members))}
+		for i, rm := range g.roster.Members {
+			e.members[i] = contactEntry{id: rm.Keys.ID(), name: rm.Name}
+		}
+		list = append(list, e)
+	}
+	m.core.dir.setGroups(list)
+}

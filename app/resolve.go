@@ -1,0 +1,140 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"jarvis/crypto"
+)
+
+// ErrUnknownConversation: the text names no contact and no group.
+var ErrUnknownConversation = errors.New("no such contact or group; check the name or ID")
+
+// ErrAmbiguousName is what every *AmbiguousError matches with errors.Is.
+var ErrAmbiguousName = errors.New("more than one match; use the ID")
+
+// minPrefix is the shortest ID prefix that may stand for an ID: shorter
+// ones match too much by chance.
+const minPrefix = 4
+
+// AmbiguousError reports a name or ID prefix that fits more than one of a
+// kind ("contact", "group", "member", "contact or group").
+type AmbiguousError struct {
+	Kind string
+	Text string
+}
+
+func (e *AmbiguousError) Error() string {
+	return fmt.Sprintf("more than one %s matches %q; use the ID", e.Kind, e.Text)
+}
+
+// Is makes errors.Is(err, ErrAmbiguousName) hold for every kind.
+func (e *AmbiguousError) Is(target error) bool { return target == ErrAmbiguousName }
+
+// candidate is anything a name or ID text can pick.
+type candidate[T comparable] struct {
+	id   T
+	key  string // the ID's text form
+	name string
+}
+
+// pick applies the one rule for every kind: an exact full ID wins;
+// otherwise every candidate whose name matches (case-insensitive) or whose
+// ID starts with the text (at least minPrefix characters) counts, and
+// exactly one must.
+func pick[T comparable](text, kind string, list []candidate[T], unknown error) (T, error) {
+	var zero T
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return zero, unknown
+	}
+	lower := strings.ToLower(text)
+	for _, c := range list {
+		if c.key == lower {
+			return c.id, nil
+		}
+	}
+	var found []T
+	for _, c := range list {
+		if strings.EqualFold(c.name, text) || (len(text) >= minPrefix && strings.HasPrefix(c.key, lower)) {
+			found = append(found, c.id)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return zero, unknown
+	case 1:
+		return found[0], nil
+	}
+	return zero, &AmbiguousError{Kind: kind, Text: text}
+}
+
+func contactCandidates(list []contactEntry) []candidate[crypto.ID] {
+	out := make([]candidate[crypto.ID], len(list))
+	for i, e := range list {
+		out[i] = candidate[crypto.ID]{id: e.id, key: e.id.String(), name: e.name}
+	}
+	return out
+}
+
+func groupCandidates(list []groupEntry) []candidate[crypto.GroupID] {
+	out := make([]candidate[crypto.GroupID], len(list))
+	for i, e := range list {
+		out[i] = candidate[crypto.GroupID]{id: e.id, key: e.id.String(), name: e.name}
+	}
+	return out
+}
+
+// ResolveContact finds a contact (or a pending request) by full ID, name
+// or ID prefix. It reads a snapshot: no round trip into the manager (only
+// right after Start it waits for the managers to load).
+func (c *Core) ResolveContact(ctx context.Context, who string) (crypto.ID, error) {
+	if err := c.waitNames(ctx); err != nil {
+		return crypto.ID{}, err
+	}
+	return pick(who, "contact", contactCandidates(c.dir.contactList()), ErrUnknownContact)
+}
+
+// Resolve is ResolveContact, kept while frontends move over.
+func (c *Core) Resolve(ctx context.Context, who string) (crypto.ID, error) {
+	return c.ResolveContact(ctx, who)
+}
+
+// ResolveGroup finds a group by full ID, name or ID prefix.
+func (c *Core) ResolveGroup(ctx context.Context, what string) (crypto.GroupID, error) {
+	if err := c.waitNames(ctx); err != nil {
+		return crypto.GroupID{}, err
+	}
+	return pick(what, "group", groupCandidates(c.dir.groupList()), ErrUnknownGroup)
+}
+
+// ResolveConversation finds a chat or a group by full ID, name or ID
+// prefix; a text that fits a contact and a group is ambiguous.
+func (c *Core) ResolveConversation(ctx context.Context, what string) (ConversationID, error) {
+	if err := c.waitNames(ctx); err != nil {
+		return ConversationID{}, err
+	}
+	var list []candidate[ConversationID]
+	for _, e := range contactCandidates(c.dir.contactList()) {
+		list = append(list, candidate[ConversationID]{id: ContactChat(e.id), key: e.key, name: e.name})
+	}
+	for _, e := range groupCandidates(c.dir.groupList()) {
+		list = append(list, candidate[ConversationID]{id: GroupChat(e.id), key: e.key, name: e.name})
+	}
+	return pick(what, "contact or group", list, ErrUnknownConversation)
+}
+
+// ResolveMember finds a member of a group by full ID, roster name or ID
+// prefix.
+func (c *Core) ResolveMember(ctx context.Context, g crypto.GroupID, who string) (crypto.ID, error) {
+	if err := c.waitNames(ctx); err != nil {
+		return crypto.ID{}, err
+	}
+	e, ok := c.dir.group(g)
+	if !ok {
+		return crypto.ID{}, ErrUnknownGroup
+	}
+	return pick(who, "member", contactCandidates(e.members), ErrUnknownMember)
+}

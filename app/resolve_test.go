@@ -1,0 +1,119 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"jarvis/crypto"
+)
+
+// coreWithNames is a Core with only a names snapshot: enough for the
+// resolver, which never touches the managers.
+func coreWithNames(contacts []contactEntry, groups []groupEntry) *Core {
+	c := &Core{dir: newDirectory()}
+	c.dir.setContacts(contacts)
+	c.dir.setGroups(groups)
+	return c
+}
+
+func testID(b byte) crypto.ID {
+	var id crypto.ID
+	for i := range id {
+		id[i] = b
+	}
+	return id
+}
+
+func testGroupID(b byte) crypto.GroupID {
+	var id crypto.GroupID
+	for i := range id {
+		id[i] = b
+	}
+	return id
+}
+
+func TestResolverPrefersAnExactIDOverANameThatLooksLikeIt(t *testing.T) {
+	bob, eve := testID(1), testID(2)
+	// eve named herself after bob's ID, hoping to catch messages for him.
+	c := coreWithNames([]contactEntry{{id: bob, name: "bob"}, {id: eve, name: bob.String()}}, nil)
+	got, err := c.ResolveContact(context.Background(), bob.String())
+	if err != nil || got != bob {
+		t.Fatalf("ResolveContact(bob's ID) = %v, %v; want bob", got, err)
+	}
+}
+
+func TestResolverFindsByNamePrefixOrFailsWithTheKind(t *testing.T) {
+	bob, bo := testID(0x11), testID(0x22)
+	team := testGroupID(0x33)
+	c := coreWithNames(
+		[]contactEntry{{id: bob, name: "Bob"}, {id: bo, name: "bo"}},
+		[]groupEntry{{id: team, name: "bob", members: []contactEntry{{id: bob, name: "bob"}, {id: testID(0x44), name: "Bob"}}}},
+	)
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		resolve func() (any, error)
+		want    any
+		err     error
+		kind    string
+	}{
+		{"a name, any case", func() (any, error) { return c.ResolveContact(ctx, "BOB") }, bob, nil, ""},
+		{"an ID prefix", func() (any, error) { return c.ResolveContact(ctx, bob.String()[:6]) }, bob, nil, ""},
+		{"a too short prefix", func() (any, error) { return c.ResolveContact(ctx, bob.String()[:3]) }, crypto.ID{}, ErrUnknownContact, ""},
+		{"nobody", func() (any, error) { return c.ResolveContact(ctx, "carol") }, crypto.ID{}, ErrUnknownContact, ""},
+		{"a group by name", func() (any, error) { return c.ResolveGroup(ctx, "Bob") }, team, nil, ""},
+		{"no group", func() (any, error) { return c.ResolveGroup(ctx, "bo") }, crypto.GroupID{}, ErrUnknownGroup, ""},
+		{"a contact and a group", func() (any, error) { return c.ResolveConversation(ctx, "bob") }, ConversationID{}, ErrAmbiguousName, "contact or group"},
+		{"a chat", func() (any, error) { return c.ResolveConversation(ctx, "bo") }, ContactChat(bo), nil, ""},
+		{"a group by ID", func() (any, error) { return c.ResolveConversation(ctx, team.String()) }, GroupChat(team), nil, ""},
+		{"two members", func() (any, error) { return c.ResolveMember(ctx, team, "bob") }, crypto.ID{}, ErrAmbiguousName, "member"},
+		{"a member by ID", func() (any, error) { return c.ResolveMember(ctx, team, bob.String()) }, bob, nil, ""},
+		{"a non-member", func() (any, error) { return c.ResolveMember(ctx, team, "bo") }, crypto.ID{}, ErrUnknownMember, ""},
+		{"an unknown group's member", func() (any, error) { return c.ResolveMember(ctx, testGroupID(9), "bob") }, crypto.ID{}, ErrUnknownGroup, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.resolve()
+			if !errors.Is(err, tt.err) || got != tt.want {
+				t.Fatalf("got %v, %v; want %v, %v", got, err, tt.want, tt.err)
+			}
+			var amb *AmbiguousError
+			if tt.kind != "" && (!errors.As(err, &amb) || amb.Kind != tt.kind) {
+				t.Fatalf("error %v does not name the kind %q", err, tt.kind)
+			}
+		})
+	}
+}
+
+func TestTwoContactsWithOneNameAreAmbiguousAsContacts(t *testing.T) {
+	c := coreWithNames([]contactEntry{{id: testID(1), name: "sam"}, {id: testID(2), name: "Sam"}}, nil)
+	_, err := c.ResolveContact(context.Background(), "sam")
+	if !errors.Is(err, ErrAmbiguousName) || !strings.Contains(err.Error(), "more than one contact") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestResolverErrorsNameNoCommand(t *testing.T) {
+	for _, err := range []error{ErrUnknownContact, ErrUnknownGroup, ErrUnknownMember, ErrUnknownConversation,
+		&AmbiguousError{Kind: "group", Text: "x"}} {
+		if strings.Contains(err.Error(), "/") {
+			t.Errorf("%q names a command", err)
+		}
+	}
+}
+
+func TestResolverWaitsForTheManagersFirstSnapshots(t *testing.T) {
+	c := &Core{dir: newDirectory()}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.ResolveConversation(ctx, "bob"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("before any snapshot: err = %v, want to wait", err)
+	}
+	c.dir.setContacts([]contactEntry{{id: testID(1), name: "bob"}})
+	c.dir.setGroups(nil)
+	if got, err := c.ResolveConversation(context.Background(), "bob"); err != nil || got != ContactChat(testID(1)) {
+		t.Fatalf("after: %v, %v", got, err)
+	}
+}
