@@ -1,7 +1,6 @@
 package p2p
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -41,7 +40,9 @@ type session struct {
 	recv       *noise.CipherState // readLoop only
 	sentFrames uint64             // writeLoop only; the Hello counts
 
-	queue chan []byte       // encoded records from Send
+	queue chan []byte       // encoded records from TrySend and Send
+	sq    sendQueue         // producer side of queue
+	gate  readGate          // closed while the app pushes back on this peer
 	ctrl  chan wire.Message // Pongs from readLoop
 
 	closeOnce sync.Once
@@ -65,6 +66,7 @@ func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, 
 		sentFrames: 1,
 		queue:      make(chan []byte, e.limits.SendQueue),
 		ctrl:       make(chan wire.Message, 4),
+		sq:         sendQueue{room: make(chan struct{}, 1)},
 		done:       make(chan struct{}),
 		ended:      make(chan struct{}),
 	}
@@ -142,6 +144,7 @@ func (s *session) writeLoop() error {
 				break fill
 			}
 		}
+		s.signalRoom()
 		now := time.Now()
 		rekey := s.sentFrames+1 >= lim.RekeyFrames || now.Sub(lastRekey) >= lim.RekeyInterval
 		if rekey {
@@ -169,6 +172,9 @@ func (s *session) readLoop() error {
 	lim := s.e.limits
 	bucket := newTokenBucket(lim.FrameRate, lim.FrameBurst, time.Now())
 	for {
+		if !s.gate.wait(s.done, s.e.done) {
+			return nil
+		}
 		_ = s.conn.SetReadDeadline(time.Now().Add(lim.IdleTimeout))
 		ct, err := s.fr.ReadFrame(kindTransport)
 		if err != nil {
@@ -240,18 +246,4 @@ func (s *session) deliver(ev Event) bool {
 	case <-s.e.done:
 		return false
 	}
-}
-
-// enqueue hands encoded records to the writer.
-func (s *session) enqueue(ctx context.Context, recs [][]byte) error {
-	for i, r := range recs {
-		select {
-		case s.queue <- r:
-		case <-s.done:
-			return fmt.Errorf("p2p: session closed after %d of %d messages: %w", i, len(recs), ErrNoSession)
-		case <-ctx.Done():
-			return fmt.Errorf("p2p: send cancelled after %d of %d messages: %w", i, len(recs), ctx.Err())
-		}
-	}
-	return nil
 }

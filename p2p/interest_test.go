@@ -1,0 +1,69 @@
+package p2p
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestStateNamesItself(t *testing.T) {
+	for s, want := range map[engineState]string{stateNew: "new", stateRunning: "running", stateStopped: "stopped", 9: "invalid"} {
+		if got := s.String(); got != want {
+			t.Errorf("%d: %q, want %q", s, got, want)
+		}
+	}
+}
+
+func TestConnectDialsTheUnionOfEveryHoldersAddresses(t *testing.T) {
+	e, err := New(Config{Identity: newIdentity(t), ListenAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	keys := newIdentity(t).Public()
+	id := keys.ID()
+	e.Connect(Target{Keys: keys, Addrs: []string{"10.0.0.1:1", "10.0.0.2:1"}}, "contacts")
+	e.Connect(Target{Keys: keys, Addrs: []string{"10.0.0.2:1", "10.0.0.3:1"}}, "groups")
+	addrs := func() []string {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if p := e.peers[id]; p != nil && p.target != nil {
+			return p.target.Addrs
+		}
+		return nil
+	}
+	if got, want := addrs(), []string{"10.0.0.1:1", "10.0.0.2:1", "10.0.0.3:1"}; !slices.Equal(got, want) {
+		t.Fatalf("union %v, want %v", got, want)
+	}
+	if got := e.Holders(id); !slices.Equal(got, []Holder{"contacts", "groups"}) {
+		t.Fatalf("holders %v", got)
+	}
+	e.Release(id, "contacts")
+	if got, want := addrs(), []string{"10.0.0.2:1", "10.0.0.3:1"}; !slices.Equal(got, want) {
+		t.Fatalf("after release %v, want %v", got, want)
+	}
+	e.Release(id, "groups")
+	if got := e.Holders(id); got != nil {
+		t.Fatalf("holders after the last release: %v", got)
+	}
+}
+
+func TestReleasingOneHolderKeepsTheSessionWithoutRedialling(t *testing.T) {
+	checkLeaks(t)
+	f := newFreezer()
+	b := startNode(t, nil, "", fastLimits(), nil)
+	a := startNode(t, nil, "", fastLimits(), f.dial)
+	a.e.Connect(b.target(), "contacts")
+	a.e.Connect(b.target(), "groups")
+	waitFor(t, a, 5*time.Second, "PeerUp", isUp(b.id.ID()))
+	a.e.Release(b.id.ID(), "contacts")
+	expectNone(t, a, 300*time.Millisecond, "PeerDown after releasing one of two holders", isDown(b.id.ID()))
+	f.mu.Lock()
+	dials := f.dials
+	f.mu.Unlock()
+	if dials != 1 {
+		t.Fatalf("%d dials, want 1", dials)
+	}
+	a.e.Release(b.id.ID(), "groups")
+	waitFor(t, a, 5*time.Second, "PeerDown after the last release", isDown(b.id.ID()))
+}
