@@ -65,7 +65,7 @@ func (cmd *addCmd) apply(ctx context.Context, m *contactManager) {
 		return
 	}
 	m.contacts[id] = &c
-	m.engine.Connect(p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
+	m.peers.connect(holdContacts, p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
 	if m.online(id) {
 		m.send(ctx, id, m.requestMessage())
 	}
@@ -279,7 +279,8 @@ func (cmd *removeCmd) apply(ctx context.Context, m *contactManager) {
 	}
 	delete(m.contacts, cmd.id)
 	delete(m.flushing, cmd.id)
-	m.engine.Forget(cmd.id)
+	// Only our hold: a group that shares this peer keeps its session.
+	m.peers.release(holdContacts, cmd.id)
 	m.core.emit(ContactRemoved{ID: cmd.id})
 	cmd.done <- nil
 }

@@ -56,6 +56,7 @@ type Core struct {
 	identity *crypto.Identity
 	self     Self
 	engine   *p2p.Engine
+	peers    *peers
 	router   *router
 	contacts *contactManager
 	groups   *groupManager
@@ -88,12 +89,14 @@ func NewCore(cfg Config) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
+	peers := newPeers(log.With("room", "peers"), holdContacts, holdGroups)
 	engine, err := p2p.New(p2p.Config{
 		Identity:   id,
 		ListenAddr: listen,
 		Logger:     log,
 		Limits:     cfg.Limits,
 		Dial:       cfg.Dial,
+		OnWritable: peers.writable,
 	})
 	if err != nil {
 		return nil, err
@@ -117,6 +120,7 @@ func NewCore(cfg Config) (*Core, error) {
 		account:  cfg.Account,
 		identity: id,
 		engine:   engine,
+		peers:    peers,
 		events:   newEventQueue(),
 		log:      log,
 		stopped:  make(chan struct{}),
@@ -125,7 +129,8 @@ func NewCore(cfg Config) (*Core, error) {
 			ListenAddr: engine.Addr().String(), Addrs: addrs, Code: code,
 		},
 	}
-	c.router = &router{engine: engine}
+	peers.net = engine
+	c.router = newRouter(engine, peers)
 	c.contacts = newContactManager(c, c.router.add(isContactMessage))
 	c.groups = newGroupManager(c, c.router.add(isGroupMessage))
 	return c, nil
@@ -190,6 +195,10 @@ func (c *Core) Events() <-chan Event { return c.events.out }
 
 // Self returns the local identity's public description.
 func (c *Core) Self() Self { return c.self }
+
+// Presence reports whether id is online, since when and by which path,
+// from the table the peers component publishes; it never waits.
+func (c *Core) Presence(id crypto.ID) (Presence, bool) { return c.peers.get(id) }
 
 // CheckPassphrase checks pass against the account, for the lock screen.
 func (c *Core) CheckPassphrase(ctx context.Context, pass []byte) error {

@@ -44,8 +44,8 @@ func (e *Engine) Connect(t Target, h Holder) {
 }
 
 // Release drops h's interest in id. When no holder is left the engine stops
-// dialling id and closes its session; that is also how a session with a
-// stranger nobody holds is hung up.
+// dialling id and hangs up its session once what is already queued is
+// written; that is also how a session with a stranger nobody holds ends.
 func (e *Engine) Release(id crypto.ID, h Holder) {
 	e.mu.Lock()
 	p := e.peers[id]
@@ -71,7 +71,7 @@ func (e *Engine) Release(id crypto.ID, h Holder) {
 	delete(e.peers, id)
 	e.mu.Unlock()
 	if s != nil {
-		s.close(ErrForgotten)
+		s.hangUp()
 	}
 }
 

@@ -45,6 +45,9 @@ type session struct {
 	gate  readGate          // closed while the app pushes back on this peer
 	ctrl  chan wire.Message // Pongs from readLoop
 
+	hangup     chan struct{} // closed by hangUp: write what is queued, then close
+	hangupOnce sync.Once
+
 	closeOnce sync.Once
 	err       error         // set once, before done is closed
 	done      chan struct{} // closed when the session starts closing
@@ -67,6 +70,7 @@ func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, 
 		queue:      make(chan []byte, e.limits.SendQueue),
 		ctrl:       make(chan wire.Message, 4),
 		sq:         sendQueue{room: make(chan struct{}, 1)},
+		hangup:     make(chan struct{}),
 		done:       make(chan struct{}),
 		ended:      make(chan struct{}),
 	}
@@ -84,6 +88,12 @@ func (s *session) close(err error) {
 		close(s.done)
 		_ = s.conn.Close()
 	})
+}
+
+// hangUp closes the session once the records already queued are written,
+// so a message handed over just before the last holder let go still leaves.
+func (s *session) hangUp() {
+	s.hangupOnce.Do(func() { close(s.hangup) })
 }
 
 // run drives both halves until the session ends. It is called on its own
@@ -109,7 +119,11 @@ func (s *session) writeLoop() error {
 	lastWrite, lastRekey := time.Now(), time.Now()
 	keepalive := time.NewTimer(lim.Keepalive)
 	defer keepalive.Stop()
+	hangup := s.hangup
 	for {
+		if hangup == nil && pending == nil && len(s.queue) == 0 {
+			return ErrForgotten
+		}
 		pt = pt[:0]
 		if pending != nil {
 			pt, pending = append(pt, pending...), nil
@@ -127,6 +141,9 @@ func (s *session) writeLoop() error {
 				pingNonce++
 				pt, _ = wire.Append(pt, wire.Ping{Nonce: pingNonce})
 				keepalive.Reset(lim.Keepalive)
+			case <-hangup:
+				hangup = nil // from now on, end once the queue is empty
+				continue
 			case <-s.done:
 				return nil
 			}
