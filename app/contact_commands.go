@@ -195,7 +195,7 @@ func (m *contactManager) sendFresh(ctx context.Context, msgs []store.Message) {
 	}
 	for id, page := range byContact {
 		f, ok := m.flushing[id]
-		if !ok || f.due || f.parked {
+		if !ok || f.due || f.parked || len(page) > m.peers.batch(len(page)) {
 			m.kickFlush(id)
 			continue
 		}

@@ -266,7 +266,7 @@ func (m *contactManager) flushStep(ctx context.Context) {
 		if !f.due {
 			continue
 		}
-		page, err := m.store.Outbox(ctx, id, f.cursor, flushPage)
+		page, err := m.store.Outbox(ctx, id, f.cursor, m.peers.batch(flushPage))
 		if err != nil {
 			m.core.emit(Failure{Op: "read outbox", Err: err})
 			f.due = false

@@ -284,13 +284,9 @@ func (m *groupManager) peerDown(ctx context.Context, ev p2p.PeerDown) {
 
 func (m *groupManager) online(id crypto.ID) bool { return m.peers.online(id) }
 
-// connectMembers and connect note that the set of peers we hold changed;
-// run hands the new set to the peers component before it waits again.
-func (m *groupManager) connectMembers(context.Context, *group)       { m.members = true }
-func (m *groupManager) connect(context.Context, crypto.RosterMember) { m.members = true }
-
 // holdMembers holds every member of every active group, merging the
-// addresses rosters give for one member, and lets go of the rest. The
+// addresses rosters give for one member, and lets go of the rest. saveRow
+// and every command mark the set stale; run calls this before it waits. The
 // contact manager holds contacts under its own name, so releasing a group
 // member who is a contact leaves their session alone.
 func (m *groupManager) holdMembers() {

@@ -127,7 +127,7 @@ func (m *groupManager) stepJob(ctx context.Context, k syncKey, j *syncJob) bool 
 // nextBatch builds j's next page; false when there is nothing left.
 func (m *groupManager) nextBatch(ctx context.Context, g *group, j *syncJob) bool {
 	if len(j.prelude) > 0 {
-		n := min(len(j.prelude), syncPage)
+		n := min(len(j.prelude), m.peers.batch(syncPage))
 		j.batch = j.prelude[:n]
 		j.commit = func() { j.prelude = j.prelude[n:] }
 		return true
@@ -149,7 +149,8 @@ func (m *groupManager) nextBatch(ctx context.Context, g *group, j *syncJob) bool
 // author has nothing more it moves on and reports false.
 func (m *groupManager) nextRecords(ctx context.Context, g *group, j *syncJob) bool {
 	author := j.authors[0]
-	page, err := m.store.GroupRecords(ctx, g.row.ID, author, j.after, syncPage)
+	size := m.peers.batch(syncPage)
+	page, err := m.store.GroupRecords(ctx, g.row.ID, author, j.after, size)
 	if err != nil {
 		m.core.emit(Failure{Op: "read group messages", Err: err})
 		j.authors = nil
@@ -165,7 +166,7 @@ func (m *groupManager) nextRecords(ctx context.Context, g *group, j *syncJob) bo
 	}
 	j.batch = decodeRecords(recs)
 	last := page[len(page)-1].AuthorSeq
-	full := len(page) == syncPage
+	full := len(page) == size
 	j.commit = func() {
 		if j.after = last; !full {
 			j.nextAuthor()

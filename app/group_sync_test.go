@@ -34,6 +34,7 @@ type offlineNet struct{}
 func (offlineNet) Connect(p2p.Target, p2p.Holder)           {}
 func (offlineNet) Release(crypto.ID, p2p.Holder)            {}
 func (offlineNet) TrySend(crypto.ID, ...wire.Message) error { return p2p.ErrNoSession }
+func (offlineNet) MaxBatch() int                            { return 4096 }
 
 func storedRecords(t *testing.T, n *node, gid crypto.GroupID, author crypto.ID) []wire.Message {
 	t.Helper()

@@ -47,6 +47,7 @@ type network interface {
 	Connect(t p2p.Target, h p2p.Holder)
 	Release(id crypto.ID, h p2p.Holder)
 	TrySend(id crypto.ID, msgs ...wire.Message) error
+	MaxBatch() int
 }
 
 // peers is the one owner of connections and presence. Managers ask it to
@@ -125,6 +126,9 @@ func (p *peers) send(id crypto.ID, msgs ...wire.Message) error {
 	}
 	return err
 }
+
+// batch caps a page of n records to what one send can take.
+func (p *peers) batch(n int) int { return min(n, p.net.MaxBatch()) }
 
 // room fires when a session that refused a send has room again; h resumes
 // whatever it parked.

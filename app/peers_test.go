@@ -43,6 +43,7 @@ func (f *fakeNet) Release(id crypto.ID, h p2p.Holder) {
 }
 
 func (f *fakeNet) TrySend(crypto.ID, ...wire.Message) error { return p2p.ErrQueueFull }
+func (f *fakeNet) MaxBatch() int                            { return 4096 }
 
 func testKeys(t *testing.T) crypto.PublicIdentity {
 	t.Helper()
@@ -266,5 +267,39 @@ func TestAGroupPeerThatStopsReadingDoesNotDelayAnotherPeersChat(t *testing.T) {
 	t.Logf("A→B with H frozen: %v", took)
 	if med := took[len(took)/2]; med > 100*time.Millisecond {
 		t.Fatalf("A→B took %v (median) while H stopped reading", med)
+	}
+}
+
+func TestOutboxFlushResumesWhenAFullSessionHasRoom(t *testing.T) {
+	ctx := context.Background()
+	// B never dials A, so A's outbound conn (which da freezes) is the session.
+	da, db := newDialCounter(), newDialCounter()
+	b := newNode(t, "b", t.TempDir(), "", func(c *Config) { c.Dial = db.dial })
+	a := newNode(t, "a", t.TempDir(), "", func(c *Config) {
+		c.Dial = da.dial
+		c.Limits.SendQueue = 32
+	})
+	db.refuse = func(string) bool { return true }
+	da.freeze = b.core.Self().ListenAddr
+	befriend(t, a, b)
+	bID := b.core.Self().ID
+
+	da.setFrozen(true)
+	const n = 200
+	for i := 0; i < n; i++ {
+		if _, err := a.core.Send(ctx, bID, msgText(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "A's queue to B full", func() bool {
+		return errors.Is(a.core.engine.TrySend(bID, wire.Typing{}), p2p.ErrQueueFull)
+	})
+	da.setFrozen(false)
+	// No timer retries the flush: only the engine's room signal can finish it.
+	b.waitFor("the last message", isReceived(msgText(n-1)))
+	for i := 0; i < n; i++ {
+		if b.count(isReceived(msgText(i))) != 1 {
+			t.Fatalf("message %d arrived %d times", i, b.count(isReceived(msgText(i))))
+		}
 	}
 }

@@ -235,6 +235,9 @@ func (e *Engine) TrySend(id crypto.ID, msgs ...wire.Message) error {
 	return nil
 }
 
+// MaxBatch is the most records one TrySend can take: the queue's size.
+func (e *Engine) MaxBatch() int { return e.limits.SendQueue }
+
 // PauseReads stops (or restarts) reading from session num of id, so a
 // consumer that has fallen behind pushes back on that peer alone. A frame
 // the reader is already waiting for is still delivered.

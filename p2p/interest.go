@@ -75,22 +75,6 @@ func (e *Engine) Release(id crypto.ID, h Holder) {
 	}
 }
 
-// Holders reports who holds id, sorted; for tests and diagnostics.
-func (e *Engine) Holders(id crypto.ID) []Holder {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	p := e.peers[id]
-	if p == nil {
-		return nil
-	}
-	hs := make([]Holder, 0, len(p.holds))
-	for h := range p.holds {
-		hs = append(hs, h)
-	}
-	slices.Sort(hs)
-	return hs
-}
-
 // unionAddrs merges the holders' addresses, in holder order so the result
 // does not depend on map iteration, without duplicates.
 func (p *peer) unionAddrs() []string {
