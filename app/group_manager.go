@@ -272,6 +272,7 @@ func (m *groupManager) peerUp(ctx context.Context, p p2p.PeerInfo) {
 }
 
 func (m *groupManager) peerDown(ctx context.Context, ev p2p.PeerDown) {
+	m.jobs.end(ev.ID, ev.Session)
 	if pr, ok := m.peers.get(ev.ID); ok && pr.Session != ev.Session {
 		return // replaced by a newer session; its PeerUp follows
 	}

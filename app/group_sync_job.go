@@ -69,6 +69,15 @@ func (js syncJobs) resync(peer crypto.ID, g crypto.GroupID, p *peers) {
 	}
 }
 
+// end drops the jobs that belong to a session that is gone.
+func (js syncJobs) end(peer crypto.ID, session uint64) {
+	for k, j := range js {
+		if k.peer == peer && j.session == session {
+			delete(js, k)
+		}
+	}
+}
+
 // due reports whether some job can make progress now.
 func (js syncJobs) due() bool {
 	for _, j := range js {
