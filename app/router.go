@@ -14,8 +14,8 @@ import (
 // reads pause, under low water they resume, over the hard cap (a peer that
 // keeps sending past a pause) its session is dropped.
 const (
-	routeHighWater = 64
-	routeLowWater  = 16
+	routeHighWater = 128
+	routeLowWater  = 32
 	routeHardCap   = 1024
 	// routeBuffer is each route's channel to its manager. Small: fairness
 	// happens in the per-peer queues, not in this buffer.

@@ -18,7 +18,7 @@ type Limits struct {
 	FrameRate        float64       // received frames per second per session; default 2000
 	FrameBurst       int           // token bucket burst; default 4000
 	SendQueue        int           // records queued per session before TrySend refuses; default 4096
-	StallTimeout     time.Duration // close a session whose queue stays full this long; default 15 s
+	StallTimeout     time.Duration // close a session whose queue stays full this long; default 60 s
 	EventBuffer      int           // Events() channel capacity; default 1024
 }
 
@@ -40,7 +40,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.BackoffMin, time.Second)
 	def(&l.BackoffMax, 5*time.Minute)
 	def(&l.RaceWindow, 5*time.Second)
-	def(&l.StallTimeout, 15*time.Second)
+	def(&l.StallTimeout, time.Minute)
 	if l.RekeyFrames == 0 {
 		l.RekeyFrames = 1 << 20
 	}

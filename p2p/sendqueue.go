@@ -15,12 +15,15 @@ type sendQueue struct {
 	mu        sync.Mutex
 	fullSince time.Time // zero unless the last TrySend was refused
 
+	wrote atomic.Int64 // unix nanos of the writer's last frame
+
 	wantRoom atomic.Bool   // a producer was refused; the writer signals room
 	room     chan struct{} // cap 1: poked with OnWritable, for enqueueWait
 }
 
-// tryEnqueue queues recs whole or refuses with ErrQueueFull; a queue full
-// for longer than StallTimeout closes the session instead.
+// tryEnqueue queues recs whole or refuses with ErrQueueFull. A session
+// whose queue is full and whose writer has not got a frame out for
+// StallTimeout is closed instead: the peer stopped taking data.
 func (s *session) tryEnqueue(recs [][]byte, now time.Time) error {
 	if len(recs) > cap(s.queue) {
 		return fmt.Errorf("%w: %d records, queue %d", ErrTooLarge, len(recs), cap(s.queue))
@@ -39,7 +42,8 @@ func (s *session) tryEnqueue(recs [][]byte, now time.Time) error {
 	if cap(s.queue)-len(s.queue) < len(recs) {
 		if q.fullSince.IsZero() {
 			q.fullSince = now
-		} else if now.Sub(q.fullSince) >= s.e.limits.StallTimeout {
+		}
+		if q.stalled(now, s.e.limits.StallTimeout) {
 			s.close(ErrStalled)
 			return ErrNoSession
 		}
@@ -51,6 +55,17 @@ func (s *session) tryEnqueue(recs [][]byte, now time.Time) error {
 		s.queue <- r // cannot block: only producers holding mu fill the queue
 	}
 	return nil
+}
+
+// stalled reports whether nothing went out since the queue filled, for d.
+// Progress counts from the later of the two, so a full queue after a long
+// idle spell, or a refusal long ago, is not mistaken for a stall.
+func (q *sendQueue) stalled(now time.Time, d time.Duration) bool {
+	since := q.fullSince
+	if w := time.Unix(0, q.wrote.Load()); w.After(since) {
+		since = w
+	}
+	return now.Sub(since) >= d
 }
 
 // enqueueWait queues recs in chunks that fit, waiting for room between them.

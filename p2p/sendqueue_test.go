@@ -121,3 +121,24 @@ func TestPausedReadsDeliverNothingUntilResumed(t *testing.T) {
 	b.e.PauseReads(a.id.ID(), up.Peer.Session, false)
 	waitFor(t, b, 5*time.Second, "Received after resume", isRecv("held"))
 }
+
+func TestStallCountsFromTheLaterOfFullAndLastWrite(t *testing.T) {
+	now := time.Unix(1000, 0)
+	const d = 10 * time.Second
+	for _, tc := range []struct {
+		name        string
+		full, wrote time.Duration // before now
+		want        bool
+	}{
+		{"full and silent for longer than d", 20 * time.Second, 30 * time.Second, true},
+		{"full for long, but a frame went out just now", 20 * time.Second, time.Second, false},
+		{"full just now after a long idle spell", time.Second, time.Hour, false},
+	} {
+		var q sendQueue
+		q.fullSince = now.Add(-tc.full)
+		q.wrote.Store(now.Add(-tc.wrote).UnixNano())
+		if got := q.stalled(now, d); got != tc.want {
+			t.Errorf("%s: stalled %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -175,6 +175,7 @@ func (s *session) writeLoop() error {
 		}
 		s.sentFrames++
 		lastWrite = now
+		s.sq.wrote.Store(now.UnixNano())
 		if rekey {
 			// The Rekey record went out under the old key; everything after it uses the new one.
 			s.send.Rekey()
