@@ -85,8 +85,9 @@ func NewCore(cfg Config) (*Core, error) {
 	if listen == "" {
 		listen = fmt.Sprintf("0.0.0.0:%d", DefaultPort)
 	}
-	addrs, err := advertisedAddrs(cfg.Advertise, listen)
-	if err != nil {
+	// Check the advertised addresses before binding; the real list needs
+	// the bound port and is built below.
+	if _, err := advertisedAddrs(cfg.Advertise, listen); err != nil {
 		return nil, err
 	}
 	peers := newPeers(log.With("room", "peers"), holdContacts, holdGroups)
@@ -102,7 +103,7 @@ func NewCore(cfg Config) (*Core, error) {
 		return nil, err
 	}
 	// With port 0 the real port is known only now.
-	addrs, err = advertisedAddrs(cfg.Advertise, engine.Addr().String())
+	addrs, err := advertisedAddrs(cfg.Advertise, engine.Addr().String())
 	if err != nil {
 		engine.Close()
 		return nil, err

@@ -20,19 +20,18 @@ import (
 
 // Sentinel errors; test with errors.Is.
 var (
-	ErrListen        = errors.New("p2p: cannot listen")
-	ErrNoSession     = errors.New("p2p: no session with peer")
-	ErrInternalType  = errors.New("p2p: message type is engine-internal")
-	ErrAlreadyRun    = errors.New("p2p: engine already running or stopped")
-	ErrReplaced      = errors.New("p2p: session replaced by a newer one")
-	ErrLostRace      = errors.New("p2p: simultaneous dial resolved in favour of the other session")
-	ErrForgotten     = errors.New("p2p: peer forgotten")
-	ErrStopped       = errors.New("p2p: engine stopped")
-	ErrPeerBye       = errors.New("p2p: peer said bye")
-	ErrQueueFull     = errors.New("p2p: session send queue full")
-	ErrStalled       = errors.New("p2p: peer stopped taking data")
-	ErrTooLarge      = errors.New("p2p: batch larger than the send queue")
-	errAlreadyClosed = errors.New("p2p: connection closed by engine")
+	ErrListen       = errors.New("p2p: cannot listen")
+	ErrNoSession    = errors.New("p2p: no session with peer")
+	ErrInternalType = errors.New("p2p: message type is engine-internal")
+	ErrAlreadyRun   = errors.New("p2p: engine already running or stopped")
+	ErrReplaced     = errors.New("p2p: session replaced by a newer one")
+	ErrLostRace     = errors.New("p2p: simultaneous dial resolved in favour of the other session")
+	ErrForgotten    = errors.New("p2p: peer forgotten")
+	ErrStopped      = errors.New("p2p: engine stopped")
+	ErrPeerBye      = errors.New("p2p: peer said bye")
+	ErrQueueFull    = errors.New("p2p: session send queue full")
+	ErrStalled      = errors.New("p2p: peer stopped taking data")
+	ErrTooLarge     = errors.New("p2p: batch larger than the send queue")
 )
 
 // Config configures an Engine.

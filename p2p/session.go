@@ -235,7 +235,7 @@ func (s *session) filter(msgs []wire.Message) (out []wire.Message, rekey, bye bo
 			return nil, false, false, errLateHello
 		case wire.Ping:
 			select {
-			case s.ctrl <- wire.Pong{Nonce: v.Nonce}:
+			case s.ctrl <- wire.Pong(v):
 			default: // the peer pings faster than we answer; dropping a Pong is harmless
 			}
 		case wire.Pong:

@@ -39,10 +39,10 @@ func TestSimultaneousDialLeavesOneSessionOnBothSides(t *testing.T) {
 			b := startNode(t, nil, "", fastLimits(), nil)
 			go a.e.Connect(b.target(), testHolder)
 			b.e.Connect(a.target(), testHolder)
-			liveA, liveB := map[uint64]PeerInfo{}, map[uint64]PeerInfo{}
+			var liveB map[uint64]PeerInfo
 			done := make(chan struct{})
 			go func() { liveB = liveSessions(b, 1500*time.Millisecond); close(done) }()
-			liveA = liveSessions(a, 1500*time.Millisecond)
+			liveA := liveSessions(a, 1500*time.Millisecond)
 			<-done
 			if len(liveA) != 1 || len(liveB) != 1 {
 				t.Fatalf("live sessions: A %d, B %d", len(liveA), len(liveB))
