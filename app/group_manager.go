@@ -64,10 +64,10 @@ type groupManager struct {
 func newGroupManager(c *Core, events <-chan p2p.Event) *groupManager {
 	ready := make(chan struct{})
 	close(ready)
-	return &groupManager{ready: ready,
+	return &groupManager{
 		core: c, store: c.account.store, peers: c.peers, id: c.identity, self: c.self.ID,
 		log: c.log.With("room", "groups"), cmds: make(chan groupCommand, 64), events: events,
-		groups: make(map[crypto.GroupID]*group), jobs: make(syncJobs), now: time.Now,
+		groups: make(map[crypto.GroupID]*group), jobs: make(syncJobs), ready: ready, now: time.Now,
 	}
 }
 

@@ -169,9 +169,9 @@ func (e *Engine) Stats() Stats {
 // once every goroutine has exited. It may be called once.
 func (e *Engine) Run(ctx context.Context) error {
 	e.mu.Lock()
-	if e.state != stateNew {
+	if st := e.state; st != stateNew {
 		e.mu.Unlock()
-		return ErrAlreadyRun
+		return fmt.Errorf("%w: engine is %s", ErrAlreadyRun, st)
 	}
 	e.state, e.runCtx = stateRunning, ctx
 	for id, p := range e.peers {
