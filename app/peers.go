@@ -50,6 +50,18 @@ type network interface {
 	MaxBatch() int
 }
 
+// How the network side of app fits together (every arrow a channel or a
+// call that never waits on a peer):
+//
+//	engine.Events ─▶ router ─ presence ─▶ peers.presence (atomic snapshot)
+//	                   │ per route, per-peer FIFOs, round-robin feeder
+//	                   ├─▶ contacts.events      (PeerUp/Down, 1:1 messages)
+//	                   └─▶ groups.events        (PeerUp/Down, group messages)
+//	                   └─ over high water: engine.PauseReads(peer)
+//	contacts, groups ─▶ peers.connect/release/hold ─▶ engine.Connect/Release (per holder)
+//	contacts, groups ─▶ peers.send ─▶ engine.TrySend (ErrQueueFull: park)
+//	engine.OnWritable ─▶ peers.room(holder) ─▶ flush and sync jobs resume
+//
 // peers is the one owner of connections and presence. Managers ask it to
 // hold or release a peer and to send; nothing else calls the engine. It
 // publishes presence as one immutable snapshot that any goroutine reads

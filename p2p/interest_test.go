@@ -79,3 +79,28 @@ func TestReleasingOneHolderKeepsTheSessionWithoutRedialling(t *testing.T) {
 	a.e.Release(b.id.ID(), "groups")
 	waitFor(t, a, 5*time.Second, "PeerDown after the last release", isDown(b.id.ID()))
 }
+
+func TestTheLastReleaseHangsUpOnlyAfterWhatIsQueuedIsWritten(t *testing.T) {
+	checkLeaks(t)
+	a := startNode(t, nil, "", fastLimits(), nil)
+	b := startNode(t, nil, "", fastLimits(), nil)
+	a.e.Connect(b.target(), testHolder)
+	waitFor(t, a, 5*time.Second, "PeerUp", isUp(b.id.ID()))
+	waitFor(t, b, 5*time.Second, "PeerUp on B", isUp(a.id.ID()))
+	for i := 0; i < 100; i++ {
+		if err := a.e.TrySend(b.id.ID(), text("goodbye")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.e.Release(b.id.ID(), testHolder)
+	got := 0
+	waitFor(t, b, 5*time.Second, "PeerDown on B", func(ev Event) bool {
+		if r, ok := ev.(Received); ok {
+			got += len(r.Msgs)
+		}
+		return isDown(a.id.ID())(ev)
+	})
+	if got != 100 {
+		t.Fatalf("B got %d of the 100 messages queued before the release", got)
+	}
+}
