@@ -208,8 +208,9 @@ func TestRemovingAContactWhoIsAGroupMemberKeepsTheGroupSessionWithoutRedialling(
 
 func TestAGroupPeerThatStopsReadingDoesNotDelayAnotherPeersChat(t *testing.T) {
 	ctx := context.Background()
-	// H (hostile) never dials A, so the one session A–H is A's outbound
-	// conn, which da can freeze.
+	// H (hostile) never dials, so the one session A–H is A's outbound
+	// conn, which da can freeze. C keeps posting to the group, so A's
+	// router and group manager are busy while H's queue is full.
 	da, dh := newDialCounter(), newDialCounter()
 	h := newNode(t, "h", t.TempDir(), "", func(c *Config) { c.Dial = dh.dial })
 	a := newNode(t, "a", t.TempDir(), "", func(c *Config) {
@@ -219,54 +220,66 @@ func TestAGroupPeerThatStopsReadingDoesNotDelayAnotherPeersChat(t *testing.T) {
 	dh.refuse = func(string) bool { return true }
 	da.freeze = h.core.Self().ListenAddr
 	b := newNode(t, "b", t.TempDir(), "")
-	gid := makeGroup(t, a, h)
+	c := newNode(t, "c", t.TempDir(), "")
+	gid := makeGroup(t, a, h, c)
 	befriend(t, a, b)
-	bID, hID := b.core.Self().ID, h.core.Self().ID
+	aID, bID, hID := a.core.Self().ID, b.core.Self().ID, h.core.Self().ID
 
 	da.setFrozen(true)
 	defer da.setFrozen(false)
-	// Fill A's queue to H with group traffic, then keep the group manager
-	// busy while A chats with B.
-	body := make([]byte, 2000)
-	for i := range body {
-		body[i] = 'g'
-	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if _, err := a.core.SendGroup(ctx, gid, string(body)); err != nil {
-				return
-			}
-		}
-	}()
+	for _, n := range []*node{a, c} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			postUntil(ctx, n, gid, stop)
+		}()
+	}
 	defer wg.Wait()
 	defer close(stop)
 	eventually(t, "A's queue to H full", func() bool {
 		return errors.Is(a.core.engine.TrySend(hID, wire.Typing{}), p2p.ErrQueueFull)
 	})
 
-	var took []time.Duration
-	for i := 0; i < 5; i++ {
-		text := "ping " + string(rune('a'+i))
-		start := time.Now()
-		if _, err := a.core.Send(ctx, bID, text); err != nil {
-			t.Fatal(err)
+	for _, dir := range []struct {
+		name     string
+		from, to *node
+		toID     crypto.ID
+	}{{"A→B", a, b, bID}, {"B→A", b, a, aID}} {
+		var took []time.Duration
+		for i := 0; i < 5; i++ {
+			text := dir.name + " " + msgText(i)
+			start := time.Now()
+			if _, err := dir.from.core.Send(ctx, dir.toID, text); err != nil {
+				t.Fatal(err)
+			}
+			dir.to.waitFor(text, isReceived(text))
+			took = append(took, time.Since(start))
 		}
-		b.waitFor(text, isReceived(text))
-		took = append(took, time.Since(start))
+		sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+		t.Logf("%s with H frozen and the group busy: %v", dir.name, took)
+		if med := took[len(took)/2]; med > 100*time.Millisecond {
+			t.Fatalf("%s took %v (median) while H stopped reading", dir.name, med)
+		}
 	}
-	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
-	t.Logf("A→B with H frozen: %v", took)
-	if med := took[len(took)/2]; med > 100*time.Millisecond {
-		t.Fatalf("A→B took %v (median) while H stopped reading", med)
+}
+
+// postUntil posts a 2 kB group message from n every 2 ms until stop is
+// closed: steady traffic, short of starving the machine's two cores.
+func postUntil(ctx context.Context, n *node, gid crypto.GroupID, stop <-chan struct{}) {
+	body := string(make([]byte, 2000))
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		if _, err := n.core.SendGroup(ctx, gid, body); err != nil {
+			return
+		}
 	}
 }
 
