@@ -58,10 +58,9 @@ type Engine struct {
 	events chan Event
 	done   chan struct{} // closed when Run's context ends
 
-	bytesIn, bytesOut atomic.Uint64
-	nextSession       atomic.Uint64
-	sessions          atomic.Int64
-	rekeys            atomic.Uint64 // receive-side rekeys, for tests
+	nextSession atomic.Uint64
+	sessions    atomic.Int64  // live sessions, for tests
+	rekeys      atomic.Uint64 // receive-side rekeys, for tests
 
 	mu        sync.Mutex
 	advertise []string // sent in Hellos; SetAdvertise replaces it
@@ -159,11 +158,6 @@ func (e *Engine) Addr() net.Addr { return e.ln.Addr() }
 // Events delivers PeerUp, PeerDown and Received. Session readers wait for the
 // consumer, so a slow consumer slows peers down rather than losing messages.
 func (e *Engine) Events() <-chan Event { return e.events }
-
-// Stats returns the current counters.
-func (e *Engine) Stats() Stats {
-	return Stats{BytesIn: e.bytesIn.Load(), BytesOut: e.bytesOut.Load(), Sessions: int(e.sessions.Load())}
-}
 
 // Run serves until ctx is done, then closes every connection and returns nil
 // once every goroutine has exited. It may be called once.

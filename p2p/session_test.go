@@ -57,8 +57,8 @@ func TestSimultaneousDialLeavesOneSessionOnBothSides(t *testing.T) {
 			if pa.Outbound == pb.Outbound {
 				t.Fatalf("both sides kept different sessions: A outbound=%v, B outbound=%v", pa.Outbound, pb.Outbound)
 			}
-			if a.e.Stats().Sessions != 1 || b.e.Stats().Sessions != 1 {
-				t.Fatalf("Stats sessions: A %d, B %d", a.e.Stats().Sessions, b.e.Stats().Sessions)
+			if a.e.sessions.Load() != 1 || b.e.sessions.Load() != 1 {
+				t.Fatalf("live sessions: A %d, B %d", a.e.sessions.Load(), b.e.sessions.Load())
 			}
 			if err := a.e.Send(context.Background(), b.id.ID(), text("still works")); err != nil {
 				t.Fatal(err)
