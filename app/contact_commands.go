@@ -52,7 +52,7 @@ func (m *contactManager) add(ctx context.Context, code crypto.LinkCode) (Contact
 		return Contact{}, err
 	}
 	m.contacts[id] = &c
-	m.engine.Connect(p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
+	m.peers.connect(holdContacts, p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
 	if m.online(id) {
 		m.send(ctx, id, m.requestMessage())
 	}
@@ -162,7 +162,7 @@ func (m *contactManager) sendFresh(ctx context.Context, msgs []store.Message) {
 	}
 	for id, page := range byContact {
 		f, ok := m.flushing[id]
-		if !ok || f.due || f.parked {
+		if !ok || f.due || f.parked || len(page) > m.peers.batch(len(page)) {
 			m.kickFlush(id)
 			continue
 		}
@@ -219,7 +219,9 @@ func (m *contactManager) remove(ctx context.Context, id crypto.ID) error {
 	}
 	delete(m.contacts, id)
 	delete(m.flushing, id)
-	m.engine.Forget(id)
+	m.publish()
+	// Only our hold: a group that shares this peer keeps its session.
+	m.peers.release(holdContacts, id)
 	m.core.emit(ContactRemoved{ID: id})
 	return nil
 }

@@ -17,12 +17,6 @@ const (
 	// flushPage is how many outbox messages go to the engine at a time;
 	// between pages the manager answers commands and acks.
 	flushPage = 512
-	// sendTimeout bounds how long the manager waits for room in a session's
-	// send queue before it moves on and retries later.
-	sendTimeout = 200 * time.Millisecond
-	// flushRetry is the pause before retrying a flush that found the
-	// session's queue full.
-	flushRetry = 100 * time.Millisecond
 	// maxPendingRequests caps stored requests from strangers, so a flood of
 	// throwaway identities cannot fill the disk.
 	maxPendingRequests = 100
@@ -34,23 +28,22 @@ const (
 	eventBatch = 64
 )
 
-// contactManager is the goroutine that owns contacts, sessions and the
-// outbox. Everything it holds is touched only by run and what run calls.
+// contactManager is the goroutine that owns contacts and the outbox.
+// Everything it holds is touched only by run and what run calls; who is
+// online comes from the peers component.
 type contactManager struct {
 	core   *Core
 	store  *store.Store
-	engine *p2p.Engine
+	peers  *peers
 	log    *slog.Logger
 	cmds   chan op[contactManager]
 	events <-chan p2p.Event // from the router: peer changes and 1:1 messages
 
 	contacts map[crypto.ID]*store.Contact
 	safety   map[crypto.ID]string // safety numbers, computed once (keys never change)
-	sessions map[crypto.ID]p2p.PeerInfo
 	// flushing tracks, per online accepted contact, how far its outbox has
 	// been handed to the current session.
-	flushing   map[crypto.ID]*flushState
-	retryFlush *time.Timer
+	flushing map[crypto.ID]*flushState
 	// ready is closed at birth: a select case on it is always ready, which
 	// turns handleNext's blocking select into a poll.
 	ready chan struct{}
@@ -59,9 +52,10 @@ type contactManager struct {
 
 // flushState is one contact's outbox flush within one session.
 type flushState struct {
-	cursor int64 // Seq of the last message handed to the session
-	due    bool  // the outbox may hold messages after cursor
-	parked bool  // waiting for the retry timer after a full send queue
+	session uint64 // the session the cursor counts for
+	cursor  int64  // Seq of the last message handed to the session
+	due     bool   // the outbox may hold messages after cursor
+	parked  bool   // the session's queue was full; waiting for room
 }
 
 func newContactManager(c *Core, events <-chan p2p.Event) *contactManager {
@@ -72,12 +66,11 @@ func newContactManager(c *Core, events <-chan p2p.Event) *contactManager {
 		events:   events,
 		core:     c,
 		store:    c.account.store,
-		engine:   c.engine,
+		peers:    c.peers,
 		log:      c.log.With("room", "contacts"),
 		cmds:     make(chan op[contactManager], sendBatch),
 		contacts: make(map[crypto.ID]*store.Contact),
 		safety:   make(map[crypto.ID]string),
-		sessions: make(map[crypto.ID]p2p.PeerInfo),
 		flushing: make(map[crypto.ID]*flushState),
 		now:      time.Now,
 	}
@@ -89,9 +82,6 @@ func (m *contactManager) run(ctx context.Context) {
 	}
 	m.publish()
 	m.core.emit(Ready{Self: m.core.self})
-	m.retryFlush = time.NewTimer(time.Hour)
-	m.retryFlush.Stop()
-	defer m.retryFlush.Stop()
 	// A page of outbox goes out between any two commands or events, so a
 	// steady stream of sends cannot starve the flush (or the reverse).
 	for {
@@ -105,7 +95,7 @@ func (m *contactManager) run(ctx context.Context) {
 	}
 }
 
-// handleNext handles one command, engine event or timer; if block is false
+// handleNext handles one command, engine event or room signal; if block is false
 // and nothing is waiting it returns at once. It reports false on shutdown.
 func (m *contactManager) handleNext(ctx context.Context, block bool) bool {
 	var poll <-chan struct{}
@@ -119,15 +109,15 @@ func (m *contactManager) handleNext(ctx context.Context, block bool) bool {
 		m.handleCommand(ctx, cmd)
 	case ev := <-m.events:
 		m.handleEngine(ctx, ev)
-	case <-m.retryFlush.C:
+	case <-m.peers.room(holdContacts):
 		m.resumeFlush()
 	case <-poll:
 	}
 	return true
 }
 
-// load reads every contact and asks the engine to keep sessions with the
-// ones we talk to or are waiting on.
+// load reads every contact and holds sessions with the ones we talk to or
+// are waiting on.
 func (m *contactManager) load(ctx context.Context) error {
 	list, err := m.store.Contacts(ctx)
 	if err != nil {
@@ -137,7 +127,7 @@ func (m *contactManager) load(ctx context.Context) error {
 		c := list[i]
 		m.contacts[c.ID] = &c
 		if c.State != store.ContactPendingIn {
-			m.engine.Connect(p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
+			m.peers.connect(holdContacts, p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
 		}
 	}
 	return nil
@@ -207,7 +197,6 @@ func (m *contactManager) applyEngineEvent(ctx context.Context, ev p2p.Event, in 
 }
 
 func (m *contactManager) peerUp(ctx context.Context, p p2p.PeerInfo) {
-	m.sessions[p.ID] = p
 	c, ok := m.contacts[p.ID]
 	if !ok {
 		m.log.Debug("stranger connected", "peer", p.ID.Short())
@@ -222,47 +211,39 @@ func (m *contactManager) peerUp(ctx context.Context, p p2p.PeerInfo) {
 		// would drop the texts that follow as coming from a non-contact.
 		m.send(ctx, p.ID, wire.ContactAccept{Name: m.core.self.Name})
 		m.core.emit(PeerStatus{ID: p.ID, Online: true})
-		m.startFlush(p.ID)
+		m.startFlush(p.ID, p.Session)
 		m.sendPendingReceipts(ctx, p.ID)
 	}
 }
 
 func (m *contactManager) peerDown(ev p2p.PeerDown) {
-	cur, ok := m.sessions[ev.ID]
-	if !ok || cur.Session != ev.Session {
-		return // an older session, already replaced
+	if f, ok := m.flushing[ev.ID]; ok && f.session == ev.Session {
+		delete(m.flushing, ev.ID)
 	}
-	delete(m.sessions, ev.ID)
-	delete(m.flushing, ev.ID)
+	if pr, ok := m.peers.get(ev.ID); ok && pr.Session != ev.Session {
+		return // already replaced by a newer session; its PeerUp follows
+	}
 	if c, ok := m.contacts[ev.ID]; ok && c.State == store.ContactAccepted {
 		m.core.emit(PeerStatus{ID: ev.ID, Online: false})
 	}
 }
 
-func (m *contactManager) online(id crypto.ID) bool {
-	_, ok := m.sessions[id]
-	return ok
-}
+func (m *contactManager) online(id crypto.ID) bool { return m.peers.online(id) }
 
-// send hands messages to the engine, waiting at most sendTimeout for room.
-func (m *contactManager) send(ctx context.Context, id crypto.ID, msgs ...wire.Message) error {
-	if !m.online(id) {
-		return p2p.ErrNoSession
-	}
-	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
-	defer cancel()
-	err := m.engine.Send(ctx, id, msgs...)
-	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		m.log.Debug("send failed", "peer", id.Short(), "err", err)
-	}
-	return err
+// send hands messages to the peer's session without waiting. A full queue
+// costs nothing durable: the outbox keeps texts until acked, and a lost
+// receipt or ack is sent again on the next session.
+func (m *contactManager) send(_ context.Context, id crypto.ID, msgs ...wire.Message) error {
+	return m.peers.send(id, msgs...)
 }
 
 func (m *contactManager) requestMessage() wire.Message {
 	return wire.ContactRequest{Name: m.core.self.Name, Addrs: m.core.self.Addrs}
 }
 
-func (m *contactManager) startFlush(id crypto.ID) { m.flushing[id] = &flushState{due: true} }
+func (m *contactManager) startFlush(id crypto.ID, session uint64) {
+	m.flushing[id] = &flushState{session: session, due: true}
+}
 
 // kickFlush marks a contact's outbox as holding messages to send.
 func (m *contactManager) kickFlush(id crypto.ID) {
@@ -286,7 +267,7 @@ func (m *contactManager) flushStep(ctx context.Context) {
 		if !f.due {
 			continue
 		}
-		page, err := m.store.Outbox(ctx, id, f.cursor, flushPage)
+		page, err := m.store.Outbox(ctx, id, f.cursor, m.peers.batch(flushPage))
 		if err != nil {
 			m.core.emit(Failure{Op: "read outbox", Err: err})
 			f.due = false
@@ -297,8 +278,8 @@ func (m *contactManager) flushStep(ctx context.Context) {
 			return
 		}
 		if err := m.sendPage(ctx, id, page); err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
-				m.pauseFlush()
+			if errors.Is(err, p2p.ErrQueueFull) {
+				f.due, f.parked = false, true // resumeFlush wakes it on room
 			} else {
 				delete(m.flushing, id)
 			}
@@ -328,18 +309,9 @@ func (m *contactManager) sendPage(ctx context.Context, id crypto.ID, page []stor
 	return nil
 }
 
-// pauseFlush parks every flush until the retry timer fires, so a full send
-// queue does not spin the loop.
-func (m *contactManager) pauseFlush() {
-	for _, f := range m.flushing {
-		if f.due {
-			f.due, f.parked = false, true
-		}
-	}
-	m.retryFlush.Reset(flushRetry)
-}
-
-// resumeFlush wakes the flushes pauseFlush parked.
+// resumeFlush wakes the flushes parked on a full queue. Room on one
+// session wakes them all; one still full parks again at its next send,
+// which re-arms the engine's signal, so nothing polls.
 func (m *contactManager) resumeFlush() {
 	for _, f := range m.flushing {
 		if f.parked {

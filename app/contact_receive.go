@@ -80,7 +80,7 @@ func (m *contactManager) control(ctx context.Context, from crypto.ID, msg wire.M
 			}
 			delete(m.contacts, from)
 			m.publish()
-			m.engine.Forget(from)
+			m.peers.release(holdContacts, from)
 			m.core.emit(ContactRejected{ID: from, Name: c.Name})
 		}
 	case wire.Address:
@@ -110,10 +110,11 @@ func (m *contactManager) contactRequest(ctx context.Context, from crypto.ID, req
 }
 
 func (m *contactManager) newRequest(ctx context.Context, from crypto.ID, req wire.ContactRequest) {
-	peer, ok := m.sessions[from]
+	pr, ok := m.peers.get(from)
 	if !ok {
 		return
 	}
+	peer := pr.info
 	if m.countPendingIn() >= maxPendingRequests {
 		m.log.Warn("too many pending contact requests; dropping one", "peer", from.Short())
 		m.refuse(from, "request limit")
@@ -147,12 +148,12 @@ func (m *contactManager) becomeContacts(ctx context.Context, c *store.Contact) {
 		return
 	}
 	*c = next
-	m.engine.Connect(p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
+	m.peers.connect(holdContacts, p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
 	m.publish()
 	m.core.emit(ContactAdded{Contact: m.view(ctx, c)})
-	if m.online(c.ID) {
+	if pr, ok := m.peers.get(c.ID); ok {
 		m.core.emit(PeerStatus{ID: c.ID, Online: true})
-		m.startFlush(c.ID)
+		m.startFlush(c.ID, pr.Session)
 		m.sendPendingReceipts(ctx, c.ID)
 	}
 }
@@ -163,7 +164,7 @@ func (m *contactManager) refuse(id crypto.ID, why string) {
 	if c, ok := m.contacts[id]; ok && c.State != store.ContactPendingIn {
 		return // keep dialing contacts; only the offending frame is dropped
 	}
-	m.engine.Forget(id)
+	m.peers.release(holdContacts, id) // a group holding this peer keeps it
 }
 
 // commitInbox stores gathered texts durably, then acks them, then applies
@@ -246,7 +247,7 @@ func (m *contactManager) learnAddrs(ctx context.Context, c *store.Contact, addrs
 	}
 	*c = next
 	if c.State != store.ContactPendingIn {
-		m.engine.Connect(p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
+		m.peers.connect(holdContacts, p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
 	}
 	m.core.emit(ContactUpdated{Contact: m.view(ctx, c)})
 }

@@ -56,6 +56,7 @@ type Core struct {
 	identity *crypto.Identity
 	self     Self
 	engine   *p2p.Engine
+	peers    *peers
 	router   *router
 	contacts *contactManager
 	groups   *groupManager
@@ -85,22 +86,25 @@ func NewCore(cfg Config) (*Core, error) {
 	if listen == "" {
 		listen = fmt.Sprintf("0.0.0.0:%d", DefaultPort)
 	}
-	addrs, err := advertisedAddrs(cfg.Advertise, listen)
-	if err != nil {
+	// Check the advertised addresses before binding; the real list needs
+	// the bound port and is built below.
+	if _, err := advertisedAddrs(cfg.Advertise, listen); err != nil {
 		return nil, err
 	}
+	peers := newPeers(log.With("room", "peers"), holdContacts, holdGroups)
 	engine, err := p2p.New(p2p.Config{
 		Identity:   id,
 		ListenAddr: listen,
 		Logger:     log,
 		Limits:     cfg.Limits,
 		Dial:       cfg.Dial,
+		OnWritable: peers.writable,
 	})
 	if err != nil {
 		return nil, err
 	}
 	// With port 0 the real port is known only now.
-	addrs, err = advertisedAddrs(cfg.Advertise, engine.Addr().String())
+	addrs, err := advertisedAddrs(cfg.Advertise, engine.Addr().String())
 	if err != nil {
 		engine.Close()
 		return nil, err
@@ -118,6 +122,7 @@ func NewCore(cfg Config) (*Core, error) {
 		account:  cfg.Account,
 		identity: id,
 		engine:   engine,
+		peers:    peers,
 		events:   newEventQueue(),
 		dir:      newDirectory(),
 		log:      log,
@@ -127,7 +132,8 @@ func NewCore(cfg Config) (*Core, error) {
 			ListenAddr: engine.Addr().String(), Addrs: addrs, Code: code,
 		},
 	}
-	c.router = &router{engine: engine}
+	peers.net = engine
+	c.router = newRouter(engine, peers)
 	c.contacts = newContactManager(c, c.router.add(isContactMessage))
 	c.groups = newGroupManager(c, c.router.add(isGroupMessage))
 	return c, nil
@@ -192,6 +198,10 @@ func (c *Core) Events() <-chan Event { return c.events.out }
 
 // Self returns the local identity's public description.
 func (c *Core) Self() Self { return c.self }
+
+// Presence reports whether id is online, since when and by which path,
+// from the table the peers component publishes; it never waits.
+func (c *Core) Presence(id crypto.ID) (Presence, bool) { return c.peers.get(id) }
 
 // CheckPassphrase checks pass against the account, for the lock screen.
 func (c *Core) CheckPassphrase(ctx context.Context, pass []byte) error {

@@ -199,7 +199,7 @@ func TestStrangerCanOnlyAskToBeAContact(t *testing.T) {
 	stranger, _ := crypto.GenerateIdentity(rand.Reader)
 	e, _ := rawPeer(t, stranger)
 	self := b.core.Self()
-	e.Connect(p2p.Target{Keys: self.Keys, Addrs: []string{self.ListenAddr}})
+	e.Connect(p2p.Target{Keys: self.Keys, Addrs: []string{self.ListenAddr}}, "test")
 	waitPeerUp(t, e, self.ID)
 	var mid wire.MessageID
 	rand.Read(mid[:])
@@ -232,7 +232,7 @@ func TestDuplicateMessageIDIsShownOnce(t *testing.T) {
 	// Alice's own keys, driven by hand, replay one message ID three times.
 	e, _ := rawPeer(t, aIdentity)
 	self := b.core.Self()
-	e.Connect(p2p.Target{Keys: self.Keys, Addrs: []string{self.ListenAddr}})
+	e.Connect(p2p.Target{Keys: self.Keys, Addrs: []string{self.ListenAddr}}, "test")
 	waitPeerUp(t, e, self.ID)
 	var mid wire.MessageID
 	rand.Read(mid[:])

@@ -139,7 +139,6 @@ func (c *Core) AcceptInvite(ctx context.Context, id crypto.GroupID) error {
 			g.row.State = store.GroupInvited
 			return err
 		}
-		m.connectMembers(ctx, g)
 		for _, rm := range g.roster.Members {
 			if id := rm.Keys.ID(); id != m.self && m.online(id) {
 				m.sendSync(ctx, g, id, false)

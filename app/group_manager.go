@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	"jarvis/crypto"
@@ -12,14 +13,8 @@ import (
 	"jarvis/store"
 )
 
-const (
-	// syncPage is how many stored group messages go to a peer per Send.
-	syncPage = 256
-	// maxGroupInvites caps stored invites, so invites cannot fill the disk.
-	maxGroupInvites = 100
-	// groupSendTimeout bounds a wait for room in a session's send queue.
-	groupSendTimeout = 2 * time.Second
-)
+// maxGroupInvites caps stored invites, so invites cannot fill the disk.
+const maxGroupInvites = 100
 
 // chainRef names a receiving chain: one author's chain for one epoch.
 type chainRef struct {
@@ -47,24 +42,32 @@ type group struct {
 // groupManager is the goroutine that owns groups, rosters, sender keys and
 // group messages. Everything it holds is touched only by run.
 type groupManager struct {
-	core     *Core
-	store    *store.Store
-	engine   *p2p.Engine
-	id       *crypto.Identity
-	self     crypto.ID
-	log      *slog.Logger
-	cmds     chan op[groupManager]
-	events   <-chan p2p.Event
-	groups   map[crypto.GroupID]*group
-	sessions map[crypto.ID]p2p.PeerInfo
-	now      func() time.Time
+	core   *Core
+	store  *store.Store
+	peers  *peers
+	id     *crypto.Identity
+	self   crypto.ID
+	log    *slog.Logger
+	cmds   chan op[groupManager]
+	events <-chan p2p.Event
+	groups map[crypto.GroupID]*group
+	jobs   syncJobs // history sync, one job per peer and group
+	// members is set when who we should hold may have changed; run then
+	// hands the peers component the new set.
+	members bool
+	// ready is closed at birth: a select case on it turns handleNext's
+	// wait into a poll.
+	ready chan struct{}
+	now   func() time.Time
 }
 
 func newGroupManager(c *Core, events <-chan p2p.Event) *groupManager {
+	ready := make(chan struct{})
+	close(ready)
 	return &groupManager{
-		core: c, store: c.account.store, engine: c.engine, id: c.identity, self: c.self.ID,
+		core: c, store: c.account.store, peers: c.peers, id: c.identity, self: c.self.ID,
 		log: c.log.With("room", "groups"), cmds: make(chan op[groupManager], 64), events: events,
-		groups: make(map[crypto.GroupID]*group), sessions: make(map[crypto.ID]p2p.PeerInfo), now: time.Now,
+		groups: make(map[crypto.GroupID]*group), jobs: make(syncJobs), ready: ready, now: time.Now,
 	}
 }
 
@@ -82,16 +85,41 @@ func (m *groupManager) run(ctx context.Context) {
 		m.core.emit(Failure{Op: "load groups", Err: err})
 	}
 	m.publish()
+	// A page of history sync goes out between any two commands or events,
+	// so sync never holds up the manager and the manager never waits on a
+	// peer.
 	for {
-		select {
-		case <-ctx.Done():
+		m.holdMembers()
+		busy := m.jobs.due()
+		if busy {
+			m.stepSync(ctx)
+		}
+		if !m.handleNext(ctx, !busy) {
 			return
-		case cmd := <-m.cmds:
-			cmd.apply(ctx, m)
-		case ev := <-m.events:
-			m.handleEngine(ctx, ev)
 		}
 	}
+}
+
+// handleNext handles one command, engine event or room signal; without
+// block it returns at once when nothing waits. It reports false on shutdown.
+func (m *groupManager) handleNext(ctx context.Context, block bool) bool {
+	var poll <-chan struct{}
+	if !block {
+		poll = m.ready
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case cmd := <-m.cmds:
+		cmd.apply(ctx, m)
+		m.members = true // a command may have changed who is in which group
+	case ev := <-m.events:
+		m.handleEngine(ctx, ev)
+	case <-m.peers.room(holdGroups):
+		m.jobs.wake()
+	case <-poll:
+	}
+	return true
 }
 
 func (m *groupManager) load(ctx context.Context) error {
@@ -106,10 +134,8 @@ func (m *groupManager) load(ctx context.Context) error {
 			continue
 		}
 		m.groups[row.ID] = g
-		if row.State == store.GroupActive {
-			m.connectMembers(ctx, g)
-		}
 	}
+	m.members = true
 	return nil
 }
 
@@ -228,7 +254,6 @@ func (m *groupManager) received(ctx context.Context, ev p2p.Received) {
 }
 
 func (m *groupManager) peerUp(ctx context.Context, p p2p.PeerInfo) {
-	m.sessions[p.ID] = p
 	for _, g := range m.groups {
 		if _, ok := g.member(p.ID); !ok {
 			continue
@@ -248,58 +273,88 @@ func (m *groupManager) peerUp(ctx context.Context, p p2p.PeerInfo) {
 }
 
 func (m *groupManager) peerDown(ctx context.Context, ev p2p.PeerDown) {
-	cur, ok := m.sessions[ev.ID]
-	if !ok || cur.Session != ev.Session {
-		return
+	m.jobs.end(ev.ID, ev.Session)
+	if pr, ok := m.peers.get(ev.ID); ok && pr.Session != ev.Session {
+		return // replaced by a newer session; its PeerUp follows
 	}
-	delete(m.sessions, ev.ID)
 	for _, g := range m.groups {
-		if rm, ok := g.member(ev.ID); ok && g.row.State == store.GroupActive {
-			// Someone may have called Forget (a contact removed): keep the
-			// group peer dialled anyway.
-			m.connect(ctx, rm)
+		if _, ok := g.member(ev.ID); ok && g.row.State == store.GroupActive {
 			m.core.emit(GroupUpdated{Group: m.view(ctx, g)})
 		}
 	}
 }
 
-func (m *groupManager) online(id crypto.ID) bool {
-	_, ok := m.sessions[id]
-	return ok
-}
+func (m *groupManager) online(id crypto.ID) bool { return m.peers.online(id) }
 
-// connectMembers asks the engine to keep sessions with every member.
-func (m *groupManager) connectMembers(ctx context.Context, g *group) {
-	for _, rm := range g.roster.Members {
-		m.connect(ctx, rm)
-	}
-}
-
-// connect dials a group peer unless it is a contact, whose addresses the
-// contact manager keeps current.
-func (m *groupManager) connect(ctx context.Context, rm crypto.RosterMember) {
-	id := rm.Keys.ID()
-	if id == m.self {
+// holdMembers holds every member of every active group, merging the
+// addresses rosters give for one member, and lets go of the rest. saveRow
+// and every command mark the set stale; run calls this before it waits. The
+// contact manager holds contacts under its own name, so releasing a group
+// member who is a contact leaves their session alone.
+func (m *groupManager) holdMembers() {
+	if !m.members {
 		return
 	}
-	if c, err := m.store.Contact(ctx, id); err == nil && c.State != store.ContactPendingIn {
-		return
+	m.members = false
+	byID := make(map[crypto.ID]*p2p.Target)
+	var order []crypto.ID
+	for _, g := range m.groups {
+		if g.row.State != store.GroupActive {
+			continue
+		}
+		for _, rm := range g.roster.Members {
+			id := rm.Keys.ID()
+			if id == m.self {
+				continue
+			}
+			t := byID[id]
+			if t == nil {
+				t = &p2p.Target{Keys: rm.Keys}
+				byID[id] = t
+				order = append(order, id)
+			}
+			t.Addrs = mergeAddrs(t.Addrs, rm.Addrs)
+		}
 	}
-	m.engine.Connect(p2p.Target{Keys: rm.Keys, Addrs: rm.Addrs})
+	targets := make([]p2p.Target, 0, len(order))
+	for _, id := range order {
+		targets = append(targets, *byID[id])
+	}
+	m.peers.hold(holdGroups, targets)
 }
 
-// send hands records to the engine if the peer is online.
-func (m *groupManager) send(ctx context.Context, id crypto.ID, msgs ...wire.Message) error {
-	if !m.online(id) || len(msgs) == 0 {
-		return p2p.ErrNoSession
-	}
-	ctx, cancel := context.WithTimeout(ctx, groupSendTimeout)
-	defer cancel()
-	err := m.engine.Send(ctx, id, msgs...)
-	if err != nil && !errors.Is(err, p2p.ErrNoSession) {
-		m.log.Debug("group send failed", "peer", id.Short(), "err", err)
+// send hands records to the peer's session without waiting. When the queue
+// is full, what was refused is recovered through sync: the peer gets our
+// GroupSync once there is room and asks for what it lacks.
+func (m *groupManager) send(_ context.Context, id crypto.ID, msgs ...wire.Message) error {
+	err := m.peers.send(id, msgs...)
+	if errors.Is(err, p2p.ErrQueueFull) {
+		for _, g := range groupsOf(msgs) {
+			m.jobs.resync(id, g, m.peers)
+		}
 	}
 	return err
+}
+
+// groupsOf lists the groups that msgs belong to.
+func groupsOf(msgs []wire.Message) []crypto.GroupID {
+	var out []crypto.GroupID
+	add := func(g crypto.GroupID) {
+		if !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	for _, msg := range msgs {
+		switch msg := msg.(type) {
+		case wire.GroupMessage:
+			add(msg.Group)
+		case wire.GroupSenderKey:
+			add(msg.Group)
+		case wire.GroupSync:
+			add(msg.Group)
+		}
+	}
+	return out
 }
 
 // broadcast sends the same records to every online member but us.
@@ -312,6 +367,7 @@ func (m *groupManager) broadcast(ctx context.Context, r *crypto.Roster, msgs ...
 }
 
 func (m *groupManager) saveRow(ctx context.Context, g *group) error {
+	m.members = true // a state or roster change may change who we hold
 	g.row.Local = g.local.marshal()
 	if err := m.store.PutGroup(ctx, g.row); err != nil {
 		m.core.emit(Failure{Op: "save group", Err: err})

@@ -139,13 +139,6 @@ func (m *groupManager) applyRoster(ctx context.Context, g *group, r *crypto.Rost
 	if err := m.saveRow(ctx, g); err != nil {
 		return
 	}
-	if g.row.State == store.GroupActive {
-		for _, rm := range r.Members {
-			if _, had := prev.Member(rm.Keys.ID()); !had {
-				m.connect(ctx, rm)
-			}
-		}
-	}
 	m.publish() // before the events, so a frontend can resolve what they name
 	for _, line := range rosterChanges(prev, r, m.self) {
 		m.core.emit(GroupSystem{Group: r.Group, Text: line})

@@ -9,8 +9,8 @@ import (
 	"jarvis/store"
 )
 
-// sendSync tells a peer which roster version and which messages we hold.
-func (m *groupManager) sendSync(ctx context.Context, g *group, to crypto.ID, reply bool) {
+// syncMessage tells a peer which roster version and which messages we hold.
+func (m *groupManager) syncMessage(g *group, reply bool) wire.GroupSync {
 	s := wire.GroupSync{Group: g.row.ID, Version: g.roster.Version, Reply: reply}
 	for author, seq := range g.contig {
 		if seq > 0 && len(s.Vector) < wire.MaxSyncAuthors {
@@ -18,24 +18,36 @@ func (m *groupManager) sendSync(ctx context.Context, g *group, to crypto.ID, rep
 		}
 	}
 	slices.SortFunc(s.Vector, func(a, b wire.GroupSyncEntry) int { return slices.Compare(a.Author[:], b.Author[:]) })
-	m.send(ctx, to, s)
+	return s
+}
+
+// sendSync tells a peer what we hold. If its queue is full the sync job for
+// the peer sends it once there is room.
+func (m *groupManager) sendSync(ctx context.Context, g *group, to crypto.ID, reply bool) {
+	m.send(ctx, to, m.syncMessage(g, reply))
 }
 
 // handleSync answers a peer's GroupSync with what it lacks: newer rosters,
 // the sender keys addressed to it, and messages past its vector. A sync
 // that is not itself a reply, from a peer that holds more than we do, is
-// answered with our own sync so the peer sends us the rest.
+// answered with our own sync so the peer sends us the rest. The answer is a
+// job that sends a page whenever the peer's session has room, so one slow
+// peer never holds up the manager.
 func (m *groupManager) handleSync(ctx context.Context, from crypto.ID, s wire.GroupSync) {
 	g, ok := m.groups[s.Group]
 	if !ok || g.row.State == store.GroupInvited {
 		return
+	}
+	job := m.jobs.start(from, s.Group, m.peers)
+	if job == nil {
+		return // offline already
 	}
 	_, member := g.member(from)
 	if !member || g.row.State == store.GroupLeft {
 		// A former member (or we have left): only rosters, so everyone
 		// learns who is in and who is out.
 		if m.wasMember(ctx, g, from, s.Version) {
-			m.sendRosters(ctx, g, from, s.Version)
+			job.prelude = m.rostersAfter(ctx, g, s.Version)
 		}
 		return
 	}
@@ -43,33 +55,37 @@ func (m *groupManager) handleSync(ctx context.Context, from crypto.ID, s wire.Gr
 		g.local.Pending = removeID(g.local.Pending, from)
 		m.saveRow(ctx, g)
 	}
-	m.sendRosters(ctx, g, from, s.Version)
-	m.sendKeysFor(ctx, g, from)
-	theirs := make(map[crypto.ID]uint64, len(s.Vector))
+	job.prelude = append(m.rostersAfter(ctx, g, s.Version), m.keysFor(ctx, g, from)...)
+	job.theirs = make(map[crypto.ID]uint64, len(s.Vector))
 	ahead := s.Version > g.roster.Version
 	for _, e := range s.Vector {
-		theirs[e.Author] = e.Seq
+		job.theirs[e.Author] = e.Seq
 		if _, known := g.member(e.Author); known && e.Seq > g.contig[e.Author] {
 			ahead = true
 		}
 	}
-	authors := make([]crypto.ID, 0, len(g.contig)+len(g.above))
+	job.authors = g.authors()
+	if len(job.authors) > 0 {
+		job.after = job.theirs[job.authors[0]]
+	}
+	if ahead && !s.Reply {
+		job.final, job.finalReply = true, true
+	}
+}
+
+// authors lists everyone we hold messages from, in a stable order.
+func (g *group) authors() []crypto.ID {
+	out := make([]crypto.ID, 0, len(g.contig)+len(g.above))
 	for a := range g.contig {
-		authors = append(authors, a)
+		out = append(out, a)
 	}
 	for a := range g.above {
 		if _, ok := g.contig[a]; !ok {
-			authors = append(authors, a)
+			out = append(out, a)
 		}
 	}
-	for _, a := range authors {
-		if !m.sendRecords(ctx, g, from, a, theirs[a]) {
-			break
-		}
-	}
-	if ahead && !s.Reply {
-		m.sendSync(ctx, g, from, true)
-	}
+	slices.SortFunc(out, func(a, b crypto.ID) int { return slices.Compare(a[:], b[:]) })
+	return out
 }
 
 // wasMember reports whether id is in the roster of version v (which the
@@ -89,9 +105,10 @@ func (m *groupManager) wasMember(ctx context.Context, g *group, id crypto.ID, v 
 	return ok
 }
 
-func (m *groupManager) sendRosters(ctx context.Context, g *group, to crypto.ID, after uint64) {
+// rostersAfter returns the roster versions after the one a peer holds.
+func (m *groupManager) rostersAfter(ctx context.Context, g *group, after uint64) []wire.Message {
 	if after >= g.roster.Version {
-		return
+		return nil
 	}
 	if after < g.row.Joined {
 		after = g.row.Joined - 1 // we hold nothing older
@@ -99,56 +116,23 @@ func (m *groupManager) sendRosters(ctx context.Context, g *group, to crypto.ID, 
 	encs, err := m.store.Rosters(ctx, g.row.ID, after)
 	if err != nil {
 		m.core.emit(Failure{Op: "read group rosters", Err: err})
-		return
+		return nil
 	}
-	for _, enc := range encs {
-		if m.send(ctx, to, wire.GroupRoster{Roster: enc}) != nil {
-			return
-		}
+	out := make([]wire.Message, len(encs))
+	for i, enc := range encs {
+		out[i] = wire.GroupRoster{Roster: enc}
 	}
+	return out
 }
 
-func (m *groupManager) sendKeysFor(ctx context.Context, g *group, to crypto.ID) {
+// keysFor returns the stored sender keys addressed to a peer.
+func (m *groupManager) keysFor(ctx context.Context, g *group, to crypto.ID) []wire.Message {
 	recs, err := m.store.SenderKeysFor(ctx, g.row.ID, to)
 	if err != nil {
 		m.core.emit(Failure{Op: "read sender keys", Err: err})
-		return
+		return nil
 	}
-	if len(recs) == 0 {
-		return
-	}
-	msgs := decodeRecords(recs)
-	for chunk := range slices.Chunk(msgs, syncPage) {
-		if m.send(ctx, to, chunk...) != nil {
-			return
-		}
-	}
-}
-
-// sendRecords sends an author's stored messages past seq, in pages; false
-// means the session is gone or full.
-func (m *groupManager) sendRecords(ctx context.Context, g *group, to, author crypto.ID, after uint64) bool {
-	for {
-		page, err := m.store.GroupRecords(ctx, g.row.ID, author, after, syncPage)
-		if err != nil {
-			m.core.emit(Failure{Op: "read group messages", Err: err})
-			return false
-		}
-		if len(page) == 0 {
-			return true
-		}
-		recs := make([][]byte, len(page))
-		for i, p := range page {
-			recs[i] = p.Record
-		}
-		if m.send(ctx, to, decodeRecords(recs)...) != nil {
-			return false
-		}
-		if len(page) < syncPage {
-			return true
-		}
-		after = page[len(page)-1].AuthorSeq
-	}
+	return decodeRecords(recs)
 }
 
 // decodeRecords turns stored single-record encodings back into messages.

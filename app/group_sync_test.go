@@ -16,9 +16,10 @@ import (
 func quietSend(t *testing.T, n *node, gid crypto.GroupID, texts ...string) {
 	t.Helper()
 	onManager(t, n, func(ctx context.Context, m *groupManager) {
-		saved := m.sessions
-		m.sessions = map[crypto.ID]p2p.PeerInfo{}
-		defer func() { m.sessions = saved }()
+		saved := m.peers
+		m.peers = newPeers(m.log, holdGroups) // an empty presence table: everyone offline
+		m.peers.net = offlineNet{}
+		defer func() { m.peers = saved }()
 		for _, text := range texts {
 			if _, err := m.sendGroupText(ctx, m.groups[gid], text); err != nil {
 				t.Error(err)
@@ -26,6 +27,14 @@ func quietSend(t *testing.T, n *node, gid crypto.GroupID, texts ...string) {
 		}
 	})
 }
+
+// offlineNet is a network with no sessions.
+type offlineNet struct{}
+
+func (offlineNet) Connect(p2p.Target, p2p.Holder)           {}
+func (offlineNet) Release(crypto.ID, p2p.Holder)            {}
+func (offlineNet) TrySend(crypto.ID, ...wire.Message) error { return p2p.ErrNoSession }
+func (offlineNet) MaxBatch() int                            { return 4096 }
 
 func storedRecords(t *testing.T, n *node, gid crypto.GroupID, author crypto.ID) []wire.Message {
 	t.Helper()

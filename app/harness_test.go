@@ -37,8 +37,9 @@ type node struct {
 }
 
 // newNode creates (or, if dir holds one, unlocks) an identity and starts a
-// core on 127.0.0.1. An empty listen picks a free port.
-func newNode(t *testing.T, name, dir, listen string) *node {
+// core on 127.0.0.1. An empty listen picks a free port; tweaks adjust the
+// core's config (a counting or freezable Dial, smaller limits).
+func newNode(t *testing.T, name, dir, listen string, tweaks ...func(*Config)) *node {
 	t.Helper()
 	if listen == "" {
 		listen = "127.0.0.1:0"
@@ -60,7 +61,11 @@ func newNode(t *testing.T, name, dir, listen string) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	core, err := NewCore(Config{Account: acc, Listen: listen, Limits: fastLimits})
+	cfg := Config{Account: acc, Listen: listen, Limits: fastLimits}
+	for _, tweak := range tweaks {
+		tweak(&cfg)
+	}
+	core, err := NewCore(cfg)
 	if err != nil {
 		acc.Close()
 		t.Fatal(err)

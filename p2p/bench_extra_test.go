@@ -76,7 +76,7 @@ func BenchmarkSessionRoundTrip(b *testing.B) {
 	lim.FrameRate, lim.FrameBurst = 1e9, 1e9
 	a := startNode(b, nil, "", lim, nil)
 	c := startNode(b, nil, "", lim, nil)
-	a.e.Connect(c.target())
+	a.e.Connect(c.target(), testHolder)
 	waitFor(b, a, 5*time.Second, "PeerUp", isUp(c.id.ID()))
 	waitFor(b, c, 5*time.Second, "PeerUp", isUp(a.id.ID()))
 	ctx, cancel := context.WithCancel(context.Background())

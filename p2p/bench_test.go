@@ -18,7 +18,7 @@ func BenchmarkSessionThroughput(b *testing.B) {
 	lim.FrameRate, lim.FrameBurst = 1e9, 1e9 // measure the pipe, not the limiter
 	a := startNode(b, nil, "", lim, nil)
 	c := startNode(b, nil, "", lim, nil)
-	a.e.Connect(c.target())
+	a.e.Connect(c.target(), testHolder)
 	waitFor(b, a, 5*time.Second, "PeerUp", isUp(c.id.ID()))
 	waitFor(b, c, 5*time.Second, "PeerUp", isUp(a.id.ID()))
 	msg := wire.Text{SentAt: 1, Body: strings.Repeat("x", 64)}

@@ -13,12 +13,11 @@ import (
 
 var errNoAddrs = errors.New("p2p: target has no addresses")
 
-// establish authenticates raw and, if the engine accepts the peer, starts its
-// session. target is nil for inbound connections. On error raw is closed.
-func (e *Engine) establish(raw net.Conn, target *crypto.PublicIdentity, stop <-chan struct{}, inboundIP string) error {
-	conn := &countingConn{Conn: raw, in: &e.bytesIn, out: &e.bytesOut}
+// establish authenticates conn and, if the engine accepts the peer, starts
+// its session. target is nil for inbound connections. On error conn is closed.
+func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, stop <-chan struct{}, inboundIP string) error {
 	if !e.trackConn(conn) {
-		_ = raw.Close()
+		_ = conn.Close()
 		return ErrStopped
 	}
 	fail := func(err error) error {

@@ -20,16 +20,18 @@ import (
 
 // Sentinel errors; test with errors.Is.
 var (
-	ErrListen        = errors.New("p2p: cannot listen")
-	ErrNoSession     = errors.New("p2p: no session with peer")
-	ErrInternalType  = errors.New("p2p: message type is engine-internal")
-	ErrAlreadyRun    = errors.New("p2p: engine already running or stopped")
-	ErrReplaced      = errors.New("p2p: session replaced by a newer one")
-	ErrLostRace      = errors.New("p2p: simultaneous dial resolved in favour of the other session")
-	ErrForgotten     = errors.New("p2p: peer forgotten")
-	ErrStopped       = errors.New("p2p: engine stopped")
-	ErrPeerBye       = errors.New("p2p: peer said bye")
-	errAlreadyClosed = errors.New("p2p: connection closed by engine")
+	ErrListen       = errors.New("p2p: cannot listen")
+	ErrNoSession    = errors.New("p2p: no session with peer")
+	ErrInternalType = errors.New("p2p: message type is engine-internal")
+	ErrAlreadyRun   = errors.New("p2p: engine already running or stopped")
+	ErrReplaced     = errors.New("p2p: session replaced by a newer one")
+	ErrLostRace     = errors.New("p2p: simultaneous dial resolved in favour of the other session")
+	ErrForgotten    = errors.New("p2p: peer forgotten")
+	ErrStopped      = errors.New("p2p: engine stopped")
+	ErrPeerBye      = errors.New("p2p: peer said bye")
+	ErrQueueFull    = errors.New("p2p: session send queue full")
+	ErrStalled      = errors.New("p2p: peer stopped taking data")
+	ErrTooLarge     = errors.New("p2p: batch larger than the send queue")
 )
 
 // Config configures an Engine.
@@ -40,6 +42,9 @@ type Config struct {
 	Logger     *slog.Logger                                             // nil discards
 	Limits     Limits                                                   // zero fields take defaults
 	Dial       func(ctx context.Context, addr string) (net.Conn, error) // nil uses net.Dialer
+	// OnWritable is called when a session whose TrySend was refused has
+	// room again. It runs on the session's writer and must not block.
+	OnWritable func(id crypto.ID, session uint64)
 }
 
 // Engine owns the listener, the dialers and every session.
@@ -53,14 +58,13 @@ type Engine struct {
 	events chan Event
 	done   chan struct{} // closed when Run's context ends
 
-	bytesIn, bytesOut atomic.Uint64
-	nextSession       atomic.Uint64
-	sessions          atomic.Int64
-	rekeys            atomic.Uint64 // receive-side rekeys, for tests
+	nextSession atomic.Uint64
+	sessions    atomic.Int64  // live sessions, for tests
+	rekeys      atomic.Uint64 // receive-side rekeys, for tests
 
 	mu        sync.Mutex
 	advertise []string // sent in Hellos; SetAdvertise replaces it
-	state     int      // 0 new, 1 running, 2 stopped
+	state     engineState
 	runCtx    context.Context
 	peers     map[crypto.ID]*peer
 	conns     map[net.Conn]struct{} // every open socket, closed on shutdown
@@ -71,10 +75,11 @@ type Engine struct {
 
 // peer is the engine's state for one remote ID; guarded by Engine.mu.
 type peer struct {
-	target *Target       // non-nil while Connect'ed
-	sess   *session      // the live session, if any
-	stop   chan struct{} // closed by Forget; ends this peer's dialer
-	wake   chan struct{} // cap 1: reset the dialer's backoff
+	holds  map[Holder][]string // who wants this peer, with the addresses each knows
+	target *Target             // the union of holds; non-nil while anyone holds the peer
+	sess   *session            // the live session, if any
+	stop   chan struct{}       // closed by the last Release; ends this peer's dialer
+	wake   chan struct{}       // cap 1: reset the dialer's backoff
 }
 
 // New validates cfg and binds the listener.
@@ -140,10 +145,10 @@ func (e *Engine) advertised() []string {
 func (e *Engine) Close() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.state != 0 {
+	if e.state != stateNew {
 		return nil
 	}
-	e.state = 2
+	e.state = stateStopped
 	return e.ln.Close()
 }
 
@@ -154,20 +159,15 @@ func (e *Engine) Addr() net.Addr { return e.ln.Addr() }
 // consumer, so a slow consumer slows peers down rather than losing messages.
 func (e *Engine) Events() <-chan Event { return e.events }
 
-// Stats returns the current counters.
-func (e *Engine) Stats() Stats {
-	return Stats{BytesIn: e.bytesIn.Load(), BytesOut: e.bytesOut.Load(), Sessions: int(e.sessions.Load())}
-}
-
 // Run serves until ctx is done, then closes every connection and returns nil
 // once every goroutine has exited. It may be called once.
 func (e *Engine) Run(ctx context.Context) error {
 	e.mu.Lock()
-	if e.state != 0 {
+	if st := e.state; st != stateNew {
 		e.mu.Unlock()
-		return ErrAlreadyRun
+		return fmt.Errorf("%w: engine is %s", ErrAlreadyRun, st)
 	}
-	e.state, e.runCtx = 1, ctx
+	e.state, e.runCtx = stateRunning, ctx
 	for id, p := range e.peers {
 		if p.target != nil {
 			e.startDialer(id, p)
@@ -183,7 +183,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	close(e.done)
 	_ = e.ln.Close()
 	e.mu.Lock()
-	e.state = 2
+	e.state = stateStopped
 	for c := range e.conns {
 		_ = c.Close()
 	}
@@ -193,81 +193,101 @@ func (e *Engine) Run(ctx context.Context) error {
 	return nil
 }
 
-// Connect keeps a session with t: the engine dials t.Addrs with backoff
-// whenever there is no live session, until Forget. Calling it again with new
-// addresses replaces them and retries at once.
-func (e *Engine) Connect(t Target) {
-	id := t.Keys.ID()
-	if id == e.myID {
-		return
+// Send queues msgs, in order, on the live session with id, waiting for
+// room while the session's queue is full. Delivery is not confirmed: the app
+// acks. Actors must not call it; they use TrySend.
+func (e *Engine) Send(ctx context.Context, id crypto.ID, msgs ...wire.Message) error {
+	recs, err := encodeRecords(msgs)
+	if err != nil {
+		return err
 	}
-	t.Addrs = append([]string(nil), t.Addrs...)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.state == 2 {
-		return
+	s, err := e.session(id)
+	if err != nil {
+		return err
 	}
-	p := e.peerLocked(id)
-	changed := p.target == nil || !slices.Equal(p.target.Addrs, t.Addrs)
-	p.target = &t
-	if p.stop == nil {
-		p.stop = make(chan struct{})
-		if e.state == 1 {
-			e.startDialer(id, p)
-		}
-	} else if changed {
-		poke(p.wake)
-	}
+	return s.enqueueWait(ctx, recs)
 }
 
-// Forget stops dialing id and closes its session.
-func (e *Engine) Forget(id crypto.ID) {
+// TrySend queues msgs, in order, on the live session with id, or none of
+// them: it never waits. ErrQueueFull means the session is alive but behind;
+// OnWritable reports when it has room again. A session that stays full for
+// Limits.StallTimeout is closed, so a peer that stops reading costs only
+// its own session.
+func (e *Engine) TrySend(id crypto.ID, msgs ...wire.Message) error {
+	recs, err := encodeRecords(msgs)
+	if err != nil {
+		return err
+	}
+	s, err := e.session(id)
+	if err != nil {
+		return err
+	}
+	if err := s.tryEnqueue(recs, time.Now()); err != nil {
+		return fmt.Errorf("p2p: send to %s: %w", id.Short(), err)
+	}
+	return nil
+}
+
+// MaxBatch is the most records one TrySend can take: the queue's size.
+func (e *Engine) MaxBatch() int { return e.limits.SendQueue }
+
+// PauseReads stops (or restarts) reading from session num of id, so a
+// consumer that has fallen behind pushes back on that peer alone. A frame
+// the reader is already waiting for is still delivered.
+func (e *Engine) PauseReads(id crypto.ID, num uint64, paused bool) {
 	e.mu.Lock()
-	p := e.peers[id]
-	if p == nil {
-		e.mu.Unlock()
-		return
+	var s *session
+	if p := e.peers[id]; p != nil && p.sess != nil && p.sess.num == num {
+		s = p.sess
 	}
-	if p.stop != nil {
-		close(p.stop)
-	}
-	s := p.sess
-	delete(e.peers, id)
 	e.mu.Unlock()
 	if s != nil {
-		s.close(ErrForgotten)
+		s.gate.set(paused)
 	}
 }
 
-// Send queues msgs, in order, on the live session with id. It blocks while
-// the session's queue is full. Delivery is not confirmed: the app acks.
-func (e *Engine) Send(ctx context.Context, id crypto.ID, msgs ...wire.Message) error {
+// Drop closes session num of id, if it is still the live one.
+func (e *Engine) Drop(id crypto.ID, num uint64, why error) {
+	e.mu.Lock()
+	var s *session
+	if p := e.peers[id]; p != nil && p.sess != nil && p.sess.num == num {
+		s = p.sess
+	}
+	e.mu.Unlock()
+	if s != nil {
+		s.close(why)
+	}
+}
+
+func (e *Engine) session(id crypto.ID) (*session, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p := e.peers[id]; p != nil && p.sess != nil {
+		return p.sess, nil
+	}
+	return nil, fmt.Errorf("p2p: send to %s: %w", id.Short(), ErrNoSession)
+}
+
+// encodeRecords encodes each message as its own record, refusing the
+// engine's internal types.
+func encodeRecords(msgs []wire.Message) ([][]byte, error) {
 	recs := make([][]byte, 0, len(msgs))
 	var buf []byte
 	for _, m := range msgs {
 		if m != nil {
 			switch m.Type() {
 			case wire.TypeHello, wire.TypePing, wire.TypePong, wire.TypeRekey:
-				return fmt.Errorf("p2p: send %s: %w", m.Type(), ErrInternalType)
+				return nil, fmt.Errorf("p2p: send %s: %w", m.Type(), ErrInternalType)
 			}
 		}
 		start := len(buf)
 		var err error
 		if buf, err = wire.Append(buf, m); err != nil {
-			return fmt.Errorf("p2p: send: %w", err)
+			return nil, fmt.Errorf("p2p: send: %w", err)
 		}
 		recs = append(recs, buf[start:len(buf):len(buf)])
 	}
-	e.mu.Lock()
-	var s *session
-	if p := e.peers[id]; p != nil {
-		s = p.sess
-	}
-	e.mu.Unlock()
-	if s == nil {
-		return fmt.Errorf("p2p: send to %s: %w", id.Short(), ErrNoSession)
-	}
-	return s.enqueue(ctx, recs)
+	return recs, nil
 }
 
 func (e *Engine) peerLocked(id crypto.ID) *peer {
@@ -283,7 +303,7 @@ func (e *Engine) peerLocked(id crypto.ID) *peer {
 func (e *Engine) trackConn(c net.Conn) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.state == 2 {
+	if e.state == stateStopped {
 		return false
 	}
 	e.conns[c] = struct{}{}
@@ -301,7 +321,7 @@ func (e *Engine) untrackConn(c net.Conn) {
 func (e *Engine) register(s *session, stop <-chan struct{}) (old *session, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.state != 1 {
+	if e.state != stateRunning {
 		return nil, ErrStopped
 	}
 	if stop != nil {

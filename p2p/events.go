@@ -45,9 +45,3 @@ type Received struct {
 func (PeerUp) isEvent()   {}
 func (PeerDown) isEvent() {}
 func (Received) isEvent() {}
-
-// Stats are counters for the status screen.
-type Stats struct {
-	BytesIn, BytesOut uint64 // at the socket layer, handshakes included
-	Sessions          int    // live authenticated sessions
-}

@@ -114,7 +114,8 @@ func TestBackoffJitterStaysWithinTwentyPercent(t *testing.T) {
 func TestTokenBucketRefillsAtItsRate(t *testing.T) {
 	now := time.Unix(0, 0)
 	b := newTokenBucket(10, 2, now)
-	if !b.allow(now) || !b.allow(now) || b.allow(now) {
+	first, second, third := b.allow(now), b.allow(now), b.allow(now)
+	if !first || !second || third {
 		t.Fatal("burst of 2 not enforced")
 	}
 	if !b.allow(now.Add(100*time.Millisecond)) || b.allow(now.Add(100*time.Millisecond)) {

@@ -67,7 +67,20 @@ func startNode(t testing.TB, id *crypto.Identity, addr string, lim Limits, dial 
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	e, err := New(Config{Identity: id, ListenAddr: addr, Limits: lim, Dial: dial})
+	return startNodeCfg(t, Config{Identity: id, ListenAddr: addr, Limits: lim, Dial: dial})
+}
+
+// startNodeCfg runs an engine built from cfg; a nil Identity is generated.
+func startNodeCfg(t testing.TB, cfg Config) *node {
+	t.Helper()
+	if cfg.Identity == nil {
+		cfg.Identity = newIdentity(t)
+	}
+	if cfg.ListenAddr == "" {
+		cfg.ListenAddr = "127.0.0.1:0"
+	}
+	id := cfg.Identity
+	e, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,3 +206,74 @@ func rawClient(t testing.TB, n *node, id *crypto.Identity) (net.Conn, *frameRead
 }
 
 func dialRaw(n *node) (net.Conn, error) { return net.Dial("tcp", n.e.Addr().String()) }
+
+// testHolder is the interest tests hold in the peers they connect to.
+const testHolder Holder = "test"
+
+// freezer hands out conns whose writes block while it is frozen, standing
+// in for a peer whose socket buffers are full because it stopped reading.
+type freezer struct {
+	mu     sync.Mutex
+	thawed chan struct{} // closed while writes flow
+	dials  int
+}
+
+func newFreezer() *freezer {
+	f := &freezer{thawed: make(chan struct{})}
+	close(f.thawed)
+	return f
+}
+
+func (f *freezer) set(frozen bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	select {
+	case <-f.thawed:
+		if frozen {
+			f.thawed = make(chan struct{})
+		}
+	default:
+		if !frozen {
+			close(f.thawed)
+		}
+	}
+}
+
+func (f *freezer) gate() chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.thawed
+}
+
+func (f *freezer) dial(ctx context.Context, addr string) (net.Conn, error) {
+	f.mu.Lock()
+	f.dials++
+	f.mu.Unlock()
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &frozenConn{Conn: c, f: f, closed: make(chan struct{})}, nil
+}
+
+type frozenConn struct {
+	net.Conn
+	f      *freezer
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (c *frozenConn) Write(b []byte) (int, error) {
+	select {
+	case <-c.f.gate():
+	case <-c.closed:
+		return 0, net.ErrClosed
+	}
+	return c.Conn.Write(b)
+}
+
+func (c *frozenConn) Close() error {
+	c.once.Do(func() { close(c.closed) })
+	return c.Conn.Close()
+}

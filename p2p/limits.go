@@ -17,7 +17,8 @@ type Limits struct {
 	MaxPerIP         int           // concurrent inbound connections per remote IP; default 8
 	FrameRate        float64       // received frames per second per session; default 2000
 	FrameBurst       int           // token bucket burst; default 4000
-	SendQueue        int           // records queued per session before Send blocks; default 4096
+	SendQueue        int           // records queued per session before TrySend refuses; default 4096
+	StallTimeout     time.Duration // close a session whose queue stays full this long; default 60 s
 	EventBuffer      int           // Events() channel capacity; default 1024
 }
 
@@ -39,6 +40,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.BackoffMin, time.Second)
 	def(&l.BackoffMax, 5*time.Minute)
 	def(&l.RaceWindow, 5*time.Second)
+	def(&l.StallTimeout, time.Minute)
 	if l.RekeyFrames == 0 {
 		l.RekeyFrames = 1 << 20
 	}

@@ -1,7 +1,6 @@
 package p2p
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -41,8 +40,13 @@ type session struct {
 	recv       *noise.CipherState // readLoop only
 	sentFrames uint64             // writeLoop only; the Hello counts
 
-	queue chan []byte       // encoded records from Send
+	queue chan []byte       // encoded records from TrySend and Send
+	sq    sendQueue         // producer side of queue
+	gate  readGate          // closed while the app pushes back on this peer
 	ctrl  chan wire.Message // Pongs from readLoop
+
+	hangup     chan struct{} // closed by hangUp: write what is queued, then close
+	hangupOnce sync.Once
 
 	closeOnce sync.Once
 	err       error         // set once, before done is closed
@@ -65,6 +69,8 @@ func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, 
 		sentFrames: 1,
 		queue:      make(chan []byte, e.limits.SendQueue),
 		ctrl:       make(chan wire.Message, 4),
+		sq:         sendQueue{room: make(chan struct{}, 1)},
+		hangup:     make(chan struct{}),
 		done:       make(chan struct{}),
 		ended:      make(chan struct{}),
 	}
@@ -82,6 +88,12 @@ func (s *session) close(err error) {
 		close(s.done)
 		_ = s.conn.Close()
 	})
+}
+
+// hangUp closes the session once the records already queued are written,
+// so a message handed over just before the last holder let go still leaves.
+func (s *session) hangUp() {
+	s.hangupOnce.Do(func() { close(s.hangup) })
 }
 
 // run drives both halves until the session ends. It is called on its own
@@ -107,7 +119,11 @@ func (s *session) writeLoop() error {
 	lastWrite, lastRekey := time.Now(), time.Now()
 	keepalive := time.NewTimer(lim.Keepalive)
 	defer keepalive.Stop()
+	hangup := s.hangup
 	for {
+		if hangup == nil && pending == nil && len(s.queue) == 0 {
+			return ErrForgotten
+		}
 		pt = pt[:0]
 		if pending != nil {
 			pt, pending = append(pt, pending...), nil
@@ -125,6 +141,9 @@ func (s *session) writeLoop() error {
 				pingNonce++
 				pt, _ = wire.Append(pt, wire.Ping{Nonce: pingNonce})
 				keepalive.Reset(lim.Keepalive)
+			case <-hangup:
+				hangup = nil // from now on, end once the queue is empty
+				continue
 			case <-s.done:
 				return nil
 			}
@@ -142,6 +161,7 @@ func (s *session) writeLoop() error {
 				break fill
 			}
 		}
+		s.signalRoom()
 		now := time.Now()
 		rekey := s.sentFrames+1 >= lim.RekeyFrames || now.Sub(lastRekey) >= lim.RekeyInterval
 		if rekey {
@@ -155,6 +175,7 @@ func (s *session) writeLoop() error {
 		}
 		s.sentFrames++
 		lastWrite = now
+		s.sq.wrote.Store(now.UnixNano())
 		if rekey {
 			// The Rekey record went out under the old key; everything after it uses the new one.
 			s.send.Rekey()
@@ -169,6 +190,9 @@ func (s *session) readLoop() error {
 	lim := s.e.limits
 	bucket := newTokenBucket(lim.FrameRate, lim.FrameBurst, time.Now())
 	for {
+		if !s.gate.wait(s.done, s.e.done) {
+			return nil
+		}
 		_ = s.conn.SetReadDeadline(time.Now().Add(lim.IdleTimeout))
 		ct, err := s.fr.ReadFrame(kindTransport)
 		if err != nil {
@@ -211,7 +235,7 @@ func (s *session) filter(msgs []wire.Message) (out []wire.Message, rekey, bye bo
 			return nil, false, false, errLateHello
 		case wire.Ping:
 			select {
-			case s.ctrl <- wire.Pong{Nonce: v.Nonce}:
+			case s.ctrl <- wire.Pong(v):
 			default: // the peer pings faster than we answer; dropping a Pong is harmless
 			}
 		case wire.Pong:
@@ -240,18 +264,4 @@ func (s *session) deliver(ev Event) bool {
 	case <-s.e.done:
 		return false
 	}
-}
-
-// enqueue hands encoded records to the writer.
-func (s *session) enqueue(ctx context.Context, recs [][]byte) error {
-	for i, r := range recs {
-		select {
-		case s.queue <- r:
-		case <-s.done:
-			return fmt.Errorf("p2p: session closed after %d of %d messages: %w", i, len(recs), ErrNoSession)
-		case <-ctx.Done():
-			return fmt.Errorf("p2p: send cancelled after %d of %d messages: %w", i, len(recs), ctx.Err())
-		}
-	}
-	return nil
 }

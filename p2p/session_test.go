@@ -37,12 +37,12 @@ func TestSimultaneousDialLeavesOneSessionOnBothSides(t *testing.T) {
 			checkLeaks(t)
 			a := startNode(t, nil, "", fastLimits(), nil)
 			b := startNode(t, nil, "", fastLimits(), nil)
-			go a.e.Connect(b.target())
-			b.e.Connect(a.target())
-			liveA, liveB := map[uint64]PeerInfo{}, map[uint64]PeerInfo{}
+			go a.e.Connect(b.target(), testHolder)
+			b.e.Connect(a.target(), testHolder)
+			var liveB map[uint64]PeerInfo
 			done := make(chan struct{})
 			go func() { liveB = liveSessions(b, 1500*time.Millisecond); close(done) }()
-			liveA = liveSessions(a, 1500*time.Millisecond)
+			liveA := liveSessions(a, 1500*time.Millisecond)
 			<-done
 			if len(liveA) != 1 || len(liveB) != 1 {
 				t.Fatalf("live sessions: A %d, B %d", len(liveA), len(liveB))
@@ -57,8 +57,8 @@ func TestSimultaneousDialLeavesOneSessionOnBothSides(t *testing.T) {
 			if pa.Outbound == pb.Outbound {
 				t.Fatalf("both sides kept different sessions: A outbound=%v, B outbound=%v", pa.Outbound, pb.Outbound)
 			}
-			if a.e.Stats().Sessions != 1 || b.e.Stats().Sessions != 1 {
-				t.Fatalf("Stats sessions: A %d, B %d", a.e.Stats().Sessions, b.e.Stats().Sessions)
+			if a.e.sessions.Load() != 1 || b.e.sessions.Load() != 1 {
+				t.Fatalf("live sessions: A %d, B %d", a.e.sessions.Load(), b.e.sessions.Load())
 			}
 			if err := a.e.Send(context.Background(), b.id.ID(), text("still works")); err != nil {
 				t.Fatal(err)
@@ -69,7 +69,7 @@ func TestSimultaneousDialLeavesOneSessionOnBothSides(t *testing.T) {
 }
 
 func TestRaceTieBreakKeepsSmallerInitiator(t *testing.T) {
-	e := &Engine{limits: Limits{}.withDefaults(), peers: map[crypto.ID]*peer{}, state: 1}
+	e := &Engine{limits: Limits{}.withDefaults(), peers: map[crypto.ID]*peer{}, state: stateRunning}
 	peerID, small, big := crypto.ID{9}, crypto.ID{1}, crypto.ID{2}
 	mk := func(initiator crypto.ID) *session {
 		return &session{info: PeerInfo{ID: peerID}, initiator: initiator, created: time.Now()}
@@ -97,7 +97,7 @@ func TestReconnectAfterPeerRestartsWithoutForget(t *testing.T) {
 	bid := newIdentity(t)
 	b := startNode(t, bid, "", fastLimits(), nil)
 	addr := b.e.Addr().String()
-	a.e.Connect(b.target())
+	a.e.Connect(b.target(), testHolder)
 	first := waitFor(t, a, 5*time.Second, "first PeerUp", isUp(bid.ID())).(PeerUp)
 	b.stop(t)
 	waitFor(t, a, 5*time.Second, "PeerDown", isDown(bid.ID()))
@@ -115,7 +115,7 @@ func TestMessagesFlowAcrossRekeys(t *testing.T) {
 	lim.RekeyFrames, lim.RekeyInterval = 3, 20*time.Millisecond
 	a := startNode(t, nil, "", lim, nil)
 	b := startNode(t, nil, "", lim, nil)
-	a.e.Connect(b.target())
+	a.e.Connect(b.target(), testHolder)
 	waitFor(t, a, 5*time.Second, "PeerUp", isUp(b.id.ID()))
 	waitFor(t, b, 5*time.Second, "PeerUp", isUp(a.id.ID()))
 	const n = 60

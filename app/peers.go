@@ -1,0 +1,197 @@
+package app
+
+import (
+	"errors"
+	"log/slog"
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"jarvis/crypto"
+	"jarvis/p2p"
+	"jarvis/p2p/wire"
+)
+
+// Holders: each manager holds the peers it needs under its own name, so
+// one letting go of a peer never cuts another off.
+const (
+	holdContacts p2p.Holder = "contacts"
+	holdGroups   p2p.Holder = "groups"
+)
+
+// PathDirect is the only path today: a TCP connection we dialled or
+// accepted. LAN and onion paths will be reported here when they exist.
+const PathDirect = "direct"
+
+// Presence is one peer's entry in the presence table.
+type Presence struct {
+	Online  bool
+	Since   time.Time // when the current session came up
+	Path    string    // how we reach the peer: PathDirect
+	Remote  string    // the socket's remote address, for the status screen
+	Session uint64    // the engine's session number; changes on reconnect
+
+	info p2p.PeerInfo // keys and advertised addresses from the peer's Hello
+}
+
+// presenceTable is immutable once published.
+type presenceTable map[crypto.ID]Presence
+
+// network is what peers needs from the engine; tests swap in a fake.
+//
+// Transports (Tor, LAN) plug in below this seam: the engine gains ways to
+// reach a peer and reports the path in PeerInfo; peers and the managers
+// above stay as they are.
+type network interface {
+	Connect(t p2p.Target, h p2p.Holder)
+	Release(id crypto.ID, h p2p.Holder)
+	TrySend(id crypto.ID, msgs ...wire.Message) error
+	MaxBatch() int
+}
+
+// How the network side of app fits together (every arrow a channel or a
+// call that never waits on a peer):
+//
+//	engine.Events ─▶ router ─ presence ─▶ peers.presence (atomic snapshot)
+//	                   │ per route, per-peer FIFOs, round-robin feeder
+//	                   ├─▶ contacts.events      (PeerUp/Down, 1:1 messages)
+//	                   └─▶ groups.events        (PeerUp/Down, group messages)
+//	                   └─ over high water: engine.PauseReads(peer)
+//	contacts, groups ─▶ peers.connect/release/hold ─▶ engine.Connect/Release (per holder)
+//	contacts, groups ─▶ peers.send ─▶ engine.TrySend (ErrQueueFull: park)
+//	engine.OnWritable ─▶ peers.room(holder) ─▶ flush and sync jobs resume
+//
+// peers is the one owner of connections and presence. Managers ask it to
+// hold or release a peer and to send; nothing else calls the engine. It
+// publishes presence as one immutable snapshot that any goroutine reads
+// without a round trip. The router is the only writer of presence.
+type peers struct {
+	net      network
+	log      *slog.Logger
+	now      func() time.Time
+	presence atomic.Pointer[presenceTable]
+	rooms    map[p2p.Holder]chan struct{} // fixed at construction
+
+	mu   sync.Mutex
+	held map[p2p.Holder]map[crypto.ID]struct{}
+}
+
+func newPeers(log *slog.Logger, holders ...p2p.Holder) *peers {
+	p := &peers{log: log, now: time.Now, rooms: make(map[p2p.Holder]chan struct{}), held: make(map[p2p.Holder]map[crypto.ID]struct{})}
+	for _, h := range holders {
+		p.rooms[h] = make(chan struct{}, 1)
+		p.held[h] = make(map[crypto.ID]struct{})
+	}
+	empty := presenceTable{}
+	p.presence.Store(&empty)
+	return p
+}
+
+// connect makes h hold t: the engine keeps a session while anyone holds it.
+func (p *peers) connect(h p2p.Holder, t p2p.Target) {
+	p.mu.Lock()
+	p.held[h][t.Keys.ID()] = struct{}{}
+	p.mu.Unlock()
+	p.net.Connect(t, h)
+}
+
+// release drops h's hold on id. A peer nobody holds (a stranger too) is
+// hung up.
+func (p *peers) release(h p2p.Holder, id crypto.ID) {
+	p.mu.Lock()
+	delete(p.held[h], id)
+	p.mu.Unlock()
+	p.net.Release(id, h)
+}
+
+// hold makes h hold exactly targets: new ones are connected (or their
+// addresses refreshed), ones no longer listed are released.
+func (p *peers) hold(h p2p.Holder, targets []p2p.Target) {
+	want := make(map[crypto.ID]struct{}, len(targets))
+	for _, t := range targets {
+		want[t.Keys.ID()] = struct{}{}
+		p.connect(h, t)
+	}
+	p.mu.Lock()
+	var gone []crypto.ID
+	for id := range p.held[h] {
+		if _, ok := want[id]; !ok {
+			gone = append(gone, id)
+		}
+	}
+	p.mu.Unlock()
+	for _, id := range gone {
+		p.release(h, id)
+	}
+}
+
+// send queues msgs on id's session without waiting. ErrQueueFull means try
+// again after room(h) fires; ErrNoSession that the peer is offline.
+func (p *peers) send(id crypto.ID, msgs ...wire.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	err := p.net.TrySend(id, msgs...)
+	if err != nil && !errors.Is(err, p2p.ErrQueueFull) && !errors.Is(err, p2p.ErrNoSession) {
+		p.log.Debug("send failed", "peer", id.Short(), "err", err)
+	}
+	return err
+}
+
+// batch caps a page of n records to what one send can take.
+func (p *peers) batch(n int) int { return min(n, p.net.MaxBatch()) }
+
+// room fires when a session that refused a send has room again; h resumes
+// whatever it parked.
+func (p *peers) room(h p2p.Holder) <-chan struct{} { return p.rooms[h] }
+
+// writable is the engine's OnWritable: it must not block.
+func (p *peers) writable(crypto.ID, uint64) {
+	for _, c := range p.rooms {
+		poke(c)
+	}
+}
+
+func poke(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// get returns id's presence; the zero Presence means offline.
+func (p *peers) get(id crypto.ID) (Presence, bool) {
+	pr, ok := (*p.presence.Load())[id]
+	return pr, ok
+}
+
+func (p *peers) online(id crypto.ID) bool {
+	_, ok := p.get(id)
+	return ok
+}
+
+// observe folds a peer change into the table. Only the router calls it, so
+// there is one writer; it runs before the managers see the event.
+func (p *peers) observe(ev p2p.Event) {
+	switch ev := ev.(type) {
+	case p2p.PeerUp:
+		p.publish(func(t presenceTable) {
+			t[ev.Peer.ID] = Presence{
+				Online: true, Since: p.now(), Path: PathDirect, Remote: ev.Peer.Remote,
+				Session: ev.Peer.Session, info: ev.Peer,
+			}
+		})
+	case p2p.PeerDown:
+		if cur, ok := p.get(ev.ID); !ok || cur.Session != ev.Session {
+			return // an older session, already replaced
+		}
+		p.publish(func(t presenceTable) { delete(t, ev.ID) })
+	}
+}
+
+func (p *peers) publish(edit func(presenceTable)) {
+	next := maps.Clone(*p.presence.Load())
+	edit(next)
+	p.presence.Store(&next)
+}
