@@ -104,7 +104,7 @@ func (m *contactManager) list(ctx context.Context, only *crypto.ID) []Contact {
 type sendCmd struct {
 	to   crypto.ID
 	text string
-	id   MessageID
+	id   crypto.MessageID
 	done chan error
 }
 
@@ -127,8 +127,8 @@ func (m *contactManager) sendBatch(ctx context.Context, batch []*sendCmd) {
 			cmd.done <- ErrUnknownContact
 			continue
 		}
-		id := newMessageID(now)
-		cmd.id = MessageID(id)
+		id := crypto.NewMessageID(now)
+		cmd.id = id
 		msgs = append(msgs, store.Message{
 			ID: id, Contact: cmd.to, Outgoing: true, Text: cmd.text,
 			SentAt: now, StoredAt: now, State: store.StateQueued,

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"log/slog"
 	"time"
@@ -296,14 +295,14 @@ func (m *contactManager) flushStep(ctx context.Context) {
 func (m *contactManager) sendPage(ctx context.Context, id crypto.ID, page []store.Message) error {
 	msgs := make([]wire.Message, len(page))
 	for i, p := range page {
-		msgs[i] = wire.Text{ID: wire.MessageID(p.ID), SentAt: p.SentAt.UnixMilli(), Body: p.Text}
+		msgs[i] = wire.Text{ID: p.ID, SentAt: p.SentAt.UnixMilli(), Body: p.Text}
 	}
 	if err := m.send(ctx, id, msgs...); err != nil {
 		return err
 	}
 	for _, p := range page {
 		if p.State == store.StateQueued {
-			m.core.emit(MessageStatus{Conversation: ContactChat(id), ID: MessageID(p.ID), State: StateSent})
+			m.core.emit(MessageStatus{Conversation: ContactChat(id), ID: p.ID, State: StateSent})
 		}
 	}
 	return nil
@@ -331,21 +330,6 @@ func (m *contactManager) advance(ctx context.Context, id crypto.ID, ids []crypto
 		return
 	}
 	for _, mid := range changed {
-		m.core.emit(MessageStatus{Conversation: ContactChat(id), ID: MessageID(mid), State: MessageState(st)})
+		m.core.emit(MessageStatus{Conversation: ContactChat(id), ID: mid, State: MessageState(st)})
 	}
-}
-
-// newMessageID returns 48 bits of milliseconds followed by 80 random bits.
-// IDs made close in time sort close together, so the unique indexes on
-// (contact, ID) grow at their right edge instead of dirtying a random page
-// per message; 80 random bits keep IDs unguessable and unique. The time it
-// reveals is already in the message's SentAt, and both travel encrypted.
-func newMessageID(now time.Time) crypto.MessageID {
-	var id crypto.MessageID
-	ms := uint64(now.UnixMilli())
-	for i := 0; i < 6; i++ {
-		id[i] = byte(ms >> (40 - 8*i))
-	}
-	rand.Read(id[6:])
-	return id
 }

@@ -39,16 +39,16 @@ func (m *contactManager) received(ctx context.Context, ev p2p.Received, in *inbo
 				return
 			}
 			in.texts = append(in.texts, store.Message{
-				ID: crypto.MessageID(msg.ID), Contact: ev.From, Text: msg.Body,
+				ID: msg.ID, Contact: ev.From, Text: msg.Body,
 				SentAt: time.UnixMilli(msg.SentAt), StoredAt: m.now(), State: store.StateUnread,
 			})
 		case wire.Ack:
 			if accepted {
-				in.acks[ev.From] = append(in.acks[ev.From], toStoreIDs(msg.IDs)...)
+				in.acks[ev.From] = append(in.acks[ev.From], msg.IDs...)
 			}
 		case wire.Read:
 			if accepted {
-				in.reads[ev.From] = append(in.reads[ev.From], toStoreIDs(msg.IDs)...)
+				in.reads[ev.From] = append(in.reads[ev.From], msg.IDs...)
 			}
 		case wire.Typing:
 			if accepted {
@@ -194,25 +194,25 @@ func (m *contactManager) storeIncoming(ctx context.Context, texts []store.Messag
 		m.core.emit(Failure{Op: "save incoming messages", Err: err})
 		return
 	}
-	acks := make(map[crypto.ID][]wire.MessageID)
+	acks := make(map[crypto.ID][]crypto.MessageID)
 	var order []crypto.ID
 	for i, t := range texts {
 		if _, seen := acks[t.Contact]; !seen {
 			order = append(order, t.Contact)
 		}
-		acks[t.Contact] = append(acks[t.Contact], wire.MessageID(t.ID))
+		acks[t.Contact] = append(acks[t.Contact], t.ID)
 		if inserted[i] {
 			m.core.emit(MessageReceived{Message: messageFromStore(t, m.core.self.ID, m.name(t.Contact))})
 		}
 	}
 	for _, id := range order {
-		m.sendIDs(ctx, id, acks[id], func(ids []wire.MessageID) wire.Message { return wire.Ack{IDs: ids} })
+		m.sendIDs(ctx, id, acks[id], func(ids []crypto.MessageID) wire.Message { return wire.Ack{IDs: ids} })
 		m.touch(ctx, id)
 	}
 }
 
 // sendIDs sends ids in as many messages as the wire's ID limit needs.
-func (m *contactManager) sendIDs(ctx context.Context, to crypto.ID, ids []wire.MessageID, wrap func([]wire.MessageID) wire.Message) error {
+func (m *contactManager) sendIDs(ctx context.Context, to crypto.ID, ids []crypto.MessageID, wrap func([]crypto.MessageID) wire.Message) error {
 	var msgs []wire.Message
 	for chunk := range slices.Chunk(ids, wire.MaxIDs) {
 		msgs = append(msgs, wrap(chunk))
@@ -257,7 +257,7 @@ func (m *contactManager) sendPendingReceipts(ctx context.Context, id crypto.ID) 
 	if err != nil || len(ids) == 0 {
 		return
 	}
-	if m.sendIDs(ctx, id, toWireIDs(ids), func(ids []wire.MessageID) wire.Message { return wire.Read{IDs: ids} }) == nil {
+	if m.sendIDs(ctx, id, ids, func(ids []crypto.MessageID) wire.Message { return wire.Read{IDs: ids} }) == nil {
 		m.store.ReceiptsSent(ctx, id, ids)
 	}
 }
@@ -288,22 +288,6 @@ func mergeAddrs(fresh, old []string) []string {
 		if crypto.ValidateAddr(a) == nil && !slices.Contains(out, a) && len(out) < crypto.MaxCodeAddrs {
 			out = append(out, a)
 		}
-	}
-	return out
-}
-
-func toStoreIDs(ids []wire.MessageID) []crypto.MessageID {
-	out := make([]crypto.MessageID, len(ids))
-	for i, id := range ids {
-		out[i] = crypto.MessageID(id)
-	}
-	return out
-}
-
-func toWireIDs(ids []crypto.MessageID) []wire.MessageID {
-	out := make([]wire.MessageID, len(ids))
-	for i, id := range ids {
-		out[i] = wire.MessageID(id)
 	}
 	return out
 }

@@ -14,10 +14,10 @@ import (
 
 // Send queues text for a conversation and returns its message ID once it
 // is stored; MessageStatus events with that ID tell how it fares.
-func (c *Core) Send(ctx context.Context, conv ConversationID, text string) (MessageID, error) {
+func (c *Core) Send(ctx context.Context, conv ConversationID, text string) (crypto.MessageID, error) {
 	wait, err := c.SendAsync(ctx, conv, text)
 	if err != nil {
-		return MessageID{}, err
+		return crypto.MessageID{}, err
 	}
 	return wait()
 }
@@ -25,7 +25,7 @@ func (c *Core) Send(ctx context.Context, conv ConversationID, text string) (Mess
 // SendAsync hands text to the conversation's owner and returns at once with
 // a function that waits for the message to be stored. Calls made in order
 // are stored in order; a burst of chat messages shares one transaction.
-func (c *Core) SendAsync(ctx context.Context, conv ConversationID, text string) (func() (MessageID, error), error) {
+func (c *Core) SendAsync(ctx context.Context, conv ConversationID, text string) (func() (crypto.MessageID, error), error) {
 	if err := checkText(text); err != nil {
 		return nil, err
 	}
@@ -36,15 +36,15 @@ func (c *Core) SendAsync(ctx context.Context, conv ConversationID, text string) 
 	if err := post(ctx, c, c.contacts.cmds, op[contactManager](cmd)); err != nil {
 		return nil, err
 	}
-	return func() (MessageID, error) {
+	return func() (crypto.MessageID, error) {
 		if err := await(ctx, c, cmd.done); err != nil {
-			return MessageID{}, err
+			return crypto.MessageID{}, err
 		}
 		return cmd.id, nil
 	}, nil
 }
 
-func (c *Core) sendGroup(ctx context.Context, id crypto.GroupID, text string) (func() (MessageID, error), error) {
+func (c *Core) sendGroup(ctx context.Context, id crypto.GroupID, text string) (func() (crypto.MessageID, error), error) {
 	var out Message
 	wait, err := start(ctx, c, c.groups.cmds, func(ctx context.Context, m *groupManager) error {
 		g, err := m.known(id)
@@ -57,9 +57,9 @@ func (c *Core) sendGroup(ctx context.Context, id crypto.GroupID, text string) (f
 	if err != nil {
 		return nil, err
 	}
-	return func() (MessageID, error) {
+	return func() (crypto.MessageID, error) {
 		if err := wait(); err != nil {
-			return MessageID{}, err
+			return crypto.MessageID{}, err
 		}
 		return out.ID, nil
 	}, nil

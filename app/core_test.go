@@ -201,7 +201,7 @@ func TestStrangerCanOnlyAskToBeAContact(t *testing.T) {
 	self := b.core.Self()
 	e.Connect(p2p.Target{Keys: self.Keys, Addrs: []string{self.ListenAddr}}, "test")
 	waitPeerUp(t, e, self.ID)
-	var mid wire.MessageID
+	var mid crypto.MessageID
 	rand.Read(mid[:])
 	e.Send(context.Background(), self.ID, wire.Text{ID: mid, SentAt: time.Now().UnixMilli(), Body: "buy my coins"})
 	e.Send(context.Background(), self.ID, wire.ContactRequest{Name: "mallory"})
@@ -234,7 +234,7 @@ func TestDuplicateMessageIDIsShownOnce(t *testing.T) {
 	self := b.core.Self()
 	e.Connect(p2p.Target{Keys: self.Keys, Addrs: []string{self.ListenAddr}}, "test")
 	waitPeerUp(t, e, self.ID)
-	var mid wire.MessageID
+	var mid crypto.MessageID
 	rand.Read(mid[:])
 	text := wire.Text{ID: mid, SentAt: time.Now().UnixMilli(), Body: "only once"}
 	for i := 0; i < 3; i++ {

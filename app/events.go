@@ -47,7 +47,7 @@ type MessageReceived struct{ Message Message }
 // sent, and for a chat delivered and read. Frontends match it by ID.
 type MessageStatus struct {
 	Conversation ConversationID
-	ID           MessageID
+	ID           crypto.MessageID
 	State        MessageState
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"jarvis/crypto"
 )
 
 func TestFiveCoresFormAGroupAndEveryoneReadsEveryone(t *testing.T) {
@@ -85,7 +87,7 @@ func TestAGroupMessageSentTwiceIsTwoMessagesEachWithItsOwnState(t *testing.T) {
 	if first == second {
 		t.Fatal("two sends got one ID")
 	}
-	for _, id := range []MessageID{first, second} {
+	for _, id := range []crypto.MessageID{first, second} {
 		a.waitFor("queued", isStatus(id, StateQueued))
 		a.waitFor("sent", isStatus(id, StateSent))
 		b.waitFor("the message", func(e Event) bool {

@@ -189,7 +189,7 @@ func isReceived(text string) func(Event) bool {
 	}
 }
 
-func isStatus(id MessageID, st MessageState) func(Event) bool {
+func isStatus(id crypto.MessageID, st MessageState) func(Event) bool {
 	return func(e Event) bool {
 		s, ok := e.(MessageStatus)
 		return ok && s.ID == id && s.State == st

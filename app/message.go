@@ -1,7 +1,6 @@
 package app
 
 import (
-	"encoding/hex"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -11,11 +10,10 @@ import (
 	"jarvis/store"
 )
 
-// MessageID is a random 128-bit message identifier, the same on both ends.
-type MessageID [16]byte
-
-// String returns the 32-character hex form.
-func (id MessageID) String() string { return hex.EncodeToString(id[:]) }
+// MessageID is crypto.MessageID.
+//
+// Deprecated: use crypto.MessageID; kept while ui/ moves over.
+type MessageID = crypto.MessageID
 
 // MessageState is where a message stands. Outgoing messages move forward
 // through queued, sent, delivered and read; incoming ones are unread or seen.
@@ -37,7 +35,7 @@ func (s MessageState) String() string { return store.MessageState(s).String() }
 
 // Message is one message of any conversation, a 1:1 chat or a group.
 type Message struct {
-	ID           MessageID
+	ID           crypto.MessageID
 	Conversation ConversationID
 	Author       crypto.ID // our own ID when Outgoing
 	AuthorName   string    // the contact's or roster name; "" for our own
@@ -67,7 +65,7 @@ func checkText(text string) error {
 // frontend's view; name is the author's (the contact's, or the roster's).
 func messageFromStore(m store.Message, self crypto.ID, name string) Message {
 	out := Message{
-		ID:           MessageID(m.ID),
+		ID:           m.ID,
 		Conversation: ContactChat(m.Contact),
 		Author:       m.Contact,
 		AuthorName:   name,

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"jarvis/crypto"
 	"jarvis/p2p/wire"
 )
 
@@ -26,7 +27,7 @@ func reportPercentiles(b *testing.B, d []time.Duration) {
 // back, with bare flynn/noise cipher states and no engine or storage.
 func BenchmarkBareNoiseRoundTrip(b *testing.B) {
 	text, _ := wire.Append(nil, wire.Text{SentAt: 1, Body: strings.Repeat("x", 64)})
-	ack, _ := wire.Append(nil, wire.Ack{IDs: []wire.MessageID{{1}}})
+	ack, _ := wire.Append(nil, wire.Ack{IDs: []crypto.MessageID{{1}}})
 	c, fr, nr, done := bareNoisePair(b, func(c net.Conn, fr *frameReader, nr *noiseResult) error {
 		var buf []byte
 		for {
@@ -95,7 +96,7 @@ func BenchmarkSessionRoundTrip(b *testing.B) {
 				}
 				for _, m := range r.Msgs {
 					if t, ok := m.(wire.Text); ok {
-						c.e.Send(ctx, a.id.ID(), wire.Ack{IDs: []wire.MessageID{t.ID}})
+						c.e.Send(ctx, a.id.ID(), wire.Ack{IDs: []crypto.MessageID{t.ID}})
 					}
 				}
 			}

@@ -162,7 +162,7 @@ func isAnyUpOrReceived(ev Event) bool {
 }
 
 func text(body string) wire.Text {
-	var id wire.MessageID
+	var id crypto.MessageID
 	_, _ = rand.Read(id[:])
 	return wire.Text{ID: id, SentAt: time.Now().UnixMilli(), Body: body}
 }

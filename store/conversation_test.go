@@ -38,7 +38,7 @@ func TestAGroupsHistoryHasTheShapeOfAChats(t *testing.T) {
 		t.Fatalf("their message: %+v", theirs)
 	}
 	h := crypto.GroupHeader{Group: gid, Author: them, Epoch: 1, Seq: 1}
-	if theirs.ID != crypto.MessageID(crypto.GroupMessageID(h)) {
+	if theirs.ID != crypto.GroupMessageID(h) {
 		t.Fatal("a group message's ID is not the one every member derives")
 	}
 	if n, err := s.UnreadCount(ctx, conv); err != nil || n != 1 {

@@ -8,11 +8,6 @@ import (
 	"jarvis/crypto"
 )
 
-// MessageID is crypto.MessageID.
-//
-// Deprecated: use crypto.MessageID; this alias goes once app uses it.
-type MessageID = crypto.MessageID
-
 // Type is the one-byte record type on the wire.
 type Type uint8
 
