@@ -39,8 +39,8 @@ func advertisedAddrs(explicit []string, listen string) ([]string, error) {
 	if len(out) == 0 {
 		out = append(out, net.JoinHostPort("127.0.0.1", port))
 	}
-	if len(out) > crypto.MaxCodeAddrs {
-		out = out[:crypto.MaxCodeAddrs]
+	if len(out) > crypto.MaxAddrs {
+		out = out[:crypto.MaxAddrs]
 	}
 	return out, nil
 }

@@ -285,7 +285,7 @@ func (m *contactManager) countPendingIn() int {
 func mergeAddrs(fresh, old []string) []string {
 	var out []string
 	for _, a := range slices.Concat(fresh, old) {
-		if crypto.ValidateAddr(a) == nil && !slices.Contains(out, a) && len(out) < crypto.MaxCodeAddrs {
+		if crypto.ValidateAddr(a) == nil && !slices.Contains(out, a) && len(out) < crypto.MaxAddrs {
 			out = append(out, a)
 		}
 	}

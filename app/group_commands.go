@@ -87,8 +87,8 @@ func (c *Core) CreateGroup(ctx context.Context, name, description string) (Group
 }
 
 func capAddrs(a []string) []string {
-	if len(a) > crypto.MaxRosterAddrs {
-		a = a[:crypto.MaxRosterAddrs]
+	if len(a) > crypto.MaxAddrs {
+		a = a[:crypto.MaxAddrs]
 	}
 	return slices.Clone(a)
 }

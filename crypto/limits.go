@@ -19,13 +19,3 @@ const (
 	// record (65535 bytes) with room to spare.
 	MaxRosterBytes = 30000
 )
-
-// Deprecated names, kept until app and p2p use the ones above.
-const (
-	// Deprecated: use MaxName.
-	MaxNameBytes = MaxName
-	// Deprecated: use MaxAddrs.
-	MaxCodeAddrs = MaxAddrs
-	// Deprecated: use MaxAddrs.
-	MaxRosterAddrs = MaxAddrs
-)

@@ -87,8 +87,8 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Identity == nil {
 		return nil, errors.New("p2p: config has no identity")
 	}
-	if len(cfg.Advertise) > wire.MaxAddrs {
-		return nil, fmt.Errorf("p2p: %d advertised addresses, limit %d", len(cfg.Advertise), wire.MaxAddrs)
+	if len(cfg.Advertise) > crypto.MaxAddrs {
+		return nil, fmt.Errorf("p2p: %d advertised addresses, limit %d", len(cfg.Advertise), crypto.MaxAddrs)
 	}
 	if _, err := wire.Append(nil, wire.Hello{Addrs: cfg.Advertise}); err != nil {
 		return nil, fmt.Errorf("p2p: advertised addresses: %w", err)

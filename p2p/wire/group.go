@@ -25,9 +25,6 @@ const (
 	MaxGroupCiphertext = groupTextHeader + MaxBody + 16
 	// MaxSyncAuthors bounds a GroupSync vector.
 	MaxSyncAuthors = 1024
-
-	// Deprecated: use crypto.MaxRosterBytes.
-	MaxRoster = crypto.MaxRosterBytes
 )
 
 // GroupInvite carries the signed roster that lists the invitee; sent by

@@ -37,16 +37,6 @@ const (
 	MaxReason = 256
 )
 
-// Deprecated names, kept until p2p and app use the crypto ones.
-const (
-	// Deprecated: use crypto.MaxName.
-	MaxName = crypto.MaxName
-	// Deprecated: use crypto.MaxAddrs.
-	MaxAddrs = crypto.MaxAddrs
-	// Deprecated: use crypto.MaxAddr.
-	MaxAddr = crypto.MaxAddr
-)
-
 // Message is any record that can travel in a session.
 type Message interface{ Type() Type }
 
