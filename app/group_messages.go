@@ -24,16 +24,6 @@ func parseGroupPlaintext(b []byte) (time.Time, string, bool) {
 	return time.UnixMilli(int64(binary.BigEndian.Uint64(b))), string(b[8:]), true
 }
 
-func toWireSenderKey(k crypto.SenderKey) wire.GroupSenderKey {
-	return wire.GroupSenderKey{Group: k.Group, Epoch: k.Epoch, Author: k.Author, Recipient: k.Recipient,
-		StartSeq: k.StartSeq, Eph: k.Eph, Box: k.Box, Sig: k.Sig}
-}
-
-func fromWireSenderKey(k wire.GroupSenderKey) crypto.SenderKey {
-	return crypto.SenderKey{Group: k.Group, Epoch: k.Epoch, Author: k.Author, Recipient: k.Recipient,
-		StartSeq: k.StartSeq, Eph: k.Eph, Box: k.Box, Sig: k.Sig}
-}
-
 func chainState(g crypto.GroupID, author crypto.ID, epoch uint64, r *crypto.Ratchet) store.GroupChain {
 	b, _ := r.MarshalBinary() // cannot fail
 	return store.GroupChain{Group: g, Author: author, Epoch: epoch, State: b}
@@ -108,15 +98,7 @@ func (m *groupManager) storeKeys(ctx context.Context, keys []crypto.SenderKey) e
 	if len(keys) == 0 {
 		return nil
 	}
-	rows := make([]store.SenderKeyRecord, len(keys))
-	for i, k := range keys {
-		enc, err := wire.Append(nil, toWireSenderKey(k))
-		if err != nil {
-			return err
-		}
-		rows[i] = store.SenderKeyRecord{Group: k.Group, Epoch: k.Epoch, Author: k.Author, Recipient: k.Recipient, Record: enc}
-	}
-	_, err := m.store.PutSenderKeys(ctx, rows)
+	_, err := m.store.PutSenderKeys(ctx, keys)
 	return err
 }
 
@@ -132,7 +114,7 @@ func (m *groupManager) deliver(ctx context.Context, g *group, keys []crypto.Send
 		var msgs []wire.Message
 		for _, k := range keys {
 			if k.Recipient == id || !m.online(k.Recipient) {
-				msgs = append(msgs, toWireSenderKey(k))
+				msgs = append(msgs, wire.GroupSenderKey(k))
 			}
 		}
 		m.send(ctx, id, append(msgs, rec)...)
@@ -284,7 +266,7 @@ func (m *groupManager) handleSenderKey(ctx context.Context, from crypto.ID, w wi
 	if _, known := g.member(from); !known {
 		return
 	}
-	k := fromWireSenderKey(w)
+	k := crypto.SenderKey(w)
 	keys, _, ok := m.authorKeys(ctx, g, k.Author, k.Epoch)
 	if !ok || k.Author == m.self || !crypto.VerifySenderKey(k, keys) {
 		m.log.Info("dropping sender key that does not verify", "peer", from.Short())

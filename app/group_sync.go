@@ -127,12 +127,16 @@ func (m *groupManager) rostersAfter(ctx context.Context, g *group, after uint64)
 
 // keysFor returns the stored sender keys addressed to a peer.
 func (m *groupManager) keysFor(ctx context.Context, g *group, to crypto.ID) []wire.Message {
-	recs, err := m.store.SenderKeysFor(ctx, g.row.ID, to)
+	keys, err := m.store.SenderKeysFor(ctx, g.row.ID, to)
 	if err != nil {
 		m.core.emit(Failure{Op: "read sender keys", Err: err})
 		return nil
 	}
-	return decodeRecords(recs)
+	out := make([]wire.Message, len(keys))
+	for i, k := range keys {
+		out[i] = wire.GroupSenderKey(k)
+	}
+	return out
 }
 
 // decodeRecords turns stored single-record encodings back into messages.

@@ -41,15 +41,6 @@ type GroupChain struct {
 	State  []byte
 }
 
-// SenderKeyRecord is a signed sender-key envelope kept for relaying.
-type SenderKeyRecord struct {
-	Group     crypto.GroupID
-	Epoch     uint64
-	Author    crypto.ID
-	Recipient crypto.ID
-	Record    []byte
-}
-
 func chainRow(g crypto.GroupID, author crypto.ID, epoch uint64) []byte {
 	row := append(append([]byte(nil), g[:]...), author[:]...)
 	return binary.BigEndian.AppendUint64(row, epoch)
@@ -244,15 +235,16 @@ func putChains(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer, chains []Grou
 	return nil
 }
 
-// PutSenderKeys stores envelopes for relaying; known ones are ignored. It
-// reports which were new.
-func (s *Store) PutSenderKeys(ctx context.Context, keys []SenderKeyRecord) ([]bool, error) {
+// PutSenderKeys stores sender keys for relaying; known ones are ignored. It
+// reports which were new. A key is stored in its crypto.SenderKey encoding.
+func (s *Store) PutSenderKeys(ctx context.Context, keys []crypto.SenderKey) ([]bool, error) {
 	added := make([]bool, len(keys))
 	err := s.writeGroupTx(ctx, "put sender keys", func(tx *sql.Tx, _ *crypto.Sealer) error {
 		for i, k := range keys {
+			rec, _ := k.AppendBinary(nil) // cannot fail
 			res, err := tx.ExecContext(ctx, `INSERT INTO group_sender_keys (grp, epoch, author, recipient, record)
 				VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-				k.Group[:], int64(k.Epoch), k.Author[:], k.Recipient[:], k.Record)
+				k.Group[:], int64(k.Epoch), k.Author[:], k.Recipient[:], rec)
 			if err != nil {
 				return err
 			}
@@ -264,21 +256,26 @@ func (s *Store) PutSenderKeys(ctx context.Context, keys []SenderKeyRecord) ([]bo
 	return added, err
 }
 
-// SenderKeysFor returns the envelopes addressed to recipient in a group.
-func (s *Store) SenderKeysFor(ctx context.Context, id crypto.GroupID, recipient crypto.ID) ([][]byte, error) {
+// SenderKeysFor returns the sender keys addressed to recipient in a group,
+// by author and epoch. Their signatures are not checked again.
+func (s *Store) SenderKeysFor(ctx context.Context, id crypto.GroupID, recipient crypto.ID) ([]crypto.SenderKey, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT record FROM group_sender_keys
 		WHERE grp = ? AND recipient = ? ORDER BY author, epoch`, id[:], recipient[:])
 	if err != nil {
 		return nil, fmt.Errorf("store: sender keys: %w", err)
 	}
 	defer rows.Close()
-	var out [][]byte
+	var out []crypto.SenderKey
 	for rows.Next() {
 		var b []byte
 		if err := rows.Scan(&b); err != nil {
 			return nil, fmt.Errorf("store: sender keys: %w", err)
 		}
-		out = append(out, b)
+		k, err := crypto.ParseSenderKey(b)
+		if err != nil {
+			return nil, fmt.Errorf("store: sender keys: %w", err)
+		}
+		out = append(out, k)
 	}
 	return out, rows.Err()
 }

@@ -61,11 +61,13 @@ func TestGroupsStoreMessagesOnceAndDeleteEverything(t *testing.T) {
 	if err != nil || len(chains) != 1 || string(chains[0].State) != "chain" {
 		t.Fatalf("chains: %+v %v", chains, err)
 	}
-	if _, err := s.PutSenderKeys(ctx, []SenderKeyRecord{{Group: gid, Epoch: 1, Author: author, Recipient: crypto.ID{7}, Record: []byte("k")}}); err != nil {
-		t.Fatal(err)
+	k := crypto.SenderKey{Group: gid, Epoch: 1, Author: author, Recipient: crypto.ID{7}, StartSeq: 2}
+	k.Eph[0], k.Box[0], k.Sig[0] = 3, 4, 5
+	if added, err := s.PutSenderKeys(ctx, []crypto.SenderKey{k, k}); err != nil || !added[0] || added[1] {
+		t.Fatalf("PutSenderKeys twice: added %v, %v", added, err)
 	}
-	if keys, _ := s.SenderKeysFor(ctx, gid, crypto.ID{7}); len(keys) != 1 {
-		t.Fatalf("sender keys %d", len(keys))
+	if keys, err := s.SenderKeysFor(ctx, gid, crypto.ID{7}); err != nil || len(keys) != 1 || keys[0] != k {
+		t.Fatalf("sender keys %+v, %v; want the one put", keys, err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)

@@ -147,6 +147,15 @@ DROP TABLE outbox;
 ALTER TABLE contacts DROP COLUMN notes;
 DROP TABLE settings;
 `,
+		// 6: group_sender_keys.record holds the crypto.SenderKey encoding
+		// (216 bytes). Steps 3 to 5 stored it as a whole wire record: a
+		// uint16 length (217 = 0x00d9) and the type byte (22 = 0x16) before
+		// those 216 bytes. A row of any other shape never decoded, so it is
+		// dropped; substr counts from 1 and works in bytes on a BLOB.
+		`
+DELETE FROM group_sender_keys WHERE length(record) != 219 OR substr(record, 1, 3) != x'00d916';
+UPDATE group_sender_keys SET record = substr(record, 4);
+`,
 	}
 }
 

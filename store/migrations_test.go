@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"jarvis/crypto"
 )
 
 // openRaw opens path as the writer would, without running migrations.
@@ -107,6 +109,46 @@ func TestMigratingV1WithDataKeepsIt(t *testing.T) {
 	}
 	if n := count(`SELECT count(*) FROM pragma_foreign_key_check`); n != 0 {
 		t.Fatalf("%d foreign key violations after migration", n)
+	}
+}
+
+func TestMigration6KeepsSenderKeysStoredAsWireRecords(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "jarvis.db")
+	db := openRaw(t, path)
+	if _, err := migrate(ctx, db, migrations()[:5]); err != nil {
+		t.Fatal(err)
+	}
+	gid, rcpt, other := crypto.GroupID{1}, crypto.ID{7}, crypto.ID{8}
+	k := crypto.SenderKey{Group: gid, Epoch: 3, Author: crypto.ID{2}, Recipient: rcpt, StartSeq: 4}
+	k.Eph[0], k.Box[47], k.Sig[63] = 5, 6, 9
+	key, _ := k.AppendBinary(nil)
+	// What steps 3 to 5 stored: wire.Append(nil, wire.GroupSenderKey(k)),
+	// a uint16 length (1 + 216) and the type byte (22) before the key.
+	old := append([]byte{0x00, 0xd9, 0x16}, key...)
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO groups VALUES (?, 1, 3, 1, x'00', 1, 1)`, []any{gid[:]}},
+		{`INSERT INTO group_sender_keys VALUES (?, 3, ?, ?, ?)`, []any{gid[:], k.Author[:], rcpt[:], old}},
+		// A row no version could decode: dropped, not left to fail a read.
+		{`INSERT INTO group_sender_keys VALUES (?, 3, ?, ?, x'0102')`, []any{gid[:], other[:], rcpt[:]}},
+	} {
+		if _, err := db.Exec(q.sql, q.args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	keys, err := s.SenderKeysFor(ctx, gid, rcpt)
+	if err != nil || len(keys) != 1 || keys[0] != k {
+		t.Fatalf("after migration 6: %d keys, %v; want the one stored the old way", len(keys), err)
 	}
 }
 

@@ -144,3 +144,18 @@ func FuzzParseGroupText(f *testing.F) {
 		}
 	})
 }
+
+// Store migration 6 strips exactly this header from the sender keys that
+// steps 3 to 5 stored as whole records; keep the two in step.
+func TestAGroupSenderKeyRecordIsAThreeByteHeaderThenTheKey(t *testing.T) {
+	k := crypto.SenderKey(sampleGroupMessages()["group-senderkey"].(GroupSenderKey))
+	rec, err := Append(nil, GroupSenderKey(k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := k.AppendBinary(nil)
+	want := append([]byte{0x00, 0xd9, byte(TypeGroupSenderKey)}, body...)
+	if crypto.SenderKeySize != 216 || !bytes.Equal(rec, want) {
+		t.Fatalf("record is % x (key size %d), want 00 d9 16 then the %d-byte key", rec[:3], crypto.SenderKeySize, len(body))
+	}
+}
