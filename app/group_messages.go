@@ -3,26 +3,12 @@ package app
 import (
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"time"
-	"unicode/utf8"
 
 	"jarvis/crypto"
 	"jarvis/p2p/wire"
 	"jarvis/store"
 )
-
-// groupPlaintext is sent_at:i64 (unix ms) ‖ text.
-func groupPlaintext(sentAt time.Time, text string) []byte {
-	return append(binary.BigEndian.AppendUint64(nil, uint64(sentAt.UnixMilli())), text...)
-}
-
-func parseGroupPlaintext(b []byte) (time.Time, string, bool) {
-	if len(b) < 8 || !utf8.Valid(b[8:]) || len(b)-8 > wire.MaxBody {
-		return time.Time{}, "", false
-	}
-	return time.UnixMilli(int64(binary.BigEndian.Uint64(b))), string(b[8:]), true
-}
 
 func chainState(g crypto.GroupID, author crypto.ID, epoch uint64, r *crypto.Ratchet) store.GroupChain {
 	b, _ := r.MarshalBinary() // cannot fail
@@ -62,7 +48,11 @@ func (m *groupManager) sendGroupText(ctx context.Context, g *group, text string)
 	}
 	now := m.now()
 	h := crypto.GroupHeader{Group: g.row.ID, Author: m.self, Epoch: epoch, Seq: seq}
-	ct, sig, err := crypto.SealGroupMessage(m.id, h, mk, groupPlaintext(now, text))
+	plain, err := wire.AppendGroupText(nil, wire.GroupText{SentAt: now.UnixMilli(), Body: text})
+	if err != nil {
+		return Message{}, err
+	}
+	ct, sig, err := crypto.SealGroupMessage(m.id, h, mk, plain)
 	if err != nil {
 		return Message{}, err
 	}
@@ -233,11 +223,11 @@ func (m *groupManager) decrypt(rt *crypto.Ratchet, h crypto.GroupHeader, ct []by
 	if err != nil {
 		return false
 	}
-	sentAt, text, ok := parseGroupPlaintext(plain)
-	if !ok {
+	gt, err := wire.ParseGroupText(plain)
+	if err != nil {
 		return false
 	}
-	row.State, row.SentAt, row.Text = store.GroupMsgUnread, sentAt, text
+	row.State, row.SentAt, row.Text = store.GroupMsgUnread, time.UnixMilli(gt.SentAt), gt.Body
 	return true
 }
 

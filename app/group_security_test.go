@@ -107,7 +107,8 @@ func TestForgedAuthorsStrangersAndNonAdminRostersAreDropped(t *testing.T) {
 		var mk crypto.MessageKey
 		rand.Read(mk[:])
 		h := crypto.GroupHeader{Group: gid, Author: author, Epoch: version, Seq: 1}
-		ct, sig, err := crypto.SealGroupMessage(signer, h, mk, groupPlaintext(time.Now(), text))
+		plain, _ := wire.AppendGroupText(nil, wire.GroupText{SentAt: time.Now().UnixMilli(), Body: text})
+		ct, sig, err := crypto.SealGroupMessage(signer, h, mk, plain)
 		if err != nil {
 			t.Fatal(err)
 		}
