@@ -7,30 +7,19 @@ import (
 	"jarvis/store"
 )
 
-// ContactState says how far a contact relationship has come.
-type ContactState uint8
+// ContactState says how far a contact relationship has come. It is the
+// store's type, named here so that frontends need not import store.
+type ContactState = store.ContactState
 
 // Contact states.
 const (
 	// ContactPendingOut: we sent a request and wait for an answer.
-	ContactPendingOut ContactState = iota + 1
+	ContactPendingOut = store.ContactPendingOut
 	// ContactPendingIn: they asked us; we have not answered.
-	ContactPendingIn
+	ContactPendingIn = store.ContactPendingIn
 	// ContactAccepted: both sides agreed; messages flow.
-	ContactAccepted
+	ContactAccepted = store.ContactAccepted
 )
-
-func (s ContactState) String() string {
-	switch s {
-	case ContactPendingOut:
-		return "pending_out"
-	case ContactPendingIn:
-		return "pending_in"
-	case ContactAccepted:
-		return "accepted"
-	}
-	return "unknown"
-}
 
 // Contact is a person as the frontends see them.
 type Contact struct {
@@ -54,7 +43,7 @@ func contactFromStore(c store.Contact, safety string) Contact {
 		Name:         c.Name,
 		Keys:         c.Keys,
 		Addrs:        append([]string(nil), c.Addrs...),
-		State:        ContactState(c.State),
+		State:        c.State,
 		Verified:     c.Verified,
 		LastActivity: c.LastActivity,
 		SafetyNumber: safety,

@@ -330,6 +330,6 @@ func (m *contactManager) advance(ctx context.Context, id crypto.ID, ids []crypto
 		return
 	}
 	for _, mid := range changed {
-		m.core.emit(MessageStatus{Conversation: ContactChat(id), ID: mid, State: MessageState(st)})
+		m.core.emit(MessageStatus{Conversation: ContactChat(id), ID: mid, State: st})
 	}
 }

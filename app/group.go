@@ -23,27 +23,16 @@ var (
 	ErrOwnerStays    = errors.New("the owner cannot be removed or demoted")
 )
 
-// GroupState says where this device stands in a group.
-type GroupState uint8
+// GroupState says where this device stands in a group. It is the store's
+// type, named here so that frontends need not import store.
+type GroupState = store.GroupState
 
-// Group states; the values match the store's.
+// Group states.
 const (
-	GroupInvited = GroupState(store.GroupInvited)
-	GroupActive  = GroupState(store.GroupActive)
-	GroupLeft    = GroupState(store.GroupLeft)
+	GroupInvited = store.GroupInvited
+	GroupActive  = store.GroupActive
+	GroupLeft    = store.GroupLeft
 )
-
-func (s GroupState) String() string {
-	switch s {
-	case GroupInvited:
-		return "invited"
-	case GroupActive:
-		return "active"
-	case GroupLeft:
-		return "left"
-	}
-	return "unknown"
-}
 
 // GroupMember is one member as the frontends see them.
 type GroupMember struct {
@@ -92,7 +81,7 @@ func (m *groupManager) view(ctx context.Context, g *group) Group {
 	r := g.roster
 	out := Group{
 		ID: g.row.ID, Name: r.Name, Description: r.Description, Version: r.Version,
-		State: GroupState(g.row.State), InvitedBy: g.local.InvitedBy, LastActivity: g.row.LastActivity,
+		State: g.row.State, InvitedBy: g.local.InvitedBy, LastActivity: g.row.LastActivity,
 	}
 	for _, rm := range r.Members {
 		id := rm.Keys.ID()

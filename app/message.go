@@ -17,21 +17,19 @@ type MessageID = crypto.MessageID
 
 // MessageState is where a message stands. Outgoing messages move forward
 // through queued, sent, delivered and read; incoming ones are unread or seen.
-type MessageState uint8
+// It is the store's type, named here so that frontends need not import store.
+type MessageState = store.MessageState
 
-// Message states; the values match the store's.
+// Message states.
 const (
-	StateQueued    = MessageState(store.StateQueued)
-	StateSent      = MessageState(store.StateSent)
-	StateDelivered = MessageState(store.StateDelivered)
-	StateRead      = MessageState(store.StateRead)
-	StateFailed    = MessageState(store.StateFailed)
-	StateUnread    = MessageState(store.StateUnread)
-	StateSeen      = MessageState(store.StateSeen)
+	StateQueued    = store.StateQueued
+	StateSent      = store.StateSent
+	StateDelivered = store.StateDelivered
+	StateRead      = store.StateRead
+	StateFailed    = store.StateFailed
+	StateUnread    = store.StateUnread
+	StateSeen      = store.StateSeen
 )
-
-// String names the state as the headless protocol and the store do.
-func (s MessageState) String() string { return store.MessageState(s).String() }
 
 // Message is one message of any conversation, a 1:1 chat or a group.
 type Message struct {
@@ -73,7 +71,7 @@ func messageFromStore(m store.Message, self crypto.ID, name string) Message {
 		Text:         m.Text,
 		SentAt:       m.SentAt,
 		At:           m.StoredAt,
-		State:        MessageState(m.State),
+		State:        m.State,
 		Cursor:       m.Seq,
 	}
 	if m.Group != (crypto.GroupID{}) {

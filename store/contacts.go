@@ -22,6 +22,19 @@ const (
 
 func (st ContactState) valid() bool { return st >= ContactPendingOut && st <= ContactAccepted }
 
+// String names the state as the headless protocol does.
+func (st ContactState) String() string {
+	switch st {
+	case ContactPendingOut:
+		return "pending_out"
+	case ContactPendingIn:
+		return "pending_in"
+	case ContactAccepted:
+		return "accepted"
+	}
+	return "unknown"
+}
+
 // Contact is one peer. ID must equal Keys.ID(): the store refuses any other pairing.
 type Contact struct {
 	ID           crypto.ID

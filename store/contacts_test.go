@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -154,6 +155,24 @@ func TestMissingContactIsNotFound(t *testing.T) {
 	} {
 		if !errors.Is(err, ErrNotFound) {
 			t.Errorf("%s: %v, want ErrNotFound", name, err)
+		}
+	}
+}
+
+// The headless protocol prints these names; a rename breaks its clients.
+func TestStatesNameThemselvesAsTheHeadlessProtocolDoes(t *testing.T) {
+	for _, tc := range []struct {
+		s    fmt.Stringer
+		want string
+	}{
+		{ContactPendingOut, "pending_out"}, {ContactPendingIn, "pending_in"}, {ContactAccepted, "accepted"},
+		{ContactState(0), "unknown"},
+		{GroupInvited, "invited"}, {GroupActive, "active"}, {GroupLeft, "left"}, {GroupState(9), "unknown"},
+		{StateQueued, "queued"}, {StateSent, "sent"}, {StateDelivered, "delivered"}, {StateRead, "read"},
+		{StateFailed, "failed"}, {StateUnread, "unread"}, {StateSeen, "seen"}, {MessageState(9), "state(9)"},
+	} {
+		if got := tc.s.String(); got != tc.want {
+			t.Errorf("%T %d names itself %q, want %q", tc.s, tc.s, got, tc.want)
 		}
 	}
 }

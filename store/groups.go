@@ -20,6 +20,19 @@ const (
 	GroupLeft    GroupState = 3 // left or removed: history only
 )
 
+// String names the state as the headless protocol does.
+func (st GroupState) String() string {
+	switch st {
+	case GroupInvited:
+		return "invited"
+	case GroupActive:
+		return "active"
+	case GroupLeft:
+		return "left"
+	}
+	return "unknown"
+}
+
 // Group is one group as this device keeps it. The rosters, messages and
 // keys live in their own tables; Local is the app's own bookkeeping,
 // sealed.

@@ -24,6 +24,7 @@ const (
 	StateSeen      MessageState = 7 // incoming, shown to the user
 )
 
+// String names the state as the headless protocol does.
 func (st MessageState) String() string {
 	switch st {
 	case StateQueued:
