@@ -103,15 +103,14 @@ func TestOfflineQueueFlushedInOrderOnReconnect(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if c, _ := a.account.store.OutboxCount(ctx, bID); c != n {
+	if c := outboxLen(ctx, a, bID); c != n {
 		t.Fatalf("outbox holds %d, want %d before the peer returns", c, n)
 	}
 
 	b = b.restart()
 	b.waitFor("last message", isReceived(msgText(n-1)))
 	eventually(t, "outbox empty", func() bool {
-		c, _ := a.account.store.OutboxCount(ctx, bID)
-		return c == 0
+		return outboxLen(ctx, a, bID) == 0
 	})
 	assertHistory(t, b, a.core.Self().ID, n)
 }
@@ -139,8 +138,7 @@ func TestRestartMidStreamLosesAndDuplicatesNothing(t *testing.T) {
 		}
 	}
 	eventually(t, "all delivered", func() bool {
-		c, _ := a.account.store.OutboxCount(ctx, bID)
-		return c == 0
+		return outboxLen(ctx, a, bID) == 0
 	})
 	assertHistory(t, b, aID, n)
 }

@@ -146,6 +146,16 @@ func (n *node) count(ok func(Event) bool) int {
 }
 
 // eventually polls cond until it holds or the test times out.
+// outboxLen is how many of n's messages to a contact wait for an ack, or -1
+// if the store cannot say (so a poll for 0 does not pass on an error).
+func outboxLen(ctx context.Context, n *node, contact crypto.ID) int {
+	msgs, err := n.account.store.Outbox(ctx, contact, 0, 1<<20)
+	if err != nil {
+		return -1
+	}
+	return len(msgs)
+}
+
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(waitTimeout)

@@ -37,17 +37,6 @@ type GroupID [GroupIDSize]byte
 // String returns the 32-character hex form.
 func (g GroupID) String() string { return hex.EncodeToString(g[:]) }
 
-// ParseGroupID parses the hex form.
-func ParseGroupID(s string) (GroupID, error) {
-	var g GroupID
-	b, err := hex.DecodeString(strings.TrimSpace(s))
-	if err != nil || len(b) != GroupIDSize {
-		return g, errors.New("not a group ID: want 32 hex characters")
-	}
-	copy(g[:], b)
-	return g, nil
-}
-
 // Role is a member's power in a group.
 type Role uint8
 

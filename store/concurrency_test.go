@@ -63,7 +63,7 @@ func TestConcurrentReadersAndWriters(t *testing.T) {
 	if err := s.r.QueryRow(`SELECT count(*) FROM messages`).Scan(&total); err != nil || total != writers*batches*batchSize {
 		t.Fatalf("%d messages stored, %v; want %d", total, err, writers*batches*batchSize)
 	}
-	if n, err := s.OutboxCount(ctx, c.ID); err != nil || n != writers/2*batches*batchSize {
-		t.Fatalf("OutboxCount = %d, %v", n, err)
+	if n, err := outboxCount(ctx, s, c.ID); err != nil || n != writers/2*batches*batchSize {
+		t.Fatalf("outboxCount = %d, %v", n, err)
 	}
 }

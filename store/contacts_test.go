@@ -132,14 +132,14 @@ func TestDeleteContactRemovesItsMessagesAndOutbox(t *testing.T) {
 	}
 	var msgs int
 	s.r.QueryRow(`SELECT count(*) FROM messages WHERE contact = ?`, gone.ID.String()).Scan(&msgs)
-	outbox, _ := s.OutboxCount(ctx, gone.ID)
+	outbox, _ := outboxCount(ctx, s, gone.ID)
 	if msgs != 0 || outbox != 0 {
 		t.Fatalf("after delete: %d messages, %d in the outbox left", msgs, outbox)
 	}
 	if h, err := s.History(ctx, ContactChat(kept.ID), 0, 10); err != nil || len(h) != 5 {
 		t.Fatalf("other contact's history: %d, %v", len(h), err)
 	}
-	if n, err := s.OutboxCount(ctx, kept.ID); err != nil || n != 2 {
+	if n, err := outboxCount(ctx, s, kept.ID); err != nil || n != 2 {
 		t.Fatalf("other contact's outbox: %d, %v", n, err)
 	}
 }

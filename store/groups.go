@@ -225,16 +225,6 @@ func (s *Store) GroupChains(ctx context.Context, id crypto.GroupID) ([]GroupChai
 	return out, rows.Err()
 }
 
-// PutGroupChains stores chain states in one transaction.
-func (s *Store) PutGroupChains(ctx context.Context, chains []GroupChain) error {
-	if len(chains) == 0 {
-		return nil
-	}
-	return s.writeGroupTx(ctx, "put group chains", func(tx *sql.Tx, sl *crypto.Sealer) error {
-		return putChains(ctx, tx, sl, chains)
-	})
-}
-
 func putChains(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer, chains []GroupChain) error {
 	for _, c := range chains {
 		_, err := tx.ExecContext(ctx, `INSERT INTO group_chains (grp, author, epoch, state) VALUES (?, ?, ?, ?)

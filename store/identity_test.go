@@ -171,7 +171,7 @@ func TestLockedStoreRefusesEverythingThatNeedsTheKey(t *testing.T) {
 			}
 		})
 	}
-	if n, err := s.OutboxCount(ctx, c.ID); err != nil || n != 0 {
-		t.Fatalf("OutboxCount while locked wrote or failed: %d, %v", n, err)
+	if n, err := outboxCount(ctx, s, c.ID); err != nil || n != 0 {
+		t.Fatalf("outboxCount while locked wrote or failed: %d, %v", n, err)
 	}
 }

@@ -234,16 +234,6 @@ func (s *Store) Outbox(ctx context.Context, contact crypto.ID, afterSeq int64, l
 	return msgs, nil
 }
 
-// OutboxCount reports how many of the contact's messages wait for an ack.
-func (s *Store) OutboxCount(ctx context.Context, contact crypto.ID) (int, error) {
-	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM messages
-		WHERE contact = ? AND outgoing = 1 AND state IN (1, 2)`, contact.String()).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: outbox count: %w", err)
-	}
-	return n, nil
-}
-
 // queryMessages runs q with args (contact, cursor, limit) and opens each text.
 func (s *Store) queryMessages(ctx context.Context, contact crypto.ID, limit int, q string, cursor int64) ([]Message, error) {
 	sl, err := s.unlocked()

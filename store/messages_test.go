@@ -66,8 +66,8 @@ func TestOutgoingMessagesGoThroughTheOutboxUntilAcked(t *testing.T) {
 		if !reflect.DeepEqual(changed, st.wantChanged) {
 			t.Fatalf("%s: changed %d IDs, want %d", st.name, len(changed), len(st.wantChanged))
 		}
-		if n, err := s.OutboxCount(ctx, c.ID); err != nil || n != st.wantOutbox {
-			t.Fatalf("%s: OutboxCount = %d, %v; want %d", st.name, n, err, st.wantOutbox)
+		if n, err := outboxCount(ctx, s, c.ID); err != nil || n != st.wantOutbox {
+			t.Fatalf("%s: outboxCount = %d, %v; want %d", st.name, n, err, st.wantOutbox)
 		}
 	}
 	h, err := s.History(ctx, ContactChat(c.ID), 0, 10)
@@ -80,7 +80,7 @@ func TestOutgoingMessagesGoThroughTheOutboxUntilAcked(t *testing.T) {
 			t.Errorf("message %d state = %s, want %s", i, m.State, want[i])
 		}
 	}
-	if n, _ := s.OutboxCount(ctx, other.ID); n != 1 {
+	if n, _ := outboxCount(ctx, s, other.ID); n != 1 {
 		t.Fatalf("other contact's outbox = %d, want 1 (untouched)", n)
 	}
 }

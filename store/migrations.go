@@ -207,12 +207,3 @@ func migrateStep(ctx context.Context, db *sql.DB, steps []string) (done bool, er
 	}
 	return false, nil
 }
-
-// schemaVersion reports PRAGMA user_version.
-func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
-	var v int
-	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
-		return 0, fmt.Errorf("store: schema version: %w", err)
-	}
-	return v, nil
-}

@@ -26,6 +26,13 @@ func openRaw(t *testing.T, path string) *sql.DB {
 	return db
 }
 
+// schemaVersion reports PRAGMA user_version.
+func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
+	var v int
+	err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v)
+	return v, err
+}
+
 func TestVersion1DatabaseMigratesForward(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "jarvis.db")

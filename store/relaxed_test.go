@@ -28,7 +28,7 @@ func TestRelaxedWritesRestoreFullSync(t *testing.T) {
 	if level != 2 { // FULL
 		t.Fatalf("writer left at synchronous=%d after a relaxed write, want 2 (FULL)", level)
 	}
-	if n, _ := s.OutboxCount(ctx, c.ID); n != 0 {
+	if n, _ := outboxCount(ctx, s, c.ID); n != 0 {
 		t.Fatalf("outbox holds %d after delivery", n)
 	}
 }

@@ -69,6 +69,15 @@ func putContact(t testing.TB, s *Store, name string) Contact {
 	return c
 }
 
+// outboxCount reports how many of the contact's messages wait for an ack,
+// straight from the table, so it works while the store is locked.
+func outboxCount(ctx context.Context, s *Store, contact crypto.ID) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM messages
+		WHERE contact = ? AND outgoing = 1 AND state IN (1, 2)`, contact.String()).Scan(&n)
+	return n, err
+}
+
 func newMessageID(t testing.TB) crypto.MessageID {
 	t.Helper()
 	var id crypto.MessageID
