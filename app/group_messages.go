@@ -145,7 +145,7 @@ func (m *groupManager) handleMessages(ctx context.Context, from crypto.ID, msgs 
 	now := m.now()
 	for _, w := range msgs {
 		g, ok := m.groups[w.Group]
-		author := crypto.ID(w.Author)
+		author := w.Author
 		if !ok || g.row.State != store.GroupActive || author == m.self || w.Seq == 0 || g.has(author, w.Seq) {
 			continue
 		}
