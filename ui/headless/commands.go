@@ -69,37 +69,47 @@ type command struct {
 var errQuit = errors.New("quit")
 
 // commandTable lists every command in the order "help" shows them. It is a
-// function, not a variable, because the help handler reads the table.
+// function, not a variable, so each session owns its copy and the package
+// holds no state.
 func commandTable() []command {
+	var (
+		id     = []string{"id"}
+		idTo   = []string{"id", "to"}
+		paging = []string{"limit", "before"}
+	)
 	return []command{
 		{name: "help", help: "list the commands, the fields each needs and what it does", run: (*headless).help},
 		{name: "code", help: "show your link code", run: (*headless).code},
-		{name: "add", needs: []string{"code"}, help: "ask the owner of a link code to become your contact", run: (*headless).add},
-		{name: "accept", needs: []string{"id"}, help: "accept a contact request", run: onContact((*app.Core).Accept)},
-		{name: "reject", needs: []string{"id"}, help: "decline a contact request", run: onContact((*app.Core).Reject)},
+		{name: "add", needs: []string{"code"}, help: "ask the owner of a link code to be your contact", run: (*headless).add},
+		{name: "accept", needs: id, help: "accept a contact request", run: onContact((*app.Core).Accept)},
+		{name: "reject", needs: id, help: "decline a contact request", run: onContact((*app.Core).Reject)},
 		{name: "contacts", help: "list contacts and requests", run: (*headless).contacts},
 		{name: "send", needs: []string{"to", "text"}, help: "send a message to a contact", run: inChat("to", (*headless).send)},
-		{name: "read", needs: []string{"id"}, help: "mark a chat read and send read receipts", run: inChat("id", (*headless).markRead)},
-		{name: "typing", needs: []string{"to"}, optional: []string{"active"}, help: "tell an online contact you are typing", run: (*headless).typing},
-		{name: "history", needs: []string{"with"}, optional: []string{"limit", "before"}, help: "page back through a chat (\"id\" works for \"with\")", run: inChat("with", (*headless).history)},
+		{name: "read", needs: id, help: "mark a chat read; receipts go to the contact", run: inChat("id", (*headless).markRead)},
+		{name: "typing", needs: []string{"to"}, optional: []string{"active"}, help: "tell a contact you are typing",
+			run: (*headless).typing},
+		{name: "history", needs: []string{"with"}, optional: paging, help: `page back through a chat ("id" may stand for "with")`,
+			run: inChat("with", (*headless).history)},
 		{name: "rename", needs: []string{"id", "name"}, help: "rename a contact on this device", run: (*headless).rename},
-		{name: "verify", needs: []string{"id"}, optional: []string{"verified"}, help: "record that you compared the safety number", run: (*headless).verify},
-		{name: "remove", needs: []string{"id"}, help: "delete a contact and your chat with them", run: onContact((*app.Core).Remove)},
+		{name: "verify", needs: id, optional: []string{"verified"}, help: "record that you compared the safety number",
+			run: (*headless).verify},
+		{name: "remove", needs: id, help: "delete a contact and your chat", run: onContact((*app.Core).Remove)},
 		{name: "groups", help: "list groups and invites", run: (*headless).groups},
-		{name: "group_create", needs: []string{"name"}, optional: []string{"text"}, help: "create a group with a name and a description", run: (*headless).createGroup},
-		{name: "group_invite", needs: []string{"id", "to"}, help: "invite a contact into a group", run: (*headless).invite},
-		{name: "group_accept", needs: []string{"id"}, help: "join a group you are invited to", run: onGroup((*app.Core).AcceptInvite)},
-		{name: "group_decline", needs: []string{"id"}, help: "decline a group invite", run: onGroup((*app.Core).DeclineInvite)},
-		{name: "group_kick", needs: []string{"id", "to"}, help: "remove a member from a group", run: onMember((*app.Core).Kick)},
-		{name: "group_promote", needs: []string{"id", "to"}, help: "make a member an admin", run: onMember((*app.Core).Promote)},
-		{name: "group_demote", needs: []string{"id", "to"}, help: "make an admin a member again", run: onMember((*app.Core).Demote)},
+		{name: "group_create", needs: []string{"name"}, optional: []string{"text"}, help: "create a group, text its description",
+			run: (*headless).createGroup},
+		{name: "group_invite", needs: idTo, help: "invite a contact into a group", run: (*headless).invite},
+		{name: "group_accept", needs: id, help: "join a group you are invited to", run: onGroup((*app.Core).AcceptInvite)},
+		{name: "group_decline", needs: id, help: "decline a group invite", run: onGroup((*app.Core).DeclineInvite)},
+		{name: "group_kick", needs: idTo, help: "remove a member from a group", run: onMember((*app.Core).Kick)},
+		{name: "group_promote", needs: idTo, help: "make a member an admin", run: onMember((*app.Core).Promote)},
+		{name: "group_demote", needs: idTo, help: "make an admin a member again", run: onMember((*app.Core).Demote)},
 		{name: "group_rename", needs: []string{"id", "name"}, help: "rename a group", run: (*headless).renameGroup},
-		{name: "group_topic", needs: []string{"id"}, optional: []string{"text"}, help: "set a group's description", run: (*headless).setTopic},
-		{name: "group_leave", needs: []string{"id"}, help: "leave a group, keeping its history", run: onGroup((*app.Core).Leave)},
-		{name: "group_delete", needs: []string{"id"}, help: "leave a group and delete it from this device", run: onGroup((*app.Core).DeleteGroup)},
+		{name: "group_topic", needs: id, optional: []string{"text"}, help: "set a group's description", run: (*headless).setTopic},
+		{name: "group_leave", needs: id, help: "leave a group, keeping its history", run: onGroup((*app.Core).Leave)},
+		{name: "group_delete", needs: id, help: "leave a group and delete it here", run: onGroup((*app.Core).DeleteGroup)},
 		{name: "group_send", needs: []string{"id", "text"}, help: "send a message to a group", run: inGroup((*headless).send)},
-		{name: "group_read", needs: []string{"id"}, help: "mark a group's messages seen", run: inGroup((*headless).markRead)},
-		{name: "group_history", needs: []string{"id"}, optional: []string{"limit", "before"}, help: "page back through a group", run: inGroup((*headless).history)},
+		{name: "group_read", needs: id, help: "mark a group's messages seen", run: inGroup((*headless).markRead)},
+		{name: "group_history", needs: id, optional: paging, help: "page back through a group", run: inGroup((*headless).history)},
 		{name: "quit", help: "stop Jarvis", run: func(*headless, context.Context, request) error { return errQuit }},
 	}
 }
