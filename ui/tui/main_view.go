@@ -128,16 +128,19 @@ func (u *UI) renderAll() {
 
 // renderHeader shows who the open conversation is with.
 func (u *UI) renderHeader() {
-	if u.cur.isGroup() {
-		u.main.header.SetText(u.groupHeader(u.groups[u.cur.group]) + u.listPosition())
-		return
+	text := " Jarvis"
+	switch conv := u.convs[u.cur]; {
+	case conv == nil:
+	case conv.id.IsGroup():
+		text = u.groupHeader(conv.group)
+	default:
+		text = u.contactHeader(conv.contact)
 	}
-	conv := u.convs[u.cur.contact]
-	if conv == nil {
-		u.main.header.SetText(" Jarvis")
-		return
-	}
-	c := conv.contact
+	u.main.header.SetText(text + u.listPosition())
+}
+
+// contactHeader is the header line for an open chat.
+func (u *UI) contactHeader(c app.Contact) string {
 	text := " " + u.theme.dot(c) + " [::b]" + peerText(c.Name, false) + "[::-] "
 	switch {
 	case c.State == app.ContactPendingIn:
@@ -156,8 +159,7 @@ func (u *UI) renderHeader() {
 			text += " · offline"
 		}
 	}
-	text += " · " + c.ID.Short()
-	u.main.header.SetText(text + u.listPosition())
+	return text + " · " + c.ID.Short()
 }
 
 // listPosition tells, while the list is hidden, where the open
@@ -169,7 +171,7 @@ func (u *UI) listPosition() string {
 	others := 0
 	for _, k := range u.order {
 		if k != u.cur {
-			others += u.summaryOf(k).unread
+			others += u.convs[k].unread
 		}
 	}
 	text := fmt.Sprintf(" · %d/%d", u.indexOf(u.cur)+1, len(u.order))
@@ -182,8 +184,8 @@ func (u *UI) listPosition() string {
 // renderStatus draws the bottom bar.
 func (u *UI) renderStatus() {
 	online, total := 0, 0
-	for _, c := range u.convs {
-		if c.contact.State == app.ContactAccepted {
+	for k, c := range u.convs {
+		if !k.IsGroup() && c.contact.State == app.ContactAccepted {
 			total++
 			if c.contact.Online {
 				online++
@@ -214,7 +216,7 @@ func (u *UI) notice(text string) {
 func (u *UI) renderNotice() {
 	mv := u.main
 	now := time.Now()
-	switch conv := u.convs[u.cur.contact]; {
+	switch conv := u.convs[u.cur]; {
 	case mv.noticeText != "" && now.Before(mv.noticeUntil):
 		mv.notice.SetText(u.theme.paint("yellow", mv.noticeText))
 	case conv != nil && now.Before(conv.typing):
@@ -235,11 +237,8 @@ func (u *UI) tick() {
 // clearChat empties the open conversation's window on screen; the history
 // stays in the store and PgUp loads it back.
 func (u *UI) clearChat() {
-	if conv := u.convs[u.cur.contact]; conv != nil {
-		conv.msgs, conv.hasOlder, conv.hasNewer, conv.marker = nil, true, false, app.MessageID{}
-	}
-	if gc := u.groups[u.cur.group]; gc != nil {
-		gc.lines, gc.hasOlder, gc.hasNewer, gc.marker = nil, true, false, app.MessageID{}
+	if conv := u.convs[u.cur]; conv != nil {
+		conv.clear()
 	}
 	u.renderChat()
 }

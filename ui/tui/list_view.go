@@ -4,19 +4,17 @@ import (
 	"fmt"
 
 	"jarvis/app"
-	"jarvis/crypto"
 )
 
 // setContacts replaces the known contacts with a fresh list from the core.
 func (u *UI) setContacts(list []app.Contact) {
-	seen := make(map[crypto.ID]bool, len(list))
+	seen := make(map[app.ConversationID]bool, len(list))
 	for _, c := range list {
-		seen[c.ID] = true
-		u.upsert(c)
+		seen[u.upsertContact(c).id] = true
 	}
-	for id := range u.convs {
-		if !seen[id] {
-			delete(u.convs, id)
+	for k := range u.convs {
+		if !k.IsGroup() && !seen[k] {
+			delete(u.convs, k)
 		}
 	}
 	u.listChanged()
@@ -43,29 +41,7 @@ func (u *UI) renderList() {
 	defer func() { mv.rebuilding = false }()
 	mv.list.Clear()
 	for i, k := range u.order {
-		if k.isGroup() {
-			mv.list.AddItem(u.groupListItem(i, u.groups[k.group].group), "", 0, nil)
-			continue
-		}
-		c := u.convs[k.contact].contact
-		text := u.theme.dot(c) + " "
-		if c.State == app.ContactPendingIn {
-			text += u.theme.paint("yellow", "request: ")
-		}
-		text += peerText(c.Name, false)
-		if c.Verified {
-			text += u.theme.paint("green", " ✔")
-		}
-		if c.Unread > 0 {
-			text += u.theme.paint("yellow", fmt.Sprintf(" (%d)", c.Unread))
-			if !u.theme.color {
-				text = "[::b]" + text + "[::-]"
-			}
-		}
-		if i < 9 {
-			text = fmt.Sprintf("%d ", i+1) + text
-		}
-		mv.list.AddItem(text, "", 0, nil)
+		mv.list.AddItem(u.listItem(i, u.convs[k]), "", 0, nil)
 	}
 	if i := u.indexOf(u.cur); i >= 0 {
 		mv.list.SetCurrentItem(i)
@@ -76,50 +52,72 @@ func (u *UI) renderList() {
 	}
 }
 
+// listItem is a conversation's line in the list: its number (for
+// Alt+1…9), state dot, name and unread count.
+func (u *UI) listItem(i int, conv *conversation) string {
+	text := u.dot(conv) + " "
+	switch {
+	case conv.awaitingAnswer() && conv.id.IsGroup():
+		text += u.theme.paint("yellow", "invite: ")
+	case conv.awaitingAnswer():
+		text += u.theme.paint("yellow", "request: ")
+	}
+	if conv.id.IsGroup() {
+		text += "#"
+	}
+	text += peerText(conv.name(), false)
+	if conv.contact.Verified {
+		text += u.theme.paint("green", " ✔")
+	}
+	if conv.unread > 0 {
+		text += u.theme.paint("yellow", fmt.Sprintf(" (%d)", conv.unread))
+		if !u.theme.color {
+			text = "[::b]" + text + "[::-]"
+		}
+	}
+	if i < 9 {
+		text = fmt.Sprintf("%d ", i+1) + text
+	}
+	return text
+}
+
+// dot is a conversation's state mark in the list and header.
+func (u *UI) dot(conv *conversation) string {
+	if conv.id.IsGroup() {
+		return u.groupDot(conv.group)
+	}
+	return u.theme.dot(conv.contact)
+}
+
 // open switches to a conversation, keeping each one's draft.
-func (u *UI) open(k convKey) {
+func (u *UI) open(k app.ConversationID) {
 	if u.main == nil || k == u.cur {
 		return
 	}
-	if d := u.draftOf(u.cur); d != nil {
-		*d = u.main.input.GetText()
+	if old := u.convs[u.cur]; old != nil {
+		old.draft = u.main.input.GetText()
+		old.marker = app.MessageID{}
 		u.stopTyping()
-	}
-	if old := u.convs[u.cur.contact]; old != nil {
-		old.marker = app.MessageID{}
-	}
-	if old := u.groups[u.cur.group]; old != nil {
-		old.marker = app.MessageID{}
 	}
 	u.cur = k
 	u.main.completion = nil
+	conv := u.convs[k]
 	draft := ""
-	if d := u.draftOf(k); d != nil {
-		draft = *d
+	if conv != nil {
+		draft = conv.draft
 	}
 	u.main.rebuilding = true
 	u.main.input.SetText(draft)
 	u.main.rebuilding = false
-	if k.isGroup() {
-		u.openGroup(u.groups[k.group])
-		return
-	}
-	conv := u.convs[k.contact]
-	if conv == nil {
+	switch {
+	case conv == nil:
 		u.renderAll()
-		return
-	}
-	if !conv.loaded {
+	case !conv.loaded:
 		u.renderAll()
-		u.loadLatest(k.contact)
-		return
+		u.loadLatest(conv)
+	default:
+		u.showNewest(conv)
 	}
-	if conv.contact.Unread > 0 {
-		conv.markNew(conv.contact.Unread)
-	}
-	u.markRead(conv)
-	u.renderAll()
-	u.main.chat.ScrollToEnd()
 }
 
 // step opens the conversation delta places away in the list, wrapping.
@@ -148,10 +146,10 @@ func (u *UI) openIndex(n int) {
 func (u *UI) hotlist() {
 	n := len(u.order)
 	start := u.indexOf(u.cur)
-	for k := 1; k <= n; k++ {
-		id := u.order[(start+k+n)%n]
-		if s := u.summaryOf(id); s.unread > 0 || s.pending {
-			u.open(id)
+	for i := 1; i <= n; i++ {
+		k := u.order[(start+i+n)%n]
+		if conv := u.convs[k]; conv.unread > 0 || conv.awaitingAnswer() {
+			u.open(k)
 			return
 		}
 	}
