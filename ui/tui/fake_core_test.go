@@ -150,41 +150,39 @@ func TestCommandsReachAFakeCoreAndSayWhereTheyWork(t *testing.T) {
 
 // fakeResolver answers lookups from a table of lower-cased names, with
 // the core's errors: none is ErrUnknown…, more than one is ambiguous.
+// Members are looked up among the contacts of the table.
 type fakeResolver struct {
 	convs map[string][]app.ConversationID
 }
 
 func (f *fakeResolver) ResolveConversation(_ context.Context, what string) (app.ConversationID, error) {
-	return pickFake(f.convs[strings.ToLower(what)], what, "contact or group", app.ErrUnknownConversation)
+	return f.pick(what, "contact or group", app.ErrUnknownConversation, func(app.ConversationID) bool { return true })
 }
 
 func (f *fakeResolver) ResolveGroup(_ context.Context, what string) (crypto.GroupID, error) {
-	var groups []app.ConversationID
-	for _, k := range f.convs[strings.ToLower(what)] {
-		if k.IsGroup() {
-			groups = append(groups, k)
-		}
-	}
-	k, err := pickFake(groups, what, "group", app.ErrUnknownGroup)
+	k, err := f.pick(what, "group", app.ErrUnknownGroup, app.ConversationID.IsGroup)
 	return k.Group(), err
 }
 
 func (f *fakeResolver) ResolveContact(_ context.Context, who string) (crypto.ID, error) {
-	var contacts []app.ConversationID
-	for _, k := range f.convs[strings.ToLower(who)] {
-		if !k.IsGroup() {
-			contacts = append(contacts, k)
-		}
-	}
-	k, err := pickFake(contacts, who, "contact", app.ErrUnknownContact)
+	k, err := f.pick(who, "contact", app.ErrUnknownContact, isChat)
 	return k.Contact(), err
 }
 
-func (f *fakeResolver) ResolveMember(ctx context.Context, _ crypto.GroupID, who string) (crypto.ID, error) {
-	return f.ResolveContact(ctx, who)
+func (f *fakeResolver) ResolveMember(_ context.Context, _ crypto.GroupID, who string) (crypto.ID, error) {
+	k, err := f.pick(who, "member", app.ErrUnknownMember, isChat)
+	return k.Contact(), err
 }
 
-func pickFake(found []app.ConversationID, text, kind string, unknown error) (app.ConversationID, error) {
+func isChat(k app.ConversationID) bool { return !k.IsGroup() }
+
+func (f *fakeResolver) pick(text, kind string, unknown error, fits func(app.ConversationID) bool) (app.ConversationID, error) {
+	var found []app.ConversationID
+	for _, k := range f.convs[strings.ToLower(text)] {
+		if fits(k) {
+			found = append(found, k)
+		}
+	}
 	switch len(found) {
 	case 0:
 		return app.ConversationID{}, unknown
