@@ -26,7 +26,7 @@ func (u *UI) renderChat() {
 		b.WriteString(u.theme.paint("gray", "↑ PgUp for older messages") + "\n")
 	}
 	u.writeLines(&b, conv, width)
-	if hint := u.emptyHint(conv); len(conv.lines) == 0 && conv.loaded && hint != "" {
+	if hint := conv.emptyHint(); len(conv.lines) == 0 && conv.loaded && hint != "" {
 		b.WriteString(u.theme.paint("gray", hint) + "\n")
 	}
 	if conv.hasNewer {
@@ -63,7 +63,7 @@ func (u *UI) messageLine(conv *conversation, m app.Message, at time.Time) string
 	if m.Outgoing {
 		text += u.theme.paint("teal", "[::b]"+peerText(u.self.Name, false)+"[::-]")
 	} else {
-		text += u.theme.paint(u.authorColor(m.Author), "[::b]"+peerText(conv.authorName(m), false)+"[::-]")
+		text += u.theme.paint(authorColor(m.Author), "[::b]"+peerText(conv.authorName(m), false)+"[::-]")
 	}
 	text += ": " + peerText(m.Text, true)
 	if m.Outgoing {
@@ -101,11 +101,11 @@ func (u *UI) banner(conv *conversation) string {
 }
 
 // emptyHint is what an empty conversation says to do; "" for none.
-func (u *UI) emptyHint(conv *conversation) string {
+func (c *conversation) emptyHint() string {
 	switch {
-	case conv.whyReadOnly() != "":
+	case c.whyReadOnly() != "":
 		return ""
-	case conv.id.IsGroup() && others(conv.group) == 0:
+	case c.id.IsGroup() && others(c.group) == 0:
 		return "Nobody else is here yet. /invite NAME adds a contact."
 	}
 	return "No messages yet. Type below and press Enter."

@@ -56,7 +56,7 @@ func (u *UI) received(m app.Message) {
 	}
 	conv.unread++
 	u.sortConvs()
-	alert := u.alertText(conv, m)
+	alert := conv.alertText(m)
 	if u.watching(conv.id) {
 		u.markRead(conv)
 		if !u.hasFocus() {
@@ -72,10 +72,10 @@ func (u *UI) received(m app.Message) {
 
 // alertText says who wrote, and where: "Bob sent you a message", "Bob
 // wrote in #team".
-func (u *UI) alertText(conv *conversation, m app.Message) string {
-	who := plainPeerText(conv.authorName(m), false)
-	if conv.id.IsGroup() {
-		return who + " wrote in #" + plainPeerText(conv.name(), false)
+func (c *conversation) alertText(m app.Message) string {
+	who := plainPeerText(c.authorName(m), false)
+	if c.id.IsGroup() {
+		return who + " wrote in #" + plainPeerText(c.name(), false)
 	}
 	return who + " sent you a message"
 }

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -63,8 +62,8 @@ func (u *UI) groupHeader(g app.Group) string {
 }
 
 // authorColor gives each author a stable colour, so a busy group is easy
-// to follow.
-func (u *UI) authorColor(id crypto.ID) string {
+// to follow (in a chat the one other author keeps one colour too).
+func authorColor(id crypto.ID) string {
 	palette := []string{"yellow", "aqua", "fuchsia", "lime", "orange", "dodgerblue", "pink"}
 	return palette[int(id[0])%len(palette)]
 }
@@ -83,7 +82,7 @@ func (u *UI) groupBanner(conv *conversation) string {
 		if g.Description != "" {
 			text += peerText(g.Description, false) + "\n"
 		}
-		return text + "Members: " + u.memberNames(g) + "\n" +
+		return text + "Members: " + memberNames(g) + "\n" +
 			"Type /accept (or /join) to join, /reject (or /decline) to decline. /members shows who is in it.\n"
 	case app.GroupLeft:
 		return u.theme.paint("gray", "You are no longer a member of this group. /delete removes it and its history.") + "\n"
@@ -92,7 +91,7 @@ func (u *UI) groupBanner(conv *conversation) string {
 }
 
 // memberNames lists a group's members for one line, escaped.
-func (u *UI) memberNames(g app.Group) string {
+func memberNames(g app.Group) string {
 	var names []string
 	for _, m := range g.Members {
 		if m.Self {
@@ -102,24 +101,6 @@ func (u *UI) memberNames(g app.Group) string {
 		}
 	}
 	return strings.Join(names, ", ")
-}
-
-// loadGroups fetches the groups and invites at start.
-func (u *UI) loadGroups() {
-	core := u.core
-	u.async(func(ctx context.Context) func() {
-		list, err := core.Groups(ctx)
-		return func() {
-			if err != nil {
-				u.notice("Could not load groups: " + err.Error())
-				return
-			}
-			for _, g := range list {
-				u.upsertGroup(g)
-			}
-			u.listChanged()
-		}
-	})
 }
 
 // plural is "1 member", "2 members".

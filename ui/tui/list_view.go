@@ -1,23 +1,37 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 
 	"jarvis/app"
 )
 
-// setContacts replaces the known contacts with a fresh list from the core.
-func (u *UI) setContacts(list []app.Contact) {
-	seen := make(map[app.ConversationID]bool, len(list))
-	for _, c := range list {
-		seen[u.upsertContact(c).id] = true
-	}
-	for k := range u.convs {
-		if !k.IsGroup() && !seen[k] {
-			delete(u.convs, k)
+// loadConversations fetches the contacts, groups, requests and invites
+// at start. Events that arrive meanwhile are kept: upserting keeps what
+// the UI already knows.
+func (u *UI) loadConversations() {
+	core := u.core
+	u.async(func(ctx context.Context) func() {
+		contacts, err := core.Contacts(ctx)
+		var groups []app.Group
+		if err == nil {
+			groups, err = core.Groups(ctx)
 		}
-	}
-	u.listChanged()
+		return func() {
+			if err != nil {
+				u.notice("Could not load your conversations: " + err.Error())
+				return
+			}
+			for _, c := range contacts {
+				u.upsertContact(c)
+			}
+			for _, g := range groups {
+				u.upsertGroup(g)
+			}
+			u.listChanged()
+		}
+	})
 }
 
 // listChanged re-sorts the conversation list after a fresh load and opens

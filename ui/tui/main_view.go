@@ -128,29 +128,28 @@ func (u *UI) renderAll() {
 
 // renderHeader shows who the open conversation is with.
 func (u *UI) renderHeader() {
+	conv := u.convs[u.cur]
 	text := " Jarvis"
-	switch conv := u.convs[u.cur]; {
-	case conv == nil:
-	case conv.id.IsGroup():
+	if conv != nil && conv.id.IsGroup() {
 		text = u.groupHeader(conv.group)
-	default:
-		text = u.contactHeader(conv.contact)
+	} else if conv != nil {
+		text = u.theme.contactHeader(conv.contact)
 	}
 	u.main.header.SetText(text + u.listPosition())
 }
 
 // contactHeader is the header line for an open chat.
-func (u *UI) contactHeader(c app.Contact) string {
-	text := " " + u.theme.dot(c) + " [::b]" + peerText(c.Name, false) + "[::-] "
+func (t theme) contactHeader(c app.Contact) string {
+	text := " " + t.dot(c) + " [::b]" + peerText(c.Name, false) + "[::-] "
 	switch {
 	case c.State == app.ContactPendingIn:
-		text += u.theme.paint("yellow", "contact request")
+		text += t.paint("yellow", "contact request")
 	case c.State == app.ContactPendingOut:
-		text += u.theme.paint("gray", "request sent")
+		text += t.paint("gray", "request sent")
 	case c.Verified:
-		text += u.theme.paint("green", "✔ verified")
+		text += t.paint("green", "✔ verified")
 	default:
-		text += u.theme.paint("orange", "unverified")
+		text += t.paint("orange", "unverified")
 	}
 	if c.State == app.ContactAccepted {
 		if c.Online {
