@@ -35,8 +35,8 @@ func (l *convList) openGroup() *conversation {
 // contact is the conversation with a contact; nil if there is none.
 func (l *convList) contact(id crypto.ID) *conversation { return l.convs[app.ContactChat(id)] }
 
-// conv returns the conversation k, making it if it is new.
-func (l *convList) conv(k app.ConversationID) *conversation {
+// ensure returns the conversation k, making it if it is new.
+func (l *convList) ensure(k app.ConversationID) *conversation {
 	conv := l.convs[k]
 	if conv == nil {
 		conv = &conversation{id: k}
@@ -48,7 +48,7 @@ func (l *convList) conv(k app.ConversationID) *conversation {
 // upsertContact records a contact's latest description, keeping the UI's
 // state and the latest activity it has seen.
 func (l *convList) upsertContact(c app.Contact) *conversation {
-	conv := l.conv(app.ContactChat(c.ID))
+	conv := l.ensure(app.ContactChat(c.ID))
 	conv.contact = c
 	conv.unread = c.Unread
 	conv.last = later(conv.last, c.LastActivity)
@@ -57,7 +57,7 @@ func (l *convList) upsertContact(c app.Contact) *conversation {
 
 // upsertGroup records a group's latest description, like upsertContact.
 func (l *convList) upsertGroup(g app.Group) *conversation {
-	conv := l.conv(app.GroupChat(g.ID))
+	conv := l.ensure(app.GroupChat(g.ID))
 	conv.group = g
 	conv.unread = g.Unread
 	conv.last = later(conv.last, g.LastActivity)

@@ -78,17 +78,22 @@ func (c *conversation) awaitingAnswer() bool {
 // whyReadOnly says why we cannot write here, as a notice that says what
 // to do; "" when we can.
 func (c *conversation) whyReadOnly() string {
-	switch {
-	case c.awaitingAnswer() && c.id.IsGroup():
-		return "Join the group first: /accept"
-	case c.awaitingAnswer():
-		return "Accept the request first: /accept"
-	case c.id.IsGroup() && c.group.State != app.GroupActive:
+	if c.id.IsGroup() {
+		switch c.group.State {
+		case app.GroupActive:
+			return ""
+		case app.GroupInvited:
+			return "Join the group first: /accept"
+		}
 		return "You are no longer in this group; you cannot write here."
-	case !c.id.IsGroup() && c.contact.State != app.ContactAccepted:
-		return "They have not accepted your request yet; you can write once they do."
 	}
-	return ""
+	switch c.contact.State {
+	case app.ContactAccepted:
+		return ""
+	case app.ContactPendingIn:
+		return "Accept the request first: /accept"
+	}
+	return "They have not accepted your request yet; you can write once they do."
 }
 
 // touch moves the latest activity forward to at (or now, if at is older:
