@@ -38,7 +38,7 @@ var (
 // every other member.
 func bGroupFifty(t testing.TB) (form, deliver time.Duration) {
 	t.Helper()
-	out, err := bExecGo("test", "-tags", "sqlite_fts5", "-run", "^TestFiftyMembersOneMessageReachesAll$", "-count", "1", "-v", "./app")
+	out, err := bExecGo("test", "-run", "^TestFiftyMembersOneMessageReachesAll$", "-count", "1", "-v", "./app")
 	if err != nil {
 		t.Errorf("50-member group test: %v\n%s", err, out)
 		return 0, 0

@@ -30,7 +30,7 @@ func (g bGoBench) metric(name, unit string) bSamples {
 // bRunGoBench runs `go test -bench` on pkgs with extra flags and parses it.
 func bRunGoBench(t testing.TB, into bGoBench, pattern string, extra []string, pkgs ...string) {
 	t.Helper()
-	args := []string{"test", "-tags", "sqlite_fts5 bench", "-p", "1", "-run", "^$", "-bench", pattern, "-benchmem"}
+	args := []string{"test", "-tags", "bench", "-p", "1", "-run", "^$", "-bench", pattern, "-benchmem"}
 	args = append(append(args, extra...), pkgs...)
 	out, err := bExecGo(args...)
 	if err != nil {
@@ -86,7 +86,7 @@ func bProfileShare(t testing.TB, pkg, bench, benchtime string, funcs []string) (
 	t.Helper()
 	dir := t.TempDir()
 	prof, exe := dir+"/cpu.prof", dir+"/pkg.test"
-	args := []string{"test", "-tags", "sqlite_fts5", "-run", "^$", "-bench", bench, "-benchtime", benchtime,
+	args := []string{"test", "-run", "^$", "-bench", bench, "-benchtime", benchtime,
 		"-cpuprofile", prof, "-o", exe, pkg}
 	out, err := bExecGo(args...)
 	if err != nil {

@@ -42,7 +42,7 @@ func bCore(b *testing.B, name string) (*app.Core, func()) {
 // it can be profiled: A runs the real headless frontend on pipes, B is a
 // bare core. One op is one `send` line answered by `status … delivered`.
 //
-//	go test -tags 'sqlite_fts5 bench' -run '^$' -bench HeadlessThroughput -benchtime 50000x -cpuprofile cpu.prof .
+//	go test -tags bench -run '^$' -bench HeadlessThroughput -benchtime 50000x -cpuprofile cpu.prof .
 func BenchmarkHeadlessThroughput(b *testing.B) {
 	coreB, closeB := bCore(b, "B")
 	defer closeB()

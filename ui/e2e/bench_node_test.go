@@ -182,7 +182,7 @@ func bStartBig(t testing.TB, bin string, acc *bBigAccount, idle time.Duration, h
 func bBuildBinary(t testing.TB) (path string, size int64, static bool) {
 	t.Helper()
 	path = filepath.Join(t.TempDir(), "jarvis")
-	out, err := bExecGo("build", "-tags", "sqlite_fts5", "-ldflags", "-s -w", "-o", path, "jarvis")
+	out, err := bExecGo("build", "-ldflags", "-s -w", "-o", path, "jarvis")
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

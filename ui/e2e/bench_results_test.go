@@ -224,7 +224,7 @@ func (x bResults) binary(r *bReport) {
 		linking = "dynamically linked to libc (cgo SQLite), not static"
 	}
 	r.add(bRow{"binary size", fmt.Sprintf("%.1f MiB", mb), "—", "—", "—", "≤ 15 MB", bVerdict(x.size <= 15_000_000)})
-	r.detail("**Binary.** `go build -tags sqlite_fts5 -ldflags \"-s -w\"`: %d bytes, %s.", x.size, linking)
+	r.detail("**Binary.** `go build -ldflags \"-s -w\"`: %d bytes, %s.", x.size, linking)
 	smb := float64(x.staticSize) / (1 << 20)
 	r.add(bRow{"binary size, static pure-Go build", fmt.Sprintf("%.1f MiB", smb), "—", "—", "—", "≤ 15 MB",
 		bVerdict(x.staticOK && x.staticSize <= 15_000_000)})

@@ -22,7 +22,7 @@ const e2eTimeout = 30 * time.Second
 func buildJarvis(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "jarvis")
-	cmd := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", bin, "jarvis")
+	cmd := exec.Command("go", "build", "-o", bin, "jarvis")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}

@@ -83,7 +83,7 @@ func TestTmuxTwoPeopleChat(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "jarvis")
-	build := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", bin, "jarvis")
+	build := exec.Command("go", "build", "-o", bin, "jarvis")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}

@@ -119,10 +119,36 @@ func sentReply(conv app.ConversationID, ref string, id app.MessageID) any {
 	return sentLine{Event: "sent", Ref: ref, ID: id.String(), To: conv.String()}
 }
 
+// A convHandler runs a command on a conversation the line named: one
+// handler serves a chat and a group alike.
+type convHandler func(h *headless, ctx context.Context, conv app.ConversationID, r request) error
+
+// inChat runs fn on the chat with the contact named in field.
+func inChat(field string, fn convHandler) handler {
+	return func(h *headless, ctx context.Context, r request) error {
+		id, err := h.core.ResolveContact(ctx, r.field(field))
+		if err != nil {
+			return err
+		}
+		return fn(h, ctx, app.ContactChat(id), r)
+	}
+}
+
+// inGroup runs fn on the group named in "id".
+func inGroup(fn convHandler) handler {
+	return func(h *headless, ctx context.Context, r request) error {
+		g, err := h.core.ResolveGroup(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		return fn(h, ctx, app.GroupChat(g), r)
+	}
+}
+
 // send queues a message and answers once it is stored, in command order,
 // without holding up the commands after it.
-func (h *headless) send(ctx context.Context, conv app.ConversationID, cmd headlessCommand) error {
-	wait, err := h.core.SendAsync(ctx, conv, cmd.Text)
+func (h *headless) send(ctx context.Context, conv app.ConversationID, r request) error {
+	wait, err := h.core.SendAsync(ctx, conv, r.Text)
 	if err != nil {
 		return err
 	}
@@ -130,33 +156,41 @@ func (h *headless) send(ctx context.Context, conv app.ConversationID, cmd headle
 	case h.replies <- func() {
 		id, err := wait()
 		if err != nil {
-			h.fail(cmd.Ref, err)
+			h.fail(r.Ref, err)
 			return
 		}
-		h.out.write(sentReply(conv, cmd.Ref, id))
+		h.out.write(sentReply(conv, r.Ref, id))
 	}:
 	case <-ctx.Done():
 	}
 	return nil
 }
 
-func (h *headless) history(ctx context.Context, conv app.ConversationID, cmd headlessCommand) error {
-	msgs, err := h.core.History(ctx, conv, cmd.Before, cmd.Limit)
+func (h *headless) markRead(ctx context.Context, conv app.ConversationID, _ request) error {
+	return h.core.MarkRead(ctx, conv)
+}
+
+func (h *headless) history(ctx context.Context, conv app.ConversationID, r request) error {
+	msgs, err := h.core.History(ctx, conv, r.Before, r.Limit)
 	if err != nil {
 		return err
 	}
+	h.out.write(historyReply(conv, r.Ref, msgs))
+	return nil
+}
+
+// historyReply is the answer to history or group_history.
+func historyReply(conv app.ConversationID, ref string, msgs []app.Message) any {
 	if conv.IsGroup() {
 		out := make([]groupMessageJSON, len(msgs))
 		for i, m := range msgs {
 			out[i] = groupMessageToJSON(m)
 		}
-		h.out.write(groupHistoryLine{Event: "group_history", Ref: cmd.Ref, Group: conv.String(), Messages: out})
-		return nil
+		return groupHistoryLine{Event: "group_history", Ref: ref, Group: conv.String(), Messages: out}
 	}
 	out := make([]messageJSON, len(msgs))
 	for i, m := range msgs {
 		out[i] = messageToJSON(m)
 	}
-	h.out.write(historyLine{Event: "history", Ref: cmd.Ref, With: conv.String(), Messages: out})
-	return nil
+	return historyLine{Event: "history", Ref: ref, With: conv.String(), Messages: out}
 }

@@ -104,12 +104,34 @@ func contactsJSON(list []app.Contact) []contactJSONT {
 	return out
 }
 
-// eventJSON maps a core event to its JSON line.
+// eventJSON maps a core event to its JSON line, nil for events the
+// protocol does not show.
 func eventJSON(ev app.Event) any {
 	switch ev := ev.(type) {
 	case app.Ready:
 		s := ev.Self
 		return readyLine{Event: "ready", ID: s.ID.String(), Name: s.Name, Listen: s.ListenAddr, Addrs: s.Addrs, Code: s.Code}
+	case app.EngineStatus:
+		l := engineLine{Event: "engine", Up: ev.Up}
+		if ev.Err != nil {
+			l.Error = ev.Err.Error()
+		}
+		return l
+	case app.Failure:
+		return errorLine{Event: "error", Op: ev.Op, Error: ev.Err.Error()}
+	case app.MessageReceived:
+		return receivedLine(ev.Message)
+	case app.MessageStatus:
+		return statusLine{Event: "status", ID: ev.ID.String(), To: ev.Conversation.String(), State: ev.State.String()}
+	}
+	if line := contactEventJSON(ev); line != nil {
+		return line
+	}
+	return groupEventJSON(ev)
+}
+
+func contactEventJSON(ev app.Event) any {
+	switch ev := ev.(type) {
 	case app.ContactRequest:
 		return contactLine{Event: "contact_request", Contact: contactJSON(ev.Contact)}
 	case app.ContactAdded:
@@ -122,28 +144,8 @@ func eventJSON(ev app.Event) any {
 		return idLine{Event: "contact_removed", ID: ev.ID.String()}
 	case app.PeerStatus:
 		return peerLine{Event: "peer", ID: ev.ID.String(), Online: ev.Online}
-	case app.MessageReceived:
-		return receivedLine(ev.Message)
-	case app.MessageStatus:
-		return statusLine{Event: "status", ID: ev.ID.String(), To: ev.Conversation.String(), State: ev.State.String()}
 	case app.Typing:
 		return typingLine{Event: "typing", ID: ev.Contact.String(), Active: ev.Active}
-	case app.EngineStatus:
-		l := engineLine{Event: "engine", Up: ev.Up}
-		if ev.Err != nil {
-			l.Error = ev.Err.Error()
-		}
-		return l
-	case app.Failure:
-		return errorLine{Event: "error", Op: ev.Op, Error: ev.Err.Error()}
-	case app.GroupInvite:
-		return groupInviteLine{Event: "group_invite", Group: groupToJSON(ev.Group), From: ev.From.String(), FromName: ev.FromName}
-	case app.GroupUpdated:
-		return groupLine{Event: "group_updated", Group: groupToJSON(ev.Group)}
-	case app.GroupSystem:
-		return groupSystemLine{Event: "group_system", Group: ev.Group.String(), Text: ev.Text}
-	case app.GroupRemoved:
-		return groupSystemLine{Event: "group_removed", Group: ev.ID.String()}
 	}
 	return nil
 }

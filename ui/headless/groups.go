@@ -2,16 +2,14 @@ package headless
 
 import (
 	"context"
-	"errors"
-	"strings"
 
 	"jarvis/app"
 	"jarvis/crypto"
 )
 
-// The group commands of the headless protocol; README documents each.
-// Fields: "id" names the group (ID, 4+ character ID prefix, or unique
-// name), "to" a contact or member, "name"/"text" the rest.
+// The group commands and JSON shapes; README documents each. "id" names
+// the group (ID, 4+ character ID prefix or unique name), "to" a contact
+// or member.
 
 type groupMemberJSON struct {
 	ID     string `json:"id"`
@@ -78,94 +76,101 @@ func groupToJSON(g app.Group) groupJSONT {
 	return out
 }
 
-// dispatchGroup runs the group commands; handled is false for others.
-func (h *headless) dispatchGroup(ctx context.Context, cmd headlessCommand) (handled bool, err error) {
-	if !strings.HasPrefix(cmd.Cmd, "group") {
-		return false, nil
+func groupEventJSON(ev app.Event) any {
+	switch ev := ev.(type) {
+	case app.GroupInvite:
+		return groupInviteLine{Event: "group_invite", Group: groupToJSON(ev.Group), From: ev.From.String(), FromName: ev.FromName}
+	case app.GroupUpdated:
+		return groupLine{Event: "group_updated", Group: groupToJSON(ev.Group)}
+	case app.GroupSystem:
+		return groupSystemLine{Event: "group_system", Group: ev.Group.String(), Text: ev.Text}
+	case app.GroupRemoved:
+		return groupSystemLine{Event: "group_removed", Group: ev.ID.String()}
 	}
-	switch cmd.Cmd {
-	case "groups":
-		list, err := h.core.Groups(ctx)
+	return nil
+}
+
+// onGroup adapts a core command on the group named in "id".
+func onGroup(do func(*app.Core, context.Context, crypto.GroupID) error) handler {
+	return func(h *headless, ctx context.Context, r request) error {
+		g, err := h.core.ResolveGroup(ctx, r.ID)
 		if err != nil {
-			return true, err
+			return err
 		}
-		out := make([]groupJSONT, len(list))
-		for i, g := range list {
-			out[i] = groupToJSON(g)
-		}
-		h.out.write(groupsLine{Event: "groups", Ref: cmd.Ref, Groups: out})
-		return true, nil
-	case "group_create":
-		g, err := h.core.CreateGroup(ctx, cmd.Name, cmd.Text)
-		if err != nil {
-			return true, err
-		}
-		h.out.write(groupLine{Event: "group_created", Ref: cmd.Ref, Group: groupToJSON(g)})
-		return true, nil
+		return do(h.core, ctx, g)
 	}
-	gid, err := h.resolveGroup(ctx, cmd.ID)
+}
+
+// onMember adapts a core command on the member named in "to" of the group
+// named in "id".
+func onMember(do func(*app.Core, context.Context, crypto.GroupID, crypto.ID) error) handler {
+	return func(h *headless, ctx context.Context, r request) error {
+		g, err := h.core.ResolveGroup(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		who, err := h.core.ResolveMember(ctx, g, r.To)
+		if err != nil {
+			return err
+		}
+		return do(h.core, ctx, g, who)
+	}
+}
+
+func (h *headless) groups(ctx context.Context, r request) error {
+	list, err := h.core.Groups(ctx)
 	if err != nil {
-		return true, err
+		return err
 	}
-	switch cmd.Cmd {
-	case "group_invite":
-		who, err := h.resolve(ctx, cmd.To)
-		if err != nil {
-			return true, err
-		}
-		return true, h.core.Invite(ctx, gid, who)
-	case "group_accept":
-		return true, h.core.AcceptInvite(ctx, gid)
-	case "group_decline":
-		return true, h.core.DeclineInvite(ctx, gid)
-	case "group_kick", "group_promote", "group_demote":
-		who, err := h.resolveMember(ctx, gid, cmd.To)
-		if err != nil {
-			return true, err
-		}
-		switch cmd.Cmd {
-		case "group_kick":
-			return true, h.core.Kick(ctx, gid, who)
-		case "group_promote":
-			return true, h.core.Promote(ctx, gid, who)
-		}
-		return true, h.core.Demote(ctx, gid, who)
-	case "group_leave":
-		return true, h.core.Leave(ctx, gid)
-	case "group_delete":
-		return true, h.core.DeleteGroup(ctx, gid)
-	case "group_rename", "group_topic":
-		g, err := h.core.Group(ctx, gid)
-		if err != nil {
-			return true, err
-		}
-		name, desc := g.Name, g.Description
-		if cmd.Cmd == "group_rename" {
-			name = cmd.Name
-		} else {
-			desc = cmd.Text
-		}
-		return true, h.core.SetGroupInfo(ctx, gid, name, desc)
-	case "group_send":
-		return true, h.send(ctx, app.GroupChat(gid), cmd)
-	case "group_read":
-		return true, h.core.MarkRead(ctx, app.GroupChat(gid))
-	case "group_history":
-		return true, h.history(ctx, app.GroupChat(gid), cmd)
+	out := make([]groupJSONT, len(list))
+	for i, g := range list {
+		out[i] = groupToJSON(g)
 	}
-	return false, nil
+	h.out.write(groupsLine{Event: "groups", Ref: r.Ref, Groups: out})
+	return nil
 }
 
-func (h *headless) resolveGroup(ctx context.Context, what string) (crypto.GroupID, error) {
-	if what == "" {
-		return crypto.GroupID{}, errors.New("missing group: give \"id\" as a group ID or name")
+func (h *headless) createGroup(ctx context.Context, r request) error {
+	g, err := h.core.CreateGroup(ctx, r.Name, r.Text)
+	if err != nil {
+		return err
 	}
-	return h.core.ResolveGroup(ctx, what)
+	h.out.write(groupLine{Event: "group_created", Ref: r.Ref, Group: groupToJSON(g)})
+	return nil
 }
 
-func (h *headless) resolveMember(ctx context.Context, gid crypto.GroupID, who string) (crypto.ID, error) {
-	if who == "" {
-		return crypto.ID{}, errors.New("missing member: give \"to\" as an ID or name")
+// invite asks the contact in "to" into the group in "id": a contact, not a
+// member, so it resolves among contacts.
+func (h *headless) invite(ctx context.Context, r request) error {
+	g, err := h.core.ResolveGroup(ctx, r.ID)
+	if err != nil {
+		return err
 	}
-	return h.core.ResolveMember(ctx, gid, who)
+	who, err := h.core.ResolveContact(ctx, r.To)
+	if err != nil {
+		return err
+	}
+	return h.core.Invite(ctx, g, who)
+}
+
+func (h *headless) renameGroup(ctx context.Context, r request) error {
+	return h.editGroup(ctx, r.ID, func(g *app.Group) { g.Name = r.Name })
+}
+
+func (h *headless) setTopic(ctx context.Context, r request) error {
+	return h.editGroup(ctx, r.ID, func(g *app.Group) { g.Description = r.Text })
+}
+
+// editGroup changes a group's name or description, keeping the other.
+func (h *headless) editGroup(ctx context.Context, what string, edit func(*app.Group)) error {
+	id, err := h.core.ResolveGroup(ctx, what)
+	if err != nil {
+		return err
+	}
+	g, err := h.core.Group(ctx, id)
+	if err != nil {
+		return err
+	}
+	edit(&g)
+	return h.core.SetGroupInfo(ctx, id, g.Name, g.Description)
 }

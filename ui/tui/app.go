@@ -270,17 +270,7 @@ func (u *UI) startCore(core appCore) {
 		u.sender(core)
 	}()
 	u.showMain()
-	u.async(func(ctx context.Context) func() {
-		list, err := core.Contacts(ctx)
-		return func() {
-			if err != nil {
-				u.notice("Could not load contacts: " + err.Error())
-				return
-			}
-			u.setContacts(list)
-		}
-	})
-	u.loadGroups()
+	u.loadConversations()
 }
 
 // pump is the one goroutine that turns core events into screen updates.

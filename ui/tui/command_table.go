@@ -3,6 +3,8 @@ package tui
 import (
 	"slices"
 	"strings"
+
+	"jarvis/app"
 )
 
 // scope is where a command works, judged by the conversation it acts on:
@@ -28,17 +30,6 @@ const (
 	argMember                 // a member of the open group, other than us
 )
 
-// noun names the kind in notices.
-func (k argKind) noun() string {
-	switch k {
-	case argContact:
-		return "contact"
-	case argGroup:
-		return "group"
-	}
-	return "contact or group"
-}
-
 // section is the part of the help a command is listed in.
 type section uint8
 
@@ -63,9 +54,10 @@ type command struct {
 // call is a command as typed, with the conversation it acts on.
 type call struct {
 	cmd    *command
-	name   string  // as typed, lower case: an alias stays an alias in notices
-	arg    string  // trimmed
-	target convKey // see argKind; may be zero for anywhere commands
+	name   string             // as typed, lower case: an alias stays an alias in notices
+	arg    string             // trimmed
+	target app.ConversationID // see argKind; may be zero for anywhere commands
+	names  names              // for handlers that resolve their argument
 }
 
 // usage is the command with its argument, as help shows it.

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"crypto/rand"
 	"strings"
 	"time"
 
@@ -10,12 +11,11 @@ import (
 )
 
 // sendRequest is one message for the sender goroutine. echo is the
-// temporary ID of the message shown at once, replaced by the real one.
+// temporary ID the message shows under until Send returns the real one.
 type sendRequest struct {
-	to    crypto.ID
-	group crypto.GroupID // set for a group message (to is then zero)
-	text  string
-	echo  app.MessageID
+	conv app.ConversationID
+	text string
+	echo app.MessageID
 }
 
 // sender hands messages to the core one at a time, so they keep the order
@@ -26,36 +26,23 @@ func (u *UI) sender(core appCore) {
 		case <-u.ctx.Done():
 			return
 		case r := <-u.sends:
-			if r.group != (crypto.GroupID{}) {
-				id, err := core.Send(u.ctx, app.GroupChat(r.group), r.text)
-				u.post(func() { u.groupSent(r, id, err) })
-				continue
-			}
-			id, err := core.Send(u.ctx, app.ContactChat(r.to), r.text)
+			id, err := core.Send(u.ctx, r.conv, r.text)
 			u.post(func() { u.sent(r, id, err) })
 		}
 	}
 }
 
+// sent settles the echo of a message once Send returns its ID.
 func (u *UI) sent(r sendRequest, id app.MessageID, err error) {
-	conv := u.convs[r.to]
+	conv := u.convs[r.conv]
 	if conv == nil {
 		return
 	}
-	i := conv.find(r.echo)
+	conv.settle(r.echo, id, err)
 	if err != nil {
-		if i >= 0 {
-			conv.msgs[i].State = app.StateFailed
-		}
 		u.notice("Not sent: " + err.Error())
-	} else if i >= 0 {
-		conv.msgs[i].ID = id
-		if st, ok := conv.pending[id]; ok {
-			delete(conv.pending, id)
-			conv.setState(id, st)
-		}
 	}
-	if u.cur == contactKey(r.to) {
+	if u.cur == r.conv {
 		u.renderChat()
 	}
 }
@@ -83,41 +70,51 @@ func (u *UI) submit() {
 		}
 	}
 	mv.input.SetText("")
-	if d := u.draftOf(u.cur); d != nil {
-		*d = ""
+	if conv := u.convs[u.cur]; conv != nil {
+		conv.draft = ""
 	}
 }
 
-// send shows the message at once and queues it; false keeps the draft.
+// send shows the message at once, in a chat or a group, and queues it;
+// false keeps the draft.
 func (u *UI) send(text string) bool {
-	if u.cur.isGroup() {
-		return u.sendGroup(text)
-	}
-	conv := u.convs[u.cur.contact]
-	switch {
-	case conv == nil:
+	conv := u.convs[u.cur]
+	if conv == nil {
 		u.notice("Open a conversation first (Ctrl+N), or add someone with /add CODE.")
 		return false
-	case conv.contact.State == app.ContactPendingIn:
-		u.notice("Accept the request first: /accept")
-		return false
-	case conv.contact.State != app.ContactAccepted:
-		u.notice("They have not accepted your request yet; you can write once they do.")
+	}
+	if why := conv.whyReadOnly(); why != "" {
+		u.notice(why)
 		return false
 	}
-	r, ok := u.queueSend(sendRequest{to: conv.contact.ID, text: text})
+	r, ok := u.queueSend(sendRequest{conv: conv.id, text: text})
 	if !ok {
 		return false
 	}
-	echo, now := r.echo, time.Now()
+	now := time.Now()
 	u.stopTyping()
-	conv.add(app.Message{ID: echo, Conversation: app.ContactChat(r.to), Outgoing: true, Text: text, SentAt: now, At: now, State: app.StateQueued})
+	conv.add(app.Message{ID: r.echo, Conversation: conv.id, Author: u.self.ID, Outgoing: true,
+		Text: text, SentAt: now, At: now, State: app.StateQueued})
 	conv.marker = app.MessageID{}
-	conv.contact.LastActivity = now
+	conv.last = now
 	u.sortConvs()
 	u.renderAll()
 	u.main.chat.ScrollToEnd()
 	return true
+}
+
+// queueSend gives r a random echo ID, under which the message shows until
+// the core returns the one it stored it under, and hands it to the sender
+// goroutine; false (with a notice) if too many sends are already waiting.
+func (u *UI) queueSend(r sendRequest) (sendRequest, bool) {
+	rand.Read(r.echo[:])
+	select {
+	case u.sends <- r:
+		return r, true
+	default:
+		u.notice("Too many messages waiting; try again in a moment.")
+		return r, false
+	}
 }
 
 // run executes a core command on a worker and reports its outcome.
@@ -148,9 +145,9 @@ func addContact(u *UI, c call) bool {
 			return "", err
 		}
 		u.post(func() {
-			u.upsert(added)
+			u.upsertContact(added)
 			u.sortConvs()
-			u.open(contactKey(added.ID))
+			u.open(app.ContactChat(added.ID))
 			u.renderAll()
 		})
 		return "Request sent to " + plainPeerText(added.Name, false) + ". You can chat once they accept.", nil
@@ -164,18 +161,18 @@ func addContact(u *UI, c call) bool {
 func answer(accept bool) func(*UI, call) bool {
 	return func(u *UI, c call) bool {
 		k := c.target
-		if only, one := u.onlyPending(); c.arg == "" && !u.summaryOf(k).pending && one {
+		if only, one := u.onlyPending(); c.arg == "" && !u.convs[k].awaitingAnswer() && one {
 			k = only
 		}
-		if k.isGroup() {
-			return answerInvite(u, k.group, accept)
+		if k.IsGroup() {
+			return answerInvite(u, k.Group(), accept)
 		}
-		return answerRequest(u, k.contact, accept)
+		return answerRequest(u, k.Contact(), accept)
 	}
 }
 
 func answerRequest(u *UI, id crypto.ID, accept bool) bool {
-	c := u.convs[id].contact
+	c := u.contact(id).contact
 	if c.State != app.ContactPendingIn {
 		u.notice(plainPeerText(c.Name, false) + " has no request waiting for an answer.")
 		return false
@@ -191,10 +188,10 @@ func answerRequest(u *UI, id crypto.ID, accept bool) bool {
 }
 
 func info(u *UI, c call) bool {
-	if c.target.isGroup() {
-		showGroupInfo(u, c.target.group)
+	if c.target.IsGroup() {
+		showGroupInfo(u, c.target.Group())
 	} else {
-		showContactInfo(u, c.target.contact)
+		showContactInfo(u, c.target.Contact())
 	}
 	return true
 }
@@ -202,7 +199,7 @@ func info(u *UI, c call) bool {
 // rename renames the open contact, on this device only, or the open group
 // for everyone.
 func rename(u *UI, c call) bool {
-	if c.target.isGroup() {
+	if c.target.IsGroup() {
 		return renameGroup(u, c)
 	}
 	name := c.arg
@@ -214,7 +211,7 @@ func rename(u *UI, c call) bool {
 		u.notice("That name will not do: " + err.Error())
 		return false
 	}
-	id := c.target.contact
+	id := c.target.Contact()
 	u.run(func(ctx context.Context, core appCore) (string, error) {
 		return "Renamed to " + name + ".", core.Rename(ctx, id, name)
 	})
@@ -223,12 +220,12 @@ func rename(u *UI, c call) bool {
 
 // remove deletes a contact or a group, and its history, once confirmed.
 func remove(u *UI, c call) bool {
-	if c.target.isGroup() {
-		deleteGroup(u, c.target.group)
+	if c.target.IsGroup() {
+		deleteGroup(u, c.target.Group())
 		return true
 	}
-	id := c.target.contact
-	who := plainPeerText(u.convs[id].contact.Name, false)
+	id := c.target.Contact()
+	who := plainPeerText(u.contact(id).contact.Name, false)
 	u.confirm("Remove contact", "Remove "+peerText(who, false)+
 		" and delete your whole conversation with them? This cannot be undone.", func() {
 		u.run(func(ctx context.Context, core appCore) (string, error) {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -14,18 +15,26 @@ import (
 func testConvs() *convList {
 	l := newConvList()
 	me, bob, carol := crypto.ID{1}, crypto.ID{2}, crypto.ID{3}
-	l.upsert(app.Contact{ID: bob, Name: "Bob", State: app.ContactAccepted})
-	l.upsert(app.Contact{ID: carol, Name: "Carol", State: app.ContactAccepted})
-	team := crypto.GroupID{9}
-	l.groups[team] = &groupConv{group: app.Group{ID: team, Name: "Team", State: app.GroupActive,
-		Members: []app.GroupMember{{ID: me, Name: "Me", Self: true}, {ID: bob, Name: "Bob"}}}}
+	l.upsertContact(app.Contact{ID: bob, Name: "Bob", State: app.ContactAccepted})
+	l.upsertContact(app.Contact{ID: carol, Name: "Carol", State: app.ContactAccepted})
+	l.upsertGroup(app.Group{ID: crypto.GroupID{9}, Name: "Team", State: app.GroupActive,
+		Members: []app.GroupMember{{ID: me, Name: "Me", Self: true}, {ID: bob, Name: "Bob"}}})
 	l.sortConvs()
-	l.cur = contactKey(bob)
+	l.cur = app.ContactChat(bob)
 	return &l
 }
 
+// testNames resolves the names of testConvs the way the core would:
+// "Bob", "Carol", "Team", and "B", which fits two contacts.
+func testNames() names {
+	bob, carol := app.ContactChat(crypto.ID{2}), app.ContactChat(crypto.ID{3})
+	return names{ctx: context.Background(), r: &fakeResolver{convs: map[string][]app.ConversationID{
+		"bob": {bob}, "carol": {carol}, "team": {app.GroupChat(crypto.GroupID{9})}, "b": {bob, carol},
+	}}}
+}
+
 // openTeam opens the group in l.
-func openTeam(l *convList) { l.cur = groupKey(crypto.GroupID{9}) }
+func openTeam(l *convList) { l.cur = app.GroupChat(crypto.GroupID{9}) }
 
 // fits opens, in l, a conversation where cmd works.
 func fits(l *convList, cmd command) {
@@ -41,9 +50,9 @@ func TestEveryCommandAndAliasIsReachableByDispatch(t *testing.T) {
 			l := testConvs()
 			fits(l, cmd)
 			for _, typed := range []string{name, strings.ToUpper(name)} {
-				c, err := table.parse(typed+" Bob", l)
+				c, err := table.parse(typed+" Bob", l, testNames())
 				if cmd.arg == argGroup || cmd.arg == argConv {
-					c, err = table.parse(typed, l) // acts on the open one
+					c, err = table.parse(typed, l, testNames()) // acts on the open one
 				}
 				if err != nil {
 					t.Errorf("%s: %v", typed, err)
@@ -130,8 +139,9 @@ func TestCommandUsedInTheWrongPlaceSaysWhatToDoNext(t *testing.T) {
 		{line: "/members", want: "/members works in a group"},
 		{line: "/leave", want: "/leave works in a group"},
 		{line: "/join", want: "/join is for groups: open the group first (Ctrl+N), or name it: /join GROUP."},
-		{line: "/join Bob", want: "No group called Bob."},
-		{line: "/info Zed", want: "No contact or group called Zed."},
+		{line: "/join Bob", want: app.ErrUnknownGroup.Error()},
+		{line: "/info Zed", want: app.ErrUnknownConversation.Error()},
+		{line: "/info b", want: `more than one contact or group matches "b"; use the ID`},
 		{line: "/clear", want: "/clear works in a conversation: open one first (Ctrl+N).", nothingOpen: true},
 		{line: "/info", want: "Open a conversation first (Ctrl+N), or name it: /info NAME.", nothingOpen: true},
 		{line: "/DELETE", want: "name it: /delete NAME.", nothingOpen: true}, // the alias as typed
@@ -142,9 +152,9 @@ func TestCommandUsedInTheWrongPlaceSaysWhatToDoNext(t *testing.T) {
 	for _, tt := range tests {
 		l := testConvs()
 		if tt.nothingOpen {
-			l.cur = convKey{}
+			l.cur = app.ConversationID{}
 		}
-		_, err := table.parse(tt.line, l)
+		_, err := table.parse(tt.line, l, testNames())
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: got %v, want %q", tt.line, err, tt.want)
 		}
@@ -154,13 +164,13 @@ func TestCommandUsedInTheWrongPlaceSaysWhatToDoNext(t *testing.T) {
 func TestCommandNamingAConversationActsOnIt(t *testing.T) {
 	table := newCommandTable()
 	l := testConvs()
-	c, err := table.parse("/info team", l)
-	if err != nil || c.target != groupKey(crypto.GroupID{9}) {
+	c, err := table.parse("/info team", l, testNames())
+	if err != nil || c.target != app.GroupChat(crypto.GroupID{9}) {
 		t.Fatalf("/info team → %v, %v", c.target, err)
 	}
 	openTeam(l)
-	c, err = table.parse("/members", l)
-	if err != nil || !c.target.isGroup() {
+	c, err = table.parse("/members", l, testNames())
+	if err != nil || !c.target.IsGroup() {
 		t.Fatalf("/members in #Team → %v, %v", c.target, err)
 	}
 }

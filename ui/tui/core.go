@@ -7,7 +7,7 @@ import (
 	"jarvis/crypto"
 )
 
-// appCore is what the UI needs of app.Core, in four small parts named for
+// appCore is what the UI needs of app.Core, in five small parts named for
 // who uses them, so a test can drive the UI with a fake. When app's API
 // changes, this is the one place to follow it.
 type appCore interface {
@@ -15,6 +15,7 @@ type appCore interface {
 	messenger
 	contactBook
 	groupAdmin
+	resolver // names.go
 }
 
 var _ appCore = (*app.Core)(nil)

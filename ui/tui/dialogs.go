@@ -38,7 +38,7 @@ func codeText(t theme, code string) string {
 
 // showContactInfo shows a contact's details with a verify toggle.
 func showContactInfo(u *UI, id crypto.ID) {
-	c := u.convs[id].contact
+	c := u.contact(id).contact
 	label := "Verify"
 	if c.Verified {
 		label = "Unverify"

@@ -8,13 +8,15 @@ import (
 // parse turns an input line that starts with "/" into a call: the command
 // it names and the conversation it acts on. The error is what the notice
 // line should say: short, and what to do next.
-func (t commandTable) parse(line string, l *convList) (call, error) {
+// Names are resolved by the core (names.go); l says which conversations
+// the screen knows.
+func (t commandTable) parse(line string, l *convList, n names) (call, error) {
 	name, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
 	cmd := t.lookup(name)
 	if cmd == nil {
 		return call{}, unknownCommand(t, name)
 	}
-	c := call{cmd: cmd, name: strings.ToLower(name), arg: strings.TrimSpace(arg), target: l.cur}
+	c := call{cmd: cmd, name: strings.ToLower(name), arg: strings.TrimSpace(arg), target: l.cur, names: n}
 	if err := c.resolveTarget(l); err != nil {
 		return call{}, err
 	}
@@ -40,14 +42,20 @@ func (c *call) resolveTarget(l *convList) error {
 		if !l.exists(c.target) {
 			return errors.New("Open a conversation first (Ctrl+N), or name it: " + named + ".")
 		}
-		if kind == argGroup && !c.target.isGroup() {
+		if kind == argGroup && !c.target.IsGroup() {
 			return errors.New(c.name + " is for groups: open the group first (Ctrl+N), or name it: " + named + ".")
 		}
 		return nil
 	}
-	k, err := l.find(c.arg, kind)
+	k, err := c.names.conversation(c.arg, kind)
+	if err != nil {
+		return err // the core's words, the same in every frontend
+	}
+	if !l.exists(k) {
+		return errors.New(c.arg + " is not on the screen yet; try again in a moment.")
+	}
 	c.target = k
-	return err
+	return nil
 }
 
 // checkScope says, if the command cannot work where it is used, why and
@@ -59,7 +67,7 @@ func (c *call) checkScope(l *convList) error {
 			return errors.New(c.name + " works in a conversation: open one first (Ctrl+N).")
 		}
 	case inGroup:
-		if !c.target.isGroup() || !l.exists(c.target) {
+		if !c.target.IsGroup() || !l.exists(c.target) {
 			return errors.New(c.name + " works in a group: open one first (Ctrl+N), or create one with /group NAME.")
 		}
 	}
@@ -68,7 +76,7 @@ func (c *call) checkScope(l *convList) error {
 
 // command runs a slash command; false keeps the input line.
 func (u *UI) command(line string) bool {
-	c, err := u.commands.parse(line, &u.convList)
+	c, err := u.commands.parse(line, &u.convList, names{ctx: u.ctx, r: u.core})
 	if err != nil {
 		u.notice(err.Error())
 		return false

@@ -23,57 +23,16 @@ func (u *UI) handleEvent(ev app.Event) {
 		if !e.Up && e.Err != nil {
 			u.notice("Network stopped: " + e.Err.Error())
 		}
-	case app.ContactRequest:
-		u.upsert(e.Contact)
-		u.sortConvs()
-		u.alert(plainPeerText(e.Contact.Name, false)+" wants to add you as a contact", "")
-		if u.cur.isZero() {
-			u.open(contactKey(e.Contact.ID))
-		} else if u.cur != contactKey(e.Contact.ID) {
-			u.notice(plainPeerText(e.Contact.Name, false) + " wants to add you as a contact. Alt+A opens the request.")
-		}
-	case app.ContactAdded:
-		conv := u.upsert(e.Contact)
-		conv.loaded = false
-		u.sortConvs()
-		if u.cur == contactKey(e.Contact.ID) {
-			u.loadLatest(e.Contact.ID)
-		}
-		u.notice(plainPeerText(e.Contact.Name, false) + " is now a contact. Compare safety numbers with /info.")
-	case app.ContactUpdated:
-		u.upsert(e.Contact)
-		u.sortConvs()
-	case app.ContactRejected:
-		u.notice(plainPeerText(e.Name, false) + " declined your contact request.")
-		u.drop(contactKey(e.ID))
-	case app.ContactRemoved:
-		u.drop(contactKey(e.ID))
-	case app.PeerStatus:
-		if conv := u.convs[e.ID]; conv != nil {
-			conv.contact.Online = e.Online
-			if !e.Online {
-				conv.typing = time.Time{}
-			}
-		}
 	case app.MessageReceived:
-		if e.Message.Conversation.IsGroup() {
-			u.groupReceived(e.Message)
-		} else {
-			u.received(e.Message)
-		}
+		u.received(e.Message)
 	case app.MessageStatus:
-		if e.Conversation.IsGroup() {
-			u.groupStatus(e)
-		} else if conv := u.convs[e.Conversation.Contact()]; conv != nil {
+		if conv := u.convs[e.Conversation]; conv != nil {
 			conv.setState(e.ID, e.State)
 		}
-	case app.Typing:
-		if conv := u.convs[e.Contact]; conv != nil {
-			conv.typing = time.Time{}
-			if e.Active {
-				conv.typing = time.Now().Add(typingTimeout)
-			}
-		}
+	case app.PeerStatus, app.Typing:
+		u.handlePresence(e)
+	case app.ContactRequest, app.ContactAdded, app.ContactUpdated, app.ContactRejected, app.ContactRemoved:
+		u.handleContactEvent(e)
 	case app.GroupInvite, app.GroupUpdated, app.GroupSystem, app.GroupRemoved:
 		u.handleGroupEvent(e)
 	case app.Failure:
@@ -82,38 +41,43 @@ func (u *UI) handleEvent(ev app.Event) {
 	u.renderAll()
 }
 
-// received files an incoming message and tells the user if they are not
-// looking at it.
+// received files an incoming message, in a chat or a group, and tells the
+// user if they are not looking at it. Our own messages arrive as
+// MessageStatus.
 func (u *UI) received(m app.Message) {
-	conv := u.convs[m.Conversation.Contact()]
+	conv := u.convs[m.Conversation]
 	if conv == nil {
 		return
 	}
 	conv.typing = time.Time{}
-	if m.At.After(conv.contact.LastActivity) {
-		conv.contact.LastActivity = m.At
-	} else {
-		conv.contact.LastActivity = time.Now()
-	}
-	if conv.loaded {
+	conv.touch(m.At)
+	if conv.loaded && !conv.hasNewer {
 		conv.add(m)
-		if conv.hasNewer {
-			conv.msgs = conv.msgs[:len(conv.msgs)-1]
-		}
 	}
-	conv.contact.Unread++
+	conv.unread++
 	u.sortConvs()
-	if u.watching(contactKey(m.Conversation.Contact())) {
+	alert := conv.alertText(m)
+	if u.watching(conv.id) {
 		u.markRead(conv)
 		if !u.hasFocus() {
-			u.alert(plainPeerText(conv.contact.Name, false)+" sent you a message", m.Text)
+			u.alert(alert, m.Text)
 		}
 		return
 	}
-	if u.cur == contactKey(m.Conversation.Contact()) && conv.marker == (app.MessageID{}) {
+	if u.cur == conv.id && conv.marker == (app.MessageID{}) {
 		conv.marker = m.ID
 	}
-	u.alert(plainPeerText(conv.contact.Name, false)+" sent you a message", m.Text)
+	u.alert(alert, m.Text)
+}
+
+// alertText says who wrote, and where: "Bob sent you a message", "Bob
+// wrote in #team".
+func (c *conversation) alertText(m app.Message) string {
+	who := plainPeerText(c.authorName(m), false)
+	if c.id.IsGroup() {
+		return who + " wrote in #" + plainPeerText(c.name(), false)
+	}
+	return who + " sent you a message"
 }
 
 // hasFocus reports whether the terminal window has focus; a terminal
@@ -121,22 +85,21 @@ func (u *UI) received(m app.Message) {
 func (u *UI) hasFocus() bool { return u.term == nil || u.term.focused() }
 
 // watching says whether the user is looking at conversation k.
-func (u *UI) watching(k convKey) bool {
+func (u *UI) watching(k app.ConversationID) bool {
 	return u.cur == k && !u.locked && u.dialog == ""
 }
 
 // drop forgets a conversation and, if it was open, moves to the first one.
-func (u *UI) drop(k convKey) {
+func (u *UI) drop(k app.ConversationID) {
 	if !u.exists(k) {
 		return
 	}
-	delete(u.convs, k.contact)
-	delete(u.groups, k.group)
+	delete(u.convs, k)
 	u.sortConvs()
 	if u.cur != k {
 		return
 	}
-	u.cur = convKey{}
+	u.cur = app.ConversationID{}
 	u.main.input.SetText("")
 	if len(u.order) > 0 {
 		u.open(u.order[0])

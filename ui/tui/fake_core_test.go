@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ type fakeCore struct {
 	contacts []app.Contact
 	groups   []app.Group
 	events   chan app.Event
+	names    fakeResolver
 
 	mu    sync.Mutex
 	calls []string
@@ -36,6 +38,22 @@ func (f *fakeCore) MarkRead(context.Context, app.ConversationID) error { return 
 
 func (f *fakeCore) History(context.Context, app.ConversationID, int64, int) ([]app.Message, error) {
 	return nil, nil
+}
+
+func (f *fakeCore) ResolveConversation(ctx context.Context, what string) (app.ConversationID, error) {
+	return f.names.ResolveConversation(ctx, what)
+}
+
+func (f *fakeCore) ResolveGroup(ctx context.Context, what string) (crypto.GroupID, error) {
+	return f.names.ResolveGroup(ctx, what)
+}
+
+func (f *fakeCore) ResolveContact(ctx context.Context, who string) (crypto.ID, error) {
+	return f.names.ResolveContact(ctx, who)
+}
+
+func (f *fakeCore) ResolveMember(ctx context.Context, g crypto.GroupID, who string) (crypto.ID, error) {
+	return f.names.ResolveMember(ctx, g, who)
 }
 
 func (f *fakeCore) Kick(_ context.Context, _ crypto.GroupID, m crypto.ID) error {
@@ -91,6 +109,7 @@ func TestCommandsReachAFakeCoreAndSayWhereTheyWork(t *testing.T) {
 		groups: []app.Group{{ID: team, Name: "Team", State: app.GroupActive, MyRole: crypto.RoleOwner, LastActivity: now,
 			Members: []app.GroupMember{{ID: me, Name: "Alice", Self: true, Role: crypto.RoleOwner}, {ID: bob, Name: "Bob"}}}},
 		events: make(chan app.Event),
+		names:  fakeResolver{convs: map[string][]app.ConversationID{"bob": {app.ContactChat(bob)}}},
 	}
 	s := startWithCore(t, core, 100, 30)
 	s.wait("#Team")
@@ -127,4 +146,48 @@ func TestCommandsReachAFakeCoreAndSayWhereTheyWork(t *testing.T) {
 	if got := core.called(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("core saw %q, want %q", got, want)
 	}
+}
+
+// fakeResolver answers lookups from a table of lower-cased names, with
+// the core's errors: none is ErrUnknown…, more than one is ambiguous.
+// Members are looked up among the contacts of the table.
+type fakeResolver struct {
+	convs map[string][]app.ConversationID
+}
+
+func (f *fakeResolver) ResolveConversation(_ context.Context, what string) (app.ConversationID, error) {
+	return f.pick(what, "contact or group", app.ErrUnknownConversation, func(app.ConversationID) bool { return true })
+}
+
+func (f *fakeResolver) ResolveGroup(_ context.Context, what string) (crypto.GroupID, error) {
+	k, err := f.pick(what, "group", app.ErrUnknownGroup, app.ConversationID.IsGroup)
+	return k.Group(), err
+}
+
+func (f *fakeResolver) ResolveContact(_ context.Context, who string) (crypto.ID, error) {
+	k, err := f.pick(who, "contact", app.ErrUnknownContact, isChat)
+	return k.Contact(), err
+}
+
+func (f *fakeResolver) ResolveMember(_ context.Context, _ crypto.GroupID, who string) (crypto.ID, error) {
+	k, err := f.pick(who, "member", app.ErrUnknownMember, isChat)
+	return k.Contact(), err
+}
+
+func isChat(k app.ConversationID) bool { return !k.IsGroup() }
+
+func (f *fakeResolver) pick(text, kind string, unknown error, fits func(app.ConversationID) bool) (app.ConversationID, error) {
+	var found []app.ConversationID
+	for _, k := range f.convs[strings.ToLower(text)] {
+		if fits(k) {
+			found = append(found, k)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return app.ConversationID{}, unknown
+	case 1:
+		return found[0], nil
+	}
+	return app.ConversationID{}, &app.AmbiguousError{Kind: kind, Text: text}
 }

@@ -2,11 +2,9 @@ package tui
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"jarvis/app"
 	"jarvis/crypto"
@@ -39,8 +37,8 @@ func groupErrText(err error) string {
 
 // activeGroup is the group c acts on if we are a member of it; otherwise
 // it says what to do and returns nil. Dispatch has checked it is a group.
-func activeGroup(u *UI, c call) *groupConv {
-	gc := u.groups[c.target.group]
+func activeGroup(u *UI, c call) *conversation {
+	gc := u.convs[c.target]
 	switch gc.group.State {
 	case app.GroupActive:
 		return gc
@@ -85,7 +83,7 @@ func createGroup(u *UI, c call) bool {
 		u.post(func() {
 			u.upsertGroup(g)
 			u.sortConvs()
-			u.open(groupKey(g.ID))
+			u.open(app.GroupChat(g.ID))
 			u.renderAll()
 		})
 		return "Created #" + name + ". Add contacts with /invite NAME.", nil
@@ -93,58 +91,13 @@ func createGroup(u *UI, c call) bool {
 	return true
 }
 
-// queueSend gives r a random echo ID, under which the message shows until
-// the core reports it stored, and hands it to the sender goroutine; false
-// (with a notice) if too many sends are already waiting.
-func (u *UI) queueSend(r sendRequest) (sendRequest, bool) {
-	rand.Read(r.echo[:])
-	select {
-	case u.sends <- r:
-		return r, true
-	default:
-		u.notice("Too many messages waiting; try again in a moment.")
-		return r, false
-	}
-}
-
-// sendGroup shows a group message at once and queues it; false keeps the
-// draft.
-func (u *UI) sendGroup(text string) bool {
-	gc := u.groups[u.cur.group]
-	switch {
-	case gc == nil:
-		return false
-	case gc.group.State == app.GroupInvited:
-		u.notice("Join the group first: /accept")
-		return false
-	case gc.group.State != app.GroupActive:
-		u.notice("You are no longer in this group; you cannot write here.")
-		return false
-	}
-	r, ok := u.queueSend(sendRequest{group: gc.group.ID, text: text})
-	if !ok {
-		return false
-	}
-	echo, now := r.echo, time.Now()
-	gc.lines = append(gc.lines, groupLine{
-		msg:    app.Message{ID: echo, Conversation: app.GroupChat(gc.group.ID), Author: u.self.ID, Outgoing: true, Text: text, SentAt: now, At: now},
-		queued: true, echoKey: echo,
-	})
-	gc.marker = app.MessageID{}
-	gc.group.LastActivity = now
-	u.sortConvs()
-	u.renderAll()
-	u.main.chat.ScrollToEnd()
-	return true
-}
-
 // join makes the handler of /join or /decline.
 func join(accept bool) func(*UI, call) bool {
-	return func(u *UI, c call) bool { return answerInvite(u, c.target.group, accept) }
+	return func(u *UI, c call) bool { return answerInvite(u, c.target.Group(), accept) }
 }
 
 func answerInvite(u *UI, id crypto.GroupID, accept bool) bool {
-	g := u.groups[id].group
+	g := u.convs[app.GroupChat(id)].group
 	name := "#" + plainPeerText(g.Name, false)
 	if g.State != app.GroupInvited {
 		u.notice(name + " has no invite waiting for an answer.")
@@ -155,7 +108,7 @@ func answerInvite(u *UI, id crypto.GroupID, accept bool) bool {
 			if err := core.AcceptInvite(ctx, id); err != nil {
 				return "", err
 			}
-			u.post(func() { u.open(groupKey(id)) })
+			u.post(func() { u.open(app.GroupChat(id)) })
 			return "You joined " + name + ". Messages arrive as members come online.", nil
 		})
 	} else {
@@ -175,12 +128,17 @@ func invite(u *UI, c call) bool {
 		u.notice("Usage: " + c.usage() + " — a contact to add to this group (admins).")
 		return false
 	}
-	k, err := u.find(c.arg, argContact)
+	id, err := c.names.contact(c.arg)
 	if err != nil {
 		u.notice(err.Error())
 		return false
 	}
-	contact := u.convs[k.contact].contact
+	conv := u.contact(id)
+	if conv == nil {
+		u.notice(c.arg + " is not on the screen yet; try again in a moment.")
+		return false
+	}
+	contact := conv.contact
 	who := plainPeerText(contact.Name, false)
 	if contact.State != app.ContactAccepted {
 		u.notice(who + " is not a contact yet; they must accept your request first.")
@@ -192,15 +150,15 @@ func invite(u *UI, c call) bool {
 			return false
 		}
 	}
-	id := gc.group.ID
+	gid := gc.group.ID
 	runGroup(u, "Could not invite "+who, func(ctx context.Context, core appCore) (string, error) {
-		return "Invited " + who + ". The invite reaches them when they are online.", core.Invite(ctx, id, contact.ID)
+		return "Invited " + who + ". The invite reaches them when they are online.", core.Invite(ctx, gid, contact.ID)
 	})
 	return true
 }
 
 func members(u *UI, c call) bool {
-	showMembers(u, u.groups[c.target.group].group)
+	showMembers(u, u.convs[c.target].group)
 	return true
 }
 
@@ -228,14 +186,18 @@ func editMember(u *UI, c call, verb, done string, edit func(appCore, context.Con
 		u.notice("Usage: " + c.usage() + " — a member of this group.")
 		return false
 	}
-	m, err := member(gc.group, c.arg)
+	m, err := c.names.member(gc.group.ID, c.arg)
 	if err != nil {
 		u.notice(err.Error())
 		return false
 	}
-	id, who := gc.group.ID, plainPeerText(m.Name, false)
+	if m == u.self.ID {
+		u.notice("That is you. /leave leaves the group.")
+		return false
+	}
+	id, who := gc.group.ID, plainPeerText(u.nameIn(gc.group, m), false)
 	runGroup(u, "Could not "+verb+" "+who, func(ctx context.Context, core appCore) (string, error) {
-		return fmt.Sprintf(done, who), edit(core, ctx, id, m.ID)
+		return fmt.Sprintf(done, who), edit(core, ctx, id, m)
 	})
 	return true
 }
@@ -292,7 +254,7 @@ func renameGroup(u *UI, c call) bool {
 }
 
 func deleteGroup(u *UI, id crypto.GroupID) {
-	name := "#" + plainPeerText(u.groups[id].group.Name, false)
+	name := "#" + plainPeerText(u.convs[app.GroupChat(id)].group.Name, false)
 	u.confirm("Delete group", "Delete "+tviewSafe(name)+" and its whole history from this device? "+
 		"If you are still a member, you leave it. This cannot be undone.", func() {
 		runGroup(u, "Could not delete "+name, func(ctx context.Context, core appCore) (string, error) {

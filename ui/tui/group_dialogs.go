@@ -27,10 +27,10 @@ func membersText(t theme, g app.Group) string {
 
 // showGroupInfo shows a group's details.
 func showGroupInfo(u *UI, id crypto.GroupID) {
-	g := u.groups[id].group
+	g := u.convs[app.GroupChat(id)].group
 	inviter := ""
 	if !g.InvitedBy.IsZero() {
-		inviter = u.nameIn(g, g.InvitedBy)
+		inviter = peerText(u.nameIn(g, g.InvitedBy), false)
 	}
 	h := min(len(g.Members)+14, 36)
 	u.showDialog("groupinfo", "Group", textBody(groupInfoText(u.theme, g, inviter)), 70, h)

@@ -128,26 +128,28 @@ func (u *UI) renderAll() {
 
 // renderHeader shows who the open conversation is with.
 func (u *UI) renderHeader() {
-	if u.cur.isGroup() {
-		u.main.header.SetText(u.groupHeader(u.groups[u.cur.group]) + u.listPosition())
-		return
+	conv := u.convs[u.cur]
+	text := " Jarvis"
+	if conv != nil && conv.id.IsGroup() {
+		text = u.groupHeader(conv.group)
+	} else if conv != nil {
+		text = u.theme.contactHeader(conv.contact)
 	}
-	conv := u.convs[u.cur.contact]
-	if conv == nil {
-		u.main.header.SetText(" Jarvis")
-		return
-	}
-	c := conv.contact
-	text := " " + u.theme.dot(c) + " [::b]" + peerText(c.Name, false) + "[::-] "
+	u.main.header.SetText(text + u.listPosition())
+}
+
+// contactHeader is the header line for an open chat.
+func (t theme) contactHeader(c app.Contact) string {
+	text := " " + t.dot(c) + " [::b]" + peerText(c.Name, false) + "[::-] "
 	switch {
 	case c.State == app.ContactPendingIn:
-		text += u.theme.paint("yellow", "contact request")
+		text += t.paint("yellow", "contact request")
 	case c.State == app.ContactPendingOut:
-		text += u.theme.paint("gray", "request sent")
+		text += t.paint("gray", "request sent")
 	case c.Verified:
-		text += u.theme.paint("green", "✔ verified")
+		text += t.paint("green", "✔ verified")
 	default:
-		text += u.theme.paint("orange", "unverified")
+		text += t.paint("orange", "unverified")
 	}
 	if c.State == app.ContactAccepted {
 		if c.Online {
@@ -156,8 +158,7 @@ func (u *UI) renderHeader() {
 			text += " · offline"
 		}
 	}
-	text += " · " + c.ID.Short()
-	u.main.header.SetText(text + u.listPosition())
+	return text + " · " + c.ID.Short()
 }
 
 // listPosition tells, while the list is hidden, where the open
@@ -169,7 +170,7 @@ func (u *UI) listPosition() string {
 	others := 0
 	for _, k := range u.order {
 		if k != u.cur {
-			others += u.summaryOf(k).unread
+			others += u.convs[k].unread
 		}
 	}
 	text := fmt.Sprintf(" · %d/%d", u.indexOf(u.cur)+1, len(u.order))
@@ -182,8 +183,8 @@ func (u *UI) listPosition() string {
 // renderStatus draws the bottom bar.
 func (u *UI) renderStatus() {
 	online, total := 0, 0
-	for _, c := range u.convs {
-		if c.contact.State == app.ContactAccepted {
+	for k, c := range u.convs {
+		if !k.IsGroup() && c.contact.State == app.ContactAccepted {
 			total++
 			if c.contact.Online {
 				online++
@@ -214,7 +215,7 @@ func (u *UI) notice(text string) {
 func (u *UI) renderNotice() {
 	mv := u.main
 	now := time.Now()
-	switch conv := u.convs[u.cur.contact]; {
+	switch conv := u.convs[u.cur]; {
 	case mv.noticeText != "" && now.Before(mv.noticeUntil):
 		mv.notice.SetText(u.theme.paint("yellow", mv.noticeText))
 	case conv != nil && now.Before(conv.typing):
@@ -235,11 +236,8 @@ func (u *UI) tick() {
 // clearChat empties the open conversation's window on screen; the history
 // stays in the store and PgUp loads it back.
 func (u *UI) clearChat() {
-	if conv := u.convs[u.cur.contact]; conv != nil {
-		conv.msgs, conv.hasOlder, conv.hasNewer, conv.marker = nil, true, false, app.MessageID{}
-	}
-	if gc := u.groups[u.cur.group]; gc != nil {
-		gc.lines, gc.hasOlder, gc.hasNewer, gc.marker = nil, true, false, app.MessageID{}
+	if conv := u.convs[u.cur]; conv != nil {
+		conv.clear()
 	}
 	u.renderChat()
 }

@@ -50,15 +50,16 @@ func isCommand(line string) bool {
 }
 
 // typed follows the input line: a message being written to an online
-// contact shows them we type; an empty line or a command stops it.
+// contact shows them we type; an empty line or a command stops it. Groups
+// have no typing hints.
 func (u *UI) typed() {
 	mv := u.main
 	if mv.rebuilding {
 		return
 	}
-	conv := u.convs[u.cur.contact]
+	conv := u.convs[u.cur]
 	text := mv.input.GetText()
-	if conv == nil || conv.contact.State != app.ContactAccepted || !conv.contact.Online || text == "" || isCommand(text) {
+	if conv == nil || conv.id.IsGroup() || conv.contact.State != app.ContactAccepted || !conv.contact.Online || text == "" || isCommand(text) {
 		u.stopTyping()
 		return
 	}

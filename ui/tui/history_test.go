@@ -13,11 +13,11 @@ func TestMergeLinesPlacesSystemLinesByTimeAndKeepsEchoes(t *testing.T) {
 		return app.Message{ID: app.MessageID{id}, Cursor: cursor, At: t0.Add(at)}
 	}
 	page := []app.Message{msg(1, 10, 0), msg(2, 11, 2*time.Second)}
-	old := []groupLine{
+	old := []line{
 		{system: "ann added bob", msg: app.Message{At: t0.Add(time.Second)}},
-		{msg: msg(2, 11, 2*time.Second)},                       // already in the page
-		{msg: app.Message{ID: app.MessageID{9}}, queued: true}, // an echo
-		{msg: msg(3, 12, 3*time.Second)},                       // newer than the page
+		{msg: msg(2, 11, 2*time.Second)},                                                 // already in the page
+		{msg: app.Message{ID: app.MessageID{9}, Outgoing: true, State: app.StateQueued}}, // an echo
+		{msg: msg(3, 12, 3*time.Second)},                                                 // newer than the page
 	}
 	got := mergeLines(page, old)
 	want := []string{"1", "sys", "2", "9", "3"}
