@@ -43,10 +43,7 @@ type contactManager struct {
 	// flushing tracks, per online accepted contact, how far its outbox has
 	// been handed to the current session.
 	flushing map[crypto.ID]*flushState
-	// ready is closed at birth: a select case on it is always ready, which
-	// turns handleNext's blocking select into a poll.
-	ready chan struct{}
-	now   func() time.Time
+	now      func() time.Time
 }
 
 // flushState is one contact's outbox flush within one session.
@@ -58,10 +55,7 @@ type flushState struct {
 }
 
 func newContactManager(c *Core, events <-chan p2p.Event) *contactManager {
-	ready := make(chan struct{})
-	close(ready)
 	return &contactManager{
-		ready:    ready,
 		events:   events,
 		core:     c,
 		store:    c.account.store,
@@ -81,39 +75,15 @@ func (m *contactManager) run(ctx context.Context) {
 	}
 	m.publish()
 	m.core.emit(Ready{Self: m.core.self})
-	// A page of outbox goes out between any two commands or events, so a
-	// steady stream of sends cannot starve the flush (or the reverse).
-	for {
-		busy := m.pendingFlush()
-		if busy {
-			m.flushStep(ctx)
-		}
-		if !m.handleNext(ctx, !busy) {
-			return
-		}
-	}
+	serve[contactManager](ctx, m, mailboxes[contactManager]{cmds: m.cmds, events: m.events, room: m.peers.room(holdContacts)})
 }
 
-// handleNext handles one command, engine event or room signal; if block is false
-// and nothing is waiting it returns at once. It reports false on shutdown.
-func (m *contactManager) handleNext(ctx context.Context, block bool) bool {
-	var poll <-chan struct{}
-	if !block {
-		poll = m.ready
-	}
-	select {
-	case <-ctx.Done():
-		return false
-	case cmd := <-m.cmds:
-		m.handleCommand(ctx, cmd)
-	case ev := <-m.events:
-		m.handleEngine(ctx, ev)
-	case <-m.peers.room(holdContacts):
-		m.resumeFlush()
-	case <-poll:
-	}
-	return true
-}
+// The contact manager as an actor: its background work is the outbox flush.
+func (m *contactManager) pending() bool                                     { return m.pendingFlush() }
+func (m *contactManager) step(ctx context.Context)                          { m.flushStep(ctx) }
+func (m *contactManager) command(ctx context.Context, o op[contactManager]) { m.handleCommand(ctx, o) }
+func (m *contactManager) engine(ctx context.Context, ev p2p.Event)          { m.handleEngine(ctx, ev) }
+func (m *contactManager) room()                                             { m.resumeFlush() }
 
 // load reads every contact and holds sessions with the ones we talk to or
 // are waiting on.

@@ -55,19 +55,14 @@ type groupManager struct {
 	// members is set when who we should hold may have changed; run then
 	// hands the peers component the new set.
 	members bool
-	// ready is closed at birth: a select case on it turns handleNext's
-	// wait into a poll.
-	ready chan struct{}
-	now   func() time.Time
+	now     func() time.Time
 }
 
 func newGroupManager(c *Core, events <-chan p2p.Event) *groupManager {
-	ready := make(chan struct{})
-	close(ready)
 	return &groupManager{
 		core: c, store: c.account.store, peers: c.peers, id: c.identity, self: c.self.ID,
 		log: c.log.With("room", "groups"), cmds: make(chan op[groupManager], 64), events: events,
-		groups: make(map[crypto.GroupID]*group), jobs: make(syncJobs), ready: ready, now: time.Now,
+		groups: make(map[crypto.GroupID]*group), jobs: make(syncJobs), now: time.Now,
 	}
 }
 
@@ -85,41 +80,26 @@ func (m *groupManager) run(ctx context.Context) {
 		m.core.emit(Failure{Op: "load groups", Err: err})
 	}
 	m.publish()
-	// A page of history sync goes out between any two commands or events,
-	// so sync never holds up the manager and the manager never waits on a
-	// peer.
-	for {
-		m.holdMembers()
-		busy := m.jobs.due()
-		if busy {
-			m.stepSync(ctx)
-		}
-		if !m.handleNext(ctx, !busy) {
-			return
-		}
-	}
+	m.holdMembers()
+	serve[groupManager](ctx, m, mailboxes[groupManager]{cmds: m.cmds, events: m.events, room: m.peers.room(holdGroups)})
 }
 
-// handleNext handles one command, engine event or room signal; without
-// block it returns at once when nothing waits. It reports false on shutdown.
-func (m *groupManager) handleNext(ctx context.Context, block bool) bool {
-	var poll <-chan struct{}
-	if !block {
-		poll = m.ready
-	}
-	select {
-	case <-ctx.Done():
-		return false
-	case cmd := <-m.cmds:
-		cmd.apply(ctx, m)
-		m.members = true // a command may have changed who is in which group
-	case ev := <-m.events:
-		m.handleEngine(ctx, ev)
-	case <-m.peers.room(holdGroups):
-		m.jobs.wake()
-	case <-poll:
-	}
-	return true
+// The group manager as an actor: its background work is history sync.
+// Whatever it handles may change who is in which group, so the set of
+// members it holds is brought up to date after each.
+func (m *groupManager) pending() bool            { return m.jobs.due() }
+func (m *groupManager) step(ctx context.Context) { m.stepSync(ctx) }
+func (m *groupManager) room()                    { m.jobs.wake() }
+
+func (m *groupManager) command(ctx context.Context, o op[groupManager]) {
+	o.apply(ctx, m)
+	m.members = true // a command may have changed who is in which group
+	m.holdMembers()
+}
+
+func (m *groupManager) engine(ctx context.Context, ev p2p.Event) {
+	m.handleEngine(ctx, ev)
+	m.holdMembers()
 }
 
 func (m *groupManager) load(ctx context.Context) error {

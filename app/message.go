@@ -10,11 +10,6 @@ import (
 	"jarvis/store"
 )
 
-// MessageID is crypto.MessageID.
-//
-// Deprecated: use crypto.MessageID; kept while ui/ moves over.
-type MessageID = crypto.MessageID
-
 // MessageState is where a message stands. Outgoing messages move forward
 // through queued, sent, delivered and read; incoming ones are unread or seen.
 // It is the store's type, named here so that frontends need not import store.

@@ -2,6 +2,7 @@ package headless
 
 import (
 	"context"
+	"jarvis/crypto"
 
 	"jarvis/app"
 )
@@ -112,7 +113,7 @@ func receivedLine(m app.Message) any {
 }
 
 // sentReply is the answer to a send once the message is stored.
-func sentReply(conv app.ConversationID, ref string, id app.MessageID) any {
+func sentReply(conv app.ConversationID, ref string, id crypto.MessageID) any {
 	if conv.IsGroup() {
 		return groupSentLine{Event: "group_sent", Ref: ref, ID: id.String(), Group: conv.String()}
 	}

@@ -29,7 +29,7 @@ func TestMessagesOfChatsAndGroupsKeepTheirDocumentedLines(t *testing.T) {
 	var team crypto.GroupID
 	team[0] = 9
 	at := time.UnixMilli(1_700_000_000_000)
-	chat := app.Message{ID: app.MessageID{1}, Conversation: app.ContactChat(bob), Author: bob, AuthorName: "bob",
+	chat := app.Message{ID: crypto.MessageID{1}, Conversation: app.ContactChat(bob), Author: bob, AuthorName: "bob",
 		Text: "hi", SentAt: at, At: at, State: app.StateUnread, Cursor: 3}
 	group := chat
 	group.Conversation = app.GroupChat(team)
@@ -44,9 +44,9 @@ func TestMessagesOfChatsAndGroupsKeepTheirDocumentedLines(t *testing.T) {
 		{"a group message", app.MessageReceived{Message: group}, map[string]any{
 			"event": "group_message", "group": team.String(), "from": bob.String(), "from_name": "bob",
 			"outgoing": false, "state": "unread"}},
-		{"a chat status", app.MessageStatus{Conversation: app.ContactChat(bob), ID: app.MessageID{2}, State: app.StateDelivered},
+		{"a chat status", app.MessageStatus{Conversation: app.ContactChat(bob), ID: crypto.MessageID{2}, State: app.StateDelivered},
 			map[string]any{"event": "status", "to": bob.String(), "state": "delivered"}},
-		{"a group status", app.MessageStatus{Conversation: app.GroupChat(team), ID: app.MessageID{2}, State: app.StateSent},
+		{"a group status", app.MessageStatus{Conversation: app.GroupChat(team), ID: crypto.MessageID{2}, State: app.StateSent},
 			map[string]any{"event": "status", "to": team.String(), "state": "sent"}},
 	}
 	for _, tt := range tests {

@@ -15,7 +15,7 @@ import (
 type sendRequest struct {
 	conv app.ConversationID
 	text string
-	echo app.MessageID
+	echo crypto.MessageID
 }
 
 // sender hands messages to the core one at a time, so they keep the order
@@ -33,7 +33,7 @@ func (u *UI) sender(core appCore) {
 }
 
 // sent settles the echo of a message once Send returns its ID.
-func (u *UI) sent(r sendRequest, id app.MessageID, err error) {
+func (u *UI) sent(r sendRequest, id crypto.MessageID, err error) {
 	conv := u.convs[r.conv]
 	if conv == nil {
 		return
@@ -95,7 +95,7 @@ func (u *UI) send(text string) bool {
 	u.stopTyping()
 	conv.add(app.Message{ID: r.echo, Conversation: conv.id, Author: u.self.ID, Outgoing: true,
 		Text: text, SentAt: now, At: now, State: app.StateQueued})
-	conv.marker = app.MessageID{}
+	conv.marker = crypto.MessageID{}
 	conv.last = now
 	u.sortConvs()
 	u.renderAll()

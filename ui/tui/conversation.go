@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"jarvis/crypto"
 	"time"
 
 	"jarvis/app"
@@ -34,8 +35,8 @@ type conversation struct {
 	loading  bool   // a History call is running
 	hasOlder bool   // the store may hold messages before lines[0]
 	hasNewer bool   // messages after the window were dropped
-	marker   app.MessageID
-	pending  map[app.MessageID]app.MessageState // statuses that beat their message
+	marker   crypto.MessageID
+	pending  map[crypto.MessageID]app.MessageState // statuses that beat their message
 
 	draft  string
 	typing time.Time // the peer's typing indicator shows until then (chats)
@@ -106,7 +107,7 @@ func (c *conversation) touch(at time.Time) {
 	}
 }
 
-func (c *conversation) find(id app.MessageID) int {
+func (c *conversation) find(id crypto.MessageID) int {
 	for i := len(c.lines) - 1; i >= 0; i-- {
 		if c.lines[i].isMessage() && c.lines[i].msg.ID == id {
 			return i
@@ -135,11 +136,11 @@ func (c *conversation) addSystem(text string, now time.Time) {
 
 // setState moves an outgoing message forward; failed always applies. A
 // status for a message not shown yet waits in pending.
-func (c *conversation) setState(id app.MessageID, st app.MessageState) {
+func (c *conversation) setState(id crypto.MessageID, st app.MessageState) {
 	i := c.find(id)
 	if i < 0 {
 		if c.pending == nil {
-			c.pending = make(map[app.MessageID]app.MessageState)
+			c.pending = make(map[crypto.MessageID]app.MessageState)
 		}
 		c.pending[id] = max(c.pending[id], st)
 		return
@@ -152,7 +153,7 @@ func (c *conversation) setState(id app.MessageID, st app.MessageState) {
 // settle gives the echo of a message we sent the ID the core stored it
 // under, so its statuses find it; err marks it failed. Echoes are matched
 // by ID only: the same text sent twice is two messages.
-func (c *conversation) settle(echo, id app.MessageID, err error) {
+func (c *conversation) settle(echo, id crypto.MessageID, err error) {
 	i := c.find(echo)
 	switch {
 	case i < 0:
@@ -174,7 +175,7 @@ func (c *conversation) settle(echo, id app.MessageID, err error) {
 // markNew puts the "new messages" line before the first of the last n
 // messages from others.
 func (c *conversation) markNew(n int) {
-	c.marker = app.MessageID{}
+	c.marker = crypto.MessageID{}
 	for i := len(c.lines) - 1; i >= 0 && n > 0; i-- {
 		if l := c.lines[i]; l.isMessage() && !l.msg.Outgoing {
 			c.marker = l.msg.ID
@@ -186,5 +187,5 @@ func (c *conversation) markNew(n int) {
 // clear empties the window; the history stays in the store and PgUp
 // loads it back.
 func (c *conversation) clear() {
-	c.lines, c.hasOlder, c.hasNewer, c.marker = nil, true, false, app.MessageID{}
+	c.lines, c.hasOlder, c.hasNewer, c.marker = nil, true, false, crypto.MessageID{}
 }

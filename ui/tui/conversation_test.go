@@ -19,12 +19,12 @@ import (
 type sendingCore struct {
 	*fakeCore
 	mu   sync.Mutex
-	sent []app.MessageID
+	sent []crypto.MessageID
 }
 
-func (c *sendingCore) Send(ctx context.Context, conv app.ConversationID, _ string) (app.MessageID, error) {
+func (c *sendingCore) Send(ctx context.Context, conv app.ConversationID, _ string) (crypto.MessageID, error) {
 	c.mu.Lock()
-	id := app.MessageID{byte(len(c.sent) + 1)}
+	id := crypto.MessageID{byte(len(c.sent) + 1)}
 	c.sent = append(c.sent, id)
 	c.mu.Unlock()
 	select {
@@ -35,11 +35,11 @@ func (c *sendingCore) Send(ctx context.Context, conv app.ConversationID, _ strin
 }
 
 // awaitSent waits until Send has returned n IDs, and returns them.
-func (c *sendingCore) awaitSent(t *testing.T, n int) []app.MessageID {
+func (c *sendingCore) awaitSent(t *testing.T, n int) []crypto.MessageID {
 	t.Helper()
 	for deadline := time.Now().Add(waitFor); ; time.Sleep(10 * time.Millisecond) {
 		c.mu.Lock()
-		ids := append([]app.MessageID(nil), c.sent...)
+		ids := append([]crypto.MessageID(nil), c.sent...)
 		c.mu.Unlock()
 		if len(ids) >= n {
 			return ids
@@ -120,7 +120,7 @@ func TestAChatAndAGroupShowOwnMessagesAndTheirStatesAlike(t *testing.T) {
 			s.enter("same words")
 			ids := core.awaitSent(t, 2*(i+1))[2*i:]
 			waitOwnLines(t, s, "same words", "◷", "◷")
-			status := func(id app.MessageID, st app.MessageState) {
+			status := func(id crypto.MessageID, st app.MessageState) {
 				core.events <- app.MessageStatus{Conversation: tc.conv, ID: id, State: st}
 			}
 			status(ids[1], app.StateSent)
@@ -147,11 +147,11 @@ func TestAnAmbiguousNameShowsTheCoresError(t *testing.T) {
 func TestAnEchoIsSettledByIDWhicheverArrivesFirst(t *testing.T) {
 	for _, kind := range []app.ConversationID{app.ContactChat(crypto.ID{2}), app.GroupChat(crypto.GroupID{9})} {
 		conv := &conversation{id: kind}
-		echo1, echo2 := app.MessageID{0xe1}, app.MessageID{0xe2}
-		for _, echo := range []app.MessageID{echo1, echo2} {
+		echo1, echo2 := crypto.MessageID{0xe1}, crypto.MessageID{0xe2}
+		for _, echo := range []crypto.MessageID{echo1, echo2} {
 			conv.add(app.Message{ID: echo, Outgoing: true, Text: "same", State: app.StateQueued})
 		}
-		stored1, stored2 := app.MessageID{1}, app.MessageID{2}
+		stored1, stored2 := crypto.MessageID{1}, crypto.MessageID{2}
 		conv.setState(stored2, app.StateSent) // the status beats Send's answer
 		conv.settle(echo2, stored2, nil)
 		conv.settle(echo1, stored1, nil)
@@ -161,8 +161,8 @@ func TestAnEchoIsSettledByIDWhicheverArrivesFirst(t *testing.T) {
 			got[0] != app.StateDelivered || got[1] != app.StateSent {
 			t.Errorf("%v: lines %v %v in states %v", kind, conv.lines[0].msg.ID, conv.lines[1].msg.ID, got)
 		}
-		conv.add(app.Message{ID: app.MessageID{0xe3}, Outgoing: true, Text: "lost"})
-		conv.settle(app.MessageID{0xe3}, app.MessageID{}, errors.New("closed"))
+		conv.add(app.Message{ID: crypto.MessageID{0xe3}, Outgoing: true, Text: "lost"})
+		conv.settle(crypto.MessageID{0xe3}, crypto.MessageID{}, errors.New("closed"))
 		if st := conv.lines[2].msg.State; st != app.StateFailed {
 			t.Errorf("%v: a failed send shows %v", kind, st)
 		}
@@ -171,7 +171,7 @@ func TestAnEchoIsSettledByIDWhicheverArrivesFirst(t *testing.T) {
 
 func TestAnEchoAlreadyLoadedFromHistoryIsNotShownTwice(t *testing.T) {
 	conv := &conversation{id: app.GroupChat(crypto.GroupID{9})}
-	echo, stored := app.MessageID{0xe1}, app.MessageID{1}
+	echo, stored := crypto.MessageID{0xe1}, crypto.MessageID{1}
 	conv.add(app.Message{ID: echo, Outgoing: true, Text: "hi", State: app.StateQueued})
 	conv.lines = mergeLines([]app.Message{{ID: stored, Outgoing: true, Text: "hi", Cursor: 5}}, conv.lines)
 	conv.settle(echo, stored, nil)

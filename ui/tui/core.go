@@ -31,7 +31,7 @@ type coreRunner interface {
 // messenger sends, pages and marks conversations read (commands.go, the
 // chat and group views).
 type messenger interface {
-	Send(ctx context.Context, conv app.ConversationID, text string) (app.MessageID, error)
+	Send(ctx context.Context, conv app.ConversationID, text string) (crypto.MessageID, error)
 	History(ctx context.Context, conv app.ConversationID, before int64, limit int) ([]app.Message, error)
 	MarkRead(ctx context.Context, conv app.ConversationID) error
 	SetTyping(ctx context.Context, id crypto.ID, active bool) error

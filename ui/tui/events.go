@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"jarvis/crypto"
 	"time"
 
 	"jarvis/app"
@@ -64,7 +65,7 @@ func (u *UI) received(m app.Message) {
 		}
 		return
 	}
-	if u.cur == conv.id && conv.marker == (app.MessageID{}) {
+	if u.cur == conv.id && conv.marker == (crypto.MessageID{}) {
 		conv.marker = m.ID
 	}
 	u.alert(alert, m.Text)

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"jarvis/crypto"
 	"strings"
 	"testing"
 	"time"
@@ -183,7 +184,7 @@ func TestTheSameGroupTextSentTwiceShowsTwiceEachSettledByItsID(t *testing.T) {
 
 	s.enter("same words")
 	s.enter("same words")
-	ids := make(map[app.MessageID]bool)
+	ids := make(map[crypto.MessageID]bool)
 	bob.await(t, "both messages", func(ev app.Event) bool {
 		if e, ok := ev.(app.MessageReceived); ok && e.Message.Text == "same words" {
 			ids[e.Message.ID] = true

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"jarvis/crypto"
 
 	"jarvis/app"
 )
@@ -48,7 +49,7 @@ func (u *UI) showNewest(conv *conversation) {
 // and messages newer than the page.
 func mergeLines(msgs []app.Message, old []line) []line {
 	lines := make([]line, 0, len(msgs)+len(old))
-	seen := make(map[app.MessageID]bool, len(msgs))
+	seen := make(map[crypto.MessageID]bool, len(msgs))
 	for _, m := range msgs {
 		lines = append(lines, line{msg: m})
 		seen[m.ID] = true

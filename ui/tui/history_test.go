@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"jarvis/crypto"
 	"testing"
 	"time"
 
@@ -10,14 +11,14 @@ import (
 func TestMergeLinesPlacesSystemLinesByTimeAndKeepsEchoes(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	msg := func(id byte, cursor int64, at time.Duration) app.Message {
-		return app.Message{ID: app.MessageID{id}, Cursor: cursor, At: t0.Add(at)}
+		return app.Message{ID: crypto.MessageID{id}, Cursor: cursor, At: t0.Add(at)}
 	}
 	page := []app.Message{msg(1, 10, 0), msg(2, 11, 2*time.Second)}
 	old := []line{
 		{system: "ann added bob", msg: app.Message{At: t0.Add(time.Second)}},
-		{msg: msg(2, 11, 2*time.Second)},                                                 // already in the page
-		{msg: app.Message{ID: app.MessageID{9}, Outgoing: true, State: app.StateQueued}}, // an echo
-		{msg: msg(3, 12, 3*time.Second)},                                                 // newer than the page
+		{msg: msg(2, 11, 2*time.Second)},                                                    // already in the page
+		{msg: app.Message{ID: crypto.MessageID{9}, Outgoing: true, State: app.StateQueued}}, // an echo
+		{msg: msg(3, 12, 3*time.Second)},                                                    // newer than the page
 	}
 	got := mergeLines(page, old)
 	want := []string{"1", "sys", "2", "9", "3"}

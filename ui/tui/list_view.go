@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"jarvis/crypto"
 
 	"jarvis/app"
 )
@@ -110,7 +111,7 @@ func (u *UI) open(k app.ConversationID) {
 	}
 	if old := u.convs[u.cur]; old != nil {
 		old.draft = u.main.input.GetText()
-		old.marker = app.MessageID{}
+		old.marker = crypto.MessageID{}
 		u.stopTyping()
 	}
 	u.cur = k
