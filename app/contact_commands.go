@@ -2,8 +2,7 @@ package app
 
 import (
 	"context"
-	"slices"
-	"strings"
+	"time"
 
 	"jarvis/crypto"
 	"jarvis/p2p"
@@ -92,12 +91,7 @@ func (m *contactManager) list(ctx context.Context, only *crypto.ID) []Contact {
 			out = append(out, m.view(ctx, c))
 		}
 	}
-	slices.SortFunc(out, func(a, b Contact) int {
-		if c := b.LastActivity.Compare(a.LastActivity); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID.String(), b.ID.String())
-	})
+	sortLatestFirst(out, func(c Contact) (time.Time, string) { return c.LastActivity, c.ID.String() })
 	return out
 }
 

@@ -1,6 +1,10 @@
 package app
 
 import (
+	"slices"
+	"strings"
+	"time"
+
 	"jarvis/crypto"
 	"jarvis/store"
 )
@@ -16,3 +20,16 @@ func ContactChat(id crypto.ID) ConversationID { return store.ContactChat(id) }
 
 // GroupChat is the conversation of a group.
 func GroupChat(id crypto.GroupID) ConversationID { return store.GroupChat(id) }
+
+// sortLatestFirst orders conversations by last activity, newest first,
+// and by ID among equals, so every frontend lists them the same way.
+func sortLatestFirst[T any](list []T, key func(T) (time.Time, string)) {
+	slices.SortFunc(list, func(a, b T) int {
+		at, aid := key(a)
+		bt, bid := key(b)
+		if c := bt.Compare(at); c != 0 {
+			return c
+		}
+		return strings.Compare(aid, bid)
+	})
+}

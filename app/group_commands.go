@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"slices"
-	"strings"
+	"time"
 
 	"jarvis/crypto"
 	"jarvis/store"
@@ -283,12 +283,7 @@ func (c *Core) Groups(ctx context.Context) ([]Group, error) {
 				out = append(out, m.view(ctx, g))
 			}
 		}
-		slices.SortFunc(out, func(a, b Group) int {
-			if c := b.LastActivity.Compare(a.LastActivity); c != 0 {
-				return c
-			}
-			return strings.Compare(a.ID.String(), b.ID.String())
-		})
+		sortLatestFirst(out, func(g Group) (time.Time, string) { return g.LastActivity, g.ID.String() })
 		return nil
 	})
 	return out, err
