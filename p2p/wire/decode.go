@@ -36,92 +36,114 @@ func DecodeAll(b []byte) ([]Message, error) {
 }
 
 // decodeRecord decodes the body of one record of type t from s; the caller
-// checks that nothing is left.
+// checks that nothing is left. It mirrors appendBody: one line per core
+// record here, and the group records in decodeGroupRecord.
 func decodeRecord(t Type, s *cryptobyte.String) (Message, error) {
 	switch t {
 	case TypeHello:
 		return decodeHello(s)
 	case TypeContactRequest:
-		name, err := readStr8(s, crypto.MaxName, "name")
-		if err != nil {
-			return nil, err
-		}
-		addrs, err := readAddrs(s)
-		if err != nil {
-			return nil, err
-		}
-		return ContactRequest{Name: name, Addrs: addrs}, nil
+		return decodeContactRequest(s)
 	case TypeContactAccept:
-		name, err := readStr8(s, crypto.MaxName, "name")
-		if err != nil {
-			return nil, err
-		}
-		return ContactAccept{Name: name}, nil
+		return decodeContactAccept(s)
 	case TypeContactReject:
 		return ContactReject{}, nil
 	case TypeText:
 		return decodeText(s)
 	case TypeAck:
-		ids, err := readIDs(s)
-		if err != nil {
-			return nil, err
-		}
-		return Ack{IDs: ids}, nil
+		return decodeAck(s)
 	case TypeRead:
-		ids, err := readIDs(s)
-		if err != nil {
-			return nil, err
-		}
-		return Read{IDs: ids}, nil
+		return decodeRead(s)
 	case TypeTyping:
-		active, err := readBool(s)
-		if err != nil {
-			return nil, err
-		}
-		return Typing{Active: active}, nil
-	case TypePing, TypePong:
-		var nonce uint64
-		if !s.ReadUint64(&nonce) {
-			return nil, ErrTruncated
-		}
-		if t == TypePing {
-			return Ping{Nonce: nonce}, nil
-		}
-		return Pong{Nonce: nonce}, nil
+		return decodeTyping(s)
+	case TypePing:
+		return decodePing(s)
+	case TypePong:
+		return decodePong(s)
 	case TypeBye:
-		reason, err := readStr16(s, MaxReason, "reason")
-		if err != nil {
-			return nil, err
-		}
-		return Bye{Reason: reason}, nil
+		return decodeBye(s)
 	case TypeAddress:
-		addrs, err := readAddrs(s)
-		if err != nil {
-			return nil, err
-		}
-		return Address{Addrs: addrs}, nil
+		return decodeAddress(s)
 	case TypeRekey:
 		return Rekey{}, nil
-	case TypeGroupInvite:
-		roster, err := readBlob16(s, crypto.MaxRosterBytes, "roster")
-		if err != nil {
-			return nil, err
-		}
-		return GroupInvite{Roster: roster}, nil
-	case TypeGroupRoster:
-		roster, err := readBlob16(s, crypto.MaxRosterBytes, "roster")
-		if err != nil {
-			return nil, err
-		}
-		return GroupRoster{Roster: roster}, nil
-	case TypeGroupSenderKey:
-		return decodeGroupSenderKey(s)
-	case TypeGroupMessage:
-		return decodeGroupMessage(s)
-	case TypeGroupSync:
-		return decodeGroupSync(s)
 	}
-	return nil, ErrUnknownType
+	return decodeGroupRecord(t, s)
+}
+
+func decodeContactRequest(s *cryptobyte.String) (Message, error) {
+	name, err := readStr8(s, crypto.MaxName, "name")
+	if err != nil {
+		return nil, err
+	}
+	addrs, err := readAddrs(s)
+	if err != nil {
+		return nil, err
+	}
+	return ContactRequest{Name: name, Addrs: addrs}, nil
+}
+
+func decodeContactAccept(s *cryptobyte.String) (Message, error) {
+	name, err := readStr8(s, crypto.MaxName, "name")
+	if err != nil {
+		return nil, err
+	}
+	return ContactAccept{Name: name}, nil
+}
+
+func decodeAck(s *cryptobyte.String) (Message, error) {
+	ids, err := readIDs(s)
+	if err != nil {
+		return nil, err
+	}
+	return Ack{IDs: ids}, nil
+}
+
+func decodeRead(s *cryptobyte.String) (Message, error) {
+	ids, err := readIDs(s)
+	if err != nil {
+		return nil, err
+	}
+	return Read{IDs: ids}, nil
+}
+
+func decodeTyping(s *cryptobyte.String) (Message, error) {
+	active, err := readBool(s)
+	if err != nil {
+		return nil, err
+	}
+	return Typing{Active: active}, nil
+}
+
+func decodePing(s *cryptobyte.String) (Message, error) {
+	var nonce uint64
+	if !s.ReadUint64(&nonce) {
+		return nil, ErrTruncated
+	}
+	return Ping{Nonce: nonce}, nil
+}
+
+func decodePong(s *cryptobyte.String) (Message, error) {
+	var nonce uint64
+	if !s.ReadUint64(&nonce) {
+		return nil, ErrTruncated
+	}
+	return Pong{Nonce: nonce}, nil
+}
+
+func decodeBye(s *cryptobyte.String) (Message, error) {
+	reason, err := readStr16(s, MaxReason, "reason")
+	if err != nil {
+		return nil, err
+	}
+	return Bye{Reason: reason}, nil
+}
+
+func decodeAddress(s *cryptobyte.String) (Message, error) {
+	addrs, err := readAddrs(s)
+	if err != nil {
+		return nil, err
+	}
+	return Address{Addrs: addrs}, nil
 }
 
 func decodeHello(s *cryptobyte.String) (Message, error) {

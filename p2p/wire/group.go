@@ -135,6 +135,40 @@ func boolByte(v bool) byte {
 	return 0
 }
 
+// decodeGroupRecord decodes the body of a group record, mirroring
+// appendGroupBody; any other type is unknown.
+func decodeGroupRecord(t Type, s *cryptobyte.String) (Message, error) {
+	switch t {
+	case TypeGroupInvite:
+		return decodeGroupInvite(s)
+	case TypeGroupRoster:
+		return decodeGroupRoster(s)
+	case TypeGroupSenderKey:
+		return decodeGroupSenderKey(s)
+	case TypeGroupMessage:
+		return decodeGroupMessage(s)
+	case TypeGroupSync:
+		return decodeGroupSync(s)
+	}
+	return nil, ErrUnknownType
+}
+
+func decodeGroupInvite(s *cryptobyte.String) (Message, error) {
+	roster, err := readBlob16(s, crypto.MaxRosterBytes, "roster")
+	if err != nil {
+		return nil, err
+	}
+	return GroupInvite{Roster: roster}, nil
+}
+
+func decodeGroupRoster(s *cryptobyte.String) (Message, error) {
+	roster, err := readBlob16(s, crypto.MaxRosterBytes, "roster")
+	if err != nil {
+		return nil, err
+	}
+	return GroupRoster{Roster: roster}, nil
+}
+
 func decodeGroupSenderKey(s *cryptobyte.String) (Message, error) {
 	var b []byte
 	if !s.ReadBytes(&b, crypto.SenderKeySize) {
