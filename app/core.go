@@ -73,8 +73,7 @@ type Core struct {
 // NewCore loads the identity from an unlocked account and binds the
 // listener, so a port already in use is reported before anything starts.
 func NewCore(cfg Config) (*Core, error) {
-	ctx := context.Background()
-	id, name, err := cfg.Account.store.Identity(ctx)
+	id, name, err := cfg.Account.store.Identity(context.Background())
 	if err != nil {
 		return nil, fmt.Errorf("load identity: %w", err)
 	}
@@ -82,41 +81,19 @@ func NewCore(cfg Config) (*Core, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	listen := cfg.Listen
-	if listen == "" {
-		listen = fmt.Sprintf("0.0.0.0:%d", DefaultPort)
-	}
-	// Check the advertised addresses before binding; the real list needs
-	// the bound port and is built below.
-	if _, err := advertisedAddrs(cfg.Advertise, listen); err != nil {
+	listen, err := listenAddr(cfg)
+	if err != nil {
 		return nil, err
 	}
 	peers := newPeers(log.With("room", "peers"), holdContacts, holdGroups)
-	engine, err := p2p.New(p2p.Config{
-		Identity:   id,
-		ListenAddr: listen,
-		Logger:     log,
-		Limits:     cfg.Limits,
-		Dial:       cfg.Dial,
-		OnWritable: peers.writable,
-	})
+	engine, addrs, err := bindEngine(cfg, id, log, listen, peers)
 	if err != nil {
 		return nil, err
 	}
-	// With port 0 the real port is known only now.
-	addrs, err := advertisedAddrs(cfg.Advertise, engine.Addr().String())
+	self, err := newSelf(id, name, engine, addrs)
 	if err != nil {
 		engine.Close()
 		return nil, err
-	}
-	if err := engine.SetAdvertise(addrs); err != nil {
-		engine.Close()
-		return nil, err
-	}
-	code, err := crypto.EncodeLinkCode(crypto.LinkCode{Name: name, Keys: id.Public(), Addrs: addrs})
-	if err != nil {
-		engine.Close()
-		return nil, fmt.Errorf("make link code: %w", err)
 	}
 	c := &Core{
 		account:  cfg.Account,
@@ -127,16 +104,65 @@ func NewCore(cfg Config) (*Core, error) {
 		dir:      newDirectory(),
 		log:      log,
 		stopped:  make(chan struct{}),
-		self: Self{
-			ID: id.ID(), Name: name, Keys: id.Public(),
-			ListenAddr: engine.Addr().String(), Addrs: addrs, Code: code,
-		},
+		self:     self,
 	}
 	peers.net = engine
 	c.router = newRouter(engine, peers)
 	c.contacts = newContactManager(c, c.router.add(isContactMessage))
 	c.groups = newGroupManager(c, c.router.add(isGroupMessage))
 	return c, nil
+}
+
+// listenAddr is the address to bind. It also checks the advertised
+// addresses first, so a bad one is reported before anything is bound; the
+// real list needs the bound port and is built by bindEngine.
+func listenAddr(cfg Config) (string, error) {
+	listen := cfg.Listen
+	if listen == "" {
+		listen = fmt.Sprintf("0.0.0.0:%d", DefaultPort)
+	}
+	if _, err := advertisedAddrs(cfg.Advertise, listen); err != nil {
+		return "", err
+	}
+	return listen, nil
+}
+
+// bindEngine binds the listener and sets what the engine advertises, which
+// it returns. With port 0 the real port is known only once bound.
+func bindEngine(cfg Config, id *crypto.Identity, log *slog.Logger, listen string, peers *peers) (*p2p.Engine, []string, error) {
+	engine, err := p2p.New(p2p.Config{
+		Identity:   id,
+		ListenAddr: listen,
+		Logger:     log,
+		Limits:     cfg.Limits,
+		Dial:       cfg.Dial,
+		OnWritable: peers.writable,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	addrs, err := advertisedAddrs(cfg.Advertise, engine.Addr().String())
+	if err != nil {
+		engine.Close()
+		return nil, nil, err
+	}
+	if err := engine.SetAdvertise(addrs); err != nil {
+		engine.Close()
+		return nil, nil, err
+	}
+	return engine, addrs, nil
+}
+
+// newSelf describes us as bound to engine, with our link code.
+func newSelf(id *crypto.Identity, name string, engine *p2p.Engine, addrs []string) (Self, error) {
+	code, err := crypto.EncodeLinkCode(crypto.LinkCode{Name: name, Keys: id.Public(), Addrs: addrs})
+	if err != nil {
+		return Self{}, fmt.Errorf("make link code: %w", err)
+	}
+	return Self{
+		ID: id.ID(), Name: name, Keys: id.Public(),
+		ListenAddr: engine.Addr().String(), Addrs: addrs, Code: code,
+	}, nil
 }
 
 // Start runs the engine and the contact manager until Close.
