@@ -24,23 +24,9 @@ func (m *groupManager) sendGroupText(ctx context.Context, g *group, text string)
 	}
 	epoch := g.roster.Version
 	seq := g.contig[m.self] + 1
-	var keys []crypto.SenderKey
-	send, sendEpoch := g.send, g.sendEpoch
-	if send == nil || sendEpoch != epoch {
-		var ck crypto.ChainKey
-		rand.Read(ck[:])
-		send, sendEpoch = crypto.NewRatchet(ck, seq), epoch
-		for _, rm := range g.roster.Members {
-			if rm.Keys.ID() == m.self {
-				continue
-			}
-			k, err := crypto.SealSenderKey(rand.Reader, m.id, rm.Keys,
-				crypto.SenderKey{Group: g.row.ID, Epoch: epoch, StartSeq: seq}, ck)
-			if err != nil {
-				return Message{}, err
-			}
-			keys = append(keys, k)
-		}
+	send, keys, err := m.sendChain(g, epoch, seq)
+	if err != nil {
+		return Message{}, err
 	}
 	mk, err := send.Key(seq)
 	if err != nil {
@@ -48,40 +34,89 @@ func (m *groupManager) sendGroupText(ctx context.Context, g *group, text string)
 	}
 	now := m.now()
 	h := crypto.GroupHeader{Group: g.row.ID, Author: m.self, Epoch: epoch, Seq: seq}
-	plain, err := wire.AppendGroupText(nil, wire.GroupText{SentAt: now.UnixMilli(), Body: text})
+	rec, enc, err := m.sealGroupText(h, mk, now, text)
 	if err != nil {
-		return Message{}, err
-	}
-	ct, sig, err := crypto.SealGroupMessage(m.id, h, mk, plain)
-	if err != nil {
-		return Message{}, err
-	}
-	rec := wire.GroupMessage{Group: g.row.ID, Author: m.self, Epoch: epoch, Seq: seq, Ciphertext: ct}
-	copy(rec.Sig[:], sig)
-	enc, err := wire.Append(nil, rec)
-	if err != nil {
-		return Message{}, err
-	}
-	if err := m.storeKeys(ctx, keys); err != nil {
 		return Message{}, err
 	}
 	sm := []store.GroupMessage{{Group: g.row.ID, Author: m.self, AuthorSeq: seq, Epoch: epoch,
 		State: store.GroupMsgOwn, SentAt: now, StoredAt: now, Record: enc, Text: text}}
-	if _, err := m.store.AddGroupMessages(ctx, sm, []store.GroupChain{chainState(g.row.ID, m.self, epoch, send)}); err != nil {
+	if err := m.storeOwn(ctx, keys, sm, chainState(g.row.ID, m.self, epoch, send)); err != nil {
 		return Message{}, err
 	}
-	g.send, g.sendEpoch = send, sendEpoch
+	g.send, g.sendEpoch = send, epoch
 	g.note(m.self, seq)
 	g.row.LastActivity = now
 	m.saveRow(ctx, g)
-	out := messageFromStore(sm[0].Message(), m.self, "")
+	return m.announceOwn(ctx, g, keys, rec, sm[0]), nil
+}
+
+// sendChain returns our chain for epoch. Our first message of an epoch
+// starts a fresh chain at seq, so members removed from the roster cannot
+// read on; its key is sealed to each other member of this version, and
+// those envelopes are returned to be stored and sent with the message.
+func (m *groupManager) sendChain(g *group, epoch, seq uint64) (*crypto.Ratchet, []crypto.SenderKey, error) {
+	if g.send != nil && g.sendEpoch == epoch {
+		return g.send, nil, nil
+	}
+	var ck crypto.ChainKey
+	rand.Read(ck[:])
+	send := crypto.NewRatchet(ck, seq)
+	var keys []crypto.SenderKey
+	for _, rm := range g.roster.Members {
+		if rm.Keys.ID() == m.self {
+			continue
+		}
+		k, err := crypto.SealSenderKey(rand.Reader, m.id, rm.Keys,
+			crypto.SenderKey{Group: g.row.ID, Epoch: epoch, StartSeq: seq}, ck)
+		if err != nil {
+			return nil, nil, err
+		}
+		keys = append(keys, k)
+	}
+	return send, keys, nil
+}
+
+// sealGroupText encrypts and signs text under mk and returns the record
+// with its encoding, which is what we store and relay.
+func (m *groupManager) sealGroupText(h crypto.GroupHeader, mk crypto.MessageKey, now time.Time, text string) (wire.GroupMessage, []byte, error) {
+	plain, err := wire.AppendGroupText(nil, wire.GroupText{SentAt: now.UnixMilli(), Body: text})
+	if err != nil {
+		return wire.GroupMessage{}, nil, err
+	}
+	ct, sig, err := crypto.SealGroupMessage(m.id, h, mk, plain)
+	if err != nil {
+		return wire.GroupMessage{}, nil, err
+	}
+	rec := wire.GroupMessage{Group: h.Group, Author: h.Author, Epoch: h.Epoch, Seq: h.Seq, Ciphertext: ct}
+	copy(rec.Sig[:], sig)
+	enc, err := wire.Append(nil, rec)
+	if err != nil {
+		return wire.GroupMessage{}, nil, err
+	}
+	return rec, enc, nil
+}
+
+// storeOwn persists the new sender keys, then our message with our chain's
+// state; the store fills in each message's local Seq.
+func (m *groupManager) storeOwn(ctx context.Context, keys []crypto.SenderKey, sm []store.GroupMessage, chain store.GroupChain) error {
+	if err := m.storeKeys(ctx, keys); err != nil {
+		return err
+	}
+	_, err := m.store.AddGroupMessages(ctx, sm, []store.GroupChain{chain})
+	return err
+}
+
+// announceOwn shows our stored message as queued, hands it to every member
+// online and shows it as sent.
+func (m *groupManager) announceOwn(ctx context.Context, g *group, keys []crypto.SenderKey, rec wire.GroupMessage, row store.GroupMessage) Message {
+	out := messageFromStore(row.Message(), m.self, "")
 	m.core.emit(MessageStatus{Conversation: out.Conversation, ID: out.ID, State: StateQueued})
 	m.deliver(ctx, g, keys, rec)
 	// Handed to every member online; the others get it from whoever syncs
 	// with them first, so there is no ack to wait for.
 	out.State = StateSent
 	m.core.emit(MessageStatus{Conversation: out.Conversation, ID: out.ID, State: StateSent})
-	return out, nil
+	return out
 }
 
 func (m *groupManager) storeKeys(ctx context.Context, keys []crypto.SenderKey) error {
