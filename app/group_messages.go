@@ -166,85 +166,116 @@ func (m *groupManager) authorKeys(ctx context.Context, g *group, author crypto.I
 	return rm.Keys, store.GroupMsgPending, ok
 }
 
+// groupBatch is what one run of messages brings to one group: the rows to
+// store, the chains that advanced, and whether a gap calls for a sync.
+type groupBatch struct {
+	g      *group
+	rows   []store.GroupMessage
+	chains map[chainRef]bool
+	fetch  bool
+}
+
 // handleMessages checks, stores and shows a run of group messages from one
-// peer (the author or a relay).
+// peer (the author or a relay). They are stored one batch per group, in the
+// order the groups first appear, so a run costs one write per group.
 func (m *groupManager) handleMessages(ctx context.Context, from crypto.ID, msgs []wire.GroupMessage) {
-	type batch struct {
-		g      *group
-		rows   []store.GroupMessage
-		chains map[chainRef]bool
-		fetch  bool
-	}
-	batches := make(map[crypto.GroupID]*batch)
+	batches := make(map[crypto.GroupID]*groupBatch)
 	var order []crypto.GroupID
 	now := m.now()
 	for _, w := range msgs {
-		g, ok := m.groups[w.Group]
-		author := w.Author
-		if !ok || g.row.State != store.GroupActive || author == m.self || w.Seq == 0 || g.has(author, w.Seq) {
-			continue
-		}
-		if _, known := g.member(from); !known {
-			continue // only members relay
-		}
-		keys, state, ok := m.authorKeys(ctx, g, author, w.Epoch)
-		h := crypto.GroupHeader{Group: w.Group, Author: author, Epoch: w.Epoch, Seq: w.Seq}
-		if !ok || !crypto.VerifyGroupMessage(keys, h, w.Ciphertext, w.Sig[:]) {
-			m.log.Info("dropping group message that does not verify", "peer", from.Short())
+		g, state, ok := m.verifyMessage(ctx, from, w)
+		if !ok {
 			continue
 		}
 		b := batches[w.Group]
 		if b == nil {
-			b = &batch{g: g, chains: make(map[chainRef]bool)}
+			b = &groupBatch{g: g, chains: make(map[chainRef]bool)}
 			batches[w.Group] = b
 			order = append(order, w.Group)
 		}
-		if w.Seq > g.contig[author]+1 || w.Epoch > g.roster.Version {
-			b.fetch = true
-		}
-		enc, err := wire.Append(nil, w)
-		if err != nil {
-			continue
-		}
-		row := store.GroupMessage{Group: w.Group, Author: author, AuthorSeq: w.Seq, Epoch: w.Epoch, State: state,
-			StoredAt: now, Record: enc}
-		if state == store.GroupMsgPending {
-			ref := chainRef{author, w.Epoch}
-			if rt := g.chains[ref]; rt != nil && m.decrypt(rt, h, w.Ciphertext, &row) {
-				b.chains[ref] = true
-			}
-		}
-		g.note(author, w.Seq)
-		b.rows = append(b.rows, row)
+		m.addToBatch(b, w, state, now)
 	}
 	for _, id := range order {
-		b := batches[id]
-		var chains []store.GroupChain
-		for ref := range b.chains {
-			chains = append(chains, chainState(id, ref.author, ref.epoch, b.g.chains[ref]))
+		m.saveBatch(ctx, from, id, batches[id], now)
+	}
+}
+
+// verifyMessage finds the group of a message that is new to us and checks
+// that a member handed it over and that its author signed it. It returns
+// the state to store it in: pending until it can be decrypted, or foreign
+// when it is from before we joined.
+func (m *groupManager) verifyMessage(ctx context.Context, from crypto.ID, w wire.GroupMessage) (*group, store.GroupMsgState, bool) {
+	g, ok := m.groups[w.Group]
+	author := w.Author
+	if !ok || g.row.State != store.GroupActive || author == m.self || w.Seq == 0 || g.has(author, w.Seq) {
+		return nil, 0, false
+	}
+	if _, known := g.member(from); !known {
+		return nil, 0, false // only members relay
+	}
+	keys, state, ok := m.authorKeys(ctx, g, author, w.Epoch)
+	h := crypto.GroupHeader{Group: w.Group, Author: author, Epoch: w.Epoch, Seq: w.Seq}
+	if !ok || !crypto.VerifyGroupMessage(keys, h, w.Ciphertext, w.Sig[:]) {
+		m.log.Info("dropping group message that does not verify", "peer", from.Short())
+		return nil, 0, false
+	}
+	return g, state, true
+}
+
+// addToBatch adds a verified message to its group's batch, decrypted when
+// we hold its chain, and notes it as seen. A message past a gap, or of a
+// roster version we have not seen, asks for a sync.
+func (m *groupManager) addToBatch(b *groupBatch, w wire.GroupMessage, state store.GroupMsgState, now time.Time) {
+	g, author := b.g, w.Author
+	if w.Seq > g.contig[author]+1 || w.Epoch > g.roster.Version {
+		b.fetch = true
+	}
+	enc, err := wire.Append(nil, w)
+	if err != nil {
+		return
+	}
+	row := store.GroupMessage{Group: w.Group, Author: author, AuthorSeq: w.Seq, Epoch: w.Epoch, State: state,
+		StoredAt: now, Record: enc}
+	if state == store.GroupMsgPending {
+		ref := chainRef{author, w.Epoch}
+		h := crypto.GroupHeader{Group: w.Group, Author: author, Epoch: w.Epoch, Seq: w.Seq}
+		if rt := g.chains[ref]; rt != nil && m.decrypt(rt, h, w.Ciphertext, &row) {
+			b.chains[ref] = true
 		}
-		inserted, err := m.store.AddGroupMessages(ctx, b.rows, chains)
-		if err != nil {
-			m.core.emit(Failure{Op: "save group messages", Err: err})
-			m.reload(ctx, b.g)
-			continue
+	}
+	g.note(author, w.Seq)
+	b.rows = append(b.rows, row)
+}
+
+// saveBatch stores one group's batch with the chains it advanced, in one
+// write, then shows what was new and asks from for a sync if needed. On a
+// failed write the group is reread, so memory matches the disk.
+func (m *groupManager) saveBatch(ctx context.Context, from crypto.ID, id crypto.GroupID, b *groupBatch, now time.Time) {
+	var chains []store.GroupChain
+	for ref := range b.chains {
+		chains = append(chains, chainState(id, ref.author, ref.epoch, b.g.chains[ref]))
+	}
+	inserted, err := m.store.AddGroupMessages(ctx, b.rows, chains)
+	if err != nil {
+		m.core.emit(Failure{Op: "save group messages", Err: err})
+		m.reload(ctx, b.g)
+		return
+	}
+	fresh := false
+	for i, row := range b.rows {
+		if inserted[i] && row.State == store.GroupMsgUnread {
+			m.emitMessage(b.g, row)
+			fresh = true
 		}
-		fresh := false
-		for i, row := range b.rows {
-			if inserted[i] && row.State == store.GroupMsgUnread {
-				m.emitMessage(b.g, row)
-				fresh = true
-			}
-		}
-		// Received messages count as activity for sorting, at most once a
-		// second so a busy group costs no extra write per message.
-		if fresh && now.Sub(b.g.row.LastActivity) >= time.Second {
-			b.g.row.LastActivity = now
-			m.saveRow(ctx, b.g)
-		}
-		if b.fetch {
-			m.sendSync(ctx, b.g, from, false)
-		}
+	}
+	// Received messages count as activity for sorting, at most once a
+	// second so a busy group costs no extra write per message.
+	if fresh && now.Sub(b.g.row.LastActivity) >= time.Second {
+		b.g.row.LastActivity = now
+		m.saveRow(ctx, b.g)
+	}
+	if b.fetch {
+		m.sendSync(ctx, b.g, from, false)
 	}
 }
 
