@@ -26,8 +26,8 @@ lint:
 
 # Unit, protocol, UI and end-to-end tests with the race detector, never from
 # the test cache (ui/e2e builds the binary itself, so the cache cannot see
-# what it depends on); fuzz seed
-# corpora run as ordinary tests. The store runs under both SQLite drivers.
+# what it depends on); fuzz seed corpora run as ordinary tests. The store
+# runs under both SQLite drivers.
 test: lint
 	$(GO) test -race -count=1 -tags '$(TAGS)' -timeout 30m ./...
 	$(GO) test -race -tags purego -timeout 10m ./store/...
