@@ -73,7 +73,7 @@ func TestBenchmarkReport(t *testing.T) {
 	bRunGoBench(t, gb, "^BenchmarkX25519$", append([]string{"-cpu", "1", "-benchtime", "0.5s"}, count...), "./crypto")
 	bRunGoBench(t, gb, "^BenchmarkUnwrapDefaultKDF$", append([]string{"-benchtime", "5x"}, count...), "./crypto")
 	bRunGoBench(t, gb, "^BenchmarkCoreThroughput$", append([]string{"-benchtime", "20000x"}, count...), "./app")
-	bRunGoBench(t, gb, "^BenchmarkHeadlessThroughput$", append([]string{"-benchtime", "50000x"}, count...), ".")
+	bRunGoBench(t, gb, "^BenchmarkHeadlessThroughput$", append([]string{"-benchtime", "50000x"}, count...), "./ui/e2e")
 	bRunGoBench(t, gb, "^BenchmarkCoreRoundTrip$", append([]string{"-benchtime", "2000x"}, count...), "./app")
 	bRunGoBench(t, gb, "^(BenchmarkAddIncoming|BenchmarkAdvanceDelivered)$",
 		append([]string{"-benchtime", "100x"}, count...), "./store")
