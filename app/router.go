@@ -17,9 +17,11 @@ const (
 	routeHighWater = 128
 	routeLowWater  = 32
 	routeHardCap   = 1024
-	// routeBuffer is each route's channel to its manager. Small: fairness
-	// happens in the per-peer queues, not in this buffer.
-	routeBuffer = 32
+	// routeBuffer is each route's channel to its manager. Small, since
+	// fairness happens in the per-peer queues, not in this buffer; but as
+	// deep as one store batch (eventBatch), or the contact manager commits
+	// smaller transactions and 1:1 throughput drops (by about 15% at 32).
+	routeBuffer = eventBatch
 )
 
 var errOverrun = errors.New("app: peer sent more than we could take")

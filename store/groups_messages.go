@@ -69,7 +69,7 @@ func groupTextRow(g crypto.GroupID, author crypto.ID, aseq uint64) []byte {
 func (s *Store) AddGroupMessages(ctx context.Context, msgs []GroupMessage, chains []GroupChain) ([]bool, error) {
 	inserted := make([]bool, len(msgs))
 	now := time.Now()
-	err := s.writeMessages(ctx, "add group messages", func(tx *sql.Tx, sl *crypto.Sealer) error {
+	err := s.writeMessages(ctx, "add group messages", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
 		for i := range msgs {
 			m := &msgs[i]
 			if m.StoredAt.IsZero() {
@@ -103,7 +103,7 @@ func (s *Store) AddGroupMessages(ctx context.Context, msgs []GroupMessage, chain
 // ResolveGroupMessages records the decryption of pending messages (State,
 // SentAt and Text by Seq) together with chain states, in one transaction.
 func (s *Store) ResolveGroupMessages(ctx context.Context, msgs []GroupMessage, chains []GroupChain) error {
-	return s.writeMessages(ctx, "resolve group messages", func(tx *sql.Tx, sl *crypto.Sealer) error {
+	return s.writeMessages(ctx, "resolve group messages", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
 		for _, m := range msgs {
 			text := sealCol(sl, "group_messages", "text", groupTextRow(m.Group, m.Author, m.AuthorSeq), []byte(m.Text))
 			if _, err := tx.ExecContext(ctx, `UPDATE group_messages SET state = ?, sent_at = ?, text = ?
@@ -166,7 +166,7 @@ func (s *Store) groupHistory(ctx context.Context, id crypto.GroupID, before int6
 const groupUnreadQuery = `SELECT count(*) FROM group_messages WHERE grp = ? AND state = 2`
 
 func (s *Store) markGroupSeen(ctx context.Context, id crypto.GroupID) error {
-	return s.writeStates(ctx, "mark group seen", func(tx *sql.Tx) error {
+	return s.writeStates(ctx, "mark group seen", func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE group_messages SET state = 3 WHERE grp = ? AND state = 2`, id[:])
 		return err
 	})

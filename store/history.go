@@ -32,7 +32,7 @@ const (
 
 func (s *Store) markChatSeen(ctx context.Context, contact crypto.ID) ([]crypto.MessageID, error) {
 	var ids []crypto.MessageID
-	err := s.writeStates(ctx, "mark seen", func(tx *sql.Tx) error {
+	err := s.writeStates(ctx, "mark seen", func(ctx context.Context, tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE messages SET state = 7
 			WHERE contact = ? AND outgoing = 0 AND state = 6 RETURNING msg_id`, contact.String())
 		if err != nil {
@@ -66,7 +66,7 @@ func (s *Store) ReceiptsSent(ctx context.Context, contact crypto.ID, ids []crypt
 	if len(ids) == 0 {
 		return nil
 	}
-	return s.writeStates(ctx, "receipts sent", func(tx *sql.Tx) error {
+	return s.writeStates(ctx, "receipts sent", func(ctx context.Context, tx *sql.Tx) error {
 		upd, err := tx.PrepareContext(ctx, `UPDATE messages SET receipt_sent = 1
 			WHERE contact = ? AND msg_id = ? AND outgoing = 0`)
 		if err != nil {

@@ -74,7 +74,7 @@ func (s *Store) AddOutgoing(ctx context.Context, msgs []Message) error {
 			return fmt.Errorf("store: add outgoing: message %d: state %s: %w", i, st, ErrInvalid)
 		}
 	}
-	return s.writeMessages(ctx, "add outgoing", func(tx *sql.Tx, sl *crypto.Sealer) error {
+	return s.writeMessages(ctx, "add outgoing", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
 		ins, err := tx.PrepareContext(ctx, insertMessage)
 		if err != nil {
 			return err
@@ -109,7 +109,7 @@ func (s *Store) AddIncoming(ctx context.Context, msgs []Message) (inserted []boo
 		}
 	}
 	inserted = make([]bool, len(msgs))
-	err = s.writeMessages(ctx, "add incoming", func(tx *sql.Tx, sl *crypto.Sealer) error {
+	err = s.writeMessages(ctx, "add incoming", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
 		// ON CONFLICT names the dedup key, so only a duplicate is ignored; other
 		// constraint failures (unknown contact, bad ID) still fail the batch.
 		ins, err := tx.PrepareContext(ctx, insertMessage+` ON CONFLICT (contact, msg_id) DO NOTHING`)
@@ -188,7 +188,7 @@ func (s *Store) AdvanceStates(ctx context.Context, contact crypto.ID, ids []cryp
 		return nil, nil
 	}
 	var changed []crypto.MessageID
-	err := s.writeStates(ctx, "advance states", func(tx *sql.Tx) error {
+	err := s.writeStates(ctx, "advance states", func(ctx context.Context, tx *sql.Tx) error {
 		upd, err := tx.PrepareContext(ctx, `UPDATE messages SET state = ?
 			WHERE contact = ? AND msg_id = ? AND outgoing = 1 AND state IN (`+strings.Join(in, ", ")+`)`)
 		if err != nil {
