@@ -76,15 +76,7 @@ func (r *router) add(wants func(wire.Message) bool) <-chan p2p.Event {
 
 // run dispatches until ctx ends, then joins the feeders.
 func (r *router) run(ctx context.Context) {
-	var wg sync.WaitGroup
-	for _, rt := range r.routes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.feed(ctx, rt)
-		}()
-	}
-	defer wg.Wait()
+	defer r.startFeeders(ctx)()
 	for {
 		select {
 		case <-ctx.Done():
@@ -173,6 +165,20 @@ func (r *router) popped(rt *route, id crypto.ID, n int) {
 		delete(r.paused, id)
 		r.src.PauseReads(id, ps.session, false)
 	}
+}
+
+// startFeeders starts one feeder per route; they stop when ctx ends, and
+// the returned function waits for them.
+func (r *router) startFeeders(ctx context.Context) (wait func()) {
+	var wg sync.WaitGroup
+	for _, rt := range r.routes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.feed(ctx, rt)
+		}()
+	}
+	return wg.Wait
 }
 
 // feed hands rt's queued events to its manager, one peer at a time.

@@ -106,13 +106,7 @@ func TestRouterGivesAQuietPeerItsTurnBehindAFlood(t *testing.T) {
 		r.dispatch(textFrom(flood, "x"))
 	}
 	r.dispatch(textFrom(quiet, "hello"))
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		r.feed(ctx, r.routes[0])
-	}()
-	defer wg.Wait()
+	defer r.startFeeders(ctx)()
 	defer cancel()
 	for n := 1; ; n++ {
 		ev := <-out
@@ -146,13 +140,7 @@ func TestRouterPausesAPeerOverHighWaterAndResumesUnderLowWater(t *testing.T) {
 		t.Fatal("another peer was paused too")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		r.feed(ctx, r.routes[0])
-	}()
-	defer wg.Wait()
+	defer r.startFeeders(ctx)()
 	defer cancel()
 	for i := 0; i < routeHighWater+2-routeLowWater; i++ {
 		<-out
@@ -181,15 +169,7 @@ func TestRouterSendsPeerChangesToEveryRouteAndMessagesOnlyWhereWanted(t *testing
 	contacts := r.add(isContactMessage)
 	groups := r.add(isGroupMessage)
 	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	for _, rt := range r.routes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.feed(ctx, rt)
-		}()
-	}
-	defer wg.Wait()
+	defer r.startFeeders(ctx)()
 	defer cancel()
 	id := crypto.ID{3}
 	r.dispatch(p2p.PeerUp{Peer: p2p.PeerInfo{ID: id, Session: 1}})
