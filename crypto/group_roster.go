@@ -63,7 +63,8 @@ func (r Role) String() string {
 func (r Role) Manages() bool { return r == RoleAdmin || r == RoleOwner }
 
 // RosterMember is one member: keys (the ID is always recomputed from them),
-// the display name and addresses the admin knew, and a role.
+// a display name and addresses (set by the admin who added the member, and
+// changed after that only by the member), and a role.
 type RosterMember struct {
 	Keys  PublicIdentity
 	Name  string
@@ -228,8 +229,8 @@ func MarshalRoster(r *Roster) ([]byte, error) {
 	return append(body, r.Sig[:]...), nil
 }
 
-// RosterHash is SHA-256 of the encoding; the smaller hash wins a tie
-// between two different rosters of the same version.
+// RosterHash is SHA-256 of the encoding; CompareForks uses it only as the
+// last tie-break, between forks whose signers have equal authority.
 func RosterHash(enc []byte) [32]byte { return sha256.Sum256(enc) }
 
 // ParseRoster decodes a roster strictly (the encoding is canonical). It does

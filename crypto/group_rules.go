@@ -1,6 +1,7 @@
 package crypto
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 )
@@ -23,12 +24,16 @@ func CheckGenesis(r *Roster) error {
 }
 
 // CheckTransition decides whether next may follow prev. The signer must be
-// a member of prev whose key made the signature, and either:
-//   - an owner or admin of prev: admins add and remove plain members and
-//     change the name, description and member names/addresses; only the
-//     owner adds admins or changes roles; the owner is never removed or
-//     demoted by someone else;
-//   - or any member of prev whose only change is removing themselves.
+// a member of prev whose key made the signature, the change must change
+// something, and:
+//   - a member's display name and addresses change only in a version that
+//     member signs (an admin sets them once, when adding the member), so no
+//     one can put words under another's name;
+//   - an owner or admin of prev may add and remove plain members and change
+//     the group's name and description; only the owner adds admins or
+//     changes roles; the owner is never removed or demoted by someone else;
+//   - any member may remove only themselves, or change only their own name
+//     and addresses.
 func CheckTransition(prev, next *Roster) error {
 	deny := func(why string) error { return fmt.Errorf("%w: %s", ErrRosterTransition, why) }
 	if next.Group != prev.Group {
@@ -44,13 +49,25 @@ func CheckTransition(prev, next *Roster) error {
 	if !next.verifySig(signer.Keys) {
 		return ErrRosterSignature
 	}
-	if isSelfRemoval(prev, next, next.Signer) {
+	if sameContent(prev, next) {
+		return deny("nothing changed")
+	}
+	if err := checkOwnDetails(prev, next); err != nil {
+		return err
+	}
+	if isSelfRemoval(prev, next, next.Signer) || isSelfUpdate(prev, next, next.Signer) {
 		return nil
 	}
 	if !signer.Role.Manages() {
 		return deny("signer is not an admin")
 	}
-	owner := signer.Role == RoleOwner
+	return checkAdminChange(prev, next, signer.Role == RoleOwner)
+}
+
+// checkAdminChange holds the rules on membership and roles for a change
+// signed by an admin (owner when owner is set).
+func checkAdminChange(prev, next *Roster, owner bool) error {
+	deny := func(why string) error { return fmt.Errorf("%w: %s", ErrRosterTransition, why) }
 	for _, pm := range prev.Members {
 		nm, still := next.Member(pm.Keys.ID())
 		switch {
@@ -77,6 +94,37 @@ func CheckTransition(prev, next *Roster) error {
 	return nil
 }
 
+// checkOwnDetails refuses a change to the name or addresses of a member
+// who stays, unless that member signed it.
+func checkOwnDetails(prev, next *Roster) error {
+	for _, pm := range prev.Members {
+		id := pm.Keys.ID()
+		nm, still := next.Member(id)
+		if !still || id == next.Signer {
+			continue
+		}
+		if nm.Name != pm.Name || !slices.Equal(nm.Addrs, pm.Addrs) {
+			return fmt.Errorf("%w: only a member changes their own name and addresses", ErrRosterTransition)
+		}
+	}
+	return nil
+}
+
+// sameContent reports whether two rosters differ in nothing but version,
+// signer and signature: such a change does nothing but fork the group.
+func sameContent(a, b *Roster) bool {
+	if a.Group != b.Group || a.Name != b.Name || a.Description != b.Description || len(a.Members) != len(b.Members) {
+		return false
+	}
+	for i, am := range a.Members {
+		bm := b.Members[i]
+		if am.Keys != bm.Keys || am.Name != bm.Name || am.Role != bm.Role || !slices.Equal(am.Addrs, bm.Addrs) {
+			return false
+		}
+	}
+	return true
+}
+
 // isSelfRemoval reports whether next is prev minus id and nothing else.
 func isSelfRemoval(prev, next *Roster, id ID) bool {
 	if next.Name != prev.Name || next.Description != prev.Description || len(next.Members) != len(prev.Members)-1 {
@@ -95,4 +143,64 @@ func isSelfRemoval(prev, next *Roster, id ID) bool {
 	}
 	_, stillThere := next.Member(id)
 	return !stillThere
+}
+
+// isSelfUpdate reports whether next differs from prev only in id's own
+// name and addresses.
+func isSelfUpdate(prev, next *Roster, id ID) bool {
+	if next.Name != prev.Name || next.Description != prev.Description || len(next.Members) != len(prev.Members) {
+		return false
+	}
+	for i, pm := range prev.Members {
+		nm := next.Members[i]
+		if nm.Keys != pm.Keys || nm.Role != pm.Role {
+			return false
+		}
+		if pm.Keys.ID() != id && (nm.Name != pm.Name || !slices.Equal(nm.Addrs, pm.Addrs)) {
+			return false
+		}
+	}
+	return true
+}
+
+// CompareForks decides between two different valid successors a and b of
+// the same version base. It returns a negative number when a wins and a
+// positive one when b wins (0 only for identical encodings). In order:
+//  1. a fork that removes or demotes the other's signer wins: a removed or
+//     demoted admin cannot undo that by signing a rival version;
+//  2. the signer with the higher role in base wins (owner, admin, member),
+//     so no admin overrides the owner and no member an admin;
+//  3. only between signers of equal role does the smaller SHA-256 of the
+//     encoding win. That last step can be ground by whoever signs, but it
+//     then only decides between peers of equal authority.
+func CompareForks(base, a, b *Roster, encA, encB []byte) int {
+	aHits, bHits := demotes(base, a, b.Signer), demotes(base, b, a.Signer)
+	switch {
+	case aHits && !bHits:
+		return -1
+	case bHits && !aHits:
+		return 1
+	}
+	ra, rb := roleIn(base, a.Signer), roleIn(base, b.Signer)
+	if ra != rb {
+		return int(rb) - int(ra)
+	}
+	ha, hb := RosterHash(encA), RosterHash(encB)
+	return bytes.Compare(ha[:], hb[:])
+}
+
+// demotes reports whether next takes id out of the group, or lowers its
+// role, compared to base.
+func demotes(base, next *Roster, id ID) bool {
+	was, ok := base.Member(id)
+	if !ok {
+		return false
+	}
+	now, still := next.Member(id)
+	return !still || now.Role < was.Role
+}
+
+func roleIn(r *Roster, id ID) Role {
+	m, _ := r.Member(id)
+	return m.Role
 }

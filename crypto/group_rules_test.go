@@ -1,0 +1,205 @@
+package crypto
+
+import (
+	"crypto/rand"
+	"errors"
+	"testing"
+)
+
+// fork signs a successor of base made by edit.
+func fork(t *testing.T, base *Roster, signer *Identity, edit func(*Roster)) (*Roster, []byte) {
+	t.Helper()
+	n := base.Clone()
+	n.Group = base.Group
+	n.Version = base.Version + 1
+	edit(n)
+	n.SortMembers()
+	enc, err := SignRoster(n, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckTransition(base, n); err != nil {
+		t.Fatalf("fork does not hold: %v", err)
+	}
+	return n, enc
+}
+
+func without(id *Identity) func(*Roster) {
+	return func(n *Roster) {
+		for i, m := range n.Members {
+			if m.Keys == id.Public() {
+				n.Members = append(n.Members[:i], n.Members[i+1:]...)
+				return
+			}
+		}
+	}
+}
+
+func withRole(id *Identity, role Role) func(*Roster) {
+	return func(n *Roster) {
+		for i := range n.Members {
+			if n.Members[i].Keys == id.Public() {
+				n.Members[i].Role = role
+			}
+		}
+	}
+}
+
+func withAddr(id *Identity, addr string) func(*Roster) {
+	return func(n *Roster) {
+		for i := range n.Members {
+			if n.Members[i].Keys == id.Public() {
+				n.Members[i].Addrs = []string{addr}
+			}
+		}
+	}
+}
+
+// grind signs forks of base by signer until one's hash sorts before
+// target's, as an attacker who controls the last tie-break would.
+func grind(t *testing.T, base *Roster, signer *Identity, target []byte) (*Roster, []byte) {
+	t.Helper()
+	th := RosterHash(target)
+	for i := range 5000 {
+		r, enc := fork(t, base, signer, withAddr(signer, "10.0.0.1:"+itoa(1000+i)))
+		h := RosterHash(enc)
+		if string(h[:]) < string(th[:]) {
+			return r, enc
+		}
+	}
+	t.Fatal("no ground fork sorts first")
+	return nil, nil
+}
+
+func itoa(n int) string {
+	b := []byte{}
+	for n > 0 || len(b) == 0 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	return string(b)
+}
+
+func signedBase(t *testing.T) (*Roster, []*Identity) {
+	t.Helper()
+	r, ids := testRoster(t)
+	rand.Read(r.Group[:])
+	if _, err := SignRoster(r, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	return r, ids
+}
+
+func TestForkRuleRanksAuthorityBeforeAGroundHash(t *testing.T) {
+	base, ids := signedBase(t)
+	owner, admin, member, friend := ids[0], ids[1], ids[2], ids[3]
+	admin2, _ := GenerateIdentity(rand.Reader)
+	base.Members = append(base.Members, RosterMember{Keys: admin2.Public(), Name: "a2", Role: RoleAdmin})
+	base.SortMembers()
+	if _, err := SignRoster(base, owner); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name      string
+		win, lose func() (*Roster, []byte)
+	}{
+		{"owner's kick beats the kicked admin's ground address change",
+			func() (*Roster, []byte) { return fork(t, base, owner, without(admin)) },
+			nil},
+		{"owner's demotion beats the demoted admin's ground fork",
+			func() (*Roster, []byte) { return fork(t, base, owner, withRole(admin, RoleMember)) },
+			nil},
+		{"admin's kick beats a member's self-removal fork",
+			func() (*Roster, []byte) { return fork(t, base, admin, without(friend)) },
+			nil},
+		{"owner's rename beats another admin's ground rename",
+			func() (*Roster, []byte) { return fork(t, base, owner, func(r *Roster) { r.Name = "owner's" }) },
+			nil},
+	}
+	losers := []func(win []byte) (*Roster, []byte){
+		func(w []byte) (*Roster, []byte) { return grind(t, base, admin, w) },
+		func(w []byte) (*Roster, []byte) { return grind(t, base, admin, w) },
+		func(w []byte) (*Roster, []byte) {
+			// The member's only allowed forks are leaving and its own
+			// details; grind the details, then also try leaving.
+			if r, enc := fork(t, base, member, without(member)); RosterHash(enc) != RosterHash(w) {
+				if h, hw := RosterHash(enc), RosterHash(w); string(h[:]) < string(hw[:]) {
+					return r, enc
+				}
+			}
+			return grind(t, base, member, w)
+		},
+		func(w []byte) (*Roster, []byte) { return grind(t, base, admin2, w) },
+	}
+	for i, c := range cases {
+		w, wenc := c.win()
+		l, lenc := losers[i](wenc)
+		if CompareForks(base, w, l, wenc, lenc) >= 0 || CompareForks(base, l, w, lenc, wenc) <= 0 {
+			t.Errorf("%s: the wrong fork wins", c.name)
+		}
+	}
+}
+
+func TestForkRuleBetweenEqualSignersFallsToTheHash(t *testing.T) {
+	base, ids := signedBase(t)
+	a, aenc := fork(t, base, ids[0], func(r *Roster) { r.Name = "one" })
+	b, benc := fork(t, base, ids[0], func(r *Roster) { r.Name = "two" })
+	ha, hb := RosterHash(aenc), RosterHash(benc)
+	want := -1
+	if string(ha[:]) > string(hb[:]) {
+		want = 1
+	}
+	if got := CompareForks(base, a, b, aenc, benc); (got < 0) != (want < 0) {
+		t.Fatalf("got %d, want sign of %d", got, want)
+	}
+}
+
+func TestTransitionsThatChangeNothingOrSomeoneElsesNameAreRefused(t *testing.T) {
+	base, ids := signedBase(t)
+	owner, admin, member := ids[0], ids[1], ids[2]
+	try := func(signer *Identity, edit func(*Roster)) error {
+		n := base.Clone()
+		n.Version++
+		edit(n)
+		n.SortMembers()
+		if _, err := SignRoster(n, signer); err != nil {
+			return err
+		}
+		return CheckTransition(base, n)
+	}
+	rename := func(id *Identity, name string) func(*Roster) {
+		return func(n *Roster) {
+			for i := range n.Members {
+				if n.Members[i].Keys == id.Public() {
+					n.Members[i].Name = name
+				}
+			}
+		}
+	}
+	cases := []struct {
+		name   string
+		signer *Identity
+		edit   func(*Roster)
+		ok     bool
+	}{
+		{"a version that changes nothing", owner, func(*Roster) {}, false},
+		{"an admin's version that changes nothing", admin, func(*Roster) {}, false},
+		{"admin renames the owner", admin, rename(owner, "admin"), false},
+		{"owner renames a member", owner, rename(member, "x"), false},
+		{"admin changes a member's addresses", admin, withAddr(member, "10.0.0.9:1"), false},
+		{"member renames itself", member, rename(member, "me"), true},
+		{"member changes its addresses", member, withAddr(member, "10.0.0.9:1"), true},
+		{"member renames itself and another", member, func(r *Roster) { rename(member, "me")(r); rename(admin, "x")(r) }, false},
+		{"member renames itself and the group", member, func(r *Roster) { rename(member, "me")(r); r.Name = "x" }, false},
+		{"admin renames itself and kicks", admin, func(r *Roster) { rename(admin, "me")(r); without(member)(r) }, true},
+	}
+	for _, c := range cases {
+		err := try(c.signer, c.edit)
+		if (err == nil) != c.ok {
+			t.Errorf("%s: err = %v", c.name, err)
+		}
+		if err != nil && !errors.Is(err, ErrRosterTransition) {
+			t.Errorf("%s: err = %v, want ErrRosterTransition", c.name, err)
+		}
+	}
+}
