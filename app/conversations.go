@@ -109,7 +109,11 @@ func (c *Core) authorNames(conv ConversationID) (func(store.Message) string, err
 	for _, e := range g.members {
 		names[e.id] = e.name
 	}
+	names = disambiguate(names) // two members of one name show their short IDs
 	return func(m store.Message) string {
+		if m.Author == store.SystemAuthor {
+			return ""
+		}
 		if n, ok := names[m.Author]; ok {
 			return n
 		}

@@ -36,11 +36,14 @@ const (
 
 // GroupMember is one member as the frontends see them.
 type GroupMember struct {
-	ID     crypto.ID
-	Name   string // from the roster: the name the inviting admin knew
-	Role   crypto.Role
-	Online bool // a session is up (always true for Self)
-	Self   bool
+	ID   crypto.ID
+	Name string // from the roster: set by the inviting admin, then only by the member
+	// Display is Name, followed by the short ID when another member has
+	// the same name: what to show wherever members are told apart.
+	Display string
+	Role    crypto.Role
+	Online  bool // a session is up (always true for Self)
+	Self    bool
 }
 
 // Group is a group as the frontends see it.
@@ -79,13 +82,14 @@ func parseLocal(b []byte) groupLocal {
 // view turns manager state into what frontends see.
 func (m *groupManager) view(ctx context.Context, g *group) Group {
 	r := g.roster
+	names := g.displayNames()
 	out := Group{
 		ID: g.row.ID, Name: r.Name, Description: r.Description, Version: r.Version,
 		State: g.row.State, InvitedBy: g.local.InvitedBy, LastActivity: g.row.LastActivity,
 	}
 	for _, rm := range r.Members {
 		id := rm.Keys.ID()
-		gm := GroupMember{ID: id, Name: rm.Name, Role: rm.Role, Self: id == m.self}
+		gm := GroupMember{ID: id, Name: rm.Name, Display: names[id], Role: rm.Role, Self: id == m.self}
 		gm.Online = gm.Self || m.online(id)
 		if gm.Self && g.row.State == store.GroupActive {
 			out.MyRole = rm.Role

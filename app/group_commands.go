@@ -298,3 +298,22 @@ func (c *Core) Group(ctx context.Context, id crypto.GroupID) (Group, error) {
 	})
 	return out, err
 }
+
+// SetMyGroupName sets the name the group's members see for us, and our
+// current addresses. Only we can: the roster rules refuse a change to a
+// member's name or addresses signed by anyone else.
+func (c *Core) SetMyGroupName(ctx context.Context, id crypto.GroupID, name string) error {
+	if err := crypto.ValidateName(name); err != nil {
+		return err
+	}
+	return c.withGroup(ctx, id, func(ctx context.Context, m *groupManager, g *group) error {
+		return m.changeRoster(ctx, g, func(r *crypto.Roster) error {
+			for i := range r.Members {
+				if r.Members[i].Keys.ID() == m.self {
+					r.Members[i].Name, r.Members[i].Addrs = name, capAddrs(m.core.self.Addrs)
+				}
+			}
+			return nil
+		})
+	})
+}

@@ -37,6 +37,10 @@ type group struct {
 	send      *crypto.Ratchet
 	sendEpoch uint64
 	rosters   map[uint64]*crypto.Roster // older versions, loaded on demand
+	// pending counts, per author, stored messages waiting for a key.
+	pending map[crypto.ID]int
+	names   map[crypto.ID]string // display names of namesOf
+	namesOf *crypto.Roster
 }
 
 // groupManager is the goroutine that owns groups, rosters, sender keys and
@@ -138,6 +142,9 @@ func (m *groupManager) loadGroup(ctx context.Context, row store.Group) (*group, 
 			g.note(author, s)
 		}
 	}
+	if g.pending, err = m.store.GroupPendingCounts(ctx, row.ID); err != nil {
+		return nil, err
+	}
 	chains, err := m.store.GroupChains(ctx, row.ID)
 	if err != nil {
 		return nil, err
@@ -163,6 +170,7 @@ func newGroupState(row store.Group, r *crypto.Roster) *group {
 		row: row, local: parseLocal(row.Local), roster: r,
 		contig: make(map[crypto.ID]uint64), above: make(map[crypto.ID]map[uint64]bool),
 		chains: make(map[chainRef]*crypto.Ratchet), rosters: make(map[uint64]*crypto.Roster),
+		pending: make(map[crypto.ID]int),
 	}
 }
 

@@ -181,10 +181,14 @@ type groupBatch struct {
 func (m *groupManager) handleMessages(ctx context.Context, from crypto.ID, msgs []wire.GroupMessage) {
 	batches := make(map[crypto.GroupID]*groupBatch)
 	var order []crypto.GroupID
+	late := make(map[crypto.GroupID]*group)
 	now := m.now()
 	for _, w := range msgs {
 		g, state, ok := m.verifyMessage(ctx, from, w)
 		if !ok {
+			if g != nil {
+				late[w.Group] = g // refused for now; a sync brings it back in order
+			}
 			continue
 		}
 		b := batches[w.Group]
@@ -198,6 +202,36 @@ func (m *groupManager) handleMessages(ctx context.Context, from crypto.ID, msgs 
 	for _, id := range order {
 		m.saveBatch(ctx, from, id, batches[id], now)
 	}
+	for id, g := range late {
+		if b := batches[id]; b == nil || !b.fetch {
+			m.sendSync(ctx, g, from, false)
+		}
+	}
+}
+
+// Limits on what one author can make us store before we can read it.
+const (
+	// seqWindow: a message is taken only this far past the author's
+	// contiguous run; a sync brings later ones, in order, once the gap
+	// closes.
+	seqWindow = 4096
+	// maxPendingPerAuthor: stored messages waiting for the author's key.
+	maxPendingPerAuthor = 4096
+)
+
+// fits reports whether a message's epoch and sequence number are ones we
+// store. An epoch past our roster version is refused, but worth a sync
+// (fetch): the peer then sends the roster first, and the message after it.
+func (g *group) fits(w wire.GroupMessage) (ok, fetch bool) {
+	switch {
+	case w.Epoch > g.roster.Version:
+		return false, true
+	case w.Seq > g.contig[w.Author]+seqWindow:
+		return false, true
+	case w.Epoch >= g.row.Joined && g.pending[w.Author] >= maxPendingPerAuthor:
+		return false, false // unreadable so far; a sync would only bring it again
+	}
+	return true, false
 }
 
 // verifyMessage finds the group of a message that is new to us and checks
@@ -213,10 +247,16 @@ func (m *groupManager) verifyMessage(ctx context.Context, from crypto.ID, w wire
 	if _, known := g.member(from); !known {
 		return nil, 0, false // only members relay
 	}
+	if ok, fetch := g.fits(w); !ok {
+		if fetch {
+			return g, 0, false
+		}
+		return nil, 0, false
+	}
 	keys, state, ok := m.authorKeys(ctx, g, author, w.Epoch)
 	h := crypto.GroupHeader{Group: w.Group, Author: author, Epoch: w.Epoch, Seq: w.Seq}
 	if !ok || !crypto.VerifyGroupMessage(keys, h, w.Ciphertext, w.Sig[:]) {
-		m.log.Info("dropping group message that does not verify", "peer", from.Short())
+		m.log.Info("dropping group message that does not verify", "peer", from)
 		return nil, 0, false
 	}
 	return g, state, true
@@ -227,7 +267,7 @@ func (m *groupManager) verifyMessage(ctx context.Context, from crypto.ID, w wire
 // roster version we have not seen, asks for a sync.
 func (m *groupManager) addToBatch(b *groupBatch, w wire.GroupMessage, state store.GroupMsgState, now time.Time) {
 	g, author := b.g, w.Author
-	if w.Seq > g.contig[author]+1 || w.Epoch > g.roster.Version {
+	if w.Seq > g.contig[author]+1 {
 		b.fetch = true
 	}
 	enc, err := wire.Append(nil, w)
@@ -242,6 +282,9 @@ func (m *groupManager) addToBatch(b *groupBatch, w wire.GroupMessage, state stor
 		if rt := g.chains[ref]; rt != nil && m.decrypt(rt, h, w.Ciphertext, &row) {
 			b.chains[ref] = true
 		}
+	}
+	if row.State == store.GroupMsgPending {
+		g.pending[author]++
 	}
 	g.note(author, w.Seq)
 	b.rows = append(b.rows, row)
@@ -299,8 +342,8 @@ func (m *groupManager) decrypt(rt *crypto.Ratchet, h crypto.GroupHeader, ct []by
 
 func (m *groupManager) emitMessage(g *group, row store.GroupMessage) {
 	name := row.Author.Short()
-	if rm, ok := g.member(row.Author); ok {
-		name = rm.Name
+	if n, ok := g.displayNames()[row.Author]; ok {
+		name = n
 	}
 	m.core.emit(MessageReceived{Message: messageFromStore(row.Message(), m.self, name)})
 }
@@ -325,7 +368,7 @@ func (m *groupManager) handleSenderKey(ctx context.Context, from crypto.ID, w wi
 	k := crypto.SenderKey(w)
 	keys, _, ok := m.authorKeys(ctx, g, k.Author, k.Epoch)
 	if !ok || k.Author == m.self || !crypto.VerifySenderKey(k, keys) {
-		m.log.Info("dropping sender key that does not verify", "peer", from.Short())
+		m.log.Info("dropping sender key that does not verify", "peer", from)
 		return
 	}
 	if k.Recipient != m.self {
@@ -337,12 +380,15 @@ func (m *groupManager) handleSenderKey(ctx context.Context, from crypto.ID, w wi
 		return
 	}
 	ref := chainRef{k.Author, k.Epoch}
-	if g.chains[ref] != nil {
+	if old := g.chains[ref]; old != nil && k.StartSeq <= old.Position() {
+		// We hold this chain, or one that went further. A key that starts
+		// past it is the author's fresh chain for the same epoch, made
+		// after its roster switched forks; it replaces the old one.
 		return
 	}
 	ck, err := crypto.OpenSenderKey(m.id, k)
 	if err != nil {
-		m.log.Info("sender key does not open", "peer", from.Short())
+		m.log.Info("sender key does not open", "peer", from)
 		return
 	}
 	rt := crypto.NewRatchet(ck, k.StartSeq)
@@ -378,6 +424,7 @@ func (m *groupManager) resolvePending(ctx context.Context, g *group, ref chainRe
 		m.reload(ctx, g)
 		return
 	}
+	g.pending[ref.author] = max(0, g.pending[ref.author]-len(done))
 	for _, p := range done {
 		m.emitMessage(g, p)
 	}

@@ -1,8 +1,8 @@
 package app
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 
 	"jarvis/crypto"
@@ -10,13 +10,17 @@ import (
 	"jarvis/store"
 )
 
+// maxInvitesPerInviter caps the pending invites one contact can leave, so
+// one contact cannot fill every slot of maxGroupInvites.
+const maxInvitesPerInviter = 10
+
 // handleInvite takes an invite from a contact: trust on first use of the
 // roster it carries, because it arrives from a contact over an
 // authenticated session and is signed by an admin listed in it.
 func (m *groupManager) handleInvite(ctx context.Context, from crypto.ID, enc []byte) {
 	r, err := crypto.ParseRoster(enc)
 	if err != nil {
-		m.log.Info("dropping malformed invite", "peer", from.Short())
+		m.log.Info("dropping malformed invite", "peer", from)
 		return
 	}
 	if g, ok := m.groups[r.Group]; ok {
@@ -27,22 +31,16 @@ func (m *groupManager) handleInvite(ctx context.Context, from crypto.ID, enc []b
 	}
 	c, err := m.store.Contact(ctx, from)
 	if err != nil || c.State != store.ContactAccepted {
-		m.log.Info("dropping invite from a non-contact", "peer", from.Short())
+		m.log.Info("dropping invite from a non-contact", "peer", from)
 		return
 	}
 	inviter, ok := r.Member(from)
 	if _, me := r.Member(m.self); !ok || !me || !inviter.Role.Manages() || crypto.CheckGenesis(r) != nil {
-		m.log.Info("dropping invite that does not hold", "peer", from.Short())
+		m.log.Info("dropping invite that does not hold", "peer", from)
 		return
 	}
-	invites := 0
-	for _, g := range m.groups {
-		if g.row.State == store.GroupInvited {
-			invites++
-		}
-	}
-	if invites >= maxGroupInvites {
-		m.log.Warn("too many pending group invites; dropping one", "peer", from.Short())
+	if !m.roomForInvite(from) {
+		m.log.Warn("too many pending group invites; dropping one", "peer", from)
 		return
 	}
 	now := m.now()
@@ -64,14 +62,31 @@ func (m *groupManager) handleInvite(ctx context.Context, from crypto.ID, enc []b
 	m.core.emit(GroupInvite{Group: m.view(ctx, g), From: from, FromName: inviter.Name})
 }
 
+// roomForInvite reports whether another invite from inviter fits: under
+// the cap on all pending invites and under the cap for one inviter.
+func (m *groupManager) roomForInvite(inviter crypto.ID) bool {
+	all, theirs := 0, 0
+	for _, g := range m.groups {
+		if g.row.State == store.GroupInvited {
+			all++
+			if g.local.InvitedBy == inviter {
+				theirs++
+			}
+		}
+	}
+	return all < maxGroupInvites && theirs < maxInvitesPerInviter
+}
+
 func (g *group) withLocal() store.Group {
 	g.row.Local = g.local.marshal()
 	return g.row
 }
 
-// handleRoster considers a roster version from any peer; only a valid
-// successor of what we hold (or the tie-break winner of our version) is
-// applied.
+// handleRoster considers a roster version from a member. A valid successor
+// of what we hold is applied; a rival of a version we hold is settled by
+// the fork rule (considerFork); a version further ahead asks for a sync.
+// Rosters from anyone else are dropped without a word: a stranger who
+// knows a group ID must not make us send anything.
 func (m *groupManager) handleRoster(ctx context.Context, from crypto.ID, enc []byte) {
 	r, err := crypto.ParseRoster(enc)
 	if err != nil {
@@ -81,43 +96,40 @@ func (m *groupManager) handleRoster(ctx context.Context, from crypto.ID, enc []b
 	if !ok {
 		return
 	}
+	if _, member := g.member(from); !member {
+		return
+	}
 	cur := g.roster.Version
 	switch {
 	case r.Version == cur+1:
-		if err := crypto.CheckTransition(g.roster, r); err != nil {
-			m.log.Info("dropping roster change", "peer", from.Short(), "err", err)
+		err := crypto.CheckTransition(g.roster, r)
+		if err == nil {
+			m.applyRoster(ctx, g, r, enc, g.roster)
 			return
 		}
-		m.applyRoster(ctx, g, r, enc)
+		m.log.Info("dropping roster change", "peer", from, "err", err)
+		if signedByMember(g.roster, r) && cur > g.row.Joined {
+			// A member's valid-looking successor of a version we do not
+			// hold: our histories split. Ask for its copy of ours.
+			m.send(ctx, from, m.syncAt(g, cur, false))
+		}
 	case r.Version > cur+1:
 		m.sendSync(ctx, g, from, false) // fetch the versions in between
-	case r.Version == cur && r.Version > g.row.Joined:
-		m.tieBreak(ctx, g, r, enc)
+	case r.Version > g.row.Joined:
+		m.considerFork(ctx, g, from, r, enc)
 	}
 }
 
-// tieBreak settles two different rosters of the same version: every member
-// keeps the one whose encoding has the smaller SHA-256, so all converge.
-func (m *groupManager) tieBreak(ctx context.Context, g *group, r *crypto.Roster, enc []byte) {
-	mine, err := crypto.MarshalRoster(g.roster)
-	if err != nil || bytes.Equal(mine, enc) {
-		return
-	}
-	a, b := crypto.RosterHash(enc), crypto.RosterHash(mine)
-	if bytes.Compare(a[:], b[:]) >= 0 {
-		return
-	}
-	prev, err := m.rosterAt(ctx, g, r.Version-1)
-	if err != nil || crypto.CheckTransition(prev, r) != nil {
-		return
-	}
-	g.roster = prev // apply as a change from the common predecessor
-	g.row.Version = prev.Version
-	m.applyRoster(ctx, g, r, enc)
+// signedByMember reports whether r carries a valid signature of a member
+// of held: worth a round trip to find where two histories split.
+func signedByMember(held, r *crypto.Roster) bool {
+	sm, ok := held.Member(r.Signer)
+	return ok && r.SignedBy(sm.Keys)
 }
 
-// applyRoster stores and adopts a checked roster and reports the change.
-func (m *groupManager) applyRoster(ctx context.Context, g *group, r *crypto.Roster, enc []byte) {
+// applyRoster stores and adopts a checked roster and reports the change,
+// as lines that describe it against seen: the version the user saw last.
+func (m *groupManager) applyRoster(ctx context.Context, g *group, r *crypto.Roster, enc []byte, seen *crypto.Roster) {
 	if err := m.store.PutRoster(ctx, r.Group, r.Version, enc); err != nil {
 		m.core.emit(Failure{Op: "save group roster", Err: err})
 		return
@@ -140,9 +152,7 @@ func (m *groupManager) applyRoster(ctx context.Context, g *group, r *crypto.Rost
 		return
 	}
 	m.publish() // before the events, so a frontend can resolve what they name
-	for _, line := range rosterChanges(prev, r, m.self) {
-		m.core.emit(GroupSystem{Group: r.Group, Text: line})
-	}
+	m.systemLines(ctx, g, rosterChanges(seen, r, m.self))
 	m.core.emit(GroupUpdated{Group: m.view(ctx, g)})
 }
 
@@ -150,6 +160,9 @@ func (m *groupManager) applyRoster(ctx context.Context, g *group, r *crypto.Rost
 func (m *groupManager) rosterAt(ctx context.Context, g *group, v uint64) (*crypto.Roster, error) {
 	if v == g.roster.Version {
 		return g.roster, nil
+	}
+	if v > g.roster.Version {
+		return nil, fmt.Errorf("roster version %d: %w", v, store.ErrNotFound)
 	}
 	if r, ok := g.rosters[v]; ok {
 		return r, nil
@@ -180,15 +193,18 @@ func (m *groupManager) changeRoster(ctx context.Context, g *group, edit func(*cr
 	next.SortMembers()
 	enc, err := crypto.SignRoster(next, m.id)
 	if err != nil {
-		if err == crypto.ErrRosterTooBig {
+		if errors.Is(err, crypto.ErrRosterTooBig) {
 			return ErrGroupFull
 		}
 		return fmt.Errorf("sign roster: %w", err)
 	}
 	if err := crypto.CheckTransition(prev, next); err != nil {
+		if crypto.SameContent(prev, next) {
+			return nil // nothing to change
+		}
 		return fmt.Errorf("roster change refused: %w", err)
 	}
-	m.applyRoster(ctx, g, next, enc)
+	m.applyRoster(ctx, g, next, enc, prev)
 	rec := wire.GroupRoster{Roster: enc}
 	m.broadcast(ctx, next, rec)
 	for _, rm := range prev.Members {
@@ -204,54 +220,4 @@ func (m *groupManager) sendInvite(ctx context.Context, g *group, to crypto.ID) {
 	if err == nil {
 		m.send(ctx, to, wire.GroupInvite{Roster: enc})
 	}
-}
-
-// rosterChanges describes what changed between two versions, for system
-// lines in the conversation.
-func rosterChanges(prev, next *crypto.Roster, self crypto.ID) []string {
-	who := func(id crypto.ID) string {
-		if id == self {
-			return "you"
-		}
-		if rm, ok := next.Member(id); ok {
-			return rm.Name
-		}
-		if rm, ok := prev.Member(id); ok {
-			return rm.Name
-		}
-		return id.Short()
-	}
-	by := who(next.Signer)
-	var out []string
-	for _, pm := range prev.Members {
-		id := pm.Keys.ID()
-		nm, still := next.Member(id)
-		switch {
-		case !still && id == next.Signer:
-			out = append(out, fmt.Sprintf("%s left", who(id)))
-		case !still:
-			out = append(out, fmt.Sprintf("%s removed %s", by, who(id)))
-		case nm.Role != pm.Role:
-			out = append(out, fmt.Sprintf("%s made %s %s", by, who(id), roleArticle(nm.Role)))
-		}
-	}
-	for _, nm := range next.Members {
-		if _, had := prev.Member(nm.Keys.ID()); !had {
-			out = append(out, fmt.Sprintf("%s added %s", by, who(nm.Keys.ID())))
-		}
-	}
-	if next.Name != prev.Name {
-		out = append(out, fmt.Sprintf("%s renamed the group to %q", by, next.Name))
-	}
-	if next.Description != prev.Description {
-		out = append(out, fmt.Sprintf("%s changed the description", by))
-	}
-	return out
-}
-
-func roleArticle(r crypto.Role) string {
-	if r == crypto.RoleAdmin || r == crypto.RoleOwner {
-		return "an " + r.String()
-	}
-	return "a " + r.String()
 }

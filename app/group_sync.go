@@ -11,7 +11,14 @@ import (
 
 // syncMessage tells a peer which roster version and which messages we hold.
 func (m *groupManager) syncMessage(g *group, reply bool) wire.GroupSync {
-	s := wire.GroupSync{Group: g.row.ID, Version: g.roster.Version, Reply: reply}
+	return m.syncAt(g, g.roster.Version, reply)
+}
+
+// syncAt is syncMessage claiming roster version v: the peer answers with
+// its copy of v and what follows, which is how we find where two
+// histories split.
+func (m *groupManager) syncAt(g *group, v uint64, reply bool) wire.GroupSync {
+	s := wire.GroupSync{Group: g.row.ID, Version: v, Reply: reply}
 	for author, seq := range g.contig {
 		if seq > 0 && len(s.Vector) < wire.MaxSyncAuthors {
 			s.Vector = append(s.Vector, wire.GroupSyncEntry{Author: author, Seq: seq})
@@ -27,35 +34,40 @@ func (m *groupManager) sendSync(ctx context.Context, g *group, to crypto.ID, rep
 	m.send(ctx, to, m.syncMessage(g, reply))
 }
 
-// handleSync answers a peer's GroupSync with what it lacks: newer rosters,
-// the sender keys addressed to it, and messages past its vector. A sync
-// that is not itself a reply, from a peer that holds more than we do, is
-// answered with our own sync so the peer sends us the rest. The answer is a
-// job that sends a page whenever the peer's session has room, so one slow
-// peer never holds up the manager.
+// handleSync answers a member's GroupSync with what it lacks: our copy of
+// the version it holds and the versions after (so it can tell whether our
+// histories split), the sender keys addressed to it, and messages past its
+// vector. A sync that is not itself a reply, from a peer that holds more
+// than we do, is answered with our own sync so the peer sends us the rest.
+// The answer is a job that sends a page whenever the peer's session has
+// room, so one slow peer never holds up the manager. A former member gets
+// rosters only, up to the version that removed it; anyone else gets
+// nothing at all.
 func (m *groupManager) handleSync(ctx context.Context, from crypto.ID, s wire.GroupSync) {
 	g, ok := m.groups[s.Group]
 	if !ok || g.row.State == store.GroupInvited {
 		return
-	}
-	job := m.jobs.start(from, s.Group, m.peers)
-	if job == nil {
-		return // offline already
 	}
 	_, member := g.member(from)
 	if !member || g.row.State == store.GroupLeft {
 		// A former member (or we have left): only rosters, so everyone
 		// learns who is in and who is out.
 		if m.wasMember(ctx, g, from, s.Version) {
-			job.prelude = m.rostersAfter(ctx, g, s.Version)
+			if job := m.jobs.start(from, s.Group, m.peers); job != nil {
+				job.prelude = m.rostersFor(ctx, g, from, s.Version)
+			}
 		}
 		return
+	}
+	job := m.jobs.start(from, s.Group, m.peers)
+	if job == nil {
+		return // offline already
 	}
 	if containsID(g.local.Pending, from) {
 		g.local.Pending = removeID(g.local.Pending, from)
 		m.saveRow(ctx, g)
 	}
-	job.prelude = append(m.rostersAfter(ctx, g, s.Version), m.keysFor(ctx, g, from)...)
+	job.prelude = append(m.rostersFrom(ctx, g, s.Version), m.keysFor(ctx, g, from)...)
 	job.theirs = make(map[crypto.ID]uint64, len(s.Vector))
 	ahead := s.Version > g.roster.Version
 	for _, e := range s.Vector {
@@ -71,6 +83,36 @@ func (m *groupManager) handleSync(ctx context.Context, from crypto.ID, s wire.Gr
 	if ahead && !s.Reply {
 		job.final, job.finalReply = true, true
 	}
+}
+
+// rostersFrom returns our copy of version v, when we hold it, and the
+// versions after it.
+func (m *groupManager) rostersFrom(ctx context.Context, g *group, v uint64) []wire.Message {
+	if v == 0 || v > g.roster.Version {
+		return nil
+	}
+	return m.rostersAfter(ctx, g, v-1)
+}
+
+// rostersFor returns what a former member may have: the versions from the
+// one it holds up to the first one without it. What the group did after
+// that (topic, members, their addresses) is none of its business.
+func (m *groupManager) rostersFor(ctx context.Context, g *group, id crypto.ID, v uint64) []wire.Message {
+	all := m.rostersFrom(ctx, g, v)
+	for i, msg := range all {
+		rec, ok := msg.(wire.GroupRoster)
+		if !ok {
+			continue
+		}
+		r, err := crypto.ParseRoster(rec.Roster)
+		if err != nil {
+			return all[:i]
+		}
+		if _, in := r.Member(id); !in {
+			return all[:i+1]
+		}
+	}
+	return all
 }
 
 // authors lists everyone we hold messages from, in a stable order.

@@ -41,6 +41,9 @@ type Message struct {
 	// for others'.
 	State  MessageState
 	Cursor int64 // pass as History's before to page further back
+	// System marks a group's line about a roster change (who joined,
+	// left, was renamed...): Text is the line, Author is zero.
+	System bool
 }
 
 // checkText refuses what no conversation accepts, before any actor sees it.
@@ -71,6 +74,7 @@ func messageFromStore(m store.Message, self crypto.ID, name string) Message {
 	}
 	if m.Group != (crypto.GroupID{}) {
 		out.Conversation, out.Author = GroupChat(m.Group), m.Author
+		out.System = m.Author == store.SystemAuthor
 	}
 	if m.Outgoing {
 		out.Author, out.AuthorName = self, ""

@@ -58,6 +58,10 @@ type Ratchet struct {
 	skipped map[uint64]MessageKey
 }
 
+// Position is the next sequence number whose chain key the ratchet holds:
+// every key before it has been derived or skipped.
+func (r *Ratchet) Position() uint64 { return r.next }
+
 // NewRatchet starts a chain whose key ck belongs to sequence number start.
 func NewRatchet(ck ChainKey, start uint64) *Ratchet {
 	return &Ratchet{ck: ck, next: start, skipped: make(map[uint64]MessageKey)}

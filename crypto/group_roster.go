@@ -305,3 +305,7 @@ func (r *Roster) verifySig(keys PublicIdentity) bool {
 	body, err := r.body()
 	return err == nil && keys.Verify(rosterSigned(body), r.Sig[:])
 }
+
+// SignedBy reports whether keys belong to r.Signer and made r's signature.
+// It says nothing about whether the signer may make the change.
+func (r *Roster) SignedBy(keys PublicIdentity) bool { return r.verifySig(keys) }

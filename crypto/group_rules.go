@@ -49,7 +49,7 @@ func CheckTransition(prev, next *Roster) error {
 	if !next.verifySig(signer.Keys) {
 		return ErrRosterSignature
 	}
-	if sameContent(prev, next) {
+	if SameContent(prev, next) {
 		return deny("nothing changed")
 	}
 	if err := checkOwnDetails(prev, next); err != nil {
@@ -112,7 +112,7 @@ func checkOwnDetails(prev, next *Roster) error {
 
 // sameContent reports whether two rosters differ in nothing but version,
 // signer and signature: such a change does nothing but fork the group.
-func sameContent(a, b *Roster) bool {
+func SameContent(a, b *Roster) bool {
 	if a.Group != b.Group || a.Name != b.Name || a.Description != b.Description || len(a.Members) != len(b.Members) {
 		return false
 	}

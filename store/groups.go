@@ -238,15 +238,20 @@ func putChains(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer, chains []Grou
 	return nil
 }
 
-// PutSenderKeys stores sender keys for relaying; known ones are ignored. It
-// reports which were new. A key is stored in its crypto.SenderKey encoding.
+// PutSenderKeys stores sender keys for relaying; known ones are ignored
+// unless the new one starts its chain later (an author who started a fresh
+// chain for the same epoch, after its roster switched forks). It reports
+// which were new. A key is stored in its crypto.SenderKey encoding, where
+// start_seq is the 8 big-endian bytes at offset senderKeyStartAt, so bytes
+// compare as numbers.
 func (s *Store) PutSenderKeys(ctx context.Context, keys []crypto.SenderKey) ([]bool, error) {
 	added := make([]bool, len(keys))
 	err := s.writeGroupTx(ctx, "put sender keys", func(tx *sql.Tx, _ *crypto.Sealer) error {
 		for i, k := range keys {
 			rec, _ := k.AppendBinary(nil) // cannot fail
 			res, err := tx.ExecContext(ctx, `INSERT INTO group_sender_keys (grp, epoch, author, recipient, record)
-				VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+				VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET record = excluded.record
+				WHERE substr(excluded.record, `+senderKeyStartAt+`, 8) > substr(record, `+senderKeyStartAt+`, 8)`,
 				k.Group[:], int64(k.Epoch), k.Author[:], k.Recipient[:], rec)
 			if err != nil {
 				return err
@@ -257,6 +262,20 @@ func (s *Store) PutSenderKeys(ctx context.Context, keys []crypto.SenderKey) ([]b
 		return nil
 	})
 	return added, err
+}
+
+// senderKeyStartAt is where StartSeq starts in a sender key's encoding,
+// counted from 1 as SQL's substr does: after group, epoch, author and
+// recipient.
+const senderKeyStartAt = "65" // 1 + 16 + 8 + 20 + 20
+
+// DeleteRostersAfter drops the stored roster versions past version: the
+// versions built on a fork that lost.
+func (s *Store) DeleteRostersAfter(ctx context.Context, id crypto.GroupID, version uint64) error {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM group_rosters WHERE grp = ? AND version > ?`, id[:], int64(version)); err != nil {
+		return fmt.Errorf("store: delete rosters: %w", err)
+	}
+	return nil
 }
 
 // SenderKeysFor returns the sender keys addressed to recipient in a group,

@@ -20,7 +20,14 @@ const (
 	GroupMsgSeen    GroupMsgState = 3
 	GroupMsgOwn     GroupMsgState = 4 // written here
 	GroupMsgForeign GroupMsgState = 5 // from before we joined: kept for relaying, never readable here
+	// GroupMsgSystem is a line this device wrote about a roster change
+	// (joins, removals, renames). Its author is SystemAuthor, its aseq a
+	// local counter; it is never relayed.
+	GroupMsgSystem GroupMsgState = 6
 )
+
+// SystemAuthor is the author of system lines: no identity hashes to zero.
+var SystemAuthor crypto.ID
 
 // GroupMessage is one stored group message: the signed record (kept for
 // relaying) and, once decrypted, its text (sealed).
@@ -48,14 +55,69 @@ func (m GroupMessage) Message() Message {
 	switch m.State {
 	case GroupMsgOwn:
 		out.Outgoing, out.State = true, StateSent
-	case GroupMsgSeen:
+	case GroupMsgSeen, GroupMsgSystem:
 		out.State = StateSeen
 	}
 	return out
 }
 
 func (st GroupMsgState) readable() bool {
-	return st == GroupMsgUnread || st == GroupMsgSeen || st == GroupMsgOwn
+	return st == GroupMsgUnread || st == GroupMsgSeen || st == GroupMsgOwn || st == GroupMsgSystem
+}
+
+// AddGroupSystemLines stores lines about a roster change in the group's
+// history, sealed like message text, numbered after the last system line.
+func (s *Store) AddGroupSystemLines(ctx context.Context, id crypto.GroupID, texts []string, at time.Time) ([]GroupMessage, error) {
+	out := make([]GroupMessage, 0, len(texts))
+	err := s.writeMessages(ctx, "add group system lines", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
+		var last int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(aseq), 0) FROM group_messages WHERE grp = ? AND author = ?`,
+			id[:], SystemAuthor[:]).Scan(&last); err != nil {
+			return err
+		}
+		for i, text := range texts {
+			m := GroupMessage{Group: id, Author: SystemAuthor, AuthorSeq: uint64(last) + uint64(i) + 1,
+				State: GroupMsgSystem, SentAt: at, StoredAt: at, Text: text}
+			sealed := sealCol(sl, "group_messages", "text", groupTextRow(id, m.Author, m.AuthorSeq), []byte(text))
+			res, err := tx.ExecContext(ctx, `INSERT INTO group_messages
+				(grp, author, aseq, epoch, state, sent_at, stored_at, record, text) VALUES (?, ?, ?, 0, ?, ?, ?, x'', ?)`,
+				id[:], m.Author[:], int64(m.AuthorSeq), int(m.State), toMillis(at), toMillis(at), sealed)
+			if err != nil {
+				return err
+			}
+			m.Seq, _ = res.LastInsertId()
+			out = append(out, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GroupPendingCounts returns, per author, how many stored messages wait
+// for a key: what the app caps so no member fills the disk with records no
+// one can read.
+func (s *Store) GroupPendingCounts(ctx context.Context, id crypto.GroupID) (map[crypto.ID]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT author, count(*) FROM group_messages
+		WHERE grp = ? AND state = 1 GROUP BY author`, id[:])
+	if err != nil {
+		return nil, fmt.Errorf("store: group pending counts: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[crypto.ID]int)
+	for rows.Next() {
+		var a []byte
+		var n int
+		if err := rows.Scan(&a, &n); err != nil {
+			return nil, fmt.Errorf("store: group pending counts: %w", err)
+		}
+		var author crypto.ID
+		copy(author[:], a)
+		out[author] = n
+	}
+	return out, rows.Err()
 }
 
 func groupTextRow(g crypto.GroupID, author crypto.ID, aseq uint64) []byte {
@@ -129,12 +191,14 @@ func (s *Store) PendingGroupMessages(ctx context.Context, id crypto.GroupID, aut
 // number > after, in sequence order, in any state: what a peer lacks.
 func (s *Store) GroupRecords(ctx context.Context, id crypto.GroupID, author crypto.ID, after uint64, limit int) ([]GroupMessage, error) {
 	return s.queryGroupMessages(ctx, id, `SELECT `+groupMsgColumns+` FROM group_messages
-		WHERE grp = ? AND author = ? AND aseq > ? ORDER BY aseq LIMIT ?`, id[:], author[:], int64(after), min(max(limit, 1), MaxPage))
+		WHERE grp = ? AND author = ? AND aseq > ? AND state != 6 ORDER BY aseq LIMIT ?`, id[:], author[:], int64(after), min(max(limit, 1), MaxPage))
 }
 
-// GroupAuthorSeqs returns, per author, the stored sequence numbers in order.
+// GroupAuthorSeqs returns, per author, the stored sequence numbers in
+// order. System lines are not messages of any author and are left out.
 func (s *Store) GroupAuthorSeqs(ctx context.Context, id crypto.GroupID) (map[crypto.ID][]uint64, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT author, aseq FROM group_messages WHERE grp = ? ORDER BY author, aseq`, id[:])
+	rows, err := s.r.QueryContext(ctx, `SELECT author, aseq FROM group_messages
+		WHERE grp = ? AND state != 6 ORDER BY author, aseq`, id[:])
 	if err != nil {
 		return nil, fmt.Errorf("store: group seqs: %w", err)
 	}
@@ -157,7 +221,7 @@ func (s *Store) GroupAuthorSeqs(ctx context.Context, id crypto.GroupID) (map[cry
 // (0 = newest), in chronological (first-seen) order.
 func (s *Store) groupHistory(ctx context.Context, id crypto.GroupID, before int64, limit int) ([]GroupMessage, error) {
 	msgs, err := s.queryGroupMessages(ctx, id, `SELECT `+groupMsgColumns+` FROM group_messages
-		WHERE grp = ? AND seq < ? AND state IN (2, 3, 4) ORDER BY seq DESC LIMIT ?`, id[:], pageStart(before), min(max(limit, 1), MaxPage))
+		WHERE grp = ? AND seq < ? AND state IN (2, 3, 4, 6) ORDER BY seq DESC LIMIT ?`, id[:], pageStart(before), min(max(limit, 1), MaxPage))
 	slices.Reverse(msgs)
 	return msgs, err
 }
