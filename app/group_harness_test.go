@@ -83,3 +83,14 @@ func onManager(t *testing.T, n *node, fn func(ctx context.Context, m *groupManag
 		t.Fatal(err)
 	}
 }
+
+// withoutSystem drops the roster lines from a history, leaving messages.
+func withoutSystem(hist []Message) []Message {
+	var out []Message
+	for _, m := range hist {
+		if !m.System {
+			out = append(out, m)
+		}
+	}
+	return out
+}

@@ -10,6 +10,10 @@ import (
 	"jarvis/store"
 )
 
+// logNonMember is logged (at debug level) for a roster or sync from
+// someone who is not a member, which gets no answer at all.
+const logNonMember = "ignoring group record from a non-member"
+
 // maxInvitesPerInviter caps the pending invites one contact can leave, so
 // one contact cannot fill every slot of maxGroupInvites.
 const maxInvitesPerInviter = 10
@@ -97,6 +101,7 @@ func (m *groupManager) handleRoster(ctx context.Context, from crypto.ID, enc []b
 		return
 	}
 	if _, member := g.member(from); !member {
+		m.log.Debug(logNonMember, "peer", from)
 		return
 	}
 	cur := g.roster.Version

@@ -52,10 +52,12 @@ func (m *groupManager) handleSync(ctx context.Context, from crypto.ID, s wire.Gr
 	if !member || g.row.State == store.GroupLeft {
 		// A former member (or we have left): only rosters, so everyone
 		// learns who is in and who is out.
-		if m.wasMember(ctx, g, from, s.Version) {
-			if job := m.jobs.start(from, s.Group, m.peers); job != nil {
-				job.prelude = m.rostersFor(ctx, g, from, s.Version)
-			}
+		if !m.wasMember(ctx, g, from, s.Version) {
+			m.log.Debug(logNonMember, "peer", from)
+			return
+		}
+		if job := m.jobs.start(from, s.Group, m.peers); job != nil {
+			job.prelude = m.rostersFor(ctx, g, from, s.Version)
 		}
 		return
 	}

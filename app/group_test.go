@@ -29,6 +29,7 @@ func TestFiveCoresFormAGroupAndEveryoneReadsEveryone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	hist = withoutSystem(hist)
 	if len(hist) != 5 {
 		t.Fatalf("history has %d messages, want 5", len(hist))
 	}
@@ -102,6 +103,7 @@ func TestAGroupMessageSentTwiceIsTwoMessagesEachWithItsOwnState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	hist = withoutSystem(hist)
 	if len(hist) != 2 || hist[0].ID != first || hist[1].ID != second {
 		t.Fatalf("history = %+v", hist)
 	}
