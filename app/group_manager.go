@@ -60,13 +60,15 @@ type groupManager struct {
 	// hands the peers component the new set.
 	members bool
 	now     func() time.Time
+	// pendingCap is maxPendingPerAuthor; tests lower it.
+	pendingCap int
 }
 
 func newGroupManager(c *Core, events <-chan p2p.Event) *groupManager {
 	return &groupManager{
 		core: c, store: c.account.store, peers: c.peers, id: c.identity, self: c.self.ID,
 		log: c.log.With("room", "groups"), cmds: make(chan op[groupManager], 64), events: events,
-		groups: make(map[crypto.GroupID]*group), jobs: make(syncJobs), now: time.Now,
+		groups: make(map[crypto.GroupID]*group), jobs: make(syncJobs), now: time.Now, pendingCap: maxPendingPerAuthor,
 	}
 }
 

@@ -220,18 +220,11 @@ const (
 )
 
 // fits reports whether a message's epoch and sequence number are ones we
-// store. An epoch past our roster version is refused, but worth a sync
-// (fetch): the peer then sends the roster first, and the message after it.
-func (g *group) fits(w wire.GroupMessage) (ok, fetch bool) {
-	switch {
-	case w.Epoch > g.roster.Version:
-		return false, true
-	case w.Seq > g.contig[w.Author]+seqWindow:
-		return false, true
-	case w.Epoch >= g.row.Joined && g.pending[w.Author] >= maxPendingPerAuthor:
-		return false, false // unreadable so far; a sync would only bring it again
-	}
-	return true, false
+// store now. One of an epoch past our roster version, or too far past the
+// author's contiguous run, is refused but worth a sync: the peer then
+// sends the roster first and the author's messages in order.
+func (g *group) fits(w wire.GroupMessage) bool {
+	return w.Epoch <= g.roster.Version && w.Seq <= g.contig[w.Author]+seqWindow
 }
 
 // verifyMessage finds the group of a message that is new to us and checks
@@ -247,11 +240,8 @@ func (m *groupManager) verifyMessage(ctx context.Context, from crypto.ID, w wire
 	if _, known := g.member(from); !known {
 		return nil, 0, false // only members relay
 	}
-	if ok, fetch := g.fits(w); !ok {
-		if fetch {
-			return g, 0, false
-		}
-		return nil, 0, false
+	if !g.fits(w) {
+		return g, 0, false // the caller asks for a sync
 	}
 	keys, state, ok := m.authorKeys(ctx, g, author, w.Epoch)
 	h := crypto.GroupHeader{Group: w.Group, Author: author, Epoch: w.Epoch, Seq: w.Seq}
@@ -284,6 +274,9 @@ func (m *groupManager) addToBatch(b *groupBatch, w wire.GroupMessage, state stor
 		}
 	}
 	if row.State == store.GroupMsgPending {
+		if g.pending[author] >= m.pendingCap {
+			return // unreadable so far, and this author has enough of those stored
+		}
 		g.pending[author]++
 	}
 	g.note(author, w.Seq)

@@ -99,3 +99,89 @@ func TestGroupsStoreMessagesOnceAndDeleteEverything(t *testing.T) {
 		t.Fatal("history survives delete")
 	}
 }
+
+func TestGroupSystemLinesStayInHistoryAndAreNoAuthorsMessages(t *testing.T) {
+	ctx := context.Background()
+	s, path := newAccount(t)
+	gid := crypto.GroupID{4}
+	now := time.Now()
+	if err := s.PutGroup(ctx, Group{ID: gid, State: GroupActive, Version: 1, Joined: 1, Local: []byte("{}"), CreatedAt: now, LastActivity: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddGroupSystemLines(ctx, gid, []string{"k is now called \"a\""}, now); err != nil {
+		t.Fatal(err)
+	}
+	lines, err := s.AddGroupSystemLines(ctx, gid, []string{"a removed k"}, now)
+	if err != nil || len(lines) != 1 || lines[0].AuthorSeq != 2 {
+		t.Fatalf("second line: %+v %v", lines, err)
+	}
+	hist, err := s.History(ctx, GroupChat(gid), 0, 10)
+	if err != nil || len(hist) != 2 || hist[0].Text != "k is now called \"a\"" || hist[1].Author != SystemAuthor {
+		t.Fatalf("history: %+v %v", hist, err)
+	}
+	if n, _ := s.UnreadCount(ctx, GroupChat(gid)); n != 0 {
+		t.Fatalf("system lines count as %d unread", n)
+	}
+	if seqs, _ := s.GroupAuthorSeqs(ctx, gid); len(seqs) != 0 {
+		t.Fatalf("system lines listed as an author's messages: %v", seqs)
+	}
+	if recs, _ := s.GroupRecords(ctx, gid, SystemAuthor, 0, 10); len(recs) != 0 {
+		t.Fatal("system lines offered for relaying")
+	}
+	s.Close()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "removed k") {
+		t.Fatal("a system line is on disk in plaintext")
+	}
+}
+
+func TestASenderKeyThatStartsLaterReplacesTheStoredOne(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newAccount(t)
+	gid := crypto.GroupID{5}
+	now := time.Now()
+	if err := s.PutGroup(ctx, Group{ID: gid, State: GroupActive, Version: 1, Joined: 1, Local: []byte("{}"), CreatedAt: now, LastActivity: now}); err != nil {
+		t.Fatal(err)
+	}
+	key := func(start uint64) crypto.SenderKey {
+		return crypto.SenderKey{Group: gid, Epoch: 3, Author: crypto.ID{1}, Recipient: crypto.ID{2}, StartSeq: start}
+	}
+	for _, c := range []struct {
+		start uint64
+		added bool
+		want  uint64
+	}{{5, true, 5}, {5, false, 5}, {300, true, 300}, {7, false, 300}} {
+		added, err := s.PutSenderKeys(ctx, []crypto.SenderKey{key(c.start)})
+		if err != nil || added[0] != c.added {
+			t.Fatalf("start %d: added %v, %v", c.start, added, err)
+		}
+		got, err := s.SenderKeysFor(ctx, gid, crypto.ID{2})
+		if err != nil || len(got) != 1 || got[0].StartSeq != c.want {
+			t.Fatalf("after start %d: %+v %v", c.start, got, err)
+		}
+	}
+}
+
+func TestDeleteRostersAfterDropsTheLosingVersions(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newAccount(t)
+	gid := crypto.GroupID{6}
+	now := time.Now()
+	if err := s.PutGroup(ctx, Group{ID: gid, State: GroupActive, Version: 3, Joined: 1, Local: []byte("{}"), CreatedAt: now, LastActivity: now}); err != nil {
+		t.Fatal(err)
+	}
+	for v := uint64(1); v <= 3; v++ {
+		if err := s.PutRoster(ctx, gid, v, []byte{byte(v)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DeleteRostersAfter(ctx, gid, 1); err != nil {
+		t.Fatal(err)
+	}
+	if encs, err := s.Rosters(ctx, gid, 0); err != nil || len(encs) != 1 {
+		t.Fatalf("rosters left: %d, %v", len(encs), err)
+	}
+}
