@@ -359,6 +359,9 @@ func (m *groupManager) handleSenderKey(ctx context.Context, from crypto.ID, w wi
 		return
 	}
 	k := crypto.SenderKey(w)
+	if k.Epoch > g.roster.Version {
+		return // an epoch we do not know; sync brings it after its roster
+	}
 	keys, _, ok := m.authorKeys(ctx, g, k.Author, k.Epoch)
 	if !ok || k.Author == m.self || !crypto.VerifySenderKey(k, keys) {
 		m.log.Info("dropping sender key that does not verify", "peer", from)
