@@ -19,7 +19,7 @@ const maxForkRosters = 16
 // versions so it switches; if r wins, we switch (switchFork). If r does
 // not follow our v−1, the histories split earlier: we ask the peer for its
 // copy of v−1, and walk back one version per answer, no further than the
-// version we joined at.
+// version we joined at. After a switch we ask for v−1 too.
 func (m *groupManager) considerFork(ctx context.Context, g *group, from crypto.ID, r *crypto.Roster, enc []byte) {
 	v := r.Version
 	mine, err := m.rosterAt(ctx, g, v)
@@ -47,7 +47,11 @@ func (m *groupManager) considerFork(ctx context.Context, g *group, from crypto.I
 		return
 	}
 	m.switchFork(ctx, g, base, r, enc)
-	m.sendSync(ctx, g, from, false) // for the versions built on the winner
+	// r follows our v−1, but the peer's v−1 may differ from ours all the
+	// same (rosters carry no link to their predecessor). Its answer starts
+	// with its copy of v−1, so a split further back is settled too, and
+	// brings the versions built on the winner.
+	m.send(ctx, from, m.syncAt(g, v-1, false))
 }
 
 // switchFork rewinds to base, drops our versions from r.Version on (they

@@ -363,3 +363,54 @@ func TestAStrangersRostersAndSyncsGetNoAnswer(t *testing.T) {
 		}
 	}
 }
+
+func TestAMemberThatWasAwayWalksBackToWhereTheForkBegan(t *testing.T) {
+	checkGoroutines(t)
+	ctx := context.Background()
+	a := newNode(t, "a", t.TempDir(), "")
+	k := newNode(t, "k", t.TempDir(), "")
+	b := newNode(t, "b", t.TempDir(), "")
+	gid := makeGroup(t, a, k, b)
+	bID, kID := b.core.Self().ID, k.core.Self().ID
+	if err := a.core.Promote(ctx, gid, kID); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := currentRoster(t, a, gid)
+	eventually(t, "b sees k promoted", func() bool { r, _ := currentRoster(t, b, gid); return r.Version == base.Version })
+
+	l1, l1enc := signFork(t, base, k.core.identity, func(r *crypto.Roster) { r.Description = "k's way" })
+	_, l2enc := signFork(t, l1, k.core.identity, func(r *crypto.Roster) { r.Name = "k's" })
+	if err := k.core.engine.Send(ctx, bID, wire.GroupRoster{Roster: l1enc}, wire.GroupRoster{Roster: l2enc}); err != nil {
+		t.Fatal(err)
+	}
+	sendGroup(t, k, gid, "k barrier")
+	b.waitFor("k barrier", isGroupText(gid, "k barrier"))
+
+	// While b is away the owner makes two versions of its own; back, b
+	// first sees only the owner's second one, at its own version.
+	b.stop()
+	if err := a.core.Demote(ctx, gid, kID); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.core.SetGroupInfo(ctx, gid, "owner's", "the owner's way"); err != nil {
+		t.Fatal(err)
+	}
+	_, want := currentRoster(t, a, gid)
+	b = b.restart()
+	eventually(t, "b holds the owner's versions", func() bool {
+		_, enc := currentRoster(t, b, gid)
+		return string(enc) == string(want)
+	})
+	if b.count(isForkLine(gid)) == 0 {
+		t.Fatal("b did not say that it switched")
+	}
+	eventually(t, "b's every version is the owner's", func() bool {
+		for v := base.Version + 1; v <= base.Version+2; v++ {
+			mine, err := b.account.store.Roster(ctx, gid, v)
+			if err != nil || string(mine) != string(storedRoster(t, a, gid, v)) {
+				return false
+			}
+		}
+		return true
+	})
+}
