@@ -82,8 +82,8 @@ func (m *groupManager) switchFork(ctx context.Context, g *group, base, r *crypto
 		g.row.State = store.GroupActive
 	}
 	m.log.Info("switched to the winning roster fork", "version", r.Version)
-	m.systemLines(ctx, g, []string{forkLine(base, r, lost, m.self)})
-	m.applyRoster(ctx, g, r, enc, seen)
+	lines := append([]string{forkLine(base, r, lost, m.self)}, rosterChanges(seen, r, m.self)...)
+	m.applyRoster(ctx, g, r, enc, lines)
 	if _, in := r.Member(m.self); in && leftByUs && g.row.State == store.GroupActive {
 		m.changeRoster(ctx, g, removeSelf(m.self)) // we left; the fork that said so lost
 	}

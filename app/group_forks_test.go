@@ -240,6 +240,7 @@ func TestAMemberPastTheForkSwitchesToTheWinnerAndTheGroupConverges(t *testing.T)
 	// b first takes k's fork (k kicks c) and a version built on it.
 	l1, l1enc := signFork(t, base, k.core.identity, dropMember(cID))
 	_, l2enc := signFork(t, l1, k.core.identity, func(r *crypto.Roster) { r.Name = "k's" })
+	eventually(t, "k reaches b", func() bool { return groupOnline(t, k, bID) })
 	if err := k.core.engine.Send(ctx, bID, wire.GroupRoster{Roster: l1enc}, wire.GroupRoster{Roster: l2enc}); err != nil {
 		t.Fatal(err)
 	}
@@ -380,6 +381,7 @@ func TestAMemberThatWasAwayWalksBackToWhereTheForkBegan(t *testing.T) {
 
 	l1, l1enc := signFork(t, base, k.core.identity, func(r *crypto.Roster) { r.Description = "k's way" })
 	_, l2enc := signFork(t, l1, k.core.identity, func(r *crypto.Roster) { r.Name = "k's" })
+	eventually(t, "k reaches b", func() bool { return groupOnline(t, k, bID) })
 	if err := k.core.engine.Send(ctx, bID, wire.GroupRoster{Roster: l1enc}, wire.GroupRoster{Roster: l2enc}); err != nil {
 		t.Fatal(err)
 	}

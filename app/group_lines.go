@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"slices"
 
@@ -42,21 +41,6 @@ func disambiguate(names map[crypto.ID]string) map[crypto.ID]string {
 		}
 	}
 	return names
-}
-
-// systemLines shows lines about a roster change and keeps them in the
-// group's history (sealed like messages), so they are still there after a
-// restart.
-func (m *groupManager) systemLines(ctx context.Context, g *group, lines []string) {
-	if len(lines) == 0 {
-		return
-	}
-	if _, err := m.store.AddGroupSystemLines(ctx, g.row.ID, lines, m.now()); err != nil {
-		m.core.emit(Failure{Op: "save group history", Err: err})
-	}
-	for _, line := range lines {
-		m.core.emit(GroupSystem{Group: g.row.ID, Text: line})
-	}
 }
 
 // rosterChanges describes what changed between two versions, for system

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"jarvis/crypto"
 	"jarvis/p2p/wire"
@@ -109,7 +110,7 @@ func (m *groupManager) handleRoster(ctx context.Context, from crypto.ID, enc []b
 	case r.Version == cur+1:
 		err := crypto.CheckTransition(g.roster, r)
 		if err == nil {
-			m.applyRoster(ctx, g, r, enc, g.roster)
+			m.applyRoster(ctx, g, r, enc, rosterChanges(g.roster, r, m.self))
 			return
 		}
 		m.log.Info("dropping roster change", "peer", from, "err", err)
@@ -132,32 +133,29 @@ func signedByMember(held, r *crypto.Roster) bool {
 	return ok && r.SignedBy(sm.Keys)
 }
 
-// applyRoster stores and adopts a checked roster and reports the change,
-// as lines that describe it against seen: the version the user saw last.
-func (m *groupManager) applyRoster(ctx context.Context, g *group, r *crypto.Roster, enc []byte, seen *crypto.Roster) {
-	if err := m.store.PutRoster(ctx, r.Group, r.Version, enc); err != nil {
+// applyRoster stores and adopts a checked roster, with the lines that
+// describe the change, in one write; then it shows them.
+func (m *groupManager) applyRoster(ctx context.Context, g *group, r *crypto.Roster, enc []byte, lines []string) {
+	row, local := g.row, g.local
+	local.Pending = slices.DeleteFunc(slices.Clone(local.Pending), func(id crypto.ID) bool {
+		_, ok := r.Member(id)
+		return !ok
+	})
+	row.Version, row.LastActivity, row.Local = r.Version, m.now(), local.marshal()
+	if _, stillIn := r.Member(m.self); !stillIn {
+		row.State = store.GroupLeft
+	}
+	if err := m.store.ApplyRoster(ctx, row, enc, lines, row.LastActivity); err != nil {
 		m.core.emit(Failure{Op: "save group roster", Err: err})
 		return
 	}
-	prev := g.roster
-	g.rosters[prev.Version] = prev
-	g.roster = r
-	g.row.Version = r.Version
-	g.row.LastActivity = m.now()
-	for _, id := range g.local.Pending {
-		if _, ok := r.Member(id); !ok {
-			g.local.Pending = removeID(g.local.Pending, id)
-		}
+	g.rosters[g.roster.Version] = g.roster
+	g.roster, g.row, g.local = r, row, local
+	m.members = true // who we hold may have changed
+	m.publish()      // before the events, so a frontend can resolve what they name
+	for _, line := range lines {
+		m.core.emit(GroupSystem{Group: g.row.ID, Text: line})
 	}
-	_, stillIn := r.Member(m.self)
-	if !stillIn && g.row.State != store.GroupLeft {
-		g.row.State = store.GroupLeft
-	}
-	if err := m.saveRow(ctx, g); err != nil {
-		return
-	}
-	m.publish() // before the events, so a frontend can resolve what they name
-	m.systemLines(ctx, g, rosterChanges(seen, r, m.self))
 	m.core.emit(GroupUpdated{Group: m.view(ctx, g)})
 }
 
@@ -209,7 +207,7 @@ func (m *groupManager) changeRoster(ctx context.Context, g *group, edit func(*cr
 		}
 		return fmt.Errorf("roster change refused: %w", err)
 	}
-	m.applyRoster(ctx, g, next, enc, prev)
+	m.applyRoster(ctx, g, next, enc, rosterChanges(prev, next, m.self))
 	rec := wire.GroupRoster{Roster: enc}
 	m.broadcast(ctx, next, rec)
 	for _, rm := range prev.Members {

@@ -50,6 +50,7 @@ func TestOnlyAMemberRenamesItselfAndEveryRenameStaysInHistory(t *testing.T) {
 			}
 		}
 	})
+	eventually(t, "k reaches b", func() bool { return groupOnline(t, k, bID) })
 	if err := k.core.engine.Send(ctx, bID, wire.GroupRoster{Roster: swap}); err != nil {
 		t.Fatal(err)
 	}

@@ -149,6 +149,29 @@ func (s *Store) PutRoster(ctx context.Context, id crypto.GroupID, version uint64
 	return nil
 }
 
+// ApplyRoster stores a roster version, the group's row and the system lines
+// that describe the change, in one durable transaction: a roster change
+// costs one write however many lines it shows.
+func (s *Store) ApplyRoster(ctx context.Context, g Group, enc []byte, lines []string, at time.Time) error {
+	if g.State < GroupInvited || g.State > GroupLeft {
+		return fmt.Errorf("store: apply roster: state %d: %w", g.State, ErrInvalid)
+	}
+	return s.writeMessages(ctx, "apply roster", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO group_rosters (grp, version, roster) VALUES (?, ?, ?)
+			ON CONFLICT (grp, version) DO UPDATE SET roster = excluded.roster`,
+			g.ID[:], int64(g.Version), sealCol(sl, "group_rosters", "roster", rosterRow(g.ID, g.Version), enc)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE groups SET state = ?, version = ?, joined = ?, local = ?, last_activity = ?
+			WHERE id = ?`, int(g.State), int64(g.Version), int64(g.Joined),
+			sealCol(sl, "groups", "local", g.ID[:], g.Local), toMillis(g.LastActivity), g.ID[:]); err != nil {
+			return err
+		}
+		_, err := addSystemLines(ctx, tx, sl, g.ID, lines, at)
+		return err
+	})
+}
+
 // Rosters returns the stored roster encodings with version > after, in
 // version order.
 func (s *Store) Rosters(ctx context.Context, id crypto.GroupID, after uint64) ([][]byte, error) {

@@ -65,33 +65,30 @@ func (st GroupMsgState) readable() bool {
 	return st == GroupMsgUnread || st == GroupMsgSeen || st == GroupMsgOwn || st == GroupMsgSystem
 }
 
-// AddGroupSystemLines stores lines about a roster change in the group's
+// addSystemLines stores lines about a roster change in the group's
 // history, sealed like message text, numbered after the last system line.
-func (s *Store) AddGroupSystemLines(ctx context.Context, id crypto.GroupID, texts []string, at time.Time) ([]GroupMessage, error) {
-	out := make([]GroupMessage, 0, len(texts))
-	err := s.writeMessages(ctx, "add group system lines", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
-		var last int64
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(aseq), 0) FROM group_messages WHERE grp = ? AND author = ?`,
-			id[:], SystemAuthor[:]).Scan(&last); err != nil {
-			return err
-		}
-		for i, text := range texts {
-			m := GroupMessage{Group: id, Author: SystemAuthor, AuthorSeq: uint64(last) + uint64(i) + 1,
-				State: GroupMsgSystem, SentAt: at, StoredAt: at, Text: text}
-			sealed := sealCol(sl, "group_messages", "text", groupTextRow(id, m.Author, m.AuthorSeq), []byte(text))
-			res, err := tx.ExecContext(ctx, `INSERT INTO group_messages
-				(grp, author, aseq, epoch, state, sent_at, stored_at, record, text) VALUES (?, ?, ?, 0, ?, ?, ?, x'', ?)`,
-				id[:], m.Author[:], int64(m.AuthorSeq), int(m.State), toMillis(at), toMillis(at), sealed)
-			if err != nil {
-				return err
-			}
-			m.Seq, _ = res.LastInsertId()
-			out = append(out, m)
-		}
-		return nil
-	})
-	if err != nil {
+func addSystemLines(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer, id crypto.GroupID, texts []string, at time.Time) ([]GroupMessage, error) {
+	if len(texts) == 0 {
+		return nil, nil
+	}
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(aseq), 0) FROM group_messages WHERE grp = ? AND author = ?`,
+		id[:], SystemAuthor[:]).Scan(&last); err != nil {
 		return nil, err
+	}
+	out := make([]GroupMessage, 0, len(texts))
+	for i, text := range texts {
+		m := GroupMessage{Group: id, Author: SystemAuthor, AuthorSeq: uint64(last) + uint64(i) + 1,
+			State: GroupMsgSystem, SentAt: at, StoredAt: at, Text: text}
+		sealed := sealCol(sl, "group_messages", "text", groupTextRow(id, m.Author, m.AuthorSeq), []byte(text))
+		res, err := tx.ExecContext(ctx, `INSERT INTO group_messages
+			(grp, author, aseq, epoch, state, sent_at, stored_at, record, text) VALUES (?, ?, ?, 0, ?, ?, ?, x'', ?)`,
+			id[:], m.Author[:], int64(m.AuthorSeq), int(m.State), toMillis(at), toMillis(at), sealed)
+		if err != nil {
+			return nil, err
+		}
+		m.Seq, _ = res.LastInsertId()
+		out = append(out, m)
 	}
 	return out, nil
 }

@@ -108,15 +108,22 @@ func TestGroupSystemLinesStayInHistoryAndAreNoAuthorsMessages(t *testing.T) {
 	if err := s.PutGroup(ctx, Group{ID: gid, State: GroupActive, Version: 1, Joined: 1, Local: []byte("{}"), CreatedAt: now, LastActivity: now}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AddGroupSystemLines(ctx, gid, []string{"k is now called \"a\""}, now); err != nil {
+	g := Group{ID: gid, State: GroupActive, Version: 2, Joined: 1, Local: []byte("{}"), CreatedAt: now, LastActivity: now}
+	if err := s.ApplyRoster(ctx, g, []byte("v2"), []string{"k is now called \"a\""}, now); err != nil {
 		t.Fatal(err)
 	}
-	lines, err := s.AddGroupSystemLines(ctx, gid, []string{"a removed k"}, now)
-	if err != nil || len(lines) != 1 || lines[0].AuthorSeq != 2 {
-		t.Fatalf("second line: %+v %v", lines, err)
+	g.Version = 3
+	if err := s.ApplyRoster(ctx, g, []byte("v3"), []string{"a removed k"}, now); err != nil {
+		t.Fatal(err)
+	}
+	if enc, err := s.Roster(ctx, gid, 3); err != nil || string(enc) != "v3" {
+		t.Fatalf("roster 3: %q %v", enc, err)
+	}
+	if rows, err := s.Groups(ctx); err != nil || len(rows) != 1 || rows[0].Version != 3 {
+		t.Fatalf("group row: %+v %v", rows, err)
 	}
 	hist, err := s.History(ctx, GroupChat(gid), 0, 10)
-	if err != nil || len(hist) != 2 || hist[0].Text != "k is now called \"a\"" || hist[1].Author != SystemAuthor {
+	if err != nil || len(hist) != 2 || hist[0].Text != "k is now called \"a\"" || hist[1].Author != SystemAuthor || hist[1].Text != "a removed k" {
 		t.Fatalf("history: %+v %v", hist, err)
 	}
 	if n, _ := s.UnreadCount(ctx, GroupChat(gid)); n != 0 {
