@@ -65,10 +65,7 @@ func (m *groupManager) switchFork(ctx context.Context, g *group, base, r *crypto
 		return
 	}
 	leftByUs := m.droppedOwnLeave(ctx, g, r.Version)
-	if err := m.store.DeleteRostersAfter(ctx, g.row.ID, base.Version); err != nil {
-		m.core.emit(Failure{Op: "switch group roster", Err: err})
-		return
-	}
+	stored := g.row
 	for v := range g.rosters {
 		if v >= r.Version {
 			delete(g.rosters, v)
@@ -83,7 +80,11 @@ func (m *groupManager) switchFork(ctx context.Context, g *group, base, r *crypto
 	}
 	m.log.Info("switched to the winning roster fork", "version", r.Version)
 	lines := append([]string{forkLine(base, r, lost, m.self)}, rosterChanges(seen, r, m.self)...)
-	m.applyRoster(ctx, g, r, enc, lines)
+	if !m.applyRoster(ctx, g, r, enc, lines) { // the store drops the losing versions with it
+		g.row = stored
+		m.reload(ctx, g) // memory back to what the disk holds
+		return
+	}
 	if _, in := r.Member(m.self); in && leftByUs && g.row.State == store.GroupActive {
 		m.changeRoster(ctx, g, removeSelf(m.self)) // we left; the fork that said so lost
 	}

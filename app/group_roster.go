@@ -134,8 +134,9 @@ func signedByMember(held, r *crypto.Roster) bool {
 }
 
 // applyRoster stores and adopts a checked roster, with the lines that
-// describe the change, in one write; then it shows them.
-func (m *groupManager) applyRoster(ctx context.Context, g *group, r *crypto.Roster, enc []byte, lines []string) {
+// describe the change, in one write; then it shows them. It reports
+// whether the write succeeded.
+func (m *groupManager) applyRoster(ctx context.Context, g *group, r *crypto.Roster, enc []byte, lines []string) bool {
 	row, local := g.row, g.local
 	local.Pending = slices.DeleteFunc(slices.Clone(local.Pending), func(id crypto.ID) bool {
 		_, ok := r.Member(id)
@@ -147,7 +148,7 @@ func (m *groupManager) applyRoster(ctx context.Context, g *group, r *crypto.Rost
 	}
 	if err := m.store.ApplyRoster(ctx, row, enc, lines, row.LastActivity); err != nil {
 		m.core.emit(Failure{Op: "save group roster", Err: err})
-		return
+		return false
 	}
 	g.rosters[g.roster.Version] = g.roster
 	g.roster, g.row, g.local = r, row, local
@@ -157,6 +158,7 @@ func (m *groupManager) applyRoster(ctx context.Context, g *group, r *crypto.Rost
 		m.core.emit(GroupSystem{Group: g.row.ID, Text: line})
 	}
 	m.core.emit(GroupUpdated{Group: m.view(ctx, g)})
+	return true
 }
 
 // rosterAt returns the roster of a version we hold.

@@ -149,14 +149,19 @@ func (s *Store) PutRoster(ctx context.Context, id crypto.GroupID, version uint64
 	return nil
 }
 
-// ApplyRoster stores a roster version, the group's row and the system lines
-// that describe the change, in one durable transaction: a roster change
-// costs one write however many lines it shows.
+// ApplyRoster stores roster version g.Version, the group's row and the
+// system lines that describe the change, in one durable transaction: a
+// roster change costs one write however many lines it shows. Stored
+// versions past g.Version are deleted in the same transaction: after a
+// fork switch they were built on the losing fork.
 func (s *Store) ApplyRoster(ctx context.Context, g Group, enc []byte, lines []string, at time.Time) error {
 	if g.State < GroupInvited || g.State > GroupLeft {
 		return fmt.Errorf("store: apply roster: state %d: %w", g.State, ErrInvalid)
 	}
 	return s.writeMessages(ctx, "apply roster", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM group_rosters WHERE grp = ? AND version > ?`, g.ID[:], int64(g.Version)); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO group_rosters (grp, version, roster) VALUES (?, ?, ?)
 			ON CONFLICT (grp, version) DO UPDATE SET roster = excluded.roster`,
 			g.ID[:], int64(g.Version), sealCol(sl, "group_rosters", "roster", rosterRow(g.ID, g.Version), enc)); err != nil {
@@ -291,15 +296,6 @@ func (s *Store) PutSenderKeys(ctx context.Context, keys []crypto.SenderKey) ([]b
 // counted from 1 as SQL's substr does: after group, epoch, author and
 // recipient.
 const senderKeyStartAt = "65" // 1 + 16 + 8 + 20 + 20
-
-// DeleteRostersAfter drops the stored roster versions past version: the
-// versions built on a fork that lost.
-func (s *Store) DeleteRostersAfter(ctx context.Context, id crypto.GroupID, version uint64) error {
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM group_rosters WHERE grp = ? AND version > ?`, id[:], int64(version)); err != nil {
-		return fmt.Errorf("store: delete rosters: %w", err)
-	}
-	return nil
-}
 
 // SenderKeysFor returns the sender keys addressed to recipient in a group,
 // by author and epoch. Their signatures are not checked again.

@@ -172,23 +172,27 @@ func TestASenderKeyThatStartsLaterReplacesTheStoredOne(t *testing.T) {
 	}
 }
 
-func TestDeleteRostersAfterDropsTheLosingVersions(t *testing.T) {
+func TestApplyRosterDropsTheVersionsBuiltOnALosingFork(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newAccount(t)
 	gid := crypto.GroupID{6}
 	now := time.Now()
-	if err := s.PutGroup(ctx, Group{ID: gid, State: GroupActive, Version: 3, Joined: 1, Local: []byte("{}"), CreatedAt: now, LastActivity: now}); err != nil {
+	g := Group{ID: gid, State: GroupActive, Version: 1, Joined: 1, Local: []byte("{}"), CreatedAt: now, LastActivity: now}
+	if err := s.PutGroup(ctx, g); err != nil {
 		t.Fatal(err)
 	}
 	for v := uint64(1); v <= 3; v++ {
-		if err := s.PutRoster(ctx, gid, v, []byte{byte(v)}); err != nil {
+		g.Version = v
+		if err := s.ApplyRoster(ctx, g, []byte{byte(v)}, nil, now); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.DeleteRostersAfter(ctx, gid, 1); err != nil {
+	g.Version = 2
+	if err := s.ApplyRoster(ctx, g, []byte("winner"), []string{"two changes crossed"}, now); err != nil {
 		t.Fatal(err)
 	}
-	if encs, err := s.Rosters(ctx, gid, 0); err != nil || len(encs) != 1 {
-		t.Fatalf("rosters left: %d, %v", len(encs), err)
+	encs, err := s.Rosters(ctx, gid, 0)
+	if err != nil || len(encs) != 2 || string(encs[1]) != "winner" {
+		t.Fatalf("rosters: %q, %v", encs, err)
 	}
 }
