@@ -162,7 +162,7 @@ func (e *Engine) dialTarget(ctx context.Context, keys crypto.PublicIdentity, add
 			return err
 		}
 		book.failed(addr, time.Now())
-		errs = append(errs, err)
+		errs = append(errs, safeErr(err))
 	}
 	return errors.Join(errs...)
 }
