@@ -53,8 +53,13 @@ func TestTrySendRefusesAFullQueueAndSignalsRoom(t *testing.T) {
 	a, b, f, room := frozenPair(t, lim)
 	f.set(true)
 	fill(t, a, b)
+	time.Sleep(50 * time.Millisecond) // the writer takes one more batch before it blocks
+	fill(t, a, b)
 	if err := a.e.TrySend(b.id.ID(), text("1"), text("2")); !errors.Is(err, ErrQueueFull) {
 		t.Fatalf("a batch into a full queue: %v", err)
+	}
+	for len(room) > 0 {
+		<-room // from the batch the writer took before blocking
 	}
 	f.set(false)
 	select {
