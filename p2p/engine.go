@@ -1,5 +1,5 @@
 // Package p2p is Jarvis's network engine: it listens and dials, authenticates
-// peers with Noise_XX and a signed Hello, and carries typed wire messages.
+// peers with Noise_IK and a signed Hello, and carries typed wire messages.
 package p2p
 
 import (
