@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -104,15 +105,15 @@ func TestTheHandshakeRateIsPerPrefixAndItsTableBounded(t *testing.T) {
 		a.done(c)
 		return ok
 	}
-	if !admitted("x") || !admitted("x") || admitted("x") {
-		t.Fatal("prefix x was not held to its burst of 2")
+	if got := []bool{admitted("x"), admitted("x"), admitted("x")}; !slices.Equal(got, []bool{true, true, false}) {
+		t.Fatalf("prefix x admitted %v, want its burst of 2", got)
 	}
 	if !admitted("y") {
 		t.Fatal("prefix y paid for x's handshakes")
 	}
 	now = now.Add(time.Second)
-	if !admitted("x") || admitted("x") {
-		t.Fatal("prefix x did not refill at 1/s")
+	if got := []bool{admitted("x"), admitted("x")}; !slices.Equal(got, []bool{true, false}) {
+		t.Fatalf("prefix x admitted %v after 1 s, want one at 1/s", got)
 	}
 	for i := range maxPrefixBuckets + 10 {
 		a.bucket(string(rune(i+1000)), now)
