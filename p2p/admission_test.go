@@ -161,7 +161,7 @@ func flood(t *testing.T, n *node, ips []string, per int) (stop func()) {
 					}
 					select {
 					case <-ctx.Done():
-					case <-time.After(10 * time.Millisecond):
+					case <-time.After(100 * time.Millisecond): // a refused flooder retries, but not in a busy loop
 					}
 				}
 			}()
