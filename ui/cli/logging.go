@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"regexp"
+	"strings"
+
+	"jarvis/crypto"
+)
+
+// logScrubber keeps jarvis.log free of who and where: a peer ID becomes a
+// tag keyed with a random per-run key (the same peer has the same tag
+// within one run, and different, unlinkable tags across runs), and
+// network addresses are dropped or blanked wherever they show up.
+type logScrubber struct {
+	key [32]byte
+}
+
+func newLogScrubber() (*logScrubber, error) {
+	s := &logScrubber{}
+	if _, err := rand.Read(s.key[:]); err != nil {
+		return nil, fmt.Errorf("log key: %w", err)
+	}
+	return s, nil
+}
+
+// newLogger returns the diagnostics logger: text lines on w, scrubbed.
+func newLogger(w io.Writer) (*slog.Logger, error) {
+	s, err := newLogScrubber()
+	if err != nil {
+		return nil, err
+	}
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo, ReplaceAttr: s.replace}
+	return slog.New(slog.NewTextHandler(w, opts)), nil
+}
+
+// tag is the pseudonym of b (an ID's bytes, or a string that holds one):
+// "peer-" and 4 bytes of HMAC-SHA256 under the run's key. 32 bits tell
+// a few hundred contacts apart and cannot be reversed to an ID without
+// the key, which never leaves memory.
+func (s *logScrubber) tag(prefix string, b []byte) string {
+	m := hmac.New(sha256.New, s.key[:])
+	m.Write([]byte(prefix))
+	m.Write(b)
+	return prefix + "-" + hex.EncodeToString(m.Sum(nil)[:4])
+}
+
+// addrKeys are attribute names whose values are addresses whatever their
+// type, so they are dropped outright.
+var addrKeys = map[string]bool{"addr": true, "addrs": true, "remote": true, "ip": true, "listen": true, "host": true}
+
+// peerKeys are attribute names whose string values name a peer (a full
+// or short ID logged as text by code not yet passing crypto.ID).
+var peerKeys = map[string]bool{"peer": true, "from": true, "to": true, "member": true, "contact": true}
+
+// replace is the handler's ReplaceAttr.
+func (s *logScrubber) replace(_ []string, a slog.Attr) slog.Attr {
+	if addrKeys[strings.ToLower(a.Key)] {
+		return slog.Attr{}
+	}
+	switch a.Value.Kind() {
+	case slog.KindString:
+		if peerKeys[strings.ToLower(a.Key)] {
+			return slog.String(a.Key, s.tag("peer", []byte(strings.ToLower(a.Value.String()))))
+		}
+		return slog.String(a.Key, s.scrub(a.Value.String()))
+	case slog.KindAny:
+		return s.replaceAny(a)
+	}
+	return a
+}
+
+// replaceAny handles values of Go types: IDs become tags, addresses go,
+// errors and other printable values are scrubbed as text.
+func (s *logScrubber) replaceAny(a slog.Attr) slog.Attr {
+	switch v := a.Value.Any().(type) {
+	case crypto.ID:
+		return slog.String(a.Key, s.tag("peer", v[:]))
+	case *crypto.ID:
+		if v == nil {
+			return a
+		}
+		return slog.String(a.Key, s.tag("peer", v[:]))
+	case []crypto.ID:
+		tags := make([]string, len(v))
+		for i, id := range v {
+			tags[i] = s.tag("peer", id[:])
+		}
+		return slog.String(a.Key, strings.Join(tags, ","))
+	case crypto.GroupID:
+		return slog.String(a.Key, s.tag("group", v[:]))
+	case net.Addr, netip.Addr, netip.AddrPort, netip.Prefix, net.IP:
+		return slog.Attr{}
+	case []string:
+		out := make([]string, len(v))
+		for i, t := range v {
+			out[i] = s.scrub(t)
+		}
+		return slog.Any(a.Key, out)
+	case error:
+		return slog.String(a.Key, s.scrub(v.Error()))
+	case fmt.Stringer:
+		return slog.String(a.Key, s.scrub(v.String()))
+	}
+	return a
+}
+
+var (
+	// idText finds the 32-character text form of an ID inside a string.
+	idText = regexp.MustCompile(`\b[a-z2-7]{32}\b`)
+	// ipCandidate finds what may be an IPv4 or IPv6 address, bracketed or
+	// not, with an optional port; scrub keeps only those that parse.
+	ipCandidate = regexp.MustCompile(`\[?[0-9A-Fa-f:.%]*[.:][0-9A-Fa-f:.%]*\]?(?::\d+)?`)
+)
+
+// scrub rewrites text that is logged anyway (messages, errors): full IDs
+// become their tags and IP addresses (with their ports) become "<addr>".
+// An error from the network stack names the address it dialled, and the
+// log must not.
+func (s *logScrubber) scrub(text string) string {
+	text = idText.ReplaceAllStringFunc(text, func(m string) string {
+		id, err := crypto.ParseID(m)
+		if err != nil {
+			return m
+		}
+		return s.tag("peer", id[:])
+	})
+	return ipCandidate.ReplaceAllStringFunc(text, func(m string) string {
+		if isAddress(m) {
+			return "<addr>"
+		}
+		return m
+	})
+}
+
+// isAddress reports whether m is an IP address, optionally with a port
+// or brackets.
+func isAddress(m string) bool {
+	if ap, err := netip.ParseAddrPort(m); err == nil && ap.Addr().IsValid() {
+		return true
+	}
+	m = strings.TrimSuffix(strings.TrimPrefix(m, "["), "]")
+	_, err := netip.ParseAddr(m)
+	return err == nil
+}
