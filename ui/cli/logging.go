@@ -58,8 +58,9 @@ func (s *logScrubber) tag(prefix string, b []byte) string {
 var addrKeys = map[string]bool{"addr": true, "addrs": true, "remote": true, "ip": true, "listen": true, "host": true}
 
 // peerKeys are attribute names whose string values name a peer (a full
-// or short ID logged as text by code not yet passing crypto.ID).
-var peerKeys = map[string]bool{"peer": true, "from": true, "to": true, "member": true, "contact": true}
+// or short ID logged as text by code not yet passing crypto.ID), our
+// own included: a log that names us ties the file to a link code.
+var peerKeys = map[string]bool{"self": true, "peer": true, "from": true, "to": true, "member": true, "contact": true}
 
 // replace is the handler's ReplaceAttr.
 func (s *logScrubber) replace(_ []string, a slog.Attr) slog.Attr {
@@ -116,9 +117,11 @@ func (s *logScrubber) replaceAny(a slog.Attr) slog.Attr {
 var (
 	// idText finds the 32-character text form of an ID inside a string.
 	idText = regexp.MustCompile(`\b[a-z2-7]{32}\b`)
-	// ipCandidate finds what may be an IPv4 or IPv6 address, bracketed or
-	// not, with an optional port; scrub keeps only those that parse.
-	ipCandidate = regexp.MustCompile(`\[?[0-9A-Fa-f:.%]*[.:][0-9A-Fa-f:.%]*\]?(?::\d+)?`)
+	// ipv4 and ipv6 find what may be an IP address, with its port if any
+	// (an IPv6 one bracketed, or bare with a zone); scrub blanks only those
+	// that parse.
+	ipv4 = regexp.MustCompile(`\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b`)
+	ipv6 = regexp.MustCompile(`\[[0-9A-Fa-f:.]+(?:%[\w.-]+)?\](?::\d{1,5})?|[0-9A-Fa-f]*::?[0-9A-Fa-f:.]*(?:%[\w.-]+)?`)
 )
 
 // scrub rewrites text that is logged anyway (messages, errors): full IDs
@@ -133,12 +136,20 @@ func (s *logScrubber) scrub(text string) string {
 		}
 		return s.tag("peer", id[:])
 	})
-	return ipCandidate.ReplaceAllStringFunc(text, func(m string) string {
-		if isAddress(m) {
-			return "<addr>"
-		}
+	text = ipv4.ReplaceAllStringFunc(text, blankAddress)
+	return ipv6.ReplaceAllStringFunc(text, blankAddress)
+}
+
+// blankAddress returns "<addr>" for an IP address (with brackets, zone
+// or port), and m unchanged otherwise; a colon or dot that ended the
+// match but not the address (as in "dial tcp 10.0.0.1:80: refused") is
+// kept.
+func blankAddress(m string) string {
+	core := strings.TrimRight(m, ":.")
+	if !isAddress(core) {
 		return m
-	})
+	}
+	return "<addr>" + m[len(core):]
 }
 
 // isAddress reports whether m is an IP address, optionally with a port
