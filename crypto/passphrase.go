@@ -152,6 +152,15 @@ const (
 // ErrPassphraseTooWeak is what every refusal of a new passphrase matches.
 var ErrPassphraseTooWeak = errors.New("passphrase too weak")
 
+// WeakPassphraseError says why a new passphrase was refused; Reason is a
+// phrase a frontend can show as it is ("use at least 8 characters …").
+type WeakPassphraseError struct{ Reason string }
+
+func (e *WeakPassphraseError) Error() string { return "passphrase too weak: " + e.Reason }
+
+// Is makes errors.Is(err, ErrPassphraseTooWeak) hold.
+func (e *WeakPassphraseError) Is(target error) bool { return target == ErrPassphraseTooWeak }
+
 // CheckNewPassphrase refuses a new passphrase an attacker with the data
 // directory would guess at once (too short, or one character repeated)
 // and otherwise estimates its strength in bits from its length and
@@ -182,9 +191,9 @@ func CheckNewPassphrase(pass []byte) (bits int, err error) {
 	}
 	switch {
 	case n < MinPassphraseRunes:
-		return 0, fmt.Errorf("%w: use at least %d characters (4 random words are best)", ErrPassphraseTooWeak, MinPassphraseRunes)
+		return 0, &WeakPassphraseError{Reason: fmt.Sprintf("use at least %d characters (4 random words are best)", MinPassphraseRunes)}
 	case same:
-		return 0, fmt.Errorf("%w: it repeats one character; use 4 random words instead", ErrPassphraseTooWeak)
+		return 0, &WeakPassphraseError{Reason: "it repeats one character; use 4 random words instead"}
 	}
 	pool := 0
 	for _, c := range []struct {

@@ -2,8 +2,8 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
@@ -59,8 +59,9 @@ func (f *createForm) problem() (string, *lineEdit) {
 func (f *createForm) weakness() string {
 	pass := f.pass1.secret()
 	defer clear(pass)
-	if _, err := crypto.CheckNewPassphrase(pass); err != nil {
-		return "This passphrase is too easy to guess: " + strings.TrimPrefix(err.Error(), crypto.ErrPassphraseTooWeak.Error()+": ") + "."
+	var weak *crypto.WeakPassphraseError
+	if _, err := crypto.CheckNewPassphrase(pass); errors.As(err, &weak) {
+		return "This passphrase is too easy to guess: " + weak.Reason + "."
 	}
 	return ""
 }
