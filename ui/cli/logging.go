@@ -53,24 +53,36 @@ func (s *logScrubber) tag(prefix string, b []byte) string {
 	return prefix + "-" + hex.EncodeToString(m.Sum(nil)[:4])
 }
 
-// addrKeys are attribute names whose values are addresses whatever their
-// type, so they are dropped outright.
-var addrKeys = map[string]bool{"addr": true, "addrs": true, "remote": true, "ip": true, "listen": true, "host": true}
+// isAddrKey reports attribute names whose values are addresses whatever
+// their type, so they are dropped outright.
+func isAddrKey(key string) bool {
+	switch strings.ToLower(key) {
+	case "addr", "addrs", "remote", "ip", "listen", "host":
+		return true
+	}
+	return false
+}
 
-// peerKeys are attribute names whose string values name a peer (a full
-// or short ID logged as text by code not yet passing crypto.ID), our
-// own included: a log that names us ties the file to a link code.
-var peerKeys = map[string]bool{"self": true, "peer": true, "from": true, "to": true, "member": true, "contact": true}
+// isPeerKey reports attribute names whose string values name a peer (a
+// full or short ID logged as text by code not yet passing crypto.ID), our
+// own included: a log that names us ties the file to our link code.
+func isPeerKey(key string) bool {
+	switch strings.ToLower(key) {
+	case "self", "peer", "from", "to", "member", "contact":
+		return true
+	}
+	return false
+}
 
 // replace is the handler's ReplaceAttr.
 func (s *logScrubber) replace(_ []string, a slog.Attr) slog.Attr {
-	if addrKeys[strings.ToLower(a.Key)] {
+	if isAddrKey(a.Key) {
 		return slog.Attr{}
 	}
 	switch a.Value.Kind() {
 	case slog.KindString:
-		if peerKeys[strings.ToLower(a.Key)] {
-			return slog.String(a.Key, s.tag("peer", []byte(strings.ToLower(a.Value.String()))))
+		if isPeerKey(a.Key) {
+			return slog.String(a.Key, s.peerText(a.Value.String()))
 		}
 		return slog.String(a.Key, s.scrub(a.Value.String()))
 	case slog.KindAny:
@@ -112,6 +124,15 @@ func (s *logScrubber) replaceAny(a slog.Attr) slog.Attr {
 		return slog.String(a.Key, s.scrub(v.String()))
 	}
 	return a
+}
+
+// peerText tags a peer logged as text: a full ID gets the same tag as
+// the crypto.ID, anything else (a short ID) a tag of its own.
+func (s *logScrubber) peerText(text string) string {
+	if id, err := crypto.ParseID(text); err == nil {
+		return s.tag("peer", id[:])
+	}
+	return s.tag("peer", []byte(strings.ToLower(text)))
 }
 
 var (

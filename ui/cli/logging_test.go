@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
@@ -33,6 +32,7 @@ func TestTheLogNamesPeersByPerRunTagsAndNeverByIDOrAddress(t *testing.T) {
 	log.Info("session up", "peer", bob)
 	log.Info("again", "peer", alice)
 	log.Info("short form as text", "peer", alice.Short())
+	log.Info("full form as text", "peer", alice.String())
 	log.Info("dial failed", "peer", &bob, "err", fmt.Errorf("dial tcp 127.0.0.1:7777: connection refused (peer %s)", bob))
 	log.Info("v6", "err", errors.New("dial tcp [fe80::1%eth0]:7777: no route"), "other", "at [::1]:99 and 10.1.2.3")
 	log.Info("addresses", "addr", "127.0.0.1:7777", "remote", tcp, "local", tcp, "ap", netip.MustParseAddrPort("127.0.0.1:1"),
@@ -54,8 +54,11 @@ func TestTheLogNamesPeersByPerRunTagsAndNeverByIDOrAddress(t *testing.T) {
 	if field(lines[2], "peer") != aliceTag || field(lines[1], "peer") == aliceTag {
 		t.Errorf("tags: alice %q then %q, bob %q; want one stable tag per peer", aliceTag, field(lines[2], "peer"), field(lines[1], "peer"))
 	}
-	if !strings.Contains(lines[4], field(lines[1], "peer")) {
-		t.Errorf("an ID inside an error is not replaced by its tag: %s", lines[4])
+	if field(lines[4], "peer") != aliceTag {
+		t.Errorf("alice's full ID logged as text got tag %q, want %q", field(lines[4], "peer"), aliceTag)
+	}
+	if !strings.Contains(lines[5], field(lines[1], "peer")) {
+		t.Errorf("an ID inside an error is not replaced by its tag: %s", lines[5])
 	}
 	for _, want := range []string{"n=3", `why="not a contact"`, "version=1.2", "time=12:30:45", "session=1"} {
 		if !strings.Contains(out, want) {
@@ -81,4 +84,3 @@ func field(line, key string) string {
 	return ""
 }
 
-var _ = slog.LevelInfo
