@@ -84,3 +84,23 @@ func field(line, key string) string {
 	return ""
 }
 
+
+// FuzzLogScrubLeavesNoAddress: whatever text reaches the log (an error
+// can quote what a peer sent), no IP address survives scrubbing.
+func FuzzLogScrubLeavesNoAddress(f *testing.F) {
+	for _, s := range []string{"dial tcp 127.0.0.1:7777: refused", "[::1]:80", "fe80::1%eth0", "1.2.3.4.5", "::ffff:10.0.0.1", "12:30:45"} {
+		f.Add(s)
+	}
+	s, err := newLogScrubber()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		out := s.scrub(text)
+		for _, m := range ipv4.FindAllString(out, -1) {
+			if isAddress(strings.TrimRight(m, ":.")) {
+				t.Fatalf("scrub(%q) = %q keeps %q", text, out, m)
+			}
+		}
+	})
+}
