@@ -84,7 +84,6 @@ func field(line, key string) string {
 	return ""
 }
 
-
 // FuzzLogScrubLeavesNoAddress: whatever text reaches the log (an error
 // can quote what a peer sent), no IP address survives scrubbing.
 func FuzzLogScrubLeavesNoAddress(f *testing.F) {
