@@ -25,8 +25,8 @@ func (s *Store) chatHistory(ctx context.Context, contact crypto.ID, beforeSeq in
 // The literals 6 and 7 below are StateUnread and StateSeen, written out so
 // SQLite can use the partial indexes of migration 2.
 const (
-	unreadQuery          = `SELECT count(*) FROM messages WHERE contact = ? AND outgoing = 0 AND state = 6`
-	unreadRowsQuery      = `SELECT seq, msg_id, sent_at, stored_at, mac FROM messages
+	unreadQuery     = `SELECT count(*) FROM messages WHERE contact = ? AND outgoing = 0 AND state = 6`
+	unreadRowsQuery = `SELECT seq, msg_id, sent_at, stored_at, mac FROM messages
 	WHERE contact = ? AND outgoing = 0 AND state = 6 ORDER BY seq`
 	pendingReceiptsQuery = `SELECT seq, msg_id, sent_at, stored_at, mac FROM messages
 	WHERE contact = ? AND outgoing = 0 AND state = 7 AND receipt_sent = 0 ORDER BY seq`
