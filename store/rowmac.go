@@ -152,12 +152,6 @@ func (rm *rowMACer) groupMAC(g *Group) []byte {
 	return rm.sum(groupMACInput(buf[:0], g.ID, g.State, g.Version, g.Joined))
 }
 
-// checkGroup refuses g unless mac is its stored MAC.
-func (rm *rowMACer) checkGroup(g *Group, mac []byte) error {
-	var buf [96]byte
-	return rm.check("groups", "", groupMACInput(buf[:0], g.ID, g.State, g.Version, g.Joined), mac)
-}
-
 // groupMsgMACInput covers a group message's place (seq), group, author,
 // the author's sequence number, epoch and state.
 func groupMsgMACInput(buf []byte, seq int64, g crypto.GroupID, author crypto.ID, aseq, epoch uint64, st GroupMsgState) []byte {
@@ -174,11 +168,4 @@ func groupMsgMACInput(buf []byte, seq int64, g crypto.GroupID, author crypto.ID,
 func (rm *rowMACer) groupMsgMAC(m *GroupMessage) []byte {
 	var buf [128]byte
 	return rm.sum(groupMsgMACInput(buf[:0], m.Seq, m.Group, m.Author, m.AuthorSeq, m.Epoch, m.State))
-}
-
-// checkGroupMsg refuses m unless mac is its stored MAC.
-func (rm *rowMACer) checkGroupMsg(m *GroupMessage, mac []byte) error {
-	var buf [128]byte
-	in := groupMsgMACInput(buf[:0], m.Seq, m.Group, m.Author, m.AuthorSeq, m.Epoch, m.State)
-	return rm.check("group_messages", fmt.Sprintf("seq %d", m.Seq), in, mac)
 }
