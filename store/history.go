@@ -49,21 +49,12 @@ func (s *Store) markChatSeen(ctx context.Context, contact crypto.ID) ([]crypto.M
 		if err != nil {
 			return err
 		}
-		upd, err := tx.PrepareContext(ctx, `UPDATE messages SET state = ?, mac = ? WHERE seq = ?`)
-		if err != nil {
-			return err
-		}
-		defer upd.Close()
-		ids = make([]crypto.MessageID, 0, len(unread))
+		ids = make([]crypto.MessageID, len(unread))
 		for i := range unread {
-			r := &unread[i]
-			r.state = StateSeen
-			if _, err := upd.ExecContext(ctx, int(r.state), rm.msgMAC(r), r.seq); err != nil {
-				return err
-			}
-			ids = append(ids, r.id)
+			unread[i].state = StateSeen
+			ids[i] = unread[i].id
 		}
-		return nil
+		return setMessageStates(ctx, tx, rm, unread)
 	})
 	if err != nil {
 		return nil, err

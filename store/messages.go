@@ -3,10 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"jarvis/crypto"
@@ -219,48 +219,97 @@ func (s *Store) AdvanceStates(ctx context.Context, contact crypto.ID, ids []cryp
 	}
 	var changed []crypto.MessageID
 	err = s.writeStates(ctx, "advance states", func(ctx context.Context, tx *sql.Tx) error {
-		sel, err := tx.PrepareContext(ctx, `SELECT seq, outgoing, state, sent_at, stored_at, mac
-			FROM messages WHERE contact = ? AND msg_id = ?`)
+		found, err := messageRowsByID(ctx, tx, rm, contact, ids)
 		if err != nil {
 			return err
 		}
-		defer sel.Close()
-		upd, err := tx.PrepareContext(ctx, `UPDATE messages SET state = ?, mac = ? WHERE seq = ?`)
-		if err != nil {
-			return err
-		}
-		defer upd.Close()
-		c := contact.String()
+		moved := make([]msgRow, 0, len(found))
 		for _, id := range ids {
-			r := msgRow{contact: contact, id: id}
-			var outgoing, state int
-			var mac []byte
-			err := sel.QueryRowContext(ctx, c, id[:]).Scan(&r.seq, &outgoing, &state, &r.sentAt, &r.storedAt, &mac)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			r.outgoing, r.state = outgoing != 0, MessageState(state)
-			if err := rm.checkMsg(&r, mac); err != nil {
-				return err
-			}
-			if !r.outgoing || !slices.Contains(from, r.state) {
+			r, ok := found[id]
+			if !ok || !r.outgoing || !slices.Contains(from, r.state) {
 				continue
 			}
 			r.state = st
-			if _, err := upd.ExecContext(ctx, int(st), rm.msgMAC(&r), r.seq); err != nil {
-				return err
-			}
+			found[id] = r // a repeated ID then finds it moved already
+			moved = append(moved, r)
 			changed = append(changed, id)
 		}
-		return nil
+		return setMessageStates(ctx, tx, rm, moved)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return changed, nil
+}
+
+// idChunk bounds the IDs looked up by one statement, well below SQLite's
+// limit on bound parameters.
+const idChunk = 256
+
+// messageRowsByID reads the MAC'd columns of the contact's messages ids,
+// a chunk of IDs per statement, and checks each row's MAC. IDs not stored
+// are absent from the map.
+func messageRowsByID(ctx context.Context, tx *sql.Tx, rm *rowMACer, contact crypto.ID, ids []crypto.MessageID) (map[crypto.MessageID]msgRow, error) {
+	found := make(map[crypto.MessageID]msgRow, len(ids))
+	args := make([]any, 0, idChunk+1)
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), idChunk)]
+		ids = ids[len(chunk):]
+		args = append(args[:0], contact.String())
+		for i := range chunk {
+			args = append(args, chunk[i][:])
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT seq, msg_id, outgoing, state, sent_at, stored_at, mac
+			FROM messages WHERE contact = ? AND msg_id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			r := msgRow{contact: contact}
+			var id, mac []byte
+			var outgoing, state int
+			if err := rows.Scan(&r.seq, &id, &outgoing, &state, &r.sentAt, &r.storedAt, &mac); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			copy(r.id[:], id)
+			r.outgoing, r.state = outgoing != 0, MessageState(state)
+			if err := rm.checkMsg(&r, mac); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found[r.id] = r
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
+// setMessageStates stores each row's state with its new MAC, a chunk of
+// rows per statement. The rows come from a read that checked their MACs in
+// the same transaction.
+func setMessageStates(ctx context.Context, tx *sql.Tx, rm *rowMACer, rows []msgRow) error {
+	args := make([]any, 0, 3*min(len(rows), idChunk))
+	for len(rows) > 0 {
+		chunk := rows[:min(len(rows), idChunk)]
+		rows = rows[len(chunk):]
+		args = args[:0]
+		for i := range chunk {
+			r := &chunk[i]
+			args = append(args, r.seq, int(r.state), rm.msgMAC(r))
+		}
+		// UPDATE ... FROM needs SQLite 3.33; both drivers bundle a newer one.
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET state = v.column2, mac = v.column3
+			FROM (VALUES (?, ?, ?)`+strings.Repeat(", (?, ?, ?)", len(chunk)-1)+`) AS v
+			WHERE messages.seq = v.column1`, args...)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 const messageColumns = `m.seq, m.msg_id, m.outgoing, m.sent_at, m.stored_at, m.state, m.text, m.mac`
