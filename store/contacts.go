@@ -180,7 +180,7 @@ func scanContact(sc scanner, sl *crypto.Sealer, rm *rowMACer) (Contact, error) {
 		CreatedAt: fromMillis(created), LastActivity: fromMillis(lastActivity)}
 	copy(c.Keys.Sign[:], signPub)
 	copy(c.Keys.DH[:], dhPub)
-	if err := rm.check("contacts", "", contactMACInput(nil, &c), mac); err != nil {
+	if err := rm.check("contacts", 0, contactMACInput(nil, &c), mac); err != nil {
 		return Contact{}, err
 	}
 	if c.Keys.ID() != id {

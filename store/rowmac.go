@@ -64,15 +64,15 @@ func (rm *rowMACer) sum(in []byte) []byte {
 }
 
 // check compares mac with the MAC of in; a mismatch (or a missing MAC)
-// wraps ErrTampered and names table and row.
-func (rm *rowMACer) check(table, row string, in, mac []byte) error {
+// wraps ErrTampered and names table, and the row by seq if seq > 0.
+func (rm *rowMACer) check(table string, seq int64, in, mac []byte) error {
 	if len(mac) == macSize && hmac.Equal(rm.sum(in), mac) {
 		return nil
 	}
-	if row == "" {
+	if seq <= 0 {
 		return fmt.Errorf("table %s: %w", table, ErrTampered)
 	}
-	return fmt.Errorf("table %s, %s: %w", table, row, ErrTampered)
+	return fmt.Errorf("table %s, seq %d: %w", table, seq, ErrTampered)
 }
 
 // macInput starts a MAC input for table: the domain, then the table name
@@ -133,7 +133,7 @@ func (rm *rowMACer) msgMAC(r *msgRow) []byte {
 
 func (rm *rowMACer) checkMsg(r *msgRow, mac []byte) error {
 	var buf [128]byte
-	return rm.check("messages", fmt.Sprintf("seq %d", r.seq), r.macInput(buf[:0]), mac)
+	return rm.check("messages", r.seq, r.macInput(buf[:0]), mac)
 }
 
 // groupMACInput covers a group's ID, this device's state in it, the
