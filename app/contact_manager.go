@@ -168,10 +168,10 @@ func (m *contactManager) applyEngineEvent(ctx context.Context, ev p2p.Event, in 
 func (m *contactManager) peerUp(ctx context.Context, p p2p.PeerInfo) {
 	c, ok := m.contacts[p.ID]
 	if !ok {
-		m.log.Debug("stranger connected", "peer", p.ID.Short())
+		m.log.Debug("stranger connected", "peer", p.ID)
 		return
 	}
-	m.learnAddrs(ctx, c, p.Addrs)
+	m.learnAddrs(ctx, c, m.peers.addrs.observed(p.Addrs, p.Remote))
 	switch c.State {
 	case store.ContactPendingOut:
 		m.send(ctx, p.ID, m.requestMessage())

@@ -85,7 +85,7 @@ func (m *contactManager) control(ctx context.Context, from crypto.ID, msg wire.M
 		}
 	case wire.Address:
 		if c != nil && c.State != store.ContactPendingIn {
-			m.learnAddrs(ctx, c, msg.Addrs)
+			m.learnAddrs(ctx, c, m.peers.learned(from, msg.Addrs))
 		}
 	case wire.Bye:
 		// The session closes next; PeerDown reports it.
@@ -126,7 +126,7 @@ func (m *contactManager) newRequest(ctx context.Context, from crypto.ID, req wir
 	}
 	now := m.now()
 	sc := store.Contact{
-		ID: from, Keys: peer.Keys, Name: name, Addrs: mergeAddrs(peer.Addrs, req.Addrs),
+		ID: from, Keys: peer.Keys, Name: name, Addrs: mergeAddrs(m.peers.learned(from, peer.Addrs), m.peers.learned(from, req.Addrs)),
 		State: store.ContactPendingIn, CreatedAt: now, LastActivity: now,
 	}
 	if err := m.store.PutContact(ctx, sc); err != nil {
@@ -232,8 +232,9 @@ func (m *contactManager) touch(ctx context.Context, id crypto.ID) {
 	}
 }
 
-// learnAddrs records addresses a contact told us inside an authenticated
-// session, and dials them from now on.
+// learnAddrs records addresses for a contact, and dials them from now on:
+// from a link code the user gave us as they are, from the contact itself
+// only what addrPolicy.observed kept.
 func (m *contactManager) learnAddrs(ctx context.Context, c *store.Contact, addrs []string) {
 	merged := mergeAddrs(addrs, c.Addrs)
 	if slices.Equal(merged, c.Addrs) {
