@@ -156,6 +156,14 @@ DROP TABLE settings;
 DELETE FROM group_sender_keys WHERE length(record) != 219 OR substr(record, 1, 3) != x'00d916';
 UPDATE group_sender_keys SET record = substr(record, 4);
 `,
+		// 7: strangers whose contact requests the user declined, as keyed
+		// hashes of their IDs (see rejected.go): the table says how many,
+		// never who.
+		`
+CREATE TABLE rejected (
+	hash BLOB PRIMARY KEY
+) STRICT, WITHOUT ROWID;
+`,
 	}
 }
 
