@@ -158,3 +158,23 @@ func (p addrPolicy) observed(addrs []string, remote string) []string {
 	}
 	return out
 }
+
+// addrPrefix names the network remote comes from, for caps per network:
+// the /24 of an IPv4 address, the /64 of an IPv6 one (what one home or one
+// cheap server usually gets). It is "" when remote is not an IP.
+func addrPrefix(remote string) string {
+	ap, err := netip.ParseAddrPort(remote)
+	if err != nil {
+		return ""
+	}
+	ip := ap.Addr().Unmap().WithZone("")
+	bits := 64
+	if ip.Is4() {
+		bits = 24
+	}
+	p, err := ip.Prefix(bits)
+	if err != nil {
+		return ""
+	}
+	return p.String()
+}

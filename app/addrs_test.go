@@ -118,3 +118,19 @@ func TestOnlyALoopbackListenerMayDialLoopbackOnAPeersWord(t *testing.T) {
 		}
 	}
 }
+
+func TestAddressPrefixesGroupAHomesAddresses(t *testing.T) {
+	tests := map[string]string{
+		"203.0.113.7:1":             "203.0.113.0/24",
+		"203.0.113.250:9":           "203.0.113.0/24",
+		"[::ffff:203.0.113.7]:1":    "203.0.113.0/24",
+		"[2001:db8:1:2:3:4:5:6]:1":  "2001:db8:1:2::/64",
+		"[2001:db8:1:2:ff::1]:7420": "2001:db8:1:2::/64",
+		"not an address":            "",
+	}
+	for remote, want := range tests {
+		if got := addrPrefix(remote); got != want {
+			t.Errorf("addrPrefix(%q) = %q, want %q", remote, got, want)
+		}
+	}
+}

@@ -92,52 +92,6 @@ func (m *contactManager) control(ctx context.Context, from crypto.ID, msg wire.M
 	}
 }
 
-func (m *contactManager) contactRequest(ctx context.Context, from crypto.ID, req wire.ContactRequest) {
-	c := m.contacts[from]
-	switch {
-	case c != nil && c.State == store.ContactAccepted:
-		// They lost our acceptance (or it crossed their restart): repeat it.
-		m.send(ctx, from, wire.ContactAccept{Name: m.core.self.Name})
-	case c != nil && c.State == store.ContactPendingOut:
-		// Both added each other: that is consent on both sides.
-		m.send(ctx, from, wire.ContactAccept{Name: m.core.self.Name})
-		m.becomeContacts(ctx, c)
-	case c != nil:
-		// Already waiting for our answer.
-	default:
-		m.newRequest(ctx, from, req)
-	}
-}
-
-func (m *contactManager) newRequest(ctx context.Context, from crypto.ID, req wire.ContactRequest) {
-	pr, ok := m.peers.get(from)
-	if !ok {
-		return
-	}
-	peer := pr.info
-	if m.countPendingIn() >= maxPendingRequests {
-		m.log.Warn("too many pending contact requests; dropping one", "peer", from.Short())
-		m.refuse(from, "request limit")
-		return
-	}
-	name := req.Name
-	if crypto.ValidateName(name) != nil {
-		name = "unnamed " + from.Short()
-	}
-	now := m.now()
-	sc := store.Contact{
-		ID: from, Keys: peer.Keys, Name: name, Addrs: mergeAddrs(m.peers.learned(from, peer.Addrs), m.peers.learned(from, req.Addrs)),
-		State: store.ContactPendingIn, CreatedAt: now, LastActivity: now,
-	}
-	if err := m.store.PutContact(ctx, sc); err != nil {
-		m.core.emit(Failure{Op: "save contact request", Err: err})
-		return
-	}
-	m.contacts[from] = &sc
-	m.publish() // before the event, so a frontend can resolve what it names
-	m.core.emit(ContactRequest{Contact: m.view(ctx, &sc)})
-}
-
 // becomeContacts marks c accepted and starts talking.
 func (m *contactManager) becomeContacts(ctx context.Context, c *store.Contact) {
 	next := *c
@@ -148,6 +102,7 @@ func (m *contactManager) becomeContacts(ctx context.Context, c *store.Contact) {
 		return
 	}
 	*c = next
+	delete(m.requests, c.ID)
 	m.peers.connect(holdContacts, p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
 	m.publish()
 	m.core.emit(ContactAdded{Contact: m.view(ctx, c)})
@@ -160,7 +115,7 @@ func (m *contactManager) becomeContacts(ctx context.Context, c *store.Contact) {
 
 // refuse closes a session with a peer that broke the rules.
 func (m *contactManager) refuse(id crypto.ID, why string) {
-	m.log.Info("refusing peer", "peer", id.Short(), "why", why)
+	m.log.Info("refusing peer", "peer", id, "why", why)
 	if c, ok := m.contacts[id]; ok && c.State != store.ContactPendingIn {
 		return // keep dialing contacts; only the offending frame is dropped
 	}
@@ -269,16 +224,6 @@ func (m *contactManager) name(id crypto.ID) string {
 		return c.Name
 	}
 	return ""
-}
-
-func (m *contactManager) countPendingIn() int {
-	n := 0
-	for _, c := range m.contacts {
-		if c.State == store.ContactPendingIn {
-			n++
-		}
-	}
-	return n
 }
 
 // mergeAddrs puts fresh addresses first, keeps old ones after, drops

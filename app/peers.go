@@ -136,6 +136,18 @@ func (p *peers) hold(h p2p.Holder, targets []p2p.Target) {
 	}
 }
 
+// heldByAny reports whether any holder wants a session with id.
+func (p *peers) heldByAny(id crypto.ID) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, held := range p.held {
+		if _, ok := held[id]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 // drop closes id's current session now, whoever holds it: for a peer we
 // will not talk to at all (a rejected stranger) or no longer (a stranger
 // whose request is stored). Its next connection is judged afresh.
