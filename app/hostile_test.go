@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"net"
 	"sync"
 	"testing"
@@ -24,9 +25,10 @@ type hostile struct {
 	id  *crypto.Identity
 	eng *p2p.Engine
 
-	mu     sync.Mutex
-	events []p2p.Event
-	notify chan struct{}
+	mu       sync.Mutex
+	events   []p2p.Event
+	sessions map[crypto.ID]uint64 // live sessions by peer
+	notify   chan struct{}
 
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -51,7 +53,7 @@ func newHostile(t *testing.T, src string) *hostile {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &hostile{t: t, id: id, eng: eng, notify: make(chan struct{}, 1), cancel: cancel}
+	h := &hostile{t: t, id: id, eng: eng, sessions: make(map[crypto.ID]uint64), notify: make(chan struct{}, 1), cancel: cancel}
 	h.done.Add(2)
 	go func() {
 		defer h.done.Done()
@@ -71,6 +73,14 @@ func (h *hostile) pump(ctx context.Context) {
 		case ev := <-h.eng.Events():
 			h.mu.Lock()
 			h.events = append(h.events, ev)
+			switch ev := ev.(type) {
+			case p2p.PeerUp:
+				h.sessions[ev.Peer.ID] = ev.Peer.Session
+			case p2p.PeerDown:
+				if h.sessions[ev.ID] == ev.Session {
+					delete(h.sessions, ev.ID)
+				}
+			}
 			h.mu.Unlock()
 			poke(h.notify)
 		case <-ctx.Done():
@@ -178,3 +188,37 @@ func isDown(id crypto.ID, session uint64) func(p2p.Event) bool {
 }
 
 func isRecord[T wire.Message](m wire.Message) bool { _, ok := m.(T); return ok }
+
+// flood sends batch to victim over and over until ctx ends, as fast as
+// the victim takes it, while never reading what the victim sends back (it
+// pauses its own reads on every session). When the victim hangs up, the
+// engine redials and the flood goes on. It returns how many batches went.
+func (h *hostile) flood(ctx context.Context, victim crypto.ID, batch []wire.Message) (wait func() int) {
+	var sent int
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var paused uint64
+		for ctx.Err() == nil {
+			h.mu.Lock()
+			s, up := h.sessions[victim]
+			h.mu.Unlock()
+			if up && s != paused {
+				h.eng.PauseReads(victim, s, true)
+				paused = s
+			}
+			switch err := h.eng.TrySend(victim, batch...); {
+			case err == nil:
+				sent++
+			case errors.Is(err, p2p.ErrQueueFull):
+				time.Sleep(2 * time.Millisecond)
+			default:
+				time.Sleep(10 * time.Millisecond) // no session: the engine redials
+			}
+		}
+	}()
+	return func() int {
+		<-done
+		return sent
+	}
+}
