@@ -30,9 +30,19 @@ func (in *inbox) empty() bool { return len(in.texts) == 0 && len(in.acks) == 0 &
 // that order is kept.
 func (m *contactManager) received(ctx context.Context, ev p2p.Received, in *inbox) {
 	c := m.contacts[ev.From]
+	// A contact repeating its request on a session we answered gets
+	// nothing more; a flood of them costs a type switch each.
+	answered := m.answered[ev.From] == ev.Session
 	for _, msg := range ev.Msgs {
 		accepted := c != nil && c.State == store.ContactAccepted
 		switch msg := msg.(type) {
+		case wire.ContactRequest:
+			if accepted && answered {
+				continue
+			}
+			m.commitInbox(ctx, in)
+			m.control(ctx, ev.From, msg)
+			c, answered = m.contacts[ev.From], m.answered[ev.From] == ev.Session
 		case wire.Text:
 			if !accepted {
 				m.refuse(ev.From, "text from a non-contact")
@@ -57,7 +67,7 @@ func (m *contactManager) received(ctx context.Context, ev p2p.Received, in *inbo
 		default:
 			m.commitInbox(ctx, in)
 			m.control(ctx, ev.From, msg)
-			c = m.contacts[ev.From]
+			c, answered = m.contacts[ev.From], m.answered[ev.From] == ev.Session
 		}
 	}
 }
