@@ -167,6 +167,14 @@ ALTER TABLE messages ADD COLUMN mac BLOB;
 ALTER TABLE groups ADD COLUMN mac BLOB;
 ALTER TABLE group_messages ADD COLUMN mac BLOB;
 `,
+		// 8: strangers whose contact requests the user declined, as keyed
+		// hashes of their IDs (see rejected.go): the table says how many,
+		// never who.
+		`
+CREATE TABLE rejected (
+	hash BLOB PRIMARY KEY
+) STRICT, WITHOUT ROWID;
+`,
 	}
 }
 
