@@ -121,7 +121,7 @@ func TestResolverWaitsForTheManagersFirstSnapshots(t *testing.T) {
 // A contact who names herself with another's short ID must not receive
 // what the user meant for that ID: in every resolver the collision fails as
 // ambiguous, and the prefix alone still finds its owner.
-func TestANameNeverWinsOverAnIDPrefixInAnyResolver(t *testing.T) {
+func TestAnIDPrefixWinsOverANameInEveryResolver(t *testing.T) {
 	bob, eve := testID(0x11), testID(0x22)
 	team, club := testGroupID(0x33), testGroupID(0x44)
 	short := bob.String()[:8]
@@ -136,20 +136,20 @@ func TestANameNeverWinsOverAnIDPrefixInAnyResolver(t *testing.T) {
 	ctx := context.Background()
 	collisions := []struct {
 		name    string
+		want    any
 		resolve func() (any, error)
 	}{
-		{"contact", func() (any, error) { return c.ResolveContact(ctx, short) }},
-		{"member", func() (any, error) { return c.ResolveMember(ctx, team, short) }},
-		{"group", func() (any, error) { return c.ResolveGroup(ctx, groupShort) }},
-		{"conversation", func() (any, error) { return c.ResolveConversation(ctx, short) }},
-		{"conversation by group prefix", func() (any, error) { return c.ResolveConversation(ctx, groupShort) }},
+		{"contact", bob, func() (any, error) { return c.ResolveContact(ctx, short) }},
+		{"member", bob, func() (any, error) { return c.ResolveMember(ctx, team, short) }},
+		{"group", team, func() (any, error) { return c.ResolveGroup(ctx, groupShort) }},
+		{"conversation", ContactChat(bob), func() (any, error) { return c.ResolveConversation(ctx, short) }},
+		{"conversation by group prefix", GroupChat(team), func() (any, error) { return c.ResolveConversation(ctx, groupShort) }},
 	}
 	for _, tt := range collisions {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := tt.resolve()
-			var amb *AmbiguousError
-			if !errors.As(err, &amb) {
-				t.Fatalf("got %v, %v; want an AmbiguousError", got, err)
+			if err != nil || got != tt.want {
+				t.Fatalf("got %v, %v; want the ID prefix's owner %v", got, err, tt.want)
 			}
 		})
 	}
