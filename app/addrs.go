@@ -88,3 +88,93 @@ func routeSource(network, target string) (netip.Addr, bool) {
 	}
 	return ap.Addr(), true
 }
+
+// addrPolicy decides which addresses a peer may make us dial. Addresses
+// the user typed (a link code) are taken as given; what a peer tells us
+// about itself or others is only a suggestion, and an attacker's
+// suggestion would have us knock on hosts of its choosing: a name that
+// resolves anywhere, a router's link-local admin port, our own loopback
+// services.
+type addrPolicy struct {
+	// loopback allows loopback addresses: only when our own listener is
+	// bound to loopback (tests, a single-machine setup), where every peer
+	// is on this host anyway.
+	loopback bool
+}
+
+// policyFor is the policy of a node listening on listen.
+func policyFor(listen net.Addr) addrPolicy {
+	ap, err := netip.ParseAddrPort(listen.String())
+	return addrPolicy{loopback: err == nil && ap.Addr().Unmap().IsLoopback()}
+}
+
+// dialable reports whether addr is an IP literal and port we may dial on a
+// peer's word.
+func (p addrPolicy) dialable(addr string) (netip.AddrPort, bool) {
+	if crypto.ValidateAddr(addr) != nil {
+		return netip.AddrPort{}, false
+	}
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil || ap.Addr().Zone() != "" {
+		return netip.AddrPort{}, false // a host name, or a scoped address
+	}
+	ip := ap.Addr().Unmap()
+	switch {
+	case ip.IsUnspecified(), ip.IsMulticast(), ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast(),
+		ip.IsInterfaceLocalMulticast():
+		return netip.AddrPort{}, false
+	case ip.IsLoopback() && !p.loopback:
+		return netip.AddrPort{}, false
+	}
+	return ap, true
+}
+
+// suggested keeps the addresses a third party vouches for (a group
+// roster): IP literals we may dial, with no tie to a session.
+func (p addrPolicy) suggested(addrs []string) []string {
+	var out []string
+	for _, a := range addrs {
+		if _, ok := p.dialable(a); ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// observed keeps the addresses a peer names for itself on a live session
+// (its Hello, an Address message, its contact request): only ports on the
+// IP we see the session come from. A peer may say where it listens, not
+// send us elsewhere.
+func (p addrPolicy) observed(addrs []string, remote string) []string {
+	seen, err := netip.ParseAddrPort(remote)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, a := range addrs {
+		if ap, ok := p.dialable(a); ok && ap.Addr().Unmap() == seen.Addr().Unmap() {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// addrPrefix names the network remote comes from, for caps per network:
+// the /24 of an IPv4 address, the /64 of an IPv6 one (what one home or one
+// cheap server usually gets). It is "" when remote is not an IP.
+func addrPrefix(remote string) string {
+	ap, err := netip.ParseAddrPort(remote)
+	if err != nil {
+		return ""
+	}
+	ip := ap.Addr().Unmap().WithZone("")
+	bits := 64
+	if ip.Is4() {
+		bits = 24
+	}
+	p, err := ip.Prefix(bits)
+	if err != nil {
+		return ""
+	}
+	return p.String()
+}

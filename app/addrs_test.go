@@ -1,6 +1,7 @@
 package app
 
 import (
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -60,5 +61,76 @@ func TestMergeAddrsKeepsFreshFirstAndCaps(t *testing.T) {
 	}
 	if n := len(mergeAddrs(many, nil)); n != 8 {
 		t.Fatalf("kept %d addresses, want the cap of 8", n)
+	}
+}
+
+func TestAPeerCannotSuggestNamesLinkLocalOrOurLoopback(t *testing.T) {
+	strict, local := addrPolicy{}, addrPolicy{loopback: true}
+	tests := []struct {
+		addr          string
+		strict, local bool
+	}{
+		{"203.0.113.7:7420", true, true},
+		{"[2001:db8::7]:7420", true, true},
+		{"[::ffff:203.0.113.7]:7420", true, true},
+		{"evil.example:7420", false, false},
+		{"localhost:7420", false, false},
+		{"127.0.0.1:22", false, true},
+		{"[::1]:7420", false, true},
+		{"169.254.1.1:80", false, false},
+		{"[fe80::1]:80", false, false},
+		{"[fe80::1%eth0]:80", false, false},
+		{"224.0.0.1:7420", false, false},
+		{"[ff02::1]:7420", false, false},
+		{"0.0.0.0:7420", false, false},
+		{"[::]:7420", false, false},
+		{"203.0.113.7:0", false, false},
+		{"203.0.113.7", false, false},
+	}
+	for _, tt := range tests {
+		if _, ok := strict.dialable(tt.addr); ok != tt.strict {
+			t.Errorf("listening on a real address, dialable(%q) = %v", tt.addr, ok)
+		}
+		if _, ok := local.dialable(tt.addr); ok != tt.local {
+			t.Errorf("listening on loopback, dialable(%q) = %v", tt.addr, ok)
+		}
+	}
+}
+
+func TestAPeerMayNameOnlyPortsOnTheIPItComesFrom(t *testing.T) {
+	p := addrPolicy{}
+	got := p.observed([]string{"203.0.113.7:7420", "203.0.113.8:7420", "203.0.113.7:9000", "evil.example:7420", "[::ffff:203.0.113.7]:1"},
+		"203.0.113.7:51234")
+	want := []string{"203.0.113.7:7420", "203.0.113.7:9000", "[::ffff:203.0.113.7]:1"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("observed = %v, want %v", got, want)
+	}
+	if got := p.observed([]string{"203.0.113.7:7420"}, ""); got != nil {
+		t.Fatalf("without a session: %v", got)
+	}
+}
+
+func TestOnlyALoopbackListenerMayDialLoopbackOnAPeersWord(t *testing.T) {
+	for listen, want := range map[string]bool{"127.0.0.1:7420": true, "[::1]:7420": true, "0.0.0.0:7420": false, "192.0.2.1:7420": false} {
+		ap := netip.MustParseAddrPort(listen)
+		if got := policyFor(net.TCPAddrFromAddrPort(ap)).loopback; got != want {
+			t.Errorf("listening on %s: loopback allowed = %v", listen, got)
+		}
+	}
+}
+
+func TestAddressPrefixesGroupAHomesAddresses(t *testing.T) {
+	tests := map[string]string{
+		"203.0.113.7:1":             "203.0.113.0/24",
+		"203.0.113.250:9":           "203.0.113.0/24",
+		"[::ffff:203.0.113.7]:1":    "203.0.113.0/24",
+		"[2001:db8:1:2:3:4:5:6]:1":  "2001:db8:1:2::/64",
+		"[2001:db8:1:2:ff::1]:7420": "2001:db8:1:2::/64",
+		"not an address":            "",
+	}
+	for remote, want := range tests {
+		if got := addrPrefix(remote); got != want {
+			t.Errorf("addrPrefix(%q) = %q, want %q", remote, got, want)
+		}
 	}
 }

@@ -31,6 +31,12 @@ func (m *contactManager) view(ctx context.Context, c *store.Contact) Contact {
 // contact; adding someone who already asked us is consent.
 func (m *contactManager) add(ctx context.Context, code crypto.LinkCode) (Contact, error) {
 	id := code.Keys.ID()
+	if m.rejected != nil && m.rejected.Has(id) {
+		// The user declined them once and now adds them: that wins.
+		if err := m.rejected.Remove(ctx, id); err != nil {
+			return Contact{}, err
+		}
+	}
 	if c, ok := m.contacts[id]; ok {
 		switch c.State {
 		case store.ContactPendingIn:
@@ -72,15 +78,7 @@ func (m *contactManager) answer(ctx context.Context, id crypto.ID, accept bool) 
 		m.becomeContacts(ctx, c)
 		return nil
 	}
-	if err := m.store.DeleteContact(ctx, id); err != nil {
-		return err
-	}
-	// The session stays up so the answer is written; the requester hangs
-	// up when it reads it, and idle stranger sessions time out anyway.
-	m.send(ctx, id, wire.ContactReject{})
-	delete(m.contacts, id)
-	m.core.emit(ContactRemoved{ID: id})
-	return nil
+	return m.reject(ctx, id)
 }
 
 // list lists contacts, or just one when only is set, latest activity first.
@@ -173,6 +171,7 @@ func (m *contactManager) markRead(ctx context.Context, id crypto.ID) error {
 	if _, ok := m.contacts[id]; !ok {
 		return ErrUnknownContact
 	}
+	m.markSeen(id)
 	if _, err := m.store.MarkSeen(ctx, ContactChat(id)); err != nil {
 		return err
 	}
@@ -199,6 +198,7 @@ func (m *contactManager) edit(ctx context.Context, id crypto.ID, edit func(*stor
 		return err
 	}
 	*c = next
+	m.markSeen(id)
 	m.publish()
 	m.core.emit(ContactUpdated{Contact: m.view(ctx, c)})
 	return nil
@@ -211,9 +211,7 @@ func (m *contactManager) remove(ctx context.Context, id crypto.ID) error {
 	if err := m.store.DeleteContact(ctx, id); err != nil {
 		return err
 	}
-	delete(m.contacts, id)
-	delete(m.flushing, id)
-	m.publish()
+	m.forget(id)
 	// Only our hold: a group that shares this peer keeps its session.
 	m.peers.release(holdContacts, id)
 	m.core.emit(ContactRemoved{ID: id})

@@ -16,9 +16,6 @@ const (
 	// flushPage is how many outbox messages go to the engine at a time;
 	// between pages the manager answers commands and acks.
 	flushPage = 512
-	// maxPendingRequests caps stored requests from strangers, so a flood of
-	// throwaway identities cannot fill the disk.
-	maxPendingRequests = 100
 	// sendBatch caps how many queued Send commands are stored in one
 	// transaction.
 	sendBatch = 256
@@ -43,6 +40,10 @@ type contactManager struct {
 	// flushing tracks, per online accepted contact, how far its outbox has
 	// been handed to the current session.
 	flushing map[crypto.ID]*flushState
+	requests map[crypto.ID]*request // pending requests from strangers
+	answered map[crypto.ID]uint64   // the session a repeated request was answered on
+	rejected *store.RejectList      // nil if it could not be loaded
+	caps     requestCaps
 	now      func() time.Time
 }
 
@@ -65,6 +66,9 @@ func newContactManager(c *Core, events <-chan p2p.Event) *contactManager {
 		contacts: make(map[crypto.ID]*store.Contact),
 		safety:   make(map[crypto.ID]string),
 		flushing: make(map[crypto.ID]*flushState),
+		requests: make(map[crypto.ID]*request),
+		answered: make(map[crypto.ID]uint64),
+		caps:     requestCaps{total: maxPendingRequests, perPrefix: maxRequestsPerPrefix},
 		now:      time.Now,
 	}
 }
@@ -88,6 +92,7 @@ func (m *contactManager) room()                                             { m.
 // load reads every contact and holds sessions with the ones we talk to or
 // are waiting on.
 func (m *contactManager) load(ctx context.Context) error {
+	m.loadRejected(ctx)
 	list, err := m.store.Contacts(ctx)
 	if err != nil {
 		return err
@@ -95,9 +100,11 @@ func (m *contactManager) load(ctx context.Context) error {
 	for i := range list {
 		c := list[i]
 		m.contacts[c.ID] = &c
-		if c.State != store.ContactPendingIn {
-			m.peers.connect(holdContacts, p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
+		if c.State == store.ContactPendingIn {
+			m.requests[c.ID] = &request{}
+			continue
 		}
+		m.peers.connect(holdContacts, p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
 	}
 	return nil
 }
@@ -168,10 +175,13 @@ func (m *contactManager) applyEngineEvent(ctx context.Context, ev p2p.Event, in 
 func (m *contactManager) peerUp(ctx context.Context, p p2p.PeerInfo) {
 	c, ok := m.contacts[p.ID]
 	if !ok {
-		m.log.Debug("stranger connected", "peer", p.ID.Short())
+		m.log.Debug("stranger connected", "peer", p.ID)
+		if m.rejected != nil && m.rejected.Has(p.ID) {
+			m.dropRejected(ctx, p.ID)
+		}
 		return
 	}
-	m.learnAddrs(ctx, c, p.Addrs)
+	m.learnAddrs(ctx, c, m.peers.addrs.observed(p.Addrs, p.Remote))
 	switch c.State {
 	case store.ContactPendingOut:
 		m.send(ctx, p.ID, m.requestMessage())

@@ -30,9 +30,19 @@ func (in *inbox) empty() bool { return len(in.texts) == 0 && len(in.acks) == 0 &
 // that order is kept.
 func (m *contactManager) received(ctx context.Context, ev p2p.Received, in *inbox) {
 	c := m.contacts[ev.From]
+	// A contact repeating its request on a session we answered gets
+	// nothing more; a flood of them costs a type switch each.
+	answered := m.answered[ev.From] == ev.Session
 	for _, msg := range ev.Msgs {
 		accepted := c != nil && c.State == store.ContactAccepted
 		switch msg := msg.(type) {
+		case wire.ContactRequest:
+			if accepted && answered {
+				continue
+			}
+			m.commitInbox(ctx, in)
+			m.control(ctx, ev.From, msg)
+			c, answered = m.contacts[ev.From], m.answered[ev.From] == ev.Session
 		case wire.Text:
 			if !accepted {
 				m.refuse(ev.From, "text from a non-contact")
@@ -57,7 +67,7 @@ func (m *contactManager) received(ctx context.Context, ev p2p.Received, in *inbo
 		default:
 			m.commitInbox(ctx, in)
 			m.control(ctx, ev.From, msg)
-			c = m.contacts[ev.From]
+			c, answered = m.contacts[ev.From], m.answered[ev.From] == ev.Session
 		}
 	}
 }
@@ -85,57 +95,11 @@ func (m *contactManager) control(ctx context.Context, from crypto.ID, msg wire.M
 		}
 	case wire.Address:
 		if c != nil && c.State != store.ContactPendingIn {
-			m.learnAddrs(ctx, c, msg.Addrs)
+			m.learnAddrs(ctx, c, m.peers.learned(from, msg.Addrs))
 		}
 	case wire.Bye:
 		// The session closes next; PeerDown reports it.
 	}
-}
-
-func (m *contactManager) contactRequest(ctx context.Context, from crypto.ID, req wire.ContactRequest) {
-	c := m.contacts[from]
-	switch {
-	case c != nil && c.State == store.ContactAccepted:
-		// They lost our acceptance (or it crossed their restart): repeat it.
-		m.send(ctx, from, wire.ContactAccept{Name: m.core.self.Name})
-	case c != nil && c.State == store.ContactPendingOut:
-		// Both added each other: that is consent on both sides.
-		m.send(ctx, from, wire.ContactAccept{Name: m.core.self.Name})
-		m.becomeContacts(ctx, c)
-	case c != nil:
-		// Already waiting for our answer.
-	default:
-		m.newRequest(ctx, from, req)
-	}
-}
-
-func (m *contactManager) newRequest(ctx context.Context, from crypto.ID, req wire.ContactRequest) {
-	pr, ok := m.peers.get(from)
-	if !ok {
-		return
-	}
-	peer := pr.info
-	if m.countPendingIn() >= maxPendingRequests {
-		m.log.Warn("too many pending contact requests; dropping one", "peer", from.Short())
-		m.refuse(from, "request limit")
-		return
-	}
-	name := req.Name
-	if crypto.ValidateName(name) != nil {
-		name = "unnamed " + from.Short()
-	}
-	now := m.now()
-	sc := store.Contact{
-		ID: from, Keys: peer.Keys, Name: name, Addrs: mergeAddrs(peer.Addrs, req.Addrs),
-		State: store.ContactPendingIn, CreatedAt: now, LastActivity: now,
-	}
-	if err := m.store.PutContact(ctx, sc); err != nil {
-		m.core.emit(Failure{Op: "save contact request", Err: err})
-		return
-	}
-	m.contacts[from] = &sc
-	m.publish() // before the event, so a frontend can resolve what it names
-	m.core.emit(ContactRequest{Contact: m.view(ctx, &sc)})
 }
 
 // becomeContacts marks c accepted and starts talking.
@@ -148,6 +112,7 @@ func (m *contactManager) becomeContacts(ctx context.Context, c *store.Contact) {
 		return
 	}
 	*c = next
+	delete(m.requests, c.ID)
 	m.peers.connect(holdContacts, p2p.Target{Keys: c.Keys, Addrs: c.Addrs})
 	m.publish()
 	m.core.emit(ContactAdded{Contact: m.view(ctx, c)})
@@ -160,7 +125,7 @@ func (m *contactManager) becomeContacts(ctx context.Context, c *store.Contact) {
 
 // refuse closes a session with a peer that broke the rules.
 func (m *contactManager) refuse(id crypto.ID, why string) {
-	m.log.Info("refusing peer", "peer", id.Short(), "why", why)
+	m.log.Info("refusing peer", "peer", id, "why", why)
 	if c, ok := m.contacts[id]; ok && c.State != store.ContactPendingIn {
 		return // keep dialing contacts; only the offending frame is dropped
 	}
@@ -232,8 +197,9 @@ func (m *contactManager) touch(ctx context.Context, id crypto.ID) {
 	}
 }
 
-// learnAddrs records addresses a contact told us inside an authenticated
-// session, and dials them from now on.
+// learnAddrs records addresses for a contact, and dials them from now on:
+// from a link code the user gave us as they are, from the contact itself
+// only what addrPolicy.observed kept.
 func (m *contactManager) learnAddrs(ctx context.Context, c *store.Contact, addrs []string) {
 	merged := mergeAddrs(addrs, c.Addrs)
 	if slices.Equal(merged, c.Addrs) {
@@ -268,16 +234,6 @@ func (m *contactManager) name(id crypto.ID) string {
 		return c.Name
 	}
 	return ""
-}
-
-func (m *contactManager) countPendingIn() int {
-	n := 0
-	for _, c := range m.contacts {
-		if c.State == store.ContactPendingIn {
-			n++
-		}
-	}
-	return n
 }
 
 // mergeAddrs puts fresh addresses first, keeps old ones after, drops

@@ -106,7 +106,8 @@ func NewCore(cfg Config) (*Core, error) {
 		stopped:  make(chan struct{}),
 		self:     self,
 	}
-	peers.net = engine
+	peers.net, peers.dropper = engine, engine
+	peers.addrs = policyFor(engine.Addr())
 	c.router = newRouter(engine, peers)
 	c.contacts = newContactManager(c, c.router.add(isContactMessage))
 	c.groups = newGroupManager(c, c.router.add(isGroupMessage))
@@ -180,7 +181,9 @@ func (c *Core) Start() {
 			c.events.emit(EngineStatus{Up: true})
 			err := c.engine.Run(ctx)
 			if err != nil && ctx.Err() == nil {
-				c.log.Error("engine stopped", "err", err)
+				// Not the error itself: a network error names addresses,
+				// which the log must not hold. The frontend shows it.
+				c.log.Error("engine stopped")
 				c.events.emit(EngineStatus{Up: false, Err: err})
 			}
 		}()

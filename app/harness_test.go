@@ -16,8 +16,18 @@ import (
 // testKDF keeps Argon2id cheap in tests; production never uses it.
 var testKDF = crypto.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
 
-// fastLimits shrink the backoff so restarts reconnect within a test.
-var fastLimits = p2p.Limits{BackoffMax: 200 * time.Millisecond}
+// fastLimits shrink the backoff so restarts reconnect within a test. Every
+// node here dials from 127.0.0.1, which real peers on their own hosts do
+// not share: the per-network inbound cap and handshake rate are lifted so
+// that fifty nodes on one /24 do not lock each other out (the engine's own
+// tests cover those limits).
+var fastLimits = p2p.Limits{
+	BackoffMax:     200 * time.Millisecond,
+	BackoffNever:   200 * time.Millisecond,
+	MaxPerPrefix:   1024,
+	HandshakeRate:  1000,
+	HandshakeBurst: 1000,
+}
 
 const waitTimeout = 20 * time.Second
 

@@ -50,6 +50,12 @@ type network interface {
 	MaxBatch() int
 }
 
+// dropper closes one session at once: the engine's Drop. Apart from
+// network so that fakes which never close sessions need not say so.
+type dropper interface {
+	Drop(id crypto.ID, session uint64, why error)
+}
+
 // How the network side of app fits together (every arrow a channel or a
 // call that never waits on a peer):
 //
@@ -68,10 +74,12 @@ type network interface {
 // without a round trip. The router is the only writer of presence.
 type peers struct {
 	net      network
+	dropper  dropper // nil: drop is a no-op (tests of peers alone)
 	log      *slog.Logger
 	now      func() time.Time
 	presence atomic.Pointer[presenceTable]
 	rooms    map[p2p.Holder]chan struct{} // fixed at construction
+	addrs    addrPolicy                   // fixed before Start
 
 	mu   sync.Mutex
 	held map[p2p.Holder]map[crypto.ID]struct{}
@@ -106,12 +114,14 @@ func (p *peers) release(h p2p.Holder, id crypto.ID) {
 }
 
 // hold makes h hold exactly targets: new ones are connected (or their
-// addresses refreshed), ones no longer listed are released.
+// addresses refreshed), ones no longer listed are released. The addresses
+// come from others (a group roster), so only those we may dial on a
+// peer's word are kept.
 func (p *peers) hold(h p2p.Holder, targets []p2p.Target) {
 	want := make(map[crypto.ID]struct{}, len(targets))
 	for _, t := range targets {
 		want[t.Keys.ID()] = struct{}{}
-		p.connect(h, t)
+		p.connect(h, p2p.Target{Keys: t.Keys, Addrs: p.addrs.suggested(t.Addrs)})
 	}
 	p.mu.Lock()
 	var gone []crypto.ID
@@ -126,6 +136,39 @@ func (p *peers) hold(h p2p.Holder, targets []p2p.Target) {
 	}
 }
 
+// heldByAny reports whether any holder wants a session with id.
+func (p *peers) heldByAny(id crypto.ID) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, held := range p.held {
+		if _, ok := held[id]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// drop closes id's current session now, whoever holds it: for a peer we
+// will not talk to at all (a rejected stranger) or no longer (a stranger
+// whose request is stored). Its next connection is judged afresh.
+func (p *peers) drop(id crypto.ID, why error) {
+	pr, ok := p.get(id)
+	if !ok || p.dropper == nil {
+		return
+	}
+	p.dropper.Drop(id, pr.Session, why)
+}
+
+// learned keeps the addresses id named for itself that we may dial: ports
+// on the IP its live session comes from. Offline, none.
+func (p *peers) learned(id crypto.ID, addrs []string) []string {
+	pr, ok := p.get(id)
+	if !ok {
+		return nil
+	}
+	return p.addrs.observed(addrs, pr.Remote)
+}
+
 // send queues msgs on id's session without waiting. ErrQueueFull means try
 // again after room(h) fires; ErrNoSession that the peer is offline.
 func (p *peers) send(id crypto.ID, msgs ...wire.Message) error {
@@ -134,7 +177,7 @@ func (p *peers) send(id crypto.ID, msgs ...wire.Message) error {
 	}
 	err := p.net.TrySend(id, msgs...)
 	if err != nil && !errors.Is(err, p2p.ErrQueueFull) && !errors.Is(err, p2p.ErrNoSession) {
-		p.log.Debug("send failed", "peer", id.Short(), "err", err)
+		p.log.Debug("send failed", "peer", id, "err", err)
 	}
 	return err
 }

@@ -22,12 +22,18 @@ import (
 type fakeNet struct {
 	mu    sync.Mutex
 	holds map[crypto.ID][]p2p.Holder
+	addrs map[crypto.ID][]string // the last target's addresses
+	drops []crypto.ID
 }
 
 func (f *fakeNet) Connect(t p2p.Target, h p2p.Holder) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	id := t.Keys.ID()
+	if f.addrs == nil {
+		f.addrs = make(map[crypto.ID][]string)
+	}
+	f.addrs[id] = slices.Clone(t.Addrs)
 	if !slices.Contains(f.holds[id], h) {
 		f.holds[id] = append(f.holds[id], h)
 	}
@@ -40,6 +46,12 @@ func (f *fakeNet) Release(id crypto.ID, h p2p.Holder) {
 	if len(f.holds[id]) == 0 {
 		delete(f.holds, id)
 	}
+}
+
+func (f *fakeNet) Drop(id crypto.ID, _ uint64, _ error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.drops = append(f.drops, id)
 }
 
 func (f *fakeNet) TrySend(crypto.ID, ...wire.Message) error { return p2p.ErrQueueFull }
@@ -314,5 +326,26 @@ func TestOutboxFlushResumesWhenAFullSessionHasRoom(t *testing.T) {
 		if b.count(isReceived(msgText(i))) != 1 {
 			t.Fatalf("message %d arrived %d times", i, b.count(isReceived(msgText(i))))
 		}
+	}
+}
+
+// Roster addresses are written by other members: the engine must never be
+// asked to dial a host name, a link-local address or (unless we listen
+// there) loopback because a roster said so.
+func TestRosterAddressesReachTheEngineOnlyIfWeMayDialThem(t *testing.T) {
+	f := &fakeNet{holds: map[crypto.ID][]p2p.Holder{}}
+	p := newPeers(discardLogger(), holdContacts, holdGroups)
+	p.net = f
+	x := testKeys(t)
+	p.hold(holdGroups, []p2p.Target{{Keys: x, Addrs: []string{
+		"intranet.example:80", "169.254.169.254:80", "127.0.0.1:6379", "[fe80::1]:22", "203.0.113.9:7420",
+	}}})
+	if got := f.addrs[x.ID()]; !slices.Equal(got, []string{"203.0.113.9:7420"}) {
+		t.Fatalf("the engine dials %v", got)
+	}
+	// A contact's link code, typed by the user, is taken as given.
+	p.connect(holdContacts, p2p.Target{Keys: x, Addrs: []string{"friend.example:7420"}})
+	if got := f.addrs[x.ID()]; !slices.Equal(got, []string{"friend.example:7420"}) {
+		t.Fatalf("the link code's address became %v", got)
 	}
 }

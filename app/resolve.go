@@ -40,10 +40,11 @@ type candidate[T comparable] struct {
 	name string
 }
 
-// pick applies the one rule for every kind: an exact full ID wins;
-// otherwise every candidate whose name matches (case-insensitive) or whose
-// ID starts with the text (at least minPrefix characters) counts, and
-// exactly one must.
+// pick applies the one rule for every kind, in order: an exact full ID
+// wins; then an ID prefix (at least minPrefix characters); then a name
+// (case-insensitive). At each step exactly one match wins and more than one
+// is ambiguous, so a contact who names herself with someone else's short
+// ID never catches what was meant for them.
 func pick[T comparable](text, kind string, list []candidate[T], unknown error) (T, error) {
 	var zero T
 	text = strings.TrimSpace(text)
@@ -51,24 +52,27 @@ func pick[T comparable](text, kind string, list []candidate[T], unknown error) (
 		return zero, unknown
 	}
 	lower := strings.ToLower(text)
-	for _, c := range list {
-		if c.key == lower {
-			return c.id, nil
+	steps := []func(candidate[T]) bool{
+		func(c candidate[T]) bool { return c.key == lower },
+		func(c candidate[T]) bool { return len(text) >= minPrefix && strings.HasPrefix(c.key, lower) },
+		func(c candidate[T]) bool { return strings.EqualFold(c.name, text) },
+	}
+	for _, match := range steps {
+		var found []T
+		for _, c := range list {
+			if match(c) {
+				found = append(found, c.id)
+			}
 		}
-	}
-	var found []T
-	for _, c := range list {
-		if strings.EqualFold(c.name, text) || (len(text) >= minPrefix && strings.HasPrefix(c.key, lower)) {
-			found = append(found, c.id)
+		switch len(found) {
+		case 0:
+			continue
+		case 1:
+			return found[0], nil
 		}
+		return zero, &AmbiguousError{Kind: kind, Text: text}
 	}
-	switch len(found) {
-	case 0:
-		return zero, unknown
-	case 1:
-		return found[0], nil
-	}
-	return zero, &AmbiguousError{Kind: kind, Text: text}
+	return zero, unknown
 }
 
 func contactCandidates(list []contactEntry) []candidate[crypto.ID] {

@@ -117,3 +117,47 @@ func TestResolverWaitsForTheManagersFirstSnapshots(t *testing.T) {
 		t.Fatalf("after: %v, %v", got, err)
 	}
 }
+
+// A contact who names herself with another's short ID must not receive
+// what the user meant for that ID: in every resolver the collision fails as
+// ambiguous, and the prefix alone still finds its owner.
+func TestAnIDPrefixWinsOverANameInEveryResolver(t *testing.T) {
+	bob, eve := testID(0x11), testID(0x22)
+	team, club := testGroupID(0x33), testGroupID(0x44)
+	short := bob.String()[:8]
+	groupShort := team.String()[:8]
+	c := coreWithNames(
+		[]contactEntry{{id: bob, name: "bob"}, {id: eve, name: strings.ToUpper(short)}},
+		[]groupEntry{
+			{id: team, name: "team", members: []contactEntry{{id: bob, name: "bob"}, {id: eve, name: short}}},
+			{id: club, name: groupShort},
+		},
+	)
+	ctx := context.Background()
+	collisions := []struct {
+		name    string
+		want    any
+		resolve func() (any, error)
+	}{
+		{"contact", bob, func() (any, error) { return c.ResolveContact(ctx, short) }},
+		{"member", bob, func() (any, error) { return c.ResolveMember(ctx, team, short) }},
+		{"group", team, func() (any, error) { return c.ResolveGroup(ctx, groupShort) }},
+		{"conversation", ContactChat(bob), func() (any, error) { return c.ResolveConversation(ctx, short) }},
+		{"conversation by group prefix", GroupChat(team), func() (any, error) { return c.ResolveConversation(ctx, groupShort) }},
+	}
+	for _, tt := range collisions {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.resolve()
+			if err != nil || got != tt.want {
+				t.Fatalf("got %v, %v; want the ID prefix's owner %v", got, err, tt.want)
+			}
+		})
+	}
+	// Longer prefixes that only bob's ID has still find bob.
+	if got, err := c.ResolveContact(ctx, bob.String()[:12]); err != nil || got != bob {
+		t.Fatalf("a longer prefix: %v, %v", got, err)
+	}
+	if got, err := c.ResolveMember(ctx, team, bob.String()[:12]); err != nil || got != bob {
+		t.Fatalf("a longer member prefix: %v, %v", got, err)
+	}
+}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 
 	"jarvis/crypto"
@@ -22,6 +23,13 @@ const (
 	// deep as one store batch (eventBatch), or the contact manager commits
 	// smaller transactions and 1:1 throughput drops (by about 15% at 32).
 	routeBuffer = eventBatch
+	// routeChunk caps the records in one routed event. A frame may carry
+	// thousands of tiny records; as one event it would be one turn of the
+	// round-robin, and a peer packing its frames would take a thousand
+	// times another's share. Split, a turn is at most this many records,
+	// and a message from anyone else waits behind at most routeBuffer
+	// chunks.
+	routeChunk = 64
 )
 
 var errOverrun = errors.New("app: peer sent more than we could take")
@@ -99,7 +107,10 @@ func (r *router) dispatch(ev p2p.Event) {
 			continue
 		}
 		r.mu.Lock()
-		n := rt.q.push(from, out)
+		var n int
+		for _, part := range chunks(out) {
+			n = rt.q.push(from, part)
+		}
 		r.pushed(rt, from, session, n, ev)
 		r.mu.Unlock()
 		poke(rt.ready)
@@ -120,6 +131,20 @@ func (rt *route) filter(ev p2p.Event) (p2p.Event, bool) {
 	}
 	rcv.Msgs = mine
 	return rcv, len(mine) > 0
+}
+
+// chunks splits a received frame into events of at most routeChunk
+// records, in order; anything else is one event.
+func chunks(ev p2p.Event) []p2p.Event {
+	rcv, ok := ev.(p2p.Received)
+	if !ok || len(rcv.Msgs) <= routeChunk {
+		return []p2p.Event{ev}
+	}
+	out := make([]p2p.Event, 0, (len(rcv.Msgs)+routeChunk-1)/routeChunk)
+	for part := range slices.Chunk(rcv.Msgs, routeChunk) {
+		out = append(out, p2p.Received{From: rcv.From, Session: rcv.Session, Msgs: part})
+	}
+	return out
 }
 
 // pushed applies backpressure after rt's queue for a peer grew to n;

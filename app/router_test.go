@@ -184,3 +184,38 @@ func TestRouterSendsPeerChangesToEveryRouteAndMessagesOnlyWhereWanted(t *testing
 		}
 	}
 }
+
+// A frame packed with thousands of records is as many turns as it has
+// chunks, so a quiet peer waits behind records in the hundreds, not a
+// flood's whole frames.
+func TestRouterCountsAPackedFrameAsManyTurns(t *testing.T) {
+	src := newFakeSource()
+	r := newRouter(src, nil)
+	out := r.add(isAnything)
+	flood, quiet := crypto.ID{7}, crypto.ID{8}
+	packed := make([]wire.Message, 4096)
+	for i := range packed {
+		packed[i] = wire.ContactRequest{Name: "x"}
+	}
+	for range 4 {
+		r.dispatch(p2p.Received{From: flood, Session: 1, Msgs: packed})
+	}
+	r.dispatch(textFrom(quiet, "hello"))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer r.startFeeders(ctx)()
+	defer cancel()
+	ahead := 0
+	for {
+		rcv := (<-out).(p2p.Received)
+		if rcv.From == quiet {
+			break
+		}
+		if len(rcv.Msgs) > routeChunk {
+			t.Fatalf("an event of %d records", len(rcv.Msgs))
+		}
+		ahead += len(rcv.Msgs)
+	}
+	if limit := (routeBuffer + 2) * routeChunk; ahead > limit {
+		t.Fatalf("the quiet peer waited behind %d records, more than %d", ahead, limit)
+	}
+}

@@ -124,3 +124,63 @@ func TestNewMessageIDStartsWithTheMillisecondsAndIsUnique(t *testing.T) {
 		t.Fatalf("String() = %q", s)
 	}
 }
+
+func mustHex32(t testing.TB, s string) [32]byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		t.Fatalf("bad hex %q", s)
+	}
+	return [32]byte(b)
+}
+
+func TestValidateAcceptsGeneratedIdentities(t *testing.T) {
+	for b := range byte(20) {
+		if err := fixedIdentity(t, b+1).Public().Validate(); err != nil {
+			t.Fatalf("identity %d: %v", b+1, err)
+		}
+	}
+}
+
+func TestValidateRefusesSmallOrderAndNonCanonicalSigningKeys(t *testing.T) {
+	good := fixedIdentity(t, 1).Public()
+	for _, tc := range []struct{ name, key, why string }{
+		{"identity (order 1)", "0100000000000000000000000000000000000000000000000000000000000000", "small order"},
+		{"order 2 (y = -1)", "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", "small order"},
+		{"order 4 (y = 0)", "0000000000000000000000000000000000000000000000000000000000000000", "small order"},
+		{"order 4 (y = 0, other x)", "0000000000000000000000000000000000000000000000000000000000000080", "small order"},
+		{"order 8", "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05", "small order"},
+		{"order 8, negated", "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85", "small order"},
+		{"order 8, other", "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a", "small order"},
+		{"y = p (non-canonical 0)", "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", "non-canonical"},
+		{"y = p + 1 (non-canonical 1)", "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", "non-canonical"},
+		{"x = 0 with the sign bit set", "0100000000000000000000000000000000000000000000000000000000000080", "non-canonical"},
+		{"not on the curve (y = 2)", "0200000000000000000000000000000000000000000000000000000000000000", "not a curve point"},
+	} {
+		p := good
+		p.Sign = mustHex32(t, tc.key)
+		err := p.Validate()
+		if !errors.Is(err, ErrBadPublicKey) || !strings.Contains(err.Error(), tc.why) {
+			t.Errorf("%s: Validate = %v, want ErrBadPublicKey (%s)", tc.name, err, tc.why)
+		}
+	}
+}
+
+func TestValidateRefusesSmallOrderAndNonCanonicalDHKeys(t *testing.T) {
+	good := fixedIdentity(t, 1).Public()
+	for name, k := range map[string]string{
+		"zero":                "0000000000000000000000000000000000000000000000000000000000000000",
+		"one":                 "0100000000000000000000000000000000000000000000000000000000000000",
+		"order 8":             "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+		"order 8, other":      "5f9c95bc a3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+		"p - 1 (order 2)":     "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"p (non-canonical 0)": "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"top bit set":         hex.EncodeToString(append(good.DH[:31:31], good.DH[31]|0x80)),
+	} {
+		p := good
+		p.DH = mustHex32(t, strings.ReplaceAll(k, " ", ""))
+		if err := p.Validate(); !errors.Is(err, ErrBadPublicKey) {
+			t.Errorf("%s: Validate = %v, want ErrBadPublicKey", name, err)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 
 	"golang.org/x/crypto/curve25519"
 )
@@ -42,6 +43,25 @@ func (p PublicIdentity) Verify(msg, sig []byte) bool {
 		return false
 	}
 	return ed25519.Verify(ed25519.PublicKey(p.Sign[:]), msg, sig)
+}
+
+// ErrBadPublicKey reports a public key that is not a canonical encoding of
+// a point of large order: such a key names no one, or names someone twice.
+var ErrBadPublicKey = errors.New("invalid public key")
+
+// Validate checks both keys of a public identity from outside: the Ed25519
+// key must be a canonical encoding of a point that is not of small order,
+// and the X25519 key canonical and not of small order. A small-order key
+// makes signatures or DH outputs predictable, and a non-canonical one lets
+// the same key hide behind a second ID.
+func (p PublicIdentity) Validate() error {
+	if err := checkEd25519(p.Sign); err != nil {
+		return fmt.Errorf("%w: signing key: %w", ErrBadPublicKey, err)
+	}
+	if err := checkX25519(p.DH); err != nil {
+		return fmt.Errorf("%w: DH key: %w", ErrBadPublicKey, err)
+	}
+	return nil
 }
 
 // Identity is a private identity. Its keys are two independent random keys
@@ -97,3 +117,103 @@ func (k *Identity) Sign(msg []byte) []byte { return ed25519.Sign(k.sign, msg) }
 
 // DHPrivate returns the X25519 private key used as the Noise static key.
 func (k *Identity) DHPrivate() [32]byte { return k.dhPriv }
+
+// Field arithmetic for the key checks. math/big is slow and not constant
+// time, which is fine here: the inputs are public keys. The standard
+// library's edwards25519 is internal and filippo.io/edwards25519 is not a
+// dependency, so the curve equation is written out (RFC 8032 §5.1.3).
+var (
+	fieldP = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
+	// edwardsD is -121665/121666 mod p.
+	edwardsD = func() *big.Int {
+		inv := new(big.Int).ModInverse(big.NewInt(121666), fieldP)
+		d := new(big.Int).Mul(big.NewInt(-121665), inv)
+		return d.Mod(d, fieldP)
+	}()
+)
+
+// checkEd25519 decodes an Ed25519 public key strictly and refuses points of
+// order dividing 8. crypto/ed25519 accepts both.
+func checkEd25519(k [32]byte) error {
+	x, y, err := decodeEdwards(k)
+	if err != nil {
+		return err
+	}
+	for range 3 {
+		x, y = edwardsDouble(x, y)
+	}
+	if x.Sign() == 0 && y.Cmp(big.NewInt(1)) == 0 {
+		return errors.New("small order")
+	}
+	return nil
+}
+
+// decodeEdwards returns the affine point k encodes, refusing y >= p, points
+// off the curve and the encoding of x = 0 with the sign bit set.
+func decodeEdwards(k [32]byte) (x, y *big.Int, err error) {
+	sign := k[31] >> 7
+	le := k
+	le[31] &= 0x7f
+	y = new(big.Int).SetBytes(reversed(le[:]))
+	if y.Cmp(fieldP) >= 0 {
+		return nil, nil, errors.New("non-canonical encoding")
+	}
+	// x² = (y² - 1) / (d·y² + 1)
+	y2 := new(big.Int).Mul(y, y)
+	u := new(big.Int).Sub(y2, big.NewInt(1))
+	v := new(big.Int).Mul(edwardsD, y2)
+	v.Add(v, big.NewInt(1)).Mod(v, fieldP)
+	x2 := new(big.Int).Mul(u, new(big.Int).ModInverse(v, fieldP))
+	x2.Mod(x2, fieldP)
+	x = new(big.Int).ModSqrt(x2, fieldP)
+	if x == nil {
+		return nil, nil, errors.New("not a curve point")
+	}
+	if x.Sign() == 0 && sign == 1 {
+		return nil, nil, errors.New("non-canonical encoding")
+	}
+	if uint8(x.Bit(0)) != sign {
+		x.Sub(fieldP, x)
+	}
+	return x, y, nil
+}
+
+// edwardsDouble returns 2·(x, y) on -x² + y² = 1 + d·x²·y². The formula is
+// complete because d is not a square, so no denominator is ever zero.
+func edwardsDouble(x, y *big.Int) (*big.Int, *big.Int) {
+	xx := new(big.Int).Mul(x, x)
+	yy := new(big.Int).Mul(y, y)
+	dxxyy := new(big.Int).Mul(edwardsD, xx)
+	dxxyy.Mul(dxxyy, yy).Mod(dxxyy, fieldP)
+	one := big.NewInt(1)
+	nx := new(big.Int).Mul(big.NewInt(2), x)
+	nx.Mul(nx, y)
+	nx.Mul(nx, new(big.Int).ModInverse(new(big.Int).Add(one, dxxyy), fieldP)).Mod(nx, fieldP)
+	ny := new(big.Int).Add(yy, xx)
+	den := new(big.Int).Sub(one, dxxyy)
+	ny.Mul(ny, new(big.Int).ModInverse(den.Mod(den, fieldP), fieldP)).Mod(ny, fieldP)
+	return nx, ny
+}
+
+func reversed(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		out[len(b)-1-i] = c
+	}
+	return out
+}
+
+// checkX25519 refuses a u-coordinate that is not reduced (the top bit set,
+// or u >= p: the same key under another name) or of small order on the
+// curve or its twist, whose DH output is all zeros whatever our scalar.
+func checkX25519(k [32]byte) error {
+	if k[31]&0x80 != 0 || new(big.Int).SetBytes(reversed(k[:])).Cmp(fieldP) >= 0 {
+		return errors.New("non-canonical encoding")
+	}
+	var scalar [32]byte
+	scalar[0] = 9
+	if _, err := curve25519.X25519(scalar[:], k[:]); err != nil {
+		return errors.New("small order")
+	}
+	return nil
+}

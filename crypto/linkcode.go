@@ -146,7 +146,9 @@ func (c LinkCode) validate() error {
 }
 
 // ValidateName checks a display name: 1 to 64 bytes of UTF-8 with no
-// control characters.
+// control characters and no invisible ones (IsInvisible), so no name can
+// pass for another or hide text. It judges names from peers (link codes,
+// requests, rosters) as well as the user's own.
 func ValidateName(name string) error {
 	switch {
 	case name == "" || strings.TrimSpace(name) == "":
@@ -157,6 +159,8 @@ func ValidateName(name string) error {
 		return errors.New("name is not valid UTF-8")
 	case strings.IndexFunc(name, unicode.IsControl) >= 0:
 		return errors.New("name contains control characters")
+	case strings.IndexFunc(name, IsInvisible) >= 0:
+		return errors.New("name contains invisible characters; type it again without them")
 	}
 	return nil
 }

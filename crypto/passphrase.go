@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/chacha20poly1305"
@@ -135,4 +137,76 @@ func UnwrapMasterKey(pass []byte, p KDFParams, wrapped []byte) (MasterKey, error
 	}
 	copy(mk[:], plain)
 	return mk, nil
+}
+
+// MinPassphraseRunes is the shortest passphrase accepted at creation.
+const MinPassphraseRunes = 8
+
+// Estimated strength of a new passphrase, in bits, below which the user
+// is told it is weak or only fair.
+const (
+	WeakPassphraseBits = 40
+	FairPassphraseBits = 70
+)
+
+// ErrPassphraseTooWeak is what every refusal of a new passphrase matches.
+var ErrPassphraseTooWeak = errors.New("passphrase too weak")
+
+// WeakPassphraseError says why a new passphrase was refused; Reason is a
+// phrase a frontend can show as it is ("use at least 8 characters …").
+type WeakPassphraseError struct{ Reason string }
+
+func (e *WeakPassphraseError) Error() string { return "passphrase too weak: " + e.Reason }
+
+// Is makes errors.Is(err, ErrPassphraseTooWeak) hold.
+func (e *WeakPassphraseError) Is(target error) bool { return target == ErrPassphraseTooWeak }
+
+// CheckNewPassphrase refuses a new passphrase an attacker with the data
+// directory would guess at once (too short, or one character repeated)
+// and otherwise estimates its strength in bits from its length and
+// character classes: rough, but honest enough to steer people towards
+// long passphrases. It works on the bytes, so the passphrase never
+// becomes a string.
+func CheckNewPassphrase(pass []byte) (bits int, err error) {
+	var lower, upper, digit, other bool
+	n, same := 0, true
+	var first rune
+	for b := pass; len(b) > 0; n++ {
+		r, size := utf8.DecodeRune(b)
+		b = b[size:]
+		if n == 0 {
+			first = r
+		}
+		same = same && r == first
+		switch {
+		case unicode.IsLower(r):
+			lower = true
+		case unicode.IsUpper(r):
+			upper = true
+		case unicode.IsDigit(r):
+			digit = true
+		default:
+			other = true
+		}
+	}
+	switch {
+	case n < MinPassphraseRunes:
+		return 0, &WeakPassphraseError{Reason: fmt.Sprintf("use at least %d characters (4 random words are best)", MinPassphraseRunes)}
+	case same:
+		return 0, &WeakPassphraseError{Reason: "it repeats one character; use 4 random words instead"}
+	}
+	pool := 0
+	for _, c := range []struct {
+		on   bool
+		size int
+	}{{lower, 26}, {upper, 26}, {digit, 10}, {other, 33}} {
+		if c.on {
+			pool += c.size
+		}
+	}
+	perRune := 0
+	for p := pool; p > 1; p >>= 1 {
+		perRune++
+	}
+	return perRune * n, nil
 }

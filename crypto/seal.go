@@ -37,6 +37,21 @@ func NewSealer(mk MasterKey, purpose string) (*Sealer, error) {
 	return &Sealer{aead: aead}, nil
 }
 
+// DeriveKey derives a 32-byte key from the master key with HKDF-SHA256
+// (no salt, info = label), for a job other than sealing columns, such as the
+// store's row MACs. label must differ from every other label used with the
+// master key; NewSealer's are "jarvis-seal-v1/<purpose>".
+func DeriveKey(mk MasterKey, label string) ([32]byte, error) {
+	var k [32]byte
+	key, err := hkdf.Key(sha256.New, mk[:], nil, label, len(k))
+	if err != nil {
+		return k, fmt.Errorf("derive key %q: %w", label, err)
+	}
+	copy(k[:], key)
+	clear(key)
+	return k, nil
+}
+
 // Seal encrypts plaintext bound to ad and returns nonce || ciphertext.
 func (s *Sealer) Seal(plaintext, ad []byte) []byte {
 	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(plaintext)+s.aead.Overhead())

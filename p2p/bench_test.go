@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"jarvis/crypto"
 	"jarvis/p2p/wire"
 )
 
@@ -41,7 +42,7 @@ func BenchmarkSessionThroughput(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
 
-// BenchmarkHandshake measures Noise_XX plus the Hello exchange over loopback TCP.
+// BenchmarkHandshake measures Noise_IK plus the Hello exchange over loopback TCP.
 func BenchmarkHandshake(b *testing.B) {
 	ida, idb := newIdentity(b), newIdentity(b)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -60,14 +61,14 @@ func BenchmarkHandshake(b *testing.B) {
 				return
 			}
 			defer c.Close()
-			_, err = handshake(c, newFrameReader(c), idb, nil, nil)
+			_, err = responder{id: idb, addrsFor: func(crypto.ID) []string { return nil }}.respond(c, newFrameReader(c))
 			errc <- err
 		}()
 		c, err := net.Dial("tcp", ln.Addr().String())
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := handshake(c, newFrameReader(c), ida, nil, &target); err != nil {
+		if _, err := initiate(c, newFrameReader(c), ida, nil, target); err != nil {
 			b.Fatal(err)
 		}
 		c.Close()
@@ -133,7 +134,7 @@ func bareNoisePair(b *testing.B, serve func(net.Conn, *frameReader, *noiseResult
 		}
 		defer c.Close()
 		fr := newFrameReader(c)
-		nr, err := noiseHandshake(c, fr, idb, false, nil)
+		nr, err := noiseRespond(c, fr, idb, nil)
 		if err != nil {
 			done <- err
 			return
@@ -146,7 +147,7 @@ func bareNoisePair(b *testing.B, serve func(net.Conn, *frameReader, *noiseResult
 	}
 	fr := newFrameReader(c)
 	dh := idb.Public().DH
-	nr, err := noiseHandshake(c, fr, ida, true, &dh)
+	nr, err := noiseInitiate(c, fr, ida, dh)
 	if err != nil {
 		c.Close()
 		b.Fatal(err)

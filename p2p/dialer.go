@@ -3,7 +3,6 @@ package p2p
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net"
 	"time"
@@ -11,11 +10,12 @@ import (
 	"jarvis/crypto"
 )
 
-var errNoAddrs = errors.New("p2p: target has no addresses")
+var errPendingEvicted = errors.New("p2p: pending connection evicted for a newer one")
 
 // establish authenticates conn and, if the engine accepts the peer, starts
-// its session. target is nil for inbound connections. On error conn is closed.
-func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, stop <-chan struct{}, inboundIP string) error {
+// its session. target is nil for inbound connections, whose remote network
+// is prefix. On error conn is closed.
+func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, stop <-chan struct{}, prefix string) error {
 	if !e.trackConn(conn) {
 		_ = conn.Close()
 		return ErrStopped
@@ -26,14 +26,24 @@ func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, stop <-
 		return err
 	}
 	// One deadline covers the whole handshake and Hello exchange.
-	_ = conn.SetDeadline(time.Now().Add(e.limits.HandshakeTimeout))
+	deadline := time.Now().Add(e.limits.HandshakeTimeout)
+	_ = conn.SetDeadline(deadline)
 	fr := newFrameReader(conn)
-	hr, err := handshake(conn, fr, e.id, e.advertised(), target)
+	var hr *handshakeResult
+	var err error
+	if target != nil {
+		hr, err = initiate(conn, fr, e.id, e.advertised(), *target)
+	} else {
+		hr, err = e.respond(conn, fr, deadline)
+		if err == nil && !e.adm.done(conn) {
+			err = errPendingEvicted
+		}
+	}
 	if err != nil {
 		return fail(err)
 	}
 	_ = conn.SetDeadline(time.Time{})
-	s := newSession(e, conn, fr, hr, target != nil, inboundIP)
+	s := newSession(e, conn, fr, hr, target != nil, prefix)
 	old, err := e.register(s, stop)
 	if err != nil {
 		return fail(err)
@@ -54,11 +64,11 @@ func (e *Engine) runSession(s *session, old *session) {
 		case <-e.done:
 		}
 	}
-	e.log.Info("session up", "peer", s.info.ID.Short(), "session", s.num, "outbound", s.info.Outbound)
+	e.log.Info("session up", "peer", s.info.ID, "session", s.num, "outbound", s.info.Outbound)
 	e.emit(PeerUp{Peer: s.info})
 	s.run()
 	e.unregister(s)
-	e.log.Info("session down", "peer", s.info.ID.Short(), "session", s.num, "err", s.err)
+	e.log.Info("session down", "peer", s.info.ID, "session", s.num, "err", s.err)
 	e.emit(PeerDown{ID: s.info.ID, Session: s.num, Err: s.err})
 	close(s.ended)
 }
@@ -73,6 +83,7 @@ func (e *Engine) startDialer(id crypto.ID, p *peer) {
 func (e *Engine) dialLoop(ctx context.Context, id crypto.ID, p *peer, stop <-chan struct{}) {
 	defer e.wg.Done()
 	bo := newBackoff(e.limits.BackoffMin, e.limits.BackoffMax, rand.Float64)
+	book := newAddrBook(e.limits, rand.Float64)
 	for {
 		e.mu.Lock()
 		s := p.sess
@@ -88,6 +99,7 @@ func (e *Engine) dialLoop(ctx context.Context, id crypto.ID, p *peer, stop <-cha
 			return
 		default:
 		}
+		var wait time.Duration
 		if s != nil {
 			select {
 			case <-s.ended:
@@ -98,31 +110,36 @@ func (e *Engine) dialLoop(ctx context.Context, id crypto.ID, p *peer, stop <-cha
 			}
 			if time.Since(s.created) >= e.limits.RaceWindow {
 				bo.Reset()
+				book.wake()
 				continue // a settled session dropped: redial at once
 			}
 			// A session that died young must not turn into a tight redial loop.
+			wait = bo.Next()
 		} else {
-			err := e.dialTarget(ctx, t, stop)
-			if err == nil || errors.Is(err, ErrLostRace) {
-				continue
+			if addrs := book.due(t.Addrs, time.Now()); len(addrs) > 0 {
+				err := e.dialTarget(ctx, t.Keys, addrs, book, stop)
+				if err == nil || errors.Is(err, ErrLostRace) {
+					continue
+				}
+				e.log.Debug("dial failed", "peer", id, "err", safeErr(err))
 			}
-			e.log.Debug("dial failed", "peer", id.Short(), "err", err)
+			wait = book.wait(t.Addrs, time.Now())
 		}
-		if !e.sleep(ctx, stop, p.wake, bo) {
+		if !e.sleep(ctx, stop, p.wake, wait, func() { bo.Reset(); book.wake() }) {
 			return
 		}
 	}
 }
 
-// sleep waits out the next backoff delay; a wake-up resets the backoff.
-// It reports false when the dialer should exit.
-func (e *Engine) sleep(ctx context.Context, stop <-chan struct{}, wake <-chan struct{}, bo *backoff) bool {
-	t := time.NewTimer(bo.Next())
+// sleep waits d; a wake-up ends it early and calls onWake. It reports
+// false when the dialer should exit.
+func (e *Engine) sleep(ctx context.Context, stop <-chan struct{}, wake <-chan struct{}, d time.Duration, onWake func()) bool {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 	case <-wake:
-		bo.Reset()
+		onWake()
 	case <-stop:
 		return false
 	case <-ctx.Done():
@@ -131,28 +148,31 @@ func (e *Engine) sleep(ctx context.Context, stop <-chan struct{}, wake <-chan st
 	return true
 }
 
-// dialTarget tries t's addresses in order until one yields a session.
-func (e *Engine) dialTarget(ctx context.Context, t Target, stop <-chan struct{}) error {
-	if len(t.Addrs) == 0 {
-		return errNoAddrs
-	}
+// dialTarget tries addrs in order until one yields a session, keeping
+// each address's record in book.
+func (e *Engine) dialTarget(ctx context.Context, keys crypto.PublicIdentity, addrs []string, book *addrBook, stop <-chan struct{}) error {
 	var errs []error
-	for _, addr := range t.Addrs {
-		err := e.dialAddr(ctx, t, addr, stop)
-		if err == nil || errors.Is(err, ErrLostRace) || errors.Is(err, ErrForgotten) || errors.Is(err, ErrStopped) {
+	for _, addr := range addrs {
+		err := e.dialAddr(ctx, keys, addr, stop)
+		switch {
+		case err == nil || errors.Is(err, ErrLostRace):
+			book.worked(addr)
+			return err
+		case errors.Is(err, ErrForgotten) || errors.Is(err, ErrStopped):
 			return err
 		}
-		errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+		book.failed(addr, time.Now())
+		errs = append(errs, safeErr(err))
 	}
 	return errors.Join(errs...)
 }
 
-func (e *Engine) dialAddr(ctx context.Context, t Target, addr string, stop <-chan struct{}) error {
+func (e *Engine) dialAddr(ctx context.Context, keys crypto.PublicIdentity, addr string, stop <-chan struct{}) error {
 	dctx, cancel := context.WithTimeout(ctx, e.limits.HandshakeTimeout)
 	defer cancel()
 	raw, err := e.cfg.Dial(dctx, addr)
 	if err != nil {
 		return err
 	}
-	return e.establish(raw, &t.Keys, stop, "")
+	return e.establish(raw, &keys, stop, "")
 }

@@ -1,5 +1,5 @@
 // Package p2p is Jarvis's network engine: it listens and dials, authenticates
-// peers with Noise_XX and a signed Hello, and carries typed wire messages.
+// peers with Noise_IK and a signed Hello, and carries typed wire messages.
 package p2p
 
 import (
@@ -32,6 +32,7 @@ var (
 	ErrQueueFull    = errors.New("p2p: session send queue full")
 	ErrStalled      = errors.New("p2p: peer stopped taking data")
 	ErrTooLarge     = errors.New("p2p: batch larger than the send queue")
+	ErrEvicted      = errors.New("p2p: too many sessions with strangers; the oldest was closed")
 )
 
 // Config configures an Engine.
@@ -61,6 +62,8 @@ type Engine struct {
 	nextSession atomic.Uint64
 	sessions    atomic.Int64  // live sessions, for tests
 	rekeys      atomic.Uint64 // receive-side rekeys, for tests
+	handshakes  atomic.Uint64 // responder handshakes past message 1, for tests
+	adm         *admission    // which inbound conns get a handshake
 
 	mu        sync.Mutex
 	advertise []string // sent in Hellos; SetAdvertise replaces it
@@ -68,8 +71,6 @@ type Engine struct {
 	runCtx    context.Context
 	peers     map[crypto.ID]*peer
 	conns     map[net.Conn]struct{} // every open socket, closed on shutdown
-	pending   int                   // inbound conns not yet authenticated
-	perIP     map[string]int        // open inbound conns per remote IP
 	wg        sync.WaitGroup        // every goroutine the engine starts
 }
 
@@ -111,13 +112,13 @@ func New(cfg Config) (*Engine, error) {
 		limits:    lim,
 		id:        cfg.Identity,
 		myID:      cfg.Identity.ID(),
-		log:       log.With("self", cfg.Identity.ID().Short()),
+		log:       log.With("self", cfg.Identity.ID()),
 		ln:        ln,
 		events:    make(chan Event, lim.EventBuffer),
 		done:      make(chan struct{}),
 		peers:     make(map[crypto.ID]*peer),
 		conns:     make(map[net.Conn]struct{}),
-		perIP:     make(map[string]int),
+		adm:       newAdmission(lim),
 		advertise: slices.Clone(cfg.Advertise),
 	}, nil
 }
@@ -174,7 +175,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 	}
 	e.mu.Unlock()
-	e.log.Info("engine running", "listen", e.ln.Addr().String())
+	e.log.Info("engine running")
 
 	e.wg.Add(1)
 	go e.acceptLoop()
@@ -223,7 +224,7 @@ func (e *Engine) TrySend(id crypto.ID, msgs ...wire.Message) error {
 		return err
 	}
 	if err := s.tryEnqueue(recs, time.Now()); err != nil {
-		return fmt.Errorf("p2p: send to %s: %w", id.Short(), err)
+		return fmt.Errorf("p2p: send: %w", err)
 	}
 	return nil
 }
@@ -265,7 +266,7 @@ func (e *Engine) session(id crypto.ID) (*session, error) {
 	if p := e.peers[id]; p != nil && p.sess != nil {
 		return p.sess, nil
 	}
-	return nil, fmt.Errorf("p2p: send to %s: %w", id.Short(), ErrNoSession)
+	return nil, fmt.Errorf("p2p: send: %w", ErrNoSession)
 }
 
 // encodeRecords encodes each message as its own record, refusing the
@@ -346,7 +347,43 @@ func (e *Engine) register(s *session, stop <-chan struct{}) (old *session, err e
 	if !s.info.Outbound {
 		poke(p.wake) // an inbound session resets the dialer's backoff
 	}
+	if p.target == nil {
+		e.capStrangersLocked()
+	}
 	return old, nil
+}
+
+// capStrangersLocked closes one session with a stranger (a peer no holder
+// holds) when there are more than MaxStrangers: the oldest of the prefix
+// with the most, so a flood from one network pushes out its own sessions
+// first and a newcomer always gets its turn; e.mu is held.
+func (e *Engine) capStrangersLocked() {
+	byPrefix := make(map[string][]*session)
+	n := 0
+	for _, p := range e.peers {
+		if p.target == nil && p.sess != nil {
+			byPrefix[p.sess.prefix] = append(byPrefix[p.sess.prefix], p.sess)
+			n++
+		}
+	}
+	if n <= e.limits.MaxStrangers {
+		return
+	}
+	var victim *session
+	most := 0
+	for _, ss := range byPrefix {
+		old := ss[0]
+		for _, s := range ss[1:] {
+			if s.created.Before(old.created) {
+				old = s
+			}
+		}
+		if len(ss) > most || (len(ss) == most && old.created.Before(victim.created)) {
+			victim, most = old, len(ss)
+		}
+	}
+	e.log.Info("stranger session evicted", "peer", victim.info.ID)
+	victim.close(ErrEvicted)
 }
 
 // unregister forgets s once both its halves have exited.
@@ -361,15 +398,6 @@ func (e *Engine) unregister(s *session) {
 		}
 	}
 	delete(e.conns, s.conn)
-	if s.inboundIP != "" {
-		e.releaseIPLocked(s.inboundIP)
-	}
-}
-
-func (e *Engine) releaseIPLocked(ip string) {
-	if e.perIP[ip]--; e.perIP[ip] <= 0 {
-		delete(e.perIP, ip)
-	}
 }
 
 // emit sends an engine event unless the engine is stopping.

@@ -2,7 +2,10 @@ package p2p
 
 import (
 	"bytes"
+	"io"
 	"testing"
+
+	"jarvis/crypto"
 )
 
 // FuzzFrameReader feeds arbitrary streams to the frame reader: it must never
@@ -23,6 +26,28 @@ func FuzzFrameReader(f *testing.F) {
 		}
 		if cap(fr.buf) > MaxFrame {
 			t.Fatalf("buffer grew to %d", cap(fr.buf))
+		}
+	})
+}
+
+// FuzzResponderHandshake feeds arbitrary bytes to the responder's side of
+// the handshake as if they came from a dialler: it must never panic, and
+// never authenticate anyone without a valid message 1 and a signed Hello
+// (which random input cannot produce).
+func FuzzResponderHandshake(f *testing.F) {
+	id, err := crypto.UnmarshalIdentity(bytes.Repeat([]byte{1}, 64))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add([]byte{frameVersion, kindHandshake, 0, 0})
+	f.Add(append([]byte{frameVersion, kindHandshake, 0, 96}, make([]byte, 96)...))
+	f.Add(append([]byte{frameVersion, kindHandshake, 0, 96}, bytes.Repeat([]byte{0xff}, 96)...))
+	f.Add(append(append([]byte{frameVersion, kindHandshake, 0, 96}, make([]byte, 96)...), frameVersion, kindTransport, 0, 16))
+	r := responder{id: id, addrsFor: func(crypto.ID) []string { return nil }}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		hr, err := r.respond(io.Discard, newFrameReader(bytes.NewReader(b)))
+		if err == nil {
+			t.Fatalf("random input authenticated as %v", hr.peer.ID())
 		}
 	})
 }

@@ -13,14 +13,14 @@ import (
 )
 
 const (
-	noisePrologue = "jarvis/1"
-	helloContext  = "jarvis-hello-v1"
+	noisePrologue = "jarvis/2"
+	helloContext  = "jarvis-hello-v2"
 )
 
 var (
-	errWrongStatic  = errors.New("p2p: responder's static key is not the pinned key")
 	errBadHello     = errors.New("p2p: first transport message is not a single Hello")
 	errHelloSig     = errors.New("p2p: Hello signature does not verify")
+	errBadKeys      = errors.New("p2p: peer's public keys are invalid")
 	errWrongPeer    = errors.New("p2p: peer ID is not the target's ID")
 	errSelf         = errors.New("p2p: connected to ourselves")
 	errHandshakeMsg = errors.New("p2p: unexpected handshake payload")
@@ -28,92 +28,109 @@ var (
 
 var cipherSuite = noise.NewCipherSuite(noise.DH25519, noise.CipherChaChaPoly, noise.HashBLAKE2s)
 
-// noiseResult is the outcome of the Noise_XX handshake alone.
+// noiseResult is the outcome of the Noise_IK handshake alone.
 type noiseResult struct {
 	send, recv *noise.CipherState
 	hash       []byte   // handshake hash, binds Hello to this session
 	peerDH     [32]byte // remote static key, proven by the handshake
 }
 
-// noiseHandshake runs Noise_XX_25519_ChaChaPoly_BLAKE2s over w/fr. An
-// initiator with wantDH aborts before message 3 if the responder's static
-// key differs, so it never reveals its own identity to an impostor.
-func noiseHandshake(w io.Writer, fr *frameReader, id *crypto.Identity, initiator bool, wantDH *[32]byte) (*noiseResult, error) {
+func newNoiseState(id *crypto.Identity, initiator bool, peerDH []byte) (*noise.HandshakeState, error) {
 	priv, pub := id.DHPrivate(), id.Public().DH
 	hs, err := noise.NewHandshakeState(noise.Config{
 		CipherSuite:   cipherSuite,
 		Random:        rand.Reader,
-		Pattern:       noise.HandshakeXX,
+		Pattern:       noise.HandshakeIK,
 		Initiator:     initiator,
 		Prologue:      []byte(noisePrologue),
 		StaticKeypair: noise.DHKey{Private: priv[:], Public: pub[:]},
+		PeerStatic:    peerDH,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("p2p: noise state: %w", err)
 	}
-	var buf []byte
-	var cs1, cs2 *noise.CipherState
-	write := func() error {
-		msg, c1, c2, err := hs.WriteMessage(nil, nil)
-		if err != nil {
-			return fmt.Errorf("p2p: handshake write: %w", err)
-		}
-		cs1, cs2 = c1, c2
-		buf, err = writeFrame(w, buf, kindHandshake, msg)
-		return err
+	return hs, nil
+}
+
+// noiseInitiate runs the initiator's side of
+// Noise_IK_25519_ChaChaPoly_BLAKE2s against the pinned responder key.
+// Our static key travels encrypted to that key, so a listener holding any
+// other key learns nothing about who dialled.
+func noiseInitiate(w io.Writer, fr *frameReader, id *crypto.Identity, respDH [32]byte) (*noiseResult, error) {
+	hs, err := newNoiseState(id, true, respDH[:])
+	if err != nil {
+		return nil, err
 	}
-	read := func() error {
-		msg, err := fr.ReadFrame(kindHandshake)
-		if err != nil {
-			return err
-		}
-		payload, c1, c2, err := hs.ReadMessage(nil, msg)
-		if err != nil {
-			return fmt.Errorf("p2p: handshake read: %w", err)
-		}
-		if len(payload) != 0 {
-			return errHandshakeMsg
-		}
-		cs1, cs2 = c1, c2
-		return nil
+	msg, _, _, err := hs.WriteMessage(nil, nil)
+	if err != nil {
+		return nil, fmt.Errorf("p2p: handshake write: %w", err)
 	}
-	res := &noiseResult{}
-	if initiator {
-		if err := write(); err != nil {
-			return nil, err
-		}
-		if err := read(); err != nil {
-			return nil, err
-		}
-		if wantDH != nil && string(hs.PeerStatic()) != string(wantDH[:]) {
-			return nil, errWrongStatic
-		}
-		if err := write(); err != nil {
-			return nil, err
-		}
-		res.send, res.recv = cs1, cs2
-	} else {
-		if err := read(); err != nil {
-			return nil, err
-		}
-		if err := write(); err != nil {
-			return nil, err
-		}
-		if err := read(); err != nil {
-			return nil, err
-		}
-		res.send, res.recv = cs2, cs1
+	if _, err := writeFrame(w, nil, kindHandshake, msg); err != nil {
+		return nil, err
 	}
-	if res.send == nil || res.recv == nil {
+	in, err := fr.ReadFrame(kindHandshake)
+	if err != nil {
+		return nil, err
+	}
+	payload, cs1, cs2, err := hs.ReadMessage(nil, in)
+	if err != nil {
+		return nil, fmt.Errorf("p2p: handshake read: %w", err)
+	}
+	if len(payload) != 0 {
+		return nil, errHandshakeMsg
+	}
+	return finishNoise(hs, cs1, cs2, respDH[:])
+}
+
+// noiseRespond runs the responder's side. Message 1 is only valid if its
+// sender knew our static key, so a scanner gets nothing back. firstIn is
+// called once message 1 has arrived, before any DH work, so the caller can
+// lift the short first-message deadline.
+func noiseRespond(w io.Writer, fr *frameReader, id *crypto.Identity, firstIn func()) (*noiseResult, error) {
+	hs, err := newNoiseState(id, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	in, err := fr.ReadFrame(kindHandshake)
+	if err != nil {
+		return nil, err
+	}
+	if firstIn != nil {
+		firstIn()
+	}
+	payload, _, _, err := hs.ReadMessage(nil, in)
+	if err != nil {
+		return nil, fmt.Errorf("p2p: handshake read: %w", err)
+	}
+	if len(payload) != 0 {
+		return nil, errHandshakeMsg
+	}
+	msg, cs1, cs2, err := hs.WriteMessage(nil, nil)
+	if err != nil {
+		return nil, fmt.Errorf("p2p: handshake write: %w", err)
+	}
+	if _, err := writeFrame(w, nil, kindHandshake, msg); err != nil {
+		return nil, err
+	}
+	nr, err := finishNoise(hs, cs2, cs1, hs.PeerStatic())
+	if err != nil {
+		return nil, err
+	}
+	return nr, nil
+}
+
+// finishNoise packs the split cipher states, ours to send first.
+func finishNoise(hs *noise.HandshakeState, send, recv *noise.CipherState, peerDH []byte) (*noiseResult, error) {
+	if send == nil || recv == nil || len(peerDH) != 32 {
 		return nil, errors.New("p2p: handshake did not complete")
 	}
-	res.hash = hs.ChannelBinding()
-	copy(res.peerDH[:], hs.PeerStatic())
+	res := &noiseResult{send: send, recv: recv, hash: hs.ChannelBinding()}
+	copy(res.peerDH[:], peerDH)
 	return res, nil
 }
 
 // helloSigned returns the bytes a Hello signature covers:
-// "jarvis-hello-v1" || handshake hash || signer's DH public key.
+// "jarvis-hello-v2" || handshake hash || signer's DH public key.
 func helloSigned(hash []byte, dh [32]byte) []byte {
 	msg := make([]byte, 0, len(helloContext)+len(hash)+len(dh))
 	msg = append(msg, helloContext...)
@@ -179,6 +196,9 @@ func readHello(fr *frameReader, nr *noiseResult) (crypto.PublicIdentity, []strin
 		return crypto.PublicIdentity{}, nil, errBadHello
 	}
 	peer := crypto.PublicIdentity{Sign: hello.Sign, DH: nr.peerDH}
+	if err := peer.Validate(); err != nil {
+		return crypto.PublicIdentity{}, nil, fmt.Errorf("%w: %w", errBadKeys, err)
+	}
 	if !peer.Verify(helloSigned(nr.hash, nr.peerDH), hello.Sig[:]) {
 		return crypto.PublicIdentity{}, nil, errHelloSig
 	}
@@ -192,14 +212,10 @@ type handshakeResult struct {
 	addrs []string
 }
 
-// handshake runs Noise and the Hello exchange. With a target it checks the
-// responder's static key after message 2 and the peer's ID after Hello.
-func handshake(w io.Writer, fr *frameReader, id *crypto.Identity, advertise []string, target *crypto.PublicIdentity) (*handshakeResult, error) {
-	var wantDH *[32]byte
-	if target != nil {
-		wantDH = &target.DH
-	}
-	nr, err := noiseHandshake(w, fr, id, target != nil, wantDH)
+// initiate dials as the initiator: Noise_IK to target's pinned key, then
+// our Hello first, then the responder's, whose ID must be target's.
+func initiate(w io.Writer, fr *frameReader, id *crypto.Identity, advertise []string, target crypto.PublicIdentity) (*handshakeResult, error) {
+	nr, err := noiseInitiate(w, fr, id, target.DH)
 	if err != nil {
 		return nil, err
 	}
@@ -210,11 +226,38 @@ func handshake(w io.Writer, fr *frameReader, id *crypto.Identity, advertise []st
 	if err != nil {
 		return nil, err
 	}
-	if target != nil && peer.ID() != target.ID() {
+	if peer.ID() != target.ID() {
 		return nil, errWrongPeer
 	}
-	if peer.ID() == id.ID() {
+	return &handshakeResult{noiseResult: nr, peer: peer, addrs: addrs}, nil
+}
+
+// responder is what the responder's side of the handshake needs.
+type responder struct {
+	id *crypto.Identity
+	// addrsFor returns the addresses to put in our Hello for an
+	// authenticated peer: ours for a peer someone holds, none for a stranger.
+	addrsFor func(crypto.ID) []string
+	firstIn  func() // see noiseRespond; may be nil
+}
+
+// respond answers as the responder. We speak only after the initiator's
+// Hello proved who it is, so a dialler learns our identity only if it
+// already knew our key, and our addresses only if we hold it.
+func (r responder) respond(w io.Writer, fr *frameReader) (*handshakeResult, error) {
+	nr, err := noiseRespond(w, fr, r.id, r.firstIn)
+	if err != nil {
+		return nil, err
+	}
+	peer, addrs, err := readHello(fr, nr)
+	if err != nil {
+		return nil, err
+	}
+	if peer.ID() == r.id.ID() {
 		return nil, errSelf
+	}
+	if err := sendHello(w, nr.send, makeHello(r.id, nr.hash, r.addrsFor(peer.ID()))); err != nil {
+		return nil, err
 	}
 	return &handshakeResult{noiseResult: nr, peer: peer, addrs: addrs}, nil
 }

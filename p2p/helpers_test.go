@@ -198,7 +198,7 @@ func rawClient(t testing.TB, n *node, id *crypto.Identity) (net.Conn, *frameRead
 	t.Cleanup(func() { _ = c.Close() })
 	fr := newFrameReader(c)
 	dh := n.id.Public().DH
-	nr, err := noiseHandshake(c, fr, id, true, &dh)
+	nr, err := noiseInitiate(c, fr, id, dh)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,15 +6,20 @@ import "time"
 // default, so tests can shrink only the limits they exercise.
 type Limits struct {
 	HandshakeTimeout time.Duration // Noise handshake plus Hello; default 10 s
+	FirstMessage     time.Duration // an inbound conn must send handshake message 1 within this; default 2 s
 	Keepalive        time.Duration // send a Ping after this long without sending; default 45 s
 	IdleTimeout      time.Duration // close after this long without receiving; default 120 s
 	RekeyInterval    time.Duration // rekey the send cipher this often; default 1 h
 	RekeyFrames      uint64        // ...or after this many frames; default 1<<20
 	BackoffMin       time.Duration // first redial delay; default 1 s
-	BackoffMax       time.Duration // redial delay cap; default 5 min
+	BackoffMax       time.Duration // redial delay cap for an address that has worked; default 5 min
+	BackoffNever     time.Duration // redial delay cap for an address that never gave a session; default 6 h
 	RaceWindow       time.Duration // a session younger than this loses a simultaneous-dial tie by ID; default 5 s
 	MaxPending       int           // concurrent unauthenticated inbound connections; default 64
-	MaxPerIP         int           // concurrent inbound connections per remote IP; default 8
+	MaxPerPrefix     int           // ...of which from one /24 (IPv4) or /64 (IPv6); default 8
+	HandshakeRate    float64       // inbound connections per second per prefix; default 10
+	HandshakeBurst   int           // ...token bucket burst; default 30
+	MaxStrangers     int           // sessions with peers no holder holds; default 32
 	FrameRate        float64       // received frames per second per session; default 2000
 	FrameBurst       int           // token bucket burst; default 4000
 	SendQueue        int           // records queued per session before TrySend refuses; default 4096
@@ -39,13 +44,20 @@ func (l Limits) withDefaults() Limits {
 	def(&l.RekeyInterval, time.Hour)
 	def(&l.BackoffMin, time.Second)
 	def(&l.BackoffMax, 5*time.Minute)
+	def(&l.BackoffNever, 6*time.Hour)
+	def(&l.FirstMessage, 2*time.Second)
 	def(&l.RaceWindow, 5*time.Second)
 	def(&l.StallTimeout, time.Minute)
 	if l.RekeyFrames == 0 {
 		l.RekeyFrames = 1 << 20
 	}
 	defInt(&l.MaxPending, 64)
-	defInt(&l.MaxPerIP, 8)
+	defInt(&l.MaxPerPrefix, 8)
+	defInt(&l.HandshakeBurst, 30)
+	defInt(&l.MaxStrangers, 32)
+	if l.HandshakeRate <= 0 {
+		l.HandshakeRate = 10
+	}
 	if l.FrameRate <= 0 {
 		l.FrameRate = 2000
 	}
@@ -75,4 +87,9 @@ func (b *tokenBucket) allow(now time.Time) bool {
 	}
 	b.tokens--
 	return true
+}
+
+// full reports whether the bucket has refilled to its burst by now.
+func (b *tokenBucket) full(now time.Time) bool {
+	return b.tokens+now.Sub(b.last).Seconds()*b.rate >= b.burst
 }

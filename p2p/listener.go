@@ -4,9 +4,12 @@ import (
 	"errors"
 	"net"
 	"time"
+
+	"jarvis/crypto"
 )
 
-// acceptLoop admits inbound connections within the pending and per-IP caps.
+// acceptLoop hands inbound connections to admission and starts a
+// handshake for each one admitted.
 func (e *Engine) acceptLoop() {
 	defer e.wg.Done()
 	for {
@@ -22,45 +25,56 @@ func (e *Engine) acceptLoop() {
 			}
 			continue
 		}
-		ip := remoteIP(c.RemoteAddr())
-		e.mu.Lock()
-		ok := e.pending < e.limits.MaxPending && e.perIP[ip] < e.limits.MaxPerIP
-		if ok {
-			e.pending++
-			e.perIP[ip]++
+		prefix := addrPrefix(c.RemoteAddr())
+		ok, evict := e.adm.admit(c, prefix, time.Now())
+		if evict != nil {
+			_ = evict.Close() // its handshake goroutine cleans up
+			e.log.Debug("oldest pending connection evicted")
 		}
-		e.mu.Unlock()
 		if !ok {
 			_ = c.Close()
-			e.log.Debug("inbound connection refused: over limit")
+			e.log.Debug("inbound connection refused: handshake rate")
 			continue
 		}
 		e.wg.Add(1)
-		go e.handleInbound(c, ip)
+		go e.handleInbound(c, prefix)
 	}
 }
 
-func (e *Engine) handleInbound(c net.Conn, ip string) {
+func (e *Engine) handleInbound(c net.Conn, prefix string) {
 	defer e.wg.Done()
-	err := e.establish(c, nil, nil, ip)
-	e.mu.Lock()
-	e.pending--
-	if err != nil {
-		e.releaseIPLocked(ip)
-	}
-	e.mu.Unlock()
-	if err != nil {
-		e.log.Debug("inbound handshake failed", "err", err)
+	defer e.adm.done(c)
+	if err := e.establish(c, nil, nil, prefix); err != nil {
+		e.log.Debug("inbound handshake failed", "err", safeErr(err))
 	}
 }
 
-func remoteIP(a net.Addr) string {
-	if ta, ok := a.(*net.TCPAddr); ok {
-		return ta.IP.String()
+// respond runs the responder's handshake on conn. Message 1 must arrive
+// within FirstMessage, so an idle connection gives its slot back long
+// before the whole handshake's deadline.
+func (e *Engine) respond(conn net.Conn, fr *frameReader, deadline time.Time) (*handshakeResult, error) {
+	if first := time.Now().Add(e.limits.FirstMessage); first.Before(deadline) {
+		_ = conn.SetReadDeadline(first)
 	}
-	host, _, err := net.SplitHostPort(a.String())
-	if err != nil {
-		return a.String()
+	r := responder{
+		id:       e.id,
+		addrsFor: e.helloAddrs,
+		firstIn: func() {
+			e.handshakes.Add(1)
+			_ = conn.SetReadDeadline(deadline)
+		},
 	}
-	return host
+	return r.respond(conn, fr)
+}
+
+// helloAddrs is what our Hello tells an authenticated initiator about
+// where we are: our addresses if someone here holds that peer, nothing to
+// a stranger, who needs no way back to us beyond this session.
+func (e *Engine) helloAddrs(id crypto.ID) []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p := e.peers[id]; p != nil && p.target != nil {
+		return e.advertise
+	}
+	return nil
 }

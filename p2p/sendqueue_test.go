@@ -3,6 +3,7 @@ package p2p
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,8 +53,13 @@ func TestTrySendRefusesAFullQueueAndSignalsRoom(t *testing.T) {
 	a, b, f, room := frozenPair(t, lim)
 	f.set(true)
 	fill(t, a, b)
+	time.Sleep(50 * time.Millisecond) // the writer takes one more batch before it blocks
+	fill(t, a, b)
 	if err := a.e.TrySend(b.id.ID(), text("1"), text("2")); !errors.Is(err, ErrQueueFull) {
 		t.Fatalf("a batch into a full queue: %v", err)
+	}
+	for len(room) > 0 {
+		<-room // from the batch the writer took before blocking
 	}
 	f.set(false)
 	select {
@@ -140,5 +146,36 @@ func TestStallCountsFromTheLaterOfFullAndLastWrite(t *testing.T) {
 		if got := q.stalled(now, d); got != tc.want {
 			t.Errorf("%s: stalled %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+func TestAPeerThatStopsReadingLosesItsSessionEvenWithNoOneSending(t *testing.T) {
+	checkLeaks(t)
+	lim := fastLimits()
+	lim.SendQueue, lim.StallTimeout = 8, 300*time.Millisecond
+	b := startNode(t, nil, "", lim, nil)
+	x := newIdentity(t)
+	rawClientFrom(t, b, x, "127.0.0.1") // handshakes, then never reads again
+	waitFor(t, b, 2*time.Second, "PeerUp", isUp(x.ID()))
+	big := text(strings.Repeat("x", 8<<10))
+	for i := 0; ; i++ {
+		err := b.e.TrySend(x.ID(), big)
+		if errors.Is(err, ErrQueueFull) {
+			time.Sleep(50 * time.Millisecond) // an idle writer would have drained it by now
+			if err = b.e.TrySend(x.ID(), big); errors.Is(err, ErrQueueFull) {
+				break // the socket is full and the writer is stuck on it
+			}
+		}
+		if err != nil && !errors.Is(err, ErrQueueFull) {
+			t.Fatalf("TrySend %d: %v", i, err)
+		}
+		if i > 100000 {
+			t.Fatal("the socket never filled")
+		}
+	}
+	// Nobody calls TrySend from here on: the writer's own deadline must end it.
+	down := waitFor(t, b, 5*time.Second, "PeerDown for the stalled peer", isDown(x.ID())).(PeerDown)
+	if !errors.Is(down.Err, ErrStalled) {
+		t.Fatalf("PeerDown cause %v, want ErrStalled", down.Err)
 	}
 }

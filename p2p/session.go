@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -34,7 +35,7 @@ type session struct {
 	fr         *frameReader
 	info       PeerInfo
 	initiator  crypto.ID // who dialled; decides simultaneous-dial ties
-	inboundIP  string    // non-empty for inbound conns: per-IP accounting
+	prefix     string    // the remote's network, for inbound conns; see capStrangersLocked
 	created    time.Time
 	send       *noise.CipherState // writeLoop only
 	recv       *noise.CipherState // readLoop only
@@ -54,7 +55,7 @@ type session struct {
 	ended     chan struct{} // closed after both halves exited and PeerDown was emitted
 }
 
-func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, outbound bool, inboundIP string) *session {
+func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, outbound bool, prefix string) *session {
 	id := hr.peer.ID()
 	s := &session{
 		e:          e,
@@ -62,7 +63,7 @@ func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, 
 		conn:       conn,
 		fr:         fr,
 		initiator:  id,
-		inboundIP:  inboundIP,
+		prefix:     prefix,
 		created:    time.Now(),
 		send:       hr.send,
 		recv:       hr.recv,
@@ -84,7 +85,7 @@ func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, 
 // close starts closing the session with err as its cause; later calls are no-ops.
 func (s *session) close(err error) {
 	s.closeOnce.Do(func() {
-		s.err = err
+		s.err = safeErr(err)
 		close(s.done)
 		_ = s.conn.Close()
 	})
@@ -167,10 +168,14 @@ func (s *session) writeLoop() error {
 		if rekey {
 			pt, _ = wire.Append(pt, wire.Rekey{})
 		}
-		// A peer that stops reading must not pin this goroutine forever.
-		_ = s.conn.SetWriteDeadline(now.Add(lim.IdleTimeout))
+		// A peer that stops reading loses its session after StallTimeout,
+		// whether or not anyone is still trying to queue for it.
+		_ = s.conn.SetWriteDeadline(now.Add(lim.StallTimeout))
 		var err error
 		if frame, err = writeTransport(s.conn, s.send, frame, pt); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return fmt.Errorf("%w: %w", ErrStalled, err)
+			}
 			return err
 		}
 		s.sentFrames++

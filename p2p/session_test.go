@@ -171,20 +171,3 @@ func TestFloodingPeerIsDisconnected(t *testing.T) {
 		t.Fatalf("PeerDown err = %v, want errFlood", down.Err)
 	}
 }
-
-func TestPerIPLimitRefusesExtraConnections(t *testing.T) {
-	checkLeaks(t)
-	lim := fastLimits()
-	lim.MaxPerIP = 2
-	b := startNode(t, nil, "", lim, nil)
-	for range 2 {
-		rawClient(t, b, newIdentity(t)) // authenticated but silent; still counted
-	}
-	// The third concurrent connection from 127.0.0.1 is closed at once.
-	c3, err := dialRaw(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c3.Close()
-	assertClosed(t, c3, time.Second)
-}

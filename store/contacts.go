@@ -47,11 +47,11 @@ type Contact struct {
 	LastActivity time.Time
 }
 
-const contactColumns = `id, sign_pub, dh_pub, name, addrs, state, verified, created, last_activity`
+const contactColumns = `id, sign_pub, dh_pub, name, addrs, state, verified, created, last_activity, mac`
 
 // PutContact inserts c or replaces every column of the existing row.
 func (s *Store) PutContact(ctx context.Context, c Contact) error {
-	sl, err := s.unlocked()
+	sl, rm, err := s.keys()
 	if err != nil {
 		return fmt.Errorf("store: put contact: %w", err)
 	}
@@ -67,16 +67,17 @@ func (s *Store) PutContact(ctx context.Context, c Contact) error {
 	}
 	row := c.ID[:]
 	_, err = s.w.ExecContext(ctx, `INSERT INTO contacts (`+contactColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			sign_pub = excluded.sign_pub, dh_pub = excluded.dh_pub, name = excluded.name,
 			addrs = excluded.addrs, state = excluded.state,
 			verified = excluded.verified, created = excluded.created,
-			last_activity = excluded.last_activity`,
+			last_activity = excluded.last_activity, mac = excluded.mac`,
 		c.ID.String(), c.Keys.Sign[:], c.Keys.DH[:],
 		sealCol(sl, "contacts", "name", row, []byte(c.Name)),
 		sealCol(sl, "contacts", "addrs", row, addrs),
-		int(c.State), boolInt(c.Verified), toMillis(c.CreatedAt), toMillis(c.LastActivity))
+		int(c.State), boolInt(c.Verified), toMillis(c.CreatedAt), toMillis(c.LastActivity),
+		rm.sum(contactMACInput(nil, &c)))
 	if err != nil {
 		return fmt.Errorf("store: put contact: %w", err)
 	}
@@ -85,12 +86,12 @@ func (s *Store) PutContact(ctx context.Context, c Contact) error {
 
 // Contact returns one contact, or an error wrapping ErrNotFound.
 func (s *Store) Contact(ctx context.Context, id crypto.ID) (Contact, error) {
-	sl, err := s.unlocked()
+	sl, rm, err := s.keys()
 	if err != nil {
 		return Contact{}, fmt.Errorf("store: contact: %w", err)
 	}
 	row := s.r.QueryRowContext(ctx, `SELECT `+contactColumns+` FROM contacts WHERE id = ?`, id.String())
-	c, err := scanContact(row, sl)
+	c, err := scanContact(row, sl, rm)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Contact{}, fmt.Errorf("store: contact: %w", ErrNotFound)
 	}
@@ -102,7 +103,7 @@ func (s *Store) Contact(ctx context.Context, id crypto.ID) (Contact, error) {
 
 // Contacts returns every contact, most recently active first.
 func (s *Store) Contacts(ctx context.Context) ([]Contact, error) {
-	sl, err := s.unlocked()
+	sl, rm, err := s.keys()
 	if err != nil {
 		return nil, fmt.Errorf("store: contacts: %w", err)
 	}
@@ -114,7 +115,7 @@ func (s *Store) Contacts(ctx context.Context) ([]Contact, error) {
 	defer rows.Close()
 	var out []Contact
 	for rows.Next() {
-		c, err := scanContact(rows, sl)
+		c, err := scanContact(rows, sl, rm)
 		if err != nil {
 			return nil, fmt.Errorf("store: contacts: %w", err)
 		}
@@ -158,15 +159,17 @@ func affectedOne(res sql.Result, op string) error {
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanContact(sc scanner, sl *crypto.Sealer) (Contact, error) {
+// scanContact reads one row of contactColumns and refuses it unless its
+// MAC covers its ID, keys, state and verified flag.
+func scanContact(sc scanner, sl *crypto.Sealer, rm *rowMACer) (Contact, error) {
 	var (
 		idStr                 string
 		signPub, dhPub        []byte
-		name, addrs           []byte
+		name, addrs, mac      []byte
 		state, verified       int
 		created, lastActivity int64
 	)
-	if err := sc.Scan(&idStr, &signPub, &dhPub, &name, &addrs, &state, &verified, &created, &lastActivity); err != nil {
+	if err := sc.Scan(&idStr, &signPub, &dhPub, &name, &addrs, &state, &verified, &created, &lastActivity, &mac); err != nil {
 		return Contact{}, err
 	}
 	id, err := crypto.ParseID(idStr)
@@ -177,6 +180,9 @@ func scanContact(sc scanner, sl *crypto.Sealer) (Contact, error) {
 		CreatedAt: fromMillis(created), LastActivity: fromMillis(lastActivity)}
 	copy(c.Keys.Sign[:], signPub)
 	copy(c.Keys.DH[:], dhPub)
+	if err := rm.check("contacts", 0, contactMACInput(nil, &c), mac); err != nil {
+		return Contact{}, err
+	}
 	if c.Keys.ID() != id {
 		return Contact{}, fmt.Errorf("stored contact %s: keys do not match id", id.Short())
 	}

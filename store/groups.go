@@ -65,19 +65,21 @@ func rosterRow(g crypto.GroupID, version uint64) []byte {
 
 // PutGroup inserts g or replaces its row.
 func (s *Store) PutGroup(ctx context.Context, g Group) error {
-	sl, err := s.unlocked()
+	sl, rm, err := s.keys()
 	if err != nil {
 		return fmt.Errorf("store: put group: %w", err)
 	}
 	if g.State < GroupInvited || g.State > GroupLeft {
 		return fmt.Errorf("store: put group: state %d: %w", g.State, ErrInvalid)
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO groups (id, state, version, joined, local, created, last_activity)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
+	_, err = s.w.ExecContext(ctx, `INSERT INTO groups (id, state, version, joined, local, created, last_activity, mac)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET state = excluded.state, version = excluded.version,
-			joined = excluded.joined, local = excluded.local, last_activity = excluded.last_activity`,
+			joined = excluded.joined, local = excluded.local, last_activity = excluded.last_activity,
+			mac = excluded.mac`,
 		g.ID[:], int(g.State), int64(g.Version), int64(g.Joined),
-		sealCol(sl, "groups", "local", g.ID[:], g.Local), toMillis(g.CreatedAt), toMillis(g.LastActivity))
+		sealCol(sl, "groups", "local", g.ID[:], g.Local), toMillis(g.CreatedAt), toMillis(g.LastActivity),
+		rm.groupMAC(&g))
 	if err != nil {
 		return fmt.Errorf("store: put group: %w", err)
 	}
@@ -86,11 +88,11 @@ func (s *Store) PutGroup(ctx context.Context, g Group) error {
 
 // Groups returns every group, most recently active first.
 func (s *Store) Groups(ctx context.Context) ([]Group, error) {
-	sl, err := s.unlocked()
+	sl, rm, err := s.keys()
 	if err != nil {
 		return nil, fmt.Errorf("store: groups: %w", err)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, state, version, joined, local, created, last_activity
+	rows, err := s.r.QueryContext(ctx, `SELECT id, state, version, joined, local, created, last_activity, mac
 		FROM groups ORDER BY last_activity DESC, id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: groups: %w", err)
@@ -100,19 +102,22 @@ func (s *Store) Groups(ctx context.Context) ([]Group, error) {
 	for rows.Next() {
 		var (
 			g                 Group
-			id, local         []byte
+			id, local, mac    []byte
 			state             int
 			version, joined   int64
 			created, activity int64
 		)
-		if err := rows.Scan(&id, &state, &version, &joined, &local, &created, &activity); err != nil {
+		if err := rows.Scan(&id, &state, &version, &joined, &local, &created, &activity, &mac); err != nil {
 			return nil, fmt.Errorf("store: groups: %w", err)
 		}
 		copy(g.ID[:], id)
+		g.State, g.Version, g.Joined = GroupState(state), uint64(version), uint64(joined)
+		if err := rm.checkGroup(&g, mac); err != nil {
+			return nil, fmt.Errorf("store: groups: %w", err)
+		}
 		if g.Local, err = openCol(sl, "groups", "local", g.ID[:], local); err != nil {
 			return nil, fmt.Errorf("store: groups: %w", err)
 		}
-		g.State, g.Version, g.Joined = GroupState(state), uint64(version), uint64(joined)
 		g.CreatedAt, g.LastActivity = fromMillis(created), fromMillis(activity)
 		out = append(out, g)
 	}

@@ -126,29 +126,41 @@ func groupTextRow(g crypto.GroupID, author crypto.ID, aseq uint64) []byte {
 // transaction. inserted[i] is false for a (group, author, seq) already
 // stored. The Seq of each inserted message is filled in place.
 func (s *Store) AddGroupMessages(ctx context.Context, msgs []GroupMessage, chains []GroupChain) ([]bool, error) {
+	_, rm, err := s.keys()
+	if err != nil {
+		return nil, fmt.Errorf("store: add group messages: %w", err)
+	}
 	inserted := make([]bool, len(msgs))
 	now := time.Now()
-	err := s.writeMessages(ctx, "add group messages", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
+	err = s.writeMessages(ctx, "add group messages", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
+		seq, err := nextGroupMessageSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for i := range msgs {
 			m := &msgs[i]
 			if m.StoredAt.IsZero() {
 				m.StoredAt = now
 			}
+			row := *m
+			row.Seq = seq
 			var text any
 			if m.State.readable() {
 				text = sealCol(sl, "group_messages", "text", groupTextRow(m.Group, m.Author, m.AuthorSeq), []byte(m.Text))
 			}
 			res, err := tx.ExecContext(ctx, `INSERT INTO group_messages
-				(grp, author, aseq, epoch, state, sent_at, stored_at, record, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+				(seq, grp, author, aseq, epoch, state, sent_at, stored_at, record, text, mac)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (grp, author, aseq) DO NOTHING`,
-				m.Group[:], m.Author[:], int64(m.AuthorSeq), int64(m.Epoch), int(m.State),
-				toMillis(m.SentAt), toMillis(m.StoredAt), m.Record, text)
+				seq, m.Group[:], m.Author[:], int64(m.AuthorSeq), int64(m.Epoch), int(m.State),
+				toMillis(m.SentAt), toMillis(m.StoredAt), m.Record, text, rm.groupMsgMAC(&row))
 			if err != nil {
 				return fmt.Errorf("message %d: %w", i, err)
 			}
 			if n, _ := res.RowsAffected(); n == 1 {
 				inserted[i] = true
-				m.Seq, _ = res.LastInsertId()
+				m.Seq = seq
+				seq++
 			}
 		}
 		return putChains(ctx, tx, sl, chains)
@@ -161,13 +173,25 @@ func (s *Store) AddGroupMessages(ctx context.Context, msgs []GroupMessage, chain
 
 // ResolveGroupMessages records the decryption of pending messages (State,
 // SentAt and Text by Seq) together with chain states, in one transaction.
+// A row whose MAC fails fails the call instead of being re-MAC'd.
 func (s *Store) ResolveGroupMessages(ctx context.Context, msgs []GroupMessage, chains []GroupChain) error {
+	_, rm, err := s.keys()
+	if err != nil {
+		return fmt.Errorf("store: resolve group messages: %w", err)
+	}
 	return s.writeMessages(ctx, "resolve group messages", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
 		for _, m := range msgs {
+			row, ok, err := checkedGroupMessage(ctx, tx, rm, m.Seq)
+			if err != nil {
+				return err
+			}
+			if !ok || row.Group != m.Group || row.Author != m.Author || row.AuthorSeq != m.AuthorSeq {
+				continue
+			}
+			row.State = m.State
 			text := sealCol(sl, "group_messages", "text", groupTextRow(m.Group, m.Author, m.AuthorSeq), []byte(m.Text))
-			if _, err := tx.ExecContext(ctx, `UPDATE group_messages SET state = ?, sent_at = ?, text = ?
-				WHERE seq = ? AND grp = ? AND author = ? AND aseq = ?`,
-				int(m.State), toMillis(m.SentAt), text, m.Seq, m.Group[:], m.Author[:], int64(m.AuthorSeq)); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE group_messages SET state = ?, sent_at = ?, text = ?, mac = ?
+				WHERE seq = ?`, int(m.State), toMillis(m.SentAt), text, rm.groupMsgMAC(&row), m.Seq); err != nil {
 				return err
 			}
 		}
@@ -175,7 +199,7 @@ func (s *Store) ResolveGroupMessages(ctx context.Context, msgs []GroupMessage, c
 	})
 }
 
-const groupMsgColumns = `seq, author, aseq, epoch, state, sent_at, stored_at, record, text`
+const groupMsgColumns = `seq, author, aseq, epoch, state, sent_at, stored_at, record, text, mac`
 
 // PendingGroupMessages returns an author's undecrypted messages of one
 // epoch, in sequence order.
@@ -227,14 +251,17 @@ func (s *Store) groupHistory(ctx context.Context, id crypto.GroupID, before int6
 const groupUnreadQuery = `SELECT count(*) FROM group_messages WHERE grp = ? AND state = 2`
 
 func (s *Store) markGroupSeen(ctx context.Context, id crypto.GroupID) error {
+	_, rm, err := s.keys()
+	if err != nil {
+		return fmt.Errorf("store: mark group seen: %w", err)
+	}
 	return s.writeStates(ctx, "mark group seen", func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE group_messages SET state = 3 WHERE grp = ? AND state = 2`, id[:])
-		return err
+		return markGroupRowsSeen(ctx, tx, rm, id)
 	})
 }
 
 func (s *Store) queryGroupMessages(ctx context.Context, id crypto.GroupID, q string, args ...any) ([]GroupMessage, error) {
-	sl, err := s.unlocked()
+	sl, rm, err := s.keys()
 	if err != nil {
 		return nil, fmt.Errorf("store: group messages: %w", err)
 	}
@@ -246,14 +273,17 @@ func (s *Store) queryGroupMessages(ctx context.Context, id crypto.GroupID, q str
 	var out []GroupMessage
 	for rows.Next() {
 		m := GroupMessage{Group: id}
-		var author, text []byte
+		var author, text, mac []byte
 		var aseq, epoch, sentAt, storedAt int64
 		var state int
-		if err := rows.Scan(&m.Seq, &author, &aseq, &epoch, &state, &sentAt, &storedAt, &m.Record, &text); err != nil {
+		if err := rows.Scan(&m.Seq, &author, &aseq, &epoch, &state, &sentAt, &storedAt, &m.Record, &text, &mac); err != nil {
 			return nil, fmt.Errorf("store: group messages: %w", err)
 		}
 		copy(m.Author[:], author)
 		m.AuthorSeq, m.Epoch, m.State = uint64(aseq), uint64(epoch), GroupMsgState(state)
+		if err := rm.checkGroupMsg(&m, mac); err != nil {
+			return nil, fmt.Errorf("store: group messages: %w", err)
+		}
 		m.SentAt, m.StoredAt = fromMillis(sentAt), fromMillis(storedAt)
 		if m.State.readable() && text != nil {
 			plain, err := openCol(sl, "group_messages", "text", groupTextRow(id, m.Author, m.AuthorSeq), text)

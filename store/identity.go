@@ -45,7 +45,7 @@ func (s *Store) CreateIdentity(ctx context.Context, pass []byte, kdf crypto.KDFP
 	if err != nil {
 		return fmt.Errorf("store: create identity: kdf params: %w", err)
 	}
-	sl, err := crypto.NewSealer(mk, sealPurpose)
+	sl, rm, err := deriveKeys(mk)
 	if err != nil {
 		return fmt.Errorf("store: create identity: %w", err)
 	}
@@ -69,31 +69,49 @@ func (s *Store) CreateIdentity(ctx context.Context, pass []byte, kdf crypto.KDFP
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO identity (slot, id, private, name) VALUES (1, ?, ?, ?)`,
 			ident.String(),
-			sealCol(sl, "identity", "private", ident[:], priv),
+			sealCol(sl, "identity", identityPrivate, ident[:], priv),
 			sealCol(sl, "identity", "name", ident[:], []byte(name)))
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("store: create identity: %w", err)
 	}
-	s.setSealer(sl)
+	s.setKeys(sl, rm)
 	return nil
 }
 
-// Unlock unwraps the master key with pass and keeps the column sealer in memory.
-// A wrong passphrase returns an error wrapping crypto.ErrWrongPassphrase and changes nothing.
+// Unlock unwraps the master key with pass and keeps the keys derived from
+// it in memory. The first unlock of a database written before rows carried
+// MACs computes them (rowmac_upgrade.go). A wrong passphrase returns an
+// error wrapping crypto.ErrWrongPassphrase and changes nothing.
 func (s *Store) Unlock(ctx context.Context, pass []byte) error {
 	mk, _, err := s.unwrap(ctx, pass)
 	if err != nil {
 		return fmt.Errorf("store: unlock: %w", err)
 	}
 	defer clear(mk[:])
-	sl, err := crypto.NewSealer(mk, sealPurpose)
+	sl, rm, err := deriveKeys(mk)
 	if err != nil {
 		return fmt.Errorf("store: unlock: %w", err)
 	}
-	s.setSealer(sl)
+	if err := s.upgradeRowMACs(ctx, sl, rm); err != nil {
+		return fmt.Errorf("store: unlock: %w", err)
+	}
+	s.setKeys(sl, rm)
 	return nil
+}
+
+// deriveKeys derives the column sealer and the row MACer from the master key.
+func deriveKeys(mk crypto.MasterKey) (*crypto.Sealer, *rowMACer, error) {
+	sl, err := crypto.NewSealer(mk, sealPurpose)
+	if err != nil {
+		return nil, nil, err
+	}
+	rm, err := newRowMACer(mk)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sl, rm, nil
 }
 
 // CheckPassphrase reports whether pass unwraps the master key, without changing any state.
@@ -187,7 +205,7 @@ func (s *Store) Identity(ctx context.Context) (*crypto.Identity, string, error) 
 	if err != nil {
 		return nil, "", fmt.Errorf("store: identity: stored id: %w", err)
 	}
-	priv, err := openCol(sl, "identity", "private", ident[:], privSealed)
+	priv, err := openCol(sl, "identity", identityPrivate, ident[:], privSealed)
 	if err != nil {
 		return nil, "", fmt.Errorf("store: identity: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,8 +63,20 @@ type Message struct {
 }
 
 const insertMessage = `INSERT INTO messages
-	(contact, msg_id, outgoing, sent_at, stored_at, state, text, receipt_sent)
-	VALUES (?, ?, ?, ?, ?, ?, ?, 0)`
+	(seq, contact, msg_id, outgoing, sent_at, stored_at, state, text, receipt_sent, mac)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`
+
+// nextMessageSeq returns the seq the next message row gets. The store picks
+// it itself (SQLite would pick the same, max + 1) because the row's MAC
+// covers it; the writer connection is the only one, so it stays right for
+// the whole transaction.
+func nextMessageSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM messages`).Scan(&last); err != nil {
+		return 0, fmt.Errorf("next seq: %w", err)
+	}
+	return last + 1, nil
+}
 
 // AddOutgoing stores messages we send in one transaction; queued and sent
 // ones form the outbox. State 0 means StateQueued; StoredAt zero means now. The contact must exist.
@@ -74,7 +87,15 @@ func (s *Store) AddOutgoing(ctx context.Context, msgs []Message) error {
 			return fmt.Errorf("store: add outgoing: message %d: state %s: %w", i, st, ErrInvalid)
 		}
 	}
+	_, rm, err := s.keys()
+	if err != nil {
+		return fmt.Errorf("store: add outgoing: %w", err)
+	}
 	return s.writeMessages(ctx, "add outgoing", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
+		seq, err := nextMessageSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
 		ins, err := tx.PrepareContext(ctx, insertMessage)
 		if err != nil {
 			return err
@@ -85,14 +106,11 @@ func (s *Store) AddOutgoing(ctx context.Context, msgs []Message) error {
 			if m.State == 0 {
 				m.State = StateQueued
 			}
-			contact := m.Contact.String()
-			res, err := ins.ExecContext(ctx, messageArgs(sl, m, true, contact, now)...)
-			if err != nil {
+			if _, err := ins.ExecContext(ctx, messageArgs(sl, rm, m, seq, true, now)...); err != nil {
 				return fmt.Errorf("message %d: %w", i, err)
 			}
-			if msgs[i].Seq, err = res.LastInsertId(); err != nil {
-				return fmt.Errorf("message %d: %w", i, err)
-			}
+			msgs[i].Seq = seq
+			seq++
 		}
 		return nil
 	})
@@ -108,8 +126,16 @@ func (s *Store) AddIncoming(ctx context.Context, msgs []Message) (inserted []boo
 			return nil, fmt.Errorf("store: add incoming: message %d: state %s: %w", i, st, ErrInvalid)
 		}
 	}
+	_, rm, err := s.keys()
+	if err != nil {
+		return nil, fmt.Errorf("store: add incoming: %w", err)
+	}
 	inserted = make([]bool, len(msgs))
 	err = s.writeMessages(ctx, "add incoming", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
+		seq, err := nextMessageSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
 		// ON CONFLICT names the dedup key, so only a duplicate is ignored; other
 		// constraint failures (unknown contact, bad ID) still fail the batch.
 		ins, err := tx.PrepareContext(ctx, insertMessage+` ON CONFLICT (contact, msg_id) DO NOTHING`)
@@ -122,7 +148,7 @@ func (s *Store) AddIncoming(ctx context.Context, msgs []Message) (inserted []boo
 			if m.State == 0 {
 				m.State = StateUnread
 			}
-			res, err := ins.ExecContext(ctx, messageArgs(sl, m, false, m.Contact.String(), now)...)
+			res, err := ins.ExecContext(ctx, messageArgs(sl, rm, m, seq, false, now)...)
 			if err != nil {
 				return fmt.Errorf("message %d: %w", i, err)
 			}
@@ -130,11 +156,9 @@ func (s *Store) AddIncoming(ctx context.Context, msgs []Message) (inserted []boo
 			if err != nil {
 				return fmt.Errorf("message %d: %w", i, err)
 			}
-			inserted[i] = n == 1
-			if inserted[i] {
-				if seq, err := res.LastInsertId(); err == nil {
-					msgs[i].Seq = seq
-				}
+			if inserted[i] = n == 1; inserted[i] {
+				msgs[i].Seq = seq
+				seq++
 			}
 		}
 		return nil
@@ -145,13 +169,17 @@ func (s *Store) AddIncoming(ctx context.Context, msgs []Message) (inserted []boo
 	return inserted, nil
 }
 
-func messageArgs(sl *crypto.Sealer, m Message, outgoing bool, contact string, now time.Time) []any {
+// messageArgs are insertMessage's arguments for m stored at seq, its text
+// sealed and its metadata MAC'd.
+func messageArgs(sl *crypto.Sealer, rm *rowMACer, m Message, seq int64, outgoing bool, now time.Time) []any {
 	stored := m.StoredAt
 	if stored.IsZero() {
 		stored = now
 	}
+	r := msgRow{seq: seq, contact: m.Contact, id: m.ID, outgoing: outgoing, state: m.State,
+		sentAt: toMillis(m.SentAt), storedAt: toMillis(stored)}
 	text := sealCol(sl, "messages", "text", messageRow(m.Contact, m.ID), []byte(m.Text))
-	return []any{contact, m.ID[:], boolInt(outgoing), toMillis(m.SentAt), toMillis(stored), int(m.State), text}
+	return []any{seq, m.Contact.String(), m.ID[:], boolInt(outgoing), r.sentAt, r.storedAt, int(m.State), text, rm.msgMAC(&r)}
 }
 
 // advanceSources lists the states an outgoing message may move to st from.
@@ -175,40 +203,38 @@ func advanceSources(st MessageState) []MessageState {
 // AdvanceStates moves the contact's outgoing messages ids to st where that is a
 // step forward; delivered, read and failed leave the outbox with that. It returns
 // the IDs that changed, in the order given. Unknown IDs and incoming messages are skipped.
+// Each row's MAC is checked before its state moves and rewritten with it, so
+// a row changed outside Jarvis fails the call instead of being re-MAC'd.
 func (s *Store) AdvanceStates(ctx context.Context, contact crypto.ID, ids []crypto.MessageID, st MessageState) ([]crypto.MessageID, error) {
 	from := advanceSources(st)
 	if from == nil {
 		return nil, fmt.Errorf("store: advance states: to %s: %w", st, ErrInvalid)
 	}
-	in := make([]string, len(from))
-	for i, f := range from {
-		in[i] = strconv.Itoa(int(f))
-	}
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	_, rm, err := s.keys()
+	if err != nil {
+		return nil, fmt.Errorf("store: advance states: %w", err)
+	}
 	var changed []crypto.MessageID
-	err := s.writeStates(ctx, "advance states", func(ctx context.Context, tx *sql.Tx) error {
-		upd, err := tx.PrepareContext(ctx, `UPDATE messages SET state = ?
-			WHERE contact = ? AND msg_id = ? AND outgoing = 1 AND state IN (`+strings.Join(in, ", ")+`)`)
+	err = s.writeStates(ctx, "advance states", func(ctx context.Context, tx *sql.Tx) error {
+		found, err := messageRowsByID(ctx, tx, rm, contact, ids)
 		if err != nil {
 			return err
 		}
-		defer upd.Close()
-		c := contact.String()
+		moved := make([]msgRow, 0, len(found))
 		for _, id := range ids {
-			res, err := upd.ExecContext(ctx, int(st), c, id[:])
-			if err != nil {
-				return err
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return err
-			} else if n == 0 {
+			r, ok := found[id]
+			if !ok || !r.outgoing || !slices.Contains(from, r.state) {
 				continue
 			}
+			r.state = st
+			found[id] = r // a repeated ID then finds it moved already
+			moved = append(moved, r)
 			changed = append(changed, id)
 		}
-		return nil
+		return setMessageStates(ctx, tx, rm, moved)
 	})
 	if err != nil {
 		return nil, err
@@ -216,7 +242,77 @@ func (s *Store) AdvanceStates(ctx context.Context, contact crypto.ID, ids []cryp
 	return changed, nil
 }
 
-const messageColumns = `m.seq, m.msg_id, m.outgoing, m.sent_at, m.stored_at, m.state, m.text`
+// idChunk bounds the IDs looked up by one statement, well below SQLite's
+// limit on bound parameters.
+const idChunk = 256
+
+// messageRowsByID reads the MAC'd columns of the contact's messages ids,
+// a chunk of IDs per statement, and checks each row's MAC. IDs not stored
+// are absent from the map.
+func messageRowsByID(ctx context.Context, tx *sql.Tx, rm *rowMACer, contact crypto.ID, ids []crypto.MessageID) (map[crypto.MessageID]msgRow, error) {
+	found := make(map[crypto.MessageID]msgRow, len(ids))
+	args := make([]any, 0, idChunk+1)
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), idChunk)]
+		ids = ids[len(chunk):]
+		args = append(args[:0], contact.String())
+		for i := range chunk {
+			args = append(args, chunk[i][:])
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT seq, msg_id, outgoing, state, sent_at, stored_at, mac
+			FROM messages WHERE contact = ? AND msg_id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			r := msgRow{contact: contact}
+			var id, mac []byte
+			var outgoing, state int
+			if err := rows.Scan(&r.seq, &id, &outgoing, &state, &r.sentAt, &r.storedAt, &mac); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			copy(r.id[:], id)
+			r.outgoing, r.state = outgoing != 0, MessageState(state)
+			if err := rm.checkMsg(&r, mac); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found[r.id] = r
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
+// setMessageStates stores each row's state with its new MAC, a chunk of
+// rows per statement. The rows come from a read that checked their MACs in
+// the same transaction.
+func setMessageStates(ctx context.Context, tx *sql.Tx, rm *rowMACer, rows []msgRow) error {
+	args := make([]any, 0, 3*min(len(rows), idChunk))
+	for len(rows) > 0 {
+		chunk := rows[:min(len(rows), idChunk)]
+		rows = rows[len(chunk):]
+		args = args[:0]
+		for i := range chunk {
+			r := &chunk[i]
+			args = append(args, r.seq, int(r.state), rm.msgMAC(r))
+		}
+		// UPDATE ... FROM needs SQLite 3.33; both drivers bundle a newer one.
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET state = v.column2, mac = v.column3
+			FROM (VALUES (?, ?, ?)`+strings.Repeat(", (?, ?, ?)", len(chunk)-1)+`) AS v
+			WHERE messages.seq = v.column1`, args...)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const messageColumns = `m.seq, m.msg_id, m.outgoing, m.sent_at, m.stored_at, m.state, m.text, m.mac`
 
 // outboxQuery takes (contact, afterSeq, limit). Its WHERE repeats the
 // partial index messages_outbox's condition, so SQLite walks that index.
@@ -234,9 +330,10 @@ func (s *Store) Outbox(ctx context.Context, contact crypto.ID, afterSeq int64, l
 	return msgs, nil
 }
 
-// queryMessages runs q with args (contact, cursor, limit) and opens each text.
+// queryMessages runs q with args (contact, cursor, limit), checks each row's
+// MAC and opens each text.
 func (s *Store) queryMessages(ctx context.Context, contact crypto.ID, limit int, q string, cursor int64) ([]Message, error) {
-	sl, err := s.unlocked()
+	sl, rm, err := s.keys()
 	if err != nil {
 		return nil, err
 	}
@@ -253,17 +350,22 @@ func (s *Store) queryMessages(ctx context.Context, contact crypto.ID, limit int,
 	for rows.Next() {
 		var (
 			m                = Message{Contact: contact}
-			msgID, text      []byte
+			msgID, text, mac []byte
 			outgoing, state  int
 			sentAt, storedAt int64
 		)
-		if err := rows.Scan(&m.Seq, &msgID, &outgoing, &sentAt, &storedAt, &state, &text); err != nil {
+		if err := rows.Scan(&m.Seq, &msgID, &outgoing, &sentAt, &storedAt, &state, &text, &mac); err != nil {
 			return nil, err
 		}
 		if len(msgID) != len(m.ID) {
 			return nil, fmt.Errorf("message %d: bad id length %d", m.Seq, len(msgID))
 		}
 		copy(m.ID[:], msgID)
+		r := msgRow{seq: m.Seq, contact: contact, id: m.ID, outgoing: outgoing != 0,
+			state: MessageState(state), sentAt: sentAt, storedAt: storedAt}
+		if err := rm.checkMsg(&r, mac); err != nil {
+			return nil, err
+		}
 		plain, err := openCol(sl, "messages", "text", messageRow(contact, m.ID), text)
 		if err != nil {
 			return nil, fmt.Errorf("message %d: %w", m.Seq, err)

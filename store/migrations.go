@@ -12,7 +12,8 @@ import (
 // Sealed columns (BLOB, XChaCha20-Poly1305, AD = table/column/row):
 // identity.private, identity.name, contacts.name/addrs, messages.text, and
 // the group columns listed at step 3. Public keys, IDs, states and times are
-// plaintext metadata.
+// plaintext metadata; from step 7 the parts of it that decide trust are
+// covered by a per-row MAC (rowmac.go).
 func migrations() []string {
 	return []string{
 		// 1: base schema.
@@ -155,6 +156,24 @@ DROP TABLE settings;
 		`
 DELETE FROM group_sender_keys WHERE length(record) != 219 OR substr(record, 1, 3) != x'00d916';
 UPDATE group_sender_keys SET record = substr(record, 4);
+`,
+		// 7: row MACs (rowmac.go) over the plaintext metadata that decides
+		// trust. Empty here: computing them needs the master key, so the
+		// first Unlock does it (rowmac_upgrade.go); a row without one is
+		// refused after that.
+		`
+ALTER TABLE contacts ADD COLUMN mac BLOB;
+ALTER TABLE messages ADD COLUMN mac BLOB;
+ALTER TABLE groups ADD COLUMN mac BLOB;
+ALTER TABLE group_messages ADD COLUMN mac BLOB;
+`,
+		// 8: strangers whose contact requests the user declined, as keyed
+		// hashes of their IDs (see rejected.go): the table says how many,
+		// never who.
+		`
+CREATE TABLE rejected (
+	hash BLOB PRIMARY KEY
+) STRICT, WITHOUT ROWID;
 `,
 	}
 }

@@ -64,6 +64,7 @@ type Store struct {
 
 	mu     sync.RWMutex
 	sealer *crypto.Sealer // nil until CreateIdentity or Unlock
+	rows   *rowMACer      // set together with sealer
 }
 
 // Open opens (creating if needed, mode 0600) the database at path and brings
@@ -93,7 +94,7 @@ func Open(path string) (*Store, error) {
 // lets SQLite checkpoint and remove the -wal file.
 func (s *Store) Close() error {
 	s.mu.Lock()
-	s.sealer = nil
+	s.sealer, s.rows = nil, nil
 	s.mu.Unlock()
 	rerr := s.r.Close()
 	werr := s.w.Close()
@@ -230,9 +231,9 @@ func diskFull(err error) error {
 	return err
 }
 
-func (s *Store) setSealer(sl *crypto.Sealer) {
+func (s *Store) setKeys(sl *crypto.Sealer, rm *rowMACer) {
 	s.mu.Lock()
-	s.sealer = sl
+	s.sealer, s.rows = sl, rm
 	s.mu.Unlock()
 }
 
@@ -244,6 +245,16 @@ func (s *Store) unlocked() (*crypto.Sealer, error) {
 		return nil, ErrLocked
 	}
 	return s.sealer, nil
+}
+
+// keys returns the column sealer and the row MACer, or ErrLocked.
+func (s *Store) keys() (*crypto.Sealer, *rowMACer, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.sealer == nil || s.rows == nil {
+		return nil, nil, ErrLocked
+	}
+	return s.sealer, s.rows, nil
 }
 
 // sealCol seals one column value, bound to its table, column and row.

@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"jarvis/app"
+	"jarvis/crypto"
 	"jarvis/ui/headless"
 	"jarvis/ui/tui"
 )
@@ -167,7 +168,13 @@ func openSession(o *options) (*session, error) {
 		dir.close()
 		return nil, err
 	}
-	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log, err := newLogger(logFile)
+	if err != nil {
+		acc.Close()
+		logFile.Close()
+		dir.close()
+		return nil, err
+	}
 	return &session{dir: dir, account: acc, log: log, logFile: logFile}, nil
 }
 
@@ -191,6 +198,7 @@ func (s *session) unlock(ctx context.Context, o *options) error {
 	if err != nil {
 		return err
 	}
+	defer clear(pass)
 	if err := s.account.Unlock(ctx, pass); err != nil {
 		if errors.Is(err, app.ErrWrongPassphrase) {
 			return errors.New("wrong passphrase; nothing was changed. Try again")
@@ -219,8 +227,16 @@ func cmdInit(o *options, name string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer clear(pass)
+	bits, err := crypto.CheckNewPassphrase(pass)
+	if err != nil {
+		return fmt.Errorf("%w; run init again with a longer one", err)
+	}
 	if err := s.account.Create(ctx, name, pass); err != nil {
 		return err
+	}
+	if bits < crypto.WeakPassphraseBits {
+		fmt.Fprintln(stdout, "Warning: this passphrase is weak; anyone who copies your data directory could guess it. A longer one (4 random words) is much safer.")
 	}
 	code, err := s.account.Code(ctx, o.listen, o.advertised())
 	if err != nil {
@@ -288,15 +304,8 @@ func runNode(o *options, stdin io.Reader, stdout io.Writer) error {
 		}
 		return headless.Run(ctx, core, stdin, stdout)
 	}
-	// A passphrase given by file or environment unlocks before the screen.
-	if pass, ok, err := (passphraseSource{file: o.passphraseFile}).given(); err != nil {
+	if err := s.unlockGiven(o); err != nil {
 		return err
-	} else if ok {
-		if exists, _ := s.account.Exists(context.Background()); exists {
-			if err := s.account.Unlock(context.Background(), pass); err != nil {
-				return errors.New("wrong passphrase in JARVIS_PASSPHRASE or --passphrase-file; nothing was changed")
-			}
-		}
 	}
 	return tui.Run(tui.Config{
 		Account: s.account,
@@ -309,6 +318,23 @@ func runNode(o *options, stdin io.Reader, stdout io.Writer) error {
 		Preview: o.preview,
 		Logger:  s.log,
 	})
+}
+
+// unlockGiven unlocks, before the screen starts, with a passphrase given
+// by file or environment.
+func (s *session) unlockGiven(o *options) error {
+	pass, ok, err := passphraseSource{file: o.passphraseFile}.given()
+	if err != nil || !ok {
+		return err
+	}
+	defer clear(pass)
+	if exists, _ := s.account.Exists(context.Background()); !exists {
+		return nil
+	}
+	if err := s.account.Unlock(context.Background(), pass); err != nil {
+		return errors.New("wrong passphrase in JARVIS_PASSPHRASE or --passphrase-file; nothing was changed")
+	}
+	return nil
 }
 
 // maxLogBytes bounds the diagnostics log: a phone has no logrotate.

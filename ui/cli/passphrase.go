@@ -13,7 +13,8 @@ import (
 var errNoPassphrase = errors.New("no passphrase: run in a terminal, or set JARVIS_PASSPHRASE, or pass --passphrase-file FILE")
 
 // passphraseSource finds the passphrase without ever storing it: a file,
-// then the environment (meant for automation), then the terminal.
+// then the environment (meant for automation), then the terminal. Every
+// passphrase it returns is a fresh byte slice the caller zeroes after use.
 type passphraseSource struct {
 	file string
 }
@@ -25,16 +26,33 @@ func (s passphraseSource) given() ([]byte, bool, error) {
 		if err != nil {
 			return nil, false, fmt.Errorf("read passphrase file: %w", err)
 		}
-		b = bytes.TrimRight(b, "\r\n")
-		if len(b) == 0 {
+		p := bytes.TrimRight(b, "\r\n")
+		if len(p) == 0 {
+			clear(b)
 			return nil, false, errors.New("the passphrase file is empty")
 		}
-		return b, true, nil
+		return p, true, nil
 	}
-	if p := os.Getenv("JARVIS_PASSPHRASE"); p != "" {
-		return []byte(p), true, nil
+	return fromEnv()
+}
+
+// fromEnv takes JARVIS_PASSPHRASE out of the environment as it reads it,
+// so child processes (notify-send) never inherit it. Go keeps the string
+// it read until the collector reuses the memory, and the kernel keeps the
+// initial environment in /proc/PID/environ (readable by this user and
+// root); neither can be cleared from Go, which the README says.
+func fromEnv() ([]byte, bool, error) {
+	p, ok := os.LookupEnv("JARVIS_PASSPHRASE")
+	if !ok {
+		return nil, false, nil
 	}
-	return nil, false, nil
+	if err := os.Unsetenv("JARVIS_PASSPHRASE"); err != nil {
+		return nil, false, fmt.Errorf("clear JARVIS_PASSPHRASE: %w", err)
+	}
+	if p == "" {
+		return nil, false, nil
+	}
+	return []byte(p), true, nil
 }
 
 // read returns the passphrase, prompting on the terminal if needed.
@@ -55,14 +73,14 @@ func (s passphraseSource) readNew() ([]byte, error) {
 		return nil, err
 	}
 	again, err := promptTTY("Type it again: ")
-	if err != nil {
+	defer clear(again)
+	switch {
+	case err != nil:
+		clear(p)
 		return nil, err
-	}
-	if !bytes.Equal(p, again) {
+	case !bytes.Equal(p, again):
+		clear(p)
 		return nil, errors.New("the passphrases differ; run the command again")
-	}
-	if len(p) == 0 {
-		return nil, errors.New("the passphrase is empty")
 	}
 	return p, nil
 }

@@ -175,19 +175,23 @@ const (
 	bobName   = "Quixotic-Bob"
 	firstText = "the eagle lands at dawn"
 	awayText  = "sent while you were gone"
+	passA     = "alice passphrase"
+	passB     = "bob passphrase"
+	rightPass = "right passphrase"
+	portPass  = "port test passphrase"
 )
 
 func TestHeadlessTwoProcessesSurviveKill9(t *testing.T) {
 	bin := buildJarvis(t)
 	dirA, dirB := t.TempDir(), t.TempDir()
 	addrA, addrB := freePort(t), freePort(t)
-	for _, c := range []struct{ dir, name, pass string }{{dirA, aliceName, "pa"}, {dirB, bobName, "pb"}} {
+	for _, c := range []struct{ dir, name, pass string }{{dirA, aliceName, passA}, {dirB, bobName, passB}} {
 		if out, err := runCLI(t, bin, c.dir, c.pass, "init", "--name", c.name); err != nil {
 			t.Fatalf("init: %v\n%s", err, out)
 		}
 	}
-	a := startHeadless(t, bin, dirA, addrA, "pa")
-	b := startHeadless(t, bin, dirB, addrB, "pb")
+	a := startHeadless(t, bin, dirA, addrA, passA)
+	b := startHeadless(t, bin, dirB, addrB, passB)
 	readyA := a.waitEvent("ready", nil)
 	readyB := b.waitEvent("ready", nil)
 	aID, bID := readyA["id"].(string), readyB["id"].(string)
@@ -220,7 +224,7 @@ func TestHeadlessTwoProcessesSurviveKill9(t *testing.T) {
 	a.send(map[string]any{"cmd": "send", "to": bID, "text": awayText, "ref": "r2"})
 	away := a.waitEvent("sent", func(m map[string]any) bool { return m["ref"] == "r2" })
 
-	b = startHeadless(t, bin, dirB, addrB, "pb")
+	b = startHeadless(t, bin, dirB, addrB, passB)
 	b.waitEvent("message", textIs(awayText))
 	a.waitEvent("status", func(m map[string]any) bool { return m["id"] == away["id"] && m["state"] == "delivered" })
 
@@ -265,30 +269,30 @@ func assertNotOnDisk(t *testing.T, dir string, needles ...string) {
 func TestSecondInstanceAndWrongPassphrase(t *testing.T) {
 	bin := buildJarvis(t)
 	dir := t.TempDir()
-	if out, err := runCLI(t, bin, dir, "right", "init", "--name", "Ada"); err != nil {
+	if out, err := runCLI(t, bin, dir, rightPass, "init", "--name", "Ada"); err != nil {
 		t.Fatalf("init: %v\n%s", err, out)
 	}
-	if out, err := runCLI(t, bin, dir, "right", "init", "--name", "Ada"); err == nil || !strings.Contains(out, "already holds an identity") {
+	if out, err := runCLI(t, bin, dir, rightPass, "init", "--name", "Ada"); err == nil || !strings.Contains(out, "already holds an identity") {
 		t.Fatalf("second init: %v %s", err, out)
 	}
-	out, err := runCLI(t, bin, dir, "wrong", "code")
+	out, err := runCLI(t, bin, dir, "wrong passphrase", "code")
 	if err == nil || !strings.Contains(out, "wrong passphrase") {
 		t.Fatalf("wrong passphrase: err=%v out=%s", err, out)
 	}
-	code, err := runCLI(t, bin, dir, "right", "code")
+	code, err := runCLI(t, bin, dir, rightPass, "code")
 	if err != nil || !strings.HasPrefix(code, "jarvis://") {
 		t.Fatalf("right passphrase after a wrong one: %v %s", err, code)
 	}
 
-	p := startHeadless(t, bin, dir, freePort(t), "right")
+	p := startHeadless(t, bin, dir, freePort(t), rightPass)
 	p.waitEvent("ready", nil)
-	out, err = runCLI(t, bin, dir, "right", "code")
+	out, err = runCLI(t, bin, dir, rightPass, "code")
 	if err == nil || !strings.Contains(out, "already running") {
 		t.Fatalf("second instance: err=%v out=%s", err, out)
 	}
 	p.quit()
 
-	if out, err := runCLI(t, bin, dir, "right", "add", "jarvis://garbage"); err == nil || !strings.Contains(out, "link code") {
+	if out, err := runCLI(t, bin, dir, rightPass, "add", "jarvis://garbage"); err == nil || !strings.Contains(out, "link code") {
 		t.Fatalf("bad code: err=%v out=%s", err, out)
 	}
 	info, err := os.Stat(dir)
@@ -300,7 +304,7 @@ func TestSecondInstanceAndWrongPassphrase(t *testing.T) {
 func TestPortInUseNamesTheFlag(t *testing.T) {
 	bin := buildJarvis(t)
 	dir := t.TempDir()
-	if out, err := runCLI(t, bin, dir, "pw", "init", "--name", "Ada"); err != nil {
+	if out, err := runCLI(t, bin, dir, portPass, "init", "--name", "Ada"); err != nil {
 		t.Fatalf("init: %v\n%s", err, out)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -309,7 +313,7 @@ func TestPortInUseNamesTheFlag(t *testing.T) {
 	}
 	defer l.Close()
 	cmd := exec.Command(bin, "--data", dir, "--listen", l.Addr().String(), "--headless")
-	cmd.Env = append(os.Environ(), "JARVIS_PASSPHRASE=pw")
+	cmd.Env = append(os.Environ(), "JARVIS_PASSPHRASE="+portPass)
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "--listen") {
 		t.Fatalf("port in use: err=%v out=%s", err, out)

@@ -2,12 +2,14 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 
 	"jarvis/app"
+	"jarvis/crypto"
 )
 
 // createForm is the first-run screen: a display name and a passphrase
@@ -26,8 +28,8 @@ func newCreateForm() *createForm {
 		hint:   tview.NewTextView().SetDynamicColors(true).SetWrap(true).SetWordWrap(true),
 		status: tview.NewTextView().SetDynamicColors(true),
 	}
-	f.pass1.SetChangedFunc(func(text string) { f.hint.SetText(strength(text)) })
-	f.hint.SetText(strength(""))
+	f.pass1.SetSecretChangedFunc(func(pass []byte) { f.hint.SetText(strength(pass)) })
+	f.hint.SetText(strength(nil))
 	return f
 }
 
@@ -39,13 +41,29 @@ func (f *createForm) problem() (string, *lineEdit) {
 	case f.created:
 	case f.name.GetText() == "":
 		return "Type a display name: it is what your contacts see.", f.name
-	case f.pass1.GetText() == "":
+	case f.pass1.empty():
 		return "Choose a passphrase.", f.pass1
-	case f.pass1.GetText() != f.pass2.GetText():
+	case !f.pass1.sameText(f.pass2):
 		f.pass2.SetText("")
 		return "The passphrases differ. Type them again.", f.pass2
 	}
+	if msg := f.weakness(); msg != "" {
+		f.pass1.SetText("")
+		f.pass2.SetText("")
+		return msg, f.pass1
+	}
 	return "", nil
+}
+
+// weakness says why the passphrase is refused, or "" when it will do.
+func (f *createForm) weakness() string {
+	pass := f.pass1.secret()
+	defer clear(pass)
+	var weak *crypto.WeakPassphraseError
+	if _, err := crypto.CheckNewPassphrase(pass); errors.As(err, &weak) {
+		return "This passphrase is too easy to guess: " + weak.Reason + "."
+	}
+	return ""
 }
 
 // layout is the page: the warning, the fields, the strength hint, the
@@ -104,9 +122,8 @@ func (u *UI) create(f *createForm) {
 	}
 	u.busy = true
 	f.status.SetText("Creating your identity… (this takes a moment)")
-	name, pass := f.name.GetText(), []byte(f.pass1.GetText())
-	f.pass1.SetText("")
-	f.pass2.SetText("")
+	name, pass := f.name.GetText(), f.pass1.takeSecret()
+	clear(f.pass2.takeSecret())
 	retry := f.created
 	u.async(func(ctx context.Context) func() {
 		var err error

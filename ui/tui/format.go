@@ -5,9 +5,9 @@ import (
 	"os"
 	"strings"
 	"time"
-	"unicode"
 
 	"jarvis/app"
+	"jarvis/crypto"
 )
 
 // theme turns semantic colours into tview tags, or into nothing (and
@@ -121,44 +121,19 @@ func separator(label string, w int) string {
 	return strings.Repeat("─", side) + " " + label + " " + strings.Repeat("─", w-side-len([]rune(label))-2)
 }
 
-// strength gives a rough hint for a passphrase: an estimate of entropy
-// from its length and character classes, which is honest enough to steer
-// people towards long passphrases.
-func strength(pass string) string {
-	if pass == "" {
+// strength is the hint under the new passphrase: what is refused, and
+// the rough estimate of crypto.CheckNewPassphrase for the rest.
+func strength(pass []byte) string {
+	if len(pass) == 0 {
 		return "Use at least 4 random words, e.g. \"correct horse battery staple\"."
 	}
-	var lower, upper, digit, other bool
-	for _, r := range pass {
-		switch {
-		case unicode.IsLower(r):
-			lower = true
-		case unicode.IsUpper(r):
-			upper = true
-		case unicode.IsDigit(r):
-			digit = true
-		default:
-			other = true
-		}
-	}
-	pool := 0
-	for _, c := range []struct {
-		on bool
-		n  int
-	}{{lower, 26}, {upper, 26}, {digit, 10}, {other, 33}} {
-		if c.on {
-			pool += c.n
-		}
-	}
-	bits := 0
-	for p := pool; p > 1; p >>= 1 {
-		bits++
-	}
-	bits *= len([]rune(pass))
+	bits, err := crypto.CheckNewPassphrase(pass)
 	switch {
-	case bits < 40:
-		return "Strength: weak — make it longer."
-	case bits < 70:
+	case err != nil:
+		return fmt.Sprintf("Too short or repetitive: use at least %d characters, best 4 random words.", crypto.MinPassphraseRunes)
+	case bits < crypto.WeakPassphraseBits:
+		return "Strength: weak — anyone with this device could guess it. Make it longer."
+	case bits < crypto.FairPassphraseBits:
 		return "Strength: fair — a few more words would help."
 	}
 	return "Strength: strong."

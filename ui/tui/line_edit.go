@@ -1,8 +1,10 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
@@ -13,16 +15,18 @@ import (
 // its text when SetText follows typing (stale characters reappear), and
 // drafts and password prompts depend on SetText, so Jarvis uses this small
 // editor instead: readline-style keys, horizontal scrolling, an optional
-// mask.
+// mask. A masked field holds a passphrase: its runes are zeroed when they
+// are replaced or taken, and it never turns them into a string.
 type lineEdit struct {
 	*tview.Box
-	label   string
-	text    []rune
-	cursor  int // index into text
-	offset  int // first visible rune
-	mask    rune
-	done    func(tcell.Key)
-	changed func(string)
+	label         string
+	text          []rune
+	cursor        int // index into text
+	offset        int // first visible rune
+	mask          rune
+	done          func(tcell.Key)
+	changed       func(string)
+	secretChanged func(pass []byte) // masked fields: called instead of changed
 }
 
 func newLineEdit(label string) *lineEdit {
@@ -34,24 +38,81 @@ func (e *lineEdit) SetDoneFunc(f func(tcell.Key)) *lineEdit      { e.done = f; r
 func (e *lineEdit) SetChangedFunc(f func(text string)) *lineEdit { e.changed = f; return e }
 func (e *lineEdit) GetText() string                              { return string(e.text) }
 
+// SetSecretChangedFunc is SetChangedFunc for a masked field: f sees the
+// text as bytes that are zeroed as soon as it returns.
+func (e *lineEdit) SetSecretChangedFunc(f func(pass []byte)) *lineEdit {
+	e.secretChanged = f
+	return e
+}
+
 // SetText replaces the text and puts the cursor at its end.
 func (e *lineEdit) SetText(s string) *lineEdit {
-	e.text = []rune(s)
+	e.replace([]rune(s))
 	e.cursor = len(e.text)
 	e.offset = 0
 	e.notify()
 	return e
 }
 
+// empty reports whether the field holds no text.
+func (e *lineEdit) empty() bool { return len(e.text) == 0 }
+
+// sameText reports whether two fields hold the same text, without
+// copying either.
+func (e *lineEdit) sameText(o *lineEdit) bool { return slices.Equal(e.text, o.text) }
+
+// takeSecret returns the text as UTF-8 bytes, for the caller to zero
+// after use, and wipes the field.
+func (e *lineEdit) takeSecret() []byte {
+	b := e.secret()
+	e.replace(nil)
+	e.cursor, e.offset = 0, 0
+	e.notify()
+	return b
+}
+
+// secret encodes the text into one buffer of exactly the right size, so
+// no partial copy is left behind by a growing slice.
+func (e *lineEdit) secret() []byte {
+	n := 0
+	for _, r := range e.text {
+		n += utf8.RuneLen(r)
+	}
+	b := make([]byte, 0, n)
+	for _, r := range e.text {
+		b = utf8.AppendRune(b, r)
+	}
+	return b
+}
+
+// replace makes text the field's text. A masked field zeroes the old
+// backing array first, so a passphrase does not linger in memory after
+// each keystroke.
+func (e *lineEdit) replace(text []rune) {
+	if e.mask != 0 {
+		clear(e.text[:cap(e.text)])
+	}
+	e.text = text
+}
+
 func (e *lineEdit) notify() {
+	if e.mask != 0 {
+		if e.secretChanged != nil {
+			b := e.secret()
+			e.secretChanged(b)
+			clear(b)
+		}
+		return
+	}
 	if e.changed != nil {
 		e.changed(string(e.text))
 	}
 }
 
-func (e *lineEdit) insert(s string) {
-	rs := []rune(s)
-	e.text = append(e.text[:e.cursor], append(rs, e.text[e.cursor:]...)...)
+func (e *lineEdit) insert(rs []rune) {
+	text := make([]rune, 0, len(e.text)+len(rs))
+	text = append(append(append(text, e.text[:e.cursor]...), rs...), e.text[e.cursor:]...)
+	e.replace(text)
 	e.cursor += len(rs)
 	e.notify()
 }
@@ -60,7 +121,9 @@ func (e *lineEdit) cut(from, to int) {
 	if from >= to {
 		return
 	}
-	e.text = append(e.text[:from], e.text[to:]...)
+	text := make([]rune, 0, len(e.text)-(to-from))
+	text = append(append(text, e.text[:from]...), e.text[to:]...)
+	e.replace(text)
 	e.cursor = from
 	e.notify()
 }
@@ -134,7 +197,7 @@ func (e *lineEdit) InputHandler() func(event *tcell.EventKey, setFocus func(p tv
 	return e.WrapInputHandler(func(ev *tcell.EventKey, _ func(p tview.Primitive)) {
 		switch ev.Key() {
 		case tcell.KeyRune:
-			e.insert(string(ev.Rune()))
+			e.insert([]rune{ev.Rune()})
 		case tcell.KeyBackspace, tcell.KeyBackspace2:
 			if e.cursor > 0 {
 				e.cut(e.cursor-1, e.cursor)
@@ -154,8 +217,7 @@ func (e *lineEdit) InputHandler() func(event *tcell.EventKey, setFocus func(p tv
 		case tcell.KeyCtrlU:
 			e.cut(0, e.cursor)
 		case tcell.KeyCtrlK:
-			e.text = e.text[:e.cursor]
-			e.notify()
+			e.cut(e.cursor, len(e.text))
 		case tcell.KeyCtrlW:
 			i := e.cursor
 			for i > 0 && unicode.IsSpace(e.text[i-1]) {
@@ -177,6 +239,6 @@ func (e *lineEdit) InputHandler() func(event *tcell.EventKey, setFocus func(p tv
 func (e *lineEdit) PasteHandler() func(text string, setFocus func(p tview.Primitive)) {
 	return e.WrapPasteHandler(func(text string, _ func(p tview.Primitive)) {
 		text = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(text)
-		e.insert(text)
+		e.insert([]rune(text))
 	})
 }

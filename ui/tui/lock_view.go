@@ -44,12 +44,11 @@ func (u *UI) newLockView() *lockView {
 		status: tview.NewTextView().SetDynamicColors(true).SetWrap(true).SetWordWrap(true),
 	}
 	lv.field.SetDoneFunc(func(k tcell.Key) {
-		if k != tcell.KeyEnter || lv.checking || lv.field.GetText() == "" {
+		if k != tcell.KeyEnter || lv.checking || lv.field.empty() {
 			return
 		}
 		lv.checking = true
-		pass := []byte(lv.field.GetText())
-		lv.field.SetText("")
+		pass := lv.field.takeSecret()
 		lv.status.SetText("Checking…")
 		account := u.cfg.Account
 		u.async(func(ctx context.Context) func() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os/exec"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -33,12 +34,19 @@ func newNotifier(enabled bool, log *slog.Logger) *notifier {
 
 // args builds the command line; title and body are already free of
 // control characters, and are passed as arguments, never through a shell.
+// notify-send's servers read the body (and some the title) as markup, so
+// a peer's "<a href=…>" or "<img src=…>" would become a link or fetch an
+// image: there both are escaped. termux-notification shows plain text.
 func (n *notifier) args(title, body string) []string {
 	if n.termux {
 		return []string{"--group", "jarvis", "--title", title, "--content", body}
 	}
-	return []string{"--app-name=Jarvis", "--", title, body}
+	return []string{"--app-name=Jarvis", "--", markupEscaper.Replace(title), markupEscaper.Replace(body)}
 }
+
+// markupEscaper escapes the characters the notification markup (a subset
+// of XML) gives meaning to, with entities every server knows.
+var markupEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
 
 func (n *notifier) notify(u *UI, title, body string) {
 	if n.tool == "" || !n.running.CompareAndSwap(false, true) {

@@ -7,13 +7,15 @@ import (
 	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
+
+	"jarvis/crypto"
 )
 
 // peerText makes a string that came from another person safe to put inside
 // tview markup: escape sequences and control characters are removed and
 // what remains is escaped so it can never be read as a style or region tag.
 // Newlines survive only when multiline is set (message bodies); names and
-// other one-line fields get spaces instead. Every peer-supplied string
+// other one-line fields get spaces instead, and lose invisible characters. Every peer-supplied string
 // reaches the screen through this function or plainPeerText.
 func peerText(s string, multiline bool) string {
 	return escapedTag.ReplaceAllString(plainPeerText(s, multiline), "$1[]")
@@ -82,6 +84,11 @@ func plainPeerText(s string, multiline bool) string {
 			b.WriteByte(' ')
 		case isUnsafeRune(r), joinsEmoji(r):
 			// dropped
+		case !multiline && crypto.IsInvisible(r):
+			// Names (and other one-line fields) lose zero-width and filler
+			// characters, so a name stored before they were refused cannot
+			// pass for another; message bodies keep them (ZWNJ is spelling
+			// in Persian).
 		default:
 			b.WriteRune(r)
 		}

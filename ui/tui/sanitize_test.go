@@ -30,6 +30,8 @@ func TestPeerTextShowsMarkupAndEscapesLiterally(t *testing.T) {
 		{"invalid UTF-8 replaced", "a\xffb", "a\uFFFDb", false},
 		{"URL tag cannot hide a link", "[:::https://evil.example]click", "［:::https://evil.example]click", false},
 		{"unusual tag characters escaped", "[a/b]", "[a/b]", false},
+		{"zero-width and fillers dropped from names", "B\u200bo\u2060b\ufeff\u3164\u115f\u1160\uffa0\u200c", "Bob", false},
+		{"ZWNJ kept in messages", "می\u200cخواهم", "می\u200cخواهم", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

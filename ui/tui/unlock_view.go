@@ -37,12 +37,11 @@ func (u *UI) showUnlock() {
 	status := tview.NewTextView().SetDynamicColors(true).SetWrap(true).SetWordWrap(true).
 		SetText("Type your passphrase and press Enter. Ctrl+Q quits.")
 	field.SetDoneFunc(func(k tcell.Key) {
-		if k != tcell.KeyEnter || u.busy || field.GetText() == "" {
+		if k != tcell.KeyEnter || u.busy || field.empty() {
 			return
 		}
 		u.busy = true
-		pass := []byte(field.GetText())
-		field.SetText("")
+		pass := field.takeSecret()
 		status.SetText("Unlocking… (this takes a moment)")
 		u.async(func(ctx context.Context) func() {
 			err := u.cfg.Account.Unlock(ctx, pass)
