@@ -160,6 +160,10 @@ func (s *Store) PutRoster(ctx context.Context, id crypto.GroupID, version uint64
 // versions past g.Version are deleted in the same transaction: after a
 // fork switch they were built on the losing fork.
 func (s *Store) ApplyRoster(ctx context.Context, g Group, enc []byte, lines []string, at time.Time) error {
+	_, rm, err := s.keys()
+	if err != nil {
+		return fmt.Errorf("store: apply roster: %w", err)
+	}
 	if g.State < GroupInvited || g.State > GroupLeft {
 		return fmt.Errorf("store: apply roster: state %d: %w", g.State, ErrInvalid)
 	}
@@ -172,12 +176,12 @@ func (s *Store) ApplyRoster(ctx context.Context, g Group, enc []byte, lines []st
 			g.ID[:], int64(g.Version), sealCol(sl, "group_rosters", "roster", rosterRow(g.ID, g.Version), enc)); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE groups SET state = ?, version = ?, joined = ?, local = ?, last_activity = ?
+		if _, err := tx.ExecContext(ctx, `UPDATE groups SET state = ?, version = ?, joined = ?, local = ?, last_activity = ?, mac = ?
 			WHERE id = ?`, int(g.State), int64(g.Version), int64(g.Joined),
-			sealCol(sl, "groups", "local", g.ID[:], g.Local), toMillis(g.LastActivity), g.ID[:]); err != nil {
+			sealCol(sl, "groups", "local", g.ID[:], g.Local), toMillis(g.LastActivity), rm.groupMAC(&g), g.ID[:]); err != nil {
 			return err
 		}
-		_, err := addSystemLines(ctx, tx, sl, g.ID, lines, at)
+		_, err := addSystemLines(ctx, tx, sl, rm, g.ID, lines, at)
 		return err
 	})
 }

@@ -67,7 +67,7 @@ func (st GroupMsgState) readable() bool {
 
 // addSystemLines stores lines about a roster change in the group's
 // history, sealed like message text, numbered after the last system line.
-func addSystemLines(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer, id crypto.GroupID, texts []string, at time.Time) ([]GroupMessage, error) {
+func addSystemLines(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer, rm *rowMACer, id crypto.GroupID, texts []string, at time.Time) ([]GroupMessage, error) {
 	if len(texts) == 0 {
 		return nil, nil
 	}
@@ -76,18 +76,21 @@ func addSystemLines(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer, id crypt
 		id[:], SystemAuthor[:]).Scan(&last); err != nil {
 		return nil, err
 	}
+	seq, err := nextGroupMessageSeq(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]GroupMessage, 0, len(texts))
 	for i, text := range texts {
-		m := GroupMessage{Group: id, Author: SystemAuthor, AuthorSeq: uint64(last) + uint64(i) + 1,
+		m := GroupMessage{Seq: seq + int64(i), Group: id, Author: SystemAuthor, AuthorSeq: uint64(last) + uint64(i) + 1,
 			State: GroupMsgSystem, SentAt: at, StoredAt: at, Text: text}
 		sealed := sealCol(sl, "group_messages", "text", groupTextRow(id, m.Author, m.AuthorSeq), []byte(text))
-		res, err := tx.ExecContext(ctx, `INSERT INTO group_messages
-			(grp, author, aseq, epoch, state, sent_at, stored_at, record, text) VALUES (?, ?, ?, 0, ?, ?, ?, x'', ?)`,
-			id[:], m.Author[:], int64(m.AuthorSeq), int(m.State), toMillis(at), toMillis(at), sealed)
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO group_messages
+			(seq, grp, author, aseq, epoch, state, sent_at, stored_at, record, text, mac) VALUES (?, ?, ?, ?, 0, ?, ?, ?, x'', ?, ?)`,
+			m.Seq, id[:], m.Author[:], int64(m.AuthorSeq), int(m.State), toMillis(at), toMillis(at), sealed,
+			rm.groupMsgMAC(&m)); err != nil {
 			return nil, err
 		}
-		m.Seq, _ = res.LastInsertId()
 		out = append(out, m)
 	}
 	return out, nil
