@@ -44,6 +44,9 @@ type groupMessageJSON struct {
 	SentAt   int64  `json:"sent_at"`
 	State    string `json:"state"`
 	Cursor   int64  `json:"cursor"`
+	// System marks a roster line kept in history (who joined, left, was
+	// renamed); it has no author.
+	System bool `json:"system,omitempty"`
 }
 
 type groupMessageLine struct {
@@ -96,11 +99,15 @@ func messageToJSON(m app.Message) messageJSON {
 }
 
 func groupMessageToJSON(m app.Message) groupMessageJSON {
-	return groupMessageJSON{
+	out := groupMessageJSON{
 		ID: m.ID.String(), Group: m.Conversation.String(), From: m.Author.String(), FromName: m.AuthorName,
 		Outgoing: m.Outgoing, Text: m.Text, Time: millis(m.At), SentAt: millis(m.SentAt),
-		State: m.State.String(), Cursor: m.Cursor,
+		State: m.State.String(), Cursor: m.Cursor, System: m.System,
 	}
+	if m.System {
+		out.From = ""
+	}
+	return out
 }
 
 // receivedLine is the event line for an incoming message.
