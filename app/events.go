@@ -83,10 +83,14 @@ type GroupInvite struct {
 type GroupUpdated struct{ Group Group }
 
 // GroupSystem is a line for the conversation: joins, leaves, removals,
-// role changes, renames. Text holds names from the roster.
+// role changes, renames, address changes, fork switches. Text holds names
+// from the roster. The line is kept in the group's history, where History
+// returns it as a Message with System set, this ID and this Cursor.
 type GroupSystem struct {
-	Group crypto.GroupID
-	Text  string
+	Group  crypto.GroupID
+	Text   string
+	ID     crypto.MessageID
+	Cursor int64
 }
 
 // GroupRemoved reports a group deleted on this device.

@@ -146,7 +146,8 @@ func (m *groupManager) applyRoster(ctx context.Context, g *group, r *crypto.Rost
 	if _, stillIn := r.Member(m.self); !stillIn {
 		row.State = store.GroupLeft
 	}
-	if err := m.store.ApplyRoster(ctx, row, enc, lines, row.LastActivity); err != nil {
+	stored, err := m.store.ApplyRoster(ctx, row, enc, lines, row.LastActivity)
+	if err != nil {
 		m.core.emit(Failure{Op: "save group roster", Err: err})
 		return false
 	}
@@ -154,8 +155,8 @@ func (m *groupManager) applyRoster(ctx context.Context, g *group, r *crypto.Rost
 	g.roster, g.row, g.local = r, row, local
 	m.members = true // who we hold may have changed
 	m.publish()      // before the events, so a frontend can resolve what they name
-	for _, line := range lines {
-		m.core.emit(GroupSystem{Group: g.row.ID, Text: line})
+	for _, line := range stored {
+		m.core.emit(GroupSystem{Group: g.row.ID, Text: line.Text, ID: line.Message().ID, Cursor: line.Seq})
 	}
 	m.core.emit(GroupUpdated{Group: m.view(ctx, g)})
 	return true

@@ -66,7 +66,7 @@ func TestOnlyAMemberRenamesItselfAndEveryRenameStaysInHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	line := `k is now called "a"`
-	b.waitFor("the rename line", isSystemLine(gid, line))
+	sys := b.waitFor("the rename line", isSystemLine(gid, line)).(GroupSystem)
 	sendGroup(t, k, gid, "it's me, the owner")
 	ev := b.waitFor("k's text", isGroupText(gid, "it's me, the owner"))
 	if got, want := ev.(MessageReceived).Message.AuthorName, fmt.Sprintf("a (%s)", kID.Short()); got != want {
@@ -89,7 +89,7 @@ func TestOnlyAMemberRenamesItselfAndEveryRenameStaysInHistory(t *testing.T) {
 	}
 	var sawLine, sawText bool
 	for _, m := range hist {
-		sawLine = sawLine || (m.System && m.Text == line)
+		sawLine = sawLine || (m.System && m.Text == line && m.ID == sys.ID && m.Cursor == sys.Cursor)
 		if m.Text == "it's me, the owner" {
 			sawText = m.AuthorName == fmt.Sprintf("a (%s)", kID.Short())
 		}

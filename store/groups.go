@@ -158,16 +158,18 @@ func (s *Store) PutRoster(ctx context.Context, id crypto.GroupID, version uint64
 // system lines that describe the change, in one durable transaction: a
 // roster change costs one write however many lines it shows. Stored
 // versions past g.Version are deleted in the same transaction: after a
-// fork switch they were built on the losing fork.
-func (s *Store) ApplyRoster(ctx context.Context, g Group, enc []byte, lines []string, at time.Time) error {
+// fork switch they were built on the losing fork. It returns the stored
+// lines, with their Seq.
+func (s *Store) ApplyRoster(ctx context.Context, g Group, enc []byte, lines []string, at time.Time) ([]GroupMessage, error) {
 	_, rm, err := s.keys()
 	if err != nil {
-		return fmt.Errorf("store: apply roster: %w", err)
+		return nil, fmt.Errorf("store: apply roster: %w", err)
 	}
 	if g.State < GroupInvited || g.State > GroupLeft {
-		return fmt.Errorf("store: apply roster: state %d: %w", g.State, ErrInvalid)
+		return nil, fmt.Errorf("store: apply roster: state %d: %w", g.State, ErrInvalid)
 	}
-	return s.writeMessages(ctx, "apply roster", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
+	var out []GroupMessage
+	err = s.writeMessages(ctx, "apply roster", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM group_rosters WHERE grp = ? AND version > ?`, g.ID[:], int64(g.Version)); err != nil {
 			return err
 		}
@@ -181,9 +183,14 @@ func (s *Store) ApplyRoster(ctx context.Context, g Group, enc []byte, lines []st
 			sealCol(sl, "groups", "local", g.ID[:], g.Local), toMillis(g.LastActivity), rm.groupMAC(&g), g.ID[:]); err != nil {
 			return err
 		}
-		_, err := addSystemLines(ctx, tx, sl, rm, g.ID, lines, at)
+		var err error
+		out, err = addSystemLines(ctx, tx, sl, rm, g.ID, lines, at)
 		return err
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Rosters returns the stored roster encodings with version > after, in

@@ -109,12 +109,13 @@ func TestGroupSystemLinesStayInHistoryAndAreNoAuthorsMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := Group{ID: gid, State: GroupActive, Version: 2, Joined: 1, Local: []byte("{}"), CreatedAt: now, LastActivity: now}
-	if err := s.ApplyRoster(ctx, g, []byte("v2"), []string{"k is now called \"a\""}, now); err != nil {
+	if _, err := s.ApplyRoster(ctx, g, []byte("v2"), []string{"k is now called \"a\""}, now); err != nil {
 		t.Fatal(err)
 	}
 	g.Version = 3
-	if err := s.ApplyRoster(ctx, g, []byte("v3"), []string{"a removed k"}, now); err != nil {
-		t.Fatal(err)
+	lines, err := s.ApplyRoster(ctx, g, []byte("v3"), []string{"a removed k"}, now)
+	if err != nil || len(lines) != 1 || lines[0].AuthorSeq != 2 || lines[0].Seq == 0 {
+		t.Fatalf("second line: %+v %v", lines, err)
 	}
 	if enc, err := s.Roster(ctx, gid, 3); err != nil || string(enc) != "v3" {
 		t.Fatalf("roster 3: %q %v", enc, err)
@@ -183,12 +184,12 @@ func TestApplyRosterDropsTheVersionsBuiltOnALosingFork(t *testing.T) {
 	}
 	for v := uint64(1); v <= 3; v++ {
 		g.Version = v
-		if err := s.ApplyRoster(ctx, g, []byte{byte(v)}, nil, now); err != nil {
+		if _, err := s.ApplyRoster(ctx, g, []byte{byte(v)}, nil, now); err != nil {
 			t.Fatal(err)
 		}
 	}
 	g.Version = 2
-	if err := s.ApplyRoster(ctx, g, []byte("winner"), []string{"two changes crossed"}, now); err != nil {
+	if _, err := s.ApplyRoster(ctx, g, []byte("winner"), []string{"two changes crossed"}, now); err != nil {
 		t.Fatal(err)
 	}
 	encs, err := s.Rosters(ctx, gid, 0)
