@@ -37,7 +37,7 @@ func (m *groupManager) considerFork(ctx context.Context, g *group, from crypto.I
 	if err := crypto.CheckTransition(base, r); err != nil {
 		m.log.Info("dropping rival roster", "peer", from, "err", err)
 		if signedByMember(base, r) && v-1 > g.row.Joined {
-			m.send(ctx, from, m.syncAt(g, v-1, false))
+			m.askFork(ctx, g, from, v-1)
 		}
 		return
 	}
@@ -51,7 +51,20 @@ func (m *groupManager) considerFork(ctx context.Context, g *group, from crypto.I
 	// same (rosters carry no link to their predecessor). Its answer starts
 	// with its copy of v−1, so a split further back is settled too, and
 	// brings the versions built on the winner.
-	m.send(ctx, from, m.syncAt(g, v-1, false))
+	m.askFork(ctx, g, from, v-1)
+}
+
+// askFork asks a peer for its copy of roster version v and what follows,
+// but not for the same v twice in a row in one session: if its copy of v
+// is ours and still its next version does not follow (a peer with other
+// rules, or a liar), asking again would bring the same answer for ever.
+func (m *groupManager) askFork(ctx context.Context, g *group, from crypto.ID, v uint64) {
+	k := syncKey{from, g.row.ID}
+	if last, ok := m.asked[k]; ok && last == v {
+		return
+	}
+	m.asked[k] = v
+	m.send(ctx, from, m.syncAt(g, v, false))
 }
 
 // switchFork rewinds to base, drops our versions from r.Version on (they

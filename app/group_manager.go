@@ -56,6 +56,9 @@ type groupManager struct {
 	events <-chan p2p.Event
 	groups map[crypto.GroupID]*group
 	jobs   syncJobs // history sync, one job per peer and group
+	// asked is, per peer and group, the roster version we last asked for
+	// while looking for where our histories split (askFork).
+	asked map[syncKey]uint64
 	// members is set when who we should hold may have changed; run then
 	// hands the peers component the new set.
 	members bool
@@ -69,6 +72,7 @@ func newGroupManager(c *Core, events <-chan p2p.Event) *groupManager {
 		core: c, store: c.account.store, peers: c.peers, id: c.identity, self: c.self.ID,
 		log: c.log.With("room", "groups"), cmds: make(chan op[groupManager], 64), events: events,
 		groups: make(map[crypto.GroupID]*group), jobs: make(syncJobs), now: time.Now, pendingCap: maxPendingPerAuthor,
+		asked: make(map[syncKey]uint64),
 	}
 }
 
@@ -264,6 +268,11 @@ func (m *groupManager) peerUp(ctx context.Context, p p2p.PeerInfo) {
 
 func (m *groupManager) peerDown(ctx context.Context, ev p2p.PeerDown) {
 	m.jobs.end(ev.ID, ev.Session)
+	for k := range m.asked {
+		if k.peer == ev.ID {
+			delete(m.asked, k)
+		}
+	}
 	if pr, ok := m.peers.get(ev.ID); ok && pr.Session != ev.Session {
 		return // replaced by a newer session; its PeerUp follows
 	}

@@ -117,7 +117,7 @@ func (m *groupManager) handleRoster(ctx context.Context, from crypto.ID, enc []b
 		if signedByMember(g.roster, r) && cur > g.row.Joined {
 			// A member's valid-looking successor of a version we do not
 			// hold: our histories split. Ask for its copy of ours.
-			m.send(ctx, from, m.syncAt(g, cur, false))
+			m.askFork(ctx, g, from, cur)
 		}
 	case r.Version > cur+1:
 		m.sendSync(ctx, g, from, false) // fetch the versions in between
