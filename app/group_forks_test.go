@@ -419,3 +419,27 @@ func TestAMemberThatWasAwayWalksBackToWhereTheForkBegan(t *testing.T) {
 		return true
 	})
 }
+
+func TestAPeerIsNotAskedForTheSameForkPointTwiceInARow(t *testing.T) {
+	ctx := context.Background()
+	net := &scriptedNet{}
+	m, peer, gid := jobManager(net)
+	m.asked = make(map[syncKey]uint64)
+	g := m.groups[gid]
+	m.askFork(ctx, g, peer, 2)
+	m.askFork(ctx, g, peer, 2) // same answer again: its next version still does not follow
+	m.askFork(ctx, g, peer, 1) // one further back
+	var versions []uint64
+	for _, batch := range net.taken {
+		for _, msg := range batch {
+			versions = append(versions, msg.(wire.GroupSync).Version)
+		}
+	}
+	if len(versions) != 2 || versions[0] != 2 || versions[1] != 1 {
+		t.Fatalf("asked for versions %v, want [2 1]", versions)
+	}
+	m.peerDown(ctx, p2p.PeerDown{ID: peer, Session: 1})
+	if len(m.asked) != 0 {
+		t.Fatal("what we asked outlives the session")
+	}
+}
