@@ -34,14 +34,26 @@ test: lint
 	CGO_ENABLED=0 $(GO) build -tags purego -o /dev/null .
 
 # Explore with the fuzzers for FUZZTIME each (not part of `make test`, which
-# runs their seed corpora). Every binary decoder has one.
+# runs their seed corpora). Every binary decoder has one, and so does every
+# filter of peer input (handshake, addresses, log, JSON lines, screen text).
 FUZZTIME ?= 30s
-FUZZ_CRYPTO = FuzzParseLinkCode FuzzParseRoster FuzzParseSenderKey FuzzUnmarshalRatchet FuzzUnmarshalKDFParams
-FUZZ_WIRE   = FuzzDecodeAll FuzzDecodeGroup FuzzParseGroupText
+FUZZ_CRYPTO   = FuzzParseLinkCode FuzzParseRoster FuzzParseSenderKey FuzzUnmarshalRatchet FuzzUnmarshalKDFParams
+FUZZ_WIRE     = FuzzDecodeAll FuzzDecodeGroup FuzzParseGroupText
+FUZZ_P2P      = FuzzFrameReader FuzzResponderHandshake
+FUZZ_APP      = FuzzPeerAddrPolicy
+FUZZ_HEADLESS = FuzzJSONWriterKeepsLinesValid
+FUZZ_CLI      = FuzzLogScrubLeavesNoAddress
+FUZZ_TUI      = FuzzPeerText
+# $(call fuzz_each,TARGETS,PACKAGE): one fuzz run per target, stop at the first failure.
+fuzz_each = for f in $(1); do $(GO) test -tags '$(TAGS)' -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $(2) || exit 1; done
 fuzz:
-	for f in $(FUZZ_CRYPTO); do $(GO) test -tags '$(TAGS)' -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./crypto || exit 1; done
-	for f in $(FUZZ_WIRE); do $(GO) test -tags '$(TAGS)' -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./p2p/wire || exit 1; done
-	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzFrameReader$$' -fuzztime $(FUZZTIME) ./p2p
+	$(call fuzz_each,$(FUZZ_CRYPTO),./crypto)
+	$(call fuzz_each,$(FUZZ_WIRE),./p2p/wire)
+	$(call fuzz_each,$(FUZZ_P2P),./p2p)
+	$(call fuzz_each,$(FUZZ_APP),./app)
+	$(call fuzz_each,$(FUZZ_HEADLESS),./ui/headless)
+	$(call fuzz_each,$(FUZZ_CLI),./ui/cli)
+	$(call fuzz_each,$(FUZZ_TUI),./ui/tui)
 
 bench: build
 	$(GO) test -tags '$(TAGS) bench' -run '^TestBenchmarkReport$$' -timeout 15m -v ./ui/e2e

@@ -128,8 +128,8 @@ func linkChecksum(b []byte) []byte {
 }
 
 func (c LinkCode) validate() error {
-	if c.Keys.Sign == [32]byte{} || c.Keys.DH == [32]byte{} {
-		return ErrCodeKey
+	if err := c.Keys.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", ErrCodeKey, err)
 	}
 	if err := ValidateName(c.Name); err != nil {
 		return fmt.Errorf("%w: %v", ErrCodeName, err)

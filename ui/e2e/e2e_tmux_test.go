@@ -128,7 +128,7 @@ func TestTmuxTwoPeopleChat(t *testing.T) {
 	bob.wait("Request sent to alice")
 	alice.wait("request: bob")
 	alice.send("/accept bob", "Enter")
-	alice.wait("You and bob are now contacts")
+	alice.wait("bob is now a contact")
 	bob.wait("unverified")
 
 	bob.send("hello alice", "Enter")

@@ -28,7 +28,7 @@ func TestIncomingRequestIsAcceptedFromTheInputLine(t *testing.T) {
 	bob := newPeer(t, "Bob")
 	s, _ := unlockedUI(t, "Alice")
 	alice := befriend(t, s, bob, "Bob")
-	s.wait("You and Bob are now contacts")
+	s.wait("Bob is now a contact")
 	if _, err := bob.core.Send(context.Background(), app.ContactChat(alice), "thanks"); err != nil {
 		t.Fatal(err)
 	}

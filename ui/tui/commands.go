@@ -180,7 +180,9 @@ func answerRequest(u *UI, id crypto.ID, accept bool) bool {
 	name := plainPeerText(c.Name, false)
 	u.run(func(ctx context.Context, core appCore) (string, error) {
 		if accept {
-			return "You and " + name + " are now contacts. Compare safety numbers with /info.", core.Accept(ctx, id)
+			// The same words as the ContactAdded notice, which may land
+			// before or after this result.
+			return name + " is now a contact. Compare safety numbers with /info.", core.Accept(ctx, id)
 		}
 		return "Rejected " + name + ".", core.Reject(ctx, id)
 	})
