@@ -149,7 +149,7 @@ func (r *Roster) validate() error {
 	if r.Version == 0 {
 		return bad("version 0")
 	}
-	if ValidateName(r.Name) != nil {
+	if checkNameShape(r.Name) != nil {
 		return bad("group name")
 	}
 	if err := ValidateText(r.Description, MaxDescription); err != nil {
@@ -166,7 +166,7 @@ func (r *Roster) validate() error {
 			return bad("members not in canonical order")
 		}
 		prev = id
-		if ValidateName(m.Name) != nil {
+		if checkNameShape(m.Name) != nil {
 			return bad("member name")
 		}
 		if len(m.Addrs) > MaxAddrs {

@@ -20,6 +20,38 @@ func CheckGenesis(r *Roster) error {
 	if r.Version == 1 && m.Role != RoleOwner {
 		return fmt.Errorf("%w: version 1 is signed by someone other than its owner", ErrRosterTransition)
 	}
+	return checkNewDetails(nil, r)
+}
+
+// checkNewDetails applies the rules for what enters a group to what next
+// brings in that prev (nil for a genesis roster) did not have: the group's
+// name, each new member's keys (PublicIdentity.Validate) and each new or
+// changed member name (ValidateName). Parsing is laxer so that rosters
+// stored before these rules still load.
+func checkNewDetails(prev, next *Roster) error {
+	deny := func(why string, err error) error { return fmt.Errorf("%w: %s: %v", ErrRosterTransition, why, err) }
+	if prev == nil || next.Name != prev.Name {
+		if err := ValidateName(next.Name); err != nil {
+			return deny("group name", err)
+		}
+	}
+	for _, nm := range next.Members {
+		var pm RosterMember
+		had := false
+		if prev != nil {
+			pm, had = prev.Member(nm.Keys.ID())
+		}
+		if !had {
+			if err := nm.Keys.Validate(); err != nil {
+				return deny("member keys", err)
+			}
+		}
+		if !had || nm.Name != pm.Name {
+			if err := ValidateName(nm.Name); err != nil {
+				return deny("member name", err)
+			}
+		}
+	}
 	return nil
 }
 
@@ -53,6 +85,9 @@ func CheckTransition(prev, next *Roster) error {
 		return deny("nothing changed")
 	}
 	if err := checkOwnDetails(prev, next); err != nil {
+		return err
+	}
+	if err := checkNewDetails(prev, next); err != nil {
 		return err
 	}
 	if isSelfRemoval(prev, next, next.Signer) || isSelfUpdate(prev, next, next.Signer) {

@@ -249,3 +249,57 @@ func FuzzRosterFork(f *testing.F) {
 		}
 	})
 }
+
+// A roster signed before names lost their invisible characters still
+// parses (its group must not be lost), but no genesis or change may bring
+// such a name, or a new member with a small-order key, into a group.
+func TestOnlyNewNamesAndKeysMeetTheEntryRules(t *testing.T) {
+	hidden := "b\u200bob"
+	legacy, ids := testRoster(t)
+	rand.Read(legacy.Group[:])
+	legacy.Members[0].Name = hidden
+	enc, err := SignRoster(legacy, ids[0])
+	if err != nil {
+		t.Fatalf("sign a roster with a legacy name: %v", err)
+	}
+	if _, err := ParseRoster(enc); err != nil {
+		t.Fatalf("a stored roster with a legacy name no longer parses: %v", err)
+	}
+	if err := CheckGenesis(legacy); !errors.Is(err, ErrRosterTransition) {
+		t.Errorf("genesis with an invisible character in a name = %v, want refused", err)
+	}
+
+	base, ids := signedBase(t)
+	owner, member := ids[0], ids[2]
+	rename := func(n *Roster) {
+		for i := range n.Members {
+			if n.Members[i].Keys == member.Public() {
+				n.Members[i].Name = hidden
+			}
+		}
+	}
+	refused := map[string]struct {
+		signer *Identity
+		edit   func(*Roster)
+	}{
+		"self-rename to an invisible name":      {member, rename},
+		"group renamed with a zero-width space": {owner, func(n *Roster) { n.Name = "te\u200bam" }},
+		"new member with a small-order key": {owner, func(n *Roster) {
+			bad := fixedIdentity(t, 9).Public()
+			bad.Sign = mustHex32(t, "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05")
+			n.Members = append(n.Members, RosterMember{Keys: bad, Name: "eve", Role: RoleMember})
+		}},
+	}
+	for name, tc := range refused {
+		n := base.Clone()
+		n.Group, n.Version = base.Group, base.Version+1
+		tc.edit(n)
+		n.SortMembers()
+		if _, err := SignRoster(n, tc.signer); err != nil {
+			t.Fatalf("%s: sign: %v", name, err)
+		}
+		if err := CheckTransition(base, n); !errors.Is(err, ErrRosterTransition) {
+			t.Errorf("%s: CheckTransition = %v, want refused", name, err)
+		}
+	}
+}
