@@ -443,3 +443,62 @@ func TestAPeerIsNotAskedForTheSameForkPointTwiceInARow(t *testing.T) {
 		t.Fatal("what we asked outlives the session")
 	}
 }
+
+// A member that wrote in an epoch on the losing fork writes again, after
+// the switch, with a fresh chain for that same epoch starting at its next
+// sequence number. A reader that had read everything it wrote holds its
+// old chain at exactly that number, and must still take the fresh one.
+func TestAFreshChainAfterASwitchIsReadByWhoReadTheOldOne(t *testing.T) {
+	checkGoroutines(t)
+	ctx := context.Background()
+	a := newNode(t, "a", t.TempDir(), "")
+	k := newNode(t, "k", t.TempDir(), "")
+	b := newNode(t, "b", t.TempDir(), "")
+	gid := makeGroup(t, a, k, b)
+	bID, kID := b.core.Self().ID, k.core.Self().ID
+	if err := a.core.Promote(ctx, gid, kID); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := currentRoster(t, a, gid)
+	for _, n := range []*node{k, b} {
+		eventually(t, n.name+" sees k promoted", func() bool { r, _ := currentRoster(t, n, gid); return r.Version == base.Version })
+	}
+
+	// With b and k away, the owner demotes k: the fork that will win.
+	b.stop()
+	k.stop()
+	if err := a.core.Demote(ctx, gid, kID); err != nil {
+		t.Fatal(err)
+	}
+	a.stop()
+
+	// With the owner away, b takes k's rival version and writes in its
+	// epoch; k reads it, so k's chain for b sits at b's next seq.
+	b, k = b.restart(), k.restart()
+	_, l1enc := signFork(t, base, k.core.identity, func(r *crypto.Roster) { r.Description = "k's way" })
+	eventually(t, "k reaches b", func() bool { return groupOnline(t, k, bID) })
+	if err := k.core.engine.Send(ctx, bID, wire.GroupRoster{Roster: l1enc}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "b takes k's version", func() bool {
+		r, _ := currentRoster(t, b, gid)
+		return r.Version == base.Version+1 && r.Description == "k's way"
+	})
+	sendGroup(t, b, gid, "on the losing fork")
+	k.waitFor("on the losing fork", isGroupText(gid, "on the losing fork"))
+
+	// The owner is back: its fork wins on b and k, and what b writes next
+	// (a fresh chain for the same epoch) is read by both.
+	a = a.restart()
+	_, want := currentRoster(t, a, gid)
+	for _, n := range []*node{b, k} {
+		eventually(t, n.name+" holds the owner's version", func() bool {
+			_, enc := currentRoster(t, n, gid)
+			return string(enc) == string(want)
+		})
+	}
+	sendGroup(t, b, gid, "after the switch")
+	for _, n := range []*node{k, a} {
+		n.waitFor("after the switch", isGroupText(gid, "after the switch"))
+	}
+}

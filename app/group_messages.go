@@ -376,16 +376,20 @@ func (m *groupManager) handleSenderKey(ctx context.Context, from crypto.ID, w wi
 		return
 	}
 	ref := chainRef{k.Author, k.Epoch}
-	if old := g.chains[ref]; old != nil && k.StartSeq <= old.Position() {
-		// We hold this chain, or one that went further. A key that starts
-		// past it is the author's fresh chain for the same epoch, made
-		// after its roster switched forks; it replaces the old one.
+	old := g.chains[ref]
+	if old != nil && k.StartSeq < old.Position() {
+		// We hold a chain that went further. A key that starts at or past
+		// our position may be the author's fresh chain for the same epoch,
+		// made after its roster switched forks; it replaces the old one.
 		return
 	}
 	ck, err := crypto.OpenSenderKey(m.id, k)
 	if err != nil {
 		m.log.Info("sender key does not open", "peer", from)
 		return
+	}
+	if old != nil && old.Continues(ck, k.StartSeq) {
+		return // the chain we hold, delivered again
 	}
 	rt := crypto.NewRatchet(ck, k.StartSeq)
 	g.chains[ref] = rt

@@ -62,6 +62,13 @@ type Ratchet struct {
 // every key before it has been derived or skipped.
 func (r *Ratchet) Position() uint64 { return r.next }
 
+// Continues reports whether a chain that starts at start with ck is the
+// one r holds, at r's position: the same sender key delivered again, not a
+// fresh chain that happens to start where r stands.
+func (r *Ratchet) Continues(ck ChainKey, start uint64) bool {
+	return start == r.next && hmac.Equal(ck[:], r.ck[:])
+}
+
 // NewRatchet starts a chain whose key ck belongs to sequence number start.
 func NewRatchet(ck ChainKey, start uint64) *Ratchet {
 	return &Ratchet{ck: ck, next: start, skipped: make(map[uint64]MessageKey)}
