@@ -18,8 +18,8 @@ type groupMemberJSON struct {
 	// has the same name: what to show.
 	Display string `json:"display"`
 	Role    string `json:"role"`
-	Online bool   `json:"online"`
-	Self   bool   `json:"self"`
+	Online  bool   `json:"online"`
+	Self    bool   `json:"self"`
 }
 
 type groupJSONT struct {
