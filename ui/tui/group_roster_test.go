@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +97,43 @@ func TestNickRenamesUsInTheOpenGroupOnly(t *testing.T) {
 	s.quit()
 	if got := core.called(); len(got) != 1 || got[0] != "nick Ally" {
 		t.Fatalf("core saw %q, want one nick Ally", got)
+	}
+}
+
+func TestARenameInAGroupShowsOnceLiveAndAgainAfterARestart(t *testing.T) {
+	bob := newPeer(t, "Bob")
+	s, acc := unlockedUI(t, "Alice")
+	befriend(t, s, bob, "Bob")
+	s.enter("/group Crew")
+	s.wait("#Crew · 1 member")
+	s.enter("/invite Bob")
+	inv := bob.await(t, "the invite", func(ev app.Event) bool { _, ok := ev.(app.GroupInvite); return ok }).(app.GroupInvite)
+	ctx := context.Background()
+	if err := bob.core.AcceptInvite(ctx, inv.Group.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.wait("2 members, 2 online")
+	if err := bob.core.SetMyGroupName(ctx, inv.Group.ID, "Bobby"); err != nil {
+		t.Fatal(err)
+	}
+	const renamed = `Bob is now called "Bobby"`
+	s.wait(" — " + renamed)
+	s.enter("/nick Ally")
+	s.wait("You are now Ally in #Crew.")
+	bob.await(t, "alice's rename", func(ev app.Event) bool {
+		e, ok := ev.(app.GroupSystem)
+		return ok && strings.Contains(e.Text, "Ally")
+	})
+	if n := strings.Count(s.contents(), renamed); n != 1 {
+		t.Fatalf("the rename shows %d times, want once:\n%s", n, s.contents())
+	}
+	s.quit()
+
+	s = startUI(t, acc, 100, 30)
+	s.wait("#Crew")
+	s.screen.InjectKey(tcell.KeyRune, '1', tcell.ModAlt)
+	s.wait(" — " + renamed)
+	if n := strings.Count(s.contents(), renamed); n != 1 {
+		t.Fatalf("after a restart the rename shows %d times, want once:\n%s", n, s.contents())
 	}
 }
