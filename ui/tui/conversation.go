@@ -133,7 +133,7 @@ func (c *conversation) hasSystem(id crypto.MessageID) bool {
 // add appends a message unless it is already there, applying a status
 // that arrived before it.
 func (c *conversation) add(m app.Message) {
-	if c.find(m.ID) >= 0 {
+	if c.find(m.ID) >= 0 || m.System && c.hasSystem(m.ID) {
 		return
 	}
 	if st, ok := c.pending[m.ID]; ok {
