@@ -96,26 +96,33 @@ func addSystemLines(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer, rm *rowM
 	return out, nil
 }
 
-// GroupPendingCounts returns, per author, how many stored messages wait
-// for a key: what the app caps so no member fills the disk with records no
-// one can read.
-func (s *Store) GroupPendingCounts(ctx context.Context, id crypto.GroupID) (map[crypto.ID]int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT author, count(*) FROM group_messages
-		WHERE grp = ? AND state = 1 GROUP BY author`, id[:])
+// PendingUse is how many stored messages of one author wait for a key,
+// and how many bytes their records take.
+type PendingUse struct {
+	Count int
+	Bytes int64
+}
+
+// GroupPendingUse returns, per author, the stored messages that wait for
+// a key: what the app caps so no member fills the disk with records no one
+// can read.
+func (s *Store) GroupPendingUse(ctx context.Context, id crypto.GroupID) (map[crypto.ID]PendingUse, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT author, count(*), coalesce(sum(length(record)), 0)
+		FROM group_messages WHERE grp = ? AND state = 1 GROUP BY author`, id[:])
 	if err != nil {
-		return nil, fmt.Errorf("store: group pending counts: %w", err)
+		return nil, fmt.Errorf("store: group pending use: %w", err)
 	}
 	defer rows.Close()
-	out := make(map[crypto.ID]int)
+	out := make(map[crypto.ID]PendingUse)
 	for rows.Next() {
 		var a []byte
-		var n int
-		if err := rows.Scan(&a, &n); err != nil {
-			return nil, fmt.Errorf("store: group pending counts: %w", err)
+		var u PendingUse
+		if err := rows.Scan(&a, &u.Count, &u.Bytes); err != nil {
+			return nil, fmt.Errorf("store: group pending use: %w", err)
 		}
 		var author crypto.ID
 		copy(author[:], a)
-		out[author] = n
+		out[author] = u
 	}
 	return out, rows.Err()
 }
