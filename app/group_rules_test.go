@@ -231,7 +231,7 @@ func TestTheUnreadableRecordsQuotaCountsBytes(t *testing.T) {
 	}
 	// Room for two and a half records: the count cap is far away.
 	onManager(t, a, func(_ context.Context, gm *groupManager) {
-		gm.pendingCap = store.PendingUse{Count: 1000, Bytes: int64(len(one)*5/2)}
+		gm.pendingCap = store.PendingUse{Count: 1000, Bytes: int64(len(one) * 5 / 2)}
 	})
 	if err := m.core.engine.Send(ctx, aID, recs...); err != nil {
 		t.Fatal(err)
