@@ -113,6 +113,7 @@ func (m *groupManager) engine(ctx context.Context, ev p2p.Event) {
 }
 
 func (m *groupManager) load(ctx context.Context) error {
+	m.pruneUnreadable(ctx)
 	rows, err := m.store.Groups(ctx)
 	if err != nil {
 		return err
@@ -392,4 +393,22 @@ func removeID(list []crypto.ID, id crypto.ID) []crypto.ID {
 		}
 	}
 	return out
+}
+
+// unreadableRecordAge is how long records this device cannot read (their key
+// never came, or from before we joined) are kept for relaying.
+const unreadableRecordAge = 30 * 24 * time.Hour
+
+// pruneUnreadable deletes such records once they are older than that, so
+// what a member stored on every disk does not stay there for ever. It runs
+// at start; a failure only leaves them for the next one.
+func (m *groupManager) pruneUnreadable(ctx context.Context) {
+	n, err := m.store.PruneUnreadableGroupRecords(ctx, m.now().Add(-unreadableRecordAge))
+	if err != nil {
+		m.core.emit(Failure{Op: "prune old group records", Err: err})
+		return
+	}
+	if n > 0 {
+		m.log.Info("pruned unreadable group records", "count", n)
+	}
 }

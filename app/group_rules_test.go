@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -244,5 +245,35 @@ func TestTheUnreadableRecordsQuotaCountsBytes(t *testing.T) {
 	}
 	if got := fmt.Sprint(seqs[mID]); got != "[1 100 101]" {
 		t.Fatalf("stored sequence numbers of m: %s, want the barrier and 2 unreadable ones", got)
+	}
+}
+
+func TestUnreadableRecordsArePrunedAtStartOnceOld(t *testing.T) {
+	checkGoroutines(t)
+	ctx := context.Background()
+	a := newNode(t, "a", t.TempDir(), "")
+	m := newNode(t, "m", t.TempDir(), "")
+	gid := makeGroup(t, a, m)
+	mID := m.core.Self().ID
+	base, _ := currentRoster(t, a, gid)
+	stored := func(seq uint64, at time.Time) store.GroupMessage {
+		rec, err := wire.Append(nil, forgeRecord(t, m.core.identity, gid, base.Version, seq))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store.GroupMessage{Group: gid, Author: mID, AuthorSeq: seq, Epoch: base.Version,
+			State: store.GroupMsgPending, SentAt: at, StoredAt: at, Record: rec}
+	}
+	old := time.Now().Add(-unreadableRecordAge - time.Hour)
+	if _, err := a.account.store.AddGroupMessages(ctx, []store.GroupMessage{stored(500, old), stored(501, time.Now())}, nil); err != nil {
+		t.Fatal(err)
+	}
+	a = a.restart()
+	seqs, err := a.account.store.GroupAuthorSeqs(ctx, gid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(seqs[mID], 500) || !slices.Contains(seqs[mID], 501) {
+		t.Fatalf("m's stored seqs after a restart: %v; want 500 pruned and 501 kept", seqs[mID])
 	}
 }

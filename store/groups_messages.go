@@ -309,3 +309,23 @@ func (s *Store) queryGroupMessages(ctx context.Context, id crypto.GroupID, q str
 	}
 	return out, nil
 }
+
+// PruneUnreadableGroupRecords deletes, in every group, the records stored
+// before cutoff that this device cannot read: pending ones (their key never
+// came) and foreign ones (from before we joined, kept only for relaying).
+// A member who still lacks one gets it from its author or another member;
+// if a peer hands one back, it is stored afresh and ages again. It reports
+// how many it deleted.
+func (s *Store) PruneUnreadableGroupRecords(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n int64
+	err := s.writeStates(ctx, "prune group records", func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM group_messages WHERE state IN (?, ?) AND stored_at < ?`,
+			GroupMsgPending, GroupMsgForeign, toMillis(cutoff))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
