@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +136,16 @@ func TestARenameInAGroupShowsOnceLiveAndAgainAfterARestart(t *testing.T) {
 	s.wait(" — " + renamed)
 	if n := strings.Count(s.contents(), renamed); n != 1 {
 		t.Fatalf("after a restart the rename shows %d times, want once:\n%s", n, s.contents())
+	}
+}
+
+func TestDataChangedOutsideJarvisIsSaidNotShownAsAnEmptyList(t *testing.T) {
+	core := &fakeCore{self: app.Self{ID: crypto.ID{1}, Name: "Alice"}, events: make(chan app.Event)}
+	s := startWithCore(t, core, 100, 30)
+	s.wait("no contacts yet")
+	core.events <- app.Failure{Op: "load contacts", Err: fmt.Errorf("store: contacts: table contacts: %w", app.ErrTampered)}
+	s.wait("outside Jarvis:")
+	if s.seen("no contacts yet") {
+		t.Fatalf("the list still says it is empty:\n%s", s.contents())
 	}
 }
