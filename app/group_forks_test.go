@@ -111,6 +111,21 @@ func noKeyFor(t *testing.T, n *node, gid crypto.GroupID, id crypto.ID, epoch uin
 	}
 }
 
+// promoteAdmin has the owner a make k an admin of gid and waits until k and
+// the others hold that version, which it returns: the base the fork tests
+// build their rival versions on.
+func promoteAdmin(t *testing.T, a, k *node, gid crypto.GroupID, others ...*node) *crypto.Roster {
+	t.Helper()
+	if err := a.core.Promote(context.Background(), gid, k.core.Self().ID); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := currentRoster(t, a, gid)
+	for _, n := range append([]*node{k}, others...) {
+		eventually(t, n.name+" sees k promoted", func() bool { r, _ := currentRoster(t, n, gid); return r.Version == base.Version })
+	}
+	return base
+}
+
 func TestAKickedAdminsGroundForkLosesAndGetsNoNewKey(t *testing.T) {
 	checkGoroutines(t)
 	ctx := context.Background()
@@ -119,11 +134,7 @@ func TestAKickedAdminsGroundForkLosesAndGetsNoNewKey(t *testing.T) {
 	b := newNode(t, "b", t.TempDir(), "")
 	gid := makeGroup(t, a, k, b)
 	aID, kID := a.core.Self().ID, k.core.Self().ID
-	if err := a.core.Promote(ctx, gid, kID); err != nil {
-		t.Fatal(err)
-	}
-	base, _ := currentRoster(t, a, gid)
-	eventually(t, "b sees k promoted", func() bool { r, _ := currentRoster(t, b, gid); return r.Version == base.Version })
+	base := promoteAdmin(t, a, k, gid, b)
 	if err := a.core.Kick(ctx, gid, kID); err != nil {
 		t.Fatal(err)
 	}
@@ -158,11 +169,7 @@ func TestADemotedAdminCannotUndoItsDemotion(t *testing.T) {
 	k := newNode(t, "k", t.TempDir(), "")
 	gid := makeGroup(t, a, k)
 	aID, kID := a.core.Self().ID, k.core.Self().ID
-	if err := a.core.Promote(ctx, gid, kID); err != nil {
-		t.Fatal(err)
-	}
-	base, _ := currentRoster(t, a, gid)
-	eventually(t, "k sees its promotion", func() bool { r, _ := currentRoster(t, k, gid); return r.Version == base.Version })
+	base := promoteAdmin(t, a, k, gid)
 	if err := a.core.Demote(ctx, gid, kID); err != nil {
 		t.Fatal(err)
 	}
@@ -229,13 +236,7 @@ func TestAMemberPastTheForkSwitchesToTheWinnerAndTheGroupConverges(t *testing.T)
 	c := newNode(t, "c", t.TempDir(), "")
 	gid := makeGroup(t, a, k, b, c)
 	bID, kID, cID := b.core.Self().ID, k.core.Self().ID, c.core.Self().ID
-	if err := a.core.Promote(ctx, gid, kID); err != nil {
-		t.Fatal(err)
-	}
-	base, _ := currentRoster(t, a, gid)
-	for _, n := range []*node{k, b, c} {
-		eventually(t, n.name+" sees k promoted", func() bool { r, _ := currentRoster(t, n, gid); return r.Version == base.Version })
-	}
+	base := promoteAdmin(t, a, k, gid, b, c)
 
 	// b first takes k's fork (k kicks c) and a version built on it.
 	l1, l1enc := signFork(t, base, k.core.identity, dropMember(cID))
@@ -372,11 +373,7 @@ func TestAMemberThatWasAwayWalksBackToWhereTheForkBegan(t *testing.T) {
 	b := newNode(t, "b", t.TempDir(), "")
 	gid := makeGroup(t, a, k, b)
 	bID, kID := b.core.Self().ID, k.core.Self().ID
-	if err := a.core.Promote(ctx, gid, kID); err != nil {
-		t.Fatal(err)
-	}
-	base, _ := currentRoster(t, a, gid)
-	eventually(t, "b sees k promoted", func() bool { r, _ := currentRoster(t, b, gid); return r.Version == base.Version })
+	base := promoteAdmin(t, a, k, gid, b)
 
 	// While the owner is away, b takes two versions from k.
 	a.stop()
@@ -456,13 +453,7 @@ func TestAFreshChainAfterASwitchIsReadByWhoReadTheOldOne(t *testing.T) {
 	b := newNode(t, "b", t.TempDir(), "")
 	gid := makeGroup(t, a, k, b)
 	bID, kID := b.core.Self().ID, k.core.Self().ID
-	if err := a.core.Promote(ctx, gid, kID); err != nil {
-		t.Fatal(err)
-	}
-	base, _ := currentRoster(t, a, gid)
-	for _, n := range []*node{k, b} {
-		eventually(t, n.name+" sees k promoted", func() bool { r, _ := currentRoster(t, n, gid); return r.Version == base.Version })
-	}
+	base := promoteAdmin(t, a, k, gid, b)
 
 	// With b and k away, the owner demotes k: the fork that will win.
 	b.stop()

@@ -150,13 +150,29 @@ func forgeRecord(t *testing.T, signer *crypto.Identity, gid crypto.GroupID, epoc
 	return w
 }
 
+// storedSeqsAfter has m send recs to a, then a readable message as a
+// barrier, and returns the author sequence numbers a has stored for m once
+// the barrier arrived.
+func storedSeqsAfter(t *testing.T, a, m *node, gid crypto.GroupID, recs []wire.Message) string {
+	t.Helper()
+	ctx := context.Background()
+	if err := m.core.engine.Send(ctx, a.core.Self().ID, recs...); err != nil {
+		t.Fatal(err)
+	}
+	sendGroup(t, m, gid, "barrier")
+	a.waitFor("barrier", isGroupText(gid, "barrier"))
+	seqs, err := a.account.store.GroupAuthorSeqs(ctx, gid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprint(seqs[m.core.Self().ID])
+}
+
 func TestAMemberCannotFillTheDiskWithUnreadableRecords(t *testing.T) {
 	checkGoroutines(t)
-	ctx := context.Background()
 	a := newNode(t, "a", t.TempDir(), "")
 	m := newNode(t, "m", t.TempDir(), "")
 	gid := makeGroup(t, a, m)
-	aID, mID := a.core.Self().ID, m.core.Self().ID
 	base, _ := currentRoster(t, a, gid)
 	onManager(t, a, func(_ context.Context, gm *groupManager) { gm.pendingCap.Count = 3 })
 
@@ -166,16 +182,7 @@ func TestAMemberCannotFillTheDiskWithUnreadableRecords(t *testing.T) {
 	for seq := uint64(100); seq < 110; seq++ { // past a gap, under a key no one holds
 		recs = append(recs, forgeRecord(t, m.core.identity, gid, base.Version, seq))
 	}
-	if err := m.core.engine.Send(ctx, aID, recs...); err != nil {
-		t.Fatal(err)
-	}
-	sendGroup(t, m, gid, "barrier")
-	a.waitFor("barrier", isGroupText(gid, "barrier"))
-	seqs, err := a.account.store.GroupAuthorSeqs(ctx, gid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := fmt.Sprint(seqs[mID]); got != "[1 100 101 102]" {
+	if got := storedSeqsAfter(t, a, m, gid, recs); got != "[1 100 101 102]" {
 		t.Fatalf("stored sequence numbers of m: %s, want the barrier and 3 unreadable ones", got)
 	}
 }
@@ -215,11 +222,9 @@ func TestOneContactCannotFillTheInviteSlots(t *testing.T) {
 
 func TestTheUnreadableRecordsQuotaCountsBytes(t *testing.T) {
 	checkGoroutines(t)
-	ctx := context.Background()
 	a := newNode(t, "a", t.TempDir(), "")
 	m := newNode(t, "m", t.TempDir(), "")
 	gid := makeGroup(t, a, m)
-	aID, mID := a.core.Self().ID, m.core.Self().ID
 	base, _ := currentRoster(t, a, gid)
 
 	var recs []wire.Message
@@ -234,16 +239,7 @@ func TestTheUnreadableRecordsQuotaCountsBytes(t *testing.T) {
 	onManager(t, a, func(_ context.Context, gm *groupManager) {
 		gm.pendingCap = store.PendingUse{Count: 1000, Bytes: int64(len(one) * 5 / 2)}
 	})
-	if err := m.core.engine.Send(ctx, aID, recs...); err != nil {
-		t.Fatal(err)
-	}
-	sendGroup(t, m, gid, "barrier")
-	a.waitFor("barrier", isGroupText(gid, "barrier"))
-	seqs, err := a.account.store.GroupAuthorSeqs(ctx, gid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := fmt.Sprint(seqs[mID]); got != "[1 100 101]" {
+	if got := storedSeqsAfter(t, a, m, gid, recs); got != "[1 100 101]" {
 		t.Fatalf("stored sequence numbers of m: %s, want the barrier and 2 unreadable ones", got)
 	}
 }
