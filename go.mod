@@ -3,6 +3,7 @@ module jarvis
 go 1.26.0
 
 require (
+	github.com/cretz/bine v0.2.0
 	github.com/flynn/noise v1.1.0
 	github.com/gdamore/tcell/v2 v2.13.10
 	github.com/mattn/go-sqlite3 v1.14.53
