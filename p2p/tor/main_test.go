@@ -1,0 +1,75 @@
+package tor
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"jarvis/p2p/tor/tornet"
+)
+
+// All tor tests live in this package so that `go test ./...` never runs two private networks at once. The network
+// starts on first use and stops in TestMain whatever happened.
+var network struct {
+	once sync.Once
+	dir  string
+	n    *tornet.Network
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if network.n != nil {
+		if err := network.n.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "stopping the private tor network:", err)
+		}
+	}
+	if network.dir != "" {
+		_ = os.RemoveAll(network.dir)
+	}
+	os.Exit(code)
+}
+
+// privateNetwork returns the torrc lines that join the package's private network, starting it on first use.
+// A missing tor fails the test: CI installs tor, so a skip would hide a broken setup.
+func privateNetwork(t *testing.T) []string {
+	t.Helper()
+	network.once.Do(func() {
+		if network.dir, network.err = os.MkdirTemp("", "tornet-"); network.err != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		network.n, network.err = tornet.Start(ctx, network.dir)
+		if network.err == nil {
+			t.Logf("private tor network ready in %v", network.n.ReadyAfter.Round(time.Millisecond))
+		}
+	})
+	if network.err != nil {
+		t.Fatalf("private tor network: %v", network.err)
+	}
+	return network.n.ClientTorrc()
+}
+
+// startTor starts a Jarvis-owned tor on the private network with its data in dir, waits until it is bootstrapped
+// and stops it at the end of the test.
+func startTor(t *testing.T, dir string) *Tor {
+	t.Helper()
+	rc := privateNetwork(t)
+	began := time.Now()
+	tr, err := Start(context.Background(), Config{Dir: dir, TestOnlyTorrc: rc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tr.Close() })
+	select {
+	case <-tr.Ready():
+		t.Logf("client tor bootstrapped in %v", time.Since(began).Round(time.Millisecond))
+	case <-time.After(90 * time.Second):
+		t.Fatalf("tor did not bootstrap within 90 s: %+v", tr.Current())
+	}
+	return tr
+}
