@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 
 	"github.com/cretz/bine/control"
 	"golang.org/x/net/proxy"
@@ -50,7 +51,9 @@ func (t *Tor) dialOnce(ctx context.Context, addr string) (net.Conn, error) {
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	if actx.Err() != nil {
+	// x/net's SOCKS dialer turns the context deadline into a connection deadline, which can fire a moment before
+	// the context reports itself done.
+	if actx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
 		return nil, ErrDialTimeout
 	}
 	// The SOCKS error (e.g. 0xF0, descriptor not found, while a fresh service uploads its descriptor) without the

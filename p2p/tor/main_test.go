@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -67,9 +69,26 @@ func startTor(t *testing.T, dir string) *Tor {
 	t.Cleanup(func() { _ = tr.Close() })
 	select {
 	case <-tr.Ready():
-		t.Logf("client tor bootstrapped in %v", time.Since(began).Round(time.Millisecond))
+		took := time.Since(began)
+		t.Logf("client tor bootstrapped in %v", took.Round(time.Millisecond))
+		if took > 20*time.Second {
+			logTail(t, filepath.Join(dir, "tor", "notice.log"))
+		}
 	case <-time.After(90 * time.Second):
+		logTail(t, filepath.Join(dir, "tor", "notice.log"))
 		t.Fatalf("tor did not bootstrap within 90 s: %+v", tr.Current())
 	}
 	return tr
+}
+
+// logTail logs the end of a tor log, to explain a slow or failed bootstrap.
+func logTail(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Logf("no tor log: %v", err)
+		return
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	t.Logf("last lines of %s:\n%s", path, strings.Join(lines[max(0, len(lines)-40):], "\n"))
 }

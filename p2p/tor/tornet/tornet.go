@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,6 +87,12 @@ func Start(ctx context.Context, dir string) (_ *Network, err error) {
 		"V3AuthDistDelay 2",
 		"TestingDirAuthVoteGuard *",
 		"TestingDirAuthVoteHSDir *",
+		// Fast and Stable are measured, so a young network gives them to some relays and not others, and the set
+		// changes from one consensus to the next. Vanguards-lite picks its layer-2 nodes among Fast and Stable relays;
+		// with only some of five eligible, clients fail "hop #2" for minutes. Guarantee both to every relay.
+		"AuthDirFastGuarantee 1",
+		"AuthDirVoteStableGuaranteeMinUptime 0",
+		"AuthDirVoteStableGuaranteeMTBF 0",
 	)
 	fpr, err := fingerprint(ctx, bin, authDir, authOR)
 	if err != nil {
@@ -197,7 +204,7 @@ func fingerprint(ctx context.Context, bin, dataDir string, orPort int) (string, 
 	return f[1], nil
 }
 
-// waitReady polls until the authority's microdescriptor consensus lists every relay and every relay holds a
+// waitReady polls until the authority's microdescriptor consensus lists every relay (Running, Fast and Stable) and every relay holds a
 // microdescriptor for each of them (tor 0.4.9 microdescriptors carry only an ntor-onion-key line; the TAP onion-key
 // line is gone).
 func (n *Network) waitReady(ctx context.Context, dirPort int) error {
@@ -209,14 +216,15 @@ func (n *Network) waitReady(ctx context.Context, dirPort int) error {
 	defer tick.Stop()
 	listed, held := 0, false
 	for {
-		if listed = countPrefix(fetch(ctx, url), "r "); listed >= want {
+		consensus := fetch(ctx, url)
+		if listed = countFastStable(consensus); listed >= want {
 			if held = n.everyRelayHolds(want); held {
 				return nil
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("tornet: network not ready (consensus lists %d of %d relays, all microdescriptors everywhere: %v): %w",
+			return fmt.Errorf("tornet: network not ready (consensus lists %d of %d relays as Running, Fast and Stable; all microdescriptors everywhere: %v): %w",
 				listed, want, held, ctx.Err())
 		case <-tick.C:
 		}
@@ -257,6 +265,20 @@ func fetch(ctx context.Context, url string) string {
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	return string(b)
+}
+
+// countFastStable counts the relays of a consensus that have both the Fast and the Stable flag.
+func countFastStable(consensus string) int {
+	n := 0
+	for _, line := range strings.Split(consensus, "\n") {
+		if flags, ok := strings.CutPrefix(line, "s "); ok {
+			f := strings.Fields(flags)
+			if slices.Contains(f, "Fast") && slices.Contains(f, "Stable") && slices.Contains(f, "Running") {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func countPrefix(text, prefix string) int {
