@@ -288,3 +288,15 @@ func isClosed(ch <-chan Status) bool {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// If Jarvis dies, its control connection closes; with ownership taken, tor must exit at once rather than linger
+// until the __OwningControllerProcess poll notices.
+func TestAnOwnedTorExitsWhenItsControlConnectionCloses(t *testing.T) {
+	tr := startTor(t, t.TempDir())
+	_ = tr.ctrl.Close() // what the kernel does for a killed Jarvis, give or take a QUIT
+	select {
+	case <-tr.proc.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("tor still runs 5 s after losing its owning controller")
+	}
+}
