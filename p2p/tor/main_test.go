@@ -25,8 +25,12 @@ var network struct {
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if network.n != nil {
+		began := time.Now()
 		if err := network.n.Close(); err != nil {
 			fmt.Fprintln(os.Stderr, "stopping the private tor network:", err)
+		}
+		if testing.Verbose() {
+			fmt.Printf("private tor network stopped in %v\n", time.Since(began).Round(time.Millisecond))
 		}
 	}
 	if network.dir != "" {

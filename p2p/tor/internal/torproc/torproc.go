@@ -78,6 +78,7 @@ func Start(ctx context.Context, opts Options) (*Process, error) {
 	// Not exec.CommandContext: the caller's ctx bounds the start, not the life of the process; Stop ends it.
 	p.cmd = exec.Command(opts.Binary, "--defaults-torrc", defaults, "-f", torrc)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	p.cmd.SysProcAttr = dieWithParent()
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start tor: %w", err)
 	}
