@@ -45,7 +45,7 @@ func TestAnOwnedTorReadsOnlyTheTorrcWeWriteInAPrivateDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"ClientOnly 1", "SocksPort 127.0.0.1:auto", "CookieAuthentication 1",
-		"__OwningControllerProcess " + itoa(os.Getpid())} {
+		"__OwningControllerProcess " + strconv.Itoa(os.Getpid())} {
 		if !slices.Contains(strings.Split(string(torrc), "\n"), want) {
 			t.Errorf("torrc lacks %q", want)
 		}
@@ -287,7 +287,6 @@ func isClosed(ch <-chan Status) bool {
 	}
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // If Jarvis dies, its control connection closes; with ownership taken, tor must exit at once rather than linger
 // until the __OwningControllerProcess poll notices.
