@@ -287,7 +287,6 @@ func isClosed(ch <-chan Status) bool {
 	}
 }
 
-
 // If Jarvis dies, its control connection closes; with ownership taken, tor must exit at once rather than linger
 // until the __OwningControllerProcess poll notices.
 func TestAnOwnedTorExitsWhenItsControlConnectionCloses(t *testing.T) {
