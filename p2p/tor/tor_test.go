@@ -63,13 +63,13 @@ func TestBootstrapIsReportedFromStartingToReady(t *testing.T) {
 	}
 	defer tr.Close()
 	var seen []Status
-	timeout := time.After(90 * time.Second)
+	timeout := time.After(bootstrapLimit)
 	for len(seen) == 0 || seen[len(seen)-1].State != StateReady {
 		select {
 		case s := <-tr.Status():
 			seen = append(seen, s)
 		case <-timeout:
-			t.Fatalf("not ready after 90 s; saw %+v", seen)
+			t.Fatalf("not ready after %v; saw %+v", bootstrapLimit, seen)
 		}
 	}
 	t.Logf("saw %+v", seen)
