@@ -60,10 +60,8 @@ func privateNetwork(t *testing.T) []string {
 	return network.n.ClientTorrc()
 }
 
-// bootstrapLimit is generous on purpose. On a five-relay network a client sometimes builds onion-service circuits
-// whose last hop is its own guard; the middle relay refuses to extend back and destroys them, and after a few such
-// failures tor stops launching circuits until its failure count resets (about a minute). Bootstraps of 51–67 s
-// at 95 % were seen beside the usual 2–3 s.
+// bootstrapLimit is generous: bootstraps normally take 2–3 s, but before tornet gave clients NumEntryGuards 3 a
+// client sometimes stalled at 95 % for about a minute (see tornet), and a busy CI machine is slower still.
 const bootstrapLimit = 150 * time.Second
 
 // startTor starts a Jarvis-owned tor on the private network with its data in dir, waits until it is bootstrapped
