@@ -18,6 +18,11 @@ var ErrWrongPassphrase = crypto.ErrWrongPassphrase
 // ErrNoAccount means the data directory holds no identity yet.
 var ErrNoAccount = errors.New("no account here yet; create one first")
 
+// ErrTampered is what a Failure wraps when stored data failed its integrity
+// check: someone changed the data directory outside Jarvis. The rows are
+// refused, never shown as if trusted.
+var ErrTampered = store.ErrTampered
+
 // AccountConfig says where the account lives.
 type AccountConfig struct {
 	// Path is the database file inside the (already locked) data directory.

@@ -106,7 +106,7 @@ func NewCore(cfg Config) (*Core, error) {
 		stopped:  make(chan struct{}),
 		self:     self,
 	}
-	peers.net, peers.dropper = engine, engine
+	peers.net = engine
 	peers.addrs = policyFor(engine.Addr())
 	c.router = newRouter(engine, peers)
 	c.contacts = newContactManager(c, c.router.add(isContactMessage))

@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"jarvis/crypto"
 )
@@ -29,18 +30,34 @@ func (g *group) displayNames() map[crypto.ID]string {
 	return g.names
 }
 
-// disambiguate adds the short ID to every name that more than one ID bears.
+// disambiguate adds the short ID to every name that more than one ID bears
+// (compared without case and invisible characters, which screens drop),
+// and to every name that itself ends like a short ID in parentheses, so
+// "bob (a1b2c3d4)" typed as a name cannot pass for a disambiguated Bob.
 func disambiguate(names map[crypto.ID]string) map[crypto.ID]string {
+	key := func(n string) string { return strings.ToLower(crypto.StripInvisible(n)) }
 	count := make(map[string]int, len(names))
 	for _, n := range names {
-		count[n]++
+		count[key(n)]++
 	}
 	for id, n := range names {
-		if count[n] > 1 {
+		if count[key(n)] > 1 || endsLikeShortID(n) {
 			names[id] = fmt.Sprintf("%s (%s)", n, id.Short())
 		}
 	}
 	return names
+}
+
+// endsLikeShortID reports a name ending in "(" + eight base32 characters
+// + ")", the shape disambiguate gives.
+func endsLikeShortID(name string) bool {
+	name = strings.TrimSpace(name)
+	open := strings.LastIndexByte(name, '(')
+	if open < 0 || !strings.HasSuffix(name, ")") || len(name)-open-2 != len(crypto.ID{}.Short()) {
+		return false
+	}
+	inner := strings.ToLower(name[open+1 : len(name)-1])
+	return strings.Trim(inner, "abcdefghijklmnopqrstuvwxyz234567") == ""
 }
 
 // rosterChanges describes what changed between two versions, for system

@@ -38,7 +38,7 @@ type group struct {
 	sendEpoch uint64
 	rosters   map[uint64]*crypto.Roster // older versions, loaded on demand
 	// pending counts, per author, stored messages waiting for a key.
-	pending map[crypto.ID]int
+	pending map[crypto.ID]store.PendingUse
 	names   map[crypto.ID]string // display names of namesOf
 	namesOf *crypto.Roster
 }
@@ -63,15 +63,15 @@ type groupManager struct {
 	// hands the peers component the new set.
 	members bool
 	now     func() time.Time
-	// pendingCap is maxPendingPerAuthor; tests lower it.
-	pendingCap int
+	// pendingCap bounds each author's pending messages; tests lower it.
+	pendingCap store.PendingUse
 }
 
 func newGroupManager(c *Core, events <-chan p2p.Event) *groupManager {
 	return &groupManager{
 		core: c, store: c.account.store, peers: c.peers, id: c.identity, self: c.self.ID,
 		log: c.log.With("room", "groups"), cmds: make(chan op[groupManager], 64), events: events,
-		groups: make(map[crypto.GroupID]*group), jobs: make(syncJobs), now: time.Now, pendingCap: maxPendingPerAuthor,
+		groups: make(map[crypto.GroupID]*group), jobs: make(syncJobs), now: time.Now, pendingCap: store.PendingUse{Count: maxPendingPerAuthor, Bytes: maxPendingBytesPerAuthor},
 		asked: make(map[syncKey]uint64),
 	}
 }
@@ -113,6 +113,7 @@ func (m *groupManager) engine(ctx context.Context, ev p2p.Event) {
 }
 
 func (m *groupManager) load(ctx context.Context) error {
+	m.pruneUnreadable(ctx)
 	rows, err := m.store.Groups(ctx)
 	if err != nil {
 		return err
@@ -148,7 +149,7 @@ func (m *groupManager) loadGroup(ctx context.Context, row store.Group) (*group, 
 			g.note(author, s)
 		}
 	}
-	if g.pending, err = m.store.GroupPendingCounts(ctx, row.ID); err != nil {
+	if g.pending, err = m.store.GroupPendingUse(ctx, row.ID); err != nil {
 		return nil, err
 	}
 	chains, err := m.store.GroupChains(ctx, row.ID)
@@ -176,7 +177,7 @@ func newGroupState(row store.Group, r *crypto.Roster) *group {
 		row: row, local: parseLocal(row.Local), roster: r,
 		contig: make(map[crypto.ID]uint64), above: make(map[crypto.ID]map[uint64]bool),
 		chains: make(map[chainRef]*crypto.Ratchet), rosters: make(map[uint64]*crypto.Roster),
-		pending: make(map[crypto.ID]int),
+		pending: make(map[crypto.ID]store.PendingUse),
 	}
 }
 
@@ -392,4 +393,22 @@ func removeID(list []crypto.ID, id crypto.ID) []crypto.ID {
 		}
 	}
 	return out
+}
+
+// unreadableRecordAge is how long records this device cannot read (their key
+// never came, or from before we joined) are kept for relaying.
+const unreadableRecordAge = 30 * 24 * time.Hour
+
+// pruneUnreadable deletes such records once they are older than that, so
+// what a member stored on every disk does not stay there for ever. It runs
+// at start; a failure only leaves them for the next one.
+func (m *groupManager) pruneUnreadable(ctx context.Context) {
+	n, err := m.store.PruneUnreadableGroupRecords(ctx, m.now().Add(-unreadableRecordAge))
+	if err != nil {
+		m.core.emit(Failure{Op: "prune old group records", Err: err})
+		return
+	}
+	if n > 0 {
+		m.log.Info("pruned unreadable group records", "count", n)
+	}
 }

@@ -215,8 +215,11 @@ const (
 	// contiguous run; a sync brings later ones, in order, once the gap
 	// closes.
 	seqWindow = 4096
-	// maxPendingPerAuthor: stored messages waiting for the author's key.
-	maxPendingPerAuthor = 4096
+	// maxPendingPerAuthor and maxPendingBytesPerAuthor bound the stored
+	// messages waiting for one author's key: a record may be 32 KiB, so
+	// the count alone would let one member put 128 MiB on every disk.
+	maxPendingPerAuthor      = 4096
+	maxPendingBytesPerAuthor = 4 << 20
 )
 
 // fits reports whether a message's epoch and sequence number are ones we
@@ -274,10 +277,11 @@ func (m *groupManager) addToBatch(b *groupBatch, w wire.GroupMessage, state stor
 		}
 	}
 	if row.State == store.GroupMsgPending {
-		if g.pending[author] >= m.pendingCap {
+		use := g.pending[author]
+		if use.Count >= m.pendingCap.Count || use.Bytes+int64(len(enc)) > m.pendingCap.Bytes {
 			return // unreadable so far, and this author has enough of those stored
 		}
-		g.pending[author]++
+		g.pending[author] = store.PendingUse{Count: use.Count + 1, Bytes: use.Bytes + int64(len(enc))}
 	}
 	g.note(author, w.Seq)
 	b.rows = append(b.rows, row)
@@ -424,7 +428,12 @@ func (m *groupManager) resolvePending(ctx context.Context, g *group, ref chainRe
 		m.reload(ctx, g)
 		return
 	}
-	g.pending[ref.author] = max(0, g.pending[ref.author]-len(done))
+	use := g.pending[ref.author]
+	for _, p := range done {
+		use.Count--
+		use.Bytes -= int64(len(p.Record))
+	}
+	g.pending[ref.author] = store.PendingUse{Count: max(0, use.Count), Bytes: max(0, use.Bytes)}
 	for _, p := range done {
 		m.emitMessage(g, p)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -157,7 +158,7 @@ func TestAMemberCannotFillTheDiskWithUnreadableRecords(t *testing.T) {
 	gid := makeGroup(t, a, m)
 	aID, mID := a.core.Self().ID, m.core.Self().ID
 	base, _ := currentRoster(t, a, gid)
-	onManager(t, a, func(_ context.Context, gm *groupManager) { gm.pendingCap = 3 })
+	onManager(t, a, func(_ context.Context, gm *groupManager) { gm.pendingCap.Count = 3 })
 
 	var recs []wire.Message
 	recs = append(recs, forgeRecord(t, m.core.identity, gid, base.Version+100, 2)) // an epoch no one made
@@ -210,4 +211,67 @@ func TestOneContactCannotFillTheInviteSlots(t *testing.T) {
 	if invited != maxInvitesPerInviter {
 		t.Fatalf("%d invites from one contact are pending", invited)
 	}
+}
+
+func TestTheUnreadableRecordsQuotaCountsBytes(t *testing.T) {
+	checkGoroutines(t)
+	ctx := context.Background()
+	a := newNode(t, "a", t.TempDir(), "")
+	m := newNode(t, "m", t.TempDir(), "")
+	gid := makeGroup(t, a, m)
+	aID, mID := a.core.Self().ID, m.core.Self().ID
+	base, _ := currentRoster(t, a, gid)
+
+	var recs []wire.Message
+	for seq := uint64(100); seq < 110; seq++ { // past a gap, under a key no one holds
+		recs = append(recs, forgeRecord(t, m.core.identity, gid, base.Version, seq))
+	}
+	one, err := wire.Append(nil, recs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Room for two and a half records: the count cap is far away.
+	onManager(t, a, func(_ context.Context, gm *groupManager) {
+		gm.pendingCap = store.PendingUse{Count: 1000, Bytes: int64(len(one) * 5 / 2)}
+	})
+	if err := m.core.engine.Send(ctx, aID, recs...); err != nil {
+		t.Fatal(err)
+	}
+	sendGroup(t, m, gid, "barrier")
+	a.waitFor("barrier", isGroupText(gid, "barrier"))
+	seqs, err := a.account.store.GroupAuthorSeqs(ctx, gid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(seqs[mID]); got != "[1 100 101]" {
+		t.Fatalf("stored sequence numbers of m: %s, want the barrier and 2 unreadable ones", got)
+	}
+}
+
+func TestUnreadableRecordsArePrunedAtStartOnceOld(t *testing.T) {
+	checkGoroutines(t)
+	ctx := context.Background()
+	a := newNode(t, "a", t.TempDir(), "")
+	m := newNode(t, "m", t.TempDir(), "")
+	gid := makeGroup(t, a, m)
+	mID := m.core.Self().ID
+	base, _ := currentRoster(t, a, gid)
+	stored := func(seq uint64, at time.Time) store.GroupMessage {
+		rec, err := wire.Append(nil, forgeRecord(t, m.core.identity, gid, base.Version, seq))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store.GroupMessage{Group: gid, Author: mID, AuthorSeq: seq, Epoch: base.Version,
+			State: store.GroupMsgPending, SentAt: at, StoredAt: at, Record: rec}
+	}
+	old := time.Now().Add(-unreadableRecordAge - time.Hour)
+	if _, err := a.account.store.AddGroupMessages(ctx, []store.GroupMessage{stored(500, old), stored(501, time.Now())}, nil); err != nil {
+		t.Fatal(err)
+	}
+	a = a.restart()
+	// The group manager prunes as it loads, after restart returns.
+	eventually(t, "a prunes the old record and keeps the new one", func() bool {
+		seqs, err := a.account.store.GroupAuthorSeqs(ctx, gid)
+		return err == nil && !slices.Contains(seqs[mID], 500) && slices.Contains(seqs[mID], 501)
+	})
 }

@@ -32,6 +32,8 @@ func (n *scriptedNet) TrySend(_ crypto.ID, msgs ...wire.Message) error {
 
 func (n *scriptedNet) MaxBatch() int { return 2 }
 
+func (n *scriptedNet) Drop(crypto.ID, uint64, error) {}
+
 // jobManager is a group manager with one group, no store, and one online
 // peer whose session is 1.
 func jobManager(net *scriptedNet) (*groupManager, crypto.ID, crypto.GroupID) {

@@ -35,6 +35,7 @@ func (offlineNet) Connect(p2p.Target, p2p.Holder)           {}
 func (offlineNet) Release(crypto.ID, p2p.Holder)            {}
 func (offlineNet) TrySend(crypto.ID, ...wire.Message) error { return p2p.ErrNoSession }
 func (offlineNet) MaxBatch() int                            { return 4096 }
+func (offlineNet) Drop(crypto.ID, uint64, error)            {}
 
 func storedRecords(t *testing.T, n *node, gid crypto.GroupID, author crypto.ID) []wire.Message {
 	t.Helper()

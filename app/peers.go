@@ -48,12 +48,7 @@ type network interface {
 	Release(id crypto.ID, h p2p.Holder)
 	TrySend(id crypto.ID, msgs ...wire.Message) error
 	MaxBatch() int
-}
-
-// dropper closes one session at once: the engine's Drop. Apart from
-// network so that fakes which never close sessions need not say so.
-type dropper interface {
-	Drop(id crypto.ID, session uint64, why error)
+	Drop(id crypto.ID, session uint64, why error) // close one session now
 }
 
 // How the network side of app fits together (every arrow a channel or a
@@ -74,7 +69,6 @@ type dropper interface {
 // without a round trip. The router is the only writer of presence.
 type peers struct {
 	net      network
-	dropper  dropper // nil: drop is a no-op (tests of peers alone)
 	log      *slog.Logger
 	now      func() time.Time
 	presence atomic.Pointer[presenceTable]
@@ -153,10 +147,10 @@ func (p *peers) heldByAny(id crypto.ID) bool {
 // whose request is stored). Its next connection is judged afresh.
 func (p *peers) drop(id crypto.ID, why error) {
 	pr, ok := p.get(id)
-	if !ok || p.dropper == nil {
+	if !ok {
 		return
 	}
-	p.dropper.Drop(id, pr.Session, why)
+	p.net.Drop(id, pr.Session, why)
 }
 
 // learned keeps the addresses id named for itself that we may dial: ports

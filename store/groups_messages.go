@@ -96,26 +96,33 @@ func addSystemLines(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer, rm *rowM
 	return out, nil
 }
 
-// GroupPendingCounts returns, per author, how many stored messages wait
-// for a key: what the app caps so no member fills the disk with records no
-// one can read.
-func (s *Store) GroupPendingCounts(ctx context.Context, id crypto.GroupID) (map[crypto.ID]int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT author, count(*) FROM group_messages
-		WHERE grp = ? AND state = 1 GROUP BY author`, id[:])
+// PendingUse is how many stored messages of one author wait for a key,
+// and how many bytes their records take.
+type PendingUse struct {
+	Count int
+	Bytes int64
+}
+
+// GroupPendingUse returns, per author, the stored messages that wait for
+// a key: what the app caps so no member fills the disk with records no one
+// can read.
+func (s *Store) GroupPendingUse(ctx context.Context, id crypto.GroupID) (map[crypto.ID]PendingUse, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT author, count(*), coalesce(sum(length(record)), 0)
+		FROM group_messages WHERE grp = ? AND state = 1 GROUP BY author`, id[:])
 	if err != nil {
-		return nil, fmt.Errorf("store: group pending counts: %w", err)
+		return nil, fmt.Errorf("store: group pending use: %w", err)
 	}
 	defer rows.Close()
-	out := make(map[crypto.ID]int)
+	out := make(map[crypto.ID]PendingUse)
 	for rows.Next() {
 		var a []byte
-		var n int
-		if err := rows.Scan(&a, &n); err != nil {
-			return nil, fmt.Errorf("store: group pending counts: %w", err)
+		var u PendingUse
+		if err := rows.Scan(&a, &u.Count, &u.Bytes); err != nil {
+			return nil, fmt.Errorf("store: group pending use: %w", err)
 		}
 		var author crypto.ID
 		copy(author[:], a)
-		out[author] = n
+		out[author] = u
 	}
 	return out, rows.Err()
 }
@@ -301,4 +308,24 @@ func (s *Store) queryGroupMessages(ctx context.Context, id crypto.GroupID, q str
 		return nil, fmt.Errorf("store: group messages: %w", err)
 	}
 	return out, nil
+}
+
+// PruneUnreadableGroupRecords deletes, in every group, the records stored
+// before cutoff that this device cannot read: pending ones (their key never
+// came) and foreign ones (from before we joined, kept only for relaying).
+// A member who still lacks one gets it from its author or another member;
+// if a peer hands one back, it is stored afresh and ages again. It reports
+// how many it deleted.
+func (s *Store) PruneUnreadableGroupRecords(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n int64
+	err := s.writeStates(ctx, "prune group records", func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM group_messages WHERE state IN (?, ?) AND stored_at < ?`,
+			GroupMsgPending, GroupMsgForeign, toMillis(cutoff))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
 }

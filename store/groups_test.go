@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,5 +196,41 @@ func TestApplyRosterDropsTheVersionsBuiltOnALosingFork(t *testing.T) {
 	encs, err := s.Rosters(ctx, gid, 0)
 	if err != nil || len(encs) != 2 || string(encs[1]) != "winner" {
 		t.Fatalf("rosters: %q, %v", encs, err)
+	}
+}
+
+func TestPruneDeletesOnlyOldUnreadableGroupRecords(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newAccount(t)
+	gid := crypto.GroupID{7}
+	now := time.Now()
+	if err := s.PutGroup(ctx, Group{ID: gid, State: GroupActive, Version: 1, Joined: 1, Local: []byte("{}"), CreatedAt: now, LastActivity: now}); err != nil {
+		t.Fatal(err)
+	}
+	old, cutoff := now.Add(-40*24*time.Hour), now.Add(-30*24*time.Hour)
+	author := crypto.ID{9}
+	msg := func(seq uint64, st GroupMsgState, at time.Time, text string) GroupMessage {
+		return GroupMessage{Group: gid, Author: author, AuthorSeq: seq, Epoch: 1, State: st, SentAt: at, StoredAt: at, Record: []byte{byte(seq)}, Text: text}
+	}
+	rows := []GroupMessage{
+		msg(1, GroupMsgUnread, old, "old but read"),
+		msg(2, GroupMsgPending, old, ""),
+		msg(3, GroupMsgForeign, old, ""),
+		msg(4, GroupMsgPending, now, ""),
+		msg(5, GroupMsgForeign, now, ""),
+	}
+	if _, err := s.AddGroupMessages(ctx, rows, nil); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.PruneUnreadableGroupRecords(ctx, cutoff)
+	if err != nil || n != 2 {
+		t.Fatalf("pruned %d, %v; want the old pending and the old foreign record", n, err)
+	}
+	seqs, err := s.GroupAuthorSeqs(ctx, gid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(seqs[author]); got != "[1 4 5]" {
+		t.Fatalf("left: %s, want [1 4 5]", got)
 	}
 }

@@ -104,6 +104,7 @@ func commandTable() []command {
 		{name: "group_promote", needs: idTo, help: "make a member an admin", run: onMember((*app.Core).Promote)},
 		{name: "group_demote", needs: idTo, help: "make an admin a member again", run: onMember((*app.Core).Demote)},
 		{name: "group_rename", needs: []string{"id", "name"}, help: "rename a group", run: (*headless).renameGroup},
+		{name: "group_nick", needs: []string{"id", "name"}, help: "set your own name in a group", run: (*headless).nick},
 		{name: "group_topic", needs: id, optional: []string{"text"}, help: "set a group's description", run: (*headless).setTopic},
 		{name: "group_leave", needs: id, help: "leave a group, keeping its history", run: onGroup((*app.Core).Leave)},
 		{name: "group_delete", needs: id, help: "leave a group and delete it here", run: onGroup((*app.Core).DeleteGroup)},

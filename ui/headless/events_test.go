@@ -44,6 +44,9 @@ func TestMessagesOfChatsAndGroupsKeepTheirDocumentedLines(t *testing.T) {
 		{"a group message", app.MessageReceived{Message: group}, map[string]any{
 			"event": "group_message", "group": team.String(), "from": bob.String(), "from_name": "bob",
 			"outgoing": false, "state": "unread"}},
+		{"a roster line, with the id and cursor of its history entry",
+			app.GroupSystem{Group: team, Text: "bob is now Bobby", ID: crypto.MessageID{5}, Cursor: 4}, map[string]any{
+				"event": "group_system", "group": team.String(), "text": "bob is now Bobby", "cursor": 4.0}},
 		{"a chat status", app.MessageStatus{Conversation: app.ContactChat(bob), ID: crypto.MessageID{2}, State: app.StateDelivered},
 			map[string]any{"event": "status", "to": bob.String(), "state": "delivered"}},
 		{"a group status", app.MessageStatus{Conversation: app.GroupChat(team), ID: crypto.MessageID{2}, State: app.StateSent},

@@ -12,11 +12,14 @@ import (
 // or member.
 
 type groupMemberJSON struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Role   string `json:"role"`
-	Online bool   `json:"online"`
-	Self   bool   `json:"self"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Display is the name with the short ID added when another member
+	// has the same name: what to show.
+	Display string `json:"display"`
+	Role    string `json:"role"`
+	Online  bool   `json:"online"`
+	Self    bool   `json:"self"`
 }
 
 type groupJSONT struct {
@@ -52,10 +55,15 @@ type groupInviteLine struct {
 	FromName string     `json:"from_name"`
 }
 
+// groupSystemLine is a roster line as it happens (and group_removed). The
+// line is also kept in the group's history, where group_history returns it
+// with "system": true and the same "id" and "cursor".
 type groupSystemLine struct {
-	Event string `json:"event"`
-	Group string `json:"group"`
-	Text  string `json:"text"`
+	Event  string `json:"event"`
+	Group  string `json:"group"`
+	Text   string `json:"text"`
+	ID     string `json:"id,omitempty"`
+	Cursor int64  `json:"cursor,omitempty"`
 }
 
 func groupToJSON(g app.Group) groupJSONT {
@@ -71,7 +79,8 @@ func groupToJSON(g app.Group) groupJSONT {
 		out.InvitedBy = g.InvitedBy.String()
 	}
 	for i, m := range g.Members {
-		out.Members[i] = groupMemberJSON{ID: m.ID.String(), Name: m.Name, Role: m.Role.String(), Online: m.Online, Self: m.Self}
+		out.Members[i] = groupMemberJSON{ID: m.ID.String(), Name: m.Name, Display: m.Display, Role: m.Role.String(),
+			Online: m.Online, Self: m.Self}
 	}
 	return out
 }
@@ -83,7 +92,11 @@ func groupEventJSON(ev app.Event) any {
 	case app.GroupUpdated:
 		return groupLine{Event: "group_updated", Group: groupToJSON(ev.Group)}
 	case app.GroupSystem:
-		return groupSystemLine{Event: "group_system", Group: ev.Group.String(), Text: ev.Text}
+		line := groupSystemLine{Event: "group_system", Group: ev.Group.String(), Text: ev.Text, Cursor: ev.Cursor}
+		if ev.ID != (crypto.MessageID{}) {
+			line.ID = ev.ID.String()
+		}
+		return line
 	case app.GroupRemoved:
 		return groupSystemLine{Event: "group_removed", Group: ev.ID.String()}
 	}
@@ -155,6 +168,15 @@ func (h *headless) invite(ctx context.Context, r request) error {
 
 func (h *headless) renameGroup(ctx context.Context, r request) error {
 	return h.editGroup(ctx, r.ID, func(g *app.Group) { g.Name = r.Name })
+}
+
+// nick sets our own name in the group: only a member can rename itself.
+func (h *headless) nick(ctx context.Context, r request) error {
+	id, err := h.core.ResolveGroup(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	return h.core.SetMyGroupName(ctx, id, r.Name)
 }
 
 func (h *headless) setTopic(ctx context.Context, r request) error {

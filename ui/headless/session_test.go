@@ -272,6 +272,8 @@ func groupCommands(t *testing.T, ann *session, bob string, cat *peer) {
 	ann.do(map[string]any{"cmd": "group_demote", "id": "team", "to": bob[:6]}, "")
 	ann.do(map[string]any{"cmd": "group_rename", "id": "team", "name": "crew"}, "")
 	ann.do(map[string]any{"cmd": "group_topic", "id": "crew"}, "")
+	ann.do(map[string]any{"cmd": "group_nick", "id": "crew", "name": "Annie"}, "")
+	renamed := ann.wait("group_system", func(l map[string]any) bool { return strings.Contains(l["text"].(string), "Annie") })
 	sent := ann.do(map[string]any{"cmd": "group_send", "id": "crew", "text": "hi all"}, "group_sent")
 	ann.do(map[string]any{"cmd": "group_read", "id": "crew"}, "")
 	h := ann.do(map[string]any{"cmd": "group_history", "id": "crew"}, "group_history")
@@ -284,6 +286,9 @@ func groupCommands(t *testing.T, ann *session, bob string, cat *peer) {
 	}
 	if h["group"] != sent["group"] || len(texts) != 1 || len(msgs) < 2 {
 		t.Errorf("group_history %v, want the roster lines and the one message sent to %v", h, sent["group"])
+	}
+	if !holdsSystemLine(msgs, renamed) {
+		t.Errorf("group_history %v lacks the rename line %v with its id and cursor", msgs, renamed)
 	}
 	ann.do(map[string]any{"cmd": "group_kick", "id": "crew", "to": bob}, "")
 	ann.do(map[string]any{"cmd": "groups"}, "groups")
@@ -307,6 +312,18 @@ func groupCommands(t *testing.T, ann *session, bob string, cat *peer) {
 	ann.do(map[string]any{"cmd": "group_leave", "id": "cats"}, "")
 }
 
+// holdsSystemLine says whether a history page holds the live group_system
+// line ev: the same id, cursor and text, marked system.
+func holdsSystemLine(msgs []any, ev map[string]any) bool {
+	for _, m := range msgs {
+		l, _ := m.(map[string]any)
+		if l["system"] == true && l["id"] == ev["id"] && l["cursor"] == ev["cursor"] && l["text"] == ev["text"] {
+			return ev["id"] != nil && ev["cursor"] != nil
+		}
+	}
+	return false
+}
+
 func TestAFailedCommandAnswersWithAnErrorCarryingItsRef(t *testing.T) {
 	s := startSession(t, "ann")
 	tests := []struct {
@@ -317,6 +334,8 @@ func TestAFailedCommandAnswersWithAnErrorCarryingItsRef(t *testing.T) {
 		{`{"cmd":"group_send","id":"nothing","text":"hi","ref":"2"}`, "no such group"},
 		{`{"cmd":"send","text":"hi","ref":"3"}`, `send needs "to"; send {"cmd":"send","to":"…","text":"…"}`},
 		{`{"cmd":"dance","ref":"4"}`, `unknown command "dance"`},
+		{`{"cmd":"group_nick","id":"nothing","name":"ann","ref":"5"}`, "no such group"},
+		{`{"cmd":"group_nick","id":"nothing","ref":"6"}`, `group_nick needs "name"`},
 	}
 	for _, tt := range tests {
 		if _, err := io.WriteString(s.in, tt.line+"\n"); err != nil {

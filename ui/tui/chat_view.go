@@ -47,7 +47,7 @@ func (u *UI) writeLines(b *strings.Builder, conv *conversation, width int) {
 		}
 		prev = at
 		if !l.isMessage() {
-			b.WriteString(u.theme.paint("gray", at.Format("15:04")+" — "+peerText(l.system, false)) + "\n")
+			b.WriteString(u.theme.paint("gray", at.Format("15:04")+" — "+peerText(l.msg.Text, false)) + "\n")
 			continue
 		}
 		if l.msg.ID == conv.marker && !l.msg.Outgoing {
@@ -73,7 +73,8 @@ func (u *UI) messageLine(conv *conversation, m app.Message, at time.Time) string
 }
 
 // authorName is who wrote an incoming message: in a chat the contact as
-// we named them now, in a group the roster name the core gave.
+// we named them now, in a group the roster name the core gave (with the
+// short ID when two members share the name).
 func (c *conversation) authorName(m app.Message) string {
 	if c.id.IsGroup() {
 		return m.AuthorName

@@ -38,6 +38,8 @@ func newCommandTable() commandTable {
 			section: groups, where: inGroup, arg: argMember, run: promote},
 		{name: "/demote", usage: "NAME", help: "make an admin a member (owner)",
 			section: groups, where: inGroup, arg: argMember, run: demote},
+		{name: "/nick", usage: "NAME", help: "change your own name in the open group",
+			section: groups, where: inGroup, run: nick},
 		{name: "/topic", usage: "TEXT", help: "set the group's description (admins)",
 			section: groups, where: inGroup, run: topic},
 		{name: "/leave", help: "leave the group (asks first; history stays)",

@@ -119,7 +119,7 @@ func (l *convList) onlyPending() (app.ConversationID, bool) {
 func (l *convList) nameIn(g app.Group, id crypto.ID) string {
 	for _, m := range g.Members {
 		if m.ID == id {
-			return m.Name
+			return shownName(m)
 		}
 	}
 	if c := l.contact(id); c != nil {
@@ -150,7 +150,9 @@ func (l *convList) candidates(kind argKind) []string {
 	return names
 }
 
-// memberNames are the open group's members other than us.
+// memberNames are the open group's members other than us: the name, or
+// the short ID for a name two members share, since the core resolves a
+// name only when it is unique.
 func (l *convList) memberNames() []string {
 	gc := l.openGroup()
 	if gc == nil {
@@ -158,7 +160,11 @@ func (l *convList) memberNames() []string {
 	}
 	var names []string
 	for _, m := range gc.group.Members {
-		if !m.Self {
+		switch {
+		case m.Self:
+		case m.Display != "" && m.Display != m.Name:
+			names = append(names, m.ID.Short())
+		default:
 			names = append(names, plainPeerText(m.Name, false))
 		}
 	}
@@ -181,4 +187,13 @@ func (l *convList) invitableNames() []string {
 		}
 	}
 	return names
+}
+
+// shownName is how a member is shown: the core's Display, which adds the
+// short ID to a name another member also has.
+func shownName(m app.GroupMember) string {
+	if m.Display != "" {
+		return m.Display
+	}
+	return m.Name
 }

@@ -42,12 +42,12 @@ type conversation struct {
 	typing time.Time // the peer's typing indicator shows until then (chats)
 }
 
-// line is a message, or a system line ("ann added bob") when system is
-// set. System lines are not stored by the core: they live as long as the
-// window.
+// line is a message, or a group's system line ("ann added bob") when
+// msg.System is set. The core stores system lines in the group's history
+// with an ID and a cursor, like messages; one without an ID lives only as
+// long as the window.
 type line struct {
-	msg    app.Message
-	system string
+	msg app.Message
 }
 
 func (l line) at() time.Time {
@@ -57,7 +57,11 @@ func (l line) at() time.Time {
 	return l.msg.SentAt
 }
 
-func (l line) isMessage() bool { return l.system == "" }
+func (l line) isMessage() bool { return !l.msg.System }
+
+// stored says whether the line came from the store, or will be in it:
+// it has an ID a history page can bring back.
+func (l line) stored() bool { return l.msg.ID != (crypto.MessageID{}) }
 
 // name is the contact's or group's name as the peer supplied it.
 func (c *conversation) name() string {
@@ -116,10 +120,20 @@ func (c *conversation) find(id crypto.MessageID) int {
 	return -1
 }
 
+// hasSystem says whether the stored system line id is in the window.
+func (c *conversation) hasSystem(id crypto.MessageID) bool {
+	for _, l := range c.lines {
+		if !l.isMessage() && l.msg.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
 // add appends a message unless it is already there, applying a status
 // that arrived before it.
 func (c *conversation) add(m app.Message) {
-	if c.find(m.ID) >= 0 {
+	if c.find(m.ID) >= 0 || m.System && c.hasSystem(m.ID) {
 		return
 	}
 	if st, ok := c.pending[m.ID]; ok {
@@ -129,9 +143,15 @@ func (c *conversation) add(m app.Message) {
 	c.lines = append(c.lines, line{msg: m})
 }
 
-// addSystem appends a system line at now.
-func (c *conversation) addSystem(text string, now time.Time) {
-	c.lines = append(c.lines, line{system: text, msg: app.Message{At: now}})
+// addSystem appends a live system line at now, unless a history load
+// already brought it: the event and the stored line share the ID.
+func (c *conversation) addSystem(e app.GroupSystem, now time.Time) {
+	if e.ID != (crypto.MessageID{}) && c.hasSystem(e.ID) {
+		return
+	}
+	c.lines = append(c.lines, line{msg: app.Message{
+		ID: e.ID, Conversation: app.GroupChat(e.Group), Text: e.Text, At: now, Cursor: e.Cursor, System: true,
+	}})
 }
 
 // setState moves an outgoing message forward; failed always applies. A

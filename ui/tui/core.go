@@ -62,5 +62,6 @@ type groupAdmin interface {
 	Promote(ctx context.Context, id crypto.GroupID, member crypto.ID) error
 	Demote(ctx context.Context, id crypto.GroupID, member crypto.ID) error
 	SetGroupInfo(ctx context.Context, id crypto.GroupID, name, description string) error
+	SetMyGroupName(ctx context.Context, id crypto.GroupID, name string) error
 	DeleteGroup(ctx context.Context, id crypto.GroupID) error
 }

@@ -1,10 +1,11 @@
 package tui
 
 import (
-	"jarvis/crypto"
+	"errors"
 	"time"
 
 	"jarvis/app"
+	"jarvis/crypto"
 )
 
 // typingTimeout hides a typing indicator the peer never cleared.
@@ -37,6 +38,11 @@ func (u *UI) handleEvent(ev app.Event) {
 	case app.GroupInvite, app.GroupUpdated, app.GroupSystem, app.GroupRemoved:
 		u.handleGroupEvent(e)
 	case app.Failure:
+		if errors.Is(e.Err, app.ErrTampered) {
+			u.tampered = true
+			u.notice("Stored data was changed outside Jarvis (" + e.Op + "). Restore the data directory from a backup.")
+			break
+		}
 		u.notice(e.Op + " failed: " + e.Err.Error())
 	}
 	u.renderAll()

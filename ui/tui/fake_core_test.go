@@ -23,6 +23,7 @@ type fakeCore struct {
 	groups   []app.Group
 	events   chan app.Event
 	names    fakeResolver
+	history  map[app.ConversationID][]app.Message // the newest page of each
 
 	mu    sync.Mutex
 	calls []string
@@ -36,8 +37,15 @@ func (f *fakeCore) Contacts(context.Context) ([]app.Contact, error)    { return 
 func (f *fakeCore) Groups(context.Context) ([]app.Group, error)        { return f.groups, nil }
 func (f *fakeCore) MarkRead(context.Context, app.ConversationID) error { return nil }
 
-func (f *fakeCore) History(context.Context, app.ConversationID, int64, int) ([]app.Message, error) {
-	return nil, nil
+func (f *fakeCore) History(_ context.Context, conv app.ConversationID, before int64, _ int) ([]app.Message, error) {
+	if before != 0 {
+		return nil, nil
+	}
+	return f.history[conv], nil
+}
+
+func (f *fakeCore) SetMyGroupName(_ context.Context, _ crypto.GroupID, name string) error {
+	return f.record("nick " + name)
 }
 
 func (f *fakeCore) ResolveConversation(ctx context.Context, what string) (app.ConversationID, error) {

@@ -253,6 +253,29 @@ func renameGroup(u *UI, c call) bool {
 	return true
 }
 
+// nick changes our own name in the group: only we can, and the others
+// see a system line.
+func nick(u *UI, c call) bool {
+	gc := activeGroup(u, c)
+	if gc == nil {
+		return false
+	}
+	name := c.arg
+	if name == "" {
+		u.notice("Usage: " + c.usage() + " — your name in this group, as the others see it.")
+		return false
+	}
+	if err := crypto.ValidateName(name); err != nil {
+		u.notice("That name will not do: " + err.Error())
+		return false
+	}
+	id, where := gc.group.ID, "#"+plainPeerText(gc.group.Name, false)
+	runGroup(u, "Could not change your name", func(ctx context.Context, core appCore) (string, error) {
+		return "You are now " + plainPeerText(name, false) + " in " + where + ".", core.SetMyGroupName(ctx, id, name)
+	})
+	return true
+}
+
 func deleteGroup(u *UI, id crypto.GroupID) {
 	name := "#" + plainPeerText(u.convs[app.GroupChat(id)].group.Name, false)
 	u.confirm("Delete group", "Delete "+tviewSafe(name)+" and its whole history from this device? "+

@@ -65,7 +65,7 @@ func rosterText(t theme, g app.Group) string {
 		if a.Role != b.Role {
 			return int(b.Role) - int(a.Role)
 		}
-		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		return strings.Compare(strings.ToLower(shownName(a)), strings.ToLower(shownName(b)))
 	})
 	var b strings.Builder
 	for _, m := range members {
@@ -73,7 +73,7 @@ func rosterText(t theme, g app.Group) string {
 		if m.Online {
 			dot = t.paint("green", "●")
 		}
-		name := peerText(m.Name, false)
+		name := peerText(shownName(m), false)
 		if m.Self {
 			name += t.paint("teal", " (you)")
 		}

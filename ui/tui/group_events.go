@@ -25,7 +25,7 @@ func (u *UI) handleGroupEvent(ev app.Event) {
 			return
 		}
 		now := time.Now()
-		conv.addSystem(e.Text, now)
+		conv.addSystem(e, now)
 		conv.touch(now)
 		u.sortConvs()
 	case app.GroupRemoved:

@@ -97,7 +97,7 @@ func memberNames(g app.Group) string {
 		if m.Self {
 			names = append(names, "you")
 		} else {
-			names = append(names, peerText(m.Name, false))
+			names = append(names, peerText(shownName(m), false))
 		}
 	}
 	return strings.Join(names, ", ")

@@ -2,9 +2,9 @@ package tui
 
 import (
 	"context"
-	"jarvis/crypto"
 
 	"jarvis/app"
+	"jarvis/crypto"
 )
 
 // loadLatest loads the newest page of a conversation.
@@ -45,8 +45,10 @@ func (u *UI) showNewest(conv *conversation) {
 }
 
 // mergeLines builds the window from a fresh newest page and what the old
-// window held beyond it: system lines (by time), echoes not stored yet
-// and messages newer than the page.
+// window held beyond it: echoes not stored yet, messages and system lines
+// newer than the page, and system lines without an ID (placed by time).
+// A stored line is matched by ID, so a live system line that the page
+// also holds shows once.
 func mergeLines(msgs []app.Message, old []line) []line {
 	lines := make([]line, 0, len(msgs)+len(old))
 	seen := make(map[crypto.MessageID]bool, len(msgs))
@@ -60,7 +62,7 @@ func mergeLines(msgs []app.Message, old []line) []line {
 	}
 	for _, l := range old {
 		switch {
-		case !l.isMessage():
+		case !l.isMessage() && !l.stored():
 			i := len(lines)
 			for i > 0 && lines[i-1].at().After(l.at()) {
 				i--
@@ -75,10 +77,10 @@ func mergeLines(msgs []app.Message, old []line) []line {
 }
 
 // oldestCursor is History's "before" for the page above the window; 0
-// when the window holds no stored message.
+// when the window holds no stored line.
 func (c *conversation) oldestCursor() int64 {
 	for _, l := range c.lines {
-		if l.isMessage() && l.msg.Cursor != 0 {
+		if l.msg.Cursor != 0 {
 			return l.msg.Cursor
 		}
 	}

@@ -61,7 +61,13 @@ func (u *UI) renderList() {
 	if i := u.indexOf(u.cur); i >= 0 {
 		mv.list.SetCurrentItem(i)
 	}
-	if len(u.order) == 0 {
+	if u.tampered {
+		// Not "no contacts yet": what is missing was refused, not absent.
+		for _, line := range []string{"data was changed", "outside Jarvis:", "restore a backup"} {
+			mv.list.AddItem("[red]"+line+"[-]", "", 0, nil)
+		}
+	}
+	if len(u.order) == 0 && !u.tampered {
 		mv.list.AddItem("[::d]no contacts yet[::-]", "", 0, nil)
 		mv.list.AddItem("[::d]type /code[::-]", "", 0, nil)
 	}
