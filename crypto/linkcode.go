@@ -178,7 +178,8 @@ func checkNameShape(name string) error {
 	return nil
 }
 
-// ValidateAddr checks a "host:port" address with a numeric port.
+// ValidateAddr checks a "host:port" address with a numeric port. A host
+// ending in ".onion" must be a valid v3 onion name (ParseOnionHost).
 func ValidateAddr(addr string) error {
 	if len(addr) == 0 || len(addr) > MaxAddr {
 		return errors.New("address length out of range")
@@ -189,6 +190,11 @@ func ValidateAddr(addr string) error {
 	}
 	if host == "" || strings.IndexFunc(host, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
 		return fmt.Errorf("address %q: bad host", addr)
+	}
+	if isOnionHost(host) {
+		if _, err := ParseOnionHost(host); err != nil {
+			return fmt.Errorf("address %q: %v", addr, err)
+		}
 	}
 	p, err := strconv.Atoi(port)
 	if err != nil || p < 1 || p > 65535 {
