@@ -10,14 +10,10 @@ import (
 	"sync"
 
 	"github.com/cretz/bine/control"
-	"github.com/cretz/bine/torutil"
 	tored25519 "github.com/cretz/bine/torutil/ed25519"
-)
 
-// OnionAddress is the v3 onion host name ("56 base32 characters.onion") of the service whose key this is.
-func OnionAddress(pub ed25519.PublicKey) string {
-	return torutil.OnionServiceIDFromV3PublicKey(tored25519.FromCryptoPublicKey(pub)) + ".onion"
-}
+	"jarvis/crypto"
+)
 
 // Addr is an onion service address.
 type Addr struct {
@@ -56,7 +52,7 @@ func (t *Tor) Listen(ctx context.Context, key ed25519.PrivateKey, port int) (*Li
 	if err != nil {
 		return nil, fmt.Errorf("tor: listen for onion connections: %w", err)
 	}
-	want := OnionAddress(key.Public().(ed25519.PublicKey))
+	want := crypto.OnionAddress(key.Public().(ed25519.PublicKey))
 	req := &control.AddOnionRequest{
 		// bine turns the seed into the 64-byte expanded secret key (SHA-512, clamped) that ADD_ONION takes.
 		Key:   &control.ED25519Key{KeyPair: tored25519.FromCryptoPrivateKey(key)},

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"jarvis/crypto"
 )
 
 func TestStartWithoutTorOnPathNamesThePackageToInstall(t *testing.T) {
@@ -87,7 +89,7 @@ func TestAPeerDialsAFixedKeyOnionAndExchangesBytes(t *testing.T) {
 	key := onionKey(1)
 	host, client := startTor(t, t.TempDir()), startTor(t, t.TempDir())
 	ln := listen(t, host, key)
-	if got, want := ln.OnionAddr().Host, OnionAddress(key.Public().(ed25519.PublicKey)); got != want {
+	if got, want := ln.OnionAddr().Host, crypto.OnionAddress(key.Public().(ed25519.PublicKey)); got != want {
 		t.Fatalf("address %s, want %s", got, want)
 	}
 	t.Logf("onion address %s", ln.Addr())
@@ -134,7 +136,7 @@ func TestADialThatTimesOutSendsNEWNYMAndRetriesOnce(t *testing.T) {
 	}
 	defer tr.Close()
 	<-tr.Ready()
-	_, err = tr.DialContext(context.Background(), "tcp", OnionAddress(onionKey(3).Public().(ed25519.PublicKey))+":80")
+	_, err = tr.DialContext(context.Background(), "tcp", crypto.OnionAddress(onionKey(3).Public().(ed25519.PublicKey))+":80")
 	if !errors.Is(err, ErrDialTimeout) {
 		t.Fatalf("err = %v, want ErrDialTimeout", err)
 	}
