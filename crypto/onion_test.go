@@ -99,6 +99,21 @@ func TestValidateAddrChecksOnionHosts(t *testing.T) {
 	}
 }
 
+// onionCodeVector is the all-0x01 identity's code, name "Ada", with only
+// torVectorHost:7420 (PROTOCOL.md §10): 237 characters.
+const onionCodeVector = "jarvis://agfiry65oqe7dfp5klns2pf2lvzmuzyjx4ozieq36n2iqanub5xvzjhaskjlmuocpc4xolcwt5p2toyt3edli2vwrso7txbliqe7riqjanawiyibimzdk3tkofqw2y3xmvtgy4dwnnwdom3kgrzxuylinbuwq33dgr4him3lorrwo2toobqws3thoi2xs2dlmvxgynltnfsc433onfxw4orxgqzdbuerervq"
+
+func TestLinkCodeOnionVector(t *testing.T) {
+	k := fixedIdentity(t, 1).Public()
+	code, err := EncodeLinkCode(LinkCode{Name: "Ada", Keys: k, Addrs: []string{torVectorHost + ":7420"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != onionCodeVector {
+		t.Fatalf("code = %s\nwant   %s", code, onionCodeVector)
+	}
+}
+
 func TestLinkCodeCarriesAnOnionAddress(t *testing.T) {
 	k := fixedIdentity(t, 1).Public()
 	addrs := []string{"192.0.2.7:7420", torVectorHost + ":7420"}
@@ -124,6 +139,7 @@ func FuzzParseOnionHost(f *testing.F) {
 	f.Add("expyuzz4wqqyqhjn.onion")
 	f.Add(strings.ToUpper(torVectorHost))
 	f.Add(".onion")
+	f.Add(onionWith(make([]byte, 32), 3))
 	f.Fuzz(func(t *testing.T, host string) {
 		pub, err := ParseOnionHost(host)
 		if err != nil {
