@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha3"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -150,4 +151,42 @@ func FuzzParseOnionHost(f *testing.F) {
 			t.Fatalf("accepted %q, which re-derives as %q", host, again)
 		}
 	})
+}
+
+// An address like "x.onion:7420" passed the general rules before onion names
+// were checked, so a roster holding one still parses; no genesis or change
+// brings such an address into a group, while a valid onion address may come.
+func TestRostersKeepLegacyOnionAddressesButAdmitOnlyValidOnes(t *testing.T) {
+	const legacyAddr = "expyuzz4wqqyqhjn.onion:7420"
+	legacy, ids := testRoster(t)
+	rand.Read(legacy.Group[:])
+	legacy.Members[0].Addrs = []string{legacyAddr}
+	enc, err := SignRoster(legacy, ids[0])
+	if err != nil {
+		t.Fatalf("sign a roster with a legacy onion address: %v", err)
+	}
+	if _, err := ParseRoster(enc); err != nil {
+		t.Fatalf("a stored roster with a legacy onion address no longer parses: %v", err)
+	}
+	if err := CheckGenesis(legacy); !errors.Is(err, ErrRosterTransition) {
+		t.Errorf("genesis with an invalid onion address = %v, want refused", err)
+	}
+
+	base, ids := signedBase(t)
+	member := ids[2]
+	for addr, ok := range map[string]bool{legacyAddr: false, torVectorHost + ":7420": true} {
+		n := base.Clone()
+		n.Group, n.Version = base.Group, base.Version+1
+		for i := range n.Members {
+			if n.Members[i].Keys == member.Public() {
+				n.Members[i].Addrs = []string{addr}
+			}
+		}
+		if _, err := SignRoster(n, member); err != nil {
+			t.Fatalf("%s: sign: %v", addr, err)
+		}
+		if err := CheckTransition(base, n); (err == nil) != ok {
+			t.Errorf("self-update to %s: CheckTransition = %v, want ok=%v", addr, err, ok)
+		}
+	}
 }
