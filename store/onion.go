@@ -59,15 +59,17 @@ func (s *Store) OnionKey(ctx context.Context) (ed25519.PrivateKey, error) {
 			seed, err = openCol(sl, "identity", identityOnion, ident[:], sealed)
 		} else {
 			seed, err = newOnionSeed()
-			if err == nil {
-				_, err = tx.ExecContext(ctx, `UPDATE identity SET onion = ? WHERE slot = 1`,
-					sealCol(sl, "identity", identityOnion, ident[:], seed))
-			}
 		}
 		if err != nil {
 			return err
 		}
 		defer clear(seed)
+		if sealed == nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE identity SET onion = ? WHERE slot = 1`,
+				sealCol(sl, "identity", identityOnion, ident[:], seed)); err != nil {
+				return err
+			}
+		}
 		if len(seed) != ed25519.SeedSize {
 			return fmt.Errorf("stored onion key has %d bytes", len(seed))
 		}
