@@ -170,7 +170,11 @@ func (e *Engine) dialTarget(ctx context.Context, keys crypto.PublicIdentity, add
 func (e *Engine) dialAddr(ctx context.Context, keys crypto.PublicIdentity, addr string, stop <-chan struct{}) error {
 	dctx, cancel := context.WithTimeout(ctx, e.limits.HandshakeTimeout)
 	defer cancel()
-	raw, err := e.cfg.Dial(dctx, addr)
+	t, err := e.transportFor(addr)
+	if err != nil {
+		return err
+	}
+	raw, err := t.Dial(dctx, addr)
 	if err != nil {
 		return err
 	}
