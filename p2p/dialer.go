@@ -12,10 +12,17 @@ import (
 
 var errPendingEvicted = errors.New("p2p: pending connection evicted for a newer one")
 
+// origin is where a conn came from or went to.
+type origin struct {
+	prefix  string // inbound: the admission network it counts against
+	network string // inbound from an extra Listener: its Network
+	dialed  string // outbound: the address dialled
+}
+
 // establish authenticates conn and, if the engine accepts the peer, starts
-// its session. target is nil for inbound connections, whose remote network
-// is prefix. On error conn is closed.
-func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, stop <-chan struct{}, prefix string) error {
+// its session. target is nil for inbound connections. On error conn is
+// closed.
+func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, stop <-chan struct{}, o origin) error {
 	if !e.trackConn(conn) {
 		_ = conn.Close()
 		return ErrStopped
@@ -43,7 +50,7 @@ func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, stop <-
 		return fail(err)
 	}
 	_ = conn.SetDeadline(time.Time{})
-	s := newSession(e, conn, fr, hr, target != nil, prefix)
+	s := newSession(e, conn, fr, hr, target != nil, o)
 	old, err := e.register(s, stop)
 	if err != nil {
 		return fail(err)
@@ -178,5 +185,5 @@ func (e *Engine) dialAddr(ctx context.Context, keys crypto.PublicIdentity, addr 
 	if err != nil {
 		return err
 	}
-	return e.establish(raw, &keys, stop, "")
+	return e.establish(raw, &keys, stop, origin{dialed: addr})
 }

@@ -205,7 +205,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.wg.Add(1 + len(e.extra))
 	go e.acceptLoop(e.ln, "")
 	for _, l := range e.extra {
-		go e.acceptLoop(l.Listener, admissionNetwork(l.Network))
+		go e.acceptLoop(l.Listener, l.Network)
 	}
 	<-ctx.Done()
 

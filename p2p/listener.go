@@ -13,6 +13,10 @@ import (
 // handshake for each one admitted. Connections count against network, or
 // against their remote IP's prefix when network is empty.
 func (e *Engine) acceptLoop(ln net.Listener, network string) {
+	var label string
+	if network != "" {
+		label = admissionNetwork(network)
+	}
 	defer e.wg.Done()
 	for {
 		c, err := ln.Accept()
@@ -27,7 +31,7 @@ func (e *Engine) acceptLoop(ln net.Listener, network string) {
 			}
 			continue
 		}
-		prefix := network
+		prefix := label
 		if prefix == "" {
 			prefix = addrPrefix(c.RemoteAddr())
 		}
@@ -42,14 +46,14 @@ func (e *Engine) acceptLoop(ln net.Listener, network string) {
 			continue
 		}
 		e.wg.Add(1)
-		go e.handleInbound(c, prefix)
+		go e.handleInbound(c, origin{prefix: prefix, network: network})
 	}
 }
 
-func (e *Engine) handleInbound(c net.Conn, prefix string) {
+func (e *Engine) handleInbound(c net.Conn, o origin) {
 	defer e.wg.Done()
 	defer e.adm.done(c)
-	if err := e.establish(c, nil, nil, prefix); err != nil {
+	if err := e.establish(c, nil, nil, o); err != nil {
 		e.log.Debug("inbound handshake failed", "err", safeErr(err))
 	}
 }
