@@ -175,12 +175,12 @@ func (e *Engine) dialTarget(ctx context.Context, keys crypto.PublicIdentity, add
 }
 
 func (e *Engine) dialAddr(ctx context.Context, keys crypto.PublicIdentity, addr string, stop <-chan struct{}) error {
-	dctx, cancel := context.WithTimeout(ctx, e.limits.HandshakeTimeout)
-	defer cancel()
 	t, err := e.transportFor(addr)
 	if err != nil {
 		return err
 	}
+	dctx, cancel := context.WithTimeout(ctx, e.dialTimeout(t))
+	defer cancel()
 	raw, err := t.Dial(dctx, addr)
 	if err != nil {
 		return err

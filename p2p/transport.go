@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"strings"
+	"time"
 
 	"jarvis/crypto"
 )
@@ -17,6 +18,10 @@ var ErrNoTransport = errors.New("p2p: no transport for this address")
 // Noise handshake over whatever conn Dial returns, so a transport only
 // carries bytes: peers are authenticated by their keys, never by how they
 // were reached.
+//
+// Each Dial gets Limits.HandshakeTimeout unless the Transport also has a
+// method DialTimeout() time.Duration: a slow path that retries inside Dial
+// (Tor, after NEWNYM) says how long it needs.
 type Transport interface {
 	// Handles reports whether Dial can reach addr ("host:port").
 	Handles(addr string) bool
@@ -70,3 +75,15 @@ func (e *Engine) transportFor(addr string) (Transport, error) {
 // IP prefixes ("192.0.2.0/24") never contain a space, so no remote can
 // pick an address that lands in a listener's bucket.
 func admissionNetwork(name string) string { return "listener " + name }
+
+type dialTimeouter interface{ DialTimeout() time.Duration }
+
+// dialTimeout is how long t may take to connect.
+func (e *Engine) dialTimeout(t Transport) time.Duration {
+	if dt, ok := t.(dialTimeouter); ok {
+		if d := dt.DialTimeout(); d > 0 {
+			return d
+		}
+	}
+	return e.limits.HandshakeTimeout
+}

@@ -275,3 +275,24 @@ func TestTheEngineClosesItsExtraListeners(t *testing.T) {
 		}
 	})
 }
+
+// slowTransport wants more time than the handshake timeout for its dials.
+type slowTransport struct{ recordingTransport }
+
+func (slowTransport) DialTimeout() time.Duration { return time.Minute }
+
+func TestATransportMayAskForMoreTimeToDial(t *testing.T) {
+	var got []string
+	all := func(string) bool { return true }
+	e, err := New(Config{Identity: newIdentity(t), ListenAddr: "127.0.0.1:0", Limits: fastLimits()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if d := e.dialTimeout(recordingTransport{got: &got, match: all}); d != fastLimits().HandshakeTimeout {
+		t.Fatalf("plain transport: %v, want the handshake timeout", d)
+	}
+	if d := e.dialTimeout(slowTransport{recordingTransport{got: &got, match: all}}); d != time.Minute {
+		t.Fatalf("slow transport: %v, want its own minute", d)
+	}
+}
