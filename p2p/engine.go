@@ -55,7 +55,7 @@ type Config struct {
 	OnWritable func(id crypto.ID, session uint64)
 }
 
-// Engine owns the listener, the dialers and every session.
+// Engine owns the listeners, the dialers and every session.
 type Engine struct {
 	cfg        Config
 	limits     Limits

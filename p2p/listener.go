@@ -13,11 +13,11 @@ import (
 // handshake for each one admitted. Connections count against network, or
 // against their remote IP's prefix when network is empty.
 func (e *Engine) acceptLoop(ln net.Listener, network string) {
+	defer e.wg.Done()
 	var label string
 	if network != "" {
 		label = admissionNetwork(network)
 	}
-	defer e.wg.Done()
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -42,7 +42,7 @@ func (e *Engine) acceptLoop(ln net.Listener, network string) {
 		}
 		if !ok {
 			_ = c.Close()
-			e.log.Debug("inbound connection refused: handshake rate")
+			e.log.Debug("inbound connection refused: handshake rate", "listener", network)
 			continue
 		}
 		e.wg.Add(1)
