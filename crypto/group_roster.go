@@ -173,7 +173,7 @@ func (r *Roster) validate() error {
 			return bad("too many addresses")
 		}
 		for _, a := range m.Addrs {
-			if ValidateAddr(a) != nil {
+			if _, err := checkAddrShape(a); err != nil {
 				return bad("member address")
 			}
 		}

@@ -26,7 +26,8 @@ func CheckGenesis(r *Roster) error {
 // checkNewDetails applies the rules for what enters a group to what next
 // brings in that prev (nil for a genesis roster) did not have: the group's
 // name, each new member's keys (PublicIdentity.Validate) and each new or
-// changed member name (ValidateName). Parsing is laxer so that rosters
+// changed member name (ValidateName), and each new or changed member's
+// addresses (ValidateAddr). Parsing is laxer so that rosters
 // stored before these rules still load.
 func checkNewDetails(prev, next *Roster) error {
 	deny := func(why string, err error) error { return fmt.Errorf("%w: %s: %v", ErrRosterTransition, why, err) }
@@ -49,6 +50,13 @@ func checkNewDetails(prev, next *Roster) error {
 		if !had || nm.Name != pm.Name {
 			if err := ValidateName(nm.Name); err != nil {
 				return deny("member name", err)
+			}
+		}
+		if !had || !slices.Equal(nm.Addrs, pm.Addrs) {
+			for _, a := range nm.Addrs {
+				if err := ValidateAddr(a); err != nil {
+					return deny("member address", err)
+				}
 			}
 		}
 	}

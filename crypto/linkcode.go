@@ -178,21 +178,39 @@ func checkNameShape(name string) error {
 	return nil
 }
 
-// ValidateAddr checks a "host:port" address with a numeric port.
+// ValidateAddr checks a "host:port" address with a numeric port. A host
+// ending in ".onion" must be a valid v3 onion name (ParseOnionHost).
 func ValidateAddr(addr string) error {
+	host, err := checkAddrShape(addr)
+	if err != nil {
+		return err
+	}
+	if isOnionHost(host) {
+		if _, err := ParseOnionHost(host); err != nil {
+			return fmt.Errorf("address %q: %v", addr, err)
+		}
+	}
+	return nil
+}
+
+// checkAddrShape is ValidateAddr without the onion rule, which came later: a
+// roster stored or signed before it must still parse, so parsing checks
+// only this (as with checkNameShape) and checkNewDetails applies
+// ValidateAddr to the addresses a roster change brings in.
+func checkAddrShape(addr string) (host string, err error) {
 	if len(addr) == 0 || len(addr) > MaxAddr {
-		return errors.New("address length out of range")
+		return "", errors.New("address length out of range")
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("address %q: %v", addr, err)
+		return "", fmt.Errorf("address %q: %v", addr, err)
 	}
 	if host == "" || strings.IndexFunc(host, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
-		return fmt.Errorf("address %q: bad host", addr)
+		return "", fmt.Errorf("address %q: bad host", addr)
 	}
 	p, err := strconv.Atoi(port)
 	if err != nil || p < 1 || p > 65535 {
-		return fmt.Errorf("address %q: bad port", addr)
+		return "", fmt.Errorf("address %q: bad port", addr)
 	}
-	return nil
+	return host, nil
 }

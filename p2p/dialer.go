@@ -12,10 +12,17 @@ import (
 
 var errPendingEvicted = errors.New("p2p: pending connection evicted for a newer one")
 
+// origin is where a conn came from or went to.
+type origin struct {
+	prefix  string // inbound: the admission network it counts against
+	network string // inbound from an extra Listener: its Network
+	dialed  string // outbound: the address dialled
+}
+
 // establish authenticates conn and, if the engine accepts the peer, starts
-// its session. target is nil for inbound connections, whose remote network
-// is prefix. On error conn is closed.
-func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, stop <-chan struct{}, prefix string) error {
+// its session. target is nil for inbound connections. On error conn is
+// closed.
+func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, stop <-chan struct{}, o origin) error {
 	if !e.trackConn(conn) {
 		_ = conn.Close()
 		return ErrStopped
@@ -43,7 +50,7 @@ func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, stop <-
 		return fail(err)
 	}
 	_ = conn.SetDeadline(time.Time{})
-	s := newSession(e, conn, fr, hr, target != nil, prefix)
+	s := newSession(e, conn, fr, hr, target != nil, o)
 	old, err := e.register(s, stop)
 	if err != nil {
 		return fail(err)
@@ -168,11 +175,15 @@ func (e *Engine) dialTarget(ctx context.Context, keys crypto.PublicIdentity, add
 }
 
 func (e *Engine) dialAddr(ctx context.Context, keys crypto.PublicIdentity, addr string, stop <-chan struct{}) error {
-	dctx, cancel := context.WithTimeout(ctx, e.limits.HandshakeTimeout)
-	defer cancel()
-	raw, err := e.cfg.Dial(dctx, addr)
+	t, err := e.transportFor(addr)
 	if err != nil {
 		return err
 	}
-	return e.establish(raw, &keys, stop, "")
+	dctx, cancel := context.WithTimeout(ctx, e.dialTimeout(t))
+	defer cancel()
+	raw, err := t.Dial(dctx, addr)
+	if err != nil {
+		return err
+	}
+	return e.establish(raw, &keys, stop, origin{dialed: addr})
 }

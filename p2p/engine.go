@@ -42,22 +42,31 @@ type Config struct {
 	Advertise  []string                                                 // our reachable addrs, sent in Hello
 	Logger     *slog.Logger                                             // nil discards
 	Limits     Limits                                                   // zero fields take defaults
-	Dial       func(ctx context.Context, addr string) (net.Conn, error) // nil uses net.Dialer
+	Dial       func(ctx context.Context, addr string) (net.Conn, error) // direct TCP; nil uses net.Dialer
+	// Transports reach addresses direct TCP must not, such as .onion
+	// hosts. Each address goes to the first one that handles it, then to
+	// direct TCP, which takes every address but .onion ones.
+	Transports []Transport
+	// Listeners are accepted from besides ListenAddr's. The engine owns
+	// them once New succeeds and closes them with its own.
+	Listeners []Listener
 	// OnWritable is called when a session whose TrySend was refused has
 	// room again. It runs on the session's writer and must not block.
 	OnWritable func(id crypto.ID, session uint64)
 }
 
-// Engine owns the listener, the dialers and every session.
+// Engine owns the listeners, the dialers and every session.
 type Engine struct {
-	cfg    Config
-	limits Limits
-	id     *crypto.Identity
-	myID   crypto.ID
-	log    *slog.Logger
-	ln     net.Listener
-	events chan Event
-	done   chan struct{} // closed when Run's context ends
+	cfg        Config
+	limits     Limits
+	id         *crypto.Identity
+	myID       crypto.ID
+	log        *slog.Logger
+	ln         net.Listener
+	extra      []Listener  // Config.Listeners
+	transports []Transport // Config.Transports, then direct TCP
+	events     chan Event
+	done       chan struct{} // closed when Run's context ends
 
 	nextSession atomic.Uint64
 	sessions    atomic.Int64  // live sessions, for tests
@@ -94,6 +103,9 @@ func New(cfg Config) (*Engine, error) {
 	if _, err := wire.Append(nil, wire.Hello{Addrs: cfg.Advertise}); err != nil {
 		return nil, fmt.Errorf("p2p: advertised addresses: %w", err)
 	}
+	if err := checkListeners(cfg.Listeners); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return nil, fmt.Errorf("%w on %s: %w", ErrListen, cfg.ListenAddr, err)
@@ -108,18 +120,20 @@ func New(cfg Config) (*Engine, error) {
 	}
 	lim := cfg.Limits.withDefaults()
 	return &Engine{
-		cfg:       cfg,
-		limits:    lim,
-		id:        cfg.Identity,
-		myID:      cfg.Identity.ID(),
-		log:       log.With("self", cfg.Identity.ID()),
-		ln:        ln,
-		events:    make(chan Event, lim.EventBuffer),
-		done:      make(chan struct{}),
-		peers:     make(map[crypto.ID]*peer),
-		conns:     make(map[net.Conn]struct{}),
-		adm:       newAdmission(lim),
-		advertise: slices.Clone(cfg.Advertise),
+		cfg:        cfg,
+		limits:     lim,
+		id:         cfg.Identity,
+		myID:       cfg.Identity.ID(),
+		log:        log.With("self", cfg.Identity.ID()),
+		ln:         ln,
+		extra:      slices.Clone(cfg.Listeners),
+		transports: append(slices.Clone(cfg.Transports), tcpTransport{dial: cfg.Dial}),
+		events:     make(chan Event, lim.EventBuffer),
+		done:       make(chan struct{}),
+		peers:      make(map[crypto.ID]*peer),
+		conns:      make(map[net.Conn]struct{}),
+		adm:        newAdmission(lim),
+		advertise:  slices.Clone(cfg.Advertise),
 	}, nil
 }
 
@@ -150,7 +164,18 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	e.state = stateStopped
-	return e.ln.Close()
+	return e.closeListeners()
+}
+
+// closeListeners closes every listener, returning the first error.
+func (e *Engine) closeListeners() error {
+	err := e.ln.Close()
+	for _, l := range e.extra {
+		if cerr := l.Listener.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
 }
 
 // Addr is the bound listen address.
@@ -177,12 +202,15 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.mu.Unlock()
 	e.log.Info("engine running")
 
-	e.wg.Add(1)
-	go e.acceptLoop()
+	e.wg.Add(1 + len(e.extra))
+	go e.acceptLoop(e.ln, "")
+	for _, l := range e.extra {
+		go e.acceptLoop(l.Listener, l.Network)
+	}
 	<-ctx.Done()
 
 	close(e.done)
-	_ = e.ln.Close()
+	_ = e.closeListeners()
 	e.mu.Lock()
 	e.state = stateStopped
 	for c := range e.conns {

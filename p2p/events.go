@@ -16,7 +16,9 @@ type PeerInfo struct {
 	ID       crypto.ID
 	Keys     crypto.PublicIdentity
 	Addrs    []string // the peer's advertised addresses, from its Hello
-	Remote   string   // the socket's remote address
+	Remote   string   // the socket's remote address (a local proxy's, for a conn through Tor)
+	Dialed   string   // outbound: the address we dialled; "" for inbound
+	Network  string   // inbound from a Config.Listeners entry: its Network; "" otherwise
 	Outbound bool     // we dialled
 	Session  uint64   // unique per engine; PeerDown and Received carry it
 }

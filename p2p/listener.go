@@ -2,18 +2,24 @@ package p2p
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"time"
 
 	"jarvis/crypto"
 )
 
-// acceptLoop hands inbound connections to admission and starts a
-// handshake for each one admitted.
-func (e *Engine) acceptLoop() {
+// acceptLoop hands inbound connections from ln to admission and starts a
+// handshake for each one admitted. Connections count against network, or
+// against their remote IP's prefix when network is empty.
+func (e *Engine) acceptLoop(ln net.Listener, network string) {
 	defer e.wg.Done()
+	var label string
+	if network != "" {
+		label = admissionNetwork(network)
+	}
 	for {
-		c, err := e.ln.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -25,7 +31,10 @@ func (e *Engine) acceptLoop() {
 			}
 			continue
 		}
-		prefix := addrPrefix(c.RemoteAddr())
+		prefix := label
+		if prefix == "" {
+			prefix = addrPrefix(c.RemoteAddr())
+		}
 		ok, evict := e.adm.admit(c, prefix, time.Now())
 		if evict != nil {
 			_ = evict.Close() // its handshake goroutine cleans up
@@ -33,18 +42,18 @@ func (e *Engine) acceptLoop() {
 		}
 		if !ok {
 			_ = c.Close()
-			e.log.Debug("inbound connection refused: handshake rate")
+			e.log.Debug("inbound connection refused: handshake rate", "listener", network)
 			continue
 		}
 		e.wg.Add(1)
-		go e.handleInbound(c, prefix)
+		go e.handleInbound(c, origin{prefix: prefix, network: network})
 	}
 }
 
-func (e *Engine) handleInbound(c net.Conn, prefix string) {
+func (e *Engine) handleInbound(c net.Conn, o origin) {
 	defer e.wg.Done()
 	defer e.adm.done(c)
-	if err := e.establish(c, nil, nil, prefix); err != nil {
+	if err := e.establish(c, nil, nil, o); err != nil {
 		e.log.Debug("inbound handshake failed", "err", safeErr(err))
 	}
 }
@@ -75,6 +84,23 @@ func (e *Engine) helloAddrs(id crypto.ID) []string {
 	defer e.mu.Unlock()
 	if p := e.peers[id]; p != nil && p.target != nil {
 		return e.advertise
+	}
+	return nil
+}
+
+// checkListeners refuses extra listeners the engine could not tell apart.
+func checkListeners(ls []Listener) error {
+	seen := make(map[string]bool, len(ls))
+	for i, l := range ls {
+		switch {
+		case l.Listener == nil:
+			return fmt.Errorf("p2p: listener %d is nil", i)
+		case l.Network == "":
+			return fmt.Errorf("p2p: listener %d has no admission network", i)
+		case seen[l.Network]:
+			return fmt.Errorf("p2p: two listeners share the admission network %q", l.Network)
+		}
+		seen[l.Network] = true
 	}
 	return nil
 }

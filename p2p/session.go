@@ -55,7 +55,7 @@ type session struct {
 	ended     chan struct{} // closed after both halves exited and PeerDown was emitted
 }
 
-func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, outbound bool, prefix string) *session {
+func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, outbound bool, o origin) *session {
 	id := hr.peer.ID()
 	s := &session{
 		e:          e,
@@ -63,7 +63,7 @@ func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, 
 		conn:       conn,
 		fr:         fr,
 		initiator:  id,
-		prefix:     prefix,
+		prefix:     o.prefix,
 		created:    time.Now(),
 		send:       hr.send,
 		recv:       hr.recv,
@@ -78,7 +78,10 @@ func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, 
 	if outbound {
 		s.initiator = e.id.ID()
 	}
-	s.info = PeerInfo{ID: id, Keys: hr.peer, Addrs: hr.addrs, Remote: conn.RemoteAddr().String(), Outbound: outbound, Session: s.num}
+	s.info = PeerInfo{
+		ID: id, Keys: hr.peer, Addrs: hr.addrs, Remote: conn.RemoteAddr().String(),
+		Dialed: o.dialed, Network: o.network, Outbound: outbound, Session: s.num,
+	}
 	return s
 }
 

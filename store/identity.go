@@ -26,7 +26,8 @@ func (s *Store) HasIdentity(ctx context.Context) (bool, error) {
 }
 
 // CreateIdentity stores a new account: a fresh random master key wrapped under
-// pass with kdf, and id's private key and the own display name sealed under it.
+// pass with kdf, and id's private key, the own display name and a new onion
+// key (OnionKey) sealed under it.
 // The store is unlocked afterwards.
 func (s *Store) CreateIdentity(ctx context.Context, pass []byte, kdf crypto.KDFParams, id *crypto.Identity, name string) error {
 	if id == nil {
@@ -54,6 +55,11 @@ func (s *Store) CreateIdentity(ctx context.Context, pass []byte, kdf crypto.KDFP
 		return fmt.Errorf("store: create identity: marshal identity: %w", err)
 	}
 	defer clear(priv)
+	onion, err := newOnionSeed()
+	if err != nil {
+		return fmt.Errorf("store: create identity: %w", err)
+	}
+	defer clear(onion)
 	ident := id.ID()
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		var n int
@@ -67,10 +73,11 @@ func (s *Store) CreateIdentity(ctx context.Context, pass []byte, kdf crypto.KDFP
 			metaKDF, kdfBytes, metaWrapped, wrapped); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO identity (slot, id, private, name) VALUES (1, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO identity (slot, id, private, name, onion) VALUES (1, ?, ?, ?, ?)`,
 			ident.String(),
 			sealCol(sl, "identity", identityPrivate, ident[:], priv),
-			sealCol(sl, "identity", "name", ident[:], []byte(name)))
+			sealCol(sl, "identity", "name", ident[:], []byte(name)),
+			sealCol(sl, "identity", identityOnion, ident[:], onion))
 		return err
 	})
 	if err != nil {

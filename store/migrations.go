@@ -10,7 +10,7 @@ import (
 // from i to i+1. Append only: never edit a step that has shipped.
 //
 // Sealed columns (BLOB, XChaCha20-Poly1305, AD = table/column/row):
-// identity.private, identity.name, contacts.name/addrs, messages.text, and
+// identity.private, identity.name, identity.onion, contacts.name/addrs, messages.text, and
 // the group columns listed at step 3. Public keys, IDs, states and times are
 // plaintext metadata; from step 7 the parts of it that decide trust are
 // covered by a per-row MAC (rowmac.go).
@@ -174,6 +174,11 @@ ALTER TABLE group_messages ADD COLUMN mac BLOB;
 CREATE TABLE rejected (
 	hash BLOB PRIMARY KEY
 ) STRICT, WITHOUT ROWID;
+`,
+		// 9: the onion service key (onion.go), sealed like identity.private.
+		// NULL in an account made before it: OnionKey creates it on first use.
+		`
+ALTER TABLE identity ADD COLUMN onion BLOB;
 `,
 	}
 }
