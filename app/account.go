@@ -131,8 +131,9 @@ func (a *Account) kdfParams() (crypto.KDFParams, error) {
 func (a *Account) Unlocked() bool { return a.unlocked.Load() }
 
 // Code returns our link code without starting the network, for
-// `jarvis code`. listen and advertise are as in Config.
-func (a *Account) Code(ctx context.Context, listen string, advertise []string) (string, error) {
+// `jarvis code`. listen, advertise and tc are as in Config: the onion
+// address is in the code when the core would use Tor.
+func (a *Account) Code(ctx context.Context, listen string, advertise []string, tc TorConfig) (string, error) {
 	id, name, err := a.store.Identity(ctx)
 	if err != nil {
 		return "", err
@@ -140,6 +141,17 @@ func (a *Account) Code(ctx context.Context, listen string, advertise []string) (
 	addrs, err := advertisedAddrs(advertise, listen)
 	if err != nil {
 		return "", err
+	}
+	if on, why := torEnabled(tc); on {
+		key, err := a.store.OnionKey(ctx)
+		if err != nil {
+			return "", fmt.Errorf("load onion key: %w", err)
+		}
+		onion := onionAddrFor(key, onionPort(listen))
+		clear(key)
+		addrs = withOnion(addrs, onion)
+	} else if why != nil && tc.Mode == TorOn {
+		return "", why
 	}
 	return crypto.EncodeLinkCode(crypto.LinkCode{Name: name, Keys: id.Public(), Addrs: addrs})
 }

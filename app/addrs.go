@@ -130,11 +130,12 @@ func (p addrPolicy) dialable(addr string) (netip.AddrPort, bool) {
 }
 
 // suggested keeps the addresses a third party vouches for (a group
-// roster): IP literals we may dial, with no tie to a session.
+// roster): IP literals we may dial, with no tie to a session, and onion
+// addresses.
 func (p addrPolicy) suggested(addrs []string) []string {
 	var out []string
 	for _, a := range addrs {
-		if _, ok := p.dialable(a); ok {
+		if _, ok := p.dialable(a); ok || isOnionAddr(a) {
 			out = append(out, a)
 		}
 	}
@@ -144,14 +145,19 @@ func (p addrPolicy) suggested(addrs []string) []string {
 // observed keeps the addresses a peer names for itself on a live session
 // (its Hello, an Address message, its contact request): only ports on the
 // IP we see the session come from. A peer may say where it listens, not
-// send us elsewhere.
+// send us elsewhere. Onion addresses are kept whatever the session: a dial
+// to one goes into Tor and can reach nothing on our side of it.
 func (p addrPolicy) observed(addrs []string, remote string) []string {
 	seen, err := netip.ParseAddrPort(remote)
-	if err != nil {
-		return nil
-	}
 	var out []string
 	for _, a := range addrs {
+		if isOnionAddr(a) {
+			out = append(out, a)
+			continue
+		}
+		if err != nil {
+			continue // an onion session: its IP says nothing
+		}
 		if ap, ok := p.dialable(a); ok && ap.Addr().Unmap() == seen.Addr().Unmap() {
 			out = append(out, a)
 		}

@@ -27,7 +27,7 @@ func startBenchCore(b *testing.B, name string, on func(Event)) *benchCore {
 	if err := acc.Create(context.Background(), name, []byte("pass "+name)); err != nil {
 		b.Fatal(err)
 	}
-	core, err := NewCore(Config{Account: acc, Listen: "127.0.0.1:0", Limits: fastLimits})
+	core, err := NewCore(Config{Account: acc, Listen: "127.0.0.1:0", Limits: fastLimits, Tor: TorConfig{Mode: TorOff}})
 	if err != nil {
 		b.Fatal(err)
 	}

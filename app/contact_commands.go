@@ -20,7 +20,10 @@ func (m *contactManager) view(ctx context.Context, c *store.Contact) Contact {
 		m.safety[c.ID] = sn
 	}
 	v := contactFromStore(*c, sn)
-	v.Online = c.State == store.ContactAccepted && m.online(c.ID)
+	if c.State == store.ContactAccepted {
+		ps := m.peerStatus(c.ID)
+		v.Online, v.Path, v.Remote, v.LastSeen = ps.Online, ps.Path, ps.Remote, ps.LastSeen
+	}
 	if n, err := m.store.UnreadCount(ctx, ContactChat(c.ID)); err == nil {
 		v.Unread = n
 	}

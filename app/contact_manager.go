@@ -181,7 +181,7 @@ func (m *contactManager) peerUp(ctx context.Context, p p2p.PeerInfo) {
 		}
 		return
 	}
-	m.learnAddrs(ctx, c, m.peers.addrs.observed(p.Addrs, p.Remote))
+	m.learnAddrs(ctx, c, m.peers.learned(p.ID, p.Addrs))
 	switch c.State {
 	case store.ContactPendingOut:
 		m.send(ctx, p.ID, m.requestMessage())
@@ -189,7 +189,7 @@ func (m *contactManager) peerUp(ctx context.Context, p p2p.PeerInfo) {
 		// Repeat our consent first: if they missed it while offline, they
 		// would drop the texts that follow as coming from a non-contact.
 		m.send(ctx, p.ID, wire.ContactAccept{Name: m.core.self.Name})
-		m.core.emit(PeerStatus{ID: p.ID, Online: true})
+		m.core.emit(m.peerStatus(p.ID))
 		m.startFlush(p.ID, p.Session)
 		m.sendPendingReceipts(ctx, p.ID)
 	}
@@ -203,11 +203,20 @@ func (m *contactManager) peerDown(ev p2p.PeerDown) {
 		return // already replaced by a newer session; its PeerUp follows
 	}
 	if c, ok := m.contacts[ev.ID]; ok && c.State == store.ContactAccepted {
-		m.core.emit(PeerStatus{ID: ev.ID, Online: false})
+		m.core.emit(m.peerStatus(ev.ID))
 	}
 }
 
 func (m *contactManager) online(id crypto.ID) bool { return m.peers.online(id) }
+
+// peerStatus is id's presence as the frontend sees it.
+func (m *contactManager) peerStatus(id crypto.ID) PeerStatus {
+	pr, ok := m.peers.get(id)
+	if !ok {
+		return PeerStatus{ID: id, LastSeen: m.peers.lastSeen(id)}
+	}
+	return PeerStatus{ID: id, Online: true, Path: pr.Path, Remote: pr.Remote}
+}
 
 // send hands messages to the peer's session without waiting. A full queue
 // costs nothing durable: the outbox keeps texts until acked, and a lost

@@ -117,7 +117,7 @@ func (m *contactManager) becomeContacts(ctx context.Context, c *store.Contact) {
 	m.publish()
 	m.core.emit(ContactAdded{Contact: m.view(ctx, c)})
 	if pr, ok := m.peers.get(c.ID); ok {
-		m.core.emit(PeerStatus{ID: c.ID, Online: true})
+		m.core.emit(m.peerStatus(c.ID))
 		m.startFlush(c.ID, pr.Session)
 		m.sendPendingReceipts(ctx, c.ID)
 	}

@@ -69,6 +69,16 @@ func (m *contactManager) answerOnce(ctx context.Context, from crypto.ID) {
 	m.send(ctx, from, wire.ContactAccept{Name: m.core.self.Name})
 }
 
+// requestNetwork is what a stranger's requests are capped under: its IP
+// prefix, or for every onion stranger one shared "onion" bucket, since
+// they all come from tor's 127.0.0.1 and must not crowd out local peers.
+func requestNetwork(pr Presence) string {
+	if pr.Path == PathOnion {
+		return PathOnion
+	}
+	return addrPrefix(pr.Remote)
+}
+
 // newRequest stores a stranger's request, making room if needed: the
 // newest request is never refused for lack of room, since otherwise whoever
 // fills the slots first locks everyone else out.
@@ -77,7 +87,7 @@ func (m *contactManager) newRequest(ctx context.Context, from crypto.ID, req wir
 	if !ok {
 		return
 	}
-	prefix := addrPrefix(pr.Remote)
+	prefix := requestNetwork(pr)
 	if !m.makeRoom(ctx, prefix) {
 		return
 	}

@@ -10,7 +10,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
+	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"jarvis/crypto"
 	"jarvis/p2p"
@@ -38,6 +41,8 @@ type Config struct {
 	Limits p2p.Limits
 	// Dial overrides how the engine dials (tests, proxies).
 	Dial func(ctx context.Context, addr string) (net.Conn, error)
+	// Tor says whether and how to use Tor; the zero value is auto.
+	Tor TorConfig
 }
 
 // Self describes the local identity.
@@ -46,7 +51,8 @@ type Self struct {
 	Name       string
 	Keys       crypto.PublicIdentity
 	ListenAddr string
-	Addrs      []string // advertised, best first
+	Addrs      []string // advertised, best first; our onion address last
+	Onion      string   // our onion "host:port", "" without Tor
 	Code       string   // our link code
 }
 
@@ -63,6 +69,9 @@ type Core struct {
 	events   *eventQueue
 	dir      *directory // names for the resolver, published by the managers
 	log      *slog.Logger
+	tor      *torPath    // nil when Tor is off or not installed
+	noTor    TorStatus   // what to report when tor is nil
+	engineUp atomic.Bool // for EngineStatus events sent on tor changes
 
 	startOnce sync.Once
 	cancel    context.CancelFunc
@@ -85,27 +94,28 @@ func NewCore(cfg Config) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
-	peers := newPeers(log.With("room", "peers"), holdContacts, holdGroups)
-	engine, addrs, err := bindEngine(cfg, id, log, listen, peers)
-	if err != nil {
-		return nil, err
-	}
-	self, err := newSelf(id, name, engine, addrs)
-	if err != nil {
-		engine.Close()
-		return nil, err
-	}
 	c := &Core{
 		account:  cfg.Account,
 		identity: id,
-		engine:   engine,
-		peers:    peers,
 		events:   newEventQueue(),
 		dir:      newDirectory(),
 		log:      log,
 		stopped:  make(chan struct{}),
-		self:     self,
 	}
+	if err := c.prepareTor(cfg, listen); err != nil {
+		return nil, err
+	}
+	peers := newPeers(log.With("room", "peers"), holdContacts, holdGroups)
+	engine, addrs, err := bindEngine(cfg, id, log, listen, peers, c.tor)
+	if err != nil {
+		return nil, err
+	}
+	self, err := newSelf(id, name, engine, addrs, c.tor)
+	if err != nil {
+		engine.Close()
+		return nil, err
+	}
+	c.engine, c.peers, c.self = engine, peers, self
 	peers.net = engine
 	peers.addrs = policyFor(engine.Addr())
 	c.router = newRouter(engine, peers)
@@ -128,17 +138,71 @@ func listenAddr(cfg Config) (string, error) {
 	return listen, nil
 }
 
+// prepareTor decides whether this core uses Tor and, if so, readies the
+// onion path (started by Start). --tor on without a usable tor fails here.
+func (c *Core) prepareTor(cfg Config, listen string) error {
+	on, why := torEnabled(cfg.Tor)
+	switch {
+	case why != nil && cfg.Tor.Mode == TorOn:
+		return why
+	case why != nil:
+		c.noTor = TorStatus{State: TorStateUnavailable, Err: why}
+		return nil
+	case !on:
+		c.noTor = TorStatus{State: TorStateOff}
+		return nil
+	}
+	key, err := cfg.Account.store.OnionKey(context.Background())
+	if err != nil {
+		return fmt.Errorf("load onion key: %w", err)
+	}
+	c.tor = newTorPath(cfg.Tor, key, onionPort(listen), c.log.With("room", "tor"), c.torChanged)
+	return nil
+}
+
+// onionPort is our onion service's port: the listening port, or the
+// default one when the listener takes any free port.
+func onionPort(listen string) int {
+	_, p, err := net.SplitHostPort(listen)
+	if err != nil {
+		return DefaultPort
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n <= 0 || n > 65535 {
+		return DefaultPort
+	}
+	return n
+}
+
+// torChanged tells the frontend about a change in our Tor path.
+func (c *Core) torChanged(st TorStatus) {
+	c.events.emit(EngineStatus{Up: c.engineUp.Load(), Tor: st})
+}
+
+// TorStatus is the current state of our Tor path, for /info.
+func (c *Core) TorStatus() TorStatus {
+	if c.tor == nil {
+		return c.noTor
+	}
+	return c.tor.current()
+}
+
 // bindEngine binds the listener and sets what the engine advertises, which
 // it returns. With port 0 the real port is known only once bound.
-func bindEngine(cfg Config, id *crypto.Identity, log *slog.Logger, listen string, peers *peers) (*p2p.Engine, []string, error) {
-	engine, err := p2p.New(p2p.Config{
+func bindEngine(cfg Config, id *crypto.Identity, log *slog.Logger, listen string, peers *peers, tp *torPath) (*p2p.Engine, []string, error) {
+	pc := p2p.Config{
 		Identity:   id,
 		ListenAddr: listen,
 		Logger:     log,
 		Limits:     cfg.Limits,
 		Dial:       cfg.Dial,
 		OnWritable: peers.writable,
-	})
+	}
+	if tp != nil {
+		pc.Transports = []p2p.Transport{tp.transport()}
+		pc.Listeners = []p2p.Listener{{Listener: tp.listener, Network: PathOnion}}
+	}
+	engine, err := p2p.New(pc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -146,6 +210,9 @@ func bindEngine(cfg Config, id *crypto.Identity, log *slog.Logger, listen string
 	if err != nil {
 		engine.Close()
 		return nil, nil, err
+	}
+	if tp != nil {
+		addrs = withOnion(addrs, tp.onion)
 	}
 	if err := engine.SetAdvertise(addrs); err != nil {
 		engine.Close()
@@ -155,15 +222,28 @@ func bindEngine(cfg Config, id *crypto.Identity, log *slog.Logger, listen string
 }
 
 // newSelf describes us as bound to engine, with our link code.
-func newSelf(id *crypto.Identity, name string, engine *p2p.Engine, addrs []string) (Self, error) {
+func newSelf(id *crypto.Identity, name string, engine *p2p.Engine, addrs []string, tp *torPath) (Self, error) {
 	code, err := crypto.EncodeLinkCode(crypto.LinkCode{Name: name, Keys: id.Public(), Addrs: addrs})
 	if err != nil {
 		return Self{}, fmt.Errorf("make link code: %w", err)
 	}
-	return Self{
+	self := Self{
 		ID: id.ID(), Name: name, Keys: id.Public(),
 		ListenAddr: engine.Addr().String(), Addrs: addrs, Code: code,
-	}, nil
+	}
+	if tp != nil {
+		self.Onion = tp.onion
+	}
+	return self, nil
+}
+
+// withOnion puts our onion address last in addrs, where peers try it
+// after the direct ones, making room for it if the list is full.
+func withOnion(addrs []string, onion string) []string {
+	if len(addrs) >= crypto.MaxAddrs {
+		addrs = addrs[:crypto.MaxAddrs-1]
+	}
+	return append(slices.Clone(addrs), onion)
 }
 
 // Start runs the engine and the contact manager until Close.
@@ -176,15 +256,24 @@ func (c *Core) Start() {
 			defer c.wg.Done()
 			c.events.run(c.stopped)
 		}()
+		if c.tor != nil {
+			c.wg.Add(1)
+			go func() {
+				defer c.wg.Done()
+				c.tor.run(ctx)
+			}()
+		}
 		go func() {
 			defer c.wg.Done()
-			c.events.emit(EngineStatus{Up: true})
+			c.engineUp.Store(true)
+			c.events.emit(EngineStatus{Up: true, Tor: c.TorStatus()})
 			err := c.engine.Run(ctx)
 			if err != nil && ctx.Err() == nil {
 				// Not the error itself: a network error names addresses,
 				// which the log must not hold. The frontend shows it.
 				c.log.Error("engine stopped")
-				c.events.emit(EngineStatus{Up: false, Err: err})
+				c.engineUp.Store(false)
+				c.events.emit(EngineStatus{Up: false, Err: err, Tor: c.TorStatus()})
 			}
 		}()
 		go func() {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"sync"
+	"time"
 
 	"jarvis/crypto"
 )
@@ -32,10 +33,14 @@ type ContactRejected struct {
 // ContactRemoved reports a contact deleted on this device.
 type ContactRemoved struct{ ID crypto.ID }
 
-// PeerStatus reports a contact coming online or going offline.
+// PeerStatus reports a contact coming online, going offline or moving to
+// another path (an offline event, then an online one).
 type PeerStatus struct {
-	ID     crypto.ID
-	Online bool
+	ID       crypto.ID
+	Online   bool
+	Path     string    // online: PathDirect or PathOnion
+	Remote   string    // online: the address where it helps (see Presence)
+	LastSeen time.Time // offline: when the last session ended; zero if not since start
 }
 
 // MessageReceived reports a new incoming message of any conversation,
@@ -61,6 +66,7 @@ type Typing struct {
 type EngineStatus struct {
 	Up  bool
 	Err error
+	Tor TorStatus // sent again on every change
 }
 
 // Failure reports a background operation that failed, such as a write to a

@@ -71,7 +71,7 @@ func newNode(t *testing.T, name, dir, listen string, tweaks ...func(*Config)) *n
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Account: acc, Listen: listen, Limits: fastLimits}
+	cfg := Config{Account: acc, Listen: listen, Limits: fastLimits, Tor: TorConfig{Mode: TorOff}}
 	for _, tweak := range tweaks {
 		tweak(&cfg)
 	}

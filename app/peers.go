@@ -20,16 +20,18 @@ const (
 	holdGroups   p2p.Holder = "groups"
 )
 
-// PathDirect is the only path today: a TCP connection we dialled or
-// accepted. LAN and onion paths will be reported here when they exist.
-const PathDirect = "direct"
+// Paths a session can take.
+const (
+	PathDirect = "direct" // a TCP connection we dialled or accepted
+	PathOnion  = "onion"  // through Tor, to or from an onion service
+)
 
 // Presence is one peer's entry in the presence table.
 type Presence struct {
 	Online  bool
 	Since   time.Time // when the current session came up
-	Path    string    // how we reach the peer: PathDirect
-	Remote  string    // the socket's remote address, for the status screen
+	Path    string    // how we reach the peer: PathDirect or PathOnion
+	Remote  string    // direct: the socket's remote address; onion: the onion address we dialled, or ""
 	Session uint64    // the engine's session number; changes on reconnect
 
 	info p2p.PeerInfo // keys and advertised addresses from the peer's Hello
@@ -77,10 +79,11 @@ type peers struct {
 
 	mu   sync.Mutex
 	held map[p2p.Holder]map[crypto.ID]struct{}
+	seen map[crypto.ID]time.Time // when each peer's last session ended
 }
 
 func newPeers(log *slog.Logger, holders ...p2p.Holder) *peers {
-	p := &peers{log: log, now: time.Now, rooms: make(map[p2p.Holder]chan struct{}), held: make(map[p2p.Holder]map[crypto.ID]struct{})}
+	p := &peers{log: log, now: time.Now, rooms: make(map[p2p.Holder]chan struct{}), held: make(map[p2p.Holder]map[crypto.ID]struct{}), seen: make(map[crypto.ID]time.Time)}
 	for _, h := range holders {
 		p.rooms[h] = make(chan struct{}, 1)
 		p.held[h] = make(map[crypto.ID]struct{})
@@ -214,8 +217,9 @@ func (p *peers) observe(ev p2p.Event) {
 	switch ev := ev.(type) {
 	case p2p.PeerUp:
 		p.publish(func(t presenceTable) {
+			path, remote := sessionPath(ev.Peer)
 			t[ev.Peer.ID] = Presence{
-				Online: true, Since: p.now(), Path: PathDirect, Remote: ev.Peer.Remote,
+				Online: true, Since: p.now(), Path: path, Remote: remote,
 				Session: ev.Peer.Session, info: ev.Peer,
 			}
 		})
@@ -224,7 +228,35 @@ func (p *peers) observe(ev p2p.Event) {
 			return // an older session, already replaced
 		}
 		p.publish(func(t presenceTable) { delete(t, ev.ID) })
+		p.mu.Lock()
+		for _, held := range p.held {
+			if _, ok := held[ev.ID]; ok { // strangers come and go unremembered
+				p.seen[ev.ID] = p.now()
+				break
+			}
+		}
+		p.mu.Unlock()
 	}
+}
+
+// lastSeen is when id's last session ended, zero if none since start.
+func (p *peers) lastSeen(id crypto.ID) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.seen[id]
+}
+
+// sessionPath names how a session reaches its peer. Every onion session's
+// socket is tor's (127.0.0.1), which says nothing: an outbound one shows
+// the onion address dialled, an inbound one nothing.
+func sessionPath(info p2p.PeerInfo) (path, remote string) {
+	switch {
+	case info.Network == PathOnion:
+		return PathOnion, ""
+	case info.Outbound && isOnionAddr(info.Dialed):
+		return PathOnion, info.Dialed
+	}
+	return PathDirect, info.Remote
 }
 
 func (p *peers) publish(edit func(presenceTable)) {

@@ -83,6 +83,15 @@ func Start(ctx context.Context, cfg Config) (*Tor, error) {
 	return t, nil
 }
 
+// Installed reports ErrNotInstalled when no tor binary is on PATH, so a
+// caller can say "direct only" before starting anything.
+func Installed() error {
+	if _, err := exec.LookPath("tor"); err != nil {
+		return ErrNotInstalled
+	}
+	return nil
+}
+
 func (t *Tor) open(ctx context.Context) error {
 	addr := t.cfg.ControlAddr
 	if addr == "" {

@@ -17,6 +17,7 @@ import (
 
 	"jarvis/app"
 	"jarvis/crypto"
+	"jarvis/p2p/tor"
 	"jarvis/ui/headless"
 	"jarvis/ui/tui"
 )
@@ -44,10 +45,12 @@ type options struct {
 	notify         bool
 	preview        bool
 	showVersion    bool
+	tor            string
+	torControl     string
 }
 
 func defaultOptions() options {
-	return options{listen: fmt.Sprintf("0.0.0.0:%d", app.DefaultPort), notify: true}
+	return options{listen: fmt.Sprintf("0.0.0.0:%d", app.DefaultPort), notify: true, tor: "auto"}
 }
 
 // register binds the global flags to o, with o's current values as the
@@ -62,6 +65,27 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.notify, "notify", o.notify, "desktop/Termux notifications (sender only)")
 	fs.BoolVar(&o.preview, "preview", o.preview, "show message text in notifications")
 	fs.BoolVar(&o.showVersion, "version", o.showVersion, "print the version and exit")
+	fs.StringVar(&o.tor, "tor", o.tor, "reach contacts over Tor: auto (when tor is installed), on (tor or nothing), off")
+	fs.StringVar(&o.torControl, "tor-control", o.torControl, "use the tor you already run at this control port (HOST:PORT or unix:PATH)")
+}
+
+// torConfig is how the core in data directory dir uses Tor. With --tor on
+// and no tor to be had it fails before anything else happens.
+func (o *options) torConfig(dir string) (app.TorConfig, error) {
+	mode, err := app.ParseTorMode(o.tor)
+	if err != nil {
+		return app.TorConfig{}, err
+	}
+	if mode == app.TorOff && o.torControl != "" {
+		return app.TorConfig{}, errors.New("--tor off and --tor-control contradict each other; drop one")
+	}
+	tc := app.TorConfig{Mode: mode, Dir: dir, ControlAddr: o.torControl, TestOnlyTorrc: testOnlyTorrc()}
+	if mode == app.TorOn && o.torControl == "" {
+		if err := tor.Installed(); err != nil {
+			return app.TorConfig{}, fmt.Errorf("--tor on: %w", err)
+		}
+	}
+	return tc, nil
 }
 
 func (o *options) advertised() []string {
@@ -217,6 +241,10 @@ func cmdInit(o *options, name string, stdout io.Writer) error {
 		return err
 	}
 	defer s.close()
+	tc, err := o.torConfig(s.dir.path)
+	if err != nil {
+		return err
+	}
 	ctx := context.Background()
 	if exists, err := s.account.Exists(ctx); err != nil {
 		return err
@@ -238,7 +266,7 @@ func cmdInit(o *options, name string, stdout io.Writer) error {
 	if bits < crypto.WeakPassphraseBits {
 		fmt.Fprintln(stdout, "Warning: this passphrase is weak; anyone who copies your data directory could guess it. A longer one (4 random words) is much safer.")
 	}
-	code, err := s.account.Code(ctx, o.listen, o.advertised())
+	code, err := s.account.Code(ctx, o.listen, o.advertised(), tc)
 	if err != nil {
 		return err
 	}
@@ -253,10 +281,14 @@ func cmdCode(o *options, stdout io.Writer) error {
 	}
 	defer s.close()
 	ctx := context.Background()
+	tc, err := o.torConfig(s.dir.path)
+	if err != nil {
+		return err
+	}
 	if err := s.unlock(ctx, o); err != nil {
 		return err
 	}
-	code, err := s.account.Code(ctx, o.listen, o.advertised())
+	code, err := s.account.Code(ctx, o.listen, o.advertised(), tc)
 	if err != nil {
 		return err
 	}
@@ -289,8 +321,12 @@ func runNode(o *options, stdin io.Reader, stdout io.Writer) error {
 		return err
 	}
 	defer s.close()
+	tc, err := o.torConfig(s.dir.path)
+	if err != nil {
+		return err
+	}
 	newCore := func() (*app.Core, error) {
-		return app.NewCore(app.Config{Account: s.account, Listen: o.listen, Advertise: o.advertised(), Logger: s.log})
+		return app.NewCore(app.Config{Account: s.account, Listen: o.listen, Advertise: o.advertised(), Logger: s.log, Tor: tc})
 	}
 	if o.headless {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -31,7 +31,7 @@ func bCore(b *testing.B, name string) (*app.Core, func()) {
 	if err := acc.Create(context.Background(), name, []byte(benchPass)); err != nil {
 		b.Fatal(err)
 	}
-	core, err := app.NewCore(app.Config{Account: acc, Listen: "127.0.0.1:0"})
+	core, err := app.NewCore(app.Config{Account: acc, Listen: "127.0.0.1:0", Tor: app.TorConfig{Mode: app.TorOff}})
 	if err != nil {
 		b.Fatal(err)
 	}

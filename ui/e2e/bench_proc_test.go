@@ -87,7 +87,7 @@ func bInitNode(t testing.TB, s bNodeSpec) {
 }
 
 func (s bNodeSpec) command(args ...string) *exec.Cmd {
-	all := []string{"--data", s.dir, "--listen", s.listen}
+	all := []string{"--data", s.dir, "--listen", s.listen, "--tor", "off"}
 	if s.advertise != "" {
 		all = append(all, "--advertise", s.advertise)
 	}

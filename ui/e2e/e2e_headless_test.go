@@ -62,7 +62,7 @@ type headlessProc struct {
 
 func startHeadless(t *testing.T, bin, dir, listen, pass string) *headlessProc {
 	t.Helper()
-	cmd := exec.Command(bin, "--data", dir, "--listen", listen, "--headless")
+	cmd := exec.Command(bin, "--data", dir, "--listen", listen, "--tor", "off", "--headless")
 	cmd.Env = append(os.Environ(), "JARVIS_PASSPHRASE="+pass)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -312,7 +312,7 @@ func TestPortInUseNamesTheFlag(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	cmd := exec.Command(bin, "--data", dir, "--listen", l.Addr().String(), "--headless")
+	cmd := exec.Command(bin, "--data", dir, "--listen", l.Addr().String(), "--tor", "off", "--headless")
 	cmd.Env = append(os.Environ(), "JARVIS_PASSPHRASE="+portPass)
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "--listen") {

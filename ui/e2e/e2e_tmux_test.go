@@ -97,12 +97,12 @@ func TestTmuxTwoPeopleChat(t *testing.T) {
 	start := func(name string) (*tmuxSession, string) {
 		dir := filepath.Join(tmp, name)
 		addr := tmuxFreeAddr(t)
-		initCmd := exec.Command(bin, "--data", dir, "--listen", addr, "init", "--name", name)
+		initCmd := exec.Command(bin, "--data", dir, "--listen", addr, "--tor", "off", "init", "--name", name)
 		initCmd.Env = env
 		if out, err := initCmd.CombinedOutput(); err != nil {
 			t.Fatalf("init %s: %v\n%s", name, err, out)
 		}
-		codeCmd := exec.Command(bin, "--data", dir, "--listen", addr, "code")
+		codeCmd := exec.Command(bin, "--data", dir, "--listen", addr, "--tor", "off", "code")
 		codeCmd.Env = env
 		out, err := codeCmd.Output()
 		if err != nil {
@@ -110,7 +110,7 @@ func TestTmuxTwoPeopleChat(t *testing.T) {
 		}
 		s := &tmuxSession{t: t, socket: socket, name: name, env: env}
 		s.tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24",
-			bin, "--data", dir, "--listen", addr, "--no-bell", "--notify=false")
+			bin, "--data", dir, "--listen", addr, "--tor", "off", "--no-bell", "--notify=false")
 		return s, strings.TrimSpace(string(out))
 	}
 	alice, aliceCode := start("alice")

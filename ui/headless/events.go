@@ -40,6 +40,9 @@ type contactJSONT struct {
 	Addrs        []string `json:"addrs"`
 	SafetyNumber string   `json:"safety_number"`
 	LastActivity int64    `json:"last_activity"`
+	Path         string   `json:"path,omitempty"`      // online only: direct | onion
+	PathAddr     string   `json:"path_addr,omitempty"` // where it helps: the direct address, or the onion dialled
+	LastSeen     int64    `json:"last_seen,omitempty"` // offline: ms since epoch when its last session ended
 }
 
 type contactLine struct {
@@ -61,9 +64,12 @@ type idLine struct {
 }
 
 type peerLine struct {
-	Event  string `json:"event"`
-	ID     string `json:"id"`
-	Online bool   `json:"online"`
+	Event    string `json:"event"`
+	ID       string `json:"id"`
+	Online   bool   `json:"online"`
+	Path     string `json:"path,omitempty"`
+	PathAddr string `json:"path_addr,omitempty"`
+	LastSeen int64  `json:"last_seen,omitempty"`
 }
 
 type typingLine struct {
@@ -73,9 +79,26 @@ type typingLine struct {
 }
 
 type engineLine struct {
-	Event string `json:"event"`
-	Up    bool   `json:"up"`
-	Error string `json:"error,omitempty"`
+	Event string   `json:"event"`
+	Up    bool     `json:"up"`
+	Error string   `json:"error,omitempty"`
+	Tor   torJSONT `json:"tor"`
+}
+
+// torJSONT is our Tor path in an engine line.
+type torJSONT struct {
+	State    string `json:"state"` // off | starting | bootstrapping | ready | unavailable
+	Progress int    `json:"progress"`
+	Onion    string `json:"onion,omitempty"` // our onion address, once published
+	Error    string `json:"error,omitempty"`
+}
+
+func torJSON(st app.TorStatus) torJSONT {
+	t := torJSONT{State: string(st.State), Progress: st.Progress, Onion: st.Onion}
+	if st.Err != nil {
+		t.Error = st.Err.Error()
+	}
+	return t
 }
 
 func millis(t time.Time) int64 {
@@ -93,6 +116,7 @@ func contactJSON(c app.Contact) contactJSONT {
 	return contactJSONT{
 		ID: c.ID.String(), Name: c.Name, State: c.State.String(), Verified: c.Verified, Online: c.Online,
 		Unread: c.Unread, Addrs: addrs, SafetyNumber: c.SafetyNumber, LastActivity: millis(c.LastActivity),
+		Path: c.Path, PathAddr: c.Remote, LastSeen: millis(c.LastSeen),
 	}
 }
 
@@ -112,7 +136,7 @@ func eventJSON(ev app.Event) any {
 		s := ev.Self
 		return readyLine{Event: "ready", ID: s.ID.String(), Name: s.Name, Listen: s.ListenAddr, Addrs: s.Addrs, Code: s.Code}
 	case app.EngineStatus:
-		l := engineLine{Event: "engine", Up: ev.Up}
+		l := engineLine{Event: "engine", Up: ev.Up, Tor: torJSON(ev.Tor)}
 		if ev.Err != nil {
 			l.Error = ev.Err.Error()
 		}
@@ -143,7 +167,7 @@ func contactEventJSON(ev app.Event) any {
 	case app.ContactRemoved:
 		return idLine{Event: "contact_removed", ID: ev.ID.String()}
 	case app.PeerStatus:
-		return peerLine{Event: "peer", ID: ev.ID.String(), Online: ev.Online}
+		return peerLine{Event: "peer", ID: ev.ID.String(), Online: ev.Online, Path: ev.Path, PathAddr: ev.Remote, LastSeen: millis(ev.LastSeen)}
 	case app.Typing:
 		return typingLine{Event: "typing", ID: ev.Contact.String(), Active: ev.Active}
 	}

@@ -30,7 +30,7 @@ func newCore(t *testing.T, name string) *app.Core {
 	if err := acc.Create(context.Background(), name, []byte("pass "+name)); err != nil {
 		t.Fatal(err)
 	}
-	core, err := app.NewCore(app.Config{Account: acc, Listen: "127.0.0.1:0"})
+	core, err := app.NewCore(app.Config{Account: acc, Listen: "127.0.0.1:0", Tor: app.TorConfig{Mode: app.TorOff}})
 	if err != nil {
 		t.Fatal(err)
 	}

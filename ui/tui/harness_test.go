@@ -33,7 +33,7 @@ func openAccount(t *testing.T, dir string) *app.Account {
 
 func coreMaker(acc *app.Account) func() (*app.Core, error) {
 	return func() (*app.Core, error) {
-		return app.NewCore(app.Config{Account: acc, Listen: "127.0.0.1:0"})
+		return app.NewCore(app.Config{Account: acc, Listen: "127.0.0.1:0", Tor: app.TorConfig{Mode: app.TorOff}})
 	}
 }
 
