@@ -138,9 +138,11 @@ func (a *Account) Code(ctx context.Context, listen string, advertise []string, t
 	if err != nil {
 		return "", err
 	}
-	addrs, err := advertisedAddrs(advertise, listen)
-	if err != nil {
-		return "", err
+	var addrs []string
+	if tc.Mode != TorOnly {
+		if addrs, err = advertisedAddrs(advertise, listen); err != nil {
+			return "", err
+		}
 	}
 	if on, why := torEnabled(tc); on {
 		key, err := a.store.OnionKey(ctx)
@@ -150,7 +152,7 @@ func (a *Account) Code(ctx context.Context, listen string, advertise []string, t
 		onion := onionAddrFor(key, onionPort(listen))
 		clear(key)
 		addrs = withOnion(addrs, onion)
-	} else if why != nil && tc.Mode == TorOn {
+	} else if why != nil && tc.Mode.Required() {
 		return "", why
 	}
 	return crypto.EncodeLinkCode(crypto.LinkCode{Name: name, Keys: id.Public(), Addrs: addrs})

@@ -100,10 +100,31 @@ type addrPolicy struct {
 	// bound to loopback (tests, a single-machine setup), where every peer
 	// is on this host anyway.
 	loopback bool
+	// onionOnly (--tor only) dials nothing but onion addresses: a direct
+	// dial would show our IP to whoever listens there.
+	onionOnly bool
 }
 
-// policyFor is the policy of a node listening on listen.
+// reachable keeps the addresses this node dials at all.
+func (p addrPolicy) reachable(addrs []string) []string {
+	if !p.onionOnly {
+		return addrs
+	}
+	var out []string
+	for _, a := range addrs {
+		if isOnionAddr(a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// policyFor is the policy of a node listening on listen (nil: no direct
+// listener).
 func policyFor(listen net.Addr) addrPolicy {
+	if listen == nil {
+		return addrPolicy{}
+	}
 	ap, err := netip.ParseAddrPort(listen.String())
 	return addrPolicy{loopback: err == nil && ap.Addr().Unmap().IsLoopback()}
 }

@@ -105,8 +105,12 @@ func NewCore(cfg Config) (*Core, error) {
 	if err := c.prepareTor(cfg, listen); err != nil {
 		return nil, err
 	}
+	bind := listen
+	if cfg.Tor.Mode == TorOnly {
+		bind = "" // no direct listener: our IP is in nobody's hands
+	}
 	peers := newPeers(log.With("room", "peers"), holdContacts, holdGroups)
-	engine, addrs, err := bindEngine(cfg, id, log, listen, peers, c.tor)
+	engine, addrs, err := bindEngine(cfg, id, log, bind, peers, c.tor)
 	if err != nil {
 		return nil, err
 	}
@@ -118,6 +122,7 @@ func NewCore(cfg Config) (*Core, error) {
 	c.engine, c.peers, c.self = engine, peers, self
 	peers.net = engine
 	peers.addrs = policyFor(engine.Addr())
+	peers.addrs.onionOnly = cfg.Tor.Mode == TorOnly
 	c.router = newRouter(engine, peers)
 	c.contacts = newContactManager(c, c.router.add(isContactMessage))
 	c.groups = newGroupManager(c, c.router.add(isGroupMessage))
@@ -132,6 +137,9 @@ func listenAddr(cfg Config) (string, error) {
 	if listen == "" {
 		listen = fmt.Sprintf("0.0.0.0:%d", DefaultPort)
 	}
+	if cfg.Tor.Mode == TorOnly && len(cfg.Advertise) > 0 {
+		return "", errors.New("--advertise names direct addresses, which --tor only never uses; drop one of them")
+	}
 	if _, err := advertisedAddrs(cfg.Advertise, listen); err != nil {
 		return "", err
 	}
@@ -143,7 +151,7 @@ func listenAddr(cfg Config) (string, error) {
 func (c *Core) prepareTor(cfg Config, listen string) error {
 	on, why := torEnabled(cfg.Tor)
 	switch {
-	case why != nil && cfg.Tor.Mode == TorOn:
+	case why != nil && cfg.Tor.Mode.Required():
 		return why
 	case why != nil:
 		c.noTor = TorStatus{State: TorStateUnavailable, Err: why}
@@ -206,10 +214,12 @@ func bindEngine(cfg Config, id *crypto.Identity, log *slog.Logger, listen string
 	if err != nil {
 		return nil, nil, err
 	}
-	addrs, err := advertisedAddrs(cfg.Advertise, engine.Addr().String())
-	if err != nil {
-		engine.Close()
-		return nil, nil, err
+	var addrs []string
+	if listen != "" {
+		if addrs, err = advertisedAddrs(cfg.Advertise, engine.Addr().String()); err != nil {
+			engine.Close()
+			return nil, nil, err
+		}
 	}
 	if tp != nil {
 		addrs = withOnion(addrs, tp.onion)
@@ -227,9 +237,9 @@ func newSelf(id *crypto.Identity, name string, engine *p2p.Engine, addrs []strin
 	if err != nil {
 		return Self{}, fmt.Errorf("make link code: %w", err)
 	}
-	self := Self{
-		ID: id.ID(), Name: name, Keys: id.Public(),
-		ListenAddr: engine.Addr().String(), Addrs: addrs, Code: code,
+	self := Self{ID: id.ID(), Name: name, Keys: id.Public(), Addrs: addrs, Code: code}
+	if a := engine.Addr(); a != nil {
+		self.ListenAddr = a.String()
 	}
 	if tp != nil {
 		self.Onion = tp.onion
@@ -256,6 +266,9 @@ func (c *Core) Start() {
 			defer c.wg.Done()
 			c.events.run(c.stopped)
 		}()
+		// Up before tor's goroutine can report: its events carry it.
+		c.engineUp.Store(true)
+		c.events.emit(EngineStatus{Up: true, Tor: c.TorStatus()})
 		if c.tor != nil {
 			c.wg.Add(1)
 			go func() {
@@ -265,8 +278,6 @@ func (c *Core) Start() {
 		}
 		go func() {
 			defer c.wg.Done()
-			c.engineUp.Store(true)
-			c.events.emit(EngineStatus{Up: true, Tor: c.TorStatus()})
 			err := c.engine.Run(ctx)
 			if err != nil && ctx.Err() == nil {
 				// Not the error itself: a network error names addresses,

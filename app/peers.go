@@ -95,6 +95,7 @@ func newPeers(log *slog.Logger, holders ...p2p.Holder) *peers {
 
 // connect makes h hold t: the engine keeps a session while anyone holds it.
 func (p *peers) connect(h p2p.Holder, t p2p.Target) {
+	t.Addrs = p.addrs.reachable(t.Addrs)
 	p.mu.Lock()
 	p.held[h][t.Keys.ID()] = struct{}{}
 	p.mu.Unlock()

@@ -24,7 +24,11 @@ const (
 	TorAuto TorMode = iota // use tor when it is installed (or --tor-control is given), else direct only
 	TorOn                  // tor or nothing: fail at start when it cannot be used
 	TorOff                 // never touch tor
+	TorOnly                // tor or nothing, and nothing else: no direct listener, no direct dials
 )
+
+// Required reports whether the core must fail without a usable tor.
+func (m TorMode) Required() bool { return m == TorOn || m == TorOnly }
 
 // ParseTorMode reads --tor's value.
 func ParseTorMode(s string) (TorMode, error) {
@@ -35,8 +39,10 @@ func ParseTorMode(s string) (TorMode, error) {
 		return TorOn, nil
 	case "off":
 		return TorOff, nil
+	case "only":
+		return TorOnly, nil
 	}
-	return 0, fmt.Errorf("--tor %q: use auto, on or off", s)
+	return 0, fmt.Errorf("--tor %q: use auto, on, off or only", s)
 }
 
 // TorConfig says how the core reaches Tor.
@@ -113,7 +119,7 @@ func newTorPath(cfg TorConfig, key ed25519.PrivateKey, port int, log *slog.Logge
 	onion := onionAddrFor(key, port)
 	p := &torPath{cfg: cfg, port: port, key: key, onion: onion, log: log, emit: emit, started: make(chan struct{})}
 	p.listener = newLateListener(onionNetAddr(onion))
-	p.set(TorStatus{State: TorStateStarting})
+	p.status.Store(&TorStatus{State: TorStateStarting}) // reported with the engine's first status
 	return p
 }
 

@@ -38,7 +38,7 @@ var (
 // Config configures an Engine.
 type Config struct {
 	Identity   *crypto.Identity
-	ListenAddr string                                                   // "host:port"; port 0 picks a free port
+	ListenAddr string                                                   // "host:port"; port 0 picks a free port; "" listens only on Listeners
 	Advertise  []string                                                 // our reachable addrs, sent in Hello
 	Logger     *slog.Logger                                             // nil discards
 	Limits     Limits                                                   // zero fields take defaults
@@ -106,9 +106,12 @@ func New(cfg Config) (*Engine, error) {
 	if err := checkListeners(cfg.Listeners); err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.ListenAddr)
-	if err != nil {
-		return nil, fmt.Errorf("%w on %s: %w", ErrListen, cfg.ListenAddr, err)
+	var ln net.Listener
+	if cfg.ListenAddr != "" {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.ListenAddr); err != nil {
+			return nil, fmt.Errorf("%w on %s: %w", ErrListen, cfg.ListenAddr, err)
+		}
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -169,7 +172,10 @@ func (e *Engine) Close() error {
 
 // closeListeners closes every listener, returning the first error.
 func (e *Engine) closeListeners() error {
-	err := e.ln.Close()
+	var err error
+	if e.ln != nil {
+		err = e.ln.Close()
+	}
 	for _, l := range e.extra {
 		if cerr := l.Listener.Close(); err == nil {
 			err = cerr
@@ -178,8 +184,13 @@ func (e *Engine) closeListeners() error {
 	return err
 }
 
-// Addr is the bound listen address.
-func (e *Engine) Addr() net.Addr { return e.ln.Addr() }
+// Addr is the bound listen address, nil without one (ListenAddr "").
+func (e *Engine) Addr() net.Addr {
+	if e.ln == nil {
+		return nil
+	}
+	return e.ln.Addr()
+}
 
 // Events delivers PeerUp, PeerDown and Received. Session readers wait for the
 // consumer, so a slow consumer slows peers down rather than losing messages.
@@ -202,8 +213,11 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.mu.Unlock()
 	e.log.Info("engine running")
 
-	e.wg.Add(1 + len(e.extra))
-	go e.acceptLoop(e.ln, "")
+	if e.ln != nil {
+		e.wg.Add(1)
+		go e.acceptLoop(e.ln, "")
+	}
+	e.wg.Add(len(e.extra))
 	for _, l := range e.extra {
 		go e.acceptLoop(l.Listener, l.Network)
 	}

@@ -65,7 +65,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.notify, "notify", o.notify, "desktop/Termux notifications (sender only)")
 	fs.BoolVar(&o.preview, "preview", o.preview, "show message text in notifications")
 	fs.BoolVar(&o.showVersion, "version", o.showVersion, "print the version and exit")
-	fs.StringVar(&o.tor, "tor", o.tor, "reach contacts over Tor: auto (when tor is installed), on (tor or nothing), off")
+	fs.StringVar(&o.tor, "tor", o.tor, "reach contacts over Tor: auto (when tor is installed), on (tor or nothing), off, or only (onion only: your IP stays hidden from everyone)")
 	fs.StringVar(&o.torControl, "tor-control", o.torControl, "use the tor you already run at this control port (HOST:PORT or unix:PATH)")
 }
 
@@ -80,9 +80,9 @@ func (o *options) torConfig(dir string) (app.TorConfig, error) {
 		return app.TorConfig{}, errors.New("--tor off and --tor-control contradict each other; drop one")
 	}
 	tc := app.TorConfig{Mode: mode, Dir: dir, ControlAddr: o.torControl, TestOnlyTorrc: testOnlyTorrc()}
-	if mode == app.TorOn && o.torControl == "" {
+	if mode.Required() && o.torControl == "" {
 		if err := tor.Installed(); err != nil {
-			return app.TorConfig{}, fmt.Errorf("--tor on: %w", err)
+			return app.TorConfig{}, fmt.Errorf("--tor %s: %w", o.tor, err)
 		}
 	}
 	return tc, nil
