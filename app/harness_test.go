@@ -122,7 +122,13 @@ func (n *node) restart() *node {
 // waitFor returns the first recorded event (from the start) matching ok.
 func (n *node) waitFor(what string, ok func(Event) bool) Event {
 	n.t.Helper()
-	deadline := time.After(waitTimeout)
+	return n.waitWithin(waitTimeout, what, ok)
+}
+
+// waitWithin is waitFor with its own deadline, for slow paths (Tor).
+func (n *node) waitWithin(d time.Duration, what string, ok func(Event) bool) Event {
+	n.t.Helper()
+	deadline := time.After(d)
 	seen := 0
 	for {
 		n.mu.Lock()
@@ -168,7 +174,13 @@ func outboxLen(ctx context.Context, n *node, contact crypto.ID) int {
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
+	eventuallyWithin(t, waitTimeout, what, cond)
+}
+
+// eventuallyWithin is eventually with its own deadline, for slow paths (Tor).
+func eventuallyWithin(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

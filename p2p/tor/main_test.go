@@ -2,62 +2,28 @@ package tor
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"jarvis/p2p/tor/tornet"
 )
 
-// All tor tests live in this package so that `go test ./...` never runs two private networks at once. The network
-// starts on first use and stops in TestMain whatever happened.
-var network struct {
-	once sync.Once
-	dir  string
-	n    *tornet.Network
-	err  error
-}
+// All tor tests of this package share one network, started on first use and stopped in TestMain.
+var network tornet.Shared
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if network.n != nil {
-		began := time.Now()
-		if err := network.n.Close(); err != nil {
-			fmt.Fprintln(os.Stderr, "stopping the private tor network:", err)
-		}
-		if testing.Verbose() {
-			fmt.Printf("private tor network stopped in %v\n", time.Since(began).Round(time.Millisecond))
-		}
-	}
-	if network.dir != "" {
-		_ = os.RemoveAll(network.dir)
-	}
+	network.Close()
 	os.Exit(code)
 }
 
-// privateNetwork returns the torrc lines that join the package's private network, starting it on first use.
-// A missing tor fails the test: CI installs tor, so a skip would hide a broken setup.
+// privateNetwork returns the torrc lines that join the package's private network.
 func privateNetwork(t *testing.T) []string {
 	t.Helper()
-	network.once.Do(func() {
-		if network.dir, network.err = os.MkdirTemp("", "tornet-"); network.err != nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		network.n, network.err = tornet.Start(ctx, network.dir)
-		if network.err == nil {
-			t.Logf("private tor network ready in %v", network.n.ReadyAfter.Round(time.Millisecond))
-		}
-	})
-	if network.err != nil {
-		t.Fatalf("private tor network: %v", network.err)
-	}
-	return network.n.ClientTorrc()
+	return network.Torrc(t)
 }
 
 // bootstrapLimit is generous: bootstraps normally take 2–3 s, but before tornet gave clients NumEntryGuards 3 a
