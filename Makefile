@@ -22,14 +22,20 @@ run: build
 lint:
 	$(GO) mod tidy -diff
 	$(GO) vet -tags '$(TAGS) bench' ./...
+	$(GO) vet -tags '$(TAGS) tortest' ./...
 	$(STATICCHECK) -tags '$(TAGS) bench' ./...
+	$(STATICCHECK) -tags '$(TAGS) tortest' ./...
 
 # Unit, protocol, UI and end-to-end tests with the race detector, never from
 # the test cache (ui/e2e builds the binary itself, so the cache cannot see
 # what it depends on); fuzz seed corpora run as ordinary tests. The store
-# runs under both SQLite drivers.
+# runs under both SQLite drivers. The scenarios over a private Tor network
+# (real tor processes: -tags tortest, tests named TestTor…) run last, one
+# package at a time, so that two networks never share the machine; p2p/tor
+# has its own in the first run.
 test: lint
 	$(GO) test -race -count=1 -tags '$(TAGS)' -timeout 30m ./...
+	$(GO) test -race -count=1 -tags '$(TAGS) tortest' -p 1 -run '^TestTor' -timeout 30m ./app ./ui/e2e
 	$(GO) test -race -tags purego -timeout 10m ./store/...
 	CGO_ENABLED=0 $(GO) build -tags purego -o /dev/null .
 

@@ -18,11 +18,12 @@ import (
 
 const e2eTimeout = 30 * time.Second
 
-// buildJarvis compiles the binary once per test into a temp dir.
-func buildJarvis(t *testing.T) string {
+// buildJarvis compiles the binary once per test into a temp dir, with
+// extra go build flags (e.g. -tags tortest).
+func buildJarvis(t *testing.T, flags ...string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "jarvis")
-	cmd := exec.Command("go", "build", "-o", bin, "jarvis")
+	cmd := exec.Command("go", append(append([]string{"build"}, flags...), "-o", bin, "jarvis")...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
@@ -54,16 +55,47 @@ type headlessProc struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 
-	mu     sync.Mutex
-	lines  []map[string]any
-	notify chan struct{}
-	exited chan struct{}
+	mu      sync.Mutex
+	lines   []map[string]any
+	notify  chan struct{}
+	exited  chan struct{}
+	timeout time.Duration // for each wait; e2eTimeout unless set
+	errs    *syncBuffer   // stderr
+}
+
+// stderr is what the process wrote to stderr so far.
+func (p *headlessProc) stderr() string { return p.errs.String() }
+
+// syncBuffer is a bytes.Buffer the process's stderr copier and the test
+// can share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func startHeadless(t *testing.T, bin, dir, listen, pass string) *headlessProc {
 	t.Helper()
-	cmd := exec.Command(bin, "--data", dir, "--listen", listen, "--tor", "off", "--headless")
-	cmd.Env = append(os.Environ(), "JARVIS_PASSPHRASE="+pass)
+	return startHeadlessWith(t, bin, dir, pass, nil, "--listen", listen, "--tor", "off")
+}
+
+// startHeadlessWith starts `jarvis --data dir ARGS --headless` with env
+// added to the environment.
+func startHeadlessWith(t *testing.T, bin, dir, pass string, env []string, args ...string) *headlessProc {
+	t.Helper()
+	cmd := exec.Command(bin, append(append([]string{"--data", dir}, args...), "--headless")...)
+	cmd.Env = append(append(os.Environ(), "JARVIS_PASSPHRASE="+pass), env...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -72,12 +104,12 @@ func startHeadless(t *testing.T, bin, dir, listen, pass string) *headlessProc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
+	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &headlessProc{t: t, cmd: cmd, stdin: stdin, notify: make(chan struct{}, 1), exited: make(chan struct{})}
+	p := &headlessProc{t: t, cmd: cmd, stdin: stdin, notify: make(chan struct{}, 1), exited: make(chan struct{}), timeout: e2eTimeout, errs: &stderr}
 	go func() {
 		defer close(p.exited)
 		sc := bufio.NewScanner(stdout)
@@ -102,7 +134,7 @@ func startHeadless(t *testing.T, bin, dir, listen, pass string) *headlessProc {
 		p.cmd.Process.Kill()
 		<-p.exited
 		if t.Failed() {
-			t.Logf("stderr of %s:\n%s", listen, stderr.String())
+			t.Logf("stderr of %s:\n%s", dir, stderr.String())
 		}
 	})
 	return p
@@ -120,7 +152,7 @@ func (p *headlessProc) send(cmd map[string]any) {
 // that satisfies match.
 func (p *headlessProc) waitEvent(name string, match func(map[string]any) bool) map[string]any {
 	p.t.Helper()
-	deadline := time.After(e2eTimeout)
+	deadline := time.After(p.timeout)
 	for seen := 0; ; {
 		p.mu.Lock()
 		for ; seen < len(p.lines); seen++ {
