@@ -143,10 +143,14 @@ var (
 	// that parse.
 	ipv4 = regexp.MustCompile(`\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b`)
 	ipv6 = regexp.MustCompile(`\[[0-9A-Fa-f:.]+(?:%[\w.-]+)?\](?::\d{1,5})?|[0-9A-Fa-f]*::?[0-9A-Fa-f:.]*(?:%[\w.-]+)?`)
+	// onionName finds an onion host (with its port if any): it is an
+	// address like any other, and names whom we were reaching.
+	onionName = regexp.MustCompile(`(?i)\b[a-z2-7]{16,56}\.onion\b(?::\d{1,5})?`)
 )
 
 // scrub rewrites text that is logged anyway (messages, errors): full IDs
-// become their tags and IP addresses (with their ports) become "<addr>".
+// become their tags and IP addresses and onion names (with their ports)
+// become "<addr>".
 // An error from the network stack names the address it dialled, and the
 // log must not.
 func (s *logScrubber) scrub(text string) string {
@@ -157,6 +161,7 @@ func (s *logScrubber) scrub(text string) string {
 		}
 		return s.tag("peer", id[:])
 	})
+	text = onionName.ReplaceAllString(text, "<addr>")
 	text = ipv4.ReplaceAllStringFunc(text, blankAddress)
 	return ipv6.ReplaceAllStringFunc(text, blankAddress)
 }

@@ -38,10 +38,11 @@ func TestTheLogNamesPeersByPerRunTagsAndNeverByIDOrAddress(t *testing.T) {
 	log.Info("addresses", "addr", "127.0.0.1:7777", "remote", tcp, "local", tcp, "ap", netip.MustParseAddrPort("127.0.0.1:1"),
 		"listen", "0.0.0.0:7777", "addrs", []string{"127.0.0.1:1"}, "ip", net.IPv4(127, 0, 0, 1))
 	log.Info("engine running at 127.0.0.1:7777")
+	log.Info("tor", "err", errors.New("dial 25NJQAMCWEFLPVKL73J4SZAHHIHOC4XT3KTCGJNPAINGR5YHKENL5SID.onion:7420 timed out"))
 	log.Info("kept", "n", 3, "why", "not a contact", "version", "1.2", "time", "12:30:45")
 	out := buf.String()
 
-	for _, secret := range []string{alice.String(), alice.Short(), bob.String(), bob.Short(), "127.0.0.1", "0.0.0.0", "::1", "fe80", "10.1.2.3", "7777"} {
+	for _, secret := range []string{alice.String(), alice.Short(), bob.String(), bob.Short(), "127.0.0.1", "0.0.0.0", "::1", "fe80", "10.1.2.3", "7777", "25njqamc", "25NJQAMC"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("log holds %q:\n%s", secret, out)
 		}
@@ -87,7 +88,8 @@ func field(line, key string) string {
 // FuzzLogScrubLeavesNoAddress: whatever text reaches the log (an error
 // can quote what a peer sent), no IP address survives scrubbing.
 func FuzzLogScrubLeavesNoAddress(f *testing.F) {
-	for _, s := range []string{"dial tcp 127.0.0.1:7777: refused", "[::1]:80", "fe80::1%eth0", "1.2.3.4.5", "::ffff:10.0.0.1", "12:30:45"} {
+	for _, s := range []string{"dial tcp 127.0.0.1:7777: refused", "[::1]:80", "fe80::1%eth0", "1.2.3.4.5", "::ffff:10.0.0.1", "12:30:45",
+		"socks connect tcp 127.0.0.1:9050->25njqamcweflpvkl73j4szahhihoc4xt3ktcgjnpaingr5yhkenl5sid.onion:7420: host unreachable"} {
 		f.Add(s)
 	}
 	s, err := newLogScrubber()
@@ -100,6 +102,9 @@ func FuzzLogScrubLeavesNoAddress(f *testing.F) {
 			if isAddress(strings.TrimRight(m, ":.")) {
 				t.Fatalf("scrub(%q) = %q keeps %q", text, out, m)
 			}
+		}
+		if m := onionName.FindString(out); m != "" {
+			t.Fatalf("scrub(%q) = %q keeps %q", text, out, m)
 		}
 	})
 }
