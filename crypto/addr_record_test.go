@@ -32,7 +32,7 @@ func TestAddrRecordVector(t *testing.T) {
 	// The signature, checked without the code under test: Ed25519 over the
 	// label and everything before it.
 	body, sig := enc[:len(enc)-64], enc[len(enc)-64:]
-	if !ed25519.Verify(ed25519.PublicKey(k.Public().Sign[:]), append([]byte("jarvis-addr-record-v1"), body...), sig) {
+	if !ed25519.Verify(pubKey(k), append([]byte("jarvis-addr-record-v1"), body...), sig) {
 		t.Fatal("vector signature is not Ed25519 over label ‖ body")
 	}
 	back, err := ParseAddrRecord(enc)
@@ -152,4 +152,9 @@ func TestParseAddrRecordIsStrict(t *testing.T) {
 	if _, err := ParseAddrRecord(enc); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func pubKey(k *Identity) ed25519.PublicKey {
+	p := k.Public()
+	return p.Sign[:]
 }
