@@ -59,32 +59,6 @@ type addrBook struct {
 	budget   map[crypto.ID]recordBudget // records we may still store, per peer
 }
 
-// recordBudget is a token bucket: addrRecordBurst tokens, one more per
-// addrRecordGap.
-type recordBudget struct {
-	tokens float64
-	at     time.Time
-}
-
-// take spends a token of id's budget if there is one.
-func (b *addrBook) take(id crypto.ID) bool {
-	now := b.now()
-	bu, ok := b.budget[id]
-	if ok && b.gap > 0 {
-		bu.tokens = min(addrRecordBurst, bu.tokens+float64(now.Sub(bu.at))/float64(b.gap))
-	} else {
-		bu.tokens = addrRecordBurst
-	}
-	bu.at = now
-	if bu.tokens < 1 {
-		b.budget[id] = bu
-		return false
-	}
-	bu.tokens--
-	b.budget[id] = bu
-	return true
-}
-
 func newAddrBook(c *Core, advertise []string, events <-chan p2p.Event) *addrBook {
 	return &addrBook{
 		core: c, store: c.account.store, peers: c.peers, id: c.identity,
@@ -192,6 +166,32 @@ func (b *addrBook) offerAll() {
 	}
 }
 
+// recordBudget is a token bucket: addrRecordBurst tokens, one more per
+// addrRecordGap.
+type recordBudget struct {
+	tokens float64
+	at     time.Time
+}
+
+// take spends a token of id's budget if there is one.
+func (b *addrBook) take(id crypto.ID) bool {
+	now := b.now()
+	bu, ok := b.budget[id]
+	if ok && b.gap > 0 {
+		bu.tokens = min(addrRecordBurst, bu.tokens+float64(now.Sub(bu.at))/float64(b.gap))
+	} else {
+		bu.tokens = addrRecordBurst
+	}
+	bu.at = now
+	if bu.tokens < 1 {
+		b.budget[id] = bu
+		return false
+	}
+	bu.tokens--
+	b.budget[id] = bu
+	return true
+}
+
 // receive takes a peer's record if it came on the peer's live session, is
 // signed by the keys that session proved, and is newer than what we hold.
 // What is kept of it is what addrPolicy.signed allows.
@@ -201,7 +201,7 @@ func (b *addrBook) receive(ctx context.Context, from crypto.ID, session uint64, 
 		return // a stranger, or a session already gone (the next one sends it again)
 	}
 	if err := r.Verify(pr.info.Keys); err != nil || r.Owner != from {
-		b.log.Info("refusing address record", "peer", from, "err", err)
+		b.log.Info("refusing address record", "peer", from) // not err: it may quote an address
 		return
 	}
 	if r.Version <= b.versions[from] || !b.take(from) {
@@ -230,7 +230,7 @@ func (b *addrBook) refresh(ctx context.Context) {
 		return
 	}
 	if err := b.core.engine.SetAdvertise(addrs); err != nil {
-		b.log.Warn("cannot advertise new addresses", "err", err)
+		b.log.Warn("cannot advertise our new addresses") // errors about addresses quote them
 		return
 	}
 	b.publish(ctx, addrs)
@@ -248,7 +248,7 @@ func (b *addrBook) publish(ctx context.Context, addrs []string) {
 		b.core.emit(Failure{Op: "save our address record", Err: err})
 	}
 	if err := b.core.setAddrs(addrs); err != nil {
-		b.log.Warn("cannot make a link code of our addresses", "err", err)
+		b.log.Warn("cannot make a link code of our addresses")
 	}
 	clear(b.sent)
 	b.offerAll()
@@ -266,7 +266,7 @@ func (b *addrBook) publish(ctx context.Context, addrs []string) {
 func (b *addrBook) sign(addrs []string, version uint64) bool {
 	r, err := crypto.SignAddrRecord(b.id, version, addrs)
 	if err != nil {
-		b.log.Warn("cannot sign our address record", "err", err)
+		b.log.Warn("cannot sign our address record")
 		return false
 	}
 	b.mine = wire.AddrRecord(r)
