@@ -3,11 +3,14 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"slices"
 	"testing"
+
+	"jarvis/crypto"
 )
 
 func TestAddrRecordKeepsOnlyTheNewestVersion(t *testing.T) {
@@ -111,5 +114,25 @@ func TestTamperedAddrRecordsAreRefused(t *testing.T) {
 			_, err = s.PutAddrRecord(ctx, AddrRecord{ID: a, Version: 9})
 			wantTampered(t, err, "addr_records")
 		})
+	}
+}
+
+// TestAddrRecordMACVector pins the addr_records row MAC PROTOCOL.md §9
+// gives; the value was computed independently (Python hmac/hashlib).
+func TestAddrRecordMACVector(t *testing.T) {
+	var mk crypto.MasterKey
+	for i := range mk {
+		mk[i] = byte(i)
+	}
+	rm, err := newRowMACer(mk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id crypto.ID
+	for i := range id {
+		id[i] = 1
+	}
+	if got := hex.EncodeToString(rm.sum(addrRecordMACInput(id, 2))); got != "3426cf8f54344a93acd62bfd9e61aa383207af479bdf769f57ab12308ee620d7" {
+		t.Fatalf("addr_records MAC = %s", got)
 	}
 }
