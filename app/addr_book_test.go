@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -287,5 +288,20 @@ func TestAPeerFloodingRecordsGetsAFewStored(t *testing.T) {
 	now = now.Add(addrRecordGap)
 	if !b.take(flood) || b.take(flood) {
 		t.Fatal("want exactly one more record per gap")
+	}
+}
+
+func TestRecordAddressesComeFirstAndHideNoneOfTheCodes(t *testing.T) {
+	full := make([]string, crypto.MaxAddrs)
+	for i := range full {
+		full[i] = net.JoinHostPort("192.0.2.1", strconv.Itoa(7000+i))
+	}
+	code := []string{"198.51.100.1:7420", full[0]}
+	got := recordFirst(full, code)
+	if want := append(slices.Clone(full), "198.51.100.1:7420"); !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	if got := recordFirst(nil, code); !slices.Equal(got, code) {
+		t.Fatalf("without a record: %v", got)
 	}
 }

@@ -114,8 +114,25 @@ func (p *peers) connect(h p2p.Holder, t p2p.Target) {
 func (p *peers) connectLocked(h p2p.Holder, t p2p.Target) {
 	id := t.Keys.ID()
 	p.held[h][id] = t
-	t.Addrs = mergeAddrs(p.recorded[id], t.Addrs)
+	t.Addrs = recordFirst(p.recorded[id], t.Addrs)
 	p.net.Connect(t, h)
+}
+
+// recordFirst puts a peer's record addresses before a holder's own. It
+// drops none of the holder's (each list holds at most crypto.MaxAddrs): a
+// record whose addresses do not work from here must not hide the link
+// code's.
+func recordFirst(record, own []string) []string {
+	if len(record) == 0 {
+		return own
+	}
+	out := slices.Clone(record)
+	for _, a := range own {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // record sets the addresses of id's newest address record and redials id
