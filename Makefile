@@ -44,7 +44,7 @@ test: lint
 # filter of peer input (handshake, addresses, log, JSON lines, screen text).
 FUZZTIME ?= 30s
 FUZZ_CRYPTO   = FuzzParseLinkCode FuzzParseRoster FuzzParseSenderKey FuzzUnmarshalRatchet FuzzUnmarshalKDFParams FuzzRosterFork
-FUZZ_WIRE     = FuzzDecodeAll FuzzDecodeGroup FuzzParseGroupText
+FUZZ_WIRE     = FuzzDecodeAll FuzzDecodeGroup FuzzParseGroupText FuzzDecodeAddrRecord
 FUZZ_P2P      = FuzzFrameReader FuzzResponderHandshake
 FUZZ_APP      = FuzzPeerAddrPolicy
 FUZZ_HEADLESS = FuzzJSONWriterKeepsLinesValid

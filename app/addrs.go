@@ -186,6 +186,54 @@ func (p addrPolicy) observed(addrs []string, remote string) []string {
 	return out
 }
 
+// signed keeps the addresses of a peer's signed address record that came
+// over a live session from remote (its socket address; "" for an onion
+// session). Onion addresses are kept, as in observed. Of IP literals it
+// drops what dialable drops (names, zones, unspecified, multicast,
+// link-local, loopback unless we run on loopback ourselves); a private
+// address (RFC 1918, ULA fc00::/7, CGNAT 100.64/10) is kept only on the IP
+// the session comes from, since elsewhere it would let a contact aim us at
+// hosts on our own LAN; a public unicast address is kept wherever it is.
+// That is looser than observed, which keeps nothing off the session's IP:
+// the record is signed by the peer we hold, it names where that peer says
+// it listens (a port forward, a second interface, the network it is moving
+// to), and we dial it only to run a Noise handshake that fails unless the
+// pinned key answers, so a public address buys a liar no more than one
+// connection attempt per backoff.
+func (p addrPolicy) signed(addrs []string, remote string) []string {
+	seen, err := netip.ParseAddrPort(remote)
+	var out []string
+	for _, a := range addrs {
+		if isOnionAddr(a) {
+			out = append(out, a)
+			continue
+		}
+		ap, ok := p.dialable(a)
+		if !ok {
+			continue
+		}
+		ip := ap.Addr().Unmap()
+		switch {
+		case ip.IsLoopback(): // dialable allowed it: we run on loopback
+		case !ip.IsGlobalUnicast():
+			continue // broadcast and the like
+		case isPrivateAddr(ip) && (err != nil || ip != seen.Addr().Unmap()):
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// cgnat is RFC 6598 shared address space, private to a carrier's network.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// isPrivateAddr reports addresses that mean a different host on every
+// network: RFC 1918, ULA and CGNAT.
+func isPrivateAddr(ip netip.Addr) bool {
+	return ip.IsPrivate() || cgnat.Contains(ip)
+}
+
 // addrPrefix names the network remote comes from, for caps per network:
 // the /24 of an IPv4 address, the /64 of an IPv6 one (what one home or one
 // cheap server usually gets). It is "" when remote is not an IP.

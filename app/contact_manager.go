@@ -78,7 +78,7 @@ func (m *contactManager) run(ctx context.Context) {
 		m.core.emit(Failure{Op: "load contacts", Err: err})
 	}
 	m.publish()
-	m.core.emit(Ready{Self: m.core.self})
+	m.core.emit(Ready{Self: m.core.Self()})
 	serve[contactManager](ctx, m, mailboxes[contactManager]{cmds: m.cmds, events: m.events, room: m.peers.room(holdContacts)})
 }
 
@@ -226,7 +226,7 @@ func (m *contactManager) send(_ context.Context, id crypto.ID, msgs ...wire.Mess
 }
 
 func (m *contactManager) requestMessage() wire.Message {
-	return wire.ContactRequest{Name: m.core.self.Name, Addrs: m.core.self.Addrs}
+	return wire.ContactRequest{Name: m.core.self.Name, Addrs: m.core.Self().Addrs}
 }
 
 func (m *contactManager) startFlush(id crypto.ID, session uint64) {

@@ -60,12 +60,14 @@ type Self struct {
 type Core struct {
 	account  *Account
 	identity *crypto.Identity
-	self     Self
+	self     Self                  // what never changes; Self() adds reach
+	reach    atomic.Pointer[reach] // our addresses and link code now
 	engine   *p2p.Engine
 	peers    *peers
 	router   *router
 	contacts *contactManager
 	groups   *groupManager
+	addrs    *addrBook
 	events   *eventQueue
 	dir      *directory // names for the resolver, published by the managers
 	log      *slog.Logger
@@ -120,12 +122,15 @@ func NewCore(cfg Config) (*Core, error) {
 		return nil, err
 	}
 	c.engine, c.peers, c.self = engine, peers, self
+	c.reach.Store(&reach{addrs: self.Addrs, code: self.Code})
+	c.self.Addrs, c.self.Code = nil, "" // they live in reach
 	peers.net = engine
 	peers.addrs = policyFor(engine.Addr())
 	peers.addrs.onionOnly = cfg.Tor.Mode == TorOnly
 	c.router = newRouter(engine, peers)
 	c.contacts = newContactManager(c, c.router.add(isContactMessage))
 	c.groups = newGroupManager(c, c.router.add(isGroupMessage))
+	c.addrs = newAddrBook(c, cfg.Advertise, c.router.add(isAddrRecord))
 	return c, nil
 }
 
@@ -261,7 +266,7 @@ func (c *Core) Start() {
 	c.startOnce.Do(func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		c.cancel = cancel
-		c.wg.Add(5)
+		c.wg.Add(6)
 		go func() {
 			defer c.wg.Done()
 			c.events.run(c.stopped)
@@ -299,6 +304,10 @@ func (c *Core) Start() {
 			defer c.wg.Done()
 			c.groups.run(ctx)
 		}()
+		go func() {
+			defer c.wg.Done()
+			c.addrs.run(ctx)
+		}()
 	})
 }
 
@@ -325,8 +334,9 @@ func (c *Core) Close() error {
 // Events delivers what happens, in order. It is closed after Close.
 func (c *Core) Events() <-chan Event { return c.events.out }
 
-// Self returns the local identity's public description.
-func (c *Core) Self() Self { return c.self }
+// Self returns the local identity's public description, with the addresses
+// and link code of the moment (they follow our network).
+func (c *Core) Self() Self { return c.reach.Load().self(c.self) }
 
 // Presence reports whether id is online, since when and by which path,
 // from the table the peers component publishes; it never waits.

@@ -61,7 +61,7 @@ func (c *Core) CreateGroup(ctx context.Context, name, description string) (Group
 	var out Group
 	err := c.doGroup(ctx, func(ctx context.Context, m *groupManager) error {
 		r := &crypto.Roster{Version: 1, Name: name, Description: description, Members: []crypto.RosterMember{{
-			Keys: m.core.self.Keys, Name: m.core.self.Name, Addrs: capAddrs(m.core.self.Addrs), Role: crypto.RoleOwner,
+			Keys: m.core.self.Keys, Name: m.core.self.Name, Addrs: capAddrs(m.core.Self().Addrs), Role: crypto.RoleOwner,
 		}}}
 		rand.Read(r.Group[:])
 		enc, err := crypto.SignRoster(r, m.id)
@@ -310,7 +310,7 @@ func (c *Core) SetMyGroupName(ctx context.Context, id crypto.GroupID, name strin
 		return m.changeRoster(ctx, g, func(r *crypto.Roster) error {
 			for i := range r.Members {
 				if r.Members[i].Keys.ID() == m.self {
-					r.Members[i].Name, r.Members[i].Addrs = name, capAddrs(m.core.self.Addrs)
+					r.Members[i].Name, r.Members[i].Addrs = name, capAddrs(m.core.Self().Addrs)
 				}
 			}
 			return nil

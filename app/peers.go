@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -78,15 +79,20 @@ type peers struct {
 	addrs    addrPolicy                   // fixed before Start
 
 	mu   sync.Mutex
-	held map[p2p.Holder]map[crypto.ID]struct{}
-	seen map[crypto.ID]time.Time // when each peer's last session ended
+	held map[p2p.Holder]map[crypto.ID]p2p.Target // each holder's own addresses
+	seen map[crypto.ID]time.Time                 // when each peer's last session ended
+	// recorded holds the addresses of each peer's newest address record, as
+	// accepted (addrBook); every holder dials them first.
+	recorded map[crypto.ID][]string
 }
 
 func newPeers(log *slog.Logger, holders ...p2p.Holder) *peers {
-	p := &peers{log: log, now: time.Now, rooms: make(map[p2p.Holder]chan struct{}), held: make(map[p2p.Holder]map[crypto.ID]struct{}), seen: make(map[crypto.ID]time.Time)}
+	p := &peers{log: log, now: time.Now, rooms: make(map[p2p.Holder]chan struct{}),
+		held: make(map[p2p.Holder]map[crypto.ID]p2p.Target), seen: make(map[crypto.ID]time.Time),
+		recorded: make(map[crypto.ID][]string)}
 	for _, h := range holders {
 		p.rooms[h] = make(chan struct{}, 1)
-		p.held[h] = make(map[crypto.ID]struct{})
+		p.held[h] = make(map[crypto.ID]p2p.Target)
 	}
 	empty := presenceTable{}
 	p.presence.Store(&empty)
@@ -94,12 +100,53 @@ func newPeers(log *slog.Logger, holders ...p2p.Holder) *peers {
 }
 
 // connect makes h hold t: the engine keeps a session while anyone holds it.
+// The addresses of the peer's address record come first.
 func (p *peers) connect(h p2p.Holder, t p2p.Target) {
 	t.Addrs = p.addrs.reachable(t.Addrs)
 	p.mu.Lock()
-	p.held[h][t.Keys.ID()] = struct{}{}
-	p.mu.Unlock()
+	defer p.mu.Unlock()
+	p.connectLocked(h, t)
+}
+
+// connectLocked tells the engine under p.mu, so that record, which redials
+// on another goroutine than the holder's, never lets an older address list
+// overtake a newer one, nor revives a hold its holder just released. The
+// engine never calls back into peers while connecting.
+func (p *peers) connectLocked(h p2p.Holder, t p2p.Target) {
+	id := t.Keys.ID()
+	p.held[h][id] = t
+	t.Addrs = recordFirst(p.recorded[id], t.Addrs)
 	p.net.Connect(t, h)
+}
+
+// recordFirst puts a peer's record addresses before a holder's own. It
+// drops none of the holder's (each list holds at most crypto.MaxAddrs): a
+// record whose addresses do not work from here must not hide the link
+// code's.
+func recordFirst(record, own []string) []string {
+	if len(record) == 0 {
+		return own
+	}
+	out := slices.Clone(record)
+	for _, a := range own {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// record sets the addresses of id's newest address record and redials id
+// with them under every holder that holds it.
+func (p *peers) record(id crypto.ID, addrs []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.recorded[id] = slices.Clone(addrs)
+	for h, held := range p.held {
+		if t, ok := held[id]; ok {
+			p.connectLocked(h, t)
+		}
+	}
 }
 
 // release drops h's hold on id. A peer nobody holds (a stranger too) is

@@ -10,8 +10,8 @@ import (
 // from i to i+1. Append only: never edit a step that has shipped.
 //
 // Sealed columns (BLOB, XChaCha20-Poly1305, AD = table/column/row):
-// identity.private, identity.name, identity.onion, contacts.name/addrs, messages.text, and
-// the group columns listed at step 3. Public keys, IDs, states and times are
+// identity.private, identity.name, identity.onion, contacts.name/addrs,
+// addr_records.addrs, messages.text, and the group columns listed at step 3. Public keys, IDs, states and times are
 // plaintext metadata; from step 7 the parts of it that decide trust are
 // covered by a per-row MAC (rowmac.go).
 func migrations() []string {
@@ -179,6 +179,17 @@ CREATE TABLE rejected (
 		// NULL in an account made before it: OnionKey creates it on first use.
 		`
 ALTER TABLE identity ADD COLUMN onion BLOB;
+`,
+		// 10: the newest address record per identity (addr_records.go),
+		// peers' and our own: version and a row MAC in plaintext, the
+		// addresses sealed like contacts.addrs.
+		`
+CREATE TABLE addr_records (
+	id      BLOB PRIMARY KEY CHECK (length(id) = 20),
+	version INTEGER NOT NULL,
+	addrs   BLOB NOT NULL,
+	mac     BLOB NOT NULL
+) STRICT, WITHOUT ROWID;
 `,
 	}
 }

@@ -48,7 +48,7 @@ func Append(dst []byte, m Message) ([]byte, error) {
 // there is one way to send each record.
 func known(m Message) bool {
 	switch m.(type) {
-	case Hello, ContactRequest, ContactAccept, ContactReject, Text, Ack, Read, Typing, Ping, Pong, Bye, Address, Rekey,
+	case Hello, ContactRequest, ContactAccept, ContactReject, Text, Ack, Read, Typing, Ping, Pong, Bye, Address, Rekey, AddrRecord,
 		GroupInvite, GroupRoster, GroupSenderKey, GroupMessage, GroupSync:
 		return true
 	}
@@ -76,6 +76,9 @@ func validate(m Message) error {
 		return checkString("reason", v.Reason, MaxReason)
 	case Address:
 		return checkAddrs(v.Addrs)
+	case AddrRecord:
+		_, err := crypto.AddrRecord(v).AppendBinary(nil)
+		return err
 	}
 	return validateGroup(m)
 }
@@ -139,6 +142,8 @@ func appendBody(b []byte, m Message) []byte {
 		b = appendStr16(b, v.Reason)
 	case Address:
 		b = appendAddrs(b, v.Addrs)
+	case AddrRecord:
+		b, _ = crypto.AddrRecord(v).AppendBinary(b) // validated
 	default:
 		b = appendGroupBody(b, m)
 	}

@@ -66,6 +66,8 @@ func decodeRecord(t Type, s *cryptobyte.String) (Message, error) {
 		return decodeAddress(s)
 	case TypeRekey:
 		return Rekey{}, nil
+	case TypeAddrRecord:
+		return decodeAddrRecord(s)
 	}
 	return decodeGroupRecord(t, s)
 }
@@ -144,6 +146,22 @@ func decodeAddress(s *cryptobyte.String) (Message, error) {
 		return nil, err
 	}
 	return Address{Addrs: addrs}, nil
+}
+
+// decodeAddrRecord takes the rest of the record as a crypto.AddrRecord,
+// whose parser is as strict as this package's (counts, lengths, trailing
+// bytes) and also checks each address. The signature is the app's to check,
+// against the keys the session proved.
+func decodeAddrRecord(s *cryptobyte.String) (Message, error) {
+	var b []byte
+	if !s.ReadBytes(&b, len(*s)) {
+		return nil, ErrTruncated
+	}
+	r, err := crypto.ParseAddrRecord(b)
+	if err != nil {
+		return nil, err
+	}
+	return AddrRecord(r), nil
 }
 
 func decodeHello(s *cryptobyte.String) (Message, error) {

@@ -26,6 +26,7 @@ const (
 	TypeBye            Type = 11
 	TypeAddress        Type = 12
 	TypeRekey          Type = 13
+	TypeAddrRecord     Type = 14
 )
 
 // Limits of the wire records alone, enforced by both Append and DecodeAll;
@@ -85,8 +86,15 @@ type Pong struct{ Nonce uint64 }
 // Bye announces that the sender is closing the session.
 type Bye struct{ Reason string }
 
-// Address carries the sender's current listen addresses.
+// Address carries the sender's current listen addresses, unsigned. Nothing
+// sends it any more (AddrRecord replaced it); it still decodes, so a peer
+// that sends one is not cut off.
 type Address struct{ Addrs []string }
+
+// AddrRecord carries the sender's signed, versioned address record (a
+// crypto.AddrRecord): where it can be reached from now on. Convert with
+// crypto.AddrRecord(v) and AddrRecord(r).
+type AddrRecord crypto.AddrRecord
 
 // Rekey tells the receiver to rekey its receive cipher after this frame;
 // engine-internal.
@@ -105,6 +113,7 @@ func (Pong) Type() Type           { return TypePong }
 func (Bye) Type() Type            { return TypeBye }
 func (Address) Type() Type        { return TypeAddress }
 func (Rekey) Type() Type          { return TypeRekey }
+func (AddrRecord) Type() Type     { return TypeAddrRecord }
 
 // String names the type for logs and errors.
 func (t Type) String() string {
@@ -135,6 +144,8 @@ func (t Type) String() string {
 		return "Address"
 	case TypeRekey:
 		return "Rekey"
+	case TypeAddrRecord:
+		return "AddrRecord"
 	case TypeGroupInvite:
 		return "GroupInvite"
 	case TypeGroupRoster:
