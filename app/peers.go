@@ -102,7 +102,6 @@ func newPeers(log *slog.Logger, holders ...p2p.Holder) *peers {
 // connect makes h hold t: the engine keeps a session while anyone holds it.
 // The addresses of the peer's address record come first.
 func (p *peers) connect(h p2p.Holder, t p2p.Target) {
-	t.Addrs = p.addrs.reachable(t.Addrs)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.connectLocked(h, t)
@@ -115,7 +114,7 @@ func (p *peers) connect(h p2p.Holder, t p2p.Target) {
 func (p *peers) connectLocked(h p2p.Holder, t p2p.Target) {
 	id := t.Keys.ID()
 	p.held[h][id] = t
-	t.Addrs = recordFirst(p.recorded[id], t.Addrs)
+	t.Addrs = p.addrs.reachable(recordFirst(p.recorded[id], t.Addrs))
 	p.net.Connect(t, h)
 }
 
