@@ -70,16 +70,9 @@ func newAddrBook(c *Core, advertise []string, events <-chan p2p.Event) *addrBook
 	}
 }
 
-// ownAddrs is what we advertise now: as bindEngine computed it at start.
+// ownAddrs is what we advertise now, computed as bindEngine did at start.
 func (c *Core) ownAddrs(advertise []string) ([]string, error) {
-	addrs, err := advertisedAddrs(advertise, c.engine.Addr().String())
-	if err != nil {
-		return nil, err
-	}
-	if c.tor != nil {
-		addrs = withOnion(addrs, c.tor.onion)
-	}
-	return addrs, nil
+	return ourAddrs(advertise, c.engine.Addr(), c.tor)
 }
 
 func (b *addrBook) run(ctx context.Context) {

@@ -219,21 +219,32 @@ func bindEngine(cfg Config, id *crypto.Identity, log *slog.Logger, listen string
 	if err != nil {
 		return nil, nil, err
 	}
-	var addrs []string
-	if listen != "" {
-		if addrs, err = advertisedAddrs(cfg.Advertise, engine.Addr().String()); err != nil {
-			engine.Close()
-			return nil, nil, err
-		}
-	}
-	if tp != nil {
-		addrs = withOnion(addrs, tp.onion)
+	addrs, err := ourAddrs(cfg.Advertise, engine.Addr(), tp)
+	if err != nil {
+		engine.Close()
+		return nil, nil, err
 	}
 	if err := engine.SetAdvertise(addrs); err != nil {
 		engine.Close()
 		return nil, nil, err
 	}
 	return engine, addrs, nil
+}
+
+// ourAddrs is what we advertise: the direct addresses of our listener
+// (none without one, as with --tor only), then our onion address.
+func ourAddrs(advertise []string, listener net.Addr, tp *torPath) ([]string, error) {
+	var addrs []string
+	if listener != nil {
+		var err error
+		if addrs, err = advertisedAddrs(advertise, listener.String()); err != nil {
+			return nil, err
+		}
+	}
+	if tp != nil {
+		addrs = withOnion(addrs, tp.onion)
+	}
+	return addrs, nil
 }
 
 // newSelf describes us as bound to engine, with our link code.
