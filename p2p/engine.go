@@ -362,10 +362,7 @@ func (e *Engine) register(s *session, stop <-chan struct{}) (old *session, err e
 	}
 	p := e.peerLocked(s.info.ID)
 	if cur := p.sess; cur != nil {
-		// Both ends dialled at once: both keep the session whose initiator
-		// has the smaller ID, so they agree without talking.
-		if cur.initiator != s.initiator && time.Since(cur.created) < e.limits.RaceWindow &&
-			bytes.Compare(cur.initiator[:], s.initiator[:]) < 0 {
+		if e.keepsOver(cur, s) {
 			return nil, ErrLostRace
 		}
 		old = cur
@@ -379,6 +376,27 @@ func (e *Engine) register(s *session, stop <-chan struct{}) (old *session, err e
 		e.capStrangersLocked()
 	}
 	return old, nil
+}
+
+// keepsOver reports whether the live session cur stays and s is refused.
+// Both ends of a session run it on the same pair, so they agree without
+// talking:
+//   - A settled cur is replaced: the peer would not dial again if it still
+//     had it.
+//   - Between a direct and a fallback session, direct wins, however young
+//     cur is: that is how a fallback session is upgraded, and a fallback
+//     session that lost a happy-eyeballs race on one end must not win on
+//     the other.
+//   - Otherwise both ends dialled at once: the session whose initiator has
+//     the smaller ID stays.
+func (e *Engine) keepsOver(cur, s *session) bool {
+	switch {
+	case time.Since(cur.created) >= e.limits.RaceWindow:
+		return false
+	case cur.fallback != s.fallback:
+		return !cur.fallback
+	}
+	return cur.initiator != s.initiator && bytes.Compare(cur.initiator[:], s.initiator[:]) < 0
 }
 
 // capStrangersLocked closes one session with a stranger (a peer no holder
