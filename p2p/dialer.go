@@ -64,8 +64,9 @@ func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, ready f
 	return nil
 }
 
-// runSession announces s, runs it to the end and announces its end. A
-// replaced session's PeerDown always precedes the new session's PeerUp.
+// runSession announces s, runs it to the end and announces its end. The
+// previous session's PeerDown always precedes the new session's PeerUp,
+// whether s replaced it or it had just ended (see register).
 func (e *Engine) runSession(s *session, old *session) {
 	defer e.wg.Done()
 	if old != nil {
@@ -82,6 +83,7 @@ func (e *Engine) runSession(s *session, old *session) {
 	e.log.Info("session down", "peer", s.info.ID, "session", s.num, "err", s.err)
 	e.emit(PeerDown{ID: s.info.ID, Session: s.num, Err: s.err})
 	close(s.ended)
+	e.ended(s)
 }
 
 // startDialer starts the dialer for p; e.mu must be held and Run started.

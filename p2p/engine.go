@@ -88,6 +88,7 @@ type peer struct {
 	holds  map[Holder][]string // who wants this peer, with the addresses each knows
 	target *Target             // the union of holds; non-nil while anyone holds the peer
 	sess   *session            // the live session, if any
+	ending *session            // the last one, from its end until its PeerDown is out
 	stop   chan struct{}       // closed by the last Release; ends this peer's dialer
 	wake   chan struct{}       // cap 1: reset the dialer's backoff
 }
@@ -361,13 +362,15 @@ func (e *Engine) register(s *session, stop <-chan struct{}) (old *session, err e
 		}
 	}
 	p := e.peerLocked(s.info.ID)
-	if cur := p.sess; cur != nil {
-		if e.keepsOver(cur, s) {
-			return nil, ErrLostRace
-		}
-		old = cur
+	old = p.sess
+	if old != nil && !old.closing() && e.keepsOver(old, s) {
+		return nil, ErrLostRace
 	}
-	p.sess = s
+	if old == nil {
+		// Its PeerDown may not be out yet; s's PeerUp waits for it.
+		old = p.ending
+	}
+	p.sess, p.ending = s, nil
 	e.sessions.Add(1)
 	if !s.info.Outbound {
 		poke(p.wake) // an inbound session resets the dialer's backoff
@@ -438,12 +441,21 @@ func (e *Engine) unregister(s *session) {
 	defer e.mu.Unlock()
 	e.sessions.Add(-1)
 	if p := e.peers[s.info.ID]; p != nil && p.sess == s {
-		p.sess = nil
+		p.sess, p.ending = nil, s
 		if p.target == nil {
 			delete(e.peers, s.info.ID)
 		}
 	}
 	delete(e.conns, s.conn)
+}
+
+// ended forgets s as its peer's last session once its PeerDown is out.
+func (e *Engine) ended(s *session) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p := e.peers[s.info.ID]; p != nil && p.ending == s {
+		p.ending = nil
+	}
 }
 
 // emit sends an engine event unless the engine is stopping.

@@ -96,6 +96,17 @@ func (s *session) close(err error) {
 	})
 }
 
+// closing reports whether the session has started closing: it is no rival
+// for a new session, whatever its age.
+func (s *session) closing() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // hangUp closes the session once the records already queued are written,
 // so a message handed over just before the last holder let go still leaves.
 func (s *session) hangUp() {
