@@ -339,3 +339,42 @@ func TestAnOnionAddressWithoutATransportIsNotAnUpgradeTarget(t *testing.T) {
 		t.Fatalf("upgrade addresses %q", got)
 	}
 }
+
+func TestANewSessionWaitsForThePeerDownOfOneThatHasJustEnded(t *testing.T) {
+	e := &Engine{limits: Limits{}.withDefaults(), peers: map[crypto.ID]*peer{}, state: stateRunning}
+	peerID := crypto.ID{9}
+	mk := func() *session {
+		return &session{info: PeerInfo{ID: peerID}, initiator: peerID, created: time.Now(), done: make(chan struct{})}
+	}
+	held := e.peerLocked(peerID)
+	held.target = &Target{} // someone holds the peer, so it outlives its sessions
+
+	s1 := mk()
+	if _, err := e.register(s1, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.unregister(s1) // s1 ended; its PeerDown is not out yet
+	s2 := mk()
+	if old, err := e.register(s2, nil); err != nil || old != s1 {
+		t.Fatalf("s2 must wait for s1's PeerDown: old=%v err=%v", old, err)
+	}
+	e.unregister(s2)
+	e.ended(s2) // s2's PeerDown is out
+	if old, err := e.register(mk(), nil); err != nil || old != nil {
+		t.Fatalf("nothing left to wait for: old=%v err=%v", old, err)
+	}
+}
+
+func TestASessionThatIsClosingDoesNotWinATieAgainstANewOne(t *testing.T) {
+	e := &Engine{limits: Limits{}.withDefaults(), peers: map[crypto.ID]*peer{}, state: stateRunning}
+	peerID, small, big := crypto.ID{9}, crypto.ID{1}, crypto.ID{2}
+	cur := &session{info: PeerInfo{ID: peerID}, initiator: small, created: time.Now(), done: make(chan struct{})}
+	if _, err := e.register(cur, nil); err != nil {
+		t.Fatal(err)
+	}
+	close(cur.done) // closing, not yet unregistered
+	s := &session{info: PeerInfo{ID: peerID}, initiator: big, created: time.Now()}
+	if old, err := e.register(s, nil); err != nil || old != cur {
+		t.Fatalf("a closing session refused its successor: old=%v err=%v", old, err)
+	}
+}
