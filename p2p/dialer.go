@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
+	"sync"
 	"time"
 
 	"jarvis/crypto"
@@ -162,11 +163,14 @@ func (e *Engine) dialLoop(ctx context.Context, id crypto.ID, p *peer, stop <-cha
 func (e *Engine) watchSession(ctx context.Context, stop <-chan struct{}, p *peer, s *session, t Target, st *dialState) (ended, ok bool) {
 	direct := e.upgradeAddrs(t.Addrs)
 	var upgrade <-chan time.Time
-	var wake <-chan struct{}
+	var wake <-chan struct{} // on a direct session a wake-up waits for the next redial
+	if s.fallback {
+		wake = p.wake
+	}
 	if s.fallback && len(direct) > 0 {
 		timer := time.NewTimer(max(st.up.Next(), st.book.wait(direct, time.Now())))
 		defer timer.Stop()
-		upgrade, wake = timer.C, p.wake
+		upgrade = timer.C
 	} else {
 		st.up.Reset()
 	}
@@ -177,18 +181,41 @@ func (e *Engine) watchSession(ctx context.Context, stop <-chan struct{}, p *peer
 		return false, false
 	case <-ctx.Done():
 		return false, false
-	case <-wake: // new addresses: try them soon
+	case <-wake: // new addresses, perhaps direct ones: try them soon
 		st.up.Reset()
 		st.book.wake()
 		return false, true
 	case <-upgrade:
 	}
 	if addrs := st.book.due(direct, time.Now()); len(addrs) > 0 {
-		if err := e.dialTarget(ctx, t.Keys, addrs, st.book, stop); err != nil && !errors.Is(err, ErrLostRace) {
-			e.log.Debug("direct path still down", "peer", s.info.ID, "err", safeErr(err))
-		}
+		e.tryDirect(ctx, stop, s, t.Keys, addrs, st.book)
 	}
 	return false, true
+}
+
+// tryDirect dials addrs to leave the fallback session s. The attempt is
+// given up once s goes: the peer's own upgrade may have replaced it, and a
+// dial of ours that came through much later would replace that settled
+// direct session for nothing.
+func (e *Engine) tryDirect(ctx context.Context, stop <-chan struct{}, s *session, keys crypto.PublicIdentity, addrs []string, book *addrBook) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-s.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	err := e.dialTarget(ctx, keys, addrs, book, stop)
+	gaveUp := ctx.Err() != nil
+	cancel()
+	wg.Wait()
+	if err != nil && !errors.Is(err, ErrLostRace) && !gaveUp {
+		e.log.Debug("direct path still down", "peer", s.info.ID, "err", safeErr(err))
+	}
 }
 
 // sleep waits d; a wake-up ends it early and calls onWake. It reports

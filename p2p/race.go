@@ -203,7 +203,7 @@ func settle(book *addrBook, outs []outcome, now time.Time) error {
 		return final
 	}
 	if len(errs) == 0 {
-		return ErrStopped // every attempt was cut short: only shutdown does that undecided
+		return ErrStopped // every attempt was cut short by ctx: the caller is giving up
 	}
 	return errors.Join(errs...)
 }
