@@ -32,6 +32,7 @@ type directGate struct {
 	opened chan struct{} // closed while the gate is open; held dials wait on it
 	conns  map[net.Conn]struct{}
 	held   int // dials waiting for the gate to open
+	holds  int // dials that have waited, in all
 }
 
 func newDirectGate() *directGate {
@@ -59,11 +60,12 @@ func (g *directGate) set(mode gateMode) {
 	g.mode = mode
 }
 
-// holding is how many dials are waiting at a held gate.
-func (g *directGate) holding() int {
+// holding is how many dials are waiting at a held gate, and how many
+// have waited in all.
+func (g *directGate) holding() (now, all int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.held
+	return g.held, g.holds
 }
 
 func (g *directGate) dial(ctx context.Context, addr string) (net.Conn, error) {
@@ -71,6 +73,7 @@ func (g *directGate) dial(ctx context.Context, addr string) (net.Conn, error) {
 	mode, opened := g.mode, g.opened
 	if mode == gateHold {
 		g.held++
+		g.holds++
 	}
 	g.mu.Unlock()
 	switch mode {
@@ -155,13 +158,20 @@ type pathNode struct {
 // start runs an engine whose onion transport is a fallback with delay.
 func (pn *pathNet) start(t testing.TB, lim Limits, delay time.Duration) *pathNode {
 	t.Helper()
+	return pn.startGated(t, lim, delay, pn.gate)
+}
+
+// startGated is start with the engine's own direct dials going through g,
+// so a test can cut one direction of the direct path.
+func (pn *pathNet) startGated(t testing.TB, lim Limits, delay time.Duration, g *directGate) *pathNode {
+	t.Helper()
 	pn.next++
 	ln := newPipeNet()
 	onion := fmt.Sprintf("%s:%d", onionHost, 7000+pn.next)
 	pn.tor.add(onion, ln)
 	n := startNodeCfg(t, Config{
 		Limits:     lim,
-		Dial:       pn.gate.dial,
+		Dial:       g.dial,
 		Transports: []Transport{Fallback(pn.tor, delay)},
 		Listeners:  []Listener{{Listener: ln, Network: "onion"}},
 	})
@@ -261,6 +271,24 @@ func waitUntil(t testing.TB, d time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// waitSteady polls cond until it has held for quiet without a break,
+// failing the test after d: a state that a handshake still in flight can
+// undo is not reached yet.
+func waitSteady(t testing.TB, d, quiet time.Duration, what string, cond func() bool) {
+	t.Helper()
+	var since time.Time
+	waitUntil(t, d, what, func() bool {
+		if !cond() {
+			since = time.Time{}
+			return false
+		}
+		if since.IsZero() {
+			since = time.Now()
+		}
+		return time.Since(since) >= quiet
+	})
 }
 
 // liveWhere waits until n has exactly one session with id and it satisfies ok.
