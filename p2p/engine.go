@@ -386,10 +386,10 @@ func (e *Engine) register(s *session, stop <-chan struct{}) (old *session, err e
 // talking:
 //   - A settled cur is replaced: the peer would not dial again if it still
 //     had it.
-//   - Between a direct and a fallback session, direct wins, however young
-//     cur is: that is how a fallback session is upgraded, and a fallback
-//     session that lost a happy-eyeballs race on one end must not win on
-//     the other.
+//   - Between a young cur and s on different paths (see origin.fallback)
+//     the direct one wins, whatever the IDs: that is how a fallback
+//     session is upgraded within RaceWindow, and how a fallback session
+//     that lost a happy-eyeballs race on one end loses on the other too.
 //   - Otherwise both ends dialled at once: the session whose initiator has
 //     the smaller ID stays.
 func (e *Engine) keepsOver(cur, s *session) bool {

@@ -21,7 +21,8 @@ var ErrNoTransport = errors.New("p2p: no transport for this address")
 //
 // Each Dial gets Limits.HandshakeTimeout unless the Transport also has a
 // method DialTimeout() time.Duration: a slow path that retries inside Dial
-// (Tor, after NEWNYM) says how long it needs.
+// (Tor, after NEWNYM) says how long it needs. A Transport with a method
+// FallbackDelay() time.Duration is a fallback path; see Fallback.
 type Transport interface {
 	// Handles reports whether Dial can reach addr ("host:port").
 	Handles(addr string) bool
