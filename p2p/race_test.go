@@ -414,3 +414,37 @@ func TestAnUpgradeDialIsGivenUpWhenThePeerUpgradesFirst(t *testing.T) {
 	// settled direct session for nothing.
 	waitUntil(t, 5*time.Second, "A's upgrade dial to be given up", func() bool { n, _ := gateA.holding(); return n == 0 })
 }
+
+func TestTheAddressBookBlamesAFailedDirectDialButNotOneTheOnionOvertook(t *testing.T) {
+	tests := []struct {
+		name       string
+		mode       gateMode
+		directFail int // failures the book must hold against the direct address
+	}{
+		{"a blackholed direct dial cut short by the onion", gateHold, 0},
+		{"a refused direct dial", gateRefuse, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkLeaks(t)
+			lim := raceLimits()
+			lim.HandshakeTimeout = 20 * time.Second
+			paths := newPathNet()
+			paths.gate.set(tt.mode)
+			a := paths.start(t, lim, 100*time.Millisecond)
+			b := paths.start(t, lim, 100*time.Millisecond)
+			book := newAddrBook(lim, func() float64 { return 0.5 })
+			// No Connect: this test is the only dialer, so it owns book.
+			err := a.e.dialTarget(context.Background(), b.id.Public(), []string{b.direct, b.onion}, book, nil)
+			if err != nil {
+				t.Fatalf("dialTarget: %v", err)
+			}
+			if st := book.state(b.onion); !st.worked {
+				t.Fatal("the onion address gave a session but is not marked as working")
+			}
+			if st := book.state(b.direct); st.fails != tt.directFail || st.worked {
+				t.Fatalf("direct address: %d failures, worked %v; want %d failures", st.fails, st.worked, tt.directFail)
+			}
+		})
+	}
+}
