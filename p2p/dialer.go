@@ -187,7 +187,8 @@ func (e *Engine) watchSession(ctx context.Context, stop <-chan struct{}, p *peer
 		return false, true
 	case <-upgrade:
 	}
-	if addrs := st.book.due(direct, time.Now()); len(addrs) > 0 {
+	// due is asked about every address, as it forgets those it is not asked about.
+	if addrs := e.upgradeAddrs(st.book.due(t.Addrs, time.Now())); len(addrs) > 0 {
 		e.tryDirect(ctx, stop, s, t.Keys, addrs, st.book)
 	}
 	return false, true
