@@ -142,8 +142,8 @@ func (e *Engine) dialLoop(ctx context.Context, id crypto.ID, p *peer, stop <-cha
 			st.up.Reset() // the next fallback session starts its upgrade tries afresh
 			if addrs := st.book.due(t.Addrs, time.Now()); len(addrs) > 0 {
 				err := e.dialTarget(ctx, t.Keys, addrs, st.book, stop)
-				if err == nil || errors.Is(err, ErrLostRace) {
-					continue
+				if err == nil || errors.Is(err, ErrLostRace) || e.hasSession(id) {
+					continue // watch the session, whoever dialled it
 				}
 				e.log.Debug("dial failed", "peer", id, "err", safeErr(err))
 			}
@@ -187,7 +187,7 @@ func (e *Engine) watchSession(ctx context.Context, stop <-chan struct{}, p *peer
 		return false, true
 	case <-upgrade:
 	}
-	// due is asked about every address, as it forgets those it is not asked about.
+	// Ask due about every address: past its bound it prunes the rest.
 	if addrs := e.upgradeAddrs(st.book.due(t.Addrs, time.Now())); len(addrs) > 0 {
 		e.tryDirect(ctx, stop, s, t.Keys, addrs, st.book)
 	}

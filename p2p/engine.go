@@ -289,6 +289,12 @@ func (e *Engine) Drop(id crypto.ID, num uint64, why error) {
 	}
 }
 
+// hasSession reports whether a session with id is live.
+func (e *Engine) hasSession(id crypto.ID) bool {
+	_, err := e.session(id)
+	return err == nil
+}
+
 func (e *Engine) session(id crypto.ID) (*session, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()

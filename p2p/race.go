@@ -107,7 +107,7 @@ func (e *Engine) dialTarget(ctx context.Context, keys crypto.PublicIdentity, add
 func (e *Engine) dialPath(r *pathRace, keys crypto.PublicIdentity, addrs []string, stop <-chan struct{}, start time.Time, directDone <-chan struct{}) []outcome {
 	var out []outcome
 	for _, addr := range addrs {
-		if !e.waitTurn(r.ctx, addr, start, directDone) {
+		if !e.waitTurn(r.ctx, keys.ID(), addr, start, directDone) {
 			return out
 		}
 		err := e.dialAddr(r, keys, addr, stop)
@@ -124,8 +124,10 @@ func (e *Engine) dialPath(r *pathRace, keys crypto.PublicIdentity, addrs []strin
 
 // waitTurn holds a fallback address until its delay after start has
 // passed or the direct path has given up; it reports false if the race
-// ended meanwhile. Direct addresses go at once.
-func (e *Engine) waitTurn(ctx context.Context, addr string, start time.Time, directDone <-chan struct{}) bool {
+// ended meanwhile, or if a session with peer came up in the meantime: the
+// peer reached us itself, and a fallback dial would only cost a circuit
+// and lose to that session. Direct addresses go at once.
+func (e *Engine) waitTurn(ctx context.Context, peer crypto.ID, addr string, start time.Time, directDone <-chan struct{}) bool {
 	delay, fb := e.fallbackDelay(addr)
 	if !fb {
 		return ctx.Err() == nil
@@ -138,7 +140,7 @@ func (e *Engine) waitTurn(ctx context.Context, addr string, start time.Time, dir
 	case <-ctx.Done():
 		return false
 	}
-	return true
+	return !e.hasSession(peer)
 }
 
 // dialAddr dials addr and runs the handshake as one attempt of r.
@@ -203,7 +205,7 @@ func settle(book *addrBook, outs []outcome, now time.Time) error {
 		return final
 	}
 	if len(errs) == 0 {
-		return ErrStopped // every attempt was cut short by ctx: the caller is giving up
+		return errOvertaken // every attempt was cut short or stood down for another session
 	}
 	return errors.Join(errs...)
 }

@@ -448,3 +448,30 @@ func TestTheAddressBookBlamesAFailedDirectDialButNotOneTheOnionOvertook(t *testi
 		})
 	}
 }
+
+func TestWhenOnlyOneDirectionWorksThePeerDoesNotDialTheOnionForNothing(t *testing.T) {
+	checkLeaks(t)
+	const delay = time.Second
+	lim := raceLimits()
+	lim.HandshakeTimeout = 20 * time.Second
+	paths := newPathNet()
+	gateA, gateB := newDirectGate(), newDirectGate()
+	gateB.set(gateHold) // B cannot reach A directly (A is behind a NAT); A reaches B
+	a := paths.startGated(t, lim, delay, gateA)
+	b := paths.startGated(t, lim, delay, gateB)
+	start := time.Now()
+	a.e.Connect(b.target(), testHolder)
+	b.e.Connect(a.target(), testHolder)
+
+	a.liveWhere(t, 5*time.Second, "A's direct session", b.id.ID(), isDirect(b))
+	b.liveWhere(t, 5*time.Second, "B's direct session", a.id.ID(), isDirect(a))
+	if took := time.Since(start); took >= delay {
+		t.Skipf("the direct session took %v, longer than the onion's delay: the machine is too slow for this test", took)
+	}
+	time.Sleep(time.Until(start.Add(delay + 500*time.Millisecond)))
+	if n := paths.tor.dials.Load(); n != 0 {
+		t.Fatalf("B dialled the onion %d times although A's direct session reached it first", n)
+	}
+	onlyUp(t, "A", a.rec.sessionLog(b.id.ID()))
+	onlyUp(t, "B", b.rec.sessionLog(a.id.ID()))
+}
