@@ -28,7 +28,7 @@ var errOvertaken = errors.New("p2p: another path to the peer won")
 type pathRace struct {
 	ctx    context.Context // cancelled once the race is decided
 	cancel context.CancelFunc
-	token  chan struct{} // holds one token while no attempt holds the claim
+	token  chan struct{} // the claim's lock, as a channel so a waiter can give up on ctx
 }
 
 func newPathRace(ctx context.Context) *pathRace {
