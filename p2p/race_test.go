@@ -2,13 +2,10 @@ package p2p
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
-
-	"jarvis/crypto"
 )
 
 // raceLimits are fastLimits with the upgrade tries brought down to test
@@ -259,123 +256,6 @@ func TestCuttingDirectMovesTheSessionToTheOnion(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, 5*time.Second, "text over the onion", func() bool { return b.rec.received(onion.Session) > 0 })
-}
-
-func TestADirectSessionReplacesAFallbackOneAndNeverTheOtherWayRound(t *testing.T) {
-	peerID, small, big := crypto.ID{9}, crypto.ID{1}, crypto.ID{2}
-	young, settled := time.Now(), time.Now().Add(-time.Minute)
-	tests := []struct {
-		name         string
-		curFallback  bool
-		curInitiator crypto.ID
-		curCreated   time.Time
-		newFallback  bool
-		newInitiator crypto.ID
-		replaced     bool
-	}{
-		{"a direct session upgrades a young fallback one whatever the IDs", true, small, young, false, big, true},
-		{"a fallback session never replaces a young direct one whatever the IDs", false, big, young, true, small, false},
-		{"a fallback session replaces a settled direct one, as the peer lost it", false, big, settled, true, small, true},
-		{"between two young direct sessions the smaller initiator stays", false, small, young, false, big, false},
-		{"between two young fallback sessions the smaller initiator wins", true, big, young, true, small, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := &Engine{limits: Limits{}.withDefaults(), peers: map[crypto.ID]*peer{}, state: stateRunning}
-			cur := &session{info: PeerInfo{ID: peerID}, initiator: tt.curInitiator, created: tt.curCreated, fallback: tt.curFallback}
-			if _, err := e.register(cur, nil); err != nil {
-				t.Fatal(err)
-			}
-			s := &session{info: PeerInfo{ID: peerID}, initiator: tt.newInitiator, created: time.Now(), fallback: tt.newFallback}
-			old, err := e.register(s, nil)
-			if tt.replaced && (err != nil || old != cur) {
-				t.Fatalf("not replaced: old=%v err=%v", old, err)
-			}
-			if !tt.replaced && !errors.Is(err, ErrLostRace) {
-				t.Fatalf("replaced: old=%v err=%v", old, err)
-			}
-		})
-	}
-}
-
-func TestFallbackMarksATransportAndKeepsItsDialTimeout(t *testing.T) {
-	var got []string
-	onion := slowTransport{recordingTransport{name: "onion", got: &got, match: isOnion}}
-	e, err := New(Config{Identity: newIdentity(t), ListenAddr: "127.0.0.1:0", Limits: fastLimits(),
-		Transports: []Transport{Fallback(onion, 2*time.Second)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	o1, o2 := onionHost+":1", onionHost+":2"
-	direct, fallback := e.splitPaths([]string{o1, "192.0.2.1:7420", o2, "192.0.2.2:7420"})
-	if fmt.Sprint(direct) != "[192.0.2.1:7420 192.0.2.2:7420]" || fmt.Sprint(fallback) != fmt.Sprint([]string{o1, o2}) {
-		t.Fatalf("split into %q and %q", direct, fallback)
-	}
-	tr, err := e.transportFor(o1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := e.dialTimeout(tr); d != time.Minute {
-		t.Fatalf("dial timeout %v, want the wrapped transport's minute", d)
-	}
-	if d, fb := e.fallbackDelay(o1); !fb || d != 2*time.Second {
-		t.Fatalf("fallback delay %v %v", d, fb)
-	}
-	if d := e.dialTimeout(Fallback(recordingTransport{got: &got, match: isOnion}, 0)); d != fastLimits().HandshakeTimeout {
-		t.Fatalf("wrapping a plain transport: dial timeout %v, want the default", d)
-	}
-}
-
-func TestAnOnionAddressWithoutATransportIsNotAnUpgradeTarget(t *testing.T) {
-	e, err := New(Config{Identity: newIdentity(t), ListenAddr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	got := e.upgradeAddrs([]string{onionHost + ":1", "192.0.2.1:7420"})
-	if fmt.Sprint(got) != "[192.0.2.1:7420]" {
-		t.Fatalf("upgrade addresses %q", got)
-	}
-}
-
-func TestANewSessionWaitsForThePeerDownOfOneThatHasJustEnded(t *testing.T) {
-	e := &Engine{limits: Limits{}.withDefaults(), peers: map[crypto.ID]*peer{}, state: stateRunning}
-	peerID := crypto.ID{9}
-	mk := func() *session {
-		return &session{info: PeerInfo{ID: peerID}, initiator: peerID, created: time.Now(), done: make(chan struct{})}
-	}
-	held := e.peerLocked(peerID)
-	held.target = &Target{} // someone holds the peer, so it outlives its sessions
-
-	s1 := mk()
-	if _, err := e.register(s1, nil); err != nil {
-		t.Fatal(err)
-	}
-	e.unregister(s1) // s1 ended; its PeerDown is not out yet
-	s2 := mk()
-	if old, err := e.register(s2, nil); err != nil || old != s1 {
-		t.Fatalf("s2 must wait for s1's PeerDown: old=%v err=%v", old, err)
-	}
-	e.unregister(s2)
-	e.ended(s2) // s2's PeerDown is out
-	if old, err := e.register(mk(), nil); err != nil || old != nil {
-		t.Fatalf("nothing left to wait for: old=%v err=%v", old, err)
-	}
-}
-
-func TestASessionThatIsClosingDoesNotWinATieAgainstANewOne(t *testing.T) {
-	e := &Engine{limits: Limits{}.withDefaults(), peers: map[crypto.ID]*peer{}, state: stateRunning}
-	peerID, small, big := crypto.ID{9}, crypto.ID{1}, crypto.ID{2}
-	cur := &session{info: PeerInfo{ID: peerID}, initiator: small, created: time.Now(), done: make(chan struct{})}
-	if _, err := e.register(cur, nil); err != nil {
-		t.Fatal(err)
-	}
-	close(cur.done) // closing, not yet unregistered
-	s := &session{info: PeerInfo{ID: peerID}, initiator: big, created: time.Now()}
-	if old, err := e.register(s, nil); err != nil || old != cur {
-		t.Fatalf("a closing session refused its successor: old=%v err=%v", old, err)
-	}
 }
 
 func TestAFallbackSessionMovesToADirectAddressConnectAddsLater(t *testing.T) {
