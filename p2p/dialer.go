@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
+	"sync"
 	"time"
 
 	"jarvis/crypto"
@@ -17,12 +18,16 @@ type origin struct {
 	prefix  string // inbound: the admission network it counts against
 	network string // inbound from an extra Listener: its Network
 	dialed  string // outbound: the address dialled
+	// fallback: the conn came over a fallback path (see Fallback): from an
+	// extra Listener, or dialled through a Fallback transport.
+	fallback bool
 }
 
 // establish authenticates conn and, if the engine accepts the peer, starts
-// its session. target is nil for inbound connections. On error conn is
-// closed.
-func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, stop <-chan struct{}, o origin) error {
+// its session. target is nil for inbound connections; for outbound ones
+// ready (may be nil) is called before our Hello, see initiate. On error
+// conn is closed.
+func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, ready func() error, stop <-chan struct{}, o origin) error {
 	if !e.trackConn(conn) {
 		_ = conn.Close()
 		return ErrStopped
@@ -39,7 +44,7 @@ func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, stop <-
 	var hr *handshakeResult
 	var err error
 	if target != nil {
-		hr, err = initiate(conn, fr, e.id, e.advertised(), *target)
+		hr, err = initiate(conn, fr, e.id, e.advertised(), *target, ready)
 	} else {
 		hr, err = e.respond(conn, fr, deadline)
 		if err == nil && !e.adm.done(conn) {
@@ -60,8 +65,9 @@ func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, stop <-
 	return nil
 }
 
-// runSession announces s, runs it to the end and announces its end. A
-// replaced session's PeerDown always precedes the new session's PeerUp.
+// runSession announces s, runs it to the end and announces its end. The
+// previous session's PeerDown always precedes the new session's PeerUp,
+// whether s replaced it or it had just ended (see register).
 func (e *Engine) runSession(s *session, old *session) {
 	defer e.wg.Done()
 	if old != nil {
@@ -78,6 +84,7 @@ func (e *Engine) runSession(s *session, old *session) {
 	e.log.Info("session down", "peer", s.info.ID, "session", s.num, "err", s.err)
 	e.emit(PeerDown{ID: s.info.ID, Session: s.num, Err: s.err})
 	close(s.ended)
+	e.ended(s)
 }
 
 // startDialer starts the dialer for p; e.mu must be held and Run started.
@@ -86,11 +93,21 @@ func (e *Engine) startDialer(id crypto.ID, p *peer) {
 	go e.dialLoop(e.runCtx, id, p, p.stop)
 }
 
+// dialState is one dialer's schedule.
+type dialState struct {
+	bo   *backoff // redials after sessions that died young
+	up   *backoff // tries to leave a fallback path for a direct one
+	book *addrBook
+}
+
 // dialLoop keeps one session with a Connect'ed peer until Forget or shutdown.
 func (e *Engine) dialLoop(ctx context.Context, id crypto.ID, p *peer, stop <-chan struct{}) {
 	defer e.wg.Done()
-	bo := newBackoff(e.limits.BackoffMin, e.limits.BackoffMax, rand.Float64)
-	book := newAddrBook(e.limits, rand.Float64)
+	st := &dialState{
+		bo:   newBackoff(e.limits.BackoffMin, e.limits.BackoffMax, rand.Float64),
+		up:   newBackoff(e.limits.UpgradeMin, e.limits.UpgradeMax, rand.Float64),
+		book: newAddrBook(e.limits, rand.Float64),
+	}
 	for {
 		e.mu.Lock()
 		s := p.sess
@@ -108,33 +125,97 @@ func (e *Engine) dialLoop(ctx context.Context, id crypto.ID, p *peer, stop <-cha
 		}
 		var wait time.Duration
 		if s != nil {
-			select {
-			case <-s.ended:
-			case <-stop:
+			ended, ok := e.watchSession(ctx, stop, p, s, t, st)
+			switch {
+			case !ok:
 				return
-			case <-ctx.Done():
-				return
-			}
-			if time.Since(s.created) >= e.limits.RaceWindow {
-				bo.Reset()
-				book.wake()
+			case !ended:
+				continue
+			case time.Since(s.created) >= e.limits.RaceWindow:
+				st.bo.Reset()
+				st.book.wake()
 				continue // a settled session dropped: redial at once
 			}
 			// A session that died young must not turn into a tight redial loop.
-			wait = bo.Next()
+			wait = st.bo.Next()
 		} else {
-			if addrs := book.due(t.Addrs, time.Now()); len(addrs) > 0 {
-				err := e.dialTarget(ctx, t.Keys, addrs, book, stop)
-				if err == nil || errors.Is(err, ErrLostRace) {
-					continue
+			st.up.Reset() // the next fallback session starts its upgrade tries afresh
+			if addrs := st.book.due(t.Addrs, time.Now()); len(addrs) > 0 {
+				err := e.dialTarget(ctx, t.Keys, addrs, st.book, stop)
+				if err == nil || errors.Is(err, ErrLostRace) || e.hasSession(id) {
+					continue // watch the session, whoever dialled it
 				}
 				e.log.Debug("dial failed", "peer", id, "err", safeErr(err))
 			}
-			wait = book.wait(t.Addrs, time.Now())
+			wait = st.book.wait(t.Addrs, time.Now())
 		}
-		if !e.sleep(ctx, stop, p.wake, wait, func() { bo.Reset(); book.wake() }) {
+		if !e.sleep(ctx, stop, p.wake, wait, func() { st.bo.Reset(); st.book.wake() }) {
 			return
 		}
+	}
+}
+
+// watchSession waits for s to end. While s runs on a fallback path and the
+// peer has direct addresses, it also tries those now and then, with
+// backoff: a direct session that comes up replaces s through register, so
+// the move is one PeerDown and one PeerUp like any replacement. It reports
+// whether s ended; ok is false when the dialer must exit.
+func (e *Engine) watchSession(ctx context.Context, stop <-chan struct{}, p *peer, s *session, t Target, st *dialState) (ended, ok bool) {
+	direct := e.upgradeAddrs(t.Addrs)
+	var upgrade <-chan time.Time
+	var wake <-chan struct{} // on a direct session a wake-up waits for the next redial
+	if s.fallback {
+		wake = p.wake
+	}
+	if s.fallback && len(direct) > 0 {
+		timer := time.NewTimer(max(st.up.Next(), st.book.wait(direct, time.Now())))
+		defer timer.Stop()
+		upgrade = timer.C
+	} else {
+		st.up.Reset()
+	}
+	select {
+	case <-s.ended:
+		return true, true
+	case <-stop:
+		return false, false
+	case <-ctx.Done():
+		return false, false
+	case <-wake: // new addresses, perhaps direct ones: try them soon
+		st.up.Reset()
+		st.book.wake()
+		return false, true
+	case <-upgrade:
+	}
+	// Ask due about every address: past its bound it prunes the rest.
+	if addrs := e.upgradeAddrs(st.book.due(t.Addrs, time.Now())); len(addrs) > 0 {
+		e.tryDirect(ctx, stop, s, t.Keys, addrs, st.book)
+	}
+	return false, true
+}
+
+// tryDirect dials addrs to leave the fallback session s. The attempt is
+// given up once s goes: the peer's own upgrade may have replaced it, and a
+// dial of ours that came through much later would replace that settled
+// direct session for nothing.
+func (e *Engine) tryDirect(ctx context.Context, stop <-chan struct{}, s *session, keys crypto.PublicIdentity, addrs []string, book *addrBook) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-s.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	err := e.dialTarget(ctx, keys, addrs, book, stop)
+	gaveUp := ctx.Err() != nil
+	cancel()
+	wg.Wait()
+	if err != nil && !errors.Is(err, ErrLostRace) && !gaveUp {
+		e.log.Debug("direct path still down", "peer", s.info.ID, "err", safeErr(err))
 	}
 }
 
@@ -153,37 +234,4 @@ func (e *Engine) sleep(ctx context.Context, stop <-chan struct{}, wake <-chan st
 		return false
 	}
 	return true
-}
-
-// dialTarget tries addrs in order until one yields a session, keeping
-// each address's record in book.
-func (e *Engine) dialTarget(ctx context.Context, keys crypto.PublicIdentity, addrs []string, book *addrBook, stop <-chan struct{}) error {
-	var errs []error
-	for _, addr := range addrs {
-		err := e.dialAddr(ctx, keys, addr, stop)
-		switch {
-		case err == nil || errors.Is(err, ErrLostRace):
-			book.worked(addr)
-			return err
-		case errors.Is(err, ErrForgotten) || errors.Is(err, ErrStopped):
-			return err
-		}
-		book.failed(addr, time.Now())
-		errs = append(errs, safeErr(err))
-	}
-	return errors.Join(errs...)
-}
-
-func (e *Engine) dialAddr(ctx context.Context, keys crypto.PublicIdentity, addr string, stop <-chan struct{}) error {
-	t, err := e.transportFor(addr)
-	if err != nil {
-		return err
-	}
-	dctx, cancel := context.WithTimeout(ctx, e.dialTimeout(t))
-	defer cancel()
-	raw, err := t.Dial(dctx, addr)
-	if err != nil {
-		return err
-	}
-	return e.establish(raw, &keys, stop, origin{dialed: addr})
 }

@@ -88,6 +88,7 @@ type peer struct {
 	holds  map[Holder][]string // who wants this peer, with the addresses each knows
 	target *Target             // the union of holds; non-nil while anyone holds the peer
 	sess   *session            // the live session, if any
+	ending *session            // the last one, from its end until its PeerDown is out
 	stop   chan struct{}       // closed by the last Release; ends this peer's dialer
 	wake   chan struct{}       // cap 1: reset the dialer's backoff
 }
@@ -302,6 +303,12 @@ func (e *Engine) Drop(id crypto.ID, num uint64, why error) {
 	}
 }
 
+// hasSession reports whether a session with id is live.
+func (e *Engine) hasSession(id crypto.ID) bool {
+	_, err := e.session(id)
+	return err == nil
+}
+
 func (e *Engine) session(id crypto.ID) (*session, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -375,16 +382,15 @@ func (e *Engine) register(s *session, stop <-chan struct{}) (old *session, err e
 		}
 	}
 	p := e.peerLocked(s.info.ID)
-	if cur := p.sess; cur != nil {
-		// Both ends dialled at once: both keep the session whose initiator
-		// has the smaller ID, so they agree without talking.
-		if cur.initiator != s.initiator && time.Since(cur.created) < e.limits.RaceWindow &&
-			bytes.Compare(cur.initiator[:], s.initiator[:]) < 0 {
-			return nil, ErrLostRace
-		}
-		old = cur
+	old = p.sess
+	if old != nil && !old.closing() && e.keepsOver(old, s) {
+		return nil, ErrLostRace
 	}
-	p.sess = s
+	if old == nil {
+		// Its PeerDown may not be out yet; s's PeerUp waits for it.
+		old = p.ending
+	}
+	p.sess, p.ending = s, nil
 	e.sessions.Add(1)
 	if !s.info.Outbound {
 		poke(p.wake) // an inbound session resets the dialer's backoff
@@ -393,6 +399,27 @@ func (e *Engine) register(s *session, stop <-chan struct{}) (old *session, err e
 		e.capStrangersLocked()
 	}
 	return old, nil
+}
+
+// keepsOver reports whether the live session cur stays and s is refused.
+// Both ends of a session run it on the same pair, so they agree without
+// talking:
+//   - A settled cur is replaced: the peer would not dial again if it still
+//     had it.
+//   - Between a young cur and s on different paths (see origin.fallback)
+//     the direct one wins, whatever the IDs: that is how a fallback
+//     session is upgraded within RaceWindow, and how a fallback session
+//     that lost a happy-eyeballs race on one end loses on the other too.
+//   - Otherwise both ends dialled at once: the session whose initiator has
+//     the smaller ID stays.
+func (e *Engine) keepsOver(cur, s *session) bool {
+	switch {
+	case time.Since(cur.created) >= e.limits.RaceWindow:
+		return false
+	case cur.fallback != s.fallback:
+		return !cur.fallback
+	}
+	return cur.initiator != s.initiator && bytes.Compare(cur.initiator[:], s.initiator[:]) < 0
 }
 
 // capStrangersLocked closes one session with a stranger (a peer no holder
@@ -434,12 +461,21 @@ func (e *Engine) unregister(s *session) {
 	defer e.mu.Unlock()
 	e.sessions.Add(-1)
 	if p := e.peers[s.info.ID]; p != nil && p.sess == s {
-		p.sess = nil
+		p.sess, p.ending = nil, s
 		if p.target == nil {
 			delete(e.peers, s.info.ID)
 		}
 	}
 	delete(e.conns, s.conn)
+}
+
+// ended forgets s as its peer's last session once its PeerDown is out.
+func (e *Engine) ended(s *session) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p := e.peers[s.info.ID]; p != nil && p.ending == s {
+		p.ending = nil
+	}
 }
 
 // emit sends an engine event unless the engine is stopping.

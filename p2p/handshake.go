@@ -214,10 +214,20 @@ type handshakeResult struct {
 
 // initiate dials as the initiator: Noise_IK to target's pinned key, then
 // our Hello first, then the responder's, whose ID must be target's.
-func initiate(w io.Writer, fr *frameReader, id *crypto.Identity, advertise []string, target crypto.PublicIdentity) (*handshakeResult, error) {
+//
+// ready, if not nil, is called between the Noise handshake and our Hello;
+// an error from it ends the handshake there. The responder registers a
+// session only once it has our Hello, so a dial that stops at ready leaves
+// nothing behind on the other end (see pathRace).
+func initiate(w io.Writer, fr *frameReader, id *crypto.Identity, advertise []string, target crypto.PublicIdentity, ready func() error) (*handshakeResult, error) {
 	nr, err := noiseInitiate(w, fr, id, target.DH)
 	if err != nil {
 		return nil, err
+	}
+	if ready != nil {
+		if err := ready(); err != nil {
+			return nil, err
+		}
 	}
 	if err := sendHello(w, nr.send, makeHello(id, nr.hash, advertise)); err != nil {
 		return nil, err

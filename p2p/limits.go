@@ -15,6 +15,8 @@ type Limits struct {
 	BackoffMax       time.Duration // redial delay cap for an address that has worked; default 5 min
 	BackoffNever     time.Duration // redial delay cap for an address that never gave a session; default 6 h
 	RaceWindow       time.Duration // a session younger than this loses a simultaneous-dial tie by ID; default 5 s
+	UpgradeMin       time.Duration // first try to leave a fallback path for a direct one; default 30 s
+	UpgradeMax       time.Duration // ...then doubling to this cap, restarted by a wake-up; default 10 min
 	MaxPending       int           // concurrent unauthenticated inbound connections; default 64
 	MaxPerPrefix     int           // ...of which from one /24 (IPv4) or /64 (IPv6); default 8
 	HandshakeRate    float64       // inbound connections per second per prefix; default 10
@@ -47,6 +49,13 @@ func (l Limits) withDefaults() Limits {
 	def(&l.BackoffNever, 6*time.Hour)
 	def(&l.FirstMessage, 2*time.Second)
 	def(&l.RaceWindow, 5*time.Second)
+	// Direct has just failed when a fallback session starts, so trying
+	// again at once would mostly fail again; the usual causes (a Wi-Fi
+	// reassociating, the peer's listener restarting) are over within half
+	// a minute. The cap keeps a Tor-only peer to one dial per direct
+	// address every ten minutes.
+	def(&l.UpgradeMin, 30*time.Second)
+	def(&l.UpgradeMax, 10*time.Minute)
 	def(&l.StallTimeout, time.Minute)
 	if l.RekeyFrames == 0 {
 		l.RekeyFrames = 1 << 20

@@ -46,14 +46,14 @@ func (e *Engine) acceptLoop(ln net.Listener, network string) {
 			continue
 		}
 		e.wg.Add(1)
-		go e.handleInbound(c, origin{prefix: prefix, network: network})
+		go e.handleInbound(c, origin{prefix: prefix, network: network, fallback: network != ""})
 	}
 }
 
 func (e *Engine) handleInbound(c net.Conn, o origin) {
 	defer e.wg.Done()
 	defer e.adm.done(c)
-	if err := e.establish(c, nil, nil, o); err != nil {
+	if err := e.establish(c, nil, nil, nil, o); err != nil {
 		e.log.Debug("inbound handshake failed", "err", safeErr(err))
 	}
 }

@@ -36,6 +36,7 @@ type session struct {
 	info       PeerInfo
 	initiator  crypto.ID // who dialled; decides simultaneous-dial ties
 	prefix     string    // the remote's network, for inbound conns; see capStrangersLocked
+	fallback   bool      // on a fallback path: see origin and Engine.keepsOver
 	created    time.Time
 	send       *noise.CipherState // writeLoop only
 	recv       *noise.CipherState // readLoop only
@@ -64,6 +65,7 @@ func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, 
 		fr:         fr,
 		initiator:  id,
 		prefix:     o.prefix,
+		fallback:   o.fallback,
 		created:    time.Now(),
 		send:       hr.send,
 		recv:       hr.recv,
@@ -92,6 +94,17 @@ func (s *session) close(err error) {
 		close(s.done)
 		_ = s.conn.Close()
 	})
+}
+
+// closing reports whether the session has started closing: it is no rival
+// for a new session, whatever its age.
+func (s *session) closing() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // hangUp closes the session once the records already queued are written,

@@ -3,6 +3,7 @@ package p2p
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"reflect"
 	"strings"
@@ -294,5 +295,46 @@ func TestATransportMayAskForMoreTimeToDial(t *testing.T) {
 	}
 	if d := e.dialTimeout(slowTransport{recordingTransport{got: &got, match: all}}); d != time.Minute {
 		t.Fatalf("slow transport: %v, want its own minute", d)
+	}
+}
+
+func TestFallbackMarksATransportAndKeepsItsDialTimeout(t *testing.T) {
+	var got []string
+	onion := slowTransport{recordingTransport{name: "onion", got: &got, match: isOnion}}
+	e, err := New(Config{Identity: newIdentity(t), ListenAddr: "127.0.0.1:0", Limits: fastLimits(),
+		Transports: []Transport{Fallback(onion, 2*time.Second)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	o1, o2 := onionHost+":1", onionHost+":2"
+	direct, fallback := e.splitPaths([]string{o1, "192.0.2.1:7420", o2, "192.0.2.2:7420"})
+	if fmt.Sprint(direct) != "[192.0.2.1:7420 192.0.2.2:7420]" || fmt.Sprint(fallback) != fmt.Sprint([]string{o1, o2}) {
+		t.Fatalf("split into %q and %q", direct, fallback)
+	}
+	tr, err := e.transportFor(o1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := e.dialTimeout(tr); d != time.Minute {
+		t.Fatalf("dial timeout %v, want the wrapped transport's minute", d)
+	}
+	if d, fb := e.fallbackDelay(o1); !fb || d != 2*time.Second {
+		t.Fatalf("fallback delay %v %v", d, fb)
+	}
+	if d := e.dialTimeout(Fallback(recordingTransport{got: &got, match: isOnion}, 0)); d != fastLimits().HandshakeTimeout {
+		t.Fatalf("wrapping a plain transport: dial timeout %v, want the default", d)
+	}
+}
+
+func TestAnOnionAddressWithoutATransportIsNotAnUpgradeTarget(t *testing.T) {
+	e, err := New(Config{Identity: newIdentity(t), ListenAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	got := e.upgradeAddrs([]string{onionHost + ":1", "192.0.2.1:7420"})
+	if fmt.Sprint(got) != "[192.0.2.1:7420]" {
+		t.Fatalf("upgrade addresses %q", got)
 	}
 }
