@@ -212,7 +212,9 @@ func bindEngine(cfg Config, id *crypto.Identity, log *slog.Logger, listen string
 		OnWritable: peers.writable,
 	}
 	if tp != nil {
-		pc.Transports = []p2p.Transport{tp.transport()}
+		// Direct first; the onion starts this much later unless direct
+		// fails sooner, and direct is tried again while on onion.
+		pc.Transports = []p2p.Transport{p2p.Fallback(tp.transport(), onionDelay)}
 		pc.Listeners = []p2p.Listener{{Listener: tp.listener, Network: PathOnion}}
 	}
 	engine, err := p2p.New(pc)

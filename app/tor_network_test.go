@@ -217,7 +217,10 @@ func (l *directLink) set(up bool) {
 func TestTorCarriesTheChatWhenTheDirectPathIsCutAndGivesItBack(t *testing.T) {
 	ctx := context.Background()
 	var link directLink
-	viaLink := func(c *Config) { c.Dial = link.dial }
+	viaLink := func(c *Config) {
+		c.Dial = link.dial
+		c.Limits.UpgradeMin = time.Second // try direct again soon after the cut heals
+	}
 	a := torNode(t, "alice", t.TempDir(), TorOn, viaLink)
 	b := torNode(t, "bob", t.TempDir(), TorOn, viaLink)
 	befriendSlowly(t, a, b)
