@@ -152,11 +152,7 @@ func (t theme) contactHeader(c app.Contact) string {
 		text += t.paint("orange", "unverified")
 	}
 	if c.State == app.ContactAccepted {
-		if c.Online {
-			text += " · online"
-		} else {
-			text += " · offline"
-		}
+		text += " · " + reach(c, false, time.Now())
 	}
 	return text + " · " + c.ID.Short()
 }
@@ -178,27 +174,6 @@ func (u *UI) listPosition() string {
 		text += u.theme.paint("yellow", fmt.Sprintf(" · %d unread elsewhere (Alt+A)", others))
 	}
 	return text
-}
-
-// renderStatus draws the bottom bar.
-func (u *UI) renderStatus() {
-	online, total := 0, 0
-	for k, c := range u.convs {
-		if !k.IsGroup() && c.contact.State == app.ContactAccepted {
-			total++
-			if c.contact.Online {
-				online++
-			}
-		}
-	}
-	text := " " + peerText(u.self.Name, false) + " · " + u.self.ID.Short() +
-		" · " + tview.Escape(u.self.ListenAddr) + " · " + u.theme.summary(u.engineUp, online, total)
-	if u.main.width >= narrowWidth {
-		text += " · F1 help"
-	} else {
-		text += " · F1"
-	}
-	u.main.status.SetText(text)
 }
 
 // notice shows a short message above the input line for a while.
