@@ -10,33 +10,33 @@ import (
 // yet, and the header is ready for it.
 const pathLAN = "lan"
 
+// pathName is how a contact is reached, in one word: "direct", "onion",
+// "LAN" or "offline"; the header falls back to it when space is short.
+func pathName(c app.Contact) string {
+	switch {
+	case !c.Online:
+		return "offline"
+	case c.Path == pathLAN:
+		return "LAN"
+	case c.Path == "":
+		return "online" // a core that does not say
+	}
+	return peerText(c.Path, false)
+}
+
 // reach says how a contact is reached now: "direct 192.0.2.7:7420",
 // "onion", "LAN", "offline (last seen 14:02)" or "offline". full adds the
 // onion address we dialled, too long for the header but useful in /info.
 func reach(c app.Contact, full bool, now time.Time) string {
-	if !c.Online {
-		if c.LastSeen.IsZero() {
-			return "offline"
-		}
-		return "offline (last seen " + seenAt(c.LastSeen.Local(), now) + ")"
-	}
-	name := c.Path
-	switch c.Path {
-	case app.PathDirect:
-	case pathLAN:
-		name = "LAN"
-	case app.PathOnion:
-		if !full {
-			return "onion"
-		}
-	case "":
-		return "online" // a core that does not say
-	}
-	if c.Remote == "" {
-		return peerText(name, false)
+	name := pathName(c)
+	switch {
+	case !c.Online && !c.LastSeen.IsZero():
+		return name + " (last seen " + seenAt(c.LastSeen.Local(), now) + ")"
+	case !c.Online || c.Path == "" || c.Remote == "" || c.Path == app.PathOnion && !full:
+		return name
 	}
 	// Remote may come from a link code: peer text.
-	return peerText(name+" "+c.Remote, false)
+	return name + " " + peerText(c.Remote, false)
 }
 
 // seenAt is a last-seen time: the clock today, with the day before.

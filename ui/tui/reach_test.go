@@ -70,6 +70,8 @@ func TestStatusBarShowsEachTorStateOnAPhoneWideScreen(t *testing.T) {
 		// Who is online must stay in view beside Tor at 42 columns.
 		s.waitBar("● 1/1 online", tt.want)
 	}
+	core.events <- app.EngineStatus{Tor: app.TorStatus{State: app.TorStateUnavailable, Err: tor.ErrNotInstalled}}
+	s.waitBar("● offline (network down) · no tor") // Tor gives way first
 }
 
 func TestStatusBarKeepsNameAndAddressWhenThereIsRoom(t *testing.T) {
@@ -98,6 +100,14 @@ func TestHeaderFollowsHowTheContactIsReached(t *testing.T) {
 		core.events <- tt.ev
 		s.wait(tt.want)
 	}
+}
+
+func TestNarrowHeaderKeepsVerificationAndShortensThePath(t *testing.T) {
+	core := bobCore(app.Contact{Online: true, Path: app.PathDirect, Remote: "192.0.2.7:7420"}, app.TorStatus{State: app.TorStateOff})
+	s := startWithCore(t, core, 42, 20)
+	s.wait(" ● Bob unverified · direct · 1/1 ")
+	core.events <- app.PeerStatus{ID: crypto.ID{2}}
+	s.wait(" ○ Bob unverified · offline · 1/1 ")
 }
 
 func TestInfoSaysHowTheContactIsReached(t *testing.T) {
@@ -159,5 +169,32 @@ func TestReachNamesEveryPath(t *testing.T) {
 		if got := reach(tt.c, false, now); got != tt.want {
 			t.Errorf("reach(%+v) = %q, want %q", tt.c, got, tt.want)
 		}
+	}
+}
+
+func TestFitPartsShortensThenDropsTheLowestRankFirst(t *testing.T) {
+	parts := []barPart{
+		{text: "Alice", rank: 3},
+		{text: "● offline (network down)", short: "● network down", rank: 6},
+		{text: "no tor: not installed", short: "no tor", rank: 5},
+	}
+	for _, tt := range []struct {
+		width int
+		want  string
+	}{
+		{0, " Alice · ● offline (network down) · no tor: not installed"},
+		{60, " Alice · ● offline (network down) · no tor: not installed"},
+		{50, " ● offline (network down) · no tor: not installed"},
+		{40, " ● offline (network down) · no tor"},
+		{30, " ● offline (network down)"},
+		{20, " ● network down"},
+		{5, " ● network down"}, // the last part stays, cut by the view
+	} {
+		if got := fitParts(parts, tt.width); got != tt.want {
+			t.Errorf("width %d: %q, want %q", tt.width, got, tt.want)
+		}
+	}
+	if parts[2].text != "no tor: not installed" {
+		t.Errorf("fitParts changed its argument: %+v", parts)
 	}
 }

@@ -11,24 +11,25 @@ import (
 // torBar is our Tor path in a few words for the status bar, in the
 // summary's colours: green once contacts can reach us through it, yellow
 // while it comes up, grey when it is off by choice, orange when it is
-// missing. The full reason is in /status.
-func (t theme) torBar(st app.TorStatus) string {
+// missing. short is for a narrow bar, "" when text is short already; the
+// full reason is in /status.
+func (t theme) torBar(st app.TorStatus) (text, short string) {
 	switch st.State {
 	case app.TorStateOff:
-		return t.paint("gray", "direct only")
+		return t.paint("gray", "direct only"), ""
 	case app.TorStateStarting:
-		return t.paint("yellow", "tor starting")
+		return t.paint("yellow", "tor starting"), ""
 	case app.TorStateBootstrapping:
-		return t.paint("yellow", "tor "+strconv.Itoa(st.Progress)+"%")
+		return t.paint("yellow", "tor "+strconv.Itoa(st.Progress)+"%"), ""
 	case app.TorStateReady:
-		return t.paint("green", "onion ready")
+		return t.paint("green", "onion ready"), ""
 	}
-	// The sentinel, not the wording, picks the short form: the bar has no
-	// room for the install hint, and /status shows the error whole.
+	// The sentinel, not the wording, picks the words: the bar has no room
+	// for the install hint, and /status shows the error whole.
 	if errors.Is(st.Err, tor.ErrNotInstalled) {
-		return t.paint("orange", "no tor: not installed")
+		return t.paint("orange", "no tor: not installed"), t.paint("orange", "no tor")
 	}
-	return t.paint("orange", "tor unavailable")
+	return t.paint("orange", "tor unavailable"), t.paint("orange", "no tor")
 }
 
 // torDetail is the Tor line of /status and /code: the state, our onion
