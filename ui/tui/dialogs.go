@@ -39,9 +39,9 @@ func codeText(t theme, code string, st app.TorStatus) string {
 	return b.String()
 }
 
-// showStatus shows who we are and how contacts reach us: the addresses in our
-// link code and the state of our Tor path, with the reason when tor is
-// missing.
+// showStatus shows who we are and how contacts reach us: the addresses
+// in our link code and the state of our Tor path, with the reason when
+// tor is missing.
 func showStatus(u *UI) {
 	u.showDialog("status", "You", textBody(selfInfoText(u.self, u.tor)), 64, 14, dialogButton{"Close", u.closeDialog})
 }
