@@ -146,6 +146,10 @@ func TestStatusCommandShowsTorInFull(t *testing.T) {
 	s.enter("/status")
 	s.wait("Tor      ready — contacts reach you at")
 	s.wait(testOnion[:40])
+	s.key(tcell.KeyEsc)
+	s.waitGone("Tor      ")
+	s.enter("/code") // says whether the onion address in the code answers
+	s.wait("Tor: ready — contacts reach you at")
 }
 
 func TestReachNamesEveryPath(t *testing.T) {
