@@ -60,6 +60,7 @@ type UI struct {
 	core     appCore
 	self     app.Self
 	engineUp bool
+	tor      app.TorStatus    // our Tor path, for the status bar and /status
 	sends    chan sendRequest // to the sender goroutine, in order
 	notifier *notifier
 
@@ -256,6 +257,7 @@ func (u *UI) post(f func()) {
 func (u *UI) startCore(core appCore) {
 	u.core = core
 	u.self = core.Self()
+	u.tor = core.TorStatus() // EngineStatus brings every change after this
 	u.sends = make(chan sendRequest, 256)
 	core.Start()
 	if u.cfg.coreStarted != nil {

@@ -29,6 +29,8 @@ func TestIncomingRequestIsAcceptedFromTheInputLine(t *testing.T) {
 	s, _ := unlockedUI(t, "Alice")
 	alice := befriend(t, s, bob, "Bob")
 	s.wait("Bob is now a contact")
+	s.wait("· direct 127.0.0.1:") // the path the real core reports
+	s.wait("· direct only ·")     // --tor off, in the status bar
 	if _, err := bob.core.Send(context.Background(), app.ContactChat(alice), "thanks"); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ package tui
 func newCommandTable() commandTable {
 	return commandTable{
 		{name: "/code", help: "show your link code and QR code, to share", run: do(showCode)},
+		{name: "/status", help: "your ID, addresses and Tor: the status bar in full", run: do(showStatus)},
 		{name: "/add", usage: "CODE", help: "add a contact from their link code", run: addContact},
 		{name: "/accept", usage: "[NAME]", help: "accept a contact request or group invite",
 			arg: argConv, run: answer(true)},

@@ -35,12 +35,14 @@ func (u *UI) handleContactEvent(ev app.Event) {
 	}
 }
 
-// handlePresence follows a contact going on- or offline and typing.
+// handlePresence follows a contact going on- or offline, the path it
+// comes by, and typing.
 func (u *UI) handlePresence(ev app.Event) {
 	switch e := ev.(type) {
 	case app.PeerStatus:
 		if conv := u.contact(e.ID); conv != nil {
-			conv.contact.Online = e.Online
+			c := &conv.contact
+			c.Online, c.Path, c.Remote, c.LastSeen = e.Online, e.Path, e.Remote, e.LastSeen
 			if !e.Online {
 				conv.typing = time.Time{}
 			}

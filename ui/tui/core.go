@@ -20,12 +20,14 @@ type appCore interface {
 
 var _ appCore = (*app.Core)(nil)
 
-// coreRunner starts the core and stops it (app.go).
+// coreRunner starts the core and stops it, and says who and where we
+// are (app.go, the status bar, /status).
 type coreRunner interface {
 	Start()
 	Close() error
 	Events() <-chan app.Event
 	Self() app.Self
+	TorStatus() app.TorStatus
 }
 
 // messenger sends, pages and marks conversations read (commands.go, the

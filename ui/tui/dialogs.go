@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/rivo/tview"
 
@@ -13,7 +14,7 @@ import (
 // showCode shows our link code, a QR code of it, and a copy button.
 func showCode(u *UI) {
 	code := u.self.Code
-	u.showDialog("code", "Your link code", textBody(codeText(u.theme, code)), 76, 40,
+	u.showDialog("code", "Your link code", textBody(codeText(u.theme, code, u.tor)), 76, 40,
 		dialogButton{"Copy", func() {
 			if u.screen != nil {
 				u.screen.SetClipboard([]byte(code))
@@ -24,15 +25,37 @@ func showCode(u *UI) {
 		dialogButton{"Close", u.closeDialog})
 }
 
-func codeText(t theme, code string) string {
+func codeText(t theme, code string, st app.TorStatus) string {
 	var b strings.Builder
 	b.WriteString("Send this code to the person you want to chat with. They type [::b]/add[::-] and paste it.\n" +
 		"It holds your public keys and addresses, nothing secret.\n\n")
 	b.WriteString(tview.Escape(code) + "\n\n")
+	// Whether the onion address in the code answers yet.
+	b.WriteString("Tor: " + torDetail(st) + "\n\n")
 	if q, err := qrText(code); err == nil {
 		b.WriteString("Or let them scan this (scroll with ↓ / PgDn):\n")
 		b.WriteString(t.tag("white:black") + q + t.tag("-:-") + "\n")
 	}
+	return b.String()
+}
+
+// showStatus shows who we are and how contacts reach us: the addresses
+// in our link code and the state of our Tor path, with the reason when
+// tor is missing.
+func showStatus(u *UI) {
+	u.showDialog("status", "You", textBody(selfInfoText(u.self, u.tor)), 64, 14, dialogButton{"Close", u.closeDialog})
+}
+
+func selfInfoText(self app.Self, st app.TorStatus) string {
+	var b strings.Builder
+	b.WriteString("[::b]" + peerText(self.Name, false) + "[::-]\n")
+	b.WriteString("ID       " + self.ID.String() + "\n")
+	b.WriteString("Listen   " + tview.Escape(self.ListenAddr) + "\n")
+	if len(self.Addrs) > 0 {
+		b.WriteString("Address  " + tview.Escape(strings.Join(self.Addrs, ", ")) + "\n")
+	}
+	b.WriteString("Tor      " + torDetail(st) + "\n")
+	b.WriteString("\n/code shows your link code, to share.")
 	return b.String()
 }
 
@@ -64,6 +87,7 @@ func contactInfoText(t theme, c app.Contact) string {
 	b.WriteString("[::b]" + peerText(c.Name, false) + "[::-]\n")
 	b.WriteString("ID       " + c.ID.String() + "\n")
 	b.WriteString("State    " + describeState(c) + "\n")
+	b.WriteString("Reached  " + reach(c, true, time.Now()) + "\n")
 	if len(c.Addrs) > 0 {
 		b.WriteString("Address  " + peerText(strings.Join(c.Addrs, ", "), false) + "\n")
 	}
@@ -84,10 +108,7 @@ func describeState(c app.Contact) string {
 	case app.ContactPendingOut:
 		return "request sent, waiting for them"
 	}
-	if c.Online {
-		return "contact, online"
-	}
-	return "contact, offline"
+	return "contact" // the Reached line says whether and how they are online
 }
 
 // groupSafety lays the 12 groups of a safety number out in 3 rows of 4.

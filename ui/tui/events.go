@@ -21,7 +21,7 @@ func (u *UI) handleEvent(ev app.Event) {
 		u.self = e.Self
 		u.engineUp = true
 	case app.EngineStatus:
-		u.engineUp = e.Up
+		u.engineUp, u.tor = e.Up, e.Tor
 		if !e.Up && e.Err != nil {
 			u.notice("Network stopped: " + e.Err.Error())
 		}

@@ -19,6 +19,7 @@ import (
 type fakeCore struct {
 	appCore
 	self     app.Self
+	tor      app.TorStatus
 	contacts []app.Contact
 	groups   []app.Group
 	events   chan app.Event
@@ -33,6 +34,7 @@ func (f *fakeCore) Start()                                             {}
 func (f *fakeCore) Close() error                                       { return nil }
 func (f *fakeCore) Events() <-chan app.Event                           { return f.events }
 func (f *fakeCore) Self() app.Self                                     { return f.self }
+func (f *fakeCore) TorStatus() app.TorStatus                           { return f.tor }
 func (f *fakeCore) Contacts(context.Context) ([]app.Contact, error)    { return f.contacts, nil }
 func (f *fakeCore) Groups(context.Context) ([]app.Group, error)        { return f.groups, nil }
 func (f *fakeCore) MarkRead(context.Context, app.ConversationID) error { return nil }

@@ -3,8 +3,11 @@ package tui
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/rivo/tview"
 
 	"jarvis/app"
 	"jarvis/crypto"
@@ -58,17 +61,18 @@ func (t theme) stateMark(s app.MessageState) string {
 
 // summary is the status bar's "X/Y online" with its colour: grey when the
 // engine is down, red when nobody is online, amber for some, green for all.
-func (t theme) summary(engineUp bool, online, total int) string {
-	text := fmt.Sprintf("● %d/%d online", online, total)
+// short is for a narrow bar; "" when text is already short.
+func (t theme) summary(engineUp bool, online, total int) (text, short string) {
+	count := fmt.Sprintf("● %d/%d online", online, total)
 	switch {
 	case !engineUp:
-		return t.paint("gray", "● offline (network down)")
+		return t.paint("gray", "● offline (network down)"), t.paint("gray", "● network down")
 	case total > 0 && online == total:
-		return t.paint("green", text)
+		return t.paint("green", count), ""
 	case online > 0:
-		return t.paint("orange", text)
+		return t.paint("orange", count), ""
 	}
-	return t.paint("red", text)
+	return t.paint("red", count), ""
 }
 
 // dot is a contact's status mark in the list and header.
@@ -137,4 +141,50 @@ func strength(pass []byte) string {
 		return "Strength: fair — a few more words would help."
 	}
 	return "Strength: strong."
+}
+
+// barPart is one piece of a one-line bar (the header, the status bar).
+// When the line is too wide, the piece of lowest rank gives way first:
+// to its short form if it has one, then entirely.
+type barPart struct {
+	text  string // tview markup
+	short string // "" for none
+	rank  int
+}
+
+// fitParts joins parts with " · " after a leading space, giving way as
+// barPart says until the line fits width (0: not laid out yet, keep all).
+func fitParts(parts []barPart, width int) string {
+	parts = slices.Clone(parts)
+	for {
+		text := " "
+		for i, p := range parts {
+			if i > 0 {
+				text += " · "
+			}
+			text += p.text
+		}
+		last := len(parts) == 1 && !parts[0].canShorten()
+		if width == 0 || last || tview.TaggedStringWidth(text) <= width {
+			return text // the last part stays even if the view must cut it
+		}
+		parts = giveWay(parts)
+	}
+}
+
+func (p barPart) canShorten() bool { return p.short != "" && p.text != p.short }
+
+// giveWay shortens or drops the lowest ranked of parts.
+func giveWay(parts []barPart) []barPart {
+	low := 0
+	for i, p := range parts {
+		if p.rank < parts[low].rank {
+			low = i
+		}
+	}
+	if parts[low].canShorten() {
+		parts[low].text = parts[low].short
+		return parts
+	}
+	return slices.Delete(parts, low, low+1)
 }

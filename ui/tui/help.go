@@ -26,7 +26,9 @@ const helpMarks = `[::b]Marks[::-]
   ◷ queued  ✓ sent  ✓✓ delivered  ✓✓ read  ✗ failed
   ● online  ○ offline  ? request  … waiting for them  ✔ verified
   #group: ● all members reachable  ◐ some  ○ none (grey: no one else, or
-          the network is down)  ? invite  × you left`
+          the network is down)  ? invite  × you left
+  Tor (bar): tor 45% connecting  onion ready  direct only (--tor off)
+          no tor / tor unavailable: /status says why`
 
 // helpText is the help dialog: the keys, then every command of the table
 // once, in its section, then the marks.

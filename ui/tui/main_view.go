@@ -129,36 +129,49 @@ func (u *UI) renderAll() {
 // renderHeader shows who the open conversation is with.
 func (u *UI) renderHeader() {
 	conv := u.convs[u.cur]
+	pos := u.listPosition()
 	text := " Jarvis"
 	if conv != nil && conv.id.IsGroup() {
 		text = u.groupHeader(conv.group)
 	} else if conv != nil {
-		text = u.theme.contactHeader(conv.contact)
+		width := u.main.headerWidth()
+		if width > 0 {
+			width = max(1, width-tview.TaggedStringWidth(pos))
+		}
+		text = u.theme.contactHeader(conv.contact, width, time.Now())
 	}
-	u.main.header.SetText(text + u.listPosition())
+	u.main.header.SetText(text + pos)
 }
 
-// contactHeader is the header line for an open chat.
-func (t theme) contactHeader(c app.Contact) string {
-	text := " " + t.dot(c) + " [::b]" + peerText(c.Name, false) + "[::-] "
+// headerWidth is the header's width once laid out, 0 before.
+func (mv *mainView) headerWidth() int {
+	if mv.showList && mv.width > 0 {
+		return max(0, mv.width-listWidth)
+	}
+	return mv.width
+}
+
+// contactHeader is the header line for an open chat, fitted to width:
+// the ID, then the path's address, give way on a phone; the name and
+// whether they are verified never do.
+func (t theme) contactHeader(c app.Contact, width int, now time.Time) string {
+	who := t.dot(c) + " [::b]" + peerText(c.Name, false) + "[::-] "
 	switch {
 	case c.State == app.ContactPendingIn:
-		text += t.paint("yellow", "contact request")
+		who += t.paint("yellow", "contact request")
 	case c.State == app.ContactPendingOut:
-		text += t.paint("gray", "request sent")
+		who += t.paint("gray", "request sent")
 	case c.Verified:
-		text += t.paint("green", "✔ verified")
+		who += t.paint("green", "✔ verified")
 	default:
-		text += t.paint("orange", "unverified")
+		who += t.paint("orange", "unverified")
 	}
+	parts := []barPart{{text: who, rank: 3}}
 	if c.State == app.ContactAccepted {
-		if c.Online {
-			text += " · online"
-		} else {
-			text += " · offline"
-		}
+		parts = append(parts, barPart{text: reach(c, false, now), short: pathName(c), rank: 2})
 	}
-	return text + " · " + c.ID.Short()
+	parts = append(parts, barPart{text: c.ID.Short(), rank: 1})
+	return fitParts(parts, width)
 }
 
 // listPosition tells, while the list is hidden, where the open
@@ -178,27 +191,6 @@ func (u *UI) listPosition() string {
 		text += u.theme.paint("yellow", fmt.Sprintf(" · %d unread elsewhere (Alt+A)", others))
 	}
 	return text
-}
-
-// renderStatus draws the bottom bar.
-func (u *UI) renderStatus() {
-	online, total := 0, 0
-	for k, c := range u.convs {
-		if !k.IsGroup() && c.contact.State == app.ContactAccepted {
-			total++
-			if c.contact.Online {
-				online++
-			}
-		}
-	}
-	text := " " + peerText(u.self.Name, false) + " · " + u.self.ID.Short() +
-		" · " + tview.Escape(u.self.ListenAddr) + " · " + u.theme.summary(u.engineUp, online, total)
-	if u.main.width >= narrowWidth {
-		text += " · F1 help"
-	} else {
-		text += " · F1"
-	}
-	u.main.status.SetText(text)
 }
 
 // notice shows a short message above the input line for a while.
