@@ -13,6 +13,7 @@ import (
 
 // showCode shows our link code, a QR code of it, and a copy button.
 func showCode(u *UI) {
+	u.self = u.core.Self() // our addresses, and so the code, follow the network
 	code := u.self.Code
 	u.showDialog("code", "Your link code", textBody(codeText(u.theme, code, u.tor)), 76, 40,
 		dialogButton{"Copy", func() {
@@ -43,6 +44,7 @@ func codeText(t theme, code string, st app.TorStatus) string {
 // in our link code and the state of our Tor path, with the reason when
 // tor is missing.
 func showStatus(u *UI) {
+	u.self = u.core.Self()
 	u.showDialog("status", "You", textBody(selfInfoText(u.self, u.tor)), 64, 14, dialogButton{"Close", u.closeDialog})
 }
 
@@ -50,7 +52,11 @@ func selfInfoText(self app.Self, st app.TorStatus) string {
 	var b strings.Builder
 	b.WriteString("[::b]" + peerText(self.Name, false) + "[::-]\n")
 	b.WriteString("ID       " + self.ID.String() + "\n")
-	b.WriteString("Listen   " + tview.Escape(self.ListenAddr) + "\n")
+	listen := tview.Escape(self.ListenAddr)
+	if listen == "" {
+		listen = "none: reachable only at your onion address (--tor only)"
+	}
+	b.WriteString("Listen   " + listen + "\n")
 	if len(self.Addrs) > 0 {
 		b.WriteString("Address  " + tview.Escape(strings.Join(self.Addrs, ", ")) + "\n")
 	}

@@ -155,7 +155,7 @@ type barPart struct {
 // fitParts joins parts with " · " after a leading space, giving way as
 // barPart says until the line fits width (0: not laid out yet, keep all).
 func fitParts(parts []barPart, width int) string {
-	parts = slices.Clone(parts)
+	parts = slices.DeleteFunc(slices.Clone(parts), func(p barPart) bool { return p.text == "" })
 	for {
 		text := " "
 		for i, p := range parts {

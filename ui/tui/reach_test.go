@@ -202,3 +202,11 @@ func TestFitPartsShortensThenDropsTheLowestRankFirst(t *testing.T) {
 		t.Errorf("fitParts changed its argument: %+v", parts)
 	}
 }
+
+// With --tor only there is no listen address: the bar shows no empty slot.
+func TestFitPartsSkipsEmptyParts(t *testing.T) {
+	parts := []barPart{{text: "Bob", rank: 3}, {text: "", rank: 1}, {text: "onion ready", rank: 5}}
+	if got := fitParts(parts, 0); got != " Bob · onion ready" {
+		t.Errorf("got %q", got)
+	}
+}
