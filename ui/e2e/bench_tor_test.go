@@ -1,0 +1,253 @@
+//go:build bench
+
+// The Tor figures of `make bench`: two jarvis processes over a private Tor
+// network (p2p/tor/tornet, stock tor on loopback), each figure next to the
+// same one measured over a direct connection in the same run.
+
+package e2e
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"jarvis/p2p/tor/tornet"
+)
+
+// bOnionWait bounds one wait on the onion path: a tor bootstrap, publishing
+// a descriptor and an onion handshake on a loaded machine take well under it.
+const bOnionWait = 2 * time.Minute
+
+// bPathFigures are one path's figures, onion or direct.
+type bPathFigures struct {
+	firstDelivered bSamples        // ns: both processes started → A sees delivered
+	roundTrips     []time.Duration // send line → delivered status, one at a time
+	msgsPerSec     float64         // throughput, acked; 0 if the run timed out
+}
+
+// bTorFigures are the whole Tor part of a run.
+type bTorFigures struct {
+	plan          benchPlan
+	onion, direct bPathFigures
+	setup         time.Duration // building the tortest binary and starting the network, overlapped
+	wall          time.Duration // the whole Tor part
+}
+
+// TestBenchTor measures only the Tor figures and logs their section of
+// BENCHMARKS.md, for working on them without the whole report.
+func TestBenchTor(t *testing.T) {
+	f := bTorBench(t, bPlanFromEnv())
+	r := &bReport{}
+	f.section(r)
+	f.shrunk(r)
+	t.Logf("\n%s\n\n- %s", strings.Join(r.details, "\n\n"), strings.Join(r.notes, "\n- "))
+}
+
+// bTorBench runs in a subtest so that the private network and every process,
+// tor included, are gone when it returns.
+func bTorBench(t *testing.T, plan benchPlan) bTorFigures {
+	f := bTorFigures{plan: plan}
+	t.Run("over tor", func(t *testing.T) {
+		began := time.Now()
+		bin := bBuildTortest(t)
+		var network tornet.Shared
+		t.Cleanup(network.Close) // after the nodes' own cleanups: t.Cleanup runs last in, first out
+		env := []string{"JARVIS_TEST_TORRC=" + strings.Join(network.Torrc(t), "\n")}
+		path := bin()
+		f.setup = time.Since(began)
+		// Direct first, while the relays have nothing to carry.
+		f.direct = bMeasurePath(t, path, "off", nil, plan)
+		f.onion = bMeasurePath(t, path, "only", env, plan)
+		f.wall = time.Since(began)
+	})
+	return f
+}
+
+// bBuildTortest starts building, stripped, the binary that joins a private
+// network when JARVIS_TEST_TORRC says so; the build overlaps the network's
+// start. The function returned waits for it.
+func bBuildTortest(t *testing.T) func() string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "jarvis-tortest")
+	done := make(chan error, 1)
+	var out []byte
+	go func() {
+		var err error
+		out, err = bExecGo("build", "-tags", "tortest", "-ldflags", "-s -w", "-o", path, "jarvis")
+		done <- err
+	}()
+	var err error
+	finished := false
+	wait := func() {
+		if !finished {
+			err, finished = <-done, true
+		}
+	}
+	t.Cleanup(wait) // never remove the temp dir under a running build
+	return func() string {
+		t.Helper()
+		if wait(); err != nil {
+			t.Fatalf("go build -tags tortest: %v\n%s", err, out)
+		}
+		return path
+	}
+}
+
+// bTorPath is the path a peer line names for each --tor mode measured.
+var bTorPath = map[string]string{"off": "direct", "only": "onion"}
+
+// bMeasurePath pairs two fresh nodes in --tor mode, then times plan.torStarts
+// cold starts to a first delivered message, and on the last start's pair the
+// round trips and the throughput.
+func bMeasurePath(t *testing.T, bin, mode string, env []string, plan benchPlan) (f bPathFigures) {
+	t.Helper()
+	spec := func(name string) bNodeSpec {
+		return bNodeSpec{bin: bin, name: name + "-" + mode, dir: bNewDir(t, name+"-"+mode), listen: bFreePort(t), tor: mode, env: env}
+	}
+	sa, sb := spec("A"), spec("B")
+	bInitNode(t, sa)
+	bInitNode(t, sb)
+	aID, bID := bPairOver(t, sa, sb, bTorPath[mode])
+	var p *bPair
+	for i := range plan.torStarts {
+		var d time.Duration
+		p, d = bFirstDelivered(t, sa, sb, aID, bID, bTorPath[mode])
+		f.firstDelivered = append(f.firstDelivered, float64(d))
+		if i < plan.torStarts-1 {
+			p.a.stop()
+			p.b.stop()
+		}
+	}
+	f.roundTrips = bRoundTrips(t, p, plan.torRoundTrips)
+	f.msgsPerSec, _, _ = bThroughputRun(t, p, plan.torMsgs)
+	p.a.stop()
+	p.b.stop()
+	return f
+}
+
+// bPairOver makes the two nodes contacts over path, then stops them, leaving
+// the state a user has on disk before a restart.
+func bPairOver(t *testing.T, sa, sb bNodeSpec, path string) (aID, bID string) {
+	t.Helper()
+	a, b := bStartNode(t, sa), bStartNode(t, sb)
+	if path == "onion" {
+		// Before the onion is published, the add would only wait for it.
+		for _, n := range []*bProc{a, b} {
+			up := n.expect(func(e bEvent) bool { return e.Event == "engine" && e.Tor.State == "ready" && e.Tor.Onion != "" })
+			n.wait(up, bOnionWait, "onion service")
+		}
+	}
+	online := a.expect(func(e bEvent) bool { return e.Event == "peer" && e.ID == b.ready.ID && e.Online })
+	aID, bID = bBefriend(t, a, b)
+	if e := a.wait(online, bOnionWait, "B online"); e.Path != path {
+		t.Fatalf("paired over %q, want %s", e.Path, path)
+	}
+	a.stop()
+	b.stop()
+	return aID, bID
+}
+
+// bFirstDelivered starts both nodes at one instant; A sends one message the
+// moment its ready line arrives. It returns the running pair and the time
+// from A's process start to A's delivered status for that message.
+func bFirstDelivered(t *testing.T, sa, sb bNodeSpec, aID, bID, path string) (*bPair, time.Duration) {
+	t.Helper()
+	a, readyA := bLaunchNode(t, sa)
+	b, readyB := bLaunchNode(t, sb)
+	sent := a.expect(func(e bEvent) bool { return e.Event == "sent" && e.Ref == "first" })
+	delivered := a.expect(func(e bEvent) bool { return e.Event == "status" && e.To == bID && e.State == "delivered" })
+	online := a.expect(func(e bEvent) bool { return e.Event == "peer" && e.ID == bID && e.Online })
+	a.ready = a.wait(readyA, bOnionWait, "ready")
+	a.send(map[string]string{"cmd": "send", "to": bID, "ref": "first", "text": bText64})
+	a.flush()
+	id := a.wait(sent, bOnionWait, "sent").ID
+	d := a.wait(delivered, bOnionWait, "first message delivered")
+	if d.ID != id {
+		t.Fatalf("delivered %s, sent %s", d.ID, id)
+	}
+	b.ready = b.wait(readyB, bOnionWait, "ready")
+	if e := a.wait(online, bOnionWait, "B online"); e.Path != path {
+		t.Fatalf("first message went over %q, want %s", e.Path, path)
+	}
+	return &bPair{a: a, b: b, aID: aID, bID: bID, specA: sa, specB: sb}, d.At.Sub(a.started)
+}
+
+// bRoundTrips sends n messages one at a time, each when the previous one is
+// delivered, and returns each one's time from its send line leaving the test
+// to A's delivered status arriving back: one application-level round trip.
+func bRoundTrips(t *testing.T, p *bPair, n int) []time.Duration {
+	t.Helper()
+	lat := make([]time.Duration, 0, n)
+	for i := range n {
+		ref := fmt.Sprint("rt", i)
+		sent := p.a.expect(func(e bEvent) bool { return e.Event == "sent" && e.Ref == ref })
+		delivered := p.a.expect(func(e bEvent) bool { return e.Event == "status" && e.To == p.bID && e.State == "delivered" })
+		t0 := time.Now()
+		p.a.send(map[string]string{"cmd": "send", "to": p.bID, "ref": ref, "text": bText64})
+		p.a.flush()
+		id := p.a.wait(sent, bOnionWait, "sent").ID
+		d := p.a.wait(delivered, bOnionWait, "delivered")
+		if d.ID != id {
+			t.Fatalf("round trip %d: delivered %s, sent %s", i, d.ID, id)
+		}
+		lat = append(lat, d.At.Sub(t0))
+	}
+	return lat
+}
+
+// section is the report's part on Tor: each figure over onion beside the
+// same figure direct, then how they were measured.
+func (f bTorFigures) section(r *bReport) {
+	var b strings.Builder
+	b.WriteString("## Over Tor (private network)\n\n")
+	if len(f.onion.firstDelivered) == 0 || len(f.direct.firstDelivered) == 0 {
+		b.WriteString("Not measured in this run: the Tor part failed (see the test log).")
+		r.detail("%s", b.String())
+		return
+	}
+	p := f.plan
+	b.WriteString("| figure | onion | direct | notes |\n|---|---|---|---|\n")
+	row := func(figure, onion, direct, notes string) {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", figure, onion, direct, notes)
+	}
+	row("start → first message delivered", bFirstStr(f.onion.firstDelivered), bFirstStr(f.direct.firstDelivered),
+		fmt.Sprintf("median (worst) of %d starts of both processes at once, from `exec` to A's `delivered`: both Argon2id unlocks; "+
+			"over onion also each node's own tor starting and bootstrapping on a private network of 5 relays on loopback, "+
+			"publishing its descriptor, and the onion handshake", p.torStarts))
+	for _, q := range []float64{0.50, 0.99} {
+		row(fmt.Sprintf("round trip p%.0f", q*100), bFmtDur(bPercentile(f.onion.roundTrips, q)), bFmtDur(bPercentile(f.direct.roundTrips, q)),
+			fmt.Sprintf("%d messages one at a time: `send` line in → A's `delivered` out (B stored it durably and acked)", len(f.onion.roundTrips)))
+	}
+	row("throughput", bTputStr(f.onion.msgsPerSec), bTputStr(f.direct.msgsPerSec),
+		fmt.Sprintf("%d messages of 64 bytes of text given to A at once, until the last is delivered; KiB/s of text", p.torMsgs))
+	b.WriteString("\nBoth nodes are `jarvis --headless` processes of one binary built with `-tags tortest` (the only build that reads " +
+		"`JARVIS_TEST_TORRC`), each with its own data directory and the production Argon2id. Onion is `--tor only` on both: no direct " +
+		"listener, no direct dials, each node runs its own tor, whose torrc joins a private network (p2p/tor/tornet: one directory " +
+		"authority and four relays, stock tor, on 127.0.0.1) started for this part. Direct is `--tor off` on loopback, measured first, " +
+		"while the relays idled. Each pair became contacts once and was stopped, so every start finds the state a user has on disk " +
+		"after a restart (tor's cached directory included); round trips and throughput run on the pair of the last start. " +
+		"Loopback has no propagation delay: on the real Tor network each of the six relays between two onion services adds internet " +
+		"latency, so these figures are the cost of Tor and Jarvis themselves, a floor, not what two people across the internet see.")
+	r.detail("%s", b.String())
+}
+
+func bFirstStr(s bSamples) string {
+	med, _, worst := bDurs(s)
+	return fmt.Sprintf("%s (%s)", bFmtDur(med), bFmtDur(worst))
+}
+
+func bTputStr(msgsPerSec float64) string {
+	if msgsPerSec == 0 {
+		return "timed out"
+	}
+	return fmt.Sprintf("%s msg/s, %.0f KiB/s", bFmtRate(msgsPerSec), msgsPerSec*float64(len(bText64))/1024)
+}
+
+// shrunk is the Tor part's line in the notes on the run's size.
+func (f bTorFigures) shrunk(r *bReport) {
+	r.note("Over Tor: %d starts, %d round trips and %d messages of throughput per path; the Tor part took %s, of which %s "+
+		"building the tortest binary while the private network started.",
+		f.plan.torStarts, f.plan.torRoundTrips, f.plan.torMsgs, f.wall.Round(time.Second), f.setup.Round(time.Second))
+}
