@@ -131,13 +131,14 @@ func bMeasurePath(t *testing.T, bin, mode string, env []string, plan benchPlan) 
 // the state a user has on disk before a restart.
 func bPairOver(t *testing.T, sa, sb bNodeSpec, path string) (aID, bID string) {
 	t.Helper()
-	a, b := bStartNode(t, sa), bStartNode(t, sb)
-	if path == "onion" {
-		// Before the onion is published, the add would only wait for it.
-		for _, n := range []*bProc{a, b} {
-			up := n.expect(func(e bEvent) bool { return e.Event == "engine" && e.Tor.State == "ready" && e.Tor.Onion != "" })
-			n.wait(up, bOnionWait, "onion service")
-		}
+	a, readyA := bLaunchNode(t, sa)
+	b, readyB := bLaunchNode(t, sb)
+	upA, upB := a.expect(bOnionUp), b.expect(bOnionUp) // at once: an onion can be up before the other node is ready
+	a.ready = a.wait(readyA, bOnionWait, "ready")
+	b.ready = b.wait(readyB, bOnionWait, "ready")
+	if path == "onion" { // until the onion is published, the add would only wait for it
+		a.wait(upA, bOnionWait, "onion service")
+		b.wait(upB, bOnionWait, "onion service")
 	}
 	online := a.expect(func(e bEvent) bool { return e.Event == "peer" && e.ID == b.ready.ID && e.Online })
 	aID, bID = bBefriend(t, a, b)
@@ -147,6 +148,10 @@ func bPairOver(t *testing.T, sa, sb bNodeSpec, path string) (aID, bID string) {
 	a.stop()
 	b.stop()
 	return aID, bID
+}
+
+func bOnionUp(e bEvent) bool {
+	return e.Event == "engine" && e.Tor.State == "ready" && e.Tor.Onion != ""
 }
 
 // bFirstDelivered starts both nodes at one instant; A sends one message the
@@ -247,6 +252,9 @@ func bTputStr(msgsPerSec float64) string {
 
 // shrunk is the Tor part's line in the notes on the run's size.
 func (f bTorFigures) shrunk(r *bReport) {
+	if f.wall == 0 {
+		return // failed; the section says so
+	}
 	r.note("Over Tor: %d starts, %d round trips and %d messages of throughput per path; the Tor part took %s, of which %s "+
 		"building the tortest binary while the private network started.",
 		f.plan.torStarts, f.plan.torRoundTrips, f.plan.torMsgs, f.wall.Round(time.Second), f.setup.Round(time.Second))
