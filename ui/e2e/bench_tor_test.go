@@ -23,6 +23,7 @@ const bOnionWait = 2 * time.Minute
 // bPathFigures are one path's figures, onion or direct.
 type bPathFigures struct {
 	firstDelivered bSamples        // ns: both processes started → A sees delivered
+	fromReady      bSamples        // ns: A's ready line → A sees delivered, the unlock left out
 	roundTrips     []time.Duration // send line → delivered status, one at a time
 	msgsPerSec     float64         // throughput, acked; 0 if the run timed out
 }
@@ -115,6 +116,7 @@ func bMeasurePath(t *testing.T, bin, mode string, env []string, plan benchPlan) 
 		var d time.Duration
 		p, d = bFirstDelivered(t, sa, sb, aID, bID, bTorPath[mode])
 		f.firstDelivered = append(f.firstDelivered, float64(d))
+		f.fromReady = append(f.fromReady, float64(d-p.a.ready.At.Sub(p.a.started)))
 		if i < plan.torStarts-1 {
 			p.a.stop()
 			p.b.stop()
@@ -221,6 +223,8 @@ func (f bTorFigures) section(r *bReport) {
 		fmt.Sprintf("median (worst) of %d starts of both processes at once, from `exec` to A's `delivered`: both Argon2id unlocks; "+
 			"over onion also each node's own tor starting and bootstrapping on a private network of 5 relays on loopback, "+
 			"publishing its descriptor, and the onion handshake", p.torStarts))
+	row("…of which after A's `ready`", bFirstStr(f.onion.fromReady), bFirstStr(f.direct.fromReady),
+		"the same starts from A's `ready` line (its own unlock done, B's maybe not) to its `delivered`: mostly what the path costs")
 	for _, q := range []float64{0.50, 0.99} {
 		row(fmt.Sprintf("round trip p%.0f", q*100), bFmtDur(bPercentile(f.onion.roundTrips, q)), bFmtDur(bPercentile(f.direct.roundTrips, q)),
 			fmt.Sprintf("%d messages one at a time: `send` line in → A's `delivered` out (B stored it durably and acked)", len(f.onion.roundTrips)))
