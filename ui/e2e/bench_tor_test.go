@@ -9,6 +9,7 @@ package e2e
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -123,6 +124,8 @@ func bMeasurePath(t *testing.T, bin, mode string, env []string, plan benchPlan) 
 		}
 	}
 	f.roundTrips = bRoundTrips(t, p, plan.torRoundTrips)
+	t.Logf("%s round trips: min %v, p10 %v, p50 %v, p90 %v, max %v", mode, slices.Min(f.roundTrips), bPercentile(f.roundTrips, 0.1),
+		bPercentile(f.roundTrips, 0.5), bPercentile(f.roundTrips, 0.9), slices.Max(f.roundTrips))
 	f.msgsPerSec, _, _ = bThroughputRun(t, p, plan.torMsgs)
 	p.a.stop()
 	p.b.stop()
