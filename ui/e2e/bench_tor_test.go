@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,17 +81,11 @@ func bBuildTortest(t *testing.T) func() string {
 		out, err = bExecGo("build", "-tags", "tortest", "-ldflags", "-s -w", "-o", path, "jarvis")
 		done <- err
 	}()
-	var err error
-	finished := false
-	wait := func() {
-		if !finished {
-			err, finished = <-done, true
-		}
-	}
-	t.Cleanup(wait) // never remove the temp dir under a running build
+	wait := sync.OnceValue(func() error { return <-done })
+	t.Cleanup(func() { wait() }) // never remove the temp dir under a running build
 	return func() string {
 		t.Helper()
-		if wait(); err != nil {
+		if err := wait(); err != nil {
 			t.Fatalf("go build -tags tortest: %v\n%s", err, out)
 		}
 		return path
@@ -101,7 +96,7 @@ func bBuildTortest(t *testing.T) func() string {
 var bTorPath = map[string]string{"off": "direct", "only": "onion"}
 
 // bMeasurePath pairs two fresh nodes in --tor mode, then times plan.torStarts
-// cold starts to a first delivered message, and on the last start's pair the
+// restarts to a first delivered message, and on the last restart's pair the
 // round trips and the throughput.
 func bMeasurePath(t *testing.T, bin, mode string, env []string, plan benchPlan) (f bPathFigures) {
 	t.Helper()
