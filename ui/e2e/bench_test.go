@@ -40,7 +40,7 @@ func bPlanFromEnv() benchPlan {
 		contacts: 1000, history: 100_000,
 		starts: 5, startsRealKDF: 3, memoryIdle: 3 * time.Second, historyCmds: 20,
 		idleFor: 5 * time.Minute, goCount: "3",
-		torStarts: 3, torRoundTrips: 200, torMsgs: 2000,
+		torStarts: 3, torRoundTrips: 210, torMsgs: 2000,
 	}
 	if os.Getenv("JARVIS_BENCH_QUICK") != "" {
 		p.throughputMsgs, p.throughputRuns = 20_000, 2
