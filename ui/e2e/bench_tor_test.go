@@ -27,6 +27,7 @@ type bPathFigures struct {
 	firstDelivered bSamples        // ns: both processes started → A sees delivered
 	fromReady      bSamples        // ns: A's ready line → A sees delivered, the unlock left out
 	roundTrips     []time.Duration // send line → delivered status, one at a time
+	sessionP50s    []time.Duration // the round trips' p50 in each start's session
 	msgsPerSec     float64         // throughput, acked; 0 if the run timed out
 }
 
@@ -122,6 +123,7 @@ func bMeasurePath(t *testing.T, bin, mode string, env []string, plan benchPlan) 
 		rt := bRoundTrips(t, p, plan.torRoundTrips/plan.torStarts)
 		t.Logf("%s, session %d: round trip min %v, p50 %v, max %v", mode, i+1, slices.Min(rt), bPercentile(rt, 0.5), slices.Max(rt))
 		f.roundTrips = append(f.roundTrips, rt...)
+		f.sessionP50s = append(f.sessionP50s, bPercentile(rt, 0.5))
 	}
 	f.msgsPerSec, _, _ = bThroughputRun(t, p, plan.torMsgs)
 	p.a.stop()
@@ -210,8 +212,8 @@ const bTorMethod = "Both nodes are `jarvis --headless` processes of one binary b
 	"listener, no direct dials, each node runs its own tor, whose torrc joins a private network (p2p/tor/tornet: one directory " +
 	"authority and four relays, stock tor, on 127.0.0.1) started for this part. Direct is `--tor off` on loopback, measured first, " +
 	"while the relays idled. Each pair became contacts once and was stopped, so every start finds the state a user has on disk " +
-	"after a restart (tor's cached directory included); the round trips are shared among the sessions of those starts (a " +
-	"session's onion circuits set its latency: on this network some sessions run at about 90 ms a round trip, most at 10–30 ms), " +
+	"after a restart (tor's cached directory included); the round trips are shared among the sessions of those starts, as a " +
+	"session's onion circuits set its latency (hence each session's p50 in the table), " +
 	"and the throughput runs on the last one. " +
 	"Loopback has no propagation delay: on the real Tor network each of the six relays between two onion services adds internet " +
 	"latency, so these figures are the cost of Tor and Jarvis themselves, a floor, not what two people across the internet see."
@@ -237,11 +239,11 @@ func (f bTorFigures) section(r *bReport) {
 			"publishing its descriptor, and the onion handshake", p.torStarts))
 	row("…of which after A's `ready`", bFirstStr(f.onion.fromReady), bFirstStr(f.direct.fromReady),
 		"the same starts from A's `ready` line (its own unlock done, B's maybe not) to its `delivered`: mostly what the path costs")
-	for _, q := range []float64{0.50, 0.99} {
-		row(fmt.Sprintf("round trip p%.0f", q*100), bFmtDur(bPercentile(f.onion.roundTrips, q)), bFmtDur(bPercentile(f.direct.roundTrips, q)),
-			fmt.Sprintf("%d messages one at a time, spread over the %d sessions of the starts: `send` line in → A's `delivered` out "+
-				"(B stored it durably and acked)", len(f.onion.roundTrips), p.torStarts))
-	}
+	rtNotes := fmt.Sprintf("%d messages one at a time, shared among the %d sessions of the starts: `send` line in → A's `delivered` "+
+		"out (B stored it durably and acked)", len(f.onion.roundTrips), p.torStarts)
+	row("round trip p50", bFmtDur(bPercentile(f.onion.roundTrips, 0.5)), bFmtDur(bPercentile(f.direct.roundTrips, 0.5)), rtNotes)
+	row("round trip p99", bFmtDur(bPercentile(f.onion.roundTrips, 0.99)), bFmtDur(bPercentile(f.direct.roundTrips, 0.99)), rtNotes)
+	row("…p50 of each session", bDursStr(f.onion.sessionP50s), bDursStr(f.direct.sessionP50s), "one start's session each")
 	row("throughput", bTputStr(f.onion.msgsPerSec), bTputStr(f.direct.msgsPerSec),
 		fmt.Sprintf("%d messages of 64 bytes of text given to A at once, until the last is delivered; KiB/s of text. "+
 			"A run this short is not comparable with the 1:1 throughput above", p.torMsgs))
@@ -252,6 +254,14 @@ func (f bTorFigures) section(r *bReport) {
 func bFirstStr(s bSamples) string {
 	med, _, worst := bDurs(s)
 	return fmt.Sprintf("%s (%s)", bFmtDur(med), bFmtDur(worst))
+}
+
+func bDursStr(d []time.Duration) string {
+	s := make([]string, len(d))
+	for i, v := range d {
+		s[i] = bFmtDur(v)
+	}
+	return strings.Join(s, ", ")
 }
 
 func bTputStr(msgsPerSec float64) string {
