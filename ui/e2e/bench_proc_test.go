@@ -5,6 +5,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -34,9 +35,17 @@ type bEvent struct {
 	Code    string          `json:"code"`
 	Listen  string          `json:"listen"`
 	Online  bool            `json:"online"`
+	Path    string          `json:"path"` // peer: direct | onion
+	Tor     bTorState       `json:"tor"`  // engine
 	Error   string          `json:"error"`
 	Contact json.RawMessage `json:"contact"`
 	Msgs    json.RawMessage `json:"messages"`
+}
+
+// bTorState is the tor part of an engine line.
+type bTorState struct {
+	State string `json:"state"`
+	Onion string `json:"onion"`
 }
 
 func (e bEvent) contactID() string {
@@ -75,6 +84,8 @@ type bWaiter struct {
 type bNodeSpec struct {
 	bin, name, dir, listen string
 	advertise              string
+	tor                    string   // --tor mode; off when empty
+	env                    []string // added to the environment
 }
 
 // bInitNode creates an identity in dir with the real KDF.
@@ -87,17 +98,26 @@ func bInitNode(t testing.TB, s bNodeSpec) {
 }
 
 func (s bNodeSpec) command(args ...string) *exec.Cmd {
-	all := []string{"--data", s.dir, "--listen", s.listen, "--tor", "off"}
+	all := []string{"--data", s.dir, "--listen", s.listen, "--tor", cmp.Or(s.tor, "off")}
 	if s.advertise != "" {
 		all = append(all, "--advertise", s.advertise)
 	}
 	cmd := exec.Command(s.bin, append(all, args...)...)
-	cmd.Env = append(os.Environ(), "JARVIS_PASSPHRASE="+benchPass)
+	cmd.Env = append(append(os.Environ(), "JARVIS_PASSPHRASE="+benchPass), s.env...)
 	return cmd
 }
 
 // bStartNode starts a headless node and waits for its ready line.
 func bStartNode(t testing.TB, s bNodeSpec) *bProc {
+	t.Helper()
+	p, ready := bLaunchNode(t, s)
+	p.ready = p.wait(ready, 60*time.Second, "ready")
+	return p
+}
+
+// bLaunchNode starts a headless node without waiting, so that two can start
+// at the same instant; the channel yields its ready line.
+func bLaunchNode(t testing.TB, s bNodeSpec) (*bProc, chan bEvent) {
 	t.Helper()
 	p := &bProc{t: t, name: s.name, dir: s.dir, listen: s.listen, done: make(chan struct{})}
 	p.cmd = s.command("--headless")
@@ -118,8 +138,7 @@ func bStartNode(t testing.TB, s bNodeSpec) *bProc {
 	}
 	go p.read(out)
 	t.Cleanup(p.stop)
-	p.ready = p.wait(readyCh, 60*time.Second, "ready")
-	return p
+	return p, readyCh
 }
 
 func (p *bProc) read(r io.Reader) {

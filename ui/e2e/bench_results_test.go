@@ -34,6 +34,7 @@ type bResults struct {
 	staticOK              bool
 	groupForm, groupSend  time.Duration
 	fsync50, fsync99      time.Duration
+	tor                   bTorFigures
 }
 
 func bSpread(s bSamples, f func(float64) string) string {
@@ -57,6 +58,7 @@ func (x bResults) fill(r *bReport) {
 	x.binary(r)
 	x.group(r)
 	x.whereTimeGoes(r)
+	x.tor.section(r)
 	x.shrunk(r)
 }
 
@@ -291,4 +293,5 @@ func (x bResults) shrunk(r *bReport) {
 	r.note("Idle traffic: one %s window (the issue asks for 5 minutes; nothing else runs meanwhile).", p.idleFor)
 	r.note("Go benchmarks: `-count %s`, `-benchtime 0.5s` (KDF `5x`, core throughput `20000x`, core round trip `2000x`, store `100x`); "+
 		"the profile is one extra `BenchmarkCoreThroughput -benchtime 150000x`.", p.goCount)
+	x.tor.shrunk(r)
 }

@@ -28,6 +28,8 @@ type benchPlan struct {
 	historyCmds                    int
 	idleFor                        time.Duration
 	goCount                        string
+	torStarts, torRoundTrips       int
+	torMsgs                        int
 }
 
 func bPlanFromEnv() benchPlan {
@@ -38,6 +40,7 @@ func bPlanFromEnv() benchPlan {
 		contacts: 1000, history: 100_000,
 		starts: 5, startsRealKDF: 3, memoryIdle: 3 * time.Second, historyCmds: 20,
 		idleFor: 5 * time.Minute, goCount: "3",
+		torStarts: 3, torRoundTrips: 210, torMsgs: 2000,
 	}
 	if os.Getenv("JARVIS_BENCH_QUICK") != "" {
 		p.throughputMsgs, p.throughputRuns = 20_000, 2
@@ -47,6 +50,7 @@ func bPlanFromEnv() benchPlan {
 		p.memoryIdle = time.Second
 		p.idleFor = 20 * time.Second
 		p.goCount = "1"
+		p.torStarts, p.torRoundTrips, p.torMsgs = 2, 100, 1000
 	}
 	return p
 }
@@ -103,6 +107,9 @@ func TestBenchmarkReport(t *testing.T) {
 	p.a.stop()
 	p.b.stop()
 
+	// The same over Tor, on a private network that stops before what follows.
+	tor := bTorBench(t, plan)
+
 	// One node with a big account.
 	acc := bPopulateAccount(t, plan.contacts, plan.history)
 	t.Logf("populated %d contacts, %d messages in %v", plan.contacts, plan.history, acc.populate)
@@ -133,7 +140,7 @@ func TestBenchmarkReport(t *testing.T) {
 		readyCheap: readyCheap, hwmCheap: hwmCheap, rssCheap: rssCheap, readyReal: readyReal, hwmReal: hwmReal,
 		idleRate: idleRate, idleBytes: idleBytes, idleSegs: idleSegs, idleConns: idleConns, idleDirect: idleDirect,
 		profile: profile, staticSize: staticSize, staticOK: staticOK, groupForm: groupForm, groupSend: groupSend,
-		fsync50: fsync50, fsync99: fsync99,
+		fsync50: fsync50, fsync99: fsync99, tor: tor,
 	}
 	res.fill(r)
 	md := r.markdown(strings.TrimSpace(string(goVersion)))
