@@ -45,7 +45,7 @@ func codeText(t theme, code string, st app.TorStatus) string {
 // tor is missing.
 func showStatus(u *UI) {
 	u.self = u.core.Self()
-	u.showDialog("status", "You", textBody(selfInfoText(u.self, u.tor)), 64, 14, dialogButton{"Close", u.closeDialog})
+	u.showDialog("status", "You", textBody(selfInfoText(u.self, u.tor)), 64, 18, dialogButton{"Close", u.closeDialog})
 }
 
 func selfInfoText(self app.Self, st app.TorStatus) string {
