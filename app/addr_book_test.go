@@ -93,7 +93,7 @@ func TestAContactWhoMovedIsFoundThroughItsRecordWithoutNewCodes(t *testing.T) {
 	// from what she stored.
 	ann.stop()
 	bob.stop()
-	bob = newNode(t, "bob", bob.dir, bob.listen, refuseDial)
+	newNode(t, "bob", bob.dir, bob.listen, refuseDial) // stopped by its cleanup
 	ann = ann.restart()
 	ann.waitFor("bob online at his new address", isOnline(bobID))
 }
@@ -111,7 +111,7 @@ func TestAGroupMemberWhoIsNotAContactFollowsAMove(t *testing.T) {
 	ann.stop()
 	cat.stop()
 	bob.stop()
-	bob = newNode(t, "bob", bob.dir, bob.listen, refuseDial)
+	newNode(t, "bob", bob.dir, bob.listen, refuseDial) // stopped by its cleanup
 	cat = cat.restart()
 	eventually(t, "cat reaches bob", func() bool { return groupOnline(t, cat, bobID) })
 }

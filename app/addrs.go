@@ -169,6 +169,15 @@ func (p addrPolicy) suggested(addrs []string) []string {
 // send us elsewhere. Onion addresses are kept whatever the session: a dial
 // to one goes into Tor and can reach nothing on our side of it.
 func (p addrPolicy) observed(addrs []string, remote string) []string {
+	return p.keep(addrs, remote, func(ip netip.Addr, seen netip.Addr, onSession bool) bool {
+		return onSession && ip == seen
+	})
+}
+
+// keep keeps onion addresses, and the dialable IP literals ipOK accepts
+// given the session's IP (onSession is false for an onion session, whose
+// socket says nothing).
+func (p addrPolicy) keep(addrs []string, remote string, ipOK func(ip, seen netip.Addr, onSession bool) bool) []string {
 	seen, err := netip.ParseAddrPort(remote)
 	var out []string
 	for _, a := range addrs {
@@ -176,10 +185,7 @@ func (p addrPolicy) observed(addrs []string, remote string) []string {
 			out = append(out, a)
 			continue
 		}
-		if err != nil {
-			continue // an onion session: its IP says nothing
-		}
-		if ap, ok := p.dialable(a); ok && ap.Addr().Unmap() == seen.Addr().Unmap() {
+		if ap, ok := p.dialable(a); ok && ipOK(ap.Addr().Unmap(), seen.Addr().Unmap(), err == nil) {
 			out = append(out, a)
 		}
 	}
@@ -201,28 +207,17 @@ func (p addrPolicy) observed(addrs []string, remote string) []string {
 // pinned key answers, so a public address buys a liar no more than one
 // connection attempt per backoff.
 func (p addrPolicy) signed(addrs []string, remote string) []string {
-	seen, err := netip.ParseAddrPort(remote)
-	var out []string
-	for _, a := range addrs {
-		if isOnionAddr(a) {
-			out = append(out, a)
-			continue
-		}
-		ap, ok := p.dialable(a)
-		if !ok {
-			continue
-		}
-		ip := ap.Addr().Unmap()
+	return p.keep(addrs, remote, func(ip, seen netip.Addr, onSession bool) bool {
 		switch {
 		case ip.IsLoopback(): // dialable allowed it: we run on loopback
+			return true
 		case !ip.IsGlobalUnicast():
-			continue // broadcast and the like
-		case isPrivateAddr(ip) && (err != nil || ip != seen.Addr().Unmap()):
-			continue
+			return false // broadcast and the like
+		case isPrivateAddr(ip):
+			return onSession && ip == seen
 		}
-		out = append(out, a)
-	}
-	return out
+		return true
+	})
 }
 
 // cgnat is RFC 6598 shared address space, private to a carrier's network.

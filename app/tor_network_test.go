@@ -21,15 +21,9 @@ import (
 
 var torNetwork tornet.Shared
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	torNetwork.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(torNetwork.Run(m)) }
 
-// torWaitTimeout covers a tor bootstrap (2–4 s here, up to a minute on a
-// loaded machine), publishing a descriptor and an onion handshake.
-const torWaitTimeout = 3 * time.Minute
+const torWaitTimeout = tornet.WaitLimit
 
 // torNode starts a node whose core runs its own tor on the private network
 // in mode; tweaks adjust the config further.

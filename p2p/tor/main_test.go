@@ -14,11 +14,7 @@ import (
 // All tor tests of this package share one network, started on first use and stopped in TestMain.
 var network tornet.Shared
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	network.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(network.Run(m)) }
 
 // privateNetwork returns the torrc lines that join the package's private network.
 func privateNetwork(t *testing.T) []string {

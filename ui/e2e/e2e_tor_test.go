@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"jarvis/crypto"
 	"jarvis/p2p/tor/tornet"
@@ -18,15 +17,9 @@ import (
 
 var torNetwork tornet.Shared
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	torNetwork.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(torNetwork.Run(m)) }
 
-// torTimeout covers a tor bootstrap, publishing a descriptor and an onion
-// handshake on a loaded machine.
-const torTimeout = 3 * time.Minute
+const torTimeout = tornet.WaitLimit
 
 func onionReady(m map[string]any) bool {
 	tor, _ := m["tor"].(map[string]any)

@@ -40,6 +40,18 @@ func (s *Shared) Torrc(t testing.TB) []string {
 	return s.n.ClientTorrc()
 }
 
+// WaitLimit is how long a test waits for something that takes a tor bootstrap, a descriptor upload and an onion
+// handshake: seconds here, up to a minute or two on a loaded CI machine.
+const WaitLimit = 3 * time.Minute
+
+// Run runs the package's tests, then stops the network whatever happened; call it from TestMain:
+// os.Exit(network.Run(m)).
+func (s *Shared) Run(m *testing.M) int {
+	code := m.Run()
+	s.Close()
+	return code
+}
+
 // Close stops the network, if it started, and removes its directory.
 func (s *Shared) Close() {
 	if s.n != nil {
