@@ -80,21 +80,24 @@ type TorStatus struct {
 var errTorDown = errors.New("tor is not running")
 
 // torPath is the core's Tor: it starts (or attaches to) tor in the
-// background, publishes our onion service and reports progress, while the
-// engine already runs. The engine gets an onion transport and listener at
-// construction that wait for tor behind the scenes.
+// background, publishes our onion service, reports progress and starts tor
+// again when it dies, while the engine runs. The engine gets an onion
+// transport and listener at construction that wait for tor behind the
+// scenes.
 type torPath struct {
 	cfg   TorConfig
 	port  int
-	key   ed25519.PrivateKey // cleared once tor has it
+	key   ed25519.PrivateKey // kept for restarts; cleared when run returns
 	onion string             // our onion "host:port"
 	log   *slog.Logger
 	emit  func(TorStatus)
 
 	status   atomic.Pointer[TorStatus]
-	started  chan struct{} // closed once t is set or tor failed to start
-	t        *tor.Tor      // set before started closes; nil if tor failed
 	listener *lateListener
+
+	mu      sync.Mutex
+	t       *tor.Tor      // the running tor; nil between runs
+	changed chan struct{} // closed and replaced whenever t changes
 }
 
 // torEnabled decides at construction whether this core uses Tor. The
@@ -117,7 +120,7 @@ func torEnabled(cfg TorConfig) (bool, error) {
 // starts until run.
 func newTorPath(cfg TorConfig, key ed25519.PrivateKey, port int, log *slog.Logger, emit func(TorStatus)) *torPath {
 	onion := onionAddrFor(key, port)
-	p := &torPath{cfg: cfg, port: port, key: key, onion: onion, log: log, emit: emit, started: make(chan struct{})}
+	p := &torPath{cfg: cfg, port: port, key: key, onion: onion, log: log, emit: emit, changed: make(chan struct{})}
 	p.listener = newLateListener(onionNetAddr(onion))
 	p.status.Store(&TorStatus{State: TorStateStarting}) // reported with the engine's first status
 	return p
@@ -142,36 +145,61 @@ func (p *torPath) set(s TorStatus) {
 	}
 }
 
-// run starts tor, publishes the onion service and relays tor's progress
-// until ctx ends; then it withdraws the service and stops tor.
+// run keeps tor running until ctx ends: it starts tor, publishes the onion
+// service and relays tor's progress; when tor dies (a phone's low-memory
+// killer picks the biggest child first) or cannot start, it says why and
+// tries again, sooner after a tor that had worked. At the end it withdraws
+// the service and stops tor. The onion key stays in memory for the
+// restarts and is cleared when run returns.
 func (p *torPath) run(ctx context.Context) {
+	defer clear(p.key)
+	delay := torRestartMin
+	for {
+		if p.runOnce(ctx) {
+			delay = torRestartMin
+		}
+		if !sleepCtx(ctx, delay) {
+			return
+		}
+		delay = min(2*delay, torRestartMax)
+	}
+}
+
+// runOnce runs one tor until it stops or ctx ends, reporting whether it
+// was ever ready.
+func (p *torPath) runOnce(ctx context.Context) (wasReady bool) {
+	p.set(TorStatus{State: TorStateStarting})
 	t, ln, err := p.start(ctx)
-	clear(p.key)
 	if err != nil {
-		close(p.started)
-		p.listener.fail(err)
 		if ctx.Err() == nil {
 			p.log.Warn("tor unavailable", "err", err)
 			p.set(TorStatus{State: TorStateUnavailable, Err: err})
 		}
-		return
+		return false
 	}
-	p.t = t
-	close(p.started)
+	p.use(t)
 	p.listener.set(ln)
-	defer func() { _ = t.Close() }()
+	defer func() {
+		p.listener.unset(ln)
+		p.use(nil)
+		_ = ln.Close()
+		_ = t.Close()
+	}()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return wasReady
 		case st, ok := <-t.Status():
 			if !ok {
-				return
+				return wasReady
 			}
 			p.set(p.report(st))
-			if st.State == tor.StateUnavailable {
-				p.log.Warn("tor stopped", "err", st.Err)
-				return
+			switch st.State {
+			case tor.StateReady:
+				wasReady = true
+			case tor.StateUnavailable:
+				p.log.Warn("tor stopped; starting it again", "err", st.Err)
+				return wasReady
 			}
 		}
 	}
@@ -236,22 +264,65 @@ func (o onionTransport) DialTimeout() time.Duration {
 	return torWait + 2*tor.DefaultDialTimeout + 10*time.Second
 }
 
+// torRestartMin and torRestartMax bound the wait before tor is started
+// again: soon after one that worked, less and less often while it keeps
+// failing (a missing binary, a broken --tor-control).
+const (
+	torRestartMin = 5 * time.Second
+	torRestartMax = 5 * time.Minute
+)
+
+// sleepCtx waits d, reporting false if ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// use makes t the tor dials go through (nil between runs) and wakes the
+// dials waiting for one.
+func (p *torPath) use(t *tor.Tor) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.t = t
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// running returns the current tor (nil between runs) and a channel closed
+// when that changes.
+func (p *torPath) running() (*tor.Tor, <-chan struct{}) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.t, p.changed
+}
+
+// Dial waits for a bootstrapped tor (bounded by ctx) and dials through it.
+// While tor is known to be down it fails at once, so the direct path's
+// dial is not held up by it.
 func (o onionTransport) Dial(ctx context.Context, addr string) (net.Conn, error) {
-	select {
-	case <-o.p.started:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	for {
+		t, changed := o.p.running()
+		if t == nil && o.p.current().State == TorStateUnavailable {
+			return nil, errTorDown
+		}
+		var ready <-chan struct{}
+		if t != nil {
+			ready = t.Ready()
+		}
+		select {
+		case <-ready:
+			return t.Transport().Dial(ctx, addr)
+		case <-changed:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for tor: %w", ctx.Err())
+		}
 	}
-	t := o.p.t
-	if t == nil {
-		return nil, errTorDown
-	}
-	select {
-	case <-t.Ready():
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	return t.Transport().Dial(ctx, addr)
 }
 
 // isOnionAddr reports whether addr is a well-formed v3 "<56>.onion:port".
@@ -270,25 +341,29 @@ type onionNetAddr string
 func (onionNetAddr) Network() string  { return "onion" }
 func (a onionNetAddr) String() string { return string(a) }
 
-// lateListener is a net.Listener whose real listener arrives later (the
-// onion service, once tor runs). Accept waits for it; Close works before
-// and after.
+// lateListener is the engine's onion listener: a net.Listener whose real
+// listener comes later and changes (each tor run publishes the service
+// anew). Accept waits across the gaps; only Close ends it.
 type lateListener struct {
-	addr  net.Addr
-	ready chan struct{} // closed once ln or err is set
-	done  chan struct{} // closed by Close
+	addr net.Addr
 
-	mu     sync.Mutex
-	ln     net.Listener
-	err    error
-	closed bool
+	mu      sync.Mutex
+	cur     net.Listener
+	changed chan struct{} // closed and replaced on every change
+	closed  bool
 }
 
 func newLateListener(addr net.Addr) *lateListener {
-	return &lateListener{addr: addr, ready: make(chan struct{}), done: make(chan struct{})}
+	return &lateListener{addr: addr, changed: make(chan struct{})}
 }
 
-// set hands over the real listener; after Close it is closed at once.
+func (l *lateListener) notifyLocked() {
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+// set hands over the listener of a new tor run; after Close it is closed
+// at once.
 func (l *lateListener) set(ln net.Listener) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -296,35 +371,44 @@ func (l *lateListener) set(ln net.Listener) {
 		_ = ln.Close()
 		return
 	}
-	l.ln = ln
-	close(l.ready)
+	l.cur = ln
+	l.notifyLocked()
 }
 
-// fail makes Accept return err: there will be no listener.
-func (l *lateListener) fail(err error) {
+// unset withdraws ln when its tor run ends.
+func (l *lateListener) unset(ln net.Listener) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed {
-		return
+	if l.cur == ln {
+		l.cur = nil
+		l.notifyLocked()
 	}
-	l.err = fmt.Errorf("onion service: %w", err)
-	close(l.ready)
 }
 
+// Accept returns the next onion connection. When the current listener
+// fails because its tor went away, it waits for the next one rather than
+// return net.ErrClosed, which would end the engine's accept loop for good.
 func (l *lateListener) Accept() (net.Conn, error) {
-	select {
-	case <-l.ready:
-	case <-l.done:
-		return nil, net.ErrClosed
+	for {
+		l.mu.Lock()
+		cur, changed, closed := l.cur, l.changed, l.closed
+		l.mu.Unlock()
+		if closed {
+			return nil, net.ErrClosed
+		}
+		if cur == nil {
+			<-changed
+			continue
+		}
+		c, err := cur.Accept()
+		if err == nil {
+			return c, nil
+		}
+		if !errors.Is(err, net.ErrClosed) {
+			return nil, err // transient (out of file descriptors): the engine retries
+		}
+		<-changed // closed by runOnce, which unsets it next, or by Close
 	}
-	if l.err != nil {
-		// Block until Close: returning an error would end the engine's
-		// accept loop for this listener, which is what we want, but
-		// quietly; the status bar already says why.
-		<-l.done
-		return nil, net.ErrClosed
-	}
-	return l.ln.Accept()
 }
 
 func (l *lateListener) Close() error {
@@ -334,9 +418,9 @@ func (l *lateListener) Close() error {
 		return nil
 	}
 	l.closed = true
-	close(l.done)
-	if l.ln != nil {
-		return l.ln.Close()
+	l.notifyLocked()
+	if l.cur != nil {
+		return l.cur.Close()
 	}
 	return nil
 }

@@ -7,11 +7,15 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net"
 	"os"
+	"path/filepath"
+	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -299,4 +303,57 @@ func TestTorGroupOfThreeWithAnOnionOnlyMember(t *testing.T) {
 	}
 	// Carol is reachable only by onion: Bob, no contact of hers, reached her there.
 	waitPath(t, b, c.core.Self().ID, PathOnion)
+}
+
+// killTor kills n's own tor with SIGKILL, as a phone's low-memory killer
+// would: it is the process whose command line names n's torrc.
+func killTor(t *testing.T, n *node) {
+	t.Helper()
+	torrc := filepath.Join(n.dir, "tor", "torrc")
+	procs, err := filepath.Glob("/proc/[0-9]*/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil || !bytes.Contains(b, []byte(torrc)) {
+			continue
+		}
+		pid, err := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Fatalf("%s: no tor process runs with %s", n.name, torrc)
+}
+
+func TestTorThatDiesIsStartedAgainAndTheChatGoesOn(t *testing.T) {
+	ctx := context.Background()
+	a := torNode(t, "alice", t.TempDir(), TorOnly)
+	b := torNode(t, "bob", t.TempDir(), TorOnly)
+	befriendSlowly(t, a, b)
+	aID, bID := a.core.Self().ID, b.core.Self().ID
+	waitPath(t, a, bID, PathOnion)
+
+	before := a.count(func(e Event) bool { es, ok := e.(EngineStatus); return ok && es.Tor.State == TorStateReady })
+	killTor(t, a)
+	a.waitWithin(torWaitTimeout, "tor reported down", func(e Event) bool {
+		es, ok := e.(EngineStatus)
+		return ok && es.Tor.State == TorStateUnavailable
+	})
+	eventuallyWithin(t, torWaitTimeout, "tor ready again", func() bool {
+		return a.count(func(e Event) bool { es, ok := e.(EngineStatus); return ok && es.Tor.State == TorStateReady }) > before
+	})
+	if _, err := a.core.Send(ctx, ContactChat(bID), "after tor came back"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.core.Send(ctx, ContactChat(aID), "to the new tor"); err != nil {
+		t.Fatal(err)
+	}
+	waitAllOnce(t, b, ContactChat(aID), []string{"after tor came back"})
+	waitAllOnce(t, a, ContactChat(bID), []string{"to the new tor"})
 }
