@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"unicode"
 	"unicode/utf8"
 
@@ -97,8 +98,15 @@ func wrapAD(p KDFParams) []byte {
 	return append([]byte("jarvis-master-key-v1"), enc...)
 }
 
+// deriveKEK stretches pass with Argon2id, then hands the KDF's memory
+// (64 MiB by default) back to the operating system at once. Go would keep
+// it in its heap for reuse, and the resident size is what a phone's
+// background killer looks at: 77 MB idle with it, about a fifth of that
+// without. The forced collection costs a few milliseconds per unlock.
 func deriveKEK(pass []byte, p KDFParams) []byte {
-	return argon2.IDKey(pass, p.Salt, p.Time, p.MemoryKiB, p.Threads, chacha20poly1305.KeySize)
+	kek := argon2.IDKey(pass, p.Salt, p.Time, p.MemoryKiB, p.Threads, chacha20poly1305.KeySize)
+	debug.FreeOSMemory()
+	return kek
 }
 
 // WrapMasterKey encrypts mk under a key stretched from pass with Argon2id.
