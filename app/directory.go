@@ -63,13 +63,18 @@ func (c *Core) waitNames(ctx context.Context) error {
 	}
 }
 
+// The entries carry the ID's text form, made once when the manager
+// publishes, so a lookup by name among a thousand contacts does not
+// encode a thousand IDs.
 type contactEntry struct {
 	id   crypto.ID
+	key  string // id.String()
 	name string
 }
 
 type groupEntry struct {
 	id      crypto.GroupID
+	key     string // id.String()
 	name    string
 	members []contactEntry // roster names
 }
@@ -110,7 +115,7 @@ func (d *directory) group(id crypto.GroupID) (groupEntry, bool) {
 func (m *contactManager) publish() {
 	list := make([]contactEntry, 0, len(m.contacts))
 	for _, c := range m.contacts {
-		list = append(list, contactEntry{id: c.ID, name: c.Name})
+		list = append(list, contactEntry{id: c.ID, key: c.ID.String(), name: c.Name})
 	}
 	m.core.dir.setContacts(list)
 }
@@ -123,9 +128,10 @@ func (m *groupManager) publish() {
 		if g.local.Declined {
 			continue
 		}
-		e := groupEntry{id: g.row.ID, name: g.roster.Name, members: make([]contactEntry, len(g.roster.Members))}
+		e := groupEntry{id: g.row.ID, key: g.row.ID.String(), name: g.roster.Name, members: make([]contactEntry, len(g.roster.Members))}
 		for i, rm := range g.roster.Members {
-			e.members[i] = contactEntry{id: rm.Keys.ID(), name: rm.Name}
+			id := rm.Keys.ID()
+			e.members[i] = contactEntry{id: id, key: id.String(), name: rm.Name}
 		}
 		list = append(list, e)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 
 	"jarvis/crypto"
@@ -45,7 +46,9 @@ type candidate[T comparable] struct {
 // (case-insensitive). At each step exactly one match wins and more than one
 // is ambiguous, so a contact who names herself with someone else's short
 // ID never catches what was meant for them.
-func pick[T comparable](text, kind string, list []candidate[T], unknown error) (T, error) {
+// list is walked once per step without being copied: resolving by name
+// costs no allocation per candidate, however many contacts there are.
+func pick[T comparable](text, kind string, list iter.Seq[candidate[T]], unknown error) (T, error) {
 	var zero T
 	text = strings.TrimSpace(text)
 	if text == "" {
@@ -58,38 +61,47 @@ func pick[T comparable](text, kind string, list []candidate[T], unknown error) (
 		func(c candidate[T]) bool { return strings.EqualFold(c.name, text) },
 	}
 	for _, match := range steps {
-		var found []T
-		for _, c := range list {
+		var found T
+		n := 0
+		for c := range list {
 			if match(c) {
-				found = append(found, c.id)
+				found, n = c.id, n+1
 			}
 		}
-		switch len(found) {
+		switch n {
 		case 0:
 			continue
 		case 1:
-			return found[0], nil
+			return found, nil
 		}
 		return zero, &AmbiguousError{Kind: kind, Text: text}
 	}
 	return zero, unknown
 }
 
-func contactCandidates(list []contactEntry) []candidate[crypto.ID] {
-	out := make([]candidate[crypto.ID], len(list))
-	for i, e := range list {
-		out[i] = candidate[crypto.ID]{id: e.id, key: e.id.String(), name: e.name}
+// contactCandidates yields contacts (or members) as picks of kind T: a
+// contact itself, or its chat.
+func contactCandidates[T comparable](list []contactEntry, as func(crypto.ID) T) iter.Seq[candidate[T]] {
+	return func(yield func(candidate[T]) bool) {
+		for _, e := range list {
+			if !yield(candidate[T]{id: as(e.id), key: e.key, name: e.name}) {
+				return
+			}
+		}
 	}
-	return out
 }
 
-func groupCandidates(list []groupEntry) []candidate[crypto.GroupID] {
-	out := make([]candidate[crypto.GroupID], len(list))
-	for i, e := range list {
-		out[i] = candidate[crypto.GroupID]{id: e.id, key: e.id.String(), name: e.name}
+func groupCandidates[T comparable](list []groupEntry, as func(crypto.GroupID) T) iter.Seq[candidate[T]] {
+	return func(yield func(candidate[T]) bool) {
+		for _, e := range list {
+			if !yield(candidate[T]{id: as(e.id), key: e.key, name: e.name}) {
+				return
+			}
+		}
 	}
-	return out
 }
+
+func itself[T any](v T) T { return v }
 
 // ResolveContact finds a contact (or a pending request) by full ID, name
 // or ID prefix. It reads a snapshot: no round trip into the manager (only
@@ -98,7 +110,7 @@ func (c *Core) ResolveContact(ctx context.Context, who string) (crypto.ID, error
 	if err := c.waitNames(ctx); err != nil {
 		return crypto.ID{}, err
 	}
-	return pick(who, "contact", contactCandidates(c.dir.contactList()), ErrUnknownContact)
+	return pick(who, "contact", contactCandidates(c.dir.contactList(), itself), ErrUnknownContact)
 }
 
 // Resolve is ResolveContact, kept while frontends move over.
@@ -111,7 +123,7 @@ func (c *Core) ResolveGroup(ctx context.Context, what string) (crypto.GroupID, e
 	if err := c.waitNames(ctx); err != nil {
 		return crypto.GroupID{}, err
 	}
-	return pick(what, "group", groupCandidates(c.dir.groupList()), ErrUnknownGroup)
+	return pick(what, "group", groupCandidates(c.dir.groupList(), itself), ErrUnknownGroup)
 }
 
 // ResolveConversation finds a chat or a group by full ID, name or ID
@@ -120,14 +132,20 @@ func (c *Core) ResolveConversation(ctx context.Context, what string) (Conversati
 	if err := c.waitNames(ctx); err != nil {
 		return ConversationID{}, err
 	}
-	var list []candidate[ConversationID]
-	for _, e := range contactCandidates(c.dir.contactList()) {
-		list = append(list, candidate[ConversationID]{id: ContactChat(e.id), key: e.key, name: e.name})
+	contacts, groups := c.dir.contactList(), c.dir.groupList()
+	both := func(yield func(candidate[ConversationID]) bool) {
+		for cand := range contactCandidates(contacts, ContactChat) {
+			if !yield(cand) {
+				return
+			}
+		}
+		for cand := range groupCandidates(groups, GroupChat) {
+			if !yield(cand) {
+				return
+			}
+		}
 	}
-	for _, e := range groupCandidates(c.dir.groupList()) {
-		list = append(list, candidate[ConversationID]{id: GroupChat(e.id), key: e.key, name: e.name})
-	}
-	return pick(what, "contact or group", list, ErrUnknownConversation)
+	return pick(what, "contact or group", both, ErrUnknownConversation)
 }
 
 // ResolveMember finds a member of a group by full ID, roster name or ID
@@ -140,5 +158,5 @@ func (c *Core) ResolveMember(ctx context.Context, g crypto.GroupID, who string) 
 	if !ok {
 		return crypto.ID{}, ErrUnknownGroup
 	}
-	return pick(who, "member", contactCandidates(e.members), ErrUnknownMember)
+	return pick(who, "member", contactCandidates(e.members, itself), ErrUnknownMember)
 }

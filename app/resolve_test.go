@@ -2,20 +2,36 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"jarvis/crypto"
+	"jarvis/store"
 )
 
 // coreWithNames is a Core with only a names snapshot: enough for the
 // resolver, which never touches the managers.
 func coreWithNames(contacts []contactEntry, groups []groupEntry) *Core {
 	c := &Core{dir: newDirectory()}
-	c.dir.setContacts(contacts)
+	c.dir.setContacts(keyed(contacts))
+	for i := range groups {
+		groups[i].key = groups[i].id.String()
+		groups[i].members = keyed(groups[i].members)
+	}
 	c.dir.setGroups(groups)
 	return c
+}
+
+// keyed fills in the ID text a manager's publish sets.
+func keyed(list []contactEntry) []contactEntry {
+	for i := range list {
+		list[i].key = list[i].id.String()
+	}
+	return list
 }
 
 func testID(b byte) crypto.ID {
@@ -111,7 +127,7 @@ func TestResolverWaitsForTheManagersFirstSnapshots(t *testing.T) {
 	if _, err := c.ResolveConversation(ctx, "bob"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("before any snapshot: err = %v, want to wait", err)
 	}
-	c.dir.setContacts([]contactEntry{{id: testID(1), name: "bob"}})
+	c.dir.setContacts(keyed([]contactEntry{{id: testID(1), name: "bob"}}))
 	c.dir.setGroups(nil)
 	if got, err := c.ResolveConversation(context.Background(), "bob"); err != nil || got != ContactChat(testID(1)) {
 		t.Fatalf("after: %v, %v", got, err)
@@ -159,5 +175,53 @@ func TestAnIDPrefixWinsOverANameInEveryResolver(t *testing.T) {
 	}
 	if got, err := c.ResolveMember(ctx, team, bob.String()[:12]); err != nil || got != bob {
 		t.Fatalf("a longer member prefix: %v, %v", got, err)
+	}
+}
+
+// Sending by name costs no round trip into the contact manager: with a
+// thousand contacts stored and the manager stuck on a long command, a
+// name still resolves at once from the snapshot it published.
+func TestResolvingByNameNeverWaitsOnABusyContactManager(t *testing.T) {
+	dir := t.TempDir()
+	n := newNode(t, "alice", dir, "")
+	ctx := context.Background()
+	now := time.Now()
+	for i := range 1000 {
+		id, err := crypto.GenerateIdentity(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := store.Contact{ID: id.ID(), Keys: id.Public(), Name: fmt.Sprintf("friend %04d", i),
+			Addrs: []string{"127.0.0.1:9"}, State: store.ContactAccepted, CreatedAt: now, LastActivity: now}
+		if err := n.account.store.PutContact(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n = n.restart() // the manager loads and publishes all of them
+
+	release := make(chan struct{})
+	wait, err := start(ctx, n.core, n.core.contacts.cmds, func(context.Context, *contactManager) error {
+		<-release
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		close(release)
+		if err := wait(); err != nil {
+			t.Error(err)
+		}
+	}()
+
+	quick, cancel := context.WithTimeout(ctx, 5*time.Second) // far above a snapshot read, far below a stuck manager
+	defer cancel()
+	conv, err := n.core.ResolveConversation(quick, "Friend 0777")
+	if err != nil {
+		t.Fatalf("resolving by name while the manager is busy: %v", err)
+	}
+	id, err := n.core.ResolveContact(quick, "friend 0777")
+	if err != nil || conv != ContactChat(id) {
+		t.Fatalf("contact %v (%v), conversation %v", id, err, conv)
 	}
 }
