@@ -62,6 +62,7 @@ type UI struct {
 	engineUp bool
 	tor      app.TorStatus    // our Tor path, for the status bar and /status
 	sends    chan sendRequest // to the sender goroutine, in order
+	expiry   chan time.Time   // from the UI goroutine to the pump: tick at this time
 	notifier *notifier
 
 	convList              // the conversations, their order, the open one
@@ -259,6 +260,7 @@ func (u *UI) startCore(core appCore) {
 	u.self = core.Self()
 	u.tor = core.TorStatus() // EngineStatus brings every change after this
 	u.sends = make(chan sendRequest, 256)
+	u.expiry = make(chan time.Time, 1)
 	core.Start()
 	if u.cfg.coreStarted != nil {
 		u.cfg.coreStarted(core)
@@ -277,10 +279,13 @@ func (u *UI) startCore(core appCore) {
 }
 
 // pump is the one goroutine that turns core events into screen updates.
-// It also ticks, so typing indicators and notices expire.
+// It also ticks when a typing indicator or notice is due to expire (see
+// expireAt), and not otherwise.
 func (u *UI) pump(events <-chan app.Event) {
-	tick := time.NewTicker(2 * time.Second)
-	defer tick.Stop()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	var next time.Time // when timer fires; zero when it is not armed
 	for {
 		select {
 		case <-u.ctx.Done():
@@ -290,11 +295,21 @@ func (u *UI) pump(events <-chan app.Event) {
 				return
 			}
 			u.post(func() { u.handleEvent(ev) })
-		case <-tick.C:
+		case t := <-u.expiry:
+			if next.IsZero() || t.Before(next) {
+				next = t
+				timer.Reset(max(time.Until(t), 0) + expirySlack)
+			}
+		case <-timer.C:
+			next = time.Time{}
 			u.post(u.tick)
 		}
 	}
 }
+
+// expirySlack lets a tick land just after what it expires, never a hair
+// before it (which would leave it shown until the next event).
+const expirySlack = 50 * time.Millisecond
 
 // quit starts an orderly shutdown: the loop keeps serving updates while
 // workers finish, then the core closes and the loop stops.

@@ -207,7 +207,8 @@ func (u *UI) notice(text string) {
 func (u *UI) renderNotice() {
 	mv := u.main
 	now := time.Now()
-	switch conv := u.convs[u.cur]; {
+	conv := u.convs[u.cur]
+	switch {
 	case mv.noticeText != "" && now.Before(mv.noticeUntil):
 		mv.notice.SetText(u.theme.paint("yellow", mv.noticeText))
 	case conv != nil && now.Before(conv.typing):
@@ -216,9 +217,36 @@ func (u *UI) renderNotice() {
 		mv.noticeText = ""
 		mv.notice.SetText("")
 	}
+	if mv.noticeText != "" {
+		u.expireAt(mv.noticeUntil)
+	}
+	if conv != nil && now.Before(conv.typing) {
+		u.expireAt(conv.typing)
+	}
 }
 
-// tick runs every few seconds to expire notices and typing indicators.
+// expireAt asks the pump to tick at t, when what is shown ends. Nothing
+// ticks otherwise: an idle screen wakes nobody (a phone's battery
+// notices a redraw every two seconds). Only the UI goroutine calls it.
+func (u *UI) expireAt(t time.Time) {
+	if u.expiry == nil {
+		return
+	}
+	select {
+	case u.expiry <- t:
+	default: // the pump has one due time pending; it keeps the earlier
+		select {
+		case old := <-u.expiry:
+			if old.Before(t) {
+				t = old
+			}
+		default:
+		}
+		u.expiry <- t // the only sender, so there is room now
+	}
+}
+
+// tick runs when a notice or typing indicator is due to expire.
 func (u *UI) tick() {
 	if u.main != nil {
 		u.renderNotice()
