@@ -49,6 +49,7 @@ const (
 // turn is one dialer's request for a dial.
 type turn struct {
 	due     time.Time // not granted before this
+	asked   time.Time
 	kind    dialKind
 	class   dialClass
 	seq     uint64        // order of asking
@@ -68,9 +69,9 @@ type scheduler struct {
 	inflight    int               // granted fallback dials not finished yet
 	maxInflight int
 	seq         uint64
-	backlog     uint64    // turns up to this seq were pending at the last timed wake-up
-	armed       time.Time // when the run loop will wake; zero: not at all
-	next        time.Time // when the last step wants to wake; zero: never
+	armed       time.Time      // when the run loop will wake; zero: not at all
+	next        time.Time      // when the last step wants to wake; zero: never
+	blocked     [numKinds]bool // at the last step, due retries of a kind had to wait
 }
 
 func newScheduler(lim Limits, now func() time.Time) *scheduler {
@@ -97,9 +98,22 @@ func (s *scheduler) request(at time.Time, kind dialKind, class dialClass) *turn 
 	defer s.mu.Unlock()
 	now := s.now()
 	s.seq++
-	t := &turn{due: coalesce(at, now), kind: kind, class: class, seq: s.seq, c: make(chan struct{})}
+	t := &turn{due: coalesce(at, now), asked: now, kind: kind, class: class, seq: s.seq, c: make(chan struct{})}
 	s.pending = append(s.pending, t)
-	s.stepLocked(now, false)
+	if !t.due.After(now) {
+		s.stepLocked(now)
+		return t
+	}
+	// Most turns are asked for ahead of time, and such a turn cannot let
+	// anything through now: it only needs a wake-up when it falls due, and
+	// not even that behind blocked retries (see nextLocked).
+	if class == classRetry && s.blocked[kind] {
+		return t
+	}
+	if s.next.IsZero() || t.due.Before(s.next) {
+		s.next = t.due
+		s.rearmLocked()
+	}
 	return t
 }
 
@@ -119,7 +133,7 @@ func (s *scheduler) finish(t *turn) {
 	}
 	if t.kind == kindFallback {
 		s.inflight--
-		s.stepLocked(s.now(), false)
+		s.stepLocked(s.now())
 	}
 }
 
@@ -130,11 +144,10 @@ func (s *scheduler) run(ctx context.Context) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
-	timed := false
 	for {
 		s.mu.Lock()
 		now := s.now()
-		s.stepLocked(now, timed)
+		s.stepLocked(now)
 		next := s.next
 		s.armed = next
 		s.mu.Unlock()
@@ -142,10 +155,8 @@ func (s *scheduler) run(ctx context.Context) {
 		if !next.IsZero() {
 			timer.Reset(next.Sub(now))
 		}
-		timed = false
 		select {
 		case <-timer.C:
-			timed = true
 		case <-s.poke:
 		case <-ctx.Done():
 			return
@@ -154,29 +165,42 @@ func (s *scheduler) run(ctx context.Context) {
 }
 
 // stepLocked grants every due turn the budget allows, best first, and
-// works out when to wake next; timed says a timer woke it.
-func (s *scheduler) stepLocked(now time.Time, timed bool) {
-	var due []*turn
-	for _, t := range s.pending {
-		if !t.due.After(now) {
-			due = append(due, t)
-		}
-	}
-	slices.SortFunc(due, byPriority)
-	for _, t := range due {
-		if s.allowLocked(t, now) {
+// works out when to wake next. Each grant
+// scans the pending turns for the best one rather than sorting them all:
+// a step grants a handful at most, and when the best due turn of a kind
+// may not go, no worse one may either.
+func (s *scheduler) stepLocked(now time.Time) {
+	for k := range numKinds {
+		for {
+			t := s.bestDueLocked(k, now)
+			if t == nil || !s.allowLocked(t, now) {
+				break
+			}
 			t.granted = true
 			close(t.c)
 		}
 	}
 	s.pending = slices.DeleteFunc(s.pending, func(t *turn) bool { return t.granted })
-	if timed {
-		s.backlog = s.seq
-	}
 	s.next = s.nextLocked(now)
+	s.rearmLocked()
+}
+
+// rearmLocked tells the run loop when next has moved before its timer.
+func (s *scheduler) rearmLocked() {
 	if !s.next.IsZero() && (s.armed.IsZero() || s.next.Before(s.armed)) {
 		poke(s.poke)
 	}
+}
+
+// bestDueLocked is the pending turn of kind due by now that goes first.
+func (s *scheduler) bestDueLocked(kind dialKind, now time.Time) *turn {
+	var best *turn
+	for _, t := range s.pending {
+		if t.kind == kind && !t.granted && !t.due.After(now) && (best == nil || byPriority(t, best) < 0) {
+			best = t
+		}
+	}
+	return best
 }
 
 func byPriority(a, b *turn) int {
@@ -209,12 +233,13 @@ func (s *scheduler) allowLocked(t *turn, now time.Time) bool {
 
 // nextLocked is when a step could next grant something: the earliest
 // pending due time, or when the budget of a blocked turn has refilled.
-// A turn that waits for a token is woken only once the bucket is full
-// again, so a backlog is granted in batches, a few wake-ups a minute;
-// only a fresh turn asked for since the last timed wake-up is woken for
-// its single token. While retries of a kind are blocked, later retries of
-// that kind cannot overtake them and wake nothing. A fallback dial held
-// up by the in-flight cap waits for a finish, which steps.
+// A fresh turn asked for within the time the bucket takes to fill wakes
+// the scheduler for its single token: someone is likely waiting for it.
+// Any other turn waits until the bucket is full again, so a backlog (a
+// thousand contacts loaded at start, or offline) is granted in batches, a
+// few wake-ups a minute; and while retries of a kind are blocked, later
+// retries of that kind cannot overtake them and wake nothing. A fallback dial held up by
+// the in-flight cap waits for a finish, which steps.
 func (s *scheduler) nextLocked(now time.Time) time.Time {
 	var next time.Time
 	earliest := func(t time.Time) {
@@ -222,26 +247,34 @@ func (s *scheduler) nextLocked(now time.Time) time.Time {
 			next = t
 		}
 	}
-	var retryBlocked [numKinds]bool
+	var need [numKinds]float64 // tokens the blocked turns of a kind wait for; 0: none blocked
+	s.blocked = [numKinds]bool{}
 	for _, t := range s.pending {
 		if t.due.After(now) {
 			continue
 		}
 		if t.class == classRetry {
-			retryBlocked[t.kind] = true
+			s.blocked[t.kind] = true
 		}
 		if t.kind == kindFallback && s.inflight >= s.maxInflight {
 			continue
 		}
 		b := s.budget[t.kind]
-		need := b.burst
-		if t.class == classFresh && t.seq > s.backlog {
-			need = 1
+		n := b.burst
+		if t.class == classFresh && now.Sub(t.asked).Seconds() < b.burst/b.rate {
+			n = 1
 		}
-		earliest(b.when(need))
+		if need[t.kind] == 0 || n < need[t.kind] {
+			need[t.kind] = n
+		}
+	}
+	for k, n := range need {
+		if n > 0 {
+			earliest(s.budget[k].when(n))
+		}
 	}
 	for _, t := range s.pending {
-		if t.due.After(now) && (t.class != classRetry || !retryBlocked[t.kind]) {
+		if t.due.After(now) && (t.class != classRetry || !s.blocked[t.kind]) {
 			earliest(t.due)
 		}
 	}
