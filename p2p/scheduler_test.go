@@ -367,3 +367,30 @@ func TestOnionDialsToOfflineContactsAreBounded(t *testing.T) {
 		})
 	}
 }
+
+func TestUpgradeTriesFromAnOnionSessionTakeTurnsUnderTheCeiling(t *testing.T) {
+	checkLeaks(t)
+	lim := raceLimits()
+	lim.UpgradeMin, lim.UpgradeMax = 20*time.Millisecond, 20*time.Millisecond // without the ceiling, fifty tries a second
+	lim.DialsPerMinute = 40 // a burst of 10, of which retries may spend 5
+	paths := newPathNet()
+	b := paths.start(t, lim, 0)
+	rd := &refusingDial{}
+	a := startNodeCfg(t, Config{Limits: lim, Transports: []Transport{Fallback(paths.tor, 0)},
+		Dial: func(ctx context.Context, _ string) (net.Conn, error) { return rd.dial(ctx, "192.0.2.1:7420") }})
+	start := time.Now()
+	a.e.Connect(b.target(), testHolder)
+	up := waitFor(t, a, 5*time.Second, "A's onion session", isUp(b.id.ID())).(PeerUp)
+	if up.Peer.Dialed != b.onion {
+		t.Fatalf("A's session went to %q, want the onion", up.Peer.Dialed)
+	}
+	time.Sleep(time.Second)
+	burst, _ := newCeiling(lim.DialsPerMinute, start)
+	n, el := rd.refused.Load(), time.Since(start)
+	if n < 2 {
+		t.Fatalf("%d direct dials: the upgrade was never tried", n)
+	}
+	if float64(n) > burst.burst+burst.rate*el.Seconds() {
+		t.Fatalf("%d direct dials in %v, the first race's and upgrade tries; ceiling %d a minute", n, el, lim.DialsPerMinute)
+	}
+}
