@@ -371,7 +371,9 @@ func TestOnionDialsToOfflineContactsAreBounded(t *testing.T) {
 func TestUpgradeTriesFromAnOnionSessionTakeTurnsUnderTheCeiling(t *testing.T) {
 	checkLeaks(t)
 	lim := raceLimits()
-	lim.UpgradeMin, lim.UpgradeMax = 20*time.Millisecond, 20*time.Millisecond // without the ceiling, fifty tries a second
+	// Without the ceiling, fifty tries a second.
+	lim.UpgradeMin, lim.UpgradeMax = 20*time.Millisecond, 20*time.Millisecond
+	lim.BackoffMin, lim.BackoffNever = 20*time.Millisecond, 20*time.Millisecond
 	lim.DialsPerMinute = 40 // a burst of 10, of which retries may spend 5
 	paths := newPathNet()
 	b := paths.start(t, lim, 0)
