@@ -108,7 +108,7 @@ func (e *Engine) dialTarget(ctx context.Context, keys crypto.PublicIdentity, add
 func (e *Engine) dialPath(r *pathRace, keys crypto.PublicIdentity, addrs []string, stop <-chan struct{}, start time.Time, directDone <-chan struct{}, class dialClass) []outcome {
 	var out []outcome
 	for _, addr := range addrs {
-		finish, ok := e.waitTurn(r.ctx, keys.ID(), addr, start, directDone, class)
+		finish, ok := e.waitTurn(r.ctx, stop, keys.ID(), addr, start, directDone, class)
 		if !ok {
 			return out
 		}
@@ -130,9 +130,10 @@ func (e *Engine) dialPath(r *pathRace, keys crypto.PublicIdentity, addrs []strin
 // ended meanwhile, or if a session with peer came up in the meantime: the
 // peer reached us itself, and a fallback dial would only cost a circuit
 // and lose to that session. Then it waits for the scheduler to allow one
-// more fallback dial; the caller calls finish once the dial is over.
-// Direct addresses go at once.
-func (e *Engine) waitTurn(ctx context.Context, peer crypto.ID, addr string, start time.Time, directDone <-chan struct{}, class dialClass) (finish func(), ok bool) {
+// more fallback dial, which may take a while behind the ceiling, so a
+// Release (stop) ends that wait too; the caller calls finish once the dial
+// is over. Direct addresses go at once.
+func (e *Engine) waitTurn(ctx context.Context, stop <-chan struct{}, peer crypto.ID, addr string, start time.Time, directDone <-chan struct{}, class dialClass) (finish func(), ok bool) {
 	delay, fb := e.fallbackDelay(addr)
 	if !fb {
 		return func() {}, ctx.Err() == nil
@@ -153,6 +154,9 @@ func (e *Engine) waitTurn(ctx context.Context, peer crypto.ID, addr string, star
 	select {
 	case <-tn.c:
 	case <-ctx.Done():
+		finish()
+		return nil, false
+	case <-stop:
 		finish()
 		return nil, false
 	}

@@ -396,3 +396,23 @@ func TestUpgradeTriesFromAnOnionSessionTakeTurnsUnderTheCeiling(t *testing.T) {
 		t.Fatalf("%d direct dials in %v, the first race's and upgrade tries; ceiling %d a minute", n, el, lim.DialsPerMinute)
 	}
 }
+
+func TestReleasingAPeerWhoseOnionDialWaitsForItsTurnWithdrawsTheTurn(t *testing.T) {
+	checkLeaks(t)
+	lim := fastLimits()
+	lim.FallbackDialsPerMinute = 2 // a burst of one, then one a minute
+	onion := &onionFake{hold: time.Minute}
+	a := startNodeCfg(t, Config{Limits: lim, Transports: []Transport{Fallback(onion, 0)}})
+	first, second := newIdentity(t).Public(), newIdentity(t).Public()
+	a.e.Connect(Target{Keys: first, Addrs: []string{onionHost + ":1"}}, testHolder)
+	waitUntil(t, 5*time.Second, "the first onion dial", func() bool { return onion.dials.Load() == 1 })
+	a.e.Connect(Target{Keys: second, Addrs: []string{onionHost + ":2"}}, testHolder)
+	pending := func() int {
+		a.e.sched.mu.Lock()
+		defer a.e.sched.mu.Unlock()
+		return len(a.e.sched.pending)
+	}
+	waitUntil(t, 5*time.Second, "the second onion dial to wait for a turn", func() bool { return pending() == 1 })
+	a.e.Release(second.ID(), testHolder)
+	waitUntil(t, 5*time.Second, "the released peer's turn to be withdrawn", func() bool { return pending() == 0 })
+}
