@@ -18,9 +18,10 @@ import (
 // dials at once.
 //
 // Pending turns are a plain slice scanned on each step rather than a heap:
-// a step over a few thousand entries takes microseconds and happens a few
-// times a minute, and the slice needs no index bookkeeping to withdraw a
-// turn whose dialer was woken or stopped.
+// a scan of a few thousand entries takes microseconds, a step runs on a
+// wake-up or for a turn due at once (a few a minute, at most one per
+// dial), and the slice needs no index bookkeeping to withdraw a turn
+// whose dialer was woken or stopped.
 
 // dialKind is what a turn pays for.
 type dialKind uint8
@@ -49,7 +50,7 @@ const (
 // turn is one dialer's request for a dial.
 type turn struct {
 	due     time.Time // not granted before this
-	asked   time.Time
+	asked   time.Time // when the dialer asked
 	kind    dialKind
 	class   dialClass
 	seq     uint64        // order of asking
@@ -165,10 +166,9 @@ func (s *scheduler) run(ctx context.Context) {
 }
 
 // stepLocked grants every due turn the budget allows, best first, and
-// works out when to wake next. Each grant
-// scans the pending turns for the best one rather than sorting them all:
-// a step grants a handful at most, and when the best due turn of a kind
-// may not go, no worse one may either.
+// works out when to wake next. Each grant scans the pending turns for the
+// best one rather than sorting them all: a step grants a handful at most,
+// and when the best due turn of a kind may not go, no worse one may either.
 func (s *scheduler) stepLocked(now time.Time) {
 	for k := range numKinds {
 		for {
@@ -232,14 +232,10 @@ func (s *scheduler) allowLocked(t *turn, now time.Time) bool {
 }
 
 // nextLocked is when a step could next grant something: the earliest
-// pending due time, or when the budget of a blocked turn has refilled.
-// A fresh turn asked for within the time the bucket takes to fill wakes
-// the scheduler for its single token: someone is likely waiting for it.
-// Any other turn waits until the bucket is full again, so a backlog (a
-// thousand contacts loaded at start, or offline) is granted in batches, a
-// few wake-ups a minute; and while retries of a kind are blocked, later
-// retries of that kind cannot overtake them and wake nothing. A fallback dial held up by
-// the in-flight cap waits for a finish, which steps.
+// pending due time, or when the budget of a blocked turn has refilled
+// (see needLocked). While retries of a kind are blocked, later retries of
+// that kind cannot overtake them and wake nothing. A fallback dial held
+// up by the in-flight cap waits for a finish, which steps.
 func (s *scheduler) nextLocked(now time.Time) time.Time {
 	var next time.Time
 	earliest := func(t time.Time) {
@@ -247,7 +243,28 @@ func (s *scheduler) nextLocked(now time.Time) time.Time {
 			next = t
 		}
 	}
-	var need [numKinds]float64 // tokens the blocked turns of a kind wait for; 0: none blocked
+	for k, n := range s.needLocked(now) {
+		if n > 0 {
+			earliest(s.budget[k].when(n))
+		}
+	}
+	for _, t := range s.pending {
+		if t.due.After(now) && (t.class != classRetry || !s.blocked[t.kind]) {
+			earliest(t.due)
+		}
+	}
+	return next
+}
+
+// needLocked is, for each kind, how many tokens its blocked due turns wait
+// for, 0 if none is blocked; it also notes in s.blocked which kinds have
+// blocked retries. A fresh turn asked for within the time the bucket takes
+// to fill waits for its single token: someone is likely waiting for it.
+// Any other turn waits until the bucket is full again, so a backlog (a
+// thousand contacts loaded at start, or offline) is granted in batches, a
+// few wake-ups a minute.
+func (s *scheduler) needLocked(now time.Time) [numKinds]float64 {
+	var need [numKinds]float64
 	s.blocked = [numKinds]bool{}
 	for _, t := range s.pending {
 		if t.due.After(now) {
@@ -268,17 +285,7 @@ func (s *scheduler) nextLocked(now time.Time) time.Time {
 			need[t.kind] = n
 		}
 	}
-	for k, n := range need {
-		if n > 0 {
-			earliest(s.budget[k].when(n))
-		}
-	}
-	for _, t := range s.pending {
-		if t.due.After(now) && (t.class != classRetry || !s.blocked[t.kind]) {
-			earliest(t.due)
-		}
-	}
-	return next
+	return need
 }
 
 // coalesce rounds at up onto a grid of a power of two milliseconds no
