@@ -70,8 +70,8 @@ func (l Limits) withDefaults() Limits {
 	// builds a Tor circuit (seconds, and load on relays we do not own):
 	// ten a minute, three at a time, serves the few contacts that direct
 	// cannot reach, and will not sweep a contact list through Tor. Each
-	// ceiling is a token bucket that can refill to only a quarter of it
-	// (see newCeiling), so at least 2 keeps it refilling.
+	// ceiling is a token bucket holding a quarter of it and refilling the
+	// rest over the minute (see newCeiling); below 2 it would not refill.
 	defInt(&l.DialsPerMinute, 60)
 	defInt(&l.FallbackDialsPerMinute, 10)
 	defInt(&l.MaxFallbackDials, 3)
