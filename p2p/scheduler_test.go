@@ -377,9 +377,12 @@ func TestUpgradeTriesFromAnOnionSessionTakeTurnsUnderTheCeiling(t *testing.T) {
 	lim.DialsPerMinute = 40 // a burst of 10, of which retries may spend 5
 	paths := newPathNet()
 	b := paths.start(t, lim, 0)
-	rd := &refusingDial{}
+	var refused atomic.Int64 // direct is down for A: every direct dial is refused
 	a := startNodeCfg(t, Config{Limits: lim, Transports: []Transport{Fallback(paths.tor, 0)},
-		Dial: func(ctx context.Context, _ string) (net.Conn, error) { return rd.dial(ctx, "192.0.2.1:7420") }})
+		Dial: func(context.Context, string) (net.Conn, error) {
+			refused.Add(1)
+			return nil, errors.New("refused")
+		}})
 	start := time.Now()
 	a.e.Connect(b.target(), testHolder)
 	up := waitFor(t, a, 5*time.Second, "A's onion session", isUp(b.id.ID())).(PeerUp)
@@ -388,7 +391,7 @@ func TestUpgradeTriesFromAnOnionSessionTakeTurnsUnderTheCeiling(t *testing.T) {
 	}
 	time.Sleep(time.Second)
 	burst, _ := newCeiling(lim.DialsPerMinute, start)
-	n, el := rd.refused.Load(), time.Since(start)
+	n, el := refused.Load(), time.Since(start)
 	if n < 2 {
 		t.Fatalf("%d direct dials: the upgrade was never tried", n)
 	}
