@@ -60,8 +60,9 @@ type turn struct {
 }
 
 type scheduler struct {
-	now  func() time.Time // time.Now, or a test's clock
-	poke chan struct{}    // cap 1: the next wake-up moved earlier
+	now   func() time.Time // time.Now, or a test's clock
+	epoch time.Time        // the grid's origin (see coalesce)
+	poke  chan struct{}    // cap 1: the next wake-up moved earlier
 
 	mu          sync.Mutex
 	pending     []*turn // not granted yet, in no order
@@ -76,7 +77,7 @@ type scheduler struct {
 }
 
 func newScheduler(lim Limits, now func() time.Time) *scheduler {
-	s := &scheduler{now: now, poke: make(chan struct{}, 1), maxInflight: lim.MaxFallbackDials}
+	s := &scheduler{now: now, epoch: now(), poke: make(chan struct{}, 1), maxInflight: lim.MaxFallbackDials}
 	s.budget[kindPeer], s.reserve[kindPeer] = newCeiling(lim.DialsPerMinute, now())
 	s.budget[kindFallback], s.reserve[kindFallback] = newCeiling(lim.FallbackDialsPerMinute, now())
 	return s
@@ -99,7 +100,7 @@ func (s *scheduler) request(at time.Time, kind dialKind, class dialClass) *turn 
 	defer s.mu.Unlock()
 	now := s.now()
 	s.seq++
-	t := &turn{due: coalesce(at, now), asked: now, kind: kind, class: class, seq: s.seq, c: make(chan struct{})}
+	t := &turn{due: coalesce(at, now, s.epoch), asked: now, kind: kind, class: class, seq: s.seq, c: make(chan struct{})}
 	s.pending = append(s.pending, t)
 	if !t.due.After(now) {
 		s.stepLocked(now)
@@ -293,8 +294,10 @@ func (s *scheduler) needLocked(now time.Time) [numKinds]float64 {
 // time share one wake-up, and a long wait (hours, for an address that
 // never answered) falls into a slot tens of minutes wide. The grids nest,
 // so a slot of a coarse grid is a slot of every finer one too. The delay
-// this adds is within the backoff's own jitter.
-func coalesce(at, now time.Time) time.Time {
+// this adds is within the backoff's own jitter. The grid starts at epoch,
+// a reading of the monotonic clock, so a wall clock set back an hour does
+// not push every turn an hour away.
+func coalesce(at, now, epoch time.Time) time.Time {
 	wait := at.Sub(now)
 	if wait <= 0 {
 		return at
@@ -303,9 +306,10 @@ func coalesce(at, now time.Time) time.Time {
 	for g*2 <= wait/8 {
 		g *= 2
 	}
-	r := at.Truncate(g)
-	if r.Before(at) {
-		r = r.Add(g)
+	off := at.Sub(epoch)
+	r := off.Truncate(g)
+	if r < off {
+		r += g
 	}
-	return r
+	return epoch.Add(r)
 }

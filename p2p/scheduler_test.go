@@ -224,13 +224,14 @@ func TestFallbackDialsAreCappedInFlightAndAWithdrawnTurnCostsNothing(t *testing.
 }
 
 func TestCoalescingPutsTurnsDueTogetherIntoAFewSlotsWithinAnEighthOfTheirWait(t *testing.T) {
-	now := time.Unix(1_000_000, 123_456_789)
+	epoch := time.Unix(1_000_000, 123_456_789)
+	now := epoch.Add(17*time.Hour + 345*time.Millisecond)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, wait := range []time.Duration{50 * time.Millisecond, time.Second, 5 * time.Minute, 6 * time.Hour} {
 		slots := map[time.Time]bool{}
 		for range 1000 {
 			at := now.Add(time.Duration(float64(wait) * (0.8 + 0.4*rng.Float64())))
-			due := coalesce(at, now)
+			due := coalesce(at, now, epoch)
 			if due.Before(at) || due.Sub(at) > at.Sub(now)/8 {
 				t.Fatalf("wait %v: %v coalesced to %v", wait, at.Sub(now), due.Sub(now))
 			}
@@ -241,7 +242,7 @@ func TestCoalescingPutsTurnsDueTogetherIntoAFewSlotsWithinAnEighthOfTheirWait(t 
 			t.Errorf("wait %v: a thousand turns in %d slots", wait, len(slots))
 		}
 	}
-	if at := now.Add(-time.Second); !coalesce(at, now).Equal(at) {
+	if at := now.Add(-time.Second); !coalesce(at, now, epoch).Equal(at) {
 		t.Fatal("a turn already due was moved")
 	}
 }
