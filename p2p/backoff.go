@@ -87,6 +87,19 @@ func (b *addrBook) wait(list []string, now time.Time) time.Duration {
 	return d
 }
 
+// turn is when list is next worth a dial, and how urgent that dial is: a
+// retry when every address has failed since it last worked (or ever),
+// fresh when one is new or has just worked (see dialClass).
+func (b *addrBook) turn(list []string, now time.Time) (time.Time, dialClass) {
+	class := classRetry
+	for _, a := range list {
+		if b.state(a).fails == 0 {
+			class = classFresh
+		}
+	}
+	return now.Add(b.wait(list, now)), class
+}
+
 // failed schedules addr's next attempt after a failed dial at now.
 func (b *addrBook) failed(addr string, now time.Time) {
 	st := b.state(addr)

@@ -95,12 +95,23 @@ func (e *Engine) startDialer(id crypto.ID, p *peer) {
 
 // dialState is one dialer's schedule.
 type dialState struct {
-	bo   *backoff // redials after sessions that died young
-	up   *backoff // tries to leave a fallback path for a direct one
-	book *addrBook
+	bo        *backoff // redials after sessions that died young
+	up        *backoff // tries to leave a fallback path for a direct one
+	book      *addrBook
+	notBefore time.Time // a session died young: no redial before this
 }
 
-// dialLoop keeps one session with a Connect'ed peer until Forget or shutdown.
+// woke resets the schedule after a wake-up: new addresses, or the peer
+// reached us.
+func (st *dialState) woke() {
+	st.bo.Reset()
+	st.book.wake()
+	st.notBefore = time.Time{}
+}
+
+// dialLoop keeps one session with a Connect'ed peer until Forget or
+// shutdown. It never sleeps on a timer of its own: between dials it waits
+// for a turn from the engine's scheduler (see scheduler.go).
 func (e *Engine) dialLoop(ctx context.Context, id crypto.ID, p *peer, stop <-chan struct{}) {
 	defer e.wg.Done()
 	st := &dialState{
@@ -123,54 +134,82 @@ func (e *Engine) dialLoop(ctx context.Context, id crypto.ID, p *peer, stop <-cha
 			return
 		default:
 		}
-		var wait time.Duration
-		if s != nil {
-			ended, ok := e.watchSession(ctx, stop, p, s, t, st)
-			switch {
-			case !ok:
-				return
-			case !ended:
-				continue
-			case time.Since(s.created) >= e.limits.RaceWindow:
-				st.bo.Reset()
-				st.book.wake()
-				continue // a settled session dropped: redial at once
-			}
-			// A session that died young must not turn into a tight redial loop.
-			wait = st.bo.Next()
-		} else {
+		if s == nil {
 			st.up.Reset() // the next fallback session starts its upgrade tries afresh
-			if addrs := st.book.due(t.Addrs, time.Now()); len(addrs) > 0 {
-				err := e.dialTarget(ctx, t.Keys, addrs, st.book, stop)
-				if err == nil || errors.Is(err, ErrLostRace) || e.hasSession(id) {
-					continue // watch the session, whoever dialled it
-				}
-				e.log.Debug("dial failed", "peer", id, "err", safeErr(err))
+			if !e.redial(ctx, stop, id, p, t, st) {
+				return
 			}
-			wait = st.book.wait(t.Addrs, time.Now())
+			continue
 		}
-		if !e.sleep(ctx, stop, p.wake, wait, func() { st.bo.Reset(); st.book.wake() }) {
+		ended, ok := e.watchSession(ctx, stop, p, s, t, st)
+		switch {
+		case !ok:
 			return
+		case !ended:
+		case time.Since(s.created) >= e.limits.RaceWindow:
+			st.woke() // a settled session dropped: redial at once
+		default:
+			// A session that died young must not turn into a tight redial loop.
+			st.notBefore = time.Now().Add(st.bo.Next())
 		}
 	}
 }
 
+// redial waits for the peer's next turn and dials the addresses due then.
+// A wake-up or a session the peer started ends the wait without a dial.
+// It reports false when the dialer must exit.
+func (e *Engine) redial(ctx context.Context, stop <-chan struct{}, id crypto.ID, p *peer, t Target, st *dialState) bool {
+	var granted <-chan struct{} // with no address to dial, wait for a wake-up
+	if len(t.Addrs) > 0 {
+		at, class := st.book.turn(t.Addrs, time.Now())
+		tn := e.sched.request(later(at, st.notBefore), kindPeer, class)
+		defer e.sched.finish(tn)
+		granted = tn.c
+	}
+	select {
+	case <-granted:
+	case <-p.wake:
+		st.woke()
+		return true
+	case <-stop:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+	if e.hasSession(id) {
+		return true // the peer reached us while we waited: watch that session
+	}
+	addrs := st.book.due(t.Addrs, time.Now())
+	if len(addrs) == 0 {
+		return true
+	}
+	_, class := st.book.turn(addrs, time.Now())
+	err := e.dialTarget(ctx, t.Keys, addrs, st.book, stop, class)
+	if err != nil && !errors.Is(err, ErrLostRace) && !e.hasSession(id) {
+		e.log.Debug("dial failed", "peer", id, "err", safeErr(err))
+	}
+	return true
+}
+
 // watchSession waits for s to end. While s runs on a fallback path and the
 // peer has direct addresses, it also tries those now and then, with
-// backoff: a direct session that comes up replaces s through register, so
-// the move is one PeerDown and one PeerUp like any replacement. It reports
-// whether s ended; ok is false when the dialer must exit.
+// backoff and turns from the scheduler like any redial: a direct session
+// that comes up replaces s through register, so the move is one PeerDown
+// and one PeerUp like any replacement. It reports whether s ended; ok is
+// false when the dialer must exit.
 func (e *Engine) watchSession(ctx context.Context, stop <-chan struct{}, p *peer, s *session, t Target, st *dialState) (ended, ok bool) {
 	direct := e.upgradeAddrs(t.Addrs)
-	var upgrade <-chan time.Time
+	var upgrade <-chan struct{}
 	var wake <-chan struct{} // on a direct session a wake-up waits for the next redial
 	if s.fallback {
 		wake = p.wake
 	}
 	if s.fallback && len(direct) > 0 {
-		timer := time.NewTimer(max(st.up.Next(), st.book.wait(direct, time.Now())))
-		defer timer.Stop()
-		upgrade = timer.C
+		now := time.Now()
+		at, class := st.book.turn(direct, now)
+		tn := e.sched.request(later(at, now.Add(st.up.Next())), kindPeer, class)
+		defer e.sched.finish(tn)
+		upgrade = tn.c
 	} else {
 		st.up.Reset()
 	}
@@ -210,7 +249,8 @@ func (e *Engine) tryDirect(ctx context.Context, stop <-chan struct{}, s *session
 		case <-ctx.Done():
 		}
 	}()
-	err := e.dialTarget(ctx, keys, addrs, book, stop)
+	_, class := book.turn(addrs, time.Now())
+	err := e.dialTarget(ctx, keys, addrs, book, stop, class)
 	gaveUp := ctx.Err() != nil
 	cancel()
 	wg.Wait()
@@ -219,19 +259,10 @@ func (e *Engine) tryDirect(ctx context.Context, stop <-chan struct{}, s *session
 	}
 }
 
-// sleep waits d; a wake-up ends it early and calls onWake. It reports
-// false when the dialer should exit.
-func (e *Engine) sleep(ctx context.Context, stop <-chan struct{}, wake <-chan struct{}, d time.Duration, onWake func()) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-wake:
-		onWake()
-	case <-stop:
-		return false
-	case <-ctx.Done():
-		return false
+// later is the later of a and b.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
 	}
-	return true
+	return b
 }

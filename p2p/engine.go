@@ -73,6 +73,7 @@ type Engine struct {
 	rekeys      atomic.Uint64 // receive-side rekeys, for tests
 	handshakes  atomic.Uint64 // responder handshakes past message 1, for tests
 	adm         *admission    // which inbound conns get a handshake
+	sched       *scheduler    // every dialer's turns, and the dial ceilings
 
 	mu        sync.Mutex
 	advertise []string // sent in Hellos; SetAdvertise replaces it
@@ -137,6 +138,7 @@ func New(cfg Config) (*Engine, error) {
 		peers:      make(map[crypto.ID]*peer),
 		conns:      make(map[net.Conn]struct{}),
 		adm:        newAdmission(lim),
+		sched:      newScheduler(lim, time.Now),
 		advertise:  slices.Clone(cfg.Advertise),
 	}, nil
 }
@@ -206,6 +208,11 @@ func (e *Engine) Run(ctx context.Context) error {
 		return fmt.Errorf("%w: engine is %s", ErrAlreadyRun, st)
 	}
 	e.state, e.runCtx = stateRunning, ctx
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		e.sched.run(ctx)
+	}()
 	for id, p := range e.peers {
 		if p.target != nil {
 			e.startDialer(id, p)

@@ -79,8 +79,9 @@ func decisive(err error) bool {
 // once; the fallback addresses, also in order, FallbackDelay later, or as
 // soon as every direct one has failed. The loser is cancelled. Each
 // address's result goes into book, except for an attempt cut short by the
-// winner, which says nothing about its address.
-func (e *Engine) dialTarget(ctx context.Context, keys crypto.PublicIdentity, addrs []string, book *addrBook, stop <-chan struct{}) error {
+// winner, which says nothing about its address. Each fallback dial waits
+// for a turn from the scheduler too, of the given class.
+func (e *Engine) dialTarget(ctx context.Context, keys crypto.PublicIdentity, addrs []string, book *addrBook, stop <-chan struct{}, class dialClass) error {
 	direct, fallback := e.splitPaths(addrs)
 	r := newPathRace(ctx)
 	defer r.cancel()
@@ -92,10 +93,10 @@ func (e *Engine) dialTarget(ctx context.Context, keys crypto.PublicIdentity, add
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fb = e.dialPath(r, keys, fallback, stop, start, directDone)
+			fb = e.dialPath(r, keys, fallback, stop, start, directDone, class)
 		}()
 	}
-	d := e.dialPath(r, keys, direct, stop, start, nil)
+	d := e.dialPath(r, keys, direct, stop, start, nil, class)
 	close(directDone)
 	wg.Wait()
 	return settle(book, append(d, fb...), time.Now())
@@ -104,13 +105,15 @@ func (e *Engine) dialTarget(ctx context.Context, keys crypto.PublicIdentity, add
 // dialPath tries addrs in order until one is decisive, the race is
 // decided elsewhere, or all have failed. A fallback address waits for its
 // turn first (see waitTurn).
-func (e *Engine) dialPath(r *pathRace, keys crypto.PublicIdentity, addrs []string, stop <-chan struct{}, start time.Time, directDone <-chan struct{}) []outcome {
+func (e *Engine) dialPath(r *pathRace, keys crypto.PublicIdentity, addrs []string, stop <-chan struct{}, start time.Time, directDone <-chan struct{}, class dialClass) []outcome {
 	var out []outcome
 	for _, addr := range addrs {
-		if !e.waitTurn(r.ctx, keys.ID(), addr, start, directDone) {
+		finish, ok := e.waitTurn(r.ctx, stop, keys.ID(), addr, start, directDone, class)
+		if !ok {
 			return out
 		}
 		err := e.dialAddr(r, keys, addr, stop)
+		finish()
 		switch {
 		case decisive(err):
 			return append(out, outcome{addr, err})
@@ -126,11 +129,14 @@ func (e *Engine) dialPath(r *pathRace, keys crypto.PublicIdentity, addrs []strin
 // passed or the direct path has given up; it reports false if the race
 // ended meanwhile, or if a session with peer came up in the meantime: the
 // peer reached us itself, and a fallback dial would only cost a circuit
-// and lose to that session. Direct addresses go at once.
-func (e *Engine) waitTurn(ctx context.Context, peer crypto.ID, addr string, start time.Time, directDone <-chan struct{}) bool {
+// and lose to that session. Then it waits for the scheduler to allow one
+// more fallback dial, which may take a while behind the ceiling, so a
+// Release (stop) ends that wait too; the caller calls finish once the dial
+// is over. Direct addresses go at once.
+func (e *Engine) waitTurn(ctx context.Context, stop <-chan struct{}, peer crypto.ID, addr string, start time.Time, directDone <-chan struct{}, class dialClass) (finish func(), ok bool) {
 	delay, fb := e.fallbackDelay(addr)
 	if !fb {
-		return ctx.Err() == nil
+		return func() {}, ctx.Err() == nil
 	}
 	t := time.NewTimer(time.Until(start.Add(delay)))
 	defer t.Stop()
@@ -138,9 +144,27 @@ func (e *Engine) waitTurn(ctx context.Context, peer crypto.ID, addr string, star
 	case <-t.C:
 	case <-directDone:
 	case <-ctx.Done():
-		return false
+		return nil, false
 	}
-	return !e.hasSession(peer)
+	if e.hasSession(peer) {
+		return nil, false
+	}
+	tn := e.sched.request(time.Now(), kindFallback, class)
+	finish = func() { e.sched.finish(tn) }
+	select {
+	case <-tn.c:
+	case <-ctx.Done():
+		finish()
+		return nil, false
+	case <-stop:
+		finish()
+		return nil, false
+	}
+	if e.hasSession(peer) { // the peer reached us while we waited
+		finish()
+		return nil, false
+	}
+	return finish, true
 }
 
 // dialAddr dials addr and runs the handshake as one attempt of r.

@@ -315,7 +315,7 @@ func TestTheAddressBookBlamesAFailedDirectDialButNotOneTheOnionOvertook(t *testi
 			b := paths.start(t, lim, 100*time.Millisecond)
 			book := newAddrBook(lim, func() float64 { return 0.5 })
 			// No Connect: this test is the only dialer, so it owns book.
-			err := a.e.dialTarget(context.Background(), b.id.Public(), []string{b.direct, b.onion}, book, nil)
+			err := a.e.dialTarget(context.Background(), b.id.Public(), []string{b.direct, b.onion}, book, nil, classFresh)
 			if err != nil {
 				t.Fatalf("dialTarget: %v", err)
 			}
