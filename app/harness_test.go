@@ -27,6 +27,7 @@ var fastLimits = p2p.Limits{
 	MaxPerPrefix:   1024,
 	HandshakeRate:  1000,
 	HandshakeBurst: 1000,
+	DialsPerMinute: 100000, // restarts redial at once; p2p tests the ceiling
 }
 
 const waitTimeout = 20 * time.Second
