@@ -104,6 +104,7 @@ type bFootFigures struct {
 	idleConns           int64
 	idleDirect          int
 	byID, byName        bSamples // msg/s with one contact
+	byID1, byName1      bSamples // msg/s with one contact, runs as short as those with 1,000
 	byID1k, byName1k    bSamples // msg/s with 1,000 contacts
 	qemuReady, natReady bSamples // ns, exec → ready
 	qemuInit, natInit   time.Duration
@@ -254,8 +255,9 @@ func TestBenchFootprint(t *testing.T) {
 	f.qemuReady, f.natReady, f.qemuInit, f.natInit, f.qemuNote = bQemuUnlock(t, plan.qemuStarts)
 	p := bNewPair(t, bin, nil, nil)
 	f.byID, f.byName = bByName(t, p, plan.throughputMsgs, plan.throughputRuns)
+	f.byID1, f.byName1 = bByName(t, p, plan.msgs1k, plan.throughputRuns1k)
 	bWithContacts(t, p, plan.contacts-1)
-	f.byID1k, f.byName1k = bByName(t, p, plan.throughputMsgs, plan.throughputRuns1k)
+	f.byID1k, f.byName1k = bByName(t, p, plan.msgs1k, plan.throughputRuns1k)
 	p.a.stop()
 	p.b.stop()
 	acc := bPopulateAccount(t, plan.contacts, plan.history)
@@ -269,5 +271,7 @@ func TestBenchFootprint(t *testing.T) {
 	for _, x := range r.rows {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", x.figure, x.value, x.spread, x.reference, x.ratio, x.target, x.verdict)
 	}
+	t.Logf("idle traffic: %.2f B/s (%d bytes, %d segments, %d proxied connections, %d direct)",
+		f.idleRate, f.idleBytes, f.idleSegs, f.idleConns, f.idleDirect)
 	t.Logf("\n%s\n%s\n\n- %s", b.String(), strings.Join(r.details, "\n\n"), strings.Join(r.notes, "\n- "))
 }

@@ -32,7 +32,7 @@ type benchPlan struct {
 	torMsgs                        int
 	cpuFor, rssAfter               time.Duration // footprint: idle CPU window; memory read this long after ready
 	hubPeers, qemuStarts           int
-	throughputRuns1k               int // by ID and by name each, with 1,000 contacts
+	throughputRuns1k, msgs1k       int // by ID and by name each, before and after A has 1,000 contacts
 }
 
 func bPlanFromEnv() benchPlan {
@@ -44,7 +44,7 @@ func bPlanFromEnv() benchPlan {
 		starts: 5, startsRealKDF: 3, memoryIdle: 3 * time.Second, historyCmds: 20,
 		idleFor: 5 * time.Minute, goCount: "3",
 		torStarts: 3, torRoundTrips: 210, torMsgs: 2000,
-		cpuFor: 10 * time.Minute, rssAfter: 60 * time.Second, hubPeers: 10, qemuStarts: 3, throughputRuns1k: 2,
+		cpuFor: 10 * time.Minute, rssAfter: 60 * time.Second, hubPeers: 10, qemuStarts: 3, throughputRuns1k: 2, msgs1k: 20_000,
 	}
 	if os.Getenv("JARVIS_BENCH_QUICK") != "" {
 		p.throughputMsgs, p.throughputRuns = 20_000, 2
@@ -56,6 +56,7 @@ func bPlanFromEnv() benchPlan {
 		p.goCount = "1"
 		p.torStarts, p.torRoundTrips, p.torMsgs = 2, 100, 1000
 		p.cpuFor, p.rssAfter, p.hubPeers, p.qemuStarts, p.throughputRuns1k = 30*time.Second, 10*time.Second, 3, 1, 1
+		p.msgs1k = 5000
 	}
 	return p
 }
@@ -115,8 +116,9 @@ func TestBenchmarkReport(t *testing.T) {
 		s, rd := bReconnectRun(t, p, plan.reconnectMsgs)
 		recStart, recReady = append(recStart, float64(s)), append(recReady, float64(rd))
 	}
+	foot.byID1, foot.byName1 = bByName(t, p, plan.msgs1k, plan.throughputRuns1k)
 	bWithContacts(t, p, plan.contacts-1)
-	foot.byID1k, foot.byName1k = bByName(t, p, plan.throughputMsgs, plan.throughputRuns1k)
+	foot.byID1k, foot.byName1k = bByName(t, p, plan.msgs1k, plan.throughputRuns1k)
 	p.a.stop()
 	p.b.stop()
 
