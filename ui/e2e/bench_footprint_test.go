@@ -87,6 +87,22 @@ func bReadMem(t testing.TB, pid int) bMem {
 	return bMem{rss: rss, hwm: hwm}
 }
 
+// bChildren lists a process's children: each thread has its own list, and
+// Go starts a child from whichever thread runs the fork.
+func bChildren(pid int) []int {
+	files, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	var out []int
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, w := range strings.Fields(string(b)) {
+			if c, err := strconv.Atoi(w); err == nil {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
 // bFootFigures are the footprint part of a run.
 type bFootFigures struct {
 	plan                benchPlan
