@@ -265,3 +265,28 @@ func bQemuUnlock(t testing.TB, runs int) (qemu, native bSamples, qemuInit, nativ
 	qemuInit, qemu = time1(bNodeSpec{bin: arm, emu: emu, name: "Arm64", dir: bNewDir(t, "arm64"), listen: bFreePort(t)})
 	return qemu, native, qemuInit, nativeInit, ""
 }
+
+// bResolveCost times app.Core.ResolveContact among contacts contacts, by
+// full ID and by name: the lookup every headless `send` makes first.
+func bResolveCost(t testing.TB, contacts int) (byID, byName time.Duration) {
+	t.Helper()
+	c := bStartIdleCore(t, contacts)
+	defer c.close()
+	ctx := context.Background()
+	list, err := c.core.Contacts(ctx)
+	if err != nil || len(list) == 0 {
+		t.Fatalf("contacts: %d, %v", len(list), err)
+	}
+	last := list[len(list)-1]
+	time1 := func(who string) time.Duration {
+		res := testing.Benchmark(func(b *testing.B) {
+			for range b.N {
+				if _, err := c.core.ResolveContact(ctx, who); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		return time.Duration(res.NsPerOp())
+	}
+	return time1(last.ID.String()), time1(last.Name)
+}

@@ -73,6 +73,14 @@ func (f bFootFigures) rows(r *bReport) {
 		"same build for this CPU " + bNsStr(n), bRatio(q, n, "of native"), "report", "reported"})
 }
 
+// bPerMsg turns a rate into the time per message.
+func bPerMsg(rate float64) time.Duration {
+	if rate == 0 {
+		return 0
+	}
+	return time.Duration(float64(time.Second) / rate)
+}
+
 func (p bIdleProfile) secPerHour() float64 {
 	if p.window == 0 {
 		return 0
@@ -112,8 +120,12 @@ func (f bFootFigures) section(r *bReport) {
 		"naming it by its name (`\"to\": \"B\"`), %d of each. Then %d runs of each with %d messages; then A is stopped, given %d "+
 		"more contacts (addresses that refuse, so A redials them meanwhile) through `jarvis/store`, started again, and once B is "+
 		"back online the same %d short runs of each are repeated: the rows with 1,000 contacts compare with those short runs. "+
-		"The history grows run to run, which is why the runs alternate.\n\n",
-		f.plan.throughputMsgs, f.plan.throughputRuns, f.plan.throughputRuns1k, f.plan.msgs1k, f.plan.contacts-1, f.plan.throughputRuns1k)
+		"The history grows run to run, which is why the runs alternate. Why 1,000 contacts cost so much: `app.Core.ResolveContact`, "+
+		"which every `send` calls first, takes %s among %d contacts by full ID (%s by name) against %s among 1 (`testing.Benchmark` "+
+		"on an in-process core): it builds a candidate list with every contact's ID as text on each call, while the whole send "+
+		"path costs about %s per message at the one-contact rate.\n\n",
+		f.plan.throughputMsgs, f.plan.throughputRuns, f.plan.throughputRuns1k, f.plan.msgs1k, f.plan.contacts-1, f.plan.throughputRuns1k,
+		bFmtDur(f.resolve1k), f.plan.contacts, bFmtDur(f.resolveName1k), bFmtDur(f.resolve1), bFmtDur(bPerMsg(f.byID1.median())))
 	if f.qemuNote == "" {
 		fmt.Fprintf(&b, "**Unlock on a slow CPU.** `GOARCH=arm64 CGO_ENABLED=0 go build -tags purego` (the static build for phones) run under "+
 			"`qemu-aarch64-static`, user-mode emulation of an arm64 CPU on this one: a fresh account, `init` (which derives the key once) took %s, "+

@@ -105,28 +105,29 @@ func bChildren(pid int) []int {
 
 // bFootFigures are the footprint part of a run.
 type bFootFigures struct {
-	plan                benchPlan
-	empty, big          bMem // 0 contacts; 1,000 contacts and the history
-	toxic               bMem
-	toxicNote           string // why toxic was not measured
-	cpuEmpty, cpuHub    bIdleUse
-	cpuOffline          bIdleUse // the big account: 1,000 contacts whose addresses refuse
-	cpuPeers            bSamples // s/h of each of the hub's peers: one contact connected
-	wakePeers           bSamples
-	peers, peersOnline  int
-	profile             bIdleProfile
-	idleRate            float64 // idle traffic, B/s
-	idleBytes, idleSegs int64
-	idleConns           int64
-	idleDirect          int
-	byID, byName        bSamples // msg/s with one contact
-	byID1, byName1      bSamples // msg/s with one contact, runs as short as those with 1,000
-	byID1k, byName1k    bSamples // msg/s with 1,000 contacts
-	qemuReady, natReady bSamples // ns, exec → ready
-	qemuInit, natInit   time.Duration
-	qemuNote            string
-	window, rssAfter    time.Duration
-	setup               time.Duration // starting every idle process
+	plan                               benchPlan
+	empty, big                         bMem // 0 contacts; 1,000 contacts and the history
+	toxic                              bMem
+	toxicNote                          string // why toxic was not measured
+	cpuEmpty, cpuHub                   bIdleUse
+	cpuOffline                         bIdleUse // the big account: 1,000 contacts whose addresses refuse
+	cpuPeers                           bSamples // s/h of each of the hub's peers: one contact connected
+	wakePeers                          bSamples
+	peers, peersOnline                 int
+	profile                            bIdleProfile
+	idleRate                           float64 // idle traffic, B/s
+	idleBytes, idleSegs                int64
+	idleConns                          int64
+	idleDirect                         int
+	byID, byName                       bSamples      // msg/s with one contact
+	byID1, byName1                     bSamples      // msg/s with one contact, runs as short as those with 1,000
+	byID1k, byName1k                   bSamples      // msg/s with 1,000 contacts
+	resolve1k, resolveName1k, resolve1 time.Duration // ResolveContact: by ID and by name among 1,000, by ID among 1
+	qemuReady, natReady                bSamples      // ns, exec → ready
+	qemuInit, natInit                  time.Duration
+	qemuNote                           string
+	window, rssAfter                   time.Duration
+	setup                              time.Duration // starting every idle process
 }
 
 // bHub is one node with n connected contacts, each a process of its own.
@@ -274,7 +275,11 @@ func TestBenchFootprint(t *testing.T) {
 	f.byID1, f.byName1 = bByName(t, p, plan.msgs1k, plan.throughputRuns1k)
 	bWithContacts(t, p, plan.contacts-1)
 	f.byID1k, f.byName1k = bByName(t, p, plan.msgs1k, plan.throughputRuns1k)
+	t.Logf("throughput msg/s: by ID %v, by name %v; short runs: by ID %v, by name %v; with 1,000: by ID %v, by name %v",
+		f.byID, f.byName, f.byID1, f.byName1, f.byID1k, f.byName1k)
 	p.a.stop()
+	f.resolve1k, f.resolveName1k = bResolveCost(t, plan.contacts)
+	f.resolve1, _ = bResolveCost(t, 1)
 	p.b.stop()
 	acc := bPopulateAccount(t, plan.contacts, plan.history)
 	bSetRealKDF(t, acc)

@@ -121,6 +121,8 @@ func TestBenchmarkReport(t *testing.T) {
 	foot.byID1k, foot.byName1k = bByName(t, p, plan.msgs1k, plan.throughputRuns1k)
 	p.a.stop()
 	p.b.stop()
+	foot.resolve1k, foot.resolveName1k = bResolveCost(t, plan.contacts)
+	foot.resolve1, _ = bResolveCost(t, 1)
 
 	// The same over Tor, on a private network that stops before what follows.
 	tor := bTorBench(t, plan)
