@@ -105,9 +105,10 @@ func (f bFootFigures) section(r *bReport) {
 	fmt.Fprintf(&b, "**Memory.** Two nodes are started at the same instant: one with a fresh account (`jarvis init`, no contacts), "+
 		"one with the big account of the start benchmark (%d contacts whose addresses refuse, %d messages). %s after each printed "+
 		"`ready`, /proc/PID/status gives VmRSS, what the process holds now and what the user pays, and VmHWM, its peak, which the "+
-		"unlock sets (Argon2id needs 64 MiB). No contacts: VmRSS %s, VmHWM %s. 1,000 contacts and the history: VmRSS %s, VmHWM %s. %s\n\n",
+		"unlock sets (Argon2id needs 64 MiB). No contacts: VmRSS %s, VmHWM %s. 1,000 contacts and the history: VmRSS %s, VmHWM %s. "+
+		"At the end of the CPU window below (%s later), VmRSS is %s with no contacts and %s with 1,000. %s\n\n",
 		f.plan.contacts, f.plan.history, f.rssAfter, bFmtMB(float64(f.empty.rss)), bFmtMB(float64(f.empty.hwm)),
-		bFmtMB(float64(f.big.rss)), bFmtMB(float64(f.big.hwm)), toxic)
+		bFmtMB(float64(f.big.rss)), bFmtMB(float64(f.big.hwm)), f.window, bFmtMB(float64(f.emptyEnd.rss)), bFmtMB(float64(f.bigEnd.rss)), toxic)
 	fmt.Fprintf(&b, "**Idle CPU.** Right after the memory reading, utime+stime from /proc/PID/stat and the voluntary plus involuntary "+
 		"context switches of every thread (/proc/PID/task/*/status) are read, and again %s later; the difference is given as CPU "+
 		"seconds per hour and wakeups (context switches) per second. The nodes: the fresh account (0 contacts); a node with %d "+

@@ -107,6 +107,7 @@ func bChildren(pid int) []int {
 type bFootFigures struct {
 	plan                               benchPlan
 	empty, big                         bMem // 0 contacts; 1,000 contacts and the history
+	emptyEnd, bigEnd                   bMem // the same at the end of the idle window
 	toxic                              bMem
 	toxicNote                          string // why toxic was not measured
 	cpuEmpty, cpuHub                   bIdleUse
@@ -249,6 +250,7 @@ func bFootprintIdle(t *testing.T, bin string, acc *bBigAccount, plan benchPlan, 
 		}
 		uses[i] = bUseOf(before[i], after, d)
 	}
+	f.emptyEnd, f.bigEnd = bReadMem(t, empty.pid()), bReadMem(t, big.pid())
 	f.profile = prof.stop(t, d)
 	f.cpuEmpty, f.cpuOffline, f.cpuHub = uses[0], uses[1], uses[2]
 	for _, u := range uses[3:] {
