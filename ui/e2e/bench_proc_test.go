@@ -86,6 +86,7 @@ type bNodeSpec struct {
 	advertise              string
 	tor                    string   // --tor mode; off when empty
 	env                    []string // added to the environment
+	emu                    string   // an emulator to run bin under (qemu-aarch64-static)
 }
 
 // bInitNode creates an identity in dir with the real KDF.
@@ -103,6 +104,9 @@ func (s bNodeSpec) command(args ...string) *exec.Cmd {
 		all = append(all, "--advertise", s.advertise)
 	}
 	cmd := exec.Command(s.bin, append(all, args...)...)
+	if s.emu != "" {
+		cmd = exec.Command(s.emu, append([]string{s.bin}, append(all, args...)...)...)
+	}
 	cmd.Env = append(append(os.Environ(), "JARVIS_PASSPHRASE="+benchPass), s.env...)
 	return cmd
 }

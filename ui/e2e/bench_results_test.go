@@ -35,6 +35,7 @@ type bResults struct {
 	groupForm, groupSend  time.Duration
 	fsync50, fsync99      time.Duration
 	tor                   bTorFigures
+	foot                  bFootFigures
 }
 
 func bSpread(s bSamples, f func(float64) string) string {
@@ -57,8 +58,10 @@ func (x bResults) fill(r *bReport) {
 	x.history(r)
 	x.binary(r)
 	x.group(r)
+	x.foot.rows(r)
 	x.whereTimeGoes(r)
 	x.tor.section(r)
+	x.foot.section(r)
 	x.shrunk(r)
 }
 
@@ -173,7 +176,7 @@ func (x bResults) idle(r *bReport) {
 		"in both directions together, TCP payload only (keep-alive pings and their pongs; IP/TCP headers and bare ACKs not counted, "+
 		"they add about 52–66 bytes per segment: with the %d segments seen and an ACK for each, about %.1f B/s on the wire). "+
 		"Proxied connections: %d; established connections that bypassed the proxies: %d. "+
-		"This figure was measured with nothing else running.",
+		"It was measured in the footprint's idle window (below), beside idle nodes only.",
 		x.idleBytes, x.plan.idleFor, x.idleSegs, float64(x.idleBytes+x.idleSegs*2*66)/x.plan.idleFor.Seconds(), x.idleConns, x.idleDirect)
 }
 
@@ -290,8 +293,9 @@ func (x bResults) shrunk(r *bReport) {
 	r.note("Latency: %d runs of %s at %d msg/s, on the same pair.", p.latencyRuns, p.latencyFor, p.latencyRate)
 	r.note("Reconnect: %d runs of %d queued messages.", p.reconnectRuns, p.reconnectMsgs)
 	r.note("Start and memory: %d starts with the cheap KDF, %d with the real one, %s idle each.", p.starts, p.startsRealKDF, p.memoryIdle)
-	r.note("Idle traffic: one %s window (the issue asks for 5 minutes; nothing else runs meanwhile).", p.idleFor)
+	r.note("Idle traffic: one %s window (the issue asks for 5 minutes), inside the footprint's idle window.", p.idleFor)
 	r.note("Go benchmarks: `-count %s`, `-benchtime 0.5s` (KDF `5x`, core throughput `20000x`, core round trip `2000x`, store `100x`); "+
 		"the profile is one extra `BenchmarkCoreThroughput -benchtime 150000x`.", p.goCount)
 	x.tor.shrunk(r)
+	x.foot.shrunk(r)
 }

@@ -30,6 +30,9 @@ type benchPlan struct {
 	goCount                        string
 	torStarts, torRoundTrips       int
 	torMsgs                        int
+	cpuFor, rssAfter               time.Duration // footprint: idle CPU window; memory read this long after ready
+	hubPeers, qemuStarts           int
+	throughputRuns1k, msgs1k       int // by ID and by name each, before and after A has 1,000 contacts
 }
 
 func bPlanFromEnv() benchPlan {
@@ -41,6 +44,7 @@ func bPlanFromEnv() benchPlan {
 		starts: 5, startsRealKDF: 3, memoryIdle: 3 * time.Second, historyCmds: 20,
 		idleFor: 5 * time.Minute, goCount: "3",
 		torStarts: 3, torRoundTrips: 210, torMsgs: 2000,
+		cpuFor: 10 * time.Minute, rssAfter: 60 * time.Second, hubPeers: 10, qemuStarts: 3, throughputRuns1k: 2, msgs1k: 20_000,
 	}
 	if os.Getenv("JARVIS_BENCH_QUICK") != "" {
 		p.throughputMsgs, p.throughputRuns = 20_000, 2
@@ -51,6 +55,8 @@ func bPlanFromEnv() benchPlan {
 		p.idleFor = 20 * time.Second
 		p.goCount = "1"
 		p.torStarts, p.torRoundTrips, p.torMsgs = 2, 100, 1000
+		p.cpuFor, p.rssAfter, p.hubPeers, p.qemuStarts, p.throughputRuns1k = 30*time.Second, 10*time.Second, 3, 1, 1
+		p.msgs1k = 5000
 	}
 	return p
 }
@@ -85,6 +91,7 @@ func TestBenchmarkReport(t *testing.T) {
 	t.Logf("profile of BenchmarkCoreThroughput:\n%s%v", profOut, profile)
 
 	// Traffic between two processes.
+	foot := bFootFigures{plan: plan}
 	p := bNewPair(t, bin, nil, nil)
 	var acked, persisted bSamples
 	for range plan.throughputRuns {
@@ -92,7 +99,12 @@ func TestBenchmarkReport(t *testing.T) {
 		if ok {
 			acked, persisted = append(acked, a), append(persisted, s)
 		}
+		// B named by its name, interleaved so the growing history weighs on both.
+		if a, _, ok := bThroughputRunTo(t, p, plan.throughputMsgs, p.specB.name); ok {
+			foot.byName = append(foot.byName, a)
+		}
 	}
+	foot.byID = acked
 	var p50s, p99s bSamples
 	for range plan.latencyRuns {
 		lat := bLatencyRun(t, p, plan.latencyRate, plan.latencyFor)
@@ -104,8 +116,13 @@ func TestBenchmarkReport(t *testing.T) {
 		s, rd := bReconnectRun(t, p, plan.reconnectMsgs)
 		recStart, recReady = append(recStart, float64(s)), append(recReady, float64(rd))
 	}
+	foot.byID1, foot.byName1 = bByName(t, p, plan.msgs1k, plan.throughputRuns1k)
+	bWithContacts(t, p, plan.contacts-1)
+	foot.byID1k, foot.byName1k = bByName(t, p, plan.msgs1k, plan.throughputRuns1k)
 	p.a.stop()
 	p.b.stop()
+	foot.resolve1k, foot.resolveName1k = bResolveCost(t, plan.contacts)
+	foot.resolve1, _ = bResolveCost(t, 1)
 
 	// The same over Tor, on a private network that stops before what follows.
 	tor := bTorBench(t, plan)
@@ -129,8 +146,10 @@ func TestBenchmarkReport(t *testing.T) {
 		readyReal, hwmReal = append(readyReal, float64(nr.ready)), append(hwmReal, float64(nr.hwmKB))
 	}
 
-	// Idle traffic, alone on the machine.
-	idleRate, idleBytes, idleSegs, idleConns, idleDirect := bIdleRun(t, bin, plan.idleFor)
+	// The unlock under an emulated arm64, then everything idle at once:
+	// footprint and idle traffic.
+	foot.qemuReady, foot.natReady, foot.qemuInit, foot.natInit, foot.qemuNote = bQemuUnlock(t, plan.qemuStarts)
+	bFootprintIdle(t, bin, acc, plan, &foot)
 
 	res := bResults{
 		plan: plan, gb: gb, size: size, static: static,
@@ -138,9 +157,9 @@ func TestBenchmarkReport(t *testing.T) {
 		recStart: recStart, recReady: recReady,
 		populate: acc.populate, historyCold: cold, historyWarm: warm, historyRTT: rtts,
 		readyCheap: readyCheap, hwmCheap: hwmCheap, rssCheap: rssCheap, readyReal: readyReal, hwmReal: hwmReal,
-		idleRate: idleRate, idleBytes: idleBytes, idleSegs: idleSegs, idleConns: idleConns, idleDirect: idleDirect,
+		idleRate: foot.idleRate, idleBytes: foot.idleBytes, idleSegs: foot.idleSegs, idleConns: foot.idleConns, idleDirect: foot.idleDirect,
 		profile: profile, staticSize: staticSize, staticOK: staticOK, groupForm: groupForm, groupSend: groupSend,
-		fsync50: fsync50, fsync99: fsync99, tor: tor,
+		fsync50: fsync50, fsync99: fsync99, tor: tor, foot: foot,
 	}
 	res.fill(r)
 	md := r.markdown(strings.TrimSpace(string(goVersion)))

@@ -29,6 +29,7 @@ type bPathFigures struct {
 	roundTrips     []time.Duration // send line → delivered status, one at a time
 	sessionP50s    []time.Duration // the round trips' p50 in each start's session
 	msgsPerSec     float64         // throughput, acked; 0 if the run timed out
+	node, tor      bMem            // A's jarvis and its own tor (children), after the round trips
 }
 
 // bTorFigures are the whole Tor part of a run.
@@ -124,6 +125,11 @@ func bMeasurePath(t *testing.T, bin, mode string, env []string, plan benchPlan) 
 		t.Logf("%s, session %d: round trip min %v, p50 %v, max %v", mode, i+1, slices.Min(rt), bPercentile(rt, 0.5), slices.Max(rt))
 		f.roundTrips = append(f.roundTrips, rt...)
 		f.sessionP50s = append(f.sessionP50s, bPercentile(rt, 0.5))
+	}
+	f.node = bReadMem(t, p.a.pid())
+	for _, c := range bChildren(p.a.pid()) {
+		m := bReadMem(t, c)
+		f.tor.rss, f.tor.hwm = f.tor.rss+m.rss, f.tor.hwm+m.hwm
 	}
 	f.msgsPerSec, _, _ = bThroughputRun(t, p, plan.torMsgs)
 	p.a.stop()
@@ -247,6 +253,11 @@ func (f bTorFigures) section(r *bReport) {
 	row("throughput", bTputStr(f.onion.msgsPerSec), bTputStr(f.direct.msgsPerSec),
 		fmt.Sprintf("%d messages of 64 bytes of text given to A at once, until the last is delivered; KiB/s of text. "+
 			"A run this short is not comparable with the 1:1 throughput above", p.torMsgs))
+	row("memory (VmRSS)", fmt.Sprintf("jarvis %s + its tor %s", bFmtMB(float64(f.onion.node.rss)), bFmtMB(float64(f.onion.tor.rss))),
+		"jarvis "+bFmtMB(float64(f.direct.node.rss)),
+		fmt.Sprintf("A's processes after the round trips of the last start (not idle, not 60 s after unlock); VmHWM: jarvis %s, tor %s "+
+			"(direct: %s). The tor is a user's own, joined to the private network: its directory is tiny next to the real network's",
+			bFmtMB(float64(f.onion.node.hwm)), bFmtMB(float64(f.onion.tor.hwm)), bFmtMB(float64(f.direct.node.hwm))))
 	b.WriteString("\n" + bTorMethod)
 	r.detail("%s", b.String())
 }

@@ -44,6 +44,13 @@ func bNewPair(t testing.TB, bin string, advA, advB func(listen string) string) *
 // returns messages per second as B stored them and as A saw them acked.
 func bThroughputRun(t testing.TB, p *bPair, n int) (acked, persisted float64, ok bool) {
 	t.Helper()
+	return bThroughputRunTo(t, p, n, p.bID)
+}
+
+// bThroughputRunTo is bThroughputRun with B named by to in every `send`
+// line: its ID, or its name to time the lookup by name.
+func bThroughputRunTo(t testing.TB, p *bPair, n int, to string) (acked, persisted float64, ok bool) {
+	t.Helper()
 	var lastAck, lastRecv time.Time
 	doneA, doneB := make(chan struct{}), make(chan struct{})
 	delivered, received := 0, 0
@@ -65,7 +72,7 @@ func bThroughputRun(t testing.TB, p *bPair, n int) (acked, persisted float64, ok
 	}, `"event":"message"`)
 	defer p.a.setHandler(nil)
 	defer p.b.setHandler(nil)
-	cmd := map[string]string{"cmd": "send", "to": p.bID, "text": bText64}
+	cmd := map[string]string{"cmd": "send", "to": to, "text": bText64}
 	t0 := time.Now()
 	for range n {
 		p.a.send(cmd)
@@ -262,34 +269,47 @@ func (p *bCountingProxy) close() {
 	p.wg.Wait()
 }
 
-// bIdleRun connects two nodes only through counting proxies (each
-// advertises its proxy first) and counts the bytes between them over d.
-func bIdleRun(t testing.TB, bin string, d time.Duration) (bytesPerSec float64, total, segs, conns int64, direct int) {
+// bIdlePair is two connected nodes whose only route to each other is a
+// pair of counting proxies (each advertises its proxy first).
+type bIdlePair struct {
+	t       testing.TB
+	p       *bPair
+	proxies []*bCountingProxy
+}
+
+// bStartIdlePair starts the pair and lets the contact exchange and address
+// updates settle; the caller reads count before and after its window.
+func bStartIdlePair(t testing.TB, bin string) *bIdlePair {
 	t.Helper()
-	var proxies []*bCountingProxy
+	ip := &bIdlePair{t: t}
 	adv := func(listen string) string {
 		px := bNewCountingProxy(t, listen)
-		proxies = append(proxies, px)
+		ip.proxies = append(ip.proxies, px)
 		return px.addr()
 	}
-	p := bNewPair(t, bin, adv, adv)
-	defer p.a.stop()
-	defer p.b.stop()
-	time.Sleep(3 * time.Second) // let the contact exchange and address updates settle
-	count := func() (n, sg, c int64) {
-		for _, px := range proxies {
-			n += px.up.Load() + px.down.Load()
-			sg += px.segs.Load()
-			c += px.conns.Load()
-		}
-		return n, sg, c
+	ip.p = bNewPair(t, bin, adv, adv)
+	time.Sleep(3 * time.Second)
+	return ip
+}
+
+// count sums bytes, segments and connections over both proxies so far.
+func (ip *bIdlePair) count() (n, segs, conns int64) {
+	for _, px := range ip.proxies {
+		n += px.up.Load() + px.down.Load()
+		segs += px.segs.Load()
+		conns += px.conns.Load()
 	}
-	before, segsBefore, _ := count()
-	time.Sleep(d)
-	after, segsAfter, conns := count()
-	total, segs = after-before, segsAfter-segsBefore
-	direct = bDirectConns(t, proxies, p.specA.listen, p.specB.listen)
-	return float64(total) / d.Seconds(), total, segs, conns, direct
+	return n, segs, conns
+}
+
+// direct counts established connections that bypassed the proxies.
+func (ip *bIdlePair) direct() int {
+	return bDirectConns(ip.t, ip.proxies, ip.p.specA.listen, ip.p.specB.listen)
+}
+
+func (ip *bIdlePair) stop() {
+	ip.p.a.stop()
+	ip.p.b.stop()
 }
 
 // bDirectConns counts established connections to either node's listening
