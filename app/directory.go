@@ -2,8 +2,11 @@ package app
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode"
 
 	"jarvis/crypto"
 )
@@ -12,7 +15,7 @@ import (
 // publishes an immutable snapshot after every change it makes, so a lookup
 // never waits behind a busy manager and never sees a half-made change.
 type directory struct {
-	contacts atomic.Pointer[[]contactEntry]
+	contacts atomic.Pointer[contactIndex]
 	groups   atomic.Pointer[[]groupEntry]
 	// loaded is closed once both managers have published what they loaded,
 	// so a lookup made right after Start does not miss a stored group.
@@ -29,7 +32,7 @@ func newDirectory() *directory {
 }
 
 func (d *directory) setContacts(list []contactEntry) {
-	d.contacts.Store(&list)
+	d.contacts.Store(newContactIndex(list))
 	d.contactsOnce.Do(d.first)
 }
 
@@ -81,9 +84,56 @@ type groupEntry struct {
 
 func (d *directory) contactList() []contactEntry {
 	if p := d.contacts.Load(); p != nil {
-		return *p
+		return p.list
 	}
 	return nil
+}
+
+// contactIndex is the contacts snapshot with what a send by ID or by name
+// needs to find its contact without walking a thousand of them: built once
+// per publish, read by any goroutine.
+type contactIndex struct {
+	list   []contactEntry
+	byKey  map[string]crypto.ID   // ID text → ID
+	sorted []contactEntry         // by ID text, for prefixes
+	byName map[string][]crypto.ID // foldName(name) → IDs
+}
+
+func newContactIndex(list []contactEntry) *contactIndex {
+	x := &contactIndex{list: list, byKey: make(map[string]crypto.ID, len(list)), byName: make(map[string][]crypto.ID, len(list))}
+	for _, e := range list {
+		x.byKey[e.key] = e.id
+		k := foldName(e.name)
+		x.byName[k] = append(x.byName[k], e.id)
+	}
+	x.sorted = slices.SortedFunc(slices.Values(list), func(a, b contactEntry) int { return strings.Compare(a.key, b.key) })
+	return x
+}
+
+// withPrefix returns the contacts whose ID text starts with prefix.
+func (x *contactIndex) withPrefix(prefix string) []contactEntry {
+	i, _ := slices.BinarySearchFunc(x.sorted, prefix, func(e contactEntry, p string) int { return strings.Compare(e.key, p) })
+	j := i
+	for j < len(x.sorted) && strings.HasPrefix(x.sorted[j].key, prefix) {
+		j++
+	}
+	return x.sorted[i:j]
+}
+
+// foldName maps a name to a key that two names share exactly when
+// strings.EqualFold holds between them: each rune becomes the smallest
+// rune of its simple case-folding orbit.
+func foldName(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		b.WriteRune(least)
+	}
+	return b.String()
 }
 
 func (d *directory) groupList() []groupEntry {

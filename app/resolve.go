@@ -110,7 +110,39 @@ func (c *Core) ResolveContact(ctx context.Context, who string) (crypto.ID, error
 	if err := c.waitNames(ctx); err != nil {
 		return crypto.ID{}, err
 	}
-	return pick(who, "contact", contactCandidates(c.dir.contactList(), itself), ErrUnknownContact)
+	if x := c.dir.contacts.Load(); x != nil {
+		return x.pick(who)
+	}
+	return crypto.ID{}, ErrUnknownContact
+}
+
+// pick is the resolver's rule (see pick) on the indexed snapshot: a full ID
+// and a name are map lookups, an ID prefix a binary search.
+func (x *contactIndex) pick(text string) (crypto.ID, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return crypto.ID{}, ErrUnknownContact
+	}
+	lower := strings.ToLower(text)
+	if id, ok := x.byKey[lower]; ok {
+		return id, nil
+	}
+	if len(text) >= minPrefix {
+		switch found := x.withPrefix(lower); len(found) {
+		case 0:
+		case 1:
+			return found[0].id, nil
+		default:
+			return crypto.ID{}, &AmbiguousError{Kind: "contact", Text: text}
+		}
+	}
+	switch ids := x.byName[foldName(text)]; len(ids) {
+	case 0:
+		return crypto.ID{}, ErrUnknownContact
+	case 1:
+		return ids[0], nil
+	}
+	return crypto.ID{}, &AmbiguousError{Kind: "contact", Text: text}
 }
 
 // Resolve is ResolveContact, kept while frontends move over.

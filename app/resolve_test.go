@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -223,5 +224,41 @@ func TestResolvingByNameNeverWaitsOnABusyContactManager(t *testing.T) {
 	id, err := n.core.ResolveContact(quick, "friend 0777")
 	if err != nil || conv != ContactChat(id) {
 		t.Fatalf("contact %v (%v), conversation %v", id, err, conv)
+	}
+}
+
+// The index must answer exactly as the walk over every contact would:
+// same contact, same ambiguity, same miss, case folding included.
+func TestContactIndexAnswersAsTheWalkDoes(t *testing.T) {
+	names := []string{"Bob", "bob", "Kelvin", "\u212aelvin", "Straße", "STRASSE", "Σίσυφος", "σίσυφοσ", "ΣΊΣΥΦΟΣ", "Zoë", "zoë", "x"}
+	var list []contactEntry
+	for i, n := range names {
+		list = append(list, contactEntry{id: testID(byte(i + 1)), name: n})
+	}
+	list = keyed(list)
+	x := newContactIndex(list)
+	queries := append(slices.Clone(names), "BOB", "kelvin", "strasse", "nobody", "", "  bob ", list[3].key, strings.ToUpper(list[5].key), list[7].key[:6], list[0].key[:3])
+	for _, q := range queries {
+		want, wantErr := pick(q, "contact", contactCandidates(list, itself), ErrUnknownContact)
+		got, gotErr := x.pick(q)
+		if got != want || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+			t.Errorf("%q: index says %v, %v; the walk says %v, %v", q, got, gotErr, want, wantErr)
+		}
+	}
+}
+
+func BenchmarkResolveContactByNameAmongAThousand(b *testing.B) {
+	var list []contactEntry
+	for i := range 1000 {
+		var id crypto.ID
+		id[0], id[1] = byte(i), byte(i>>8)
+		list = append(list, contactEntry{id: id, name: fmt.Sprintf("friend %04d", i)})
+	}
+	c := coreWithNames(list, nil)
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := c.ResolveContact(ctx, "Friend 0777"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
