@@ -121,9 +121,9 @@ func (f bFootFigures) section(r *bReport) {
 		"naming it by its name (`\"to\": \"B\"`), %d of each. Then %d runs of each with %d messages; then A is stopped, given %d "+
 		"more contacts (addresses that refuse, so A redials them meanwhile) through `jarvis/store`, started again, and once B is "+
 		"back online the same %d short runs of each are repeated: the rows with 1,000 contacts compare with those short runs. "+
-		"The history grows run to run, which is why the runs alternate. Why 1,000 contacts cost so much: `app.Core.ResolveContact`, "+
+		"The history grows run to run, which is why the runs alternate. What the name costs: `app.Core.ResolveContact`, "+
 		"which every `send` calls first, takes %s among %d contacts by full ID (%s by name) against %s among 1 (`testing.Benchmark` "+
-		"on an in-process core): it builds a candidate list with every contact's ID as text on each call, while the whole send "+
+		"on an in-process core; the contacts are indexed by ID text and folded name once per change), while the whole send "+
 		"path costs about %s per message at the one-contact rate.\n\n",
 		f.plan.throughputMsgs, f.plan.throughputRuns, f.plan.throughputRuns1k, f.plan.msgs1k, f.plan.contacts-1, f.plan.throughputRuns1k,
 		bFmtDur(f.resolve1k), f.plan.contacts, bFmtDur(f.resolveName1k), bFmtDur(f.resolve1), bFmtDur(bPerMsg(f.byID1.median())))
