@@ -7,13 +7,11 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -264,23 +262,6 @@ func (p *bProc) stop() {
 		p.cmd.Process.Kill()
 	}
 	p.cmd.Wait()
-}
-
-// bProcStatus reads a field like VmHWM (in kB) from /proc/PID/status.
-func bProcStatus(pid int, field string) (kb int64, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, field+":"); ok {
-			f := strings.Fields(rest)
-			if len(f) > 0 {
-				return strconv.ParseInt(f[0], 10, 64)
-			}
-		}
-	}
-	return 0, fmt.Errorf("%s not in /proc/%d/status", field, pid)
 }
 
 // bFreePort returns a loopback address nobody listens on right now.
