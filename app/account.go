@@ -149,7 +149,7 @@ func (a *Account) Code(ctx context.Context, listen string, advertise []string, t
 		if err != nil {
 			return "", fmt.Errorf("load onion key: %w", err)
 		}
-		onion := onionAddrFor(key, onionPort(listen))
+		onion := onionAddrFor(key, onionPort(listen)).String()
 		clear(key)
 		addrs = withOnion(addrs, onion)
 	} else if why != nil && tc.Mode.Required() {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -119,17 +118,18 @@ func torEnabled(cfg TorConfig) (bool, error) {
 // newTorPath prepares the onion path for a node listening on port; nothing
 // starts until run.
 func newTorPath(cfg TorConfig, key ed25519.PrivateKey, port int, log *slog.Logger, emit func(TorStatus)) *torPath {
-	onion := onionAddrFor(key, port)
+	addr := onionAddrFor(key, port)
+	onion := addr.String()
 	p := &torPath{cfg: cfg, port: port, key: key, onion: onion, log: log, emit: emit, changed: make(chan struct{})}
-	p.listener = newLateListener(onionNetAddr(onion))
+	p.listener = newLateListener(addr)
 	p.status.Store(&TorStatus{State: TorStateStarting}) // reported with the engine's first status
 	return p
 }
 
-// onionAddrFor is the "host:port" peers dial to reach the onion service
-// of key on port.
-func onionAddrFor(key ed25519.PrivateKey, port int) string {
-	return net.JoinHostPort(crypto.OnionAddress(key.Public().(ed25519.PublicKey)), strconv.Itoa(port))
+// onionAddrFor is the address peers dial to reach the onion service of
+// key on port ("<56>.onion:port" as text).
+func onionAddrFor(key ed25519.PrivateKey, port int) tor.Addr {
+	return tor.Addr{Host: crypto.OnionAddress(key.Public().(ed25519.PublicKey)), Port: port}
 }
 
 // current is the latest status, for /info.
@@ -334,12 +334,6 @@ func isOnionAddr(addr string) bool {
 	_, err = crypto.ParseOnionHost(host)
 	return err == nil
 }
-
-// onionNetAddr is our onion address as a net.Addr.
-type onionNetAddr string
-
-func (onionNetAddr) Network() string  { return "onion" }
-func (a onionNetAddr) String() string { return string(a) }
 
 // lateListener is the engine's onion listener: a net.Listener whose real
 // listener comes later and changes (each tor run publishes the service
