@@ -3,9 +3,10 @@ GO      ?= go
 TAGS    ?=
 STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  = -s -w -X main.version=$(VERSION)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS  = -s -w -X main.version=$(VERSION) -X jarvis/ui/cli.commit=$(COMMIT)
 
-.PHONY: build build-purego run lint test fuzz bench clean
+.PHONY: build build-purego run lint test fuzz bench clean release release-check
 
 build:
 	$(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o bin/jarvis .
@@ -13,6 +14,35 @@ build:
 # The pure-Go build (no C compiler, e.g. for Termux): a static binary.
 build-purego:
 	CGO_ENABLED=0 $(GO) build -tags purego -trimpath -ldflags '$(LDFLAGS)' -o bin/jarvis-purego .
+
+# Release files: pure Go and static (no C compiler, no libc to match), one
+# per platform, plus SHA256SUMS. Reproducible: no build ID, no paths, no VCS
+# stamp or time (version and commit come from git through LDFLAGS), and the
+# CPU levels pinned so the builder's environment cannot change the code.
+# The Android file is the static linux/arm64 build: GOOS=android without
+# cgo links a PIE that needs Android's own loader (/system/bin/linker64),
+# which nothing here can run, while a static Linux binary runs in Termux as
+# it does under qemu-aarch64 in the tests.
+DIST     ?= dist
+RELEASES  = linux/amd64 linux/arm64 darwin/arm64 darwin/amd64 windows/amd64
+release:
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	set -e; for t in $(RELEASES); do \
+		os=$${t%/*}; arch=$${t#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOAMD64=v1 GOARM64=v8.0 \
+			$(GO) build -tags purego -trimpath -buildvcs=false -ldflags '$(LDFLAGS) -buildid=' \
+			-o $(DIST)/jarvis-$$os-$$arch$$ext .; \
+	done
+	cp $(DIST)/jarvis-linux-arm64 $(DIST)/jarvis-android-arm64
+	cd $(DIST) && sha256sum jarvis-* > SHA256SUMS
+
+# Builds the release a second time, from a copy of the tree in another
+# directory with an empty build cache, and fails unless every file matches.
+release-check: release
+	set -e; tmp=$$(mktemp -d); trap 'chmod -R u+w $$tmp; rm -rf $$tmp' EXIT; \
+	mkdir $$tmp/src; git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C $$tmp/src; \
+	GOCACHE=$$tmp/cache $(MAKE) -C $$tmp/src --no-print-directory release DIST=dist VERSION='$(VERSION)' COMMIT='$(COMMIT)'; \
+	cmp $(DIST)/SHA256SUMS $$tmp/src/dist/SHA256SUMS; echo "release-check: every file in $(DIST) built again to the same bytes"
 
 run: build
 	./bin/jarvis $(ARGS)
@@ -65,4 +95,4 @@ bench: build
 	$(GO) test -tags '$(TAGS) bench' -run '^TestBenchmarkReport$$' -timeout 30m -v ./ui/e2e
 
 clean:
-	rm -rf bin
+	rm -rf bin $(DIST)

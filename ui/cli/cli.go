@@ -128,7 +128,7 @@ func run(version string, args []string, stdin io.Reader, stdout io.Writer) error
 		return err
 	}
 	if o.showVersion {
-		fmt.Fprintln(stdout, "jarvis", version)
+		readBuildFacts(version).write(stdout)
 		return nil
 	}
 	rest := fs.Args()
@@ -326,10 +326,12 @@ func runNode(o *options, stdin io.Reader, stdout io.Writer) error {
 		return err
 	}
 	newCore := func() (*app.Core, error) {
-		return app.NewCore(app.Config{Account: s.account, Listen: o.listen, Advertise: o.advertised(), Logger: s.log, Tor: tc})
+		return app.NewCore(app.Config{Account: s.account, Listen: o.listen, Advertise: o.advertised(), Logger: s.log, Tor: tc,
+			Dial: directDialer(resolvConf)})
 	}
 	if o.headless {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		// SIGHUP: the terminal or the Termux session that started us closed.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
 		if err := s.unlock(ctx, o); err != nil {
 			return err
@@ -343,7 +345,9 @@ func runNode(o *options, stdin io.Reader, stdout io.Writer) error {
 	if err := s.unlockGiven(o); err != nil {
 		return err
 	}
-	return tui.Run(tui.Config{
+	hup := catchHangup()
+	defer hup.stop()
+	err = tui.Run(tui.Config{
 		Account: s.account,
 		NewCore: func() (*app.Core, error) {
 			c, err := newCore()
@@ -354,6 +358,7 @@ func runNode(o *options, stdin io.Reader, stdout io.Writer) error {
 		Preview: o.preview,
 		Logger:  s.log,
 	})
+	return hup.excuse(err, s.log)
 }
 
 // unlockGiven unlocks, before the screen starts, with a passphrase given

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // defaultDataDir is $XDG_DATA_HOME/jarvis, or ~/.local/share/jarvis.
@@ -40,9 +39,9 @@ func openDataDir(path string) (*dataDir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := lockFile(f); err != nil {
 		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, errLocked) {
 			return nil, fmt.Errorf("another Jarvis is already running with %s; quit it first, or pick another directory with --data", path)
 		}
 		return nil, fmt.Errorf("lock data directory: %w", err)
