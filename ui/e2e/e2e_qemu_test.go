@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -57,7 +58,7 @@ func emulated(t testing.TB, emu, path, seenAs string) string {
 // TestArm64BuildChatsWithNative runs the static arm64 release build under
 // qemu beside the native (cgo) build: init and code on arm64, then a
 // headless chat over loopback both ways, and again after the arm64 side
-// was killed and restarted.
+// was killed and restarted; a SIGHUP then ends it cleanly.
 func TestArm64BuildChatsWithNative(t *testing.T) {
 	emu := needQemu(t)
 	bin := buildRelease(t, t.TempDir(), "linux", "arm64")
@@ -108,6 +109,16 @@ func TestArm64BuildChatsWithNative(t *testing.T) {
 	a = startHeadless(t, arm, dirArm, addrArm, passA)
 	a.waitEvent("message", textIs(awayText))
 	chat(a, b, bID, "arm64 is back")
-	a.quit()
 	b.quit()
+
+	// The terminal that started it goes away (SIGHUP): it exits cleanly,
+	// its store closed (SQLite removes the WAL with the last connection).
+	a.cmd.Process.Signal(syscall.SIGHUP)
+	<-a.exited
+	if code := a.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("exit code %d after SIGHUP", code)
+	}
+	if _, err := os.Stat(filepath.Join(dirArm, "jarvis.db-wal")); !os.IsNotExist(err) {
+		t.Fatalf("the store was left open after SIGHUP: %v", err)
+	}
 }
