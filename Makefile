@@ -60,14 +60,19 @@ lint:
 # the test cache (ui/e2e builds the binary itself, so the cache cannot see
 # what it depends on); fuzz seed corpora run as ordinary tests. The store
 # runs under both SQLite drivers. The scenarios over a private Tor network
-# (real tor processes: -tags tortest, tests named TestTor…) run last, one
-# package at a time, so that two networks never share the machine; p2p/tor
-# has its own in the first run.
+# (real tor processes: -tags tortest, tests named TestTor…) run one package
+# at a time, so that two networks never share the machine; p2p/tor has its
+# own in the first run. The arm64 and Termux tests in ui/e2e run under
+# qemu-aarch64-static when it is installed (with CI set, they fail without
+# it). The Windows and macOS release files, which nothing here can run,
+# must at least build.
 test: lint
 	$(GO) test -race -count=1 -tags '$(TAGS)' -timeout 30m ./...
 	$(GO) test -race -count=1 -tags '$(TAGS) tortest' -p 1 -run '^TestTor' -timeout 30m ./app ./ui/e2e
 	$(GO) test -race -tags purego -timeout 10m ./store/...
 	CGO_ENABLED=0 $(GO) build -tags purego -o /dev/null .
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -tags purego -o /dev/null .
+	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) build -tags purego -o /dev/null .
 
 # Explore with the fuzzers for FUZZTIME each (not part of `make test`, which
 # runs their seed corpora). Every binary decoder has one, and so does every
