@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -101,21 +102,34 @@ func (p *termuxPhone) file(inHome string) string {
 	return filepath.Join(p.root, strings.TrimPrefix(termuxFiles, termuxMount), "home", inHome)
 }
 
-// waitClosed waits for the screen the session's hangup stopped to have
-// closed its store: SQLite removes the write-ahead log only when the
-// last connection closes, and the log says why it stopped.
-func (p *termuxPhone) waitClosed() {
+// unlocked reports whether no process holds the phone's data directory
+// (Jarvis flocks jarvis.lock for as long as it runs).
+func (p *termuxPhone) unlocked() bool {
+	f, err := os.OpenFile(p.file(".local/share/jarvis/jarvis.lock"), os.O_RDWR, 0)
+	if err != nil {
+		return os.IsNotExist(err)
+	}
+	defer f.Close()
+	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+		return false
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return true
+}
+
+// waitStopped waits for the phone's Jarvis to let go of its data
+// directory, and fails unless it closed its store on the way: SQLite
+// removes the write-ahead log only when the last connection closes.
+func (p *termuxPhone) waitStopped() {
 	p.t.Helper()
-	wal := p.file(".local/share/jarvis/jarvis.db-wal")
-	for deadline := time.Now().Add(e2eTimeout); ; time.Sleep(50 * time.Millisecond) {
-		log, _ := os.ReadFile(p.file(".local/share/jarvis/jarvis.log"))
-		_, err := os.Stat(wal)
-		if os.IsNotExist(err) && strings.Contains(string(log), "terminal hung up") {
-			return
-		}
+	for deadline := time.Now().Add(e2eTimeout); !p.unlocked(); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			p.t.Fatalf("after SIGHUP the store is not closed (wal: %v); log:\n%s", err, log)
+			p.t.Fatal("jarvis on the phone is still running")
 		}
+	}
+	if _, err := os.Stat(p.file(".local/share/jarvis/jarvis.db-wal")); !os.IsNotExist(err) {
+		log, _ := os.ReadFile(p.file(".local/share/jarvis/jarvis.log"))
+		p.t.Fatalf("jarvis on the phone stopped with its store open (wal: %v); log:\n%s", err, log)
 	}
 }
 
@@ -147,8 +161,18 @@ func TestTermuxShapedPhoneChatsNotifiesAndSurvivesHangup(t *testing.T) {
 	b.waitEvent("ready", nil)
 
 	socket := fmt.Sprintf("jarvis-termux-%d-%d", os.Getpid(), time.Now().UnixNano())
-	t.Cleanup(func() { exec.Command("tmux", "-L", socket, "kill-server").Run() })
+	t.Cleanup(func() {
+		// A test that failed midway leaves the phone running: let it
+		// close before its directory goes.
+		exec.Command("tmux", "-L", socket, "kill-server").Run()
+		for deadline := time.Now().Add(e2eTimeout); !phone.unlocked() && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
 	screen := &tmuxSession{t: t, socket: socket, name: "phone", env: os.Environ()}
+	// A second session keeps the tmux server up when the phone's closes,
+	// so reopening it never meets a server on its way out.
+	screen.tmux("new-session", "-d", "-s", "keep", "cat")
 	open := func() {
 		screen.tmux(append([]string{"new-session", "-d", "-s", "phone", "-x", "80", "-y", "24"}, phone.argv(append(flags, "--no-bell")...)...)...)
 	}
@@ -172,7 +196,10 @@ func TestTermuxShapedPhoneChatsNotifiesAndSurvivesHangup(t *testing.T) {
 	// The Termux session closes: SIGHUP. The store must be closed, and
 	// what arrives meanwhile waits in the peer's outbox.
 	screen.tmux("kill-session", "-t", "phone")
-	phone.waitClosed()
+	phone.waitStopped()
+	if log, _ := os.ReadFile(phone.file(".local/share/jarvis/jarvis.log")); !strings.Contains(string(log), "terminal hung up") {
+		t.Fatalf("the log does not say the session hung up:\n%s", log)
+	}
 	b.waitEvent("peer", func(m map[string]any) bool { return m["id"] == phoneID && m["online"] == false })
 	b.send(map[string]any{"cmd": "send", "to": phoneID, "text": awayText})
 	open()
@@ -180,5 +207,6 @@ func TestTermuxShapedPhoneChatsNotifiesAndSurvivesHangup(t *testing.T) {
 	screen.send("back on the phone", "Enter")
 	b.waitEvent("message", textIs("back on the phone"))
 	screen.send("", "C-q")
+	phone.waitStopped()
 	b.quit()
 }
