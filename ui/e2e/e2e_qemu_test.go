@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -56,14 +57,16 @@ func emulated(t testing.TB, emu, path, seenAs string) string {
 }
 
 // TestArm64BuildChatsWithNative runs the static arm64 release build under
-// qemu beside the native (cgo) build: init and code on arm64, then a
-// headless chat over loopback both ways, and again after the arm64 side
-// was killed and restarted; a SIGHUP then ends it cleanly.
+// qemu beside the release build for this machine: init and code on arm64,
+// then a headless chat over loopback both ways, and again after the arm64
+// side was killed and restarted; a SIGHUP then ends it cleanly.
 func TestArm64BuildChatsWithNative(t *testing.T) {
 	emu := needQemu(t)
 	bin := buildRelease(t, t.TempDir(), "linux", "arm64")
 	arm := emulated(t, emu, bin+".sh", bin)
-	native := buildJarvis(t)
+	// The native side is this machine's release file too (the Termux test
+	// pairs the arm64 build with the default cgo build instead).
+	native := buildRelease(t, t.TempDir(), "linux", runtime.GOARCH)
 
 	out, err := exec.Command(arm, "--version").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "linux/arm64") || !strings.Contains(string(out), "modernc.org/sqlite") {
