@@ -64,7 +64,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.noBell, "no-bell", o.noBell, "do not ring the terminal bell on new messages")
 	fs.BoolVar(&o.notify, "notify", o.notify, "desktop/Termux notifications (sender only)")
 	fs.BoolVar(&o.preview, "preview", o.preview, "show message text in notifications")
-	fs.BoolVar(&o.showVersion, "version", o.showVersion, "print the version and exit")
+	fs.BoolVar(&o.showVersion, "version", o.showVersion, "print the version, commit, Go and SQLite versions, and exit")
 	fs.StringVar(&o.tor, "tor", o.tor, "reach contacts over Tor: auto (when tor is installed), on (tor or nothing), off, or only (onion only: your IP stays hidden from everyone)")
 	fs.StringVar(&o.torControl, "tor-control", o.torControl, "use the tor you already run at this control port (HOST:PORT or unix:PATH)")
 }
