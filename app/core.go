@@ -17,6 +17,7 @@ import (
 
 	"jarvis/crypto"
 	"jarvis/p2p"
+	"jarvis/p2p/lan"
 )
 
 // ErrClosed is returned by commands after the core has stopped.
@@ -43,6 +44,9 @@ type Config struct {
 	Dial func(ctx context.Context, addr string) (net.Conn, error)
 	// Tor says whether and how to use Tor; the zero value is auto.
 	Tor TorConfig
+	// LAN says whether to find contacts on the local network; the zero
+	// value is on.
+	LAN LANConfig
 }
 
 // Self describes the local identity.
@@ -71,9 +75,10 @@ type Core struct {
 	events   *eventQueue
 	dir      *directory // names for the resolver, published by the managers
 	log      *slog.Logger
-	tor      *torPath    // nil when Tor is off or not installed
-	noTor    TorStatus   // what to report when tor is nil
-	engineUp atomic.Bool // for EngineStatus events sent on tor changes
+	tor      *torPath       // nil when Tor is off or not installed
+	lan      *lan.Discovery // nil when LAN discovery is off
+	noTor    TorStatus      // what to report when tor is nil
+	engineUp atomic.Bool    // for EngineStatus events sent on tor changes
 
 	startOnce sync.Once
 	cancel    context.CancelFunc
@@ -127,6 +132,9 @@ func NewCore(cfg Config) (*Core, error) {
 	peers.net = engine
 	peers.addrs = policyFor(engine.Addr())
 	peers.addrs.onionOnly = cfg.Tor.Mode == TorOnly
+	if c.lan = newLAN(cfg, id, engine.Addr(), log.With("room", "lan")); c.lan != nil {
+		peers.lan = c.lan
+	}
 	c.router = newRouter(engine, peers)
 	c.contacts = newContactManager(c, c.router.add(isContactMessage))
 	c.groups = newGroupManager(c, c.router.add(isGroupMessage))
@@ -321,6 +329,13 @@ func (c *Core) Start() {
 			defer c.wg.Done()
 			c.addrs.run(ctx)
 		}()
+		if c.lan != nil {
+			c.wg.Add(1)
+			go func() {
+				defer c.wg.Done()
+				c.runLAN(ctx)
+			}()
+		}
 	})
 }
 
@@ -339,6 +354,9 @@ func (c *Core) Close() error {
 	}
 	c.wg.Wait()
 	if c.cancel == nil {
+		if c.lan != nil {
+			c.lan.Close() // never run: its sockets are still open
+		}
 		return c.engine.Close()
 	}
 	return nil

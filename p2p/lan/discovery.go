@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net/netip"
+	"sync"
 	"time"
 
 	"jarvis/crypto"
@@ -70,6 +71,7 @@ type Discovery struct {
 	beacons   chan beaconReq
 	finds     chan findReq
 	done      chan struct{}
+	closeOnce sync.Once
 }
 
 type beaconReq struct {
@@ -171,9 +173,17 @@ func (d *Discovery) FindPairing(ctx context.Context, locator byte) (netip.AddrPo
 // Run announces and listens until ctx ends, then closes the sockets.
 func (d *Discovery) Run(ctx context.Context) error {
 	defer close(d.done)
-	defer d.tr.close()
+	defer d.Close()
 	l := newLoop(d)
 	return l.run(ctx)
+}
+
+// Close closes the sockets; Run does it on its way out, so only a
+// Discovery that never ran needs it.
+func (d *Discovery) Close() error {
+	var err error
+	d.closeOnce.Do(func() { err = d.tr.close() })
+	return err
 }
 
 // jitter draws a wait between 2/3 and 4/3 of mean.

@@ -47,6 +47,8 @@ type options struct {
 	showVersion    bool
 	tor            string
 	torControl     string
+	noLAN          bool
+	lanPort        int
 }
 
 func defaultOptions() options {
@@ -67,6 +69,8 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.showVersion, "version", o.showVersion, "print the version and exit")
 	fs.StringVar(&o.tor, "tor", o.tor, "reach contacts over Tor: auto (when tor is installed), on (tor or nothing), off, or only (onion only: your IP stays hidden from everyone)")
 	fs.StringVar(&o.torControl, "tor-control", o.torControl, "use the tor you already run at this control port (HOST:PORT or unix:PATH)")
+	fs.BoolVar(&o.noLAN, "no-lan", o.noLAN, "do not look for contacts on the local network (nor announce yourself there)")
+	fs.IntVar(&o.lanPort, "lan-port", o.lanPort, "UDP port for finding contacts on the local network (default 7424)")
 }
 
 // torConfig is how the core in data directory dir uses Tor. With --tor on
@@ -326,7 +330,8 @@ func runNode(o *options, stdin io.Reader, stdout io.Writer) error {
 		return err
 	}
 	newCore := func() (*app.Core, error) {
-		return app.NewCore(app.Config{Account: s.account, Listen: o.listen, Advertise: o.advertised(), Logger: s.log, Tor: tc})
+		return app.NewCore(app.Config{Account: s.account, Listen: o.listen, Advertise: o.advertised(), Logger: s.log, Tor: tc,
+			LAN: app.LANConfig{Off: o.noLAN, Port: o.lanPort}})
 	}
 	if o.headless {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
