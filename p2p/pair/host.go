@@ -46,6 +46,16 @@ func NewHost(cfg HostConfig) (*Host, error) {
 // Expires is when the code stops working, for the countdown on screen.
 func (h *Host) Expires() time.Time { return h.expires }
 
+// Spent reports whether a joiner's first message has used up the code. A
+// listener keeps taking connections for a Serve that failed while the code
+// is not spent (garbage from a port scanner costs nothing), and stops and
+// offers a new code once it is.
+func (h *Host) Spent() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.claimed
+}
+
 // Serve runs the host's side over conn (which the caller closes after) and
 // returns the joiner's link code. The code is spent the moment a well-formed
 // first message arrives, whatever happens next: every later call, and any

@@ -171,8 +171,8 @@ func TestAJoinerThatHangsUpAfterItsFirstMessageStillSpendsTheCode(t *testing.T) 
 	}
 	joinConn.Close()
 	wg.Wait()
-	if serveErr == nil {
-		t.Fatal("Serve succeeded against a joiner that hung up")
+	if serveErr == nil || !host.Spent() {
+		t.Fatalf("Serve against a joiner that hung up: %v, spent: %v", serveErr, host.Spent())
 	}
 	joinConn, hostConn = pipePair(t)
 	h, j := runPair(t.Context(), host, hostConn, joinConn, code, []byte(joinerLink))
@@ -191,8 +191,8 @@ func TestGarbageBeforeAFirstMessageDoesNotSpendTheCode(t *testing.T) {
 		wg.Go(func() { joinConn.Write(garbage); joinConn.Close() })
 		_, err := host.Serve(t.Context(), hostConn)
 		hostConn.Close() // as the caller does: it unblocks the writer of the rest
-		if err == nil {
-			t.Fatalf("Serve succeeded on %q", garbage)
+		if err == nil || host.Spent() {
+			t.Fatalf("Serve on %q: %v, spent: %v", garbage, err, host.Spent())
 		}
 		wg.Wait()
 	}
