@@ -7,7 +7,7 @@ import (
 )
 
 // maxFrame caps one frame's body. The largest message, a confirmation with
-// a MaxPayload link code, is 3652 bytes; anything longer is refused before
+// a MaxPayload link code, is 3634 bytes; anything longer is refused before
 // it is read.
 const maxFrame = 4096
 
