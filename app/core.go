@@ -82,8 +82,12 @@ type Core struct {
 
 	startOnce sync.Once
 	cancel    context.CancelFunc
-	wg        sync.WaitGroup
-	stopped   chan struct{}
+	runCtx    atomic.Pointer[context.Context] // set by Start
+
+	pairMu     sync.Mutex
+	pairCancel context.CancelFunc // the code this device shows, if any
+	wg         sync.WaitGroup
+	stopped    chan struct{}
 }
 
 // NewCore loads the identity from an unlocked account and binds the
@@ -287,6 +291,7 @@ func (c *Core) Start() {
 	c.startOnce.Do(func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		c.cancel = cancel
+		c.runCtx.Store(&ctx)
 		c.wg.Add(6)
 		go func() {
 			defer c.wg.Done()

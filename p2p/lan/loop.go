@@ -23,8 +23,8 @@ type loop struct {
 	d        *Discovery
 	self     crypto.PublicIdentity
 	contacts map[crypto.ID]*contact
-	sent     map[[nonceLen]byte]struct{}
-	sentFIFO [][nonceLen]byte
+	sent     nonceSet // ours: multicast loops them back
+	heard    nonceSet // theirs: one packet arrives up to three times (group, broadcast, and a retry's twin)
 	beacons  []beaconReq
 	finds    []findReq
 	tokens   float64
@@ -36,7 +36,7 @@ type loop struct {
 
 func newLoop(d *Discovery) *loop {
 	return &loop{d: d, self: d.cfg.Identity.Public(), contacts: make(map[crypto.ID]*contact),
-		sent: make(map[[nonceLen]byte]struct{}), tokens: packetBurst}
+		sent: newNonceSet(), heard: newNonceSet(), tokens: packetBurst}
 }
 
 func (l *loop) run(ctx context.Context) error {
@@ -176,14 +176,33 @@ func (l *loop) send(p packet) {
 func (l *loop) newNonce() [nonceLen]byte {
 	var n [nonceLen]byte
 	rand.Read(n[:])
-	l.sent[n] = struct{}{}
-	l.sentFIFO = append(l.sentFIFO, n)
-	if len(l.sentFIFO) > rememberNonces {
-		delete(l.sent, l.sentFIFO[0])
-		l.sentFIFO = l.sentFIFO[1:]
-	}
+	l.sent.add(n)
 	return n
 }
+
+// nonceSet remembers the last rememberNonces nonces.
+type nonceSet struct {
+	has  map[[nonceLen]byte]struct{}
+	fifo [][nonceLen]byte
+}
+
+func newNonceSet() nonceSet { return nonceSet{has: make(map[[nonceLen]byte]struct{})} }
+
+// add reports whether n is new, and remembers it.
+func (s *nonceSet) add(n [nonceLen]byte) bool {
+	if _, ok := s.has[n]; ok {
+		return false
+	}
+	s.has[n] = struct{}{}
+	s.fifo = append(s.fifo, n)
+	if len(s.fifo) > rememberNonces {
+		delete(s.has, s.fifo[0])
+		s.fifo = s.fifo[1:]
+	}
+	return true
+}
+
+func (s *nonceSet) contains(n [nonceLen]byte) bool { _, ok := s.has[n]; return ok }
 
 // admit is the token bucket on received packets: a flood costs the
 // flooder's packets, not our CPU.
@@ -203,11 +222,14 @@ func (l *loop) receive(dg datagram) {
 	if err != nil || !l.admit(now) {
 		return
 	}
-	if _, ours := l.sent[p.nonce]; ours {
+	if l.sent.contains(p.nonce) {
 		return
 	}
 	if e := epochOf(now); p.epoch+1 < e || p.epoch > e+1 {
 		return // an old recording, or a clock far off
+	}
+	if !l.heard.add(p.nonce) {
+		return // a copy of a packet already handled
 	}
 	switch p.kind {
 	case kindPresence:

@@ -126,9 +126,11 @@ func (t *udpTransport) refresh() {
 	}
 }
 
-// send puts b on every local network: the IPv4 group, each subnet's
-// broadcast address (for networks that drop multicast) and the IPv6 group.
-// It fails only if no copy went out.
+// send puts b on every local network: the IPv4 group and each subnet's
+// broadcast address (for networks that drop multicast); the IPv6 group only
+// where an interface has no IPv4 address, since a link-local IPv6 source is
+// the least likely to be dialable, and one copy per network is enough. It
+// fails only if no copy went out.
 func (t *udpTransport) send(b []byte) error {
 	var sent int
 	var last error
@@ -144,11 +146,12 @@ func (t *udpTransport) send(b []byte) error {
 			_, err := t.v4.WriteTo(b, nil, &net.UDPAddr{IP: group4.AsSlice(), Port: t.port})
 			count(err)
 		}
-		for _, bc := range broadcastAddrs(ifi) {
+		bcs, has4 := ipv4Info(ifi)
+		for _, bc := range bcs {
 			_, err := t.v4.WriteTo(b, nil, &net.UDPAddr{IP: bc.AsSlice(), Port: t.port})
 			count(err)
 		}
-		if t.v6 != nil && t.v6.SetMulticastInterface(&ifi) == nil {
+		if !has4 && t.v6 != nil && t.v6.SetMulticastInterface(&ifi) == nil {
 			_, err := t.v6.WriteTo(b, nil, &net.UDPAddr{IP: group6.AsSlice(), Port: t.port, Zone: ifi.Name})
 			count(err)
 		}
@@ -159,19 +162,21 @@ func (t *udpTransport) send(b []byte) error {
 	return nil
 }
 
-// broadcastAddrs are the directed broadcast addresses of ifi's IPv4 subnets.
-func broadcastAddrs(ifi net.Interface) []netip.Addr {
-	if ifi.Flags&net.FlagBroadcast == 0 {
-		return nil
-	}
+// ipv4Info gives the directed broadcast addresses of ifi's IPv4 subnets,
+// and whether it has an IPv4 address at all.
+func ipv4Info(ifi net.Interface) (broadcast []netip.Addr, has4 bool) {
 	addrs, err := ifi.Addrs()
 	if err != nil {
-		return nil
+		return nil, false
 	}
 	var out []netip.Addr
 	for _, a := range addrs {
 		n, ok := a.(*net.IPNet)
 		if !ok || n.IP.To4() == nil {
+			continue
+		}
+		has4 = true
+		if ifi.Flags&net.FlagBroadcast == 0 {
 			continue
 		}
 		ip, mask := n.IP.To4(), net.IP(n.Mask).To4()
@@ -186,7 +191,7 @@ func broadcastAddrs(ifi net.Interface) []netip.Addr {
 			out = append(out, a)
 		}
 	}
-	return out
+	return out, has4
 }
 
 func (t *udpTransport) fingerprint() string {

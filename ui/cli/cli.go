@@ -30,6 +30,7 @@ Usage:
   jarvis [flags] init --name N   create your identity
   jarvis [flags] code            print your link code
   jarvis [flags] add CODE        add a contact while Jarvis is stopped
+  jarvis [flags] pair [CODE]     pair with a device on this network by short code
 
 Flags:
 `
@@ -90,6 +91,12 @@ func (o *options) torConfig(dir string) (app.TorConfig, error) {
 		}
 	}
 	return tc, nil
+}
+
+// coreConfig is how a core runs on session s with these flags.
+func (o *options) coreConfig(s *session, tc app.TorConfig) app.Config {
+	return app.Config{Account: s.account, Listen: o.listen, Advertise: o.advertised(), Logger: s.log, Tor: tc,
+		LAN: app.LANConfig{Off: o.noLAN, Port: o.lanPort}}
 }
 
 func (o *options) advertised() []string {
@@ -160,6 +167,11 @@ func run(version string, args []string, stdin io.Reader, stdout io.Writer) error
 			return errors.New("usage: jarvis add CODE (quote the code)")
 		}
 		return cmdAdd(&o, sub.Arg(0), stdout)
+	case "pair":
+		if sub.NArg() > 2 { // "1234 5678" typed unquoted is two arguments
+			return errors.New("usage: jarvis pair [CODE]: without a code it shows one")
+		}
+		return cmdPair(&o, strings.Join(sub.Args(), " "), stdout)
 	}
 	return fmt.Errorf("unknown command %q; see jarvis --help", rest[0])
 }
@@ -329,10 +341,7 @@ func runNode(o *options, stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	newCore := func() (*app.Core, error) {
-		return app.NewCore(app.Config{Account: s.account, Listen: o.listen, Advertise: o.advertised(), Logger: s.log, Tor: tc,
-			LAN: app.LANConfig{Off: o.noLAN, Port: o.lanPort}})
-	}
+	newCore := func() (*app.Core, error) { return app.NewCore(o.coreConfig(s, tc)) }
 	if o.headless {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
