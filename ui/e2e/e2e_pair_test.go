@@ -82,8 +82,12 @@ func TestAWrongPairingCodeAddsNobodyAndBurnsTheCode(t *testing.T) {
 	digits := []byte(strings.ReplaceAll(code, " ", ""))
 	wrong := string(digits[:2]) + fmt.Sprintf("%06d", (atoi(string(digits[2:]))+1)%1000000) // same locator
 	p.b.send(map[string]any{"cmd": "pair_join", "code": wrong})
-	p.b.waitEvent("error", func(m map[string]any) bool { return m["op"] == "pair" && strings.Contains(m["error"].(string), "didn't match") })
-	p.a.waitEvent("error", func(m map[string]any) bool { return m["op"] == "pair" && strings.Contains(m["error"].(string), "didn't match") })
+	p.b.waitEvent("error", func(m map[string]any) bool {
+		return m["op"] == "pair" && strings.Contains(m["error"].(string), "didn't match")
+	})
+	p.a.waitEvent("error", func(m map[string]any) bool {
+		return m["op"] == "pair" && strings.Contains(m["error"].(string), "didn't match")
+	})
 	// The right code now finds no one: A stopped showing it.
 	p.b.send(map[string]any{"cmd": "pair_join", "code": code})
 	p.b.waitEvent("error", func(m map[string]any) bool {

@@ -16,9 +16,12 @@ type pairingCore struct {
 	joinErr error
 }
 
-func (p *pairingCore) StartPairing() (app.PairOffer, error) { p.record("pair start"); return p.offer, nil }
-func (p *pairingCore) BeginJoin(code string) error         { p.record("join " + code); return p.joinErr }
-func (p *pairingCore) CancelPairing()                       { p.record("pair cancel") }
+func (p *pairingCore) StartPairing() (app.PairOffer, error) {
+	p.record("pair start")
+	return p.offer, nil
+}
+func (p *pairingCore) BeginJoin(code string) error { p.record("join " + code); return p.joinErr }
+func (p *pairingCore) CancelPairing()              { p.record("pair cancel") }
 
 func TestPairShowsTheCodeThenOpensTheNewContact(t *testing.T) {
 	core := &pairingCore{
