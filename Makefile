@@ -81,6 +81,7 @@ FUZZTIME ?= 30s
 FUZZ_CRYPTO   = FuzzParseLinkCode FuzzParseRoster FuzzParseSenderKey FuzzUnmarshalRatchet FuzzUnmarshalKDFParams FuzzRosterFork
 FUZZ_WIRE     = FuzzDecodeAll FuzzDecodeGroup FuzzParseGroupText FuzzDecodeAddrRecord
 FUZZ_P2P      = FuzzFrameReader FuzzResponderHandshake
+FUZZ_PAIR     = FuzzParseCode FuzzReadFrame FuzzDecodeStart FuzzDecodeReply FuzzDecodeConfirm FuzzDecodeFinal FuzzDecodeAbort FuzzServe FuzzJoin
 FUZZ_APP      = FuzzPeerAddrPolicy
 FUZZ_HEADLESS = FuzzJSONWriterKeepsLinesValid
 FUZZ_CLI      = FuzzLogScrubLeavesNoAddress
@@ -91,6 +92,7 @@ fuzz:
 	$(call fuzz_each,$(FUZZ_CRYPTO),./crypto)
 	$(call fuzz_each,$(FUZZ_WIRE),./p2p/wire)
 	$(call fuzz_each,$(FUZZ_P2P),./p2p)
+	$(call fuzz_each,$(FUZZ_PAIR),./p2p/pair)
 	$(call fuzz_each,$(FUZZ_APP),./app)
 	$(call fuzz_each,$(FUZZ_HEADLESS),./ui/headless)
 	$(call fuzz_each,$(FUZZ_CLI),./ui/cli)

@@ -6,6 +6,7 @@ require (
 	github.com/cretz/bine v0.2.0
 	github.com/flynn/noise v1.1.0
 	github.com/gdamore/tcell/v2 v2.13.10
+	github.com/gtank/ristretto255 v0.1.2
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/rivo/tview v0.42.0
 	github.com/rivo/uniseg v0.4.7

@@ -30,7 +30,7 @@ type Contact struct {
 	State        ContactState
 	Verified     bool
 	Online       bool
-	Path         string    // online: PathDirect or PathOnion
+	Path         string    // online: PathDirect, PathLAN or PathOnion
 	Remote       string    // online: the address where it helps (see Presence)
 	LastSeen     time.Time // offline: when its last session ended, zero if not since start
 	Unread       int

@@ -17,6 +17,7 @@ import (
 
 	"jarvis/crypto"
 	"jarvis/p2p"
+	"jarvis/p2p/lan"
 )
 
 // ErrClosed is returned by commands after the core has stopped.
@@ -43,6 +44,9 @@ type Config struct {
 	Dial func(ctx context.Context, addr string) (net.Conn, error)
 	// Tor says whether and how to use Tor; the zero value is auto.
 	Tor TorConfig
+	// LAN says whether to find contacts on the local network; the zero
+	// value is on.
+	LAN LANConfig
 }
 
 // Self describes the local identity.
@@ -71,14 +75,19 @@ type Core struct {
 	events   *eventQueue
 	dir      *directory // names for the resolver, published by the managers
 	log      *slog.Logger
-	tor      *torPath    // nil when Tor is off or not installed
-	noTor    TorStatus   // what to report when tor is nil
-	engineUp atomic.Bool // for EngineStatus events sent on tor changes
+	tor      *torPath       // nil when Tor is off or not installed
+	lan      *lan.Discovery // nil when LAN discovery is off
+	noTor    TorStatus      // what to report when tor is nil
+	engineUp atomic.Bool    // for EngineStatus events sent on tor changes
 
 	startOnce sync.Once
 	cancel    context.CancelFunc
-	wg        sync.WaitGroup
-	stopped   chan struct{}
+	runCtx    atomic.Pointer[context.Context] // set by Start
+
+	pairMu     sync.Mutex
+	pairCancel context.CancelFunc // the code this device shows, if any
+	wg         sync.WaitGroup
+	stopped    chan struct{}
 }
 
 // NewCore loads the identity from an unlocked account and binds the
@@ -127,6 +136,9 @@ func NewCore(cfg Config) (*Core, error) {
 	peers.net = engine
 	peers.addrs = policyFor(engine.Addr())
 	peers.addrs.onionOnly = cfg.Tor.Mode == TorOnly
+	if c.lan = newLAN(cfg, id, engine.Addr(), log.With("room", "lan")); c.lan != nil {
+		peers.lan = c.lan
+	}
 	c.router = newRouter(engine, peers)
 	c.contacts = newContactManager(c, c.router.add(isContactMessage))
 	c.groups = newGroupManager(c, c.router.add(isGroupMessage))
@@ -279,6 +291,7 @@ func (c *Core) Start() {
 	c.startOnce.Do(func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		c.cancel = cancel
+		c.runCtx.Store(&ctx)
 		c.wg.Add(6)
 		go func() {
 			defer c.wg.Done()
@@ -321,6 +334,13 @@ func (c *Core) Start() {
 			defer c.wg.Done()
 			c.addrs.run(ctx)
 		}()
+		if c.lan != nil {
+			c.wg.Add(1)
+			go func() {
+				defer c.wg.Done()
+				c.runLAN(ctx)
+			}()
+		}
 	})
 }
 
@@ -339,6 +359,9 @@ func (c *Core) Close() error {
 	}
 	c.wg.Wait()
 	if c.cancel == nil {
+		if c.lan != nil {
+			c.lan.Close() // never run: its sockets are still open
+		}
 		return c.engine.Close()
 	}
 	return nil

@@ -38,7 +38,7 @@ type ContactRemoved struct{ ID crypto.ID }
 type PeerStatus struct {
 	ID       crypto.ID
 	Online   bool
-	Path     string    // online: PathDirect or PathOnion
+	Path     string    // online: PathDirect, PathLAN or PathOnion
 	Remote   string    // online: the address where it helps (see Presence)
 	LastSeen time.Time // offline: when the last session ended; zero if not since start
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"maps"
+	"net/netip"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -25,13 +26,14 @@ const (
 const (
 	PathDirect = "direct" // a TCP connection we dialled or accepted
 	PathOnion  = "onion"  // through Tor, to or from an onion service
+	PathLAN    = "lan"    // direct, to a private or link-local address: the same network
 )
 
 // Presence is one peer's entry in the presence table.
 type Presence struct {
 	Online  bool
 	Since   time.Time // when the current session came up
-	Path    string    // how we reach the peer: PathDirect or PathOnion
+	Path    string    // how we reach the peer: PathDirect, PathLAN or PathOnion
 	Remote  string    // direct: the socket's remote address; onion: the onion address we dialled, or ""
 	Session uint64    // the engine's session number; changes on reconnect
 
@@ -84,12 +86,18 @@ type peers struct {
 	// recorded holds the addresses of each peer's newest address record, as
 	// accepted (addrBook); every holder dials them first.
 	recorded map[crypto.ID][]string
+	// heard holds where LAN discovery last heard each peer; dialled before
+	// anything else, as the one address known to work from here.
+	heard map[crypto.ID]string
+	// lan hears about every change of who is held, to announce us to them
+	// and listen for them; nil when LAN discovery is off.
+	lan interface{ SetContacts([]crypto.PublicIdentity) }
 }
 
 func newPeers(log *slog.Logger, holders ...p2p.Holder) *peers {
 	p := &peers{log: log, now: time.Now, rooms: make(map[p2p.Holder]chan struct{}),
 		held: make(map[p2p.Holder]map[crypto.ID]p2p.Target), seen: make(map[crypto.ID]time.Time),
-		recorded: make(map[crypto.ID][]string)}
+		recorded: make(map[crypto.ID][]string), heard: make(map[crypto.ID]string)}
 	for _, h := range holders {
 		p.rooms[h] = make(chan struct{}, 1)
 		p.held[h] = make(map[crypto.ID]p2p.Target)
@@ -113,9 +121,51 @@ func (p *peers) connect(h p2p.Holder, t p2p.Target) {
 // engine never calls back into peers while connecting.
 func (p *peers) connectLocked(h p2p.Holder, t p2p.Target) {
 	id := t.Keys.ID()
+	_, known := p.held[h][id]
 	p.held[h][id] = t
-	t.Addrs = p.addrs.reachable(recordFirst(p.recorded[id], t.Addrs))
+	addrs := recordFirst(p.recorded[id], t.Addrs)
+	if a, ok := p.heard[id]; ok {
+		addrs = recordFirst([]string{a}, addrs)
+	}
+	t.Addrs = p.addrs.reachable(addrs)
 	p.net.Connect(t, h)
+	if !known {
+		p.feedLANLocked()
+	}
+}
+
+// feedLANLocked tells LAN discovery everyone held now.
+func (p *peers) feedLANLocked() {
+	if p.lan == nil {
+		return
+	}
+	seen := make(map[crypto.ID]bool)
+	var keys []crypto.PublicIdentity
+	for _, held := range p.held {
+		for id, t := range held {
+			if !seen[id] {
+				seen[id] = true
+				keys = append(keys, t.Keys)
+			}
+		}
+	}
+	p.lan.SetContacts(keys)
+}
+
+// heardOnLAN redials id at the address LAN discovery heard it from, under
+// every holder that holds it.
+func (p *peers) heardOnLAN(id crypto.ID, addr string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.heard[id] == addr {
+		return
+	}
+	p.heard[id] = addr
+	for h, held := range p.held {
+		if t, ok := held[id]; ok {
+			p.connectLocked(h, t)
+		}
+	}
 }
 
 // recordFirst puts a peer's record addresses before a holder's own. It
@@ -153,6 +203,7 @@ func (p *peers) record(id crypto.ID, addrs []string) {
 func (p *peers) release(h p2p.Holder, id crypto.ID) {
 	p.mu.Lock()
 	delete(p.held[h], id)
+	p.feedLANLocked()
 	p.mu.Unlock()
 	p.net.Release(id, h)
 }
@@ -303,7 +354,22 @@ func sessionPath(info p2p.PeerInfo) (path, remote string) {
 	case info.Outbound && isOnionAddr(info.Dialed):
 		return PathOnion, info.Dialed
 	}
+	if onLAN(info.Remote) {
+		return PathLAN, info.Remote
+	}
 	return PathDirect, info.Remote
+}
+
+// onLAN reports whether remote is a private or link-local address: a
+// session that never left the local network (or a VPN's, which looks the
+// same from here).
+func onLAN(remote string) bool {
+	ap, err := netip.ParseAddrPort(remote)
+	if err != nil {
+		return false
+	}
+	ip := ap.Addr().Unmap()
+	return ip.IsPrivate() || ip.IsLinkLocalUnicast()
 }
 
 func (p *peers) publish(edit func(presenceTable)) {

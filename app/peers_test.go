@@ -91,13 +91,13 @@ func TestHoldReleasesOnlyWhatTheHolderNoLongerWants(t *testing.T) {
 func TestPresenceFollowsTheCurrentSessionOnly(t *testing.T) {
 	p := newPeers(discardLogger())
 	id := crypto.ID{5}
-	p.observe(p2p.PeerUp{Peer: p2p.PeerInfo{ID: id, Session: 1, Remote: "10.0.0.1:7420"}})
+	p.observe(p2p.PeerUp{Peer: p2p.PeerInfo{ID: id, Session: 1, Remote: "192.0.2.1:7420"}})
 	p.observe(p2p.PeerDown{ID: id, Session: 1})
-	p.observe(p2p.PeerUp{Peer: p2p.PeerInfo{ID: id, Session: 2, Remote: "10.0.0.1:7421"}})
+	p.observe(p2p.PeerUp{Peer: p2p.PeerInfo{ID: id, Session: 2, Remote: "192.0.2.1:7421"}})
 	before := p.presence.Load()
 	p.observe(p2p.PeerDown{ID: id, Session: 1}) // late news of the old session
 	pr, ok := p.get(id)
-	if !ok || pr.Session != 2 || pr.Path != PathDirect || pr.Remote != "10.0.0.1:7421" {
+	if !ok || pr.Session != 2 || pr.Path != PathDirect || pr.Remote != "192.0.2.1:7421" {
 		t.Fatalf("presence %+v, %v", pr, ok)
 	}
 	if p.presence.Load() != before {

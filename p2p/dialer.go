@@ -184,11 +184,36 @@ func (e *Engine) redial(ctx context.Context, stop <-chan struct{}, id crypto.ID,
 		return true
 	}
 	_, class := st.book.turn(addrs, time.Now())
-	err := e.dialTarget(ctx, t.Keys, addrs, st.book, stop, class)
+	dialCtx, cancel := context.WithCancel(ctx)
+	woken := cancelOnWake(dialCtx, cancel, p.wake)
+	err := e.dialTarget(dialCtx, t.Keys, addrs, st.book, stop, class)
+	cancel()
+	if woken() {
+		st.woke()
+		return true // new addresses: dial those, not the rest of the old list
+	}
 	if err != nil && !errors.Is(err, ErrLostRace) && !e.hasSession(id) {
 		e.log.Debug("dial failed", "peer", id, "err", safeErr(err))
 	}
 	return true
+}
+
+// cancelOnWake cancels a dial when the peer's addresses change or it
+// reaches us: a dial to a stale address can wait out a TCP timeout while
+// the address just heard on the LAN would answer at once. woken, called
+// after cancel, reports whether that is why the dial ended.
+func cancelOnWake(ctx context.Context, cancel context.CancelFunc, wake <-chan struct{}) (woken func() bool) {
+	fired := make(chan bool, 1)
+	go func() {
+		select {
+		case <-wake:
+			cancel()
+			fired <- true
+		case <-ctx.Done():
+			fired <- false
+		}
+	}()
+	return func() bool { return <-fired }
 }
 
 // watchSession waits for s to end. While s runs on a fallback path and the

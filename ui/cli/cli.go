@@ -30,6 +30,7 @@ Usage:
   jarvis [flags] init --name N   create your identity
   jarvis [flags] code            print your link code
   jarvis [flags] add CODE        add a contact while Jarvis is stopped
+  jarvis [flags] pair [CODE]     pair with a device on this network by short code
 
 Flags:
 `
@@ -47,6 +48,8 @@ type options struct {
 	showVersion    bool
 	tor            string
 	torControl     string
+	noLAN          bool
+	lanPort        int
 }
 
 func defaultOptions() options {
@@ -67,6 +70,8 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.showVersion, "version", o.showVersion, "print the version, commit, Go and SQLite versions, and exit")
 	fs.StringVar(&o.tor, "tor", o.tor, "reach contacts over Tor: auto (when tor is installed), on (tor or nothing), off, or only (onion only: your IP stays hidden from everyone)")
 	fs.StringVar(&o.torControl, "tor-control", o.torControl, "use the tor you already run at this control port (HOST:PORT or unix:PATH)")
+	fs.BoolVar(&o.noLAN, "no-lan", o.noLAN, "do not look for contacts on the local network (nor announce yourself there)")
+	fs.IntVar(&o.lanPort, "lan-port", o.lanPort, "UDP port for finding contacts on the local network (default 7424)")
 }
 
 // torConfig is how the core in data directory dir uses Tor. With --tor on
@@ -86,6 +91,12 @@ func (o *options) torConfig(dir string) (app.TorConfig, error) {
 		}
 	}
 	return tc, nil
+}
+
+// coreConfig is how a core runs on session s with these flags.
+func (o *options) coreConfig(s *session, tc app.TorConfig) app.Config {
+	return app.Config{Account: s.account, Listen: o.listen, Advertise: o.advertised(), Logger: s.log, Tor: tc,
+		Dial: directDialer(resolvConf), LAN: app.LANConfig{Off: o.noLAN, Port: o.lanPort}}
 }
 
 func (o *options) advertised() []string {
@@ -156,6 +167,11 @@ func run(version string, args []string, stdin io.Reader, stdout io.Writer) error
 			return errors.New("usage: jarvis add CODE (quote the code)")
 		}
 		return cmdAdd(&o, sub.Arg(0), stdout)
+	case "pair":
+		if sub.NArg() > 2 { // "1234 5678" typed unquoted is two arguments
+			return errors.New("usage: jarvis pair [CODE]: without a code it shows one")
+		}
+		return cmdPair(&o, strings.Join(sub.Args(), " "), stdout)
 	}
 	return fmt.Errorf("unknown command %q; see jarvis --help", rest[0])
 }
@@ -325,10 +341,7 @@ func runNode(o *options, stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	newCore := func() (*app.Core, error) {
-		return app.NewCore(app.Config{Account: s.account, Listen: o.listen, Advertise: o.advertised(), Logger: s.log, Tor: tc,
-			Dial: directDialer(resolvConf)})
-	}
+	newCore := func() (*app.Core, error) { return app.NewCore(o.coreConfig(s, tc)) }
 	if o.headless {
 		// SIGHUP: the terminal or the Termux session that started us closed.
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)

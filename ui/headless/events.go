@@ -40,7 +40,7 @@ type contactJSONT struct {
 	Addrs        []string `json:"addrs"`
 	SafetyNumber string   `json:"safety_number"`
 	LastActivity int64    `json:"last_activity"`
-	Path         string   `json:"path,omitempty"`      // online only: direct | onion
+	Path         string   `json:"path,omitempty"`      // online only: direct | lan | onion
 	PathAddr     string   `json:"path_addr,omitempty"` // where it helps: the direct address, or the onion dialled
 	LastSeen     int64    `json:"last_seen,omitempty"` // offline: ms since epoch when its last session ended
 }
@@ -149,6 +149,9 @@ func eventJSON(ev app.Event) any {
 		return statusLine{Event: "status", ID: ev.ID.String(), To: ev.Conversation.String(), State: ev.State.String()}
 	}
 	if line := contactEventJSON(ev); line != nil {
+		return line
+	}
+	if line := pairEventJSON(ev); line != nil {
 		return line
 	}
 	return groupEventJSON(ev)

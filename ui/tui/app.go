@@ -75,6 +75,7 @@ type UI struct {
 	firstRun bool
 	busy     bool // a create/unlock is running
 	tampered bool // stored data failed its integrity check; say so in the list
+	pairing  pairState
 }
 
 // Run shows the UI until the user quits. It returns after every goroutine

@@ -8,6 +8,7 @@ func newCommandTable() commandTable {
 		{name: "/code", help: "show your link code and QR code, to share", run: do(showCode)},
 		{name: "/status", help: "your ID, addresses and Tor: the status bar in full", run: do(showStatus)},
 		{name: "/add", usage: "CODE", help: "add a contact from their link code", run: addContact},
+		{name: "/pair", usage: "[CODE]", help: "pair with a device on this network by a short code", run: pairDevice},
 		{name: "/accept", usage: "[NAME]", help: "accept a contact request or group invite",
 			arg: argConv, run: answer(true)},
 		{name: "/reject", usage: "[NAME]", help: "reject a contact request or group invite",

@@ -15,6 +15,7 @@ type appCore interface {
 	messenger
 	contactBook
 	groupAdmin
+	pairer   // pair.go
 	resolver // names.go
 }
 

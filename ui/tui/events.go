@@ -37,6 +37,8 @@ func (u *UI) handleEvent(ev app.Event) {
 		u.handleContactEvent(e)
 	case app.GroupInvite, app.GroupUpdated, app.GroupSystem, app.GroupRemoved:
 		u.handleGroupEvent(e)
+	case app.Paired, app.PairFailed:
+		u.handlePairEvent(e)
 	case app.Failure:
 		if errors.Is(e.Err, app.ErrTampered) {
 			u.tampered = true

@@ -6,17 +6,13 @@ import (
 	"jarvis/app"
 )
 
-// pathLAN is the path name the core will give LAN sessions; it has none
-// yet, and the header is ready for it.
-const pathLAN = "lan"
-
 // pathName is how a contact is reached, in one word: "direct", "onion",
 // "LAN" or "offline"; the header falls back to it when space is short.
 func pathName(c app.Contact) string {
 	switch {
 	case !c.Online:
 		return "offline"
-	case c.Path == pathLAN:
+	case c.Path == app.PathLAN:
 		return "LAN"
 	case c.Path == "":
 		return "online" // a core that does not say
