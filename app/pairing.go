@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"time"
 
 	"jarvis/crypto"
@@ -158,7 +159,7 @@ func (c *Core) hostPairing(ctx context.Context, host *pair.Host, code pair.Code,
 			case errors.Is(r.err, pair.ErrCodeUsed):
 				// A latecomer, told so; the run that spent the code decides.
 			case host.Spent():
-				c.emit(PairFailed{Err: r.err})
+				c.emit(PairFailed{Err: pairError(r.err, true)})
 				return
 			default:
 				c.log.Info("pairing: a connection that was no pairing attempt", "err", r.err)
@@ -189,6 +190,23 @@ func acceptAll(ctx context.Context, ln net.Listener, conns chan<- net.Conn) {
 			return
 		}
 	}
+}
+
+// pairError is the sentence to show for a run that failed: pair's own
+// errors are written for people, the network's are not.
+func pairError(err error, host bool) error {
+	switch {
+	case errors.Is(err, pair.ErrWrongCode) && host:
+		return errors.New("someone tried this code and it didn't match; make a new code with /pair")
+	case errors.Is(err, pair.ErrWrongCode), errors.Is(err, pair.ErrCodeUsed), errors.Is(err, pair.ErrCodeExpired),
+		errors.Is(err, pair.ErrCodeFormat):
+		return err
+	case errors.Is(err, pair.ErrMalformed):
+		return pair.ErrMalformed
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return errors.New("pairing took too long; make a new code and try again")
+	}
+	return errors.New("the other device hung up; make a new code and try again")
 }
 
 // pairEndErr says why a shown code stopped waiting.
@@ -259,7 +277,7 @@ func (c *Core) join(ctx context.Context, code pair.Code) (Contact, error) {
 	defer conn.Close()
 	peer, err := pair.Join(ctx, conn, code, []byte(c.Self().Code))
 	if err != nil {
-		return Contact{}, err
+		return Contact{}, pairError(err, false)
 	}
 	return c.addPaired(ctx, peer)
 }
