@@ -1,0 +1,184 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestBackupRestoreKeepsChatting: a node with 1:1 history, a group of three
+// and a pending request is backed up while running, stopped, and restored
+// into a new directory; the restored node has all of it and keeps chatting
+// 1:1 and in the group.
+func TestBackupRestoreKeepsChatting(t *testing.T) {
+	checkGoroutines(t)
+	ctx := context.Background()
+	a := newNode(t, "alice", t.TempDir(), "")
+	b := newNode(t, "bob", t.TempDir(), "")
+	c := newNode(t, "carol", t.TempDir(), "")
+	g := makeGroup(t, a, b, c)
+	if _, err := a.core.Send(ctx, ContactChat(b.core.Self().ID), "before the backup"); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("1:1 message", isReceived("before the backup"))
+	sendGroup(t, a, g, "group before the backup")
+	c.waitFor("group message", isGroupText(g, "group before the backup"))
+	d := newNode(t, "dave", t.TempDir(), "")
+	dCode, dID := d.core.Self().Code, d.core.Self().ID
+	d.stop()
+	if _, err := a.core.AddContact(ctx, dCode); err != nil {
+		t.Fatal(err)
+	}
+
+	file := filepath.Join(t.TempDir(), "alice.backup")
+	if err := a.account.Backup(ctx, []byte("pass alice"), file, BackupOptions{}); err != nil {
+		t.Fatalf("Backup: %v", err)
+	}
+	a.stop()
+	dir := filepath.Join(t.TempDir(), "restored")
+	if noHist, err := Restore(ctx, file, []byte("pass alice"), dir); err != nil || noHist {
+		t.Fatalf("Restore: noHistory %v, %v", noHist, err)
+	}
+	a2 := newNode(t, "alice", dir, a.listen)
+
+	hist, err := a2.core.History(ctx, ContactChat(b.core.Self().ID), 0, 50)
+	if err != nil || len(hist) != 1 || hist[0].Text != "before the backup" {
+		t.Fatalf("restored 1:1 history = %+v, %v", hist, err)
+	}
+	ghist, err := a2.core.History(ctx, GroupChat(g), 0, 50)
+	if err != nil || len(withoutSystem(ghist)) != 1 {
+		t.Fatalf("restored group history = %+v, %v", ghist, err)
+	}
+	waitGroupSize(t, a2, g, 3)
+	if p, err := a2.core.Contact(ctx, dID); err != nil || p.State != ContactPendingOut {
+		t.Fatalf("restored pending request = %+v, %v", p, err)
+	}
+
+	if _, err := b.core.Send(ctx, ContactChat(a2.core.Self().ID), "after the restore"); err != nil {
+		t.Fatal(err)
+	}
+	a2.waitFor("1:1 message after restore", isReceived("after the restore"))
+	sendGroup(t, a2, g, "group after the restore")
+	b.waitFor("group message after restore", isGroupText(g, "group after the restore"))
+	c.waitFor("group message after restore", isGroupText(g, "group after the restore"))
+	sendGroup(t, c, g, "carol after the restore")
+	a2.waitFor("group message from carol", isGroupText(g, "carol after the restore"))
+}
+
+func TestRestoreRefusesAndLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, "alice", t.TempDir(), "")
+	file := filepath.Join(t.TempDir(), "alice.backup")
+	if err := a.account.Backup(ctx, []byte("pass alice"), file, BackupOptions{NoHistory: true}); err != nil {
+		t.Fatal(err)
+	}
+	good, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(b []byte) string {
+		p := filepath.Join(t.TempDir(), "f")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	flipped := bytes.Clone(good)
+	flipped[len(flipped)-40] ^= 4
+	full := t.TempDir()
+	if err := os.WriteFile(filepath.Join(full, "x"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		file string
+		pass string
+		dir  string
+		want error
+	}{
+		{"wrong passphrase", file, "pass bob", "", ErrWrongPassphrase},
+		{"truncated", write(good[:len(good)/2]), "pass alice", "", ErrBackupCorrupt},
+		{"bit flipped", write(flipped), "pass alice", "", ErrBackupCorrupt},
+		{"not a backup", write([]byte("hello")), "pass alice", "", ErrNotBackup},
+		{"non-empty directory", file, "pass alice", full, ErrNotEmpty},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parent := t.TempDir()
+			dir := tt.dir
+			if dir == "" {
+				dir = filepath.Join(parent, "data")
+			}
+			_, err := Restore(ctx, tt.file, []byte(tt.pass), dir)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if tt.dir == "" {
+				if left, _ := os.ReadDir(parent); len(left) != 0 {
+					t.Fatalf("a refused restore left %v", left)
+				}
+			}
+		})
+	}
+}
+
+// TestChangePassphraseThenRestart: after ChangePassphrase the new
+// passphrase unlocks the account and the old one does not.
+func TestChangePassphraseThenRestart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	a := newNode(t, "alice", dir, "")
+	if err := a.account.ChangePassphrase(ctx, []byte("wrong"), []byte("new pass alice")); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("change with a wrong old passphrase: %v", err)
+	}
+	if err := a.account.ChangePassphrase(ctx, []byte("pass alice"), []byte("new pass alice")); err != nil {
+		t.Fatal(err)
+	}
+	a.stop()
+	acc, err := OpenAccount(AccountConfig{Path: filepath.Join(dir, DatabaseFile), KDF: testKDF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer acc.Close()
+	if err := acc.Unlock(ctx, []byte("pass alice")); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("old passphrase after the change: %v", err)
+	}
+	if err := acc.Unlock(ctx, []byte("new pass alice")); err != nil {
+		t.Fatalf("new passphrase after the change: %v", err)
+	}
+}
+
+// TestWipeRemovesTheAccount: after Wipe the database files are gone and a
+// copy kept through hard links does not unlock.
+func TestWipeRemovesTheAccount(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	a := newNode(t, "alice", dir, "")
+	keep := t.TempDir()
+	files, _ := filepath.Glob(filepath.Join(dir, DatabaseFile+"*"))
+	for _, f := range files {
+		if err := os.Link(f, filepath.Join(keep, filepath.Base(f))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.core.Close()
+	<-a.pumped
+	a.core = nil
+	if err := a.account.Wipe(ctx); err != nil {
+		t.Fatalf("Wipe: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, DatabaseFile+"*")); len(left) != 0 {
+		t.Fatalf("database files left: %v", left)
+	}
+	acc, err := OpenAccount(AccountConfig{Path: filepath.Join(keep, DatabaseFile), KDF: testKDF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer acc.Close()
+	if err := acc.Unlock(ctx, []byte("pass alice")); err == nil {
+		t.Fatal("the wiped account still unlocks")
+	}
+}
