@@ -72,14 +72,19 @@ func (a *Account) Wipe(ctx context.Context) error {
 }
 
 // Restore checks the backup in file with pass and makes dir a data
-// directory holding it. dir must not exist or be empty. The database is
+// directory holding it. dir must not exist or be empty once makeRoom (if
+// not nil) has run; makeRoom runs only after the backup has been opened
+// and checked, so a refused backup changes nothing. The database is
 // written into a new directory beside dir and renamed into place only once
 // complete, so an interrupted restore leaves nothing that looks restored.
 // The restored copy is a new device (PROTOCOL.md, "Two devices"). It
 // returns whether the backup was made without history.
-func Restore(ctx context.Context, file string, pass []byte, dir string) (noHistory bool, err error) {
-	if err := requireEmpty(dir); err != nil {
-		return false, err
+func Restore(ctx context.Context, file string, pass []byte, dir string, makeRoom func() error) (noHistory bool, err error) {
+	if makeRoom == nil {
+		// Fail before the slow part when nothing could change the answer.
+		if err := requireEmpty(dir); err != nil {
+			return false, err
+		}
 	}
 	src, err := os.Open(file)
 	if err != nil {
@@ -105,6 +110,14 @@ func Restore(ctx context.Context, file string, pass []byte, dir string) (noHisto
 	}
 	if err := checkRestored(ctx, filepath.Join(tmp, DatabaseFile)); err != nil {
 		return false, fmt.Errorf("restore: %w", err)
+	}
+	if makeRoom != nil {
+		if err := makeRoom(); err != nil {
+			return false, err
+		}
+	}
+	if err := requireEmpty(dir); err != nil {
+		return false, err
 	}
 	if err := os.Remove(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return false, fmt.Errorf("restore: %w", err)

@@ -39,7 +39,7 @@ func TestBackupRestoreKeepsChatting(t *testing.T) {
 	}
 	a.stop()
 	dir := filepath.Join(t.TempDir(), "restored")
-	if noHist, err := Restore(ctx, file, []byte("pass alice"), dir); err != nil || noHist {
+	if noHist, err := Restore(ctx, file, []byte("pass alice"), dir, nil); err != nil || noHist {
 		t.Fatalf("Restore: noHistory %v, %v", noHist, err)
 	}
 	a2 := newNode(t, "alice", dir, a.listen)
@@ -112,7 +112,7 @@ func TestRestoreRefusesAndLeavesNothing(t *testing.T) {
 			if dir == "" {
 				dir = filepath.Join(parent, "data")
 			}
-			_, err := Restore(ctx, tt.file, []byte(tt.pass), dir)
+			_, err := Restore(ctx, tt.file, []byte(tt.pass), dir, nil)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}

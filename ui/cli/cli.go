@@ -30,6 +30,10 @@ Usage:
   jarvis [flags] init --name N   create your identity
   jarvis [flags] code            print your link code
   jarvis [flags] add CODE        add a contact while Jarvis is stopped
+  jarvis [flags] backup FILE     write an encrypted backup (--no-history: without messages)
+  jarvis [flags] restore FILE    restore a backup into the data directory (--force: move the old one aside)
+  jarvis [flags] passwd          change the passphrase
+  jarvis [flags] wipe            delete the identity and everything with it
 
 Flags:
 `
@@ -140,6 +144,7 @@ func run(version string, args []string, stdin io.Reader, stdout io.Writer) error
 	if rest[0] == "init" {
 		sub.StringVar(&name, "name", "", "your display name")
 	}
+	acct := accountSubFlags(rest[0], sub)
 	if err := sub.Parse(rest[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -156,6 +161,14 @@ func run(version string, args []string, stdin io.Reader, stdout io.Writer) error
 			return errors.New("usage: jarvis add CODE (quote the code)")
 		}
 		return cmdAdd(&o, sub.Arg(0), stdout)
+	case "backup":
+		return cmdBackup(&o, sub, acct, stdout)
+	case "restore":
+		return cmdRestore(&o, sub, acct, stdout)
+	case "passwd":
+		return cmdPasswd(&o, acct, stdout)
+	case "wipe":
+		return cmdWipe(&o, stdin, stdout)
 	}
 	return fmt.Errorf("unknown command %q; see jarvis --help", rest[0])
 }
