@@ -62,27 +62,41 @@ func (o *options) dataPath() (string, error) {
 	return defaultDataDir()
 }
 
+// openWithPassphrase opens the data directory, which must hold an
+// identity, and reads the passphrase without unlocking: backup and passwd
+// unwrap the key themselves, so the KDF runs once.
+func openWithPassphrase(o *options, prompt string) (*session, []byte, error) {
+	s, err := openSession(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	exists, err := s.account.Exists(context.Background())
+	if err == nil && !exists {
+		err = errors.New("no identity here yet; check --data, or create one with: jarvis init --name YOURNAME")
+	}
+	var pass []byte
+	if err == nil {
+		pass, err = passphraseSource{file: o.passphraseFile}.read(prompt)
+	}
+	if err != nil {
+		s.close()
+		return nil, nil, err
+	}
+	return s, pass, nil
+}
+
 func cmdBackup(o *options, fs *flag.FlagSet, f *accountFlags, stdout io.Writer) error {
 	file, err := oneFile(fs, "usage: jarvis backup FILE [--no-history]")
 	if err != nil {
 		return err
 	}
-	s, err := openSession(o)
+	s, pass, err := openWithPassphrase(o, "Passphrase: ")
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	ctx := context.Background()
-	if exists, err := s.account.Exists(ctx); err != nil {
-		return err
-	} else if !exists {
-		return errors.New("no identity here to back up; check --data")
-	}
-	pass, err := passphraseSource{file: o.passphraseFile}.read("Passphrase: ")
-	if err != nil {
-		return err
-	}
 	defer clear(pass)
+	ctx := context.Background()
 	if err := s.account.Backup(ctx, pass, file, app.BackupOptions{NoHistory: f.noHistory}); err != nil {
 		return backupHint(err)
 	}
@@ -186,22 +200,13 @@ func makeRoom(dir string) (string, error) {
 }
 
 func cmdPasswd(o *options, f *accountFlags, stdout io.Writer) error {
-	s, err := openSession(o)
+	s, old, err := openWithPassphrase(o, "Current passphrase: ")
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	ctx := context.Background()
-	if exists, err := s.account.Exists(ctx); err != nil {
-		return err
-	} else if !exists {
-		return errors.New("no identity here yet; create one with: jarvis init --name YOURNAME")
-	}
-	old, err := passphraseSource{file: o.passphraseFile}.read("Current passphrase: ")
-	if err != nil {
-		return err
-	}
 	defer clear(old)
+	ctx := context.Background()
 	if err := s.account.CheckPassphrase(ctx, old); err != nil {
 		return wrongPassphrase(err)
 	}
