@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -180,5 +181,48 @@ func TestWipeRemovesTheAccount(t *testing.T) {
 	defer acc.Close()
 	if err := acc.Unlock(ctx, []byte("pass alice")); err == nil {
 		t.Fatal("the wiped account still unlocks")
+	}
+}
+
+// TestExportConversation writes a conversation longer than one page as
+// text and as JSON, oldest first, into a 0600 file.
+func TestExportConversation(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, "alice", t.TempDir(), "")
+	b := newNode(t, "bob", t.TempDir(), "")
+	befriend(t, a, b)
+	conv := ContactChat(b.core.Self().ID)
+	const total = exportPage + 7
+	for i := range total {
+		if _, err := a.core.Send(ctx, conv, msgText(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"chat.txt", "chat.json"} {
+		path := filepath.Join(dir, name)
+		n, err := ExportConversation(ctx, a.core, conv, "alice", path)
+		if err != nil || n != total {
+			t.Fatalf("%s: exported %d, %v; want %d", name, n, err, total)
+		}
+		fi, err := os.Stat(path)
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: mode %v, %v", name, fi.Mode().Perm(), err)
+		}
+		data, _ := os.ReadFile(path)
+		if name == "chat.txt" {
+			first, last := bytes.Index(data, []byte(msgText(0))), bytes.Index(data, []byte(msgText(total-1)))
+			if first < 0 || last < first || !bytes.Contains(data, []byte("alice: "+msgText(3))) {
+				t.Fatalf("text export out of order or incomplete")
+			}
+			continue
+		}
+		var msgs []exportedMessage
+		if err := json.Unmarshal(data, &msgs); err != nil {
+			t.Fatalf("JSON export does not parse: %v", err)
+		}
+		if len(msgs) != total || msgs[0].Text != msgText(0) || msgs[total-1].Text != msgText(total-1) || !msgs[0].Outgoing {
+			t.Fatalf("JSON export: %d messages, first %+v", len(msgs), msgs[0])
+		}
 	}
 }
