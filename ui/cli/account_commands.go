@@ -251,12 +251,21 @@ func cmdWipe(o *options, stdin io.Reader, stdout io.Writer) error {
 	if err := s.account.Wipe(ctx); err != nil {
 		return err
 	}
-	left := s.removeDir()
 	fmt.Fprintln(stdout, "Wiped.")
-	if left != nil {
-		return fmt.Errorf("the account is destroyed, but %s keeps files Jarvis did not make: %w", s.dir.path, left)
+	return s.afterRun(nil)
+}
+
+// afterRun finishes a wipe done from the screen or headless (/wipe): the
+// account removed its database, and what the CLI keeps in the data
+// directory goes too.
+func (s *session) afterRun(err error) error {
+	if _, serr := os.Stat(s.dir.file("jarvis.db")); !errors.Is(serr, os.ErrNotExist) {
+		return err
 	}
-	return nil
+	if rerr := s.removeDir(); rerr != nil && err == nil {
+		err = fmt.Errorf("the account is destroyed, but %s keeps files Jarvis did not make: %w", s.dir.path, rerr)
+	}
+	return err
 }
 
 // removeDir deletes what Jarvis keeps in the data directory besides the

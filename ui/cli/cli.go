@@ -351,12 +351,12 @@ func runNode(o *options, stdin io.Reader, stdout io.Writer) error {
 		if err != nil {
 			return listenHint(err, o)
 		}
-		return headless.Run(ctx, core, stdin, stdout)
+		return s.afterRun(headless.Run(ctx, core, stdin, stdout))
 	}
 	if err := s.unlockGiven(o); err != nil {
 		return err
 	}
-	return tui.Run(tui.Config{
+	return s.afterRun(tui.Run(tui.Config{
 		Account: s.account,
 		NewCore: func() (*app.Core, error) {
 			c, err := newCore()
@@ -366,7 +366,7 @@ func runNode(o *options, stdin io.Reader, stdout io.Writer) error {
 		Notify:  o.notify,
 		Preview: o.preview,
 		Logger:  s.log,
-	})
+	}))
 }
 
 // unlockGiven unlocks, before the screen starts, with a passphrase given
