@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestBackupRestoreKeepsChatting: a node with 1:1 history, a group of three
@@ -224,5 +225,62 @@ func TestExportConversation(t *testing.T) {
 		if len(msgs) != total || msgs[0].Text != msgText(0) || msgs[total-1].Text != msgText(total-1) || !msgs[0].Outgoing {
 			t.Fatalf("JSON export: %d messages, first %+v", len(msgs), msgs[0])
 		}
+	}
+}
+
+// TestTwoDevicesSettleOnTheNewer: alice's identity runs on two devices,
+// the second restored from a backup while the first still runs. Bob keeps
+// the session with the device that connected last, the older device is
+// told and stops redialling instead of taking bob back, and nothing
+// reconnects afterwards.
+func TestTwoDevicesSettleOnTheNewer(t *testing.T) {
+	checkGoroutines(t)
+	ctx := context.Background()
+	a := newNode(t, "alice", t.TempDir(), "")
+	b := newNode(t, "bob", t.TempDir(), "")
+	befriend(t, a, b)
+	aliceID, bobID := a.core.Self().ID, b.core.Self().ID
+
+	file := filepath.Join(t.TempDir(), "alice.backup")
+	if err := a.account.Backup(ctx, []byte("pass alice"), file, BackupOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "second device")
+	if _, err := Restore(ctx, file, []byte("pass alice"), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	a2 := newNode(t, "alice", dir, "")
+	a.waitFor("told it is active elsewhere", func(e Event) bool {
+		f, ok := e.(Failure)
+		return ok && errors.Is(f.Err, ErrActiveElsewhere)
+	})
+	if a2.count(func(e Event) bool { f, ok := e.(Failure); return ok && errors.Is(f.Err, ErrActiveElsewhere) }) != 0 {
+		t.Fatal("the newer device was told it is the old one")
+	}
+	bobSeesAlice := func(e Event) bool { p, ok := e.(PeerStatus); return ok && p.ID == aliceID && p.Online }
+	aSeesBob := func(e Event) bool { p, ok := e.(PeerStatus); return ok && p.ID == bobID && p.Online }
+	eventually(t, "bob online on the newer device", func() bool {
+		_, oldOn := a.core.Presence(bobID)
+		_, bobOn := b.core.Presence(aliceID)
+		return a2.count(aSeesBob) > 0 && !oldOn && bobOn && b.count(bobSeesAlice) >= 2
+	})
+
+	// Flapping would show as more sessions within a few backoff periods
+	// (fastLimits: at most 200 ms each); there must be none.
+	before, oldBefore := b.count(bobSeesAlice), a.count(aSeesBob)
+	time.Sleep(15 * fastLimits.BackoffMax)
+	if n := b.count(bobSeesAlice); n != before {
+		t.Fatalf("bob saw alice come online %d more times after settling", n-before)
+	}
+	if n := a.count(aSeesBob); n != oldBefore {
+		t.Fatalf("the old device reconnected to bob %d times after being told", n-oldBefore)
+	}
+
+	if _, err := b.core.Send(ctx, ContactChat(aliceID), "to the newer device"); err != nil {
+		t.Fatal(err)
+	}
+	a2.waitFor("message on the newer device", isReceived("to the newer device"))
+	if a.count(isReceived("to the newer device")) != 0 {
+		t.Fatal("the old device got the message too")
 	}
 }

@@ -166,6 +166,7 @@ func (m *contactManager) applyEngineEvent(ctx context.Context, ev p2p.Event, in 
 		m.peerUp(ctx, ev.Peer)
 	case p2p.PeerDown:
 		m.commitInbox(ctx, in)
+		m.core.noteSuperseded(ev)
 		m.peerDown(ev)
 	case p2p.Received:
 		m.received(ctx, ev, in)
