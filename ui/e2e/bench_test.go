@@ -162,6 +162,7 @@ func TestBenchmarkReport(t *testing.T) {
 		fsync50: fsync50, fsync99: fsync99, tor: tor, foot: foot,
 	}
 	res.fill(r)
+	bBackupSection(t, r, bin)
 	md := r.markdown(strings.TrimSpace(string(goVersion)))
 	if err := os.WriteFile(filepath.Join(moduleRoot, "BENCHMARKS.md"), []byte(md), 0o644); err != nil {
 		t.Fatal(err)
