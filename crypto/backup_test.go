@@ -3,6 +3,7 @@ package crypto
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"io"
 	"testing"
@@ -169,4 +170,41 @@ func FuzzReadBackupHeader(f *testing.F) {
 			t.Fatalf("header does not re-encode: %v\nin  %x\nout %x", err, consumed, out)
 		}
 	})
+}
+
+// TestBackupVector pins the header encoding, the stream key and the
+// sealing of a one-chunk stream (PROTOCOL.md §10); the values were checked
+// against Python's hmac and cryptography's ChaCha20Poly1305.
+func TestBackupVector(t *testing.T) {
+	var mk MasterKey
+	for i := range mk {
+		mk[i] = 5
+	}
+	h := BackupHeader{Version: 1, KDF: testKDF(), Wrapped: bytes.Repeat([]byte{7}, 72)}
+	for i := range h.Nonce {
+		h.Nonce[i] = 8
+	}
+	enc, err := h.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := BackupStreamKey(mk, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	w, _ := NewBackupWriter(key, &out)
+	w.Write([]byte("hi"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ what, got, want string }{
+		{"header", hex.EncodeToString(enc), "4a4152564953424b01001b010000000100000040011009090909090909090909090909090909480707070707070707070707070707070707070707070707070707070707070707070707070707070707070707070707070707070707070707070707070707070707070707070707070808080808080808080808080808080808080808080808080808080808080808"},
+		{"stream key", hex.EncodeToString(key[:]), "bcd32e7b0ae8b1a7fa29fa68e527d7c65fd84f9e38b9929f2d6f276bb4f50b60"},
+		{"sealed \"hi\"", hex.EncodeToString(out.Bytes()), "6640c3172aa4d8c29c1d84c693c9eeec22c8"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %s, want %s", c.what, c.got, c.want)
+		}
+	}
 }
