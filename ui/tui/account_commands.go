@@ -130,6 +130,9 @@ func expandHome(path string) string {
 // then writes the backup in the background with a progress notice.
 func backupCommand(u *UI, c call) bool {
 	arg, noHistory := strings.CutSuffix(c.arg, " --no-history")
+	if !noHistory {
+		arg, noHistory = strings.CutPrefix(c.arg, "--no-history ")
+	}
 	arg = strings.TrimSpace(arg)
 	if arg == "" || strings.HasPrefix(arg, "--") {
 		u.notice("Usage: " + c.usage())
