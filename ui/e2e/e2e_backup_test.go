@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -119,4 +121,60 @@ func TestBackupRestorePasswdWipe(t *testing.T) {
 	if _, err := os.Stat(restored); !os.IsNotExist(err) {
 		t.Fatalf("the data directory is still there after wipe: %v", err)
 	}
+}
+
+// TestRestoredCopyTakesOverFromTheRunningOne: the identity keeps running
+// while a restored copy of it starts elsewhere. Bob ends up with the copy,
+// the old process says the identity is active on another device, and no
+// one reconnects after that.
+func TestRestoredCopyTakesOverFromTheRunningOne(t *testing.T) {
+	bin := buildJarvis(t)
+	dirA, dirB := t.TempDir(), t.TempDir()
+	for _, c := range []struct{ dir, name, pass string }{{dirA, backupName, backupPass}, {dirB, friendName, friendPass}} {
+		if out, err := runCLI(t, bin, c.dir, c.pass, "--tor", "off", "init", "--name", c.name); err != nil {
+			t.Fatalf("init: %v\n%s", err, out)
+		}
+	}
+	addrA := freePort(t)
+	a := startHeadless(t, bin, dirA, addrA, backupPass)
+	b := startHeadless(t, bin, dirB, freePort(t), friendPass)
+	aID, bID := a.waitEvent("ready", nil)["id"].(string), b.waitEvent("ready", nil)["id"].(string)
+	a.send(map[string]any{"cmd": "add", "code": b.waitEvent("ready", nil)["code"]})
+	b.waitEvent("contact_request", nil)
+	b.send(map[string]any{"cmd": "accept", "id": aID})
+	a.waitEvent("peer", func(m map[string]any) bool { return m["id"] == bID && m["online"] == true })
+	a.quit()
+
+	// The backup needs the old device stopped for a moment; then both run.
+	file := filepath.Join(t.TempDir(), "a.backup")
+	if out, err := runCLI(t, bin, dirA, backupPass, "backup", file); err != nil {
+		t.Fatalf("backup: %v\n%s", err, out)
+	}
+	second := filepath.Join(t.TempDir(), "second")
+	if out, err := runCLI(t, bin, second, backupPass, "restore", file); err != nil {
+		t.Fatalf("restore: %v\n%s", err, out)
+	}
+	a = startHeadless(t, bin, dirA, addrA, backupPass)
+	a.waitEvent("peer", func(m map[string]any) bool { return m["id"] == bID && m["online"] == true })
+	a2 := startHeadless(t, bin, second, freePort(t), backupPass)
+	a.waitEvent("error", func(m map[string]any) bool {
+		return strings.Contains(fmt.Sprint(m["error"]), "active on another device")
+	})
+	a2.waitEvent("peer", func(m map[string]any) bool { return m["id"] == bID && m["online"] == true })
+
+	bobSees := func(m map[string]any) bool { return m["id"] == aID && m["online"] == true }
+	oldSees := func(m map[string]any) bool { return m["id"] == bID && m["online"] == true }
+	before, oldBefore := b.count("peer", bobSees), a.count("peer", oldSees)
+	time.Sleep(3 * time.Second) // a flap redials at once (a settled session dropped)
+	if n := b.count("peer", bobSees); n != before {
+		t.Fatalf("bob saw the identity come online %d more times after it settled", n-before)
+	}
+	if n := a.count("peer", oldSees); n != oldBefore {
+		t.Fatalf("the old device reconnected %d times after being told", n-oldBefore)
+	}
+	b.send(map[string]any{"cmd": "send", "to": aID, "text": "which one are you"})
+	a2.waitEvent("message", textIs("which one are you"))
+	a.quit()
+	a2.quit()
+	b.quit()
 }
