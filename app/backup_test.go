@@ -259,11 +259,15 @@ func TestTwoDevicesSettleOnTheNewer(t *testing.T) {
 	}
 	bobSeesAlice := func(e Event) bool { p, ok := e.(PeerStatus); return ok && p.ID == aliceID && p.Online }
 	aSeesBob := func(e Event) bool { p, ok := e.(PeerStatus); return ok && p.ID == bobID && p.Online }
-	eventually(t, "bob online on the newer device", func() bool {
-		_, oldOn := a.core.Presence(bobID)
-		_, bobOn := b.core.Presence(aliceID)
-		return a2.count(aSeesBob) > 0 && !oldOn && bobOn && b.count(bobSeesAlice) >= 2
-	})
+	// Once bob's message is acked by the newer device, bob has announced
+	// that session (its contact manager reports the peer before the ack):
+	// from here on nothing may reconnect.
+	id, err := b.core.Send(ctx, ContactChat(aliceID), "to the newer device")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2.waitFor("message on the newer device", isReceived("to the newer device"))
+	b.waitFor("the newer device's ack", isStatus(id, StateDelivered))
 
 	// Flapping would show as more sessions within a few backoff periods
 	// (fastLimits: at most 200 ms each); there must be none.
@@ -276,10 +280,6 @@ func TestTwoDevicesSettleOnTheNewer(t *testing.T) {
 		t.Fatalf("the old device reconnected to bob %d times after being told", n-oldBefore)
 	}
 
-	if _, err := b.core.Send(ctx, ContactChat(aliceID), "to the newer device"); err != nil {
-		t.Fatal(err)
-	}
-	a2.waitFor("message on the newer device", isReceived("to the newer device"))
 	if a.count(isReceived("to the newer device")) != 0 {
 		t.Fatal("the old device got the message too")
 	}

@@ -162,6 +162,12 @@ func TestRestoredCopyTakesOverFromTheRunningOne(t *testing.T) {
 	})
 	a2.waitEvent("peer", func(m map[string]any) bool { return m["id"] == bID && m["online"] == true })
 
+	// Once the copy acks bob's message, bob has announced its session (the
+	// peer line comes before the ack's status line).
+	b.send(map[string]any{"cmd": "send", "to": aID, "text": "which one are you", "ref": "q"})
+	sent := b.waitEvent("sent", func(m map[string]any) bool { return m["ref"] == "q" })
+	a2.waitEvent("message", textIs("which one are you"))
+	b.waitEvent("status", func(m map[string]any) bool { return m["id"] == sent["id"] && m["state"] == "delivered" })
 	bobSees := func(m map[string]any) bool { return m["id"] == aID && m["online"] == true }
 	oldSees := func(m map[string]any) bool { return m["id"] == bID && m["online"] == true }
 	before, oldBefore := b.count("peer", bobSees), a.count("peer", oldSees)
@@ -172,8 +178,6 @@ func TestRestoredCopyTakesOverFromTheRunningOne(t *testing.T) {
 	if n := a.count("peer", oldSees); n != oldBefore {
 		t.Fatalf("the old device reconnected %d times after being told", n-oldBefore)
 	}
-	b.send(map[string]any{"cmd": "send", "to": aID, "text": "which one are you"})
-	a2.waitEvent("message", textIs("which one are you"))
 	a.quit()
 	a2.quit()
 	b.quit()
