@@ -96,6 +96,10 @@ func Restore(ctx context.Context, file string, pass []byte, dir string, makeRoom
 		return false, fmt.Errorf("restore: %w", err)
 	}
 	tmp := filepath.Clean(dir) + ".restore-" + hex.EncodeToString(rnd[:])
+	// On a new device even the parent (~/.local/share) may not exist yet.
+	if err := os.MkdirAll(filepath.Dir(tmp), 0o700); err != nil {
+		return false, fmt.Errorf("restore: %w", err)
+	}
 	if err := os.Mkdir(tmp, 0o700); err != nil {
 		return false, fmt.Errorf("restore: %w", err)
 	}

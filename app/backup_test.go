@@ -40,7 +40,7 @@ func TestBackupRestoreKeepsChatting(t *testing.T) {
 		t.Fatalf("Backup: %v", err)
 	}
 	a.stop()
-	dir := filepath.Join(t.TempDir(), "restored")
+	dir := filepath.Join(t.TempDir(), "new device", "share", "jarvis") // parents missing, as on a new device
 	if noHist, err := Restore(ctx, file, []byte("pass alice"), dir, nil); err != nil || noHist {
 		t.Fatalf("Restore: noHistory %v, %v", noHist, err)
 	}
