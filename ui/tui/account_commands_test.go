@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,5 +103,26 @@ func TestWipeCommandAsksForTheName(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "jarvis.db")); !os.IsNotExist(err) {
 		t.Fatalf("the database is still there after /wipe: %v", err)
+	}
+}
+
+func TestExportCommandSavesTheOpenConversation(t *testing.T) {
+	bob := newPeer(t, "Bob")
+	s, _ := unlockedUI(t, "Alice")
+	alice := befriend(t, s, bob, "Bob")
+	if _, err := bob.core.Send(context.Background(), app.ContactChat(alice), "keep this one"); err != nil {
+		t.Fatal(err)
+	}
+	s.wait("Bob: keep this one")
+	file := filepath.Join(t.TempDir(), "bob.txt")
+	s.enter("/export " + file)
+	s.wait("Exported 1 messages")
+	s.quit()
+	data, err := os.ReadFile(file)
+	if err != nil || !strings.Contains(string(data), "Bob: keep this one") {
+		t.Fatalf("export holds %q, %v", data, err)
+	}
+	if fi, _ := os.Stat(file); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("export mode %v, want 0600", fi.Mode().Perm())
 	}
 }
