@@ -44,7 +44,11 @@ func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, ready f
 	var hr *handshakeResult
 	var err error
 	if target != nil {
-		hr, err = initiate(conn, fr, e.id, e.cfg.Instance, e.advertised(), *target, ready)
+		inst := e.helloInstance(target.ID())
+		hr, err = initiate(conn, fr, e.id, inst, e.advertised(), *target, ready)
+		if err != nil && inst != (instance{}) && errors.Is(err, errNoHelloBack) {
+			e.noInstanceFor(target.ID())
+		}
 	} else {
 		hr, err = e.respond(conn, fr, deadline)
 		if err == nil && !e.adm.done(conn) {

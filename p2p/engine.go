@@ -100,6 +100,9 @@ type peer struct {
 	ending *session            // the last one, from its end until its PeerDown is out
 	stop   chan struct{}       // closed by the last Release; ends this peer's dialer
 	wake   chan struct{}       // cap 1: reset the dialer's backoff
+	// plainHello: the peer hung up on a Hello naming our instance (an
+	// older Jarvis); ours to it name none (noInstanceFor).
+	plainHello bool
 }
 
 // New validates cfg and binds the listener.

@@ -24,6 +24,9 @@ var (
 	errWrongPeer    = errors.New("p2p: peer ID is not the target's ID")
 	errSelf         = errors.New("p2p: connected to ourselves")
 	errHandshakeMsg = errors.New("p2p: unexpected handshake payload")
+	// errNoHelloBack: the responder hung up on our Hello, which is what a
+	// Jarvis from before instances does with one that names ours.
+	errNoHelloBack = errors.New("p2p: the responder closed the connection after our Hello")
 )
 
 var cipherSuite = noise.NewCipherSuite(noise.DH25519, noise.CipherChaChaPoly, noise.HashBLAKE2s)
@@ -249,6 +252,9 @@ func initiate(w io.Writer, fr *frameReader, id *crypto.Identity, inst instance, 
 	}
 	peer, hello, err := readHelloMsg(fr, nr)
 	if err != nil {
+		if hungUp(err) {
+			return nil, fmt.Errorf("%w: %w", errNoHelloBack, err)
+		}
 		return nil, err
 	}
 	if peer.ID() != target.ID() {

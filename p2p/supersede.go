@@ -1,8 +1,12 @@
 package p2p
 
 import (
+	"errors"
+	"io"
+	"syscall"
 	"time"
 
+	"jarvis/crypto"
 	"jarvis/p2p/wire"
 )
 
@@ -34,4 +38,33 @@ func (s *session) sayReplaced() {
 		t.Stop()
 	}
 	s.close(ErrReplaced)
+}
+
+// helloInstance is the instance our Hello to id names: ours, unless id
+// hung up on it before (noInstanceFor).
+func (e *Engine) helloInstance(id crypto.ID) instance {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p := e.peers[id]; p != nil && p.plainHello {
+		return instance{}
+	}
+	return e.cfg.Instance
+}
+
+// noInstanceFor makes our later Hellos to id name no instance, for the
+// rest of this run: id closed the connection on reading one that did, as
+// a Jarvis from before instances does (its decoder is strict). A peer
+// that merely dropped the connection then loses only the two-device rule.
+func (e *Engine) noInstanceFor(id crypto.ID) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p := e.peers[id]; p != nil && !p.plainHello {
+		p.plainHello = true
+		e.log.Info("peer refused our instance; Hellos to it leave it out", "peer", id)
+	}
+}
+
+// hungUp reports whether a read failed because the other end closed.
+func hungUp(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }

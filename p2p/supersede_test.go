@@ -3,7 +3,10 @@ package p2p
 import (
 	"crypto/rand"
 	"net"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"jarvis/crypto"
 )
@@ -71,5 +74,73 @@ func TestHelloCarriesInstances(t *testing.T) {
 				t.Fatalf("instances seen: initiator %x, responder %x", hr.instance, rb.hr.instance)
 			}
 		})
+	}
+}
+
+// oldResponder answers like a Jarvis from before instances: its strict
+// decoder refuses a Hello that names one, so it hangs up on it.
+type oldResponder struct {
+	id      *crypto.Identity
+	refused atomic.Int32
+	mu      sync.Mutex
+	conns   []net.Conn
+}
+
+func (o *oldResponder) serve(c net.Conn) {
+	o.mu.Lock()
+	o.conns = append(o.conns, c)
+	o.mu.Unlock()
+	fr := newFrameReader(c)
+	nr, err := noiseRespond(c, fr, o.id, nil)
+	if err != nil {
+		c.Close()
+		return
+	}
+	_, hello, err := readHelloMsg(fr, nr)
+	if err != nil || hello.Instance != (instance{}) {
+		o.refused.Add(1)
+		c.Close()
+		return
+	}
+	_ = sendHello(c, nr.send, makeHello(o.id, nr.hash, nil)) // then silence, as a session
+}
+
+func (o *oldResponder) close() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, c := range o.conns {
+		c.Close()
+	}
+}
+
+// A peer that hangs up on a Hello naming our instance gets Hellos without
+// one from then on, so a Jarvis with instances still reaches an older one.
+func TestInitiatorDropsItsInstanceForAnOldResponder(t *testing.T) {
+	checkLeaks(t)
+	old := &oldResponder{id: newIdentity(t)}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer old.close()
+	defer ln.Close()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			old.serve(c)
+		}
+	}()
+	a := startNodeCfg(t, Config{Instance: instance{1}, Limits: fastLimits()})
+	a.e.Connect(Target{Keys: old.id.Public(), Addrs: []string{ln.Addr().String()}}, testHolder)
+	waitFor(t, a, 10*time.Second, "a session with the older peer", isUp(old.id.ID()))
+	if old.refused.Load() == 0 {
+		t.Fatal("the first Hello named no instance, so the fallback was never tested")
 	}
 }
