@@ -78,7 +78,7 @@ test: lint
 # runs their seed corpora). Every binary decoder has one, and so does every
 # filter of peer input (handshake, addresses, log, JSON lines, screen text).
 FUZZTIME ?= 30s
-FUZZ_CRYPTO   = FuzzParseLinkCode FuzzParseRoster FuzzParseSenderKey FuzzUnmarshalRatchet FuzzUnmarshalKDFParams FuzzRosterFork
+FUZZ_CRYPTO   = FuzzParseLinkCode FuzzParseRoster FuzzParseSenderKey FuzzUnmarshalRatchet FuzzUnmarshalKDFParams FuzzRosterFork FuzzReadBackupHeader FuzzBackupReader
 FUZZ_WIRE     = FuzzDecodeAll FuzzDecodeGroup FuzzParseGroupText FuzzDecodeAddrRecord
 FUZZ_P2P      = FuzzFrameReader FuzzResponderHandshake
 FUZZ_PAIR     = FuzzParseCode FuzzReadFrame FuzzDecodeStart FuzzDecodeReply FuzzDecodeConfirm FuzzDecodeFinal FuzzDecodeAbort FuzzServe FuzzJoin

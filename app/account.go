@@ -36,6 +36,7 @@ type AccountConfig struct {
 // it to create an identity or unlock one, then hand it to NewCore.
 type Account struct {
 	store    *store.Store
+	path     string // the database file; its directory is the data directory
 	kdf      crypto.KDFParams
 	unlocked atomic.Bool
 }
@@ -46,7 +47,7 @@ func OpenAccount(cfg AccountConfig) (*Account, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open account: %w", err)
 	}
-	return &Account{store: st, kdf: cfg.KDF}, nil
+	return &Account{store: st, path: cfg.Path, kdf: cfg.KDF}, nil
 }
 
 // Close closes the database. Close the Core first.

@@ -166,6 +166,9 @@ func (m *contactManager) applyEngineEvent(ctx context.Context, ev p2p.Event, in 
 		m.peerUp(ctx, ev.Peer)
 	case p2p.PeerDown:
 		m.commitInbox(ctx, in)
+		if _, ok := m.contacts[ev.ID]; ok { // a stranger's word is not worth a notice
+			m.core.noteSuperseded(ev)
+		}
 		m.peerDown(ev)
 	case p2p.Received:
 		m.received(ctx, ev, in)

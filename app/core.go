@@ -79,6 +79,9 @@ type Core struct {
 	lan      *lan.Discovery // nil when LAN discovery is off
 	noTor    TorStatus      // what to report when tor is nil
 	engineUp atomic.Bool    // for EngineStatus events sent on tor changes
+	// elsewhere: the user was told that this identity is active on
+	// another device (backup_devices.go).
+	elsewhere atomic.Bool
 
 	startOnce sync.Once
 	cancel    context.CancelFunc
@@ -215,7 +218,12 @@ func (c *Core) TorStatus() TorStatus {
 // bindEngine binds the listener and sets what the engine advertises, which
 // it returns. With port 0 the real port is known only once bound.
 func bindEngine(cfg Config, id *crypto.Identity, log *slog.Logger, listen string, peers *peers, tp *torPath) (*p2p.Engine, []string, error) {
+	inst, err := cfg.Account.store.Instance(context.Background())
+	if err != nil {
+		return nil, nil, err
+	}
 	pc := p2p.Config{
+		Instance:   inst,
 		Identity:   id,
 		ListenAddr: listen,
 		Logger:     log,

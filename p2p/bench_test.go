@@ -68,7 +68,7 @@ func BenchmarkHandshake(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := initiate(c, newFrameReader(c), ida, nil, target, nil); err != nil {
+		if _, err := initiate(c, newFrameReader(c), ida, instance{}, nil, target, nil); err != nil {
 			b.Fatal(err)
 		}
 		c.Close()

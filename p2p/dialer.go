@@ -44,7 +44,11 @@ func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, ready f
 	var hr *handshakeResult
 	var err error
 	if target != nil {
-		hr, err = initiate(conn, fr, e.id, e.advertised(), *target, ready)
+		inst := e.helloInstance(target.ID())
+		hr, err = initiate(conn, fr, e.id, inst, e.advertised(), *target, ready)
+		if err != nil && inst != (instance{}) && errors.Is(err, errNoHelloBack) {
+			e.noInstanceFor(target.ID())
+		}
 	} else {
 		hr, err = e.respond(conn, fr, deadline)
 		if err == nil && !e.adm.done(conn) {
@@ -71,7 +75,11 @@ func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, ready f
 func (e *Engine) runSession(s *session, old *session) {
 	defer e.wg.Done()
 	if old != nil {
-		old.close(ErrReplaced)
+		if old.superseded {
+			old.sayReplaced()
+		} else {
+			old.close(ErrReplaced)
+		}
 		select {
 		case <-old.ended:
 		case <-e.done:
@@ -99,6 +107,9 @@ type dialState struct {
 	up        *backoff // tries to leave a fallback path for a direct one
 	book      *addrBook
 	notBefore time.Time // a session died young: no redial before this
+	// superseded: the peer took up our identity's session from another
+	// device (ErrSuperseded); no redial until a wake-up.
+	superseded bool
 }
 
 // woke resets the schedule after a wake-up: new addresses, or the peer
@@ -107,6 +118,7 @@ func (st *dialState) woke() {
 	st.bo.Reset()
 	st.book.wake()
 	st.notBefore = time.Time{}
+	st.superseded = false
 }
 
 // dialLoop keeps one session with a Connect'ed peer until Forget or
@@ -146,6 +158,8 @@ func (e *Engine) dialLoop(ctx context.Context, id crypto.ID, p *peer, stop <-cha
 		case !ok:
 			return
 		case !ended:
+		case errors.Is(s.err, ErrSuperseded):
+			st.superseded = true
 		case time.Since(s.created) >= e.limits.RaceWindow:
 			st.woke() // a settled session dropped: redial at once
 		default:
@@ -160,7 +174,7 @@ func (e *Engine) dialLoop(ctx context.Context, id crypto.ID, p *peer, stop <-cha
 // It reports false when the dialer must exit.
 func (e *Engine) redial(ctx context.Context, stop <-chan struct{}, id crypto.ID, p *peer, t Target, st *dialState) bool {
 	var granted <-chan struct{} // with no address to dial, wait for a wake-up
-	if len(t.Addrs) > 0 {
+	if len(t.Addrs) > 0 && !st.superseded {
 		at, class := st.book.turn(t.Addrs, time.Now())
 		tn := e.sched.request(later(at, st.notBefore), kindPeer, class)
 		defer e.sched.finish(tn)

@@ -33,6 +33,10 @@ var (
 	ErrStalled      = errors.New("p2p: peer stopped taking data")
 	ErrTooLarge     = errors.New("p2p: batch larger than the send queue")
 	ErrEvicted      = errors.New("p2p: too many sessions with strangers; the oldest was closed")
+	// ErrSuperseded ends a session whose peer took up a session with our
+	// identity on another device (wire.ByeReplaced). The engine does not
+	// redial that peer until woken: new addresses, or the peer calling.
+	ErrSuperseded = errors.New("p2p: this identity connected to the peer from another device")
 )
 
 // Config configures an Engine.
@@ -53,6 +57,10 @@ type Config struct {
 	// OnWritable is called when a session whose TrySend was refused has
 	// room again. It runs on the session's writer and must not block.
 	OnWritable func(id crypto.ID, session uint64)
+	// Instance names this device among copies of one identity (a restored
+	// backup runs as another device); zero leaves it out of our Hellos.
+	// See PROTOCOL.md, "Two devices".
+	Instance [wire.InstanceSize]byte
 }
 
 // Engine owns the listeners, the dialers and every session.
@@ -92,6 +100,9 @@ type peer struct {
 	ending *session            // the last one, from its end until its PeerDown is out
 	stop   chan struct{}       // closed by the last Release; ends this peer's dialer
 	wake   chan struct{}       // cap 1: reset the dialer's backoff
+	// plainHello: the peer hung up on a Hello naming our instance (an
+	// older Jarvis); ours to it name none (noInstanceFor).
+	plainHello bool
 }
 
 // New validates cfg and binds the listener.
@@ -393,6 +404,9 @@ func (e *Engine) register(s *session, stop <-chan struct{}) (old *session, err e
 	if old != nil && !old.closing() && e.keepsOver(old, s) {
 		return nil, ErrLostRace
 	}
+	if old != nil && !old.closing() && otherDevice(old, s) {
+		old.supersede()
+	}
 	if old == nil {
 		// Its PeerDown may not be out yet; s's PeerUp waits for it.
 		old = p.ending
@@ -427,6 +441,15 @@ func (e *Engine) keepsOver(cur, s *session) bool {
 		return !cur.fallback
 	}
 	return cur.initiator != s.initiator && bytes.Compare(cur.initiator[:], s.initiator[:]) < 0
+}
+
+// otherDevice reports whether s comes from another device of cur's
+// identity: both Hellos named an instance, and not the same one. A second
+// session from the same device (a reconnect, a simultaneous dial, a path
+// upgrade) is not, and neither is one from a peer older than instances.
+func otherDevice(cur, s *session) bool {
+	var zero instance
+	return cur.instance != zero && s.instance != zero && cur.instance != s.instance
 }
 
 // capStrangersLocked closes one session with a stranger (a peer no holder

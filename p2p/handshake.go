@@ -24,6 +24,9 @@ var (
 	errWrongPeer    = errors.New("p2p: peer ID is not the target's ID")
 	errSelf         = errors.New("p2p: connected to ourselves")
 	errHandshakeMsg = errors.New("p2p: unexpected handshake payload")
+	// errNoHelloBack: the responder hung up on our Hello, which is what a
+	// Jarvis from before instances does with one that names ours.
+	errNoHelloBack = errors.New("p2p: the responder closed the connection after our Hello")
 )
 
 var cipherSuite = noise.NewCipherSuite(noise.DH25519, noise.CipherChaChaPoly, noise.HashBLAKE2s)
@@ -175,17 +178,23 @@ func sendHello(w io.Writer, cs *noise.CipherState, h wire.Hello) error {
 
 // readHello reads and checks the peer's Hello, returning its identity.
 func readHello(fr *frameReader, nr *noiseResult) (crypto.PublicIdentity, []string, error) {
+	peer, hello, err := readHelloMsg(fr, nr)
+	return peer, hello.Addrs, err
+}
+
+// readHelloMsg is readHello returning the whole Hello.
+func readHelloMsg(fr *frameReader, nr *noiseResult) (crypto.PublicIdentity, wire.Hello, error) {
 	ct, err := fr.ReadFrame(kindTransport)
 	if err != nil {
-		return crypto.PublicIdentity{}, nil, err
+		return crypto.PublicIdentity{}, wire.Hello{}, err
 	}
 	pt, err := nr.recv.Decrypt(ct[:0], nil, ct)
 	if err != nil {
-		return crypto.PublicIdentity{}, nil, fmt.Errorf("p2p: decrypt Hello: %w", err)
+		return crypto.PublicIdentity{}, wire.Hello{}, fmt.Errorf("p2p: decrypt Hello: %w", err)
 	}
 	msgs, err := wire.DecodeAll(pt)
 	if err != nil {
-		return crypto.PublicIdentity{}, nil, fmt.Errorf("%w: %w", errBadHello, err)
+		return crypto.PublicIdentity{}, wire.Hello{}, fmt.Errorf("%w: %w", errBadHello, err)
 	}
 	var hello wire.Hello
 	ok := false
@@ -193,23 +202,27 @@ func readHello(fr *frameReader, nr *noiseResult) (crypto.PublicIdentity, []strin
 		hello, ok = msgs[0].(wire.Hello)
 	}
 	if !ok {
-		return crypto.PublicIdentity{}, nil, errBadHello
+		return crypto.PublicIdentity{}, wire.Hello{}, errBadHello
 	}
 	peer := crypto.PublicIdentity{Sign: hello.Sign, DH: nr.peerDH}
 	if err := peer.Validate(); err != nil {
-		return crypto.PublicIdentity{}, nil, fmt.Errorf("%w: %w", errBadKeys, err)
+		return crypto.PublicIdentity{}, wire.Hello{}, fmt.Errorf("%w: %w", errBadKeys, err)
 	}
 	if !peer.Verify(helloSigned(nr.hash, nr.peerDH), hello.Sig[:]) {
-		return crypto.PublicIdentity{}, nil, errHelloSig
+		return crypto.PublicIdentity{}, wire.Hello{}, errHelloSig
 	}
-	return peer, hello.Addrs, nil
+	return peer, hello, nil
 }
+
+// instance names one device of an identity; see wire.Hello.Instance.
+type instance = [wire.InstanceSize]byte
 
 // handshakeResult is an authenticated, not yet registered connection.
 type handshakeResult struct {
 	*noiseResult
-	peer  crypto.PublicIdentity
-	addrs []string
+	peer     crypto.PublicIdentity
+	addrs    []string
+	instance instance // zero from a peer older than instances
 }
 
 // initiate dials as the initiator: Noise_IK to target's pinned key, then
@@ -219,7 +232,10 @@ type handshakeResult struct {
 // an error from it ends the handshake there. The responder registers a
 // session only once it has our Hello, so a dial that stops at ready leaves
 // nothing behind on the other end (see pathRace).
-func initiate(w io.Writer, fr *frameReader, id *crypto.Identity, advertise []string, target crypto.PublicIdentity, ready func() error) (*handshakeResult, error) {
+//
+// inst, if not zero, goes in our Hello. A responder older than instances
+// refuses such a Hello; see PROTOCOL.md, "Two devices".
+func initiate(w io.Writer, fr *frameReader, id *crypto.Identity, inst instance, advertise []string, target crypto.PublicIdentity, ready func() error) (*handshakeResult, error) {
 	nr, err := noiseInitiate(w, fr, id, target.DH)
 	if err != nil {
 		return nil, err
@@ -229,17 +245,22 @@ func initiate(w io.Writer, fr *frameReader, id *crypto.Identity, advertise []str
 			return nil, err
 		}
 	}
-	if err := sendHello(w, nr.send, makeHello(id, nr.hash, advertise)); err != nil {
+	h := makeHello(id, nr.hash, advertise)
+	h.Instance = inst
+	if err := sendHello(w, nr.send, h); err != nil {
 		return nil, err
 	}
-	peer, addrs, err := readHello(fr, nr)
+	peer, hello, err := readHelloMsg(fr, nr)
 	if err != nil {
+		if hungUp(err) {
+			return nil, fmt.Errorf("%w: %w", errNoHelloBack, err)
+		}
 		return nil, err
 	}
 	if peer.ID() != target.ID() {
 		return nil, errWrongPeer
 	}
-	return &handshakeResult{noiseResult: nr, peer: peer, addrs: addrs}, nil
+	return &handshakeResult{noiseResult: nr, peer: peer, addrs: hello.Addrs, instance: hello.Instance}, nil
 }
 
 // responder is what the responder's side of the handshake needs.
@@ -249,6 +270,9 @@ type responder struct {
 	// authenticated peer: ours for a peer someone holds, none for a stranger.
 	addrsFor func(crypto.ID) []string
 	firstIn  func() // see noiseRespond; may be nil
+	// instance goes in our Hello when the initiator's carried one, so an
+	// initiator older than instances gets the Hello it knows.
+	instance instance
 }
 
 // respond answers as the responder. We speak only after the initiator's
@@ -259,15 +283,19 @@ func (r responder) respond(w io.Writer, fr *frameReader) (*handshakeResult, erro
 	if err != nil {
 		return nil, err
 	}
-	peer, addrs, err := readHello(fr, nr)
+	peer, hello, err := readHelloMsg(fr, nr)
 	if err != nil {
 		return nil, err
 	}
 	if peer.ID() == r.id.ID() {
 		return nil, errSelf
 	}
-	if err := sendHello(w, nr.send, makeHello(r.id, nr.hash, r.addrsFor(peer.ID()))); err != nil {
+	ours := makeHello(r.id, nr.hash, r.addrsFor(peer.ID()))
+	if hello.Instance != (instance{}) {
+		ours.Instance = r.instance
+	}
+	if err := sendHello(w, nr.send, ours); err != nil {
 		return nil, err
 	}
-	return &handshakeResult{noiseResult: nr, peer: peer, addrs: addrs}, nil
+	return &handshakeResult{noiseResult: nr, peer: peer, addrs: hello.Addrs, instance: hello.Instance}, nil
 }

@@ -68,6 +68,7 @@ func (e *Engine) respond(conn net.Conn, fr *frameReader, deadline time.Time) (*h
 	r := responder{
 		id:       e.id,
 		addrsFor: e.helloAddrs,
+		instance: e.cfg.Instance,
 		firstIn: func() {
 			e.handshakes.Add(1)
 			_ = conn.SetReadDeadline(deadline)

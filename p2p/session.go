@@ -35,6 +35,8 @@ type session struct {
 	fr         *frameReader
 	info       PeerInfo
 	initiator  crypto.ID // who dialled; decides simultaneous-dial ties
+	instance   instance  // the peer's device, from its Hello; zero if it named none
+	superseded bool      // replaced by a session from another device; set under Engine.mu
 	prefix     string    // the remote's network, for inbound conns; see capStrangersLocked
 	fallback   bool      // on a fallback path: see origin and Engine.keepsOver
 	created    time.Time
@@ -49,6 +51,7 @@ type session struct {
 
 	hangup     chan struct{} // closed by hangUp: write what is queued, then close
 	hangupOnce sync.Once
+	hangupErr  error // why, set before hangup is closed; nil means ErrForgotten
 
 	closeOnce sync.Once
 	err       error         // set once, before done is closed
@@ -64,6 +67,7 @@ func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, 
 		conn:       conn,
 		fr:         fr,
 		initiator:  id,
+		instance:   hr.instance,
 		prefix:     o.prefix,
 		fallback:   o.fallback,
 		created:    time.Now(),
@@ -109,8 +113,14 @@ func (s *session) closing() bool {
 
 // hangUp closes the session once the records already queued are written,
 // so a message handed over just before the last holder let go still leaves.
-func (s *session) hangUp() {
-	s.hangupOnce.Do(func() { close(s.hangup) })
+func (s *session) hangUp() { s.hangUpWith(ErrForgotten) }
+
+// hangUpWith is hangUp with the reason the session ends for.
+func (s *session) hangUpWith(why error) {
+	s.hangupOnce.Do(func() {
+		s.hangupErr = why
+		close(s.hangup)
+	})
 }
 
 // run drives both halves until the session ends. It is called on its own
@@ -139,7 +149,7 @@ func (s *session) writeLoop() error {
 	hangup := s.hangup
 	for {
 		if hangup == nil && pending == nil && len(s.queue) == 0 {
-			return ErrForgotten
+			return s.hangupErr
 		}
 		pt = pt[:0]
 		if pending != nil {
@@ -237,7 +247,10 @@ func (s *session) readLoop() error {
 		if len(out) > 0 && !s.deliver(Received{From: s.info.ID, Session: s.num, Msgs: out}) {
 			return ErrStopped
 		}
-		if bye {
+		if bye != nil {
+			if bye.Reason == wire.ByeReplaced {
+				return ErrSuperseded
+			}
 			return ErrPeerBye
 		}
 		if rekey {
@@ -248,12 +261,12 @@ func (s *session) readLoop() error {
 }
 
 // filter removes engine-internal records, answering Pings on the way.
-func (s *session) filter(msgs []wire.Message) (out []wire.Message, rekey, bye bool, err error) {
+func (s *session) filter(msgs []wire.Message) (out []wire.Message, rekey bool, bye *wire.Bye, err error) {
 	out = msgs[:0]
 	for i, m := range msgs {
 		switch v := m.(type) {
 		case wire.Hello:
-			return nil, false, false, errLateHello
+			return nil, false, nil, errLateHello
 		case wire.Ping:
 			select {
 			case s.ctrl <- wire.Pong(v):
@@ -262,11 +275,11 @@ func (s *session) filter(msgs []wire.Message) (out []wire.Message, rekey, bye bo
 		case wire.Pong:
 		case wire.Rekey:
 			if i != len(msgs)-1 {
-				return nil, false, false, errRekeyNotLast
+				return nil, false, nil, errRekeyNotLast
 			}
 			rekey = true
 		case wire.Bye:
-			bye = true
+			bye = &v
 			out = append(out, m)
 		default:
 			out = append(out, m)

@@ -171,19 +171,9 @@ func (s *Store) ChangePassphrase(ctx context.Context, oldPass, newPass []byte, k
 
 // unwrap returns the master key and the wrapped bytes it came from.
 func (s *Store) unwrap(ctx context.Context, pass []byte) (crypto.MasterKey, []byte, error) {
-	var kdfBytes, wrapped []byte
-	err := s.r.QueryRowContext(ctx, `SELECT
-		(SELECT value FROM meta WHERE key = ?),
-		(SELECT value FROM meta WHERE key = ?)`, metaKDF, metaWrapped).Scan(&kdfBytes, &wrapped)
+	kdf, wrapped, err := keyMeta(ctx, s.r)
 	if err != nil {
-		return crypto.MasterKey{}, nil, fmt.Errorf("read key material: %w", err)
-	}
-	if kdfBytes == nil || wrapped == nil {
-		return crypto.MasterKey{}, nil, ErrNoIdentity
-	}
-	kdf, err := crypto.UnmarshalKDFParams(kdfBytes)
-	if err != nil {
-		return crypto.MasterKey{}, nil, fmt.Errorf("kdf params: %w", err)
+		return crypto.MasterKey{}, nil, err
 	}
 	mk, err := crypto.UnwrapMasterKey(pass, kdf, wrapped)
 	if err != nil {

@@ -18,6 +18,7 @@ var (
 	ErrInvalidUTF8  = errors.New("wire: string is not valid UTF-8")
 	ErrInvalidBool  = errors.New("wire: boolean is neither 0 nor 1")
 	ErrRecordTooBig = errors.New("wire: record longer than 65535 bytes")
+	ErrZeroInstance = errors.New("wire: Hello instance sent as zero")
 )
 
 // Record layout: [uint16 big-endian length of type+body][type byte][body].
@@ -119,6 +120,9 @@ func appendBody(b []byte, m Message) []byte {
 		b = append(b, v.Sign[:]...)
 		b = appendAddrs(b, v.Addrs)
 		b = append(b, v.Sig[:]...)
+		if v.Instance != ([InstanceSize]byte{}) {
+			b = append(b, v.Instance[:]...)
+		}
 	case ContactRequest:
 		b = appendStr8(b, v.Name)
 		b = appendAddrs(b, v.Addrs)

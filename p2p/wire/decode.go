@@ -177,6 +177,15 @@ func decodeHello(s *cryptobyte.String) (Message, error) {
 	if !s.CopyBytes(v.Sig[:]) {
 		return nil, ErrTruncated
 	}
+	if s.Empty() {
+		return v, nil // a Hello from before instances
+	}
+	if !s.CopyBytes(v.Instance[:]) {
+		return nil, ErrTruncated
+	}
+	if v.Instance == ([InstanceSize]byte{}) {
+		return nil, ErrZeroInstance // one encoding per Hello: zero is sent as nothing
+	}
 	return v, nil
 }
 

@@ -43,11 +43,26 @@ type Message interface{ Type() Type }
 
 // Hello proves possession of the Ed25519 key and binds it to the Noise
 // handshake. It is engine-internal and never delivered to the application.
+//
+// Instance, when not zero, names the sender's copy of its identity (a
+// device); it lets a peer tell a second device with the same identity
+// from a reconnect of the first. It is optional on the wire: a Hello
+// without it (older peers) decodes with a zero Instance, and a zero one is
+// not sent.
 type Hello struct {
-	Sign  [32]byte
-	Addrs []string
-	Sig   [64]byte
+	Sign     [32]byte
+	Addrs    []string
+	Sig      [64]byte
+	Instance [InstanceSize]byte
 }
+
+// InstanceSize is the length of Hello.Instance.
+const InstanceSize = 16
+
+// ByeReplaced is the Bye reason of a session closed because the same
+// identity connected from another device (another Hello.Instance). The
+// receiver should not redial: the other device is the live one.
+const ByeReplaced = "replaced by another device"
 
 // ContactRequest asks the receiver to become a contact.
 type ContactRequest struct {

@@ -30,6 +30,10 @@ Usage:
   jarvis [flags] init --name N   create your identity
   jarvis [flags] code            print your link code
   jarvis [flags] add CODE        add a contact while Jarvis is stopped
+  jarvis [flags] backup FILE     write an encrypted backup (--no-history: without messages)
+  jarvis [flags] restore FILE    restore a backup into the data directory (--force: move the old one aside)
+  jarvis [flags] passwd          change the passphrase
+  jarvis [flags] wipe            delete the identity and everything with it
   jarvis [flags] pair [CODE]     pair with a device on this network by short code
 
 Flags:
@@ -151,6 +155,7 @@ func run(version string, args []string, stdin io.Reader, stdout io.Writer) error
 	if rest[0] == "init" {
 		sub.StringVar(&name, "name", "", "your display name")
 	}
+	acct := accountSubFlags(rest[0], sub)
 	if err := sub.Parse(rest[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -167,6 +172,14 @@ func run(version string, args []string, stdin io.Reader, stdout io.Writer) error
 			return errors.New("usage: jarvis add CODE (quote the code)")
 		}
 		return cmdAdd(&o, sub.Arg(0), stdout)
+	case "backup":
+		return cmdBackup(&o, sub, acct, stdout)
+	case "restore":
+		return cmdRestore(&o, sub, acct, stdout)
+	case "passwd":
+		return cmdPasswd(&o, acct, stdout)
+	case "wipe":
+		return cmdWipe(&o, stdin, stdout)
 	case "pair":
 		if sub.NArg() > 2 { // "1234 5678" typed unquoted is two arguments
 			return errors.New("usage: jarvis pair [CODE]: without a code it shows one")
@@ -353,14 +366,14 @@ func runNode(o *options, stdin io.Reader, stdout io.Writer) error {
 		if err != nil {
 			return listenHint(err, o)
 		}
-		return headless.Run(ctx, core, stdin, stdout)
+		return s.afterRun(headless.Run(ctx, core, stdin, stdout))
 	}
 	if err := s.unlockGiven(o); err != nil {
 		return err
 	}
 	hup := catchHangup()
 	defer hup.stop()
-	err = tui.Run(tui.Config{
+	return s.afterRun(hup.excuse(tui.Run(tui.Config{
 		Account: s.account,
 		NewCore: func() (*app.Core, error) {
 			c, err := newCore()
@@ -370,8 +383,7 @@ func runNode(o *options, stdin io.Reader, stdout io.Writer) error {
 		Notify:  o.notify,
 		Preview: o.preview,
 		Logger:  s.log,
-	})
-	return hup.excuse(err, s.log)
+	}), s.log))
 }
 
 // unlockGiven unlocks, before the screen starts, with a passphrase given

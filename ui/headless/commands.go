@@ -24,6 +24,7 @@ type request struct {
 	Before   int64  `json:"before,omitempty"`
 	Active   bool   `json:"active,omitempty"`
 	Verified *bool  `json:"verified,omitempty"`
+	File     string `json:"file,omitempty"`
 }
 
 // field returns the text field called name, "" when the line left it out.
@@ -45,6 +46,8 @@ func (r *request) field(name string) string {
 		return r.Text
 	case "name":
 		return r.Name
+	case "file":
+		return r.File
 	}
 	return ""
 }
@@ -93,6 +96,8 @@ func commandTable() []command {
 			run: (*headless).typing},
 		{name: "history", needs: []string{"with"}, optional: paging, help: `page back through a chat ("id" may stand for "with")`,
 			run: inChat("with", (*headless).history)},
+		{name: "export", needs: []string{"with", "file"}, help: "save a chat to a file as text (JSON if it ends in .json); plaintext, mode 0600",
+			run: inChat("with", (*headless).export)},
 		{name: "rename", needs: []string{"id", "name"}, help: "rename a contact on this device", run: (*headless).rename},
 		{name: "verify", needs: id, optional: []string{"verified"}, help: "record that you compared the safety number",
 			run: (*headless).verify},
@@ -114,6 +119,8 @@ func commandTable() []command {
 		{name: "group_send", needs: []string{"id", "text"}, help: "send a message to a group", run: inGroup((*headless).send)},
 		{name: "group_read", needs: id, help: "mark a group's messages seen", run: inGroup((*headless).markRead)},
 		{name: "group_history", needs: id, optional: paging, help: "page back through a group", run: inGroup((*headless).history)},
+		{name: "group_export", needs: []string{"id", "file"}, help: "save a group's history to a file, like export",
+			run: inGroup((*headless).export)},
 		{name: "quit", help: "stop Jarvis", run: func(*headless, context.Context, request) error { return errQuit }},
 	}
 }

@@ -259,6 +259,10 @@ func chatCommands(t *testing.T, ann *session, bob string) {
 		t.Errorf("history %v, want one message with %s", h, bob)
 	}
 	ann.do(map[string]any{"cmd": "history", "id": bob, "limit": 5}, "history")
+	file := filepath.Join(t.TempDir(), "chat.json")
+	if e := ann.do(map[string]any{"cmd": "export", "with": "bob", "file": file}, "exported"); e["count"] != 1.0 {
+		t.Errorf("export %v, want one message", e)
+	}
 	ann.do(map[string]any{"cmd": "rename", "id": "bob", "name": "Bobby"}, "")
 	ann.do(map[string]any{"cmd": "verify", "id": "Bobby", "verified": false}, "")
 }
@@ -290,6 +294,7 @@ func groupCommands(t *testing.T, ann *session, bob string, cat *peer) {
 	if !holdsSystemLine(msgs, renamed) {
 		t.Errorf("group_history %v lacks the rename line %v with its id and cursor", msgs, renamed)
 	}
+	ann.do(map[string]any{"cmd": "group_export", "id": "crew", "file": filepath.Join(t.TempDir(), "crew.txt")}, "exported")
 	ann.do(map[string]any{"cmd": "group_kick", "id": "crew", "to": bob}, "")
 	ann.do(map[string]any{"cmd": "groups"}, "groups")
 	ann.do(map[string]any{"cmd": "group_delete", "id": "crew"}, "")
