@@ -49,7 +49,11 @@ func (c *Core) AddContact(ctx context.Context, code string) (Contact, error) {
 		out, err = m.add(ctx, lc)
 		return err
 	})
-	return out, err
+	if err != nil {
+		// out may still be written by the manager: the wait gave up.
+		return Contact{}, err
+	}
+	return out, nil
 }
 
 // Accept accepts a pending contact request.
@@ -69,7 +73,11 @@ func (c *Core) Contacts(ctx context.Context) ([]Contact, error) {
 		out = m.list(ctx, nil)
 		return nil
 	})
-	return out, err
+	if err != nil {
+		// out may still be written by the manager: the wait gave up.
+		return nil, err
+	}
+	return out, nil
 }
 
 // Contact returns one contact.

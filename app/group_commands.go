@@ -83,7 +83,11 @@ func (c *Core) CreateGroup(ctx context.Context, name, description string) (Group
 		m.core.emit(GroupUpdated{Group: out})
 		return nil
 	})
-	return out, err
+	if err != nil {
+		// out may still be written by the manager: the wait gave up.
+		return Group{}, err
+	}
+	return out, nil
 }
 
 func capAddrs(a []string) []string {
@@ -286,7 +290,11 @@ func (c *Core) Groups(ctx context.Context) ([]Group, error) {
 		sortLatestFirst(out, func(g Group) (time.Time, string) { return g.LastActivity, g.ID.String() })
 		return nil
 	})
-	return out, err
+	if err != nil {
+		// out may still be written by the manager: the wait gave up.
+		return nil, err
+	}
+	return out, nil
 }
 
 // Group returns one group.
@@ -296,7 +304,11 @@ func (c *Core) Group(ctx context.Context, id crypto.GroupID) (Group, error) {
 		out = m.view(ctx, g)
 		return nil
 	})
-	return out, err
+	if err != nil {
+		// out may still be written by the manager: the wait gave up.
+		return Group{}, err
+	}
+	return out, nil
 }
 
 // SetMyGroupName sets the name the group's members see for us, and our

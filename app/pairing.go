@@ -299,7 +299,11 @@ func (c *Core) addPaired(ctx context.Context, peer []byte) (Contact, error) {
 	if err == nil {
 		c.emit(Paired{Contact: out})
 	}
-	return out, err
+	if err != nil {
+		// out may still be written by the manager: the wait gave up.
+		return Contact{}, err
+	}
+	return out, nil
 }
 
 // paired makes the owner of code an accepted, verified contact, whatever
