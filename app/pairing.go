@@ -296,13 +296,11 @@ func (c *Core) addPaired(ctx context.Context, peer []byte) (Contact, error) {
 		out, err = m.paired(ctx, lc)
 		return err
 	})
-	if err == nil {
-		c.emit(Paired{Contact: out})
-	}
 	if err != nil {
 		// out may still be written by the manager: the wait gave up.
 		return Contact{}, err
 	}
+	c.emit(Paired{Contact: out})
 	return out, nil
 }
 
