@@ -191,6 +191,20 @@ func (s *session) do(cmd map[string]any, reply string) map[string]any {
 	return l
 }
 
+// refused sends cmd and waits for the error answering it, which must
+// contain want: a command that works only elsewhere still says why here.
+func (s *session) refused(cmd map[string]any, want string) {
+	s.t.Helper()
+	s.refs++
+	cmd["ref"] = fmt.Sprint(s.refs)
+	s.write(cmd)
+	l := s.wait("error", func(l map[string]any) bool { return l["ref"] == cmd["ref"] })
+	if msg, _ := l["error"].(string); !strings.Contains(msg, want) {
+		s.t.Fatalf("%v: %q, want it to say %q", cmd, msg, want)
+	}
+	s.ran[cmd["cmd"].(string)] = true
+}
+
 // quit sends "quit" and waits for Run to return.
 func (s *session) quit() {
 	s.t.Helper()
@@ -231,6 +245,12 @@ func TestEveryCommandWorksAgainstARealCore(t *testing.T) {
 
 	chatCommands(t, ann, bobID)
 	groupCommands(t, ann, bobID, cat)
+	// Ann listens on loopback, where LAN discovery is off: pairing says so
+	// (ui/e2e pairs for real, in network namespaces).
+	ann.refused(map[string]any{"cmd": "pair_start"}, "local network")
+	ann.refused(map[string]any{"cmd": "pair_join", "code": "1234 5678"}, "local network")
+	ann.refused(map[string]any{"cmd": "pair_join", "code": "12"}, "8 digits")
+	ann.do(map[string]any{"cmd": "pair_cancel"}, "")
 
 	ann.do(map[string]any{"cmd": "remove", "id": bobID[:8]}, "")
 	ann.quit()
