@@ -31,7 +31,8 @@ func newLANNet(t *testing.T, n int) *lanNet {
 	if _, err := exec.LookPath("ip"); err != nil {
 		t.Fatal("this test needs iproute2's ip (apt-get install iproute2)")
 	}
-	l := &lanNet{t: t, prefix: fmt.Sprintf("jv%d", os.Getpid()%100000)}
+	removeOrphanNetns()
+	l := &lanNet{t: t, prefix: fmt.Sprintf("jv%d", os.Getpid())}
 	bridge := l.prefix + "br"
 	t.Cleanup(func() {
 		for _, ns := range append([]string{bridge}, l.nodes...) {
@@ -55,6 +56,23 @@ func newLANNet(t *testing.T, n int) *lanNet {
 		l.ip("-n", bridge, "link", "set", outer, "master", "br0", "up")
 	}
 	return l
+}
+
+// removeOrphanNetns deletes the namespaces of an earlier test process that
+// was killed before its cleanup ran (named jv<pid>…, the pid now gone).
+func removeOrphanNetns() {
+	entries, _ := os.ReadDir("/var/run/netns")
+	for _, e := range entries {
+		var pid int
+		var rest string
+		if n, _ := fmt.Sscanf(e.Name(), "jv%d%s", &pid, &rest); n < 1 || pid == os.Getpid() {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+			continue // maybe a test running beside this one
+		}
+		exec.Command("ip", "netns", "del", e.Name()).Run()
+	}
 }
 
 func (l *lanNet) ip(args ...string) {
