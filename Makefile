@@ -78,9 +78,10 @@ test: lint
 # runs their seed corpora). Every binary decoder has one, and so does every
 # filter of peer input (handshake, addresses, log, JSON lines, screen text).
 FUZZTIME ?= 30s
-FUZZ_CRYPTO   = FuzzParseLinkCode FuzzParseRoster FuzzParseSenderKey FuzzUnmarshalRatchet FuzzUnmarshalKDFParams FuzzRosterFork FuzzReadBackupHeader FuzzBackupReader
+FUZZ_CRYPTO   = FuzzParseLinkCode FuzzParseRoster FuzzParseSenderKey FuzzUnmarshalRatchet FuzzUnmarshalKDFParams FuzzRosterFork FuzzReadBackupHeader FuzzBackupReader FuzzCPaceFinish
 FUZZ_WIRE     = FuzzDecodeAll FuzzDecodeGroup FuzzParseGroupText FuzzDecodeAddrRecord
 FUZZ_P2P      = FuzzFrameReader FuzzResponderHandshake
+FUZZ_LAN      = FuzzDecodeAnnouncement
 FUZZ_PAIR     = FuzzParseCode FuzzReadFrame FuzzDecodeStart FuzzDecodeReply FuzzDecodeConfirm FuzzDecodeFinal FuzzDecodeAbort FuzzServe FuzzJoin
 FUZZ_APP      = FuzzPeerAddrPolicy
 FUZZ_HEADLESS = FuzzJSONWriterKeepsLinesValid
@@ -92,6 +93,7 @@ fuzz:
 	$(call fuzz_each,$(FUZZ_CRYPTO),./crypto)
 	$(call fuzz_each,$(FUZZ_WIRE),./p2p/wire)
 	$(call fuzz_each,$(FUZZ_P2P),./p2p)
+	$(call fuzz_each,$(FUZZ_LAN),./p2p/lan)
 	$(call fuzz_each,$(FUZZ_PAIR),./p2p/pair)
 	$(call fuzz_each,$(FUZZ_APP),./app)
 	$(call fuzz_each,$(FUZZ_HEADLESS),./ui/headless)
