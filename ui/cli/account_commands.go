@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"jarvis/app"
-	"jarvis/crypto"
 )
 
 // accountFlags are the flags of backup, restore and passwd.
@@ -210,20 +209,13 @@ func cmdPasswd(o *options, f *accountFlags, stdout io.Writer) error {
 	if err := s.account.CheckPassphrase(ctx, old); err != nil {
 		return wrongPassphrase(err)
 	}
-	pass, err := passphraseSource{file: f.newPass}.readNew()
+	pass, err := passphraseSource{file: f.newPass}.readStrong("nothing was changed", stdout)
 	if err != nil {
 		return err
 	}
 	defer clear(pass)
-	bits, err := crypto.CheckNewPassphrase(pass)
-	if err != nil {
-		return fmt.Errorf("%w; nothing was changed", err)
-	}
 	if err := s.account.ChangePassphrase(ctx, old, pass); err != nil {
 		return wrongPassphrase(err)
-	}
-	if bits < crypto.WeakPassphraseBits {
-		fmt.Fprintln(stdout, "Warning: this passphrase is weak; a longer one (4 random words) is much safer.")
 	}
 	fmt.Fprintln(stdout, "Passphrase changed. Backups made before still open with the old one.")
 	return nil

@@ -16,7 +16,6 @@ import (
 	"syscall"
 
 	"jarvis/app"
-	"jarvis/crypto"
 	"jarvis/p2p/tor"
 	"jarvis/ui/headless"
 	"jarvis/ui/tui"
@@ -280,20 +279,13 @@ func cmdInit(o *options, name string, stdout io.Writer) error {
 	} else if exists {
 		return fmt.Errorf("%s already holds an identity; use --data to make another", s.dir.path)
 	}
-	pass, err := passphraseSource{file: o.passphraseFile}.readNew()
+	pass, err := passphraseSource{file: o.passphraseFile}.readStrong("run init again with a longer one", stdout)
 	if err != nil {
 		return err
 	}
 	defer clear(pass)
-	bits, err := crypto.CheckNewPassphrase(pass)
-	if err != nil {
-		return fmt.Errorf("%w; run init again with a longer one", err)
-	}
 	if err := s.account.Create(ctx, name, pass); err != nil {
 		return err
-	}
-	if bits < crypto.WeakPassphraseBits {
-		fmt.Fprintln(stdout, "Warning: this passphrase is weak; anyone who copies your data directory could guess it. A longer one (4 random words) is much safer.")
 	}
 	code, err := s.account.Code(ctx, o.listen, o.advertised(), tc)
 	if err != nil {

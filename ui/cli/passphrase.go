@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"golang.org/x/term"
+
+	"jarvis/crypto"
 )
 
 // errNoPassphrase explains how to give a passphrase when nobody can type.
@@ -83,6 +86,25 @@ func (s passphraseSource) readNew() ([]byte, error) {
 		return nil, errors.New("the passphrases differ; run the command again")
 	}
 	return p, nil
+}
+
+// readStrong is readNew held to init's rules: too short or repeated is an
+// error ending in then (what happens now), and a weak one passes with a
+// warning on out. The caller clears the passphrase.
+func (s passphraseSource) readStrong(then string, out io.Writer) ([]byte, error) {
+	pass, err := s.readNew()
+	if err != nil {
+		return nil, err
+	}
+	bits, err := crypto.CheckNewPassphrase(pass)
+	if err != nil {
+		clear(pass)
+		return nil, fmt.Errorf("%w; %s", err, then)
+	}
+	if bits < crypto.WeakPassphraseBits {
+		fmt.Fprintln(out, "Warning: this passphrase is weak; anyone who copies your data directory could guess it. A longer one (4 random words) is much safer.")
+	}
+	return pass, nil
 }
 
 // promptTTY reads without echo from the controlling terminal, so stdin

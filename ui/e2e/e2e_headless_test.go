@@ -152,12 +152,20 @@ func (p *headlessProc) send(cmd map[string]any) {
 // that satisfies match.
 func (p *headlessProc) waitEvent(name string, match func(map[string]any) bool) map[string]any {
 	p.t.Helper()
+	return p.waitLine(fmt.Sprintf("%q", name), func(l map[string]any) bool {
+		return l["event"] == name && (match == nil || match(l))
+	})
+}
+
+// waitLine returns the first line (from the start) that match accepts;
+// what names it in failures.
+func (p *headlessProc) waitLine(what string, match func(map[string]any) bool) map[string]any {
+	p.t.Helper()
 	deadline := time.After(p.timeout)
 	for seen := 0; ; {
 		p.mu.Lock()
 		for ; seen < len(p.lines); seen++ {
-			l := p.lines[seen]
-			if l["event"] == name && (match == nil || match(l)) {
+			if l := p.lines[seen]; match(l) {
 				p.mu.Unlock()
 				return l
 			}
@@ -166,9 +174,9 @@ func (p *headlessProc) waitEvent(name string, match func(map[string]any) bool) m
 		select {
 		case <-p.notify:
 		case <-p.exited:
-			p.t.Fatalf("process exited while waiting for %q", name)
+			p.t.Fatalf("process exited while waiting for %s", what)
 		case <-deadline:
-			p.t.Fatalf("timed out waiting for %q", name)
+			p.t.Fatalf("timed out waiting for %s", what)
 		}
 	}
 }

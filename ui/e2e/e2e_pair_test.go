@@ -169,8 +169,8 @@ func TestAManInTheMiddleOfPairingGetsNothing(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // the mitm's beacons are on the air
 	p.b.send(map[string]any{"cmd": "pair_join", "code": code})
 	pairEnded := func(m map[string]any) bool { return m["event"] == "paired" || m["op"] == "pair" }
-	endB := waitAny(p.b, pairEnded)
-	endA := waitAny(p.a, pairEnded)
+	endB := p.b.waitLine("the end of pairing", pairEnded)
+	endA := p.a.waitLine("the end of pairing", pairEnded)
 	for _, end := range []map[string]any{endA, endB} {
 		if end["event"] == "paired" {
 			c := end["contact"].(map[string]any)
@@ -202,31 +202,5 @@ func TestAManInTheMiddleOfPairingGetsNothing(t *testing.T) {
 		}
 	case <-time.After(2 * time.Second):
 		t.Log("the joiner reached the host first; the mitm never got a connection")
-	}
-}
-
-// waitAny waits for the first line, of any event, that match accepts.
-func waitAny(p *headlessProc, match func(map[string]any) bool) map[string]any {
-	p.t.Helper()
-	deadline := time.After(p.timeout)
-	for seen := 0; ; {
-		p.mu.Lock()
-		for ; seen < len(p.lines); seen++ {
-			if match(p.lines[seen]) {
-				l := p.lines[seen]
-				p.mu.Unlock()
-				return l
-			}
-		}
-		p.mu.Unlock()
-		select {
-		case <-p.notify:
-		case <-p.exited:
-			p.t.Fatal("process exited")
-		case <-deadline:
-			p.mu.Lock()
-			defer p.mu.Unlock()
-			p.t.Fatalf("timed out; lines so far: %v", p.lines)
-		}
 	}
 }
