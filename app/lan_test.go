@@ -3,6 +3,7 @@ package app
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"jarvis/crypto"
 	"jarvis/p2p"
@@ -45,6 +46,13 @@ func TestAPeerHeardOnTheLANIsDialledThereFirst(t *testing.T) {
 	p.connect(holdGroups, p2p.Target{Keys: x, Addrs: []string{"198.51.100.1:7420"}})
 	if got := f.addrs[x.ID()]; len(got) == 0 || got[0] != "10.1.2.3:7420" {
 		t.Fatalf("the group's dial list %v does not start with the heard address", got)
+	}
+	// Not heard again for a while: x has left the network.
+	now := time.Now().Add(heardFor)
+	p.now = func() time.Time { return now }
+	p.connect(holdContacts, p2p.Target{Keys: x, Addrs: []string{"192.0.2.7:7420"}})
+	if got := f.addrs[x.ID()]; slices.Contains(got, "10.1.2.3:7420") {
+		t.Fatalf("a stale heard address is still dialled: %v", got)
 	}
 }
 

@@ -87,8 +87,8 @@ type peers struct {
 	// accepted (addrBook); every holder dials them first.
 	recorded map[crypto.ID][]string
 	// heard holds where LAN discovery last heard each peer; dialled before
-	// anything else, as the one address known to work from here.
-	heard map[crypto.ID]string
+	// anything else while fresh, as the one address known to work from here.
+	heard map[crypto.ID]heardAt
 	// lan hears about every change of who is held, to announce us to them
 	// and listen for them; nil when LAN discovery is off.
 	lan interface{ SetContacts([]crypto.PublicIdentity) }
@@ -97,7 +97,7 @@ type peers struct {
 func newPeers(log *slog.Logger, holders ...p2p.Holder) *peers {
 	p := &peers{log: log, now: time.Now, rooms: make(map[p2p.Holder]chan struct{}),
 		held: make(map[p2p.Holder]map[crypto.ID]p2p.Target), seen: make(map[crypto.ID]time.Time),
-		recorded: make(map[crypto.ID][]string), heard: make(map[crypto.ID]string)}
+		recorded: make(map[crypto.ID][]string), heard: make(map[crypto.ID]heardAt)}
 	for _, h := range holders {
 		p.rooms[h] = make(chan struct{}, 1)
 		p.held[h] = make(map[crypto.ID]p2p.Target)
@@ -124,8 +124,8 @@ func (p *peers) connectLocked(h p2p.Holder, t p2p.Target) {
 	_, known := p.held[h][id]
 	p.held[h][id] = t
 	addrs := recordFirst(p.recorded[id], t.Addrs)
-	if a, ok := p.heard[id]; ok {
-		addrs = recordFirst([]string{a}, addrs)
+	if h, ok := p.heard[id]; ok && p.now().Sub(h.at) < heardFor {
+		addrs = recordFirst([]string{h.addr}, addrs)
 	}
 	t.Addrs = p.addrs.reachable(addrs)
 	p.net.Connect(t, h)
@@ -152,15 +152,26 @@ func (p *peers) feedLANLocked() {
 	p.lan.SetContacts(keys)
 }
 
+// heardAt is where and when LAN discovery last heard a peer.
+type heardAt struct {
+	addr string
+	at   time.Time
+}
+
+// heardFor is how long a heard address stays first in line: three missed
+// announcements (one a minute at most), and the peer has left the network.
+const heardFor = 3 * time.Minute
+
 // heardOnLAN redials id at the address LAN discovery heard it from, under
 // every holder that holds it.
 func (p *peers) heardOnLAN(id crypto.ID, addr string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.heard[id] == addr {
-		return
+	prev, ok := p.heard[id]
+	p.heard[id] = heardAt{addr: addr, at: p.now()}
+	if ok && prev.addr == addr && p.now().Sub(prev.at) < heardFor {
+		return // still there: nothing to redial
 	}
-	p.heard[id] = addr
 	for h, held := range p.held {
 		if t, ok := held[id]; ok {
 			p.connectLocked(h, t)
