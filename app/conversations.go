@@ -91,8 +91,9 @@ func (c *Core) History(ctx context.Context, conv ConversationID, before int64, l
 }
 
 // authorNames returns how History names the author of a stored message:
-// the contact in a chat, the roster name in a group (or the short ID of a
-// member who has left).
+// the contact in a chat; in a group, a contact as the user knows them and
+// anyone else by their roster name; a member who has left by the name the
+// user knows them by, else the short ID.
 func (c *Core) authorNames(conv ConversationID) (func(store.Message) string, error) {
 	if !conv.IsGroup() {
 		ct, ok := c.dir.contact(conv.Contact())
@@ -107,7 +108,7 @@ func (c *Core) authorNames(conv ConversationID) (func(store.Message) string, err
 	}
 	names := make(map[crypto.ID]string, len(g.members))
 	for _, e := range g.members {
-		names[e.id] = e.name
+		names[e.id] = c.dir.memberName(e.id, e.name)
 	}
 	names = disambiguate(names) // two members of one name show their short IDs
 	return func(m store.Message) string {
@@ -116,6 +117,9 @@ func (c *Core) authorNames(conv ConversationID) (func(store.Message) string, err
 		}
 		if n, ok := names[m.Author]; ok {
 			return n
+		}
+		if ct, ok := c.dir.contact(m.Author); ok {
+			return ct.name
 		}
 		return m.Author.Short()
 	}, nil

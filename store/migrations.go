@@ -191,6 +191,13 @@ CREATE TABLE addr_records (
 	mac     BLOB NOT NULL
 ) STRICT, WITHOUT ROWID;
 `,
+		// 11: the name the user gave a contact with /rename, sealed like
+		// contacts.name, which from now on keeps the contact's own name:
+		// a private label must never travel in a group roster. NULL (no
+		// label) in a row written before.
+		`
+ALTER TABLE contacts ADD COLUMN label BLOB;
+`,
 	}
 }
 
