@@ -228,8 +228,8 @@ func remove(u *UI, c call) bool {
 	}
 	id := c.target.Contact()
 	who := plainPeerText(u.contact(id).contact.Name, false)
-	u.confirm("Remove contact", "Remove "+peerText(who, false)+
-		" and delete your whole conversation with them? This cannot be undone.", func() {
+	u.confirmByName("Remove contact", "Remove "+peerText(who, false)+
+		" and delete your whole conversation with them? This cannot be undone.", who, func() {
 		u.run(func(ctx context.Context, core appCore) (string, error) {
 			return "Removed " + who + ".", core.Remove(ctx, id)
 		})

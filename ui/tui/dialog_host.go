@@ -22,15 +22,14 @@ type dialogButton struct {
 }
 
 // showDialog opens a dialog over the current page. Esc (in captureKey) or
-// a button closes it; the input line and its draft are left alone.
+// a button closes it; the input line and its draft are left alone. The
+// last button takes the focus: put the safe choice there.
 func (d *dialogHost) showDialog(name, title string, body *tview.TextView, w, h int, buttons ...dialogButton) {
-	d.closeDialog()
-	sw, sh := d.size()
-	w, h = min(w, sw-2), min(h, sh-2)
 	box := tview.NewFlex().SetDirection(tview.FlexRow).AddItem(body, 0, 1, len(buttons) == 0)
 	focus := tview.Primitive(body)
 	if len(buttons) > 0 {
 		form := buttonRow(body, buttons)
+		form.SetFocus(len(buttons) - 1)
 		box.AddItem(form, 1, 0, true)
 		focus = form
 	}
@@ -39,6 +38,15 @@ func (d *dialogHost) showDialog(name, title string, body *tview.TextView, w, h i
 			d.closeDialog()
 		}
 	})
+	d.openBox(name, title, box, focus, w, h)
+}
+
+// openBox shows box framed and centred, at most w×h and never larger
+// than the screen, and focuses focus.
+func (d *dialogHost) openBox(name, title string, box *tview.Flex, focus tview.Primitive, w, h int) {
+	d.closeDialog()
+	sw, sh := d.size()
+	w, h = min(w, sw-2), min(h, sh-2)
 	box.SetBorder(true).SetTitle(" " + title + " ")
 	d.pages.AddPage(name, centered(box, w, h), true, true)
 	d.dialog = name
@@ -74,7 +82,8 @@ func (d *dialogHost) closeDialog() {
 	d.refocus()
 }
 
-// confirm asks a yes/no question; yes runs only on "Yes".
+// confirm asks a yes/no question; yes runs only on "Yes". "No" has the
+// focus, so an Enter meant for the input line changes nothing.
 func (d *dialogHost) confirm(title, question string, yes func()) {
 	d.showDialog("confirm", title, textBody(question), 50, 7,
 		dialogButton{"Yes", func() { d.closeDialog(); yes() }},

@@ -201,3 +201,33 @@ func (f *fakeResolver) pick(text, kind string, unknown error, fits func(app.Conv
 	}
 	return app.ConversationID{}, &app.AmbiguousError{Kind: kind, Text: text}
 }
+
+func (f *fakeCore) Leave(_ context.Context, g crypto.GroupID) error {
+	return f.record("leave " + g.String()[:8])
+}
+
+func (f *fakeCore) DeleteGroup(_ context.Context, g crypto.GroupID) error {
+	return f.record("delete " + g.String()[:8])
+}
+
+func (f *fakeCore) Remove(_ context.Context, id crypto.ID) error {
+	return f.record("remove " + id.Short())
+}
+
+// teamCore is a fake core for Alice, with Bob as a contact and #Team, a
+// group of the two that Alice owns.
+func teamCore() (core *fakeCore, bob crypto.ID, team crypto.GroupID) {
+	me, bob := crypto.ID{1}, crypto.ID{2}
+	team = crypto.GroupID{9}
+	now := time.Now()
+	core = &fakeCore{
+		self:     app.Self{ID: me, Name: "Alice"},
+		contacts: []app.Contact{{ID: bob, Name: "Bob", State: app.ContactAccepted, LastActivity: now.Add(-time.Hour)}},
+		groups: []app.Group{{ID: team, Name: "Team", State: app.GroupActive, MyRole: crypto.RoleOwner, LastActivity: now,
+			Members: []app.GroupMember{{ID: me, Name: "Alice", Self: true, Role: crypto.RoleOwner}, {ID: bob, Name: "Bob"}}}},
+		events:  make(chan app.Event),
+		names:   fakeResolver{convs: map[string][]app.ConversationID{"bob": {app.ContactChat(bob)}, "team": {app.GroupChat(team)}}},
+		history: map[app.ConversationID][]app.Message{},
+	}
+	return core, bob, team
+}

@@ -278,8 +278,8 @@ func nick(u *UI, c call) bool {
 
 func deleteGroup(u *UI, id crypto.GroupID) {
 	name := "#" + plainPeerText(u.convs[app.GroupChat(id)].group.Name, false)
-	u.confirm("Delete group", "Delete "+tviewSafe(name)+" and its whole history from this device? "+
-		"If you are still a member, you leave it. This cannot be undone.", func() {
+	u.confirmByName("Delete group", "Delete "+tviewSafe(name)+" and its whole history from this device? "+
+		"If you are still a member, you leave it. This cannot be undone.", name, func() {
 		runGroup(u, "Could not delete "+name, func(ctx context.Context, core appCore) (string, error) {
 			return "Deleted " + name + ".", core.DeleteGroup(ctx, id)
 		})

@@ -105,7 +105,8 @@ func TestGroupCreatedFromTheInputLineInvitesAContactAndChats(t *testing.T) {
 	s.waitGone("You are  the owner")
 	s.enter("/leave")
 	s.wait("Leave #Team?")
-	s.key(tcell.KeyEnter) // Yes
+	s.key(tcell.KeyBacktab) // from No to Yes
+	s.key(tcell.KeyEnter)
 	s.wait("You left #Team")
 	s.wait("#Team · you are no longer a member")
 }
@@ -151,7 +152,7 @@ func TestGroupInviteFromAPeerIsAcceptedAndAKickShowsASystemLine(t *testing.T) {
 	s.key(tcell.KeyCtrlU)
 	s.enter("/delete")
 	s.wait("Delete #[u]g[-]")
-	s.key(tcell.KeyEnter) // Yes
+	s.enter("[u]g[-]") // typed literally, as the name must be
 	s.wait("Deleted #[u]g[-]")
 	s.waitGone("× #[u]g[-]")
 }
