@@ -55,19 +55,18 @@ func (u *UI) submit() {
 	if strings.TrimSpace(text) == "" {
 		return
 	}
+	var done bool
 	switch {
 	case strings.HasPrefix(text, "//"):
-		if !u.send(text[1:]) {
-			return
-		}
+		done = u.send(text[1:])
 	case strings.HasPrefix(text, "/"):
-		if !u.command(text) {
-			return
-		}
+		done = u.command(text)
 	default:
-		if !u.send(text) {
-			return
-		}
+		done = u.send(text)
+	}
+	if !done {
+		mv.input.selectAll() // kept to fix, replaced by what is typed next
+		return
 	}
 	mv.input.SetText("")
 	if conv := u.convs[u.cur]; conv != nil {

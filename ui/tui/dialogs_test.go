@@ -2,6 +2,7 @@ package tui
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gdamore/tcell/v2"
@@ -70,4 +71,26 @@ func TestNameMatchesIgnoresCaseAndAGroupsHash(t *testing.T) {
 			t.Errorf("nameMatches(%q, %q) = %v, want %v", tc.typed, tc.name, got, tc.want)
 		}
 	}
+}
+
+func TestAFailedCommandIsKeptSelectedAndTheNextTypingReplacesIt(t *testing.T) {
+	core, _, _ := teamCore()
+	s := startWithCore(t, core, 100, 30)
+	s.wait("#Team")
+	s.screen.InjectKey(tcell.KeyRune, '2', tcell.ModAlt) // Bob
+	s.enter("/rename")
+	s.wait("Usage: /rename")
+	s.wait("> /rename")
+	s.typeText("/nick Al")
+	s.wait("> /nick Al")
+	if strings.Contains(s.contents(), "/rename/nick") {
+		t.Fatal("the next command was appended to the failed one")
+	}
+	s.key(tcell.KeyCtrlU)
+	s.enter("/renam")
+	s.wait("Did you mean /rename?")
+	s.key(tcell.KeyEnd) // any other key keeps the text, to fix it
+	s.typeText("e")
+	s.wait("> /rename")
+	s.quit()
 }

@@ -24,6 +24,7 @@ type lineEdit struct {
 	cursor        int // index into text
 	offset        int // first visible rune
 	mask          rune
+	selected      bool // the whole text is selected: typing replaces it
 	done          func(tcell.Key)
 	changed       func(string)
 	secretChanged func(pass []byte) // masked fields: called instead of changed
@@ -47,11 +48,21 @@ func (e *lineEdit) SetSecretChangedFunc(f func(pass []byte)) *lineEdit {
 
 // SetText replaces the text and puts the cursor at its end.
 func (e *lineEdit) SetText(s string) *lineEdit {
+	e.selected = false
 	e.replace([]rune(s))
 	e.cursor = len(e.text)
 	e.offset = 0
 	e.notify()
 	return e
+}
+
+// selectAll marks the whole text selected, the cursor at its end: shown
+// reversed, it is replaced by the next character typed or pasted, and kept
+// (for editing) by any other key. The input line does this with a command
+// that failed, so the next attempt is never appended to it.
+func (e *lineEdit) selectAll() {
+	e.selected = len(e.text) > 0
+	e.cursor = len(e.text)
 }
 
 // empty reports whether the field holds no text.
@@ -106,6 +117,15 @@ func (e *lineEdit) notify() {
 	}
 	if e.changed != nil {
 		e.changed(string(e.text))
+	}
+}
+
+// dropSelected empties the field if its text is selected.
+func (e *lineEdit) dropSelected() {
+	if e.selected {
+		e.selected = false
+		e.replace(nil)
+		e.cursor, e.offset = 0, 0
 	}
 }
 
@@ -166,6 +186,9 @@ func (e *lineEdit) Draw(screen tcell.Screen) {
 		e.offset++
 	}
 	style := tcell.StyleDefault.Foreground(tview.Styles.PrimaryTextColor)
+	if e.selected {
+		style = style.Reverse(true)
+	}
 	cx := x
 	for i := e.offset; i < len(shown); i++ {
 		rw := runeWidth(shown[i])
@@ -195,6 +218,10 @@ func (e *lineEdit) Draw(screen tcell.Screen) {
 // InputHandler edits the text; Enter, Tab, Backtab and Esc go to done.
 func (e *lineEdit) InputHandler() func(event *tcell.EventKey, setFocus func(p tview.Primitive)) {
 	return e.WrapInputHandler(func(ev *tcell.EventKey, _ func(p tview.Primitive)) {
+		if ev.Key() == tcell.KeyRune {
+			e.dropSelected()
+		}
+		e.selected = false
 		switch ev.Key() {
 		case tcell.KeyRune:
 			e.insert([]rune{ev.Rune()})
@@ -239,6 +266,7 @@ func (e *lineEdit) InputHandler() func(event *tcell.EventKey, setFocus func(p tv
 func (e *lineEdit) PasteHandler() func(text string, setFocus func(p tview.Primitive)) {
 	return e.WrapPasteHandler(func(text string, _ func(p tview.Primitive)) {
 		text = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(text)
+		e.dropSelected()
 		e.insert([]rune(text))
 	})
 }
