@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"math"
 
 	"jarvis/crypto"
 	"jarvis/store"
@@ -129,10 +130,19 @@ func (c *Core) authorNames(conv ConversationID) (func(store.Message) string, err
 // also sends read receipts. Both kinds commit with the same durability: a
 // lost "seen" after a crash costs only an unread badge.
 func (c *Core) MarkRead(ctx context.Context, conv ConversationID) error {
+	return c.MarkReadUpTo(ctx, conv, math.MaxInt64)
+}
+
+// MarkReadUpTo is MarkRead for the messages up to and including the one
+// at cursor upTo (its Message.Cursor): a frontend passes the newest it
+// has shown, so a read receipt never claims more than was on screen.
+func (c *Core) MarkReadUpTo(ctx context.Context, conv ConversationID, upTo int64) error {
 	if conv.IsGroup() {
 		return c.withGroup(ctx, conv.Group(), func(ctx context.Context, m *groupManager, g *group) error {
-			return m.markRead(ctx, g)
+			return m.markRead(ctx, g, upTo)
 		})
 	}
-	return c.onContacts(ctx, func(ctx context.Context, m *contactManager) error { return m.markRead(ctx, conv.Contact()) })
+	return c.onContacts(ctx, func(ctx context.Context, m *contactManager) error {
+		return m.markRead(ctx, conv.Contact(), upTo)
+	})
 }

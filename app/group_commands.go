@@ -42,8 +42,8 @@ func (m *groupManager) known(id crypto.GroupID) (*group, error) {
 }
 
 // markRead marks a group's messages seen and reports the new count.
-func (m *groupManager) markRead(ctx context.Context, g *group) error {
-	if _, err := m.store.MarkSeen(ctx, GroupChat(g.row.ID)); err != nil {
+func (m *groupManager) markRead(ctx context.Context, g *group, upTo int64) error {
+	if _, err := m.store.MarkSeenUpTo(ctx, GroupChat(g.row.ID), upTo); err != nil {
 		return err
 	}
 	m.core.emit(GroupUpdated{Group: m.view(ctx, g)})

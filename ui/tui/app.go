@@ -223,6 +223,7 @@ func (u *UI) refocus() {
 		u.app.SetFocus(u.lock.field)
 	case u.main != nil:
 		u.app.SetFocus(u.main.input)
+		u.markCurrentRead() // what the dialog covered is in view again
 	}
 }
 
@@ -332,9 +333,10 @@ func (u *UI) quit() {
 	}()
 }
 
-// layoutFor adapts the main screen to the terminal size.
+// layoutFor adapts the main screen to the terminal size, laying the
+// chat out again for a new one.
 func (u *UI) layoutFor(w, h int) {
-	if u.main != nil {
-		u.main.resize(w, h)
+	if u.main != nil && u.main.resize(w, h) {
+		u.renderAll()
 	}
 }

@@ -96,9 +96,9 @@ func (u *UI) send(text string) bool {
 		Text: text, SentAt: now, At: now, State: app.StateQueued})
 	conv.marker = crypto.MessageID{}
 	conv.last = now
+	conv.follow = true // what we send is what we look at
 	u.sortConvs()
 	u.renderAll()
-	u.main.chat.ScrollToEnd()
 	return true
 }
 

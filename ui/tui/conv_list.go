@@ -39,7 +39,7 @@ func (l *convList) contact(id crypto.ID) *conversation { return l.convs[app.Cont
 func (l *convList) ensure(k app.ConversationID) *conversation {
 	conv := l.convs[k]
 	if conv == nil {
-		conv = &conversation{id: k}
+		conv = &conversation{id: k, follow: true}
 		l.convs[k] = conv
 	}
 	return conv

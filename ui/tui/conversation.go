@@ -40,6 +40,12 @@ type conversation struct {
 
 	draft  string
 	typing time.Time // the peer's typing indicator shows until then (chats)
+
+	// Where the view stands (chat_scroll.go): at the newest row, moving
+	// with what arrives, or at row top; and the newest message read.
+	follow   bool
+	top      int
+	readUpTo int64
 }
 
 // line is a message, or a group's system line ("ann added bob") when

@@ -35,7 +35,7 @@ type coreRunner interface {
 type messenger interface {
 	Send(ctx context.Context, conv app.ConversationID, text string) (crypto.MessageID, error)
 	History(ctx context.Context, conv app.ConversationID, before int64, limit int) ([]app.Message, error)
-	MarkRead(ctx context.Context, conv app.ConversationID) error
+	MarkReadUpTo(ctx context.Context, conv app.ConversationID, upTo int64) error
 	SetTyping(ctx context.Context, id crypto.ID, active bool) error
 }
 

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -30,14 +31,16 @@ type fakeCore struct {
 	calls []string
 }
 
-func (f *fakeCore) Start()                                             {}
-func (f *fakeCore) Close() error                                       { return nil }
-func (f *fakeCore) Events() <-chan app.Event                           { return f.events }
-func (f *fakeCore) Self() app.Self                                     { return f.self }
-func (f *fakeCore) TorStatus() app.TorStatus                           { return f.tor }
-func (f *fakeCore) Contacts(context.Context) ([]app.Contact, error)    { return f.contacts, nil }
-func (f *fakeCore) Groups(context.Context) ([]app.Group, error)        { return f.groups, nil }
-func (f *fakeCore) MarkRead(context.Context, app.ConversationID) error { return nil }
+func (f *fakeCore) Start()                                          {}
+func (f *fakeCore) Close() error                                    { return nil }
+func (f *fakeCore) Events() <-chan app.Event                        { return f.events }
+func (f *fakeCore) Self() app.Self                                  { return f.self }
+func (f *fakeCore) TorStatus() app.TorStatus                        { return f.tor }
+func (f *fakeCore) Contacts(context.Context) ([]app.Contact, error) { return f.contacts, nil }
+func (f *fakeCore) Groups(context.Context) ([]app.Group, error)     { return f.groups, nil }
+func (f *fakeCore) MarkReadUpTo(_ context.Context, _ app.ConversationID, upTo int64) error {
+	return f.record(fmt.Sprintf("read %d", upTo))
+}
 
 func (f *fakeCore) History(_ context.Context, conv app.ConversationID, before int64, _ int) ([]app.Message, error) {
 	if before != 0 {

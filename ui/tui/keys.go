@@ -66,6 +66,11 @@ func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 	case tcell.KeyPgDn:
 		_, _, _, h := mv.chat.GetInnerRect()
 		u.scrollChat(max(1, h-2))
+	case tcell.KeyEnd:
+		if !alt && !mv.input.empty() {
+			return ev // the end of the line
+		}
+		u.jumpToNewest()
 	case tcell.KeyF1:
 		u.showHelp()
 	case tcell.KeyF2:

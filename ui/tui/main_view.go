@@ -32,6 +32,9 @@ type mainView struct {
 	showList      bool
 	rebuilding    bool // suppress the list's changed callback
 
+	shown      chatRows // the open conversation as laid out
+	noticeRows int      // the notice's height
+
 	noticeText  string
 	noticeUntil time.Time
 	completion  *completion
@@ -46,6 +49,8 @@ func (u *UI) showMain() {
 		notice: tview.NewTextView().SetDynamicColors(true).SetWrap(false),
 		input:  newLineEdit("> "),
 		status: tview.NewTextView().SetDynamicColors(true).SetWrap(false),
+
+		noticeRows: 1,
 	}
 	mv.list.SetBorder(true).SetTitle(" Chats ")
 	mv.list.SetChangedFunc(func(i int, _, _ string, _ rune) {
@@ -88,10 +93,10 @@ func (u *UI) showMain() {
 }
 
 // resize applies the layout for a w×h terminal; below narrowWidth the list
-// hides unless toggled.
-func (mv *mainView) resize(w, h int) {
+// hides unless toggled. It reports whether the size changed.
+func (mv *mainView) resize(w, h int) bool {
 	if w == mv.width && h == mv.height {
-		return
+		return false
 	}
 	narrow := w < narrowWidth
 	if narrow != mv.narrow || mv.width == 0 {
@@ -99,6 +104,7 @@ func (mv *mainView) resize(w, h int) {
 	}
 	mv.narrow, mv.width, mv.height = narrow, w, h
 	mv.applyList()
+	return true
 }
 
 func (mv *mainView) applyList() {
@@ -113,6 +119,7 @@ func (mv *mainView) applyList() {
 func (u *UI) toggleList() {
 	u.main.showList = !u.main.showList
 	u.main.applyList()
+	u.renderAll() // the chat's rows are laid out for its width
 }
 
 func (u *UI) renderAll() {
@@ -213,6 +220,8 @@ func (u *UI) renderNotice() {
 		mv.notice.SetText(u.theme.paint("yellow", mv.noticeText))
 	case conv != nil && now.Before(conv.typing):
 		mv.notice.SetText(u.theme.paint("gray", peerText(conv.contact.Name, false)+" is typing…"))
+	case u.belowHint(conv) != "":
+		mv.notice.SetText(u.theme.paint("yellow", u.belowHint(conv)))
 	default:
 		mv.noticeText = ""
 		mv.notice.SetText("")
