@@ -117,15 +117,16 @@ func (u *UI) queueSend(r sendRequest) (sendRequest, bool) {
 }
 
 // run executes a core command on a worker and reports its outcome.
+// The outcome belongs to the conversation open when the command ran.
 func (u *UI) run(work func(ctx context.Context, core appCore) (string, error)) {
-	core := u.core
+	core, k := u.core, u.cur
 	u.async(func(ctx context.Context) func() {
 		msg, err := work(ctx, core)
 		return func() {
 			if err != nil {
-				u.notice(err.Error())
+				u.noticeIn(k, err.Error())
 			} else if msg != "" {
-				u.notice(msg)
+				u.noticeIn(k, msg)
 			}
 		}
 	})
@@ -147,9 +148,10 @@ func addContact(u *UI, c call) bool {
 			u.upsertContact(added)
 			u.sortConvs()
 			u.open(app.ContactChat(added.ID))
+			u.notice("Request sent to " + plainPeerText(added.Name, false) + ". You can chat once they accept.")
 			u.renderAll()
 		})
-		return "Request sent to " + plainPeerText(added.Name, false) + ". You can chat once they accept.", nil
+		return "", nil
 	})
 	return true
 }

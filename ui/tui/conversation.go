@@ -46,6 +46,8 @@ type conversation struct {
 	follow   bool
 	top      int
 	readUpTo int64
+
+	note noteText // a notice about this conversation, kept until it is opened
 }
 
 // line is a message, or a group's system line ("ann added bob") when

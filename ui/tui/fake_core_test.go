@@ -100,6 +100,7 @@ func startWithCore(t *testing.T, core appCore, w, h int) *screenUI {
 		afterDraw:   s.capture,
 		screenReady: func(sc tcell.Screen) { sc.(tcell.SimulationScreen).SetSize(w, h) },
 	})
+	s.ui = u
 	go func() {
 		defer u.cancel()
 		s.done <- u.loop(core)

@@ -84,9 +84,10 @@ func createGroup(u *UI, c call) bool {
 			u.upsertGroup(g)
 			u.sortConvs()
 			u.open(app.GroupChat(g.ID))
+			u.notice("Created #" + name + ". Add contacts with /invite NAME.")
 			u.renderAll()
 		})
-		return "Created #" + name + ". Add contacts with /invite NAME.", nil
+		return "", nil
 	})
 	return true
 }
@@ -108,8 +109,11 @@ func answerInvite(u *UI, id crypto.GroupID, accept bool) bool {
 			if err := core.AcceptInvite(ctx, id); err != nil {
 				return "", err
 			}
-			u.post(func() { u.open(app.GroupChat(id)) })
-			return "You joined " + name + ". Messages arrive as members come online.", nil
+			u.post(func() {
+				u.open(app.GroupChat(id))
+				u.notice("You joined " + name + ". Messages arrive as members come online.")
+			})
+			return "", nil
 		})
 	} else {
 		runGroup(u, "Could not decline", func(ctx context.Context, core appCore) (string, error) {

@@ -104,6 +104,17 @@ type screenUI struct {
 	self   app.Self
 
 	finished bool // Run has returned (test goroutine only)
+	ui       *UI  // set by startWithCore, for do
+}
+
+// do runs f on the UI goroutine, as an event would, and redraws.
+func (s *screenUI) do(f func(u *UI)) {
+	done := make(chan struct{})
+	s.ui.app.QueueUpdateDraw(func() {
+		f(s.ui)
+		close(done)
+	})
+	<-done
 }
 
 func startUI(t *testing.T, acc *app.Account, w, h int) *screenUI {

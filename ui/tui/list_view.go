@@ -123,6 +123,7 @@ func (u *UI) open(k app.ConversationID) {
 	u.cur = k
 	u.main.completion = nil
 	conv := u.convs[k]
+	u.switchNotice(conv)
 	draft := ""
 	if conv != nil {
 		draft = conv.draft

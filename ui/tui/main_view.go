@@ -35,10 +35,9 @@ type mainView struct {
 	shown      chatRows // the open conversation as laid out
 	noticeRows int      // the notice's height
 
-	noticeText  string
-	noticeUntil time.Time
-	completion  *completion
-	typing      typingHint
+	note       noteText // the notice shown above the input line
+	completion *completion
+	typing     typingHint
 }
 
 func (u *UI) showMain() {
@@ -200,40 +199,6 @@ func (u *UI) listPosition() string {
 	return text
 }
 
-// notice shows a short message above the input line for a while.
-func (u *UI) notice(text string) {
-	if u.main == nil {
-		return
-	}
-	u.main.noticeText = peerText(text, false) // errors and names may hold peer text
-	u.main.noticeUntil = time.Now().Add(10 * time.Second)
-	u.renderNotice()
-}
-
-// renderNotice shows the notice, or the peer's typing indicator.
-func (u *UI) renderNotice() {
-	mv := u.main
-	now := time.Now()
-	conv := u.convs[u.cur]
-	switch {
-	case mv.noticeText != "" && now.Before(mv.noticeUntil):
-		mv.notice.SetText(u.theme.paint("yellow", mv.noticeText))
-	case conv != nil && now.Before(conv.typing):
-		mv.notice.SetText(u.theme.paint("gray", peerText(conv.contact.Name, false)+" is typing…"))
-	case u.belowHint(conv) != "":
-		mv.notice.SetText(u.theme.paint("yellow", u.belowHint(conv)))
-	default:
-		mv.noticeText = ""
-		mv.notice.SetText("")
-	}
-	if mv.noticeText != "" {
-		u.expireAt(mv.noticeUntil)
-	}
-	if conv != nil && now.Before(conv.typing) {
-		u.expireAt(conv.typing)
-	}
-}
-
 // expireAt asks the pump to tick at t, when what is shown ends. Nothing
 // ticks otherwise: an idle screen wakes nobody (a phone's battery
 // notices a redraw every two seconds). Only the UI goroutine calls it.
@@ -252,13 +217,6 @@ func (u *UI) expireAt(t time.Time) {
 		default:
 		}
 		u.expiry <- t // the only sender, so there is room now
-	}
-}
-
-// tick runs when a notice or typing indicator is due to expire.
-func (u *UI) tick() {
-	if u.main != nil {
-		u.renderNotice()
 	}
 }
 
