@@ -182,6 +182,6 @@ func (u *UI) welcomeText() string {
 		"  2. they type /add followed by your code, and you /accept their request —\n" +
 		"     or you /add their code and they accept.\n" +
 		"Then compare safety numbers with /info and mark them verified.\n\n" +
-		"F1 or ? shows every key and command.")
+		"F1 or /help shows every key and command.")
 	return b.String()
 }

@@ -68,6 +68,11 @@ func (u *UI) submit() {
 		mv.input.selectAll() // kept to fix, replaced by what is typed next
 		return
 	}
+	if conv := u.convs[u.cur]; conv != nil {
+		conv.history.add(text)
+	} else {
+		mv.history.add(text)
+	}
 	mv.input.SetText("")
 	if conv := u.convs[u.cur]; conv != nil {
 		conv.draft = ""

@@ -47,7 +47,8 @@ type conversation struct {
 	top      int
 	readUpTo int64
 
-	note noteText // a notice about this conversation, kept until it is opened
+	note    noteText     // a notice about this conversation, kept until it is opened
+	history inputHistory // what was sent and run here, for Up and Down
 }
 
 // line is a message, or a group's system line ("ann added bob") when

@@ -62,7 +62,7 @@ func TestGroupCreatedFromTheInputLineInvitesAContactAndChats(t *testing.T) {
 	s.waitGone("Members of #Team")
 
 	// Locked, nothing of the group shows, and its messages keep arriving.
-	s.key(tcell.KeyCtrlL)
+	s.screen.InjectKey(tcell.KeyRune, 'k', tcell.ModAlt) // Ctrl+L redraws
 	s.wait("Jarvis is locked")
 	if _, err := bob.core.Send(context.Background(), app.GroupChat(gid), "secret group plan"); err != nil {
 		t.Fatal(err)

@@ -18,6 +18,9 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	case tcell.KeyCtrlC:
 		u.confirmQuit()
 		return nil
+	case tcell.KeyCtrlL:
+		u.redraw()
+		return nil
 	}
 	if u.main == nil { // create and unlock screens
 		return ev
@@ -32,6 +35,14 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	return u.mainKey(ev)
 }
 
+// redraw repaints the whole terminal (Ctrl+L, as in every shell and IRC
+// client), after another program or a resize left debris on it.
+func (u *UI) redraw() {
+	if u.screen != nil {
+		u.screen.Sync()
+	}
+}
+
 func (u *UI) confirmQuit() {
 	u.confirm("Quit", "Quit Jarvis? Your contacts will see you go offline.", u.quit)
 }
@@ -44,20 +55,20 @@ func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 		mv.completion = nil
 	}
 	switch ev.Key() {
-	case tcell.KeyCtrlL:
-		u.lockScreen()
 	case tcell.KeyCtrlN:
 		u.step(1)
 	case tcell.KeyCtrlP:
 		u.step(-1)
 	case tcell.KeyDown:
 		if !alt {
-			return ev
+			u.walkHistory(1)
+			break
 		}
 		u.step(1)
 	case tcell.KeyUp:
 		if !alt {
-			return ev
+			u.walkHistory(-1)
+			break
 		}
 		u.step(-1)
 	case tcell.KeyPgUp:
@@ -100,11 +111,10 @@ func (u *UI) runeKey(ev *tcell.EventKey, alt bool) *tcell.EventKey {
 		u.hotlist()
 	case alt && (r == 'l' || r == 'L'):
 		u.toggleList()
-		u.renderHeader()
+	case alt && (r == 'k' || r == 'K'):
+		u.lockScreen()
 	case alt:
 		return nil // unbound Alt chords must not type letters
-	case r == '?' && u.main.input.GetText() == "":
-		u.showHelp()
 	default:
 		if u.app.GetFocus() != u.main.input {
 			u.app.SetFocus(u.main.input)

@@ -94,6 +94,9 @@ func (u *UI) lockKey(ev *tcell.EventKey) *tcell.EventKey {
 	case tcell.KeyCtrlC:
 		u.confirmQuit()
 		return nil
+	case tcell.KeyCtrlL:
+		u.redraw()
+		return nil
 	case tcell.KeyEsc, tcell.KeyTab, tcell.KeyBacktab:
 		if u.dialog != "" && ev.Key() == tcell.KeyEsc {
 			u.closeDialog()

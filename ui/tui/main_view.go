@@ -35,7 +35,8 @@ type mainView struct {
 	shown      chatRows // the open conversation as laid out
 	noticeRows int      // the notice's height
 
-	note       noteText // the notice shown above the input line
+	note       noteText     // the notice shown above the input line
+	history    inputHistory // Up and Down with no conversation open
 	completion *completion
 	typing     typingHint
 }
