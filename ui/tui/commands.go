@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"strings"
 	"time"
 
@@ -48,15 +49,35 @@ func (u *UI) sent(r sendRequest, id crypto.MessageID, err error) {
 }
 
 // submit runs the input line: a command, or a message for the open
-// conversation.
+// conversation. A message of several lines from a paste the terminal did
+// not mark asks first, so it is not sent as many messages or by mistake.
 func (u *UI) submit() {
 	mv := u.main
-	text := mv.input.GetText()
+	text := strings.TrimRight(mv.input.GetText(), "\n")
 	if strings.TrimSpace(text) == "" {
 		return
 	}
+	if n := strings.Count(text, "\n") + 1; n > 1 && mv.input.burst && !strings.HasPrefix(text, "/") {
+		u.confirmLines(n, func() { u.submitText(text) })
+		return
+	}
+	u.submitText(text)
+}
+
+// confirmLines asks whether n pasted lines go as one message.
+func (u *UI) confirmLines(n int, send func()) {
+	u.showDialog("lines", "Paste", textBody(fmt.Sprintf("Send these %d lines as one message?", n)), 44, 6,
+		dialogButton{"Edit", u.closeDialog},
+		dialogButton{"Send", func() { u.closeDialog(); send() }})
+}
+
+// submitText runs text: a command, or a message for the open conversation.
+func (u *UI) submitText(text string) {
+	mv := u.main
 	var done bool
 	switch {
+	case strings.HasPrefix(text, "/") && strings.Contains(text, "\n"):
+		u.notice("A command fits on one line: remove the line breaks, or start with // to send it as a message.")
 	case strings.HasPrefix(text, "//"):
 		done = u.send(text[1:])
 	case strings.HasPrefix(text, "/"):

@@ -26,6 +26,7 @@ type fakeCore struct {
 	events   chan app.Event
 	names    fakeResolver
 	history  map[app.ConversationID][]app.Message // the newest page of each
+	sendCh   chan string                          // Send hands the text here
 
 	mu    sync.Mutex
 	calls []string
@@ -204,6 +205,11 @@ func (f *fakeResolver) pick(text, kind string, unknown error, fits func(app.Conv
 		return found[0], nil
 	}
 	return app.ConversationID{}, &app.AmbiguousError{Kind: kind, Text: text}
+}
+
+func (f *fakeCore) Send(_ context.Context, _ app.ConversationID, text string) (crypto.MessageID, error) {
+	f.sendCh <- text
+	return crypto.MessageID{0xee, byte(len(text))}, nil
 }
 
 func (f *fakeCore) Leave(_ context.Context, g crypto.GroupID) error {

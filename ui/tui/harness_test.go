@@ -229,7 +229,14 @@ func (s *screenUI) typeText(text string) {
 	}
 }
 
-func (s *screenUI) key(k tcell.Key) { s.screen.InjectKey(k, 0, tcell.ModNone) }
+// key presses k. An Enter waits pasteGap twice first, as fingers do, so
+// it is not taken for a line break inside a paste.
+func (s *screenUI) key(k tcell.Key) {
+	if k == tcell.KeyEnter {
+		time.Sleep(2 * pasteGap)
+	}
+	s.screen.InjectKey(k, 0, tcell.ModNone)
+}
 
 func (s *screenUI) enter(text string) {
 	s.typeText(text)

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"time"
+
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 )
@@ -35,6 +37,10 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	return u.mainKey(ev)
 }
 
+// pasteGap is the time between two keys below which they came from a
+// paste, not from fingers (a terminal writes a paste in one go).
+const pasteGap = 5 * time.Millisecond
+
 // redraw repaints the whole terminal (Ctrl+L, as in every shell and IRC
 // client), after another program or a resize left debris on it.
 func (u *UI) redraw() {
@@ -51,6 +57,8 @@ func (u *UI) confirmQuit() {
 func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 	mv := u.main
 	alt := ev.Modifiers()&tcell.ModAlt != 0
+	prev := mv.lastKey
+	mv.lastKey = ev.When()
 	if ev.Key() != tcell.KeyTab {
 		mv.completion = nil
 	}
@@ -87,6 +95,13 @@ func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 	case tcell.KeyF2:
 		u.toggleList()
 		u.renderHeader()
+	case tcell.KeyEnter:
+		if alt || ev.When().Sub(prev) >= pasteGap || mv.input.empty() {
+			return ev // Alt+Enter: a line break; Enter: send
+		}
+		// No finger types this fast: a paste the terminal did not
+		// bracket. Its lines stay in one message, asked about on sending.
+		mv.input.pastedBreak()
 	case tcell.KeyTab:
 		u.complete()
 	case tcell.KeyEsc:

@@ -48,3 +48,49 @@ func TestAQuestionMarkAloneIsAMessageAndCtrlLDoesNotLock(t *testing.T) {
 	s.wait("> ?") // the draft stays
 	s.quit()
 }
+
+func TestMultiLineTextIsOneMessage(t *testing.T) {
+	core, _, _ := teamCore()
+	core.sendCh = make(chan string, 8)
+	s := startWithCore(t, core, 100, 30)
+	s.wait("#Team")
+	s.screen.InjectKey(tcell.KeyRune, '2', tcell.ModAlt) // Bob
+
+	// A bracketed paste keeps its lines.
+	s.screen.PostEvent(tcell.NewEventPaste(true))
+	s.typeText("one")
+	s.screen.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
+	s.typeText("two")
+	s.screen.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
+	s.screen.PostEvent(tcell.NewEventPaste(false))
+	s.wait("> one↵two")
+	s.key(tcell.KeyEnter)
+	if got := <-core.sendCh; got != "one\ntwo" {
+		t.Fatalf("sent %q, want one message of two lines", got)
+	}
+	s.wait("Alice: one")
+
+	// Alt+Enter adds a line break.
+	s.typeText("three")
+	s.screen.InjectKey(tcell.KeyEnter, 0, tcell.ModAlt)
+	s.typeText("four")
+	s.wait("> three↵four")
+	s.key(tcell.KeyEnter)
+	if got := <-core.sendCh; got != "three\nfour" {
+		t.Fatalf("sent %q", got)
+	}
+
+	// A paste the terminal did not mark: Enter keys faster than fingers.
+	s.typeText("five")
+	s.screen.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
+	s.typeText("six")
+	s.screen.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
+	s.wait("> five↵six↵")
+	s.key(tcell.KeyEnter)
+	s.wait("Send these 2 lines as one message?")
+	s.key(tcell.KeyEnter)
+	if got := <-core.sendCh; got != "five\nsix" {
+		t.Fatalf("sent %q", got)
+	}
+	s.quit()
+}

@@ -25,6 +25,8 @@ type lineEdit struct {
 	offset        int // first visible rune
 	mask          rune
 	selected      bool // the whole text is selected: typing replaces it
+	multiline     bool // a paste keeps its line breaks, Alt+Enter adds one
+	burst         bool // a line break came from a paste the terminal did not mark
 	done          func(tcell.Key)
 	changed       func(string)
 	secretChanged func(pass []byte) // masked fields: called instead of changed
@@ -48,7 +50,7 @@ func (e *lineEdit) SetSecretChangedFunc(f func(pass []byte)) *lineEdit {
 
 // SetText replaces the text and puts the cursor at its end.
 func (e *lineEdit) SetText(s string) *lineEdit {
-	e.selected = false
+	e.selected, e.burst = false, false
 	e.replace([]rune(s))
 	e.cursor = len(e.text)
 	e.offset = 0
@@ -63,6 +65,19 @@ func (e *lineEdit) SetText(s string) *lineEdit {
 func (e *lineEdit) selectAll() {
 	e.selected = len(e.text) > 0
 	e.cursor = len(e.text)
+}
+
+// SetMultiline lets the text hold line breaks (shown as ↵): a bracketed
+// paste keeps its own, and Alt+Enter adds one.
+func (e *lineEdit) SetMultiline(on bool) *lineEdit { e.multiline = on; return e }
+
+// pastedBreak adds a line break that arrived as an Enter key in the middle
+// of a paste the terminal did not bracket; burst remembers it, so sending
+// asks first.
+func (e *lineEdit) pastedBreak() {
+	e.dropSelected()
+	e.insert([]rune{'\n'})
+	e.burst = true
 }
 
 // empty reports whether the field holds no text.
@@ -148,7 +163,18 @@ func (e *lineEdit) cut(from, to int) {
 	e.notify()
 }
 
+// shownRune is how a rune of the text is drawn: a line break as ↵.
+func shownRune(r rune) rune {
+	if r == '\n' {
+		return '↵'
+	}
+	return r
+}
+
 func runeWidth(r rune) int {
+	if r == '\n' {
+		return 1
+	}
 	if w := uniseg.StringWidth(string(r)); w > 0 {
 		return w
 	}
@@ -198,7 +224,7 @@ func (e *lineEdit) Draw(screen tcell.Screen) {
 		if i == e.cursor {
 			break
 		}
-		screen.SetContent(cx, y, shown[i], nil, style)
+		screen.SetContent(cx, y, shownRune(shown[i]), nil, style)
 		cx += rw
 	}
 	cursorX := cx
@@ -207,7 +233,7 @@ func (e *lineEdit) Draw(screen tcell.Screen) {
 		if cx+rw > x+w {
 			break
 		}
-		screen.SetContent(cx, y, shown[i], nil, style)
+		screen.SetContent(cx, y, shownRune(shown[i]), nil, style)
 		cx += rw
 	}
 	if e.HasFocus() {
@@ -225,6 +251,12 @@ func (e *lineEdit) InputHandler() func(event *tcell.EventKey, setFocus func(p tv
 		switch ev.Key() {
 		case tcell.KeyRune:
 			e.insert([]rune{ev.Rune()})
+		case tcell.KeyEnter:
+			if e.multiline && ev.Modifiers()&tcell.ModAlt != 0 {
+				e.insert([]rune{'\n'})
+			} else if e.done != nil {
+				e.done(ev.Key())
+			}
 		case tcell.KeyBackspace, tcell.KeyBackspace2:
 			if e.cursor > 0 {
 				e.cut(e.cursor-1, e.cursor)
@@ -254,7 +286,7 @@ func (e *lineEdit) InputHandler() func(event *tcell.EventKey, setFocus func(p tv
 				i--
 			}
 			e.cut(i, e.cursor)
-		case tcell.KeyEnter, tcell.KeyTab, tcell.KeyBacktab, tcell.KeyEsc:
+		case tcell.KeyTab, tcell.KeyBacktab, tcell.KeyEsc:
 			if e.done != nil {
 				e.done(ev.Key())
 			}
@@ -262,10 +294,17 @@ func (e *lineEdit) InputHandler() func(event *tcell.EventKey, setFocus func(p tv
 	})
 }
 
-// PasteHandler inserts pasted text, flattening line breaks.
+// PasteHandler inserts pasted text: line breaks are kept in a multiline
+// field (one message of several lines; a last one is dropped) and become
+// spaces elsewhere.
 func (e *lineEdit) PasteHandler() func(text string, setFocus func(p tview.Primitive)) {
 	return e.WrapPasteHandler(func(text string, _ func(p tview.Primitive)) {
-		text = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(text)
+		text = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\t", " ").Replace(text)
+		if e.multiline {
+			text = strings.TrimRight(text, "\n")
+		} else {
+			text = strings.ReplaceAll(text, "\n", " ")
+		}
 		e.dropSelected()
 		e.insert([]rune(text))
 	})

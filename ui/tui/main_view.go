@@ -37,6 +37,7 @@ type mainView struct {
 
 	note       noteText     // the notice shown above the input line
 	history    inputHistory // Up and Down with no conversation open
+	lastKey    time.Time    // when the previous key arrived (pasteGap)
 	completion *completion
 	typing     typingHint
 }
@@ -47,7 +48,7 @@ func (u *UI) showMain() {
 		header: tview.NewTextView().SetDynamicColors(true).SetWrap(false),
 		chat:   tview.NewTextView().SetDynamicColors(true).SetWrap(true).SetWordWrap(true).SetScrollable(true),
 		notice: tview.NewTextView().SetDynamicColors(true).SetWrap(false),
-		input:  newLineEdit("> "),
+		input:  newLineEdit("> ").SetMultiline(true),
 		status: tview.NewTextView().SetDynamicColors(true).SetWrap(false),
 
 		noticeRows: 1,
