@@ -66,7 +66,7 @@ func (u *UI) submit() {
 
 // confirmLines asks whether n pasted lines go as one message.
 func (u *UI) confirmLines(n int, send func()) {
-	u.showDialog("lines", "Paste", textBody(fmt.Sprintf("Send these %d lines as one message?", n)), 44, 6,
+	u.showDialog("lines", "Paste", textBody(fmt.Sprintf("Send these %d lines as one message?", n)), 44,
 		dialogButton{"Edit", u.closeDialog},
 		dialogButton{"Send", func() { u.closeDialog(); send() }})
 }
@@ -76,12 +76,11 @@ func (u *UI) submitText(text string) {
 	mv := u.main
 	var done bool
 	switch {
-	case strings.HasPrefix(text, "/") && strings.Contains(text, "\n"):
-		u.notice("A command fits on one line: remove the line breaks, or start with // to send it as a message.")
 	case strings.HasPrefix(text, "//"):
 		done = u.send(text[1:])
 	case strings.HasPrefix(text, "/"):
-		done = u.command(text)
+		// A command is one line: a link code pasted in pieces is one code.
+		done = u.command(strings.ReplaceAll(text, "\n", " "))
 	default:
 		done = u.send(text)
 	}

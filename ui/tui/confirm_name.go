@@ -37,7 +37,7 @@ func (d *dialogHost) confirmByName(title, question, name string, yes func()) {
 		AddItem(body, 0, 1, false).
 		AddItem(field, 1, 0, true).
 		AddItem(form, 1, 0, false)
-	d.openBox("confirm", title, box, field, 50, 11)
+	d.openBox("confirm", title, box, field, 50, func(w int) int { return textRows(body.GetText(false), w-2) + 4 })
 }
 
 // nameMatches reports whether typed names what name names.

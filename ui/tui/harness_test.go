@@ -99,8 +99,9 @@ type screenUI struct {
 
 	mu     sync.Mutex
 	text   string
-	frames []string // every distinct screen drawn, oldest first
-	mark   int      // wait looks at frames from here on
+	cells  [][]string // the last screen drawn, one string per cell
+	frames []string   // every distinct screen drawn, oldest first
+	mark   int        // wait looks at frames from here on
 	self   app.Self
 
 	finished bool // Run has returned (test goroutine only)
@@ -156,9 +157,12 @@ func (s *screenUI) capture(sc tcell.Screen) {
 	sc.Show() // tview calls afterDraw just before Show
 	cells, w, h := sc.(tcell.SimulationScreen).GetContents()
 	var b strings.Builder
+	grid := make([][]string, h)
 	for y := 0; y < h; y++ {
+		grid[y] = make([]string, w)
 		for x := 0; x < w; x++ {
 			c := cells[y*w+x]
+			grid[y][x] = string(c.Runes)
 			if len(c.Runes) == 0 {
 				b.WriteByte(' ')
 				continue
@@ -168,6 +172,7 @@ func (s *screenUI) capture(sc tcell.Screen) {
 		b.WriteByte('\n')
 	}
 	s.mu.Lock()
+	s.cells = grid
 	if text := b.String(); text != s.text {
 		s.text = text
 		s.frames = append(s.frames, text)

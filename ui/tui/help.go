@@ -71,5 +71,5 @@ func helpLine(b *strings.Builder, use, help string) {
 }
 
 func (u *UI) showHelp() {
-	u.showDialog("help", "Help — Esc closes (↓ / PgDn scrolls)", textBody(u.commands.helpText()), 78, 60)
+	u.showDialog("help", "Help — Esc closes (↓ / PgDn scrolls)", textBody(u.commands.helpText()), 78)
 }

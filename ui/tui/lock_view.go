@@ -72,7 +72,7 @@ func (u *UI) newLockView() *lockView {
 		AddItem(lv.field, 2, 0, true).
 		AddItem(lv.status, 3, 0, false)
 	box.SetBorder(true).SetTitle(" Locked ")
-	lv.root = centered(box, 52, 9)
+	lv.root = centered(box, 52, 9, nil)
 	return lv
 }
 
