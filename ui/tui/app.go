@@ -73,6 +73,7 @@ type UI struct {
 	lock   *lockView
 
 	firstRun bool
+	helpSeen bool // help was opened: the status bar stops pointing at it
 	busy     bool // a create/unlock is running
 	tampered bool // stored data failed its integrity check; say so in the list
 }

@@ -184,6 +184,7 @@ func (u *UI) markSeen(conv *conversation) {
 	}
 	conv.unread = min(conv.unread, left)
 	u.renderList()
+	u.renderStatus()
 	core, id := u.core, conv.id
 	u.async(func(ctx context.Context) func() {
 		if err := core.MarkReadUpTo(ctx, id, upTo); err != nil && ctx.Err() == nil {

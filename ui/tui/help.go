@@ -71,5 +71,9 @@ func helpLine(b *strings.Builder, use, help string) {
 }
 
 func (u *UI) showHelp() {
+	u.helpSeen = true
+	if u.main != nil {
+		u.renderStatus()
+	}
 	u.showDialog("help", "Help — Esc closes (↓ / PgDn scrolls)", textBody(u.commands.helpText()), 78)
 }

@@ -183,22 +183,12 @@ func (t theme) contactHeader(c app.Contact, width int, now time.Time) string {
 }
 
 // listPosition tells, while the list is hidden, where the open
-// conversation is and how much is unread elsewhere.
+// conversation is; the status bar's "Act:" says what waits elsewhere.
 func (u *UI) listPosition() string {
 	if u.main.showList {
 		return ""
 	}
-	others := 0
-	for _, k := range u.order {
-		if k != u.cur {
-			others += u.convs[k].unread
-		}
-	}
-	text := fmt.Sprintf(" · %d/%d", u.indexOf(u.cur)+1, len(u.order))
-	if others > 0 {
-		text += u.theme.paint("yellow", fmt.Sprintf(" · %d unread elsewhere (Alt+A)", others))
-	}
-	return text
+	return fmt.Sprintf(" · %d/%d", u.indexOf(u.cur)+1, len(u.order))
 }
 
 // expireAt asks the pump to tick at t, when what is shown ends. Nothing
