@@ -15,6 +15,7 @@ type convList struct {
 	convs map[app.ConversationID]*conversation
 	order []app.ConversationID // conversation list order
 	cur   app.ConversationID   // open conversation; zero for none
+	seen  int                  // conversations numbered so far
 }
 
 func newConvList() convList {
@@ -71,15 +72,22 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-// sortConvs orders the list: requests and invites to answer first, then
-// latest activity.
+// sortConvs orders the list by when each conversation first appeared, so
+// a number (Alt+1…9, "Act:") keeps naming the same conversation as
+// messages arrive. Those appearing together (all of them at start) take
+// their places by activity: requests and invites to answer first, then
+// the latest.
 func (l *convList) sortConvs() {
+	var fresh []app.ConversationID
 	l.order = l.order[:0]
-	for k := range l.convs {
+	for k, conv := range l.convs {
 		l.order = append(l.order, k)
+		if conv.num == 0 {
+			fresh = append(fresh, k)
+		}
 	}
-	sort.Slice(l.order, func(i, j int) bool {
-		a, b := l.convs[l.order[i]], l.convs[l.order[j]]
+	sort.Slice(fresh, func(i, j int) bool {
+		a, b := l.convs[fresh[i]], l.convs[fresh[j]]
 		if a.awaitingAnswer() != b.awaitingAnswer() {
 			return a.awaitingAnswer()
 		}
@@ -88,6 +96,11 @@ func (l *convList) sortConvs() {
 		}
 		return a.id.String() < b.id.String()
 	})
+	for _, k := range fresh {
+		l.seen++
+		l.convs[k].num = l.seen
+	}
+	sort.Slice(l.order, func(i, j int) bool { return l.convs[l.order[i]].num < l.convs[l.order[j]].num })
 }
 
 func (l *convList) indexOf(k app.ConversationID) int {

@@ -21,6 +21,7 @@ const (
 // the description (contact or group) differs.
 type conversation struct {
 	id      app.ConversationID
+	num     int         // place in the list, given once (convList.sortConvs)
 	contact app.Contact // a chat's contact; zero for a group
 	group   app.Group   // a group's description; zero for a chat
 	inviter string      // the inviter's roster name, for a group invite

@@ -123,7 +123,7 @@ func TestGroupInviteFromAPeerIsAcceptedAndAKickShowsASystemLine(t *testing.T) {
 	if err := evil.core.Invite(ctx, g.ID, alice); err != nil {
 		t.Fatal(err)
 	}
-	s.wait("1 ? invite: #[u]g[-]")
+	s.wait("2 ? invite: #[u]g[-]") // numbers stay: a new one comes last
 	s.wait("[red]evil[-] invited you to #[u]g[-]. Alt+A opens the invite.")
 	s.screen.InjectKey(tcell.KeyRune, 'a', tcell.ModAlt)
 	s.wait("[red]evil[-] invited you to the group #[u]g[-]")

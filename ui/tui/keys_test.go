@@ -2,8 +2,12 @@ package tui
 
 import (
 	"testing"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
+
+	"jarvis/app"
+	"jarvis/crypto"
 )
 
 func TestUpAndDownWalkWhatWasSentInThisConversation(t *testing.T) {
@@ -92,5 +96,27 @@ func TestMultiLineTextIsOneMessage(t *testing.T) {
 	if got := <-core.sendCh; got != "five\nsix" {
 		t.Fatalf("sent %q", got)
 	}
+	s.quit()
+}
+
+func TestNumbersStayPutAndOpenTakesAName(t *testing.T) {
+	core, bob, _ := teamCore()
+	s := startWithCore(t, core, 100, 30)
+	s.wait("1 ○ #Team")
+	s.wait("2 ○ Bob")
+	// Bob writes: he becomes the latest, and keeps his number.
+	core.events <- app.MessageReceived{Message: app.Message{ID: crypto.MessageID{7}, Conversation: app.ContactChat(bob),
+		Author: bob, Text: "hi", At: time.Now(), SentAt: time.Now(), Cursor: 1}}
+	s.waitBar("Act: 2(1)")
+	s.wait("2 ○ Bob (1)")
+	s.screen.InjectKey(tcell.KeyRune, '1', tcell.ModAlt)
+	s.wait("#Team · 2 members")
+	s.typeText("/open b")
+	s.key(tcell.KeyTab)
+	s.wait("> /open Bob")
+	s.key(tcell.KeyEnter)
+	s.wait("Bob unverified")
+	s.enter("/open team")
+	s.wait("#Team · 2 members")
 	s.quit()
 }
