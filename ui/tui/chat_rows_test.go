@@ -4,8 +4,11 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 	"github.com/rivo/uniseg"
+
+	"jarvis/app"
 )
 
 func TestWrapPiecesBreaksAtSpacesAndIndentsUnderTheText(t *testing.T) {
@@ -54,4 +57,21 @@ func stripTags(row string) string {
 	v := tview.NewTextView().SetDynamicColors(true)
 	v.SetText(row)
 	return v.GetText(true)
+}
+
+func TestEmojiShowAsWrittenInTheChatAndOnTheInputLine(t *testing.T) {
+	core, bob, _ := teamCore()
+	chatWith(core, bob, 1, 0)
+	core.history[app.ContactChat(bob)][0].Text = "hi 👍🏽 👩‍👩‍👧 ❤️"
+	s := startWithCore(t, core, 60, 20)
+	s.wait("#Team")
+	s.screen.InjectKey(tcell.KeyRune, '2', tcell.ModAlt)
+	// The capture shows the second half of a wide glyph as a space. A
+	// skin tone is dropped on screen only: see isSkinTone.
+	s.wait("Bob: hi 👍  👩‍👩‍👧  ❤️")
+	for _, r := range "ok 👩‍💻 ❤️" {
+		s.screen.InjectKey(tcell.KeyRune, r, tcell.ModNone)
+	}
+	s.wait("> ok 👩‍💻  ❤️")
+	s.quit()
 }

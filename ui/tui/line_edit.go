@@ -163,12 +163,27 @@ func (e *lineEdit) cut(from, to int) {
 	e.notify()
 }
 
-// shownRune is how a rune of the text is drawn: a line break as ↵.
-func shownRune(r rune) rune {
-	if r == '\n' {
-		return '↵'
+// drawClusters draws runes from x on, one grapheme cluster per cell run,
+// so an emoji with a skin tone or a ZWJ sequence shows as one glyph as it
+// does in the chat; it stops before end and returns where it stopped.
+func drawClusters(screen tcell.Screen, runes []rune, x, end, y int, style tcell.Style) int {
+	state := -1
+	rest := string(runes)
+	for rest != "" {
+		var c string
+		var w int
+		c, rest, w, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		rs := []rune(c)
+		if rs[0] == '\n' {
+			rs, w = []rune{'↵'}, 1
+		}
+		if x+w > end {
+			break
+		}
+		screen.SetContent(x, y, rs[0], rs[1:], style)
+		x += w
 	}
-	return r
+	return x
 }
 
 func runeWidth(r rune) int {
@@ -215,27 +230,8 @@ func (e *lineEdit) Draw(screen tcell.Screen) {
 	if e.selected {
 		style = style.Reverse(true)
 	}
-	cx := x
-	for i := e.offset; i < len(shown); i++ {
-		rw := runeWidth(shown[i])
-		if cx+rw > x+w {
-			break
-		}
-		if i == e.cursor {
-			break
-		}
-		screen.SetContent(cx, y, shownRune(shown[i]), nil, style)
-		cx += rw
-	}
-	cursorX := cx
-	for i := e.cursor; i < len(shown); i++ {
-		rw := runeWidth(shown[i])
-		if cx+rw > x+w {
-			break
-		}
-		screen.SetContent(cx, y, shownRune(shown[i]), nil, style)
-		cx += rw
-	}
+	cursorX := drawClusters(screen, shown[e.offset:max(e.offset, e.cursor)], x, x+w, y, style)
+	drawClusters(screen, shown[min(e.cursor, len(shown)):], cursorX, x+w, y, style)
 	if e.HasFocus() {
 		screen.ShowCursor(cursorX, y)
 	}
