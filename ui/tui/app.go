@@ -182,7 +182,13 @@ func (u *UI) attachScreen() error {
 	return nil
 }
 
+// terminalColours makes tview draw on the terminal's own background, its
+// theme light or dark, instead of forcing black. tview's styles are a
+// package global, so they are set once, before any UI draws.
+var terminalColours sync.Once
+
 func newUI(cfg Config) *UI {
+	terminalColours.Do(func() { tview.Styles.PrimitiveBackgroundColor = tcell.ColorDefault })
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))

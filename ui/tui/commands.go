@@ -210,7 +210,7 @@ func answerRequest(u *UI, id crypto.ID, accept bool) bool {
 			// before or after this result.
 			return name + " is now a contact. Compare safety numbers with /info.", core.Accept(ctx, id)
 		}
-		return "Rejected " + name + ".", core.Reject(ctx, id)
+		return sentence("Rejected " + name), core.Reject(ctx, id)
 	})
 	return true
 }
@@ -241,7 +241,7 @@ func rename(u *UI, c call) bool {
 	}
 	id := c.target.Contact()
 	u.run(func(ctx context.Context, core appCore) (string, error) {
-		return "Renamed to " + name + ".", core.Rename(ctx, id, name)
+		return sentence("Renamed to " + name), core.Rename(ctx, id, name)
 	})
 	return true
 }
@@ -257,7 +257,7 @@ func remove(u *UI, c call) bool {
 	u.confirmByName("Remove contact", "Remove "+peerText(who, false)+
 		" and delete your whole conversation with them? This cannot be undone.", who, func() {
 		u.run(func(ctx context.Context, core appCore) (string, error) {
-			return "Removed " + who + ".", core.Remove(ctx, id)
+			return sentence("Removed " + who), core.Remove(ctx, id)
 		})
 	})
 	return true

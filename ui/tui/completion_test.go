@@ -15,6 +15,8 @@ func TestCompleteLineOffersCommandsThenNames(t *testing.T) {
 		{"/me", []string{"/members "}},
 		{"/info al", []string{"/info Alfred", "/info alice"}},
 		{"hi b", []string{"hi Bob"}},
+		{"b", []string{"Bob: "}}, // first on the line: addressed, as in IRC
+		{"al", []string{"Alfred: ", "alice: "}},
 	}
 	for _, tt := range tests {
 		c := cmds.complete(tt.line, names)

@@ -117,7 +117,7 @@ func answerInvite(u *UI, id crypto.GroupID, accept bool) bool {
 		})
 	} else {
 		runGroup(u, "Could not decline", func(ctx context.Context, core appCore) (string, error) {
-			return "Declined the invite to " + name + ".", core.DeclineInvite(ctx, id)
+			return sentence("Declined the invite to " + name), core.DeclineInvite(ctx, id)
 		})
 	}
 	return true
@@ -252,7 +252,7 @@ func renameGroup(u *UI, c call) bool {
 	}
 	id, desc := gc.group.ID, gc.group.Description
 	runGroup(u, "Could not rename the group", func(ctx context.Context, core appCore) (string, error) {
-		return "Renamed the group to #" + name + ".", core.SetGroupInfo(ctx, id, name, desc)
+		return sentence("Renamed the group to #" + name), core.SetGroupInfo(ctx, id, name, desc)
 	})
 	return true
 }
@@ -275,7 +275,7 @@ func nick(u *UI, c call) bool {
 	}
 	id, where := gc.group.ID, "#"+plainPeerText(gc.group.Name, false)
 	runGroup(u, "Could not change your name", func(ctx context.Context, core appCore) (string, error) {
-		return "You are now " + plainPeerText(name, false) + " in " + where + ".", core.SetMyGroupName(ctx, id, name)
+		return sentence("You are now " + plainPeerText(name, false) + " in " + where), core.SetMyGroupName(ctx, id, name)
 	})
 	return true
 }
@@ -285,9 +285,18 @@ func deleteGroup(u *UI, id crypto.GroupID) {
 	u.confirmByName("Delete group", "Delete "+tviewSafe(name)+" and its whole history from this device? "+
 		"If you are still a member, you leave it. This cannot be undone.", name, func() {
 		runGroup(u, "Could not delete "+name, func(ctx context.Context, core appCore) (string, error) {
-			return "Deleted " + name + ".", core.DeleteGroup(ctx, id)
+			return sentence("Deleted " + name), core.DeleteGroup(ctx, id)
 		})
 	})
+}
+
+// sentence ends s with a full stop, unless a name at its end already
+// brings one ("Renamed to Bobby B.", not "Bobby B..").
+func sentence(s string) string {
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "…") {
+		return s
+	}
+	return s + "."
 }
 
 // tviewSafe escapes already sanitised text for a markup widget.
