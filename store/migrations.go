@@ -198,6 +198,14 @@ CREATE TABLE addr_records (
 		`
 ALTER TABLE contacts ADD COLUMN label BLOB;
 `,
+		// 12: what a frontend keeps between runs (frontend_state.go): one
+		// sealed blob, drafts and the conversation last open.
+		`
+CREATE TABLE frontend_state (
+	id    INTEGER PRIMARY KEY CHECK (id = 1),
+	state BLOB NOT NULL
+) STRICT;
+`,
 	}
 }
 

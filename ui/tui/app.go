@@ -327,10 +327,11 @@ func (u *UI) quit() {
 	}
 	u.quitting = true
 	u.cancel()
-	core := u.core
+	core, kept := u.core, u.keep()
 	go func() {
 		u.wg.Wait()
 		if core != nil {
+			u.saveKept(core, kept)
 			if err := core.Close(); err != nil {
 				u.log.Error("close core", "err", err)
 			}

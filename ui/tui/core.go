@@ -20,14 +20,17 @@ type appCore interface {
 
 var _ appCore = (*app.Core)(nil)
 
-// coreRunner starts the core and stops it, and says who and where we
-// are (app.go, the status bar, /status).
+// coreRunner starts the core and stops it, says who and where we are
+// (app.go, the status bar, /status), and keeps the drafts between runs
+// (kept_state.go).
 type coreRunner interface {
 	Start()
 	Close() error
 	Events() <-chan app.Event
 	Self() app.Self
 	TorStatus() app.TorStatus
+	SaveFrontendState(ctx context.Context, state []byte) error
+	FrontendState(ctx context.Context) ([]byte, error)
 }
 
 // messenger sends, pages and marks conversations read (commands.go, the

@@ -30,6 +30,20 @@ type fakeCore struct {
 
 	mu    sync.Mutex
 	calls []string
+	kept  []byte // SaveFrontendState's
+}
+
+func (f *fakeCore) SaveFrontendState(_ context.Context, state []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.kept = append([]byte(nil), state...)
+	return nil
+}
+
+func (f *fakeCore) FrontendState(context.Context) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.kept, nil
 }
 
 func (f *fakeCore) Start()                                          {}

@@ -19,16 +19,27 @@ func (u *UI) loadConversations() {
 		if err == nil {
 			groups, err = core.Groups(ctx)
 		}
+		kept, keptErr := core.FrontendState(ctx)
 		return func() {
 			if err != nil {
 				u.notice("Could not load your conversations: " + err.Error())
 				return
+			}
+			if keptErr != nil {
+				u.notice("Could not read your drafts: " + keptErr.Error())
 			}
 			for _, c := range contacts {
 				u.upsertContact(c)
 			}
 			for _, g := range groups {
 				u.upsertGroup(g)
+			}
+			u.sortConvs()
+			if !u.exists(u.cur) {
+				if k := u.restore(kept); u.exists(k) {
+					u.open(k)
+					return
+				}
 			}
 			u.listChanged()
 		}

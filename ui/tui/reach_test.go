@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -218,18 +219,23 @@ func TestFitPartsSkipsEmptyParts(t *testing.T) {
 
 func TestTheStatusBarListsActivityElsewhereFirstOnAPhone(t *testing.T) {
 	core, bob, _ := teamCore()
-	chatWith(core, bob, 3, 3)
+	chatWith(core, bob, 3, 0)
 	carol := crypto.ID{3}
 	core.contacts = append(core.contacts, app.Contact{ID: carol, Name: "Carol", State: app.ContactPendingIn,
 		LastActivity: time.Now().Add(-2 * time.Hour)})
 	core.self.ListenAddr = "0.0.0.0:7420"
 	s := startWithCore(t, core, 42, 24)
-	s.wait("Carol wants to add you")                     // a request comes first in the list
+	s.wait("Carol wants to add you")                     // nothing unread: the first, a request
 	s.screen.InjectKey(tcell.KeyRune, '2', tcell.ModAlt) // #Team
 	s.wait("#Team")
+	for i := 3; i < 6; i++ {
+		core.events <- app.MessageReceived{Message: app.Message{ID: crypto.MessageID{0xaa, byte(i)},
+			Conversation: app.ContactChat(bob), Author: bob, Text: fmt.Sprintf("msg %d", i+1), At: time.Now(),
+			SentAt: time.Now(), Cursor: int64(i + 1)}}
+	}
 	s.waitBar("Act: 1 3(3) · ● offline")
 	s.screen.InjectKey(tcell.KeyRune, '3', tcell.ModAlt) // Bob: read, off the list
-	s.wait("Bob: msg 3")
+	s.wait("Bob: msg 3")                                 // the fake core's history is fixed
 	s.waitBar("Act: 1 · ")
 
 	wide := startWithCore(t, cjkCore(), 200, 30)
