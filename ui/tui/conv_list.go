@@ -2,6 +2,7 @@ package tui
 
 import (
 	"sort"
+	"strings"
 	"time"
 
 	"jarvis/app"
@@ -163,9 +164,9 @@ func (l *convList) candidates(kind argKind) []string {
 	return names
 }
 
-// memberNames are the open group's members other than us: the name, or
-// the short ID for a name two members share, since the core resolves a
-// name only when it is unique.
+// memberNames are the open group's members other than us: the name shown
+// (for a contact, the user's label), or the short ID for a name two
+// members share, since the core resolves a name only when it is unique.
 func (l *convList) memberNames() []string {
 	gc := l.openGroup()
 	if gc == nil {
@@ -175,10 +176,10 @@ func (l *convList) memberNames() []string {
 	for _, m := range gc.group.Members {
 		switch {
 		case m.Self:
-		case m.Display != "" && m.Display != m.Name:
+		case strings.HasSuffix(m.Display, "("+m.ID.Short()+")"):
 			names = append(names, m.ID.Short())
 		default:
-			names = append(names, plainPeerText(m.Name, false))
+			names = append(names, plainPeerText(shownName(m), false))
 		}
 	}
 	return names

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 )
 
@@ -83,4 +84,27 @@ func FuzzPeerText(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTviewStillLosesTheLineAfterASkinTone is why isSkinTone exists: the
+// day it fails, tview draws such an emoji and what follows, and the
+// fallback can go.
+func TestTviewStillLosesTheLineAfterASkinTone(t *testing.T) {
+	sc := tcell.NewSimulationScreen("UTF-8")
+	if err := sc.Init(); err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Fini()
+	sc.SetSize(20, 1)
+	tv := tview.NewTextView().SetText("a 👍🏽 after")
+	tv.SetRect(0, 0, 20, 1)
+	tv.Draw(sc)
+	cells, w, _ := sc.GetContents()
+	var row strings.Builder
+	for x := range w {
+		row.WriteString(string(cells[x].Runes))
+	}
+	if strings.Contains(row.String(), "after") {
+		t.Fatal("tview now draws the text after a skin-tone emoji: drop isSkinTone")
+	}
 }
