@@ -13,6 +13,7 @@ import (
 type keptState struct {
 	Drafts map[string]string `json:"drafts,omitempty"` // by app.ConversationID.String()
 	Open   string            `json:"open,omitempty"`
+	Order  []string          `json:"order,omitempty"` // the list, so numbers stay put across runs
 }
 
 // saveTimeout bounds the write of the kept state on quitting.
@@ -24,6 +25,9 @@ func (u *UI) keep() []byte {
 		return nil
 	}
 	st := keptState{Drafts: make(map[string]string)}
+	for _, k := range u.order {
+		st.Order = append(st.Order, k.String())
+	}
 	for k, conv := range u.convs {
 		draft := conv.draft
 		if k == u.cur {
@@ -51,14 +55,49 @@ func (u *UI) saveKept(core appCore, state []byte) {
 	}
 }
 
+// parseKept reads what keep wrote; a damaged state only loses drafts.
+func parseKept(b []byte) keptState {
+	var st keptState
+	if len(b) > 0 {
+		_ = json.Unmarshal(b, &st)
+	}
+	return st
+}
+
+// renumber gives the conversations the numbers they had in the last run,
+// before sortConvs numbers the new ones after them.
+func (u *UI) renumber(st keptState) {
+	byKey := make(map[string]*conversation, len(u.convs))
+	for k, conv := range u.convs {
+		byKey[k.String()] = conv
+	}
+	for _, key := range st.Order {
+		if conv := byKey[key]; conv != nil && conv.num == 0 {
+			u.seen++
+			conv.num = u.seen
+		}
+	}
+}
+
+// saveKeptNow writes the kept state on a worker, so a crash loses little:
+// on switching conversations and on locking.
+func (u *UI) saveKeptNow() {
+	core, state := u.core, u.keep()
+	if core == nil || state == nil {
+		return
+	}
+	u.async(func(ctx context.Context) func() {
+		if err := core.SaveFrontendState(ctx, state); err != nil && ctx.Err() == nil {
+			u.log.Error("keep drafts", "err", err)
+		}
+		return nil
+	})
+}
+
 // restore puts kept drafts back and returns the conversation to open: the
 // one open at the end of the last run, else the first with unread
 // messages, else the first; zero when there is none.
-func (u *UI) restore(b []byte) app.ConversationID {
-	var st keptState
-	if len(b) > 0 {
-		_ = json.Unmarshal(b, &st) // a damaged state only loses drafts
-	}
+func (u *UI) restore(st keptState) app.ConversationID {
 	var open app.ConversationID
 	for k, conv := range u.convs {
 		if d, ok := st.Drafts[k.String()]; ok && conv.draft == "" {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"testing"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 )
@@ -17,9 +18,13 @@ func TestARestartKeepsDraftsAndReopensTheLastConversation(t *testing.T) {
 	s.wait("> half a thought")
 	s.quit()
 
+	// By activity Bob would come first now; his number stays 2.
+	core.contacts[0].LastActivity = time.Now()
+	core.groups[0].LastActivity = time.Now().Add(-time.Hour)
 	again := startWithCore(t, core, 100, 30)
 	again.wait("Bob unverified") // not #Team, the first in the list
 	again.wait("> half a thought")
+	again.wait("2 ○ Bob")
 	again.screen.InjectKey(tcell.KeyRune, '1', tcell.ModAlt)
 	again.wait("> for the team")
 	again.quit()

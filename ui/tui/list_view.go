@@ -34,9 +34,11 @@ func (u *UI) loadConversations() {
 			for _, g := range groups {
 				u.upsertGroup(g)
 			}
+			st := parseKept(kept)
+			u.renumber(st)
 			u.sortConvs()
 			if !u.exists(u.cur) {
-				if k := u.restore(kept); u.exists(k) {
+				if k := u.restore(st); u.exists(k) {
 					u.open(k)
 					return
 				}
@@ -130,6 +132,9 @@ func (u *UI) open(k app.ConversationID) {
 		old.draft = u.main.input.GetText()
 		old.marker = crypto.MessageID{}
 		u.stopTyping()
+		if old.draft != "" {
+			u.saveKeptNow()
+		}
 	}
 	u.cur = k
 	u.main.completion = nil

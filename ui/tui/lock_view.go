@@ -27,6 +27,7 @@ func (u *UI) lockScreen() {
 	}
 	u.closeDialog()
 	u.stopTyping()
+	u.saveKeptNow()
 	u.locked = true
 	if u.lock == nil {
 		u.lock = u.newLockView()
