@@ -38,8 +38,10 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 }
 
 // pasteGap is the time between two keys below which they came from a
-// paste, not from fingers (a terminal writes a paste in one go).
-const pasteGap = 5 * time.Millisecond
+// paste, not from fingers: a terminal writes a paste in one go, so its
+// keys are parsed microseconds apart, while even a script's keys (tmux
+// send-keys, one process per call) come milliseconds apart.
+const pasteGap = 2 * time.Millisecond
 
 // redraw repaints the whole terminal (Ctrl+L, as in every shell and IRC
 // client), after another program or a resize left debris on it.
