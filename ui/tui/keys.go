@@ -43,6 +43,26 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 // send-keys, one process per call) come milliseconds apart.
 const pasteGap = 2 * time.Millisecond
 
+// settleEnter decides an Enter that came right after other keys, once
+// the next key (at now) or the tick after it says which it was: a key
+// close behind makes it a line break inside a paste (its lines stay in
+// one message, asked about on sending); none makes it Enter.
+func (u *UI) settleEnter(now time.Time) {
+	mv := u.main
+	if mv.pendingEnter.IsZero() {
+		return
+	}
+	at := mv.pendingEnter
+	switch {
+	case now.Sub(at) < pasteGap:
+		mv.pendingEnter = time.Time{}
+		mv.input.pastedBreak()
+	case time.Since(at) >= pasteGap:
+		mv.pendingEnter = time.Time{}
+		u.submit()
+	}
+}
+
 // redraw repaints the whole terminal (Ctrl+L, as in every shell and IRC
 // client), after another program or a resize left debris on it.
 func (u *UI) redraw() {
@@ -61,6 +81,7 @@ func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 	alt := ev.Modifiers()&tcell.ModAlt != 0
 	prev := mv.lastKey
 	mv.lastKey = ev.When()
+	u.settleEnter(ev.When())
 	if ev.Key() != tcell.KeyTab {
 		mv.completion = nil
 	}
@@ -102,8 +123,10 @@ func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 			return ev // Alt+Enter: a line break; Enter: send
 		}
 		// No finger types this fast: a paste the terminal did not
-		// bracket. Its lines stay in one message, asked about on sending.
-		mv.input.pastedBreak()
+		// bracket, or a script (tmux send-keys). Which one, the next key
+		// tells: settleEnter.
+		mv.pendingEnter = ev.When()
+		u.expireAt(ev.When().Add(pasteGap))
 	case tcell.KeyTab:
 		u.complete()
 	case tcell.KeyEsc:

@@ -84,16 +84,22 @@ func TestMultiLineTextIsOneMessage(t *testing.T) {
 		t.Fatalf("sent %q", got)
 	}
 
-	// A paste the terminal did not mark: Enter keys faster than fingers.
+	// A paste the terminal did not mark: Enter keys faster than fingers,
+	// the first followed at once by more (a line break), the last not.
 	s.typeText("five")
 	s.screen.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
 	s.typeText("six")
 	s.screen.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
-	s.wait("> five↵six↵")
-	s.key(tcell.KeyEnter)
 	s.wait("Send these 2 lines as one message?")
 	s.key(tcell.KeyEnter)
 	if got := <-core.sendCh; got != "five\nsix" {
+		t.Fatalf("sent %q", got)
+	}
+
+	// A script types as fast as a paste, but nothing follows its Enter.
+	s.typeText("seven")
+	s.screen.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
+	if got := <-core.sendCh; got != "seven" {
 		t.Fatalf("sent %q", got)
 	}
 	s.quit()

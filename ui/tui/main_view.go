@@ -35,11 +35,12 @@ type mainView struct {
 	shown      chatRows // the open conversation as laid out
 	noticeRows int      // the notice's height
 
-	note       noteText     // the notice shown above the input line
-	history    inputHistory // Up and Down with no conversation open
-	lastKey    time.Time    // when the previous key arrived (pasteGap)
-	completion *completion
-	typing     typingHint
+	note         noteText     // the notice shown above the input line
+	history      inputHistory // Up and Down with no conversation open
+	lastKey      time.Time    // when the previous key arrived (pasteGap)
+	pendingEnter time.Time    // a fast Enter not yet known as Enter or a pasted line break
+	completion   *completion
+	typing       typingHint
 }
 
 func (u *UI) showMain() {
