@@ -82,3 +82,32 @@ func TestAPrivateRenameNeverReachesAGroupRoster(t *testing.T) {
 		})
 	}
 }
+
+func TestANickFromBeforeNicksWereKeptIsNeverUndone(t *testing.T) {
+	checkGoroutines(t)
+	ctx := context.Background()
+	a := newNode(t, "a", t.TempDir(), "")
+	b := newNode(t, "b", t.TempDir(), "")
+	gid := makeGroup(t, a, b)
+	bID := b.core.Self().ID
+	if err := b.core.SetMyGroupName(ctx, gid, "Bobby"); err != nil {
+		t.Fatal(err)
+	}
+	onManager(t, b, func(_ context.Context, m *groupManager) { m.groups[gid].local.Nick = "" }) // as stored before
+	if err := a.core.SetGroupInfo(ctx, gid, "team", "a new topic"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "b takes the topic", func() bool {
+		r, _ := currentRoster(t, b, gid)
+		return r.Description == "a new topic"
+	})
+	r, _ := currentRoster(t, b, gid)
+	if me, _ := r.Member(bID); me.Name != "Bobby" {
+		t.Fatalf("b's nick became %q", me.Name)
+	}
+	var nick string
+	onManager(t, b, func(_ context.Context, m *groupManager) { nick = m.groups[gid].local.Nick })
+	if nick != "Bobby" {
+		t.Fatalf("the nick was not remembered: %q", nick)
+	}
+}

@@ -114,9 +114,35 @@ func (m *groupManager) keepOwnName(ctx context.Context, g *group) {
 	if !ok || g.row.State != store.GroupActive || me.Name == name || crypto.ValidateName(name) != nil {
 		return
 	}
+	if g.local.Nick == "" && m.nameIsOurs(ctx, g, me.Name) {
+		// A /nick from before Nick was kept: remember it, never undo it.
+		g.local.Nick = me.Name
+		m.saveRow(ctx, g)
+		return
+	}
 	if err := m.changeRoster(ctx, g, setOwnName(m.self, name)); err != nil {
 		m.log.Info("could not put our own name in a group roster", "err", err)
 	}
+}
+
+// nameIsOurs reports whether name, our entry in g's roster, was written by
+// a version we signed: the version where it last changed, walking back
+// through the versions we hold.
+func (m *groupManager) nameIsOurs(ctx context.Context, g *group, name string) bool {
+	for v := g.roster.Version; v > 1; v-- {
+		r, err := m.rosterAt(ctx, g, v)
+		if err != nil {
+			return false
+		}
+		prev, err := m.rosterAt(ctx, g, v-1)
+		if err != nil {
+			return r.Signer == m.self // the oldest we hold set it
+		}
+		if pm, ok := prev.Member(m.self); !ok || pm.Name != name {
+			return r.Signer == m.self
+		}
+	}
+	return false
 }
 
 // takeRoster is handleRoster's first half; it returns the group the
