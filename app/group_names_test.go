@@ -94,6 +94,12 @@ func TestANickFromBeforeNicksWereKeptIsNeverUndone(t *testing.T) {
 		t.Fatal(err)
 	}
 	onManager(t, b, func(_ context.Context, m *groupManager) { m.groups[gid].local.Nick = "" }) // as stored before
+	// a must hold the nick first: a rival version of a's would win (owner).
+	eventually(t, "a takes b's nick", func() bool {
+		r, _ := currentRoster(t, a, gid)
+		me, _ := r.Member(bID)
+		return me.Name == "Bobby"
+	})
 	if err := a.core.SetGroupInfo(ctx, gid, "team", "a new topic"); err != nil {
 		t.Fatal(err)
 	}
