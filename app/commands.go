@@ -104,12 +104,13 @@ func (c *Core) SetTyping(ctx context.Context, id crypto.ID, active bool) error {
 	})
 }
 
-// Rename changes the name we show for a contact (on this device only).
+// Rename changes the name we show for a contact (on this device only: it
+// is kept apart from the contact's own name, which groups carry).
 func (c *Core) Rename(ctx context.Context, id crypto.ID, name string) error {
 	if err := crypto.ValidateName(name); err != nil {
 		return err
 	}
-	return c.editContact(ctx, id, func(sc *store.Contact) { sc.Name = name })
+	return c.editContact(ctx, id, func(sc *store.Contact) { sc.Label = name })
 }
 
 // SetVerified records that the safety number was (or was not) compared.

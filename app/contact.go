@@ -24,7 +24,8 @@ const (
 // Contact is a person as the frontends see them.
 type Contact struct {
 	ID           crypto.ID
-	Name         string
+	Name         string // as this user sees them: their label, or OwnName
+	OwnName      string // the name they gave themselves
 	Keys         crypto.PublicIdentity
 	Addrs        []string
 	State        ContactState
@@ -38,12 +39,23 @@ type Contact struct {
 	SafetyNumber string
 }
 
+// shownName is the name this user sees for a contact: the label they
+// gave with Rename, else the contact's own name. The label never leaves
+// this device; rosters carry the own name.
+func shownName(c *store.Contact) string {
+	if c.Label != "" {
+		return c.Label
+	}
+	return c.Name
+}
+
 // contactFromStore makes the frontend's view of c; safety is the pair's
 // safety number, which callers compute (and may cache).
 func contactFromStore(c store.Contact, safety string) Contact {
 	return Contact{
 		ID:           c.ID,
-		Name:         c.Name,
+		Name:         shownName(&c),
+		OwnName:      c.Name,
 		Keys:         c.Keys,
 		Addrs:        append([]string(nil), c.Addrs...),
 		State:        c.State,

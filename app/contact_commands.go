@@ -170,12 +170,12 @@ func (m *contactManager) sendFresh(ctx context.Context, msgs []store.Message) {
 }
 
 // markRead marks a chat's incoming messages seen and sends read receipts.
-func (m *contactManager) markRead(ctx context.Context, id crypto.ID) error {
+func (m *contactManager) markRead(ctx context.Context, id crypto.ID, upTo int64) error {
 	if _, ok := m.contacts[id]; !ok {
 		return ErrUnknownContact
 	}
 	m.markSeen(id)
-	if _, err := m.store.MarkSeen(ctx, ContactChat(id)); err != nil {
+	if _, err := m.store.MarkSeenUpTo(ctx, ContactChat(id), upTo); err != nil {
 		return err
 	}
 	if m.online(id) {

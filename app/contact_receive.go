@@ -91,7 +91,7 @@ func (m *contactManager) control(ctx context.Context, from crypto.ID, msg wire.M
 			delete(m.contacts, from)
 			m.publish()
 			m.peers.release(holdContacts, from)
-			m.core.emit(ContactRejected{ID: from, Name: c.Name})
+			m.core.emit(ContactRejected{ID: from, Name: shownName(c)})
 		}
 	case wire.Address:
 		if c != nil && c.State != store.ContactPendingIn {
@@ -231,7 +231,7 @@ func (m *contactManager) sendPendingReceipts(ctx context.Context, id crypto.ID) 
 // name is a contact's name, or "" for someone no longer a contact.
 func (m *contactManager) name(id crypto.ID) string {
 	if c, ok := m.contacts[id]; ok {
-		return c.Name
+		return shownName(c)
 	}
 	return ""
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"math"
 
 	"jarvis/crypto"
 	"jarvis/store"
@@ -91,8 +92,9 @@ func (c *Core) History(ctx context.Context, conv ConversationID, before int64, l
 }
 
 // authorNames returns how History names the author of a stored message:
-// the contact in a chat, the roster name in a group (or the short ID of a
-// member who has left).
+// the contact in a chat; in a group, a contact as the user knows them and
+// anyone else by their roster name; a member who has left by the name the
+// user knows them by, else the short ID.
 func (c *Core) authorNames(conv ConversationID) (func(store.Message) string, error) {
 	if !conv.IsGroup() {
 		ct, ok := c.dir.contact(conv.Contact())
@@ -107,7 +109,7 @@ func (c *Core) authorNames(conv ConversationID) (func(store.Message) string, err
 	}
 	names := make(map[crypto.ID]string, len(g.members))
 	for _, e := range g.members {
-		names[e.id] = e.name
+		names[e.id] = c.dir.memberName(e.id, e.name)
 	}
 	names = disambiguate(names) // two members of one name show their short IDs
 	return func(m store.Message) string {
@@ -117,6 +119,9 @@ func (c *Core) authorNames(conv ConversationID) (func(store.Message) string, err
 		if n, ok := names[m.Author]; ok {
 			return n
 		}
+		if ct, ok := c.dir.contact(m.Author); ok {
+			return ct.name
+		}
 		return m.Author.Short()
 	}, nil
 }
@@ -125,10 +130,19 @@ func (c *Core) authorNames(conv ConversationID) (func(store.Message) string, err
 // also sends read receipts. Both kinds commit with the same durability: a
 // lost "seen" after a crash costs only an unread badge.
 func (c *Core) MarkRead(ctx context.Context, conv ConversationID) error {
+	return c.MarkReadUpTo(ctx, conv, math.MaxInt64)
+}
+
+// MarkReadUpTo is MarkRead for the messages up to and including the one
+// at cursor upTo (its Message.Cursor): a frontend passes the newest it
+// has shown, so a read receipt never claims more than was on screen.
+func (c *Core) MarkReadUpTo(ctx context.Context, conv ConversationID, upTo int64) error {
 	if conv.IsGroup() {
 		return c.withGroup(ctx, conv.Group(), func(ctx context.Context, m *groupManager, g *group) error {
-			return m.markRead(ctx, g)
+			return m.markRead(ctx, g, upTo)
 		})
 	}
-	return c.onContacts(ctx, func(ctx context.Context, m *contactManager) error { return m.markRead(ctx, conv.Contact()) })
+	return c.onContacts(ctx, func(ctx context.Context, m *contactManager) error {
+		return m.markRead(ctx, conv.Contact(), upTo)
+	})
 }

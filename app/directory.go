@@ -94,14 +94,17 @@ func (d *directory) contactList() []contactEntry {
 // per publish, read by any goroutine.
 type contactIndex struct {
 	list   []contactEntry
+	byID   map[crypto.ID]int      // ID → index in list
 	byKey  map[string]crypto.ID   // ID text → ID
 	sorted []contactEntry         // by ID text, for prefixes
 	byName map[string][]crypto.ID // foldName(name) → IDs
 }
 
 func newContactIndex(list []contactEntry) *contactIndex {
-	x := &contactIndex{list: list, byKey: make(map[string]crypto.ID, len(list)), byName: make(map[string][]crypto.ID, len(list))}
-	for _, e := range list {
+	x := &contactIndex{list: list, byID: make(map[crypto.ID]int, len(list)),
+		byKey: make(map[string]crypto.ID, len(list)), byName: make(map[string][]crypto.ID, len(list))}
+	for i, e := range list {
+		x.byID[e.id] = i
 		x.byKey[e.key] = e.id
 		k := foldName(e.name)
 		x.byName[k] = append(x.byName[k], e.id)
@@ -144,12 +147,25 @@ func (d *directory) groupList() []groupEntry {
 }
 
 func (d *directory) contact(id crypto.ID) (contactEntry, bool) {
-	for _, e := range d.contactList() {
-		if e.id == id {
-			return e, true
-		}
+	p := d.contacts.Load()
+	if p == nil {
+		return contactEntry{}, false
 	}
-	return contactEntry{}, false
+	i, ok := p.byID[id]
+	if !ok {
+		return contactEntry{}, false
+	}
+	return p.list[i], true
+}
+
+// memberName is the name this user sees for a group member: the contact's
+// name as the user knows them (their label, if any) for a contact, the
+// member's own roster name otherwise.
+func (d *directory) memberName(id crypto.ID, rosterName string) string {
+	if e, ok := d.contact(id); ok {
+		return e.name
+	}
+	return rosterName
 }
 
 func (d *directory) group(id crypto.GroupID) (groupEntry, bool) {
@@ -165,7 +181,7 @@ func (d *directory) group(id crypto.GroupID) (groupEntry, bool) {
 func (m *contactManager) publish() {
 	list := make([]contactEntry, 0, len(m.contacts))
 	for _, c := range m.contacts {
-		list = append(list, contactEntry{id: c.ID, key: c.ID.String(), name: c.Name})
+		list = append(list, contactEntry{id: c.ID, key: c.ID.String(), name: shownName(c)})
 	}
 	m.core.dir.setContacts(list)
 }

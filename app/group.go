@@ -66,6 +66,7 @@ type groupLocal struct {
 	InvitedBy crypto.ID   `json:"invited_by"`
 	Pending   []crypto.ID `json:"pending"` // people we invited who have not synced yet
 	Declined  bool        `json:"declined"`
+	Nick      string      `json:"nick,omitempty"` // our name here, set with SetMyGroupName; "" for our account name
 }
 
 func (l groupLocal) marshal() []byte {
@@ -82,7 +83,7 @@ func parseLocal(b []byte) groupLocal {
 // view turns manager state into what frontends see.
 func (m *groupManager) view(ctx context.Context, g *group) Group {
 	r := g.roster
-	names := g.displayNames()
+	names := m.shownNames(g)
 	out := Group{
 		ID: g.row.ID, Name: r.Name, Description: r.Description, Version: r.Version,
 		State: g.row.State, InvitedBy: g.local.InvitedBy, LastActivity: g.row.LastActivity,

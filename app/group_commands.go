@@ -42,8 +42,8 @@ func (m *groupManager) known(id crypto.GroupID) (*group, error) {
 }
 
 // markRead marks a group's messages seen and reports the new count.
-func (m *groupManager) markRead(ctx context.Context, g *group) error {
-	if _, err := m.store.MarkSeen(ctx, GroupChat(g.row.ID)); err != nil {
+func (m *groupManager) markRead(ctx context.Context, g *group, upTo int64) error {
+	if _, err := m.store.MarkSeenUpTo(ctx, GroupChat(g.row.ID), upTo); err != nil {
 		return err
 	}
 	m.core.emit(GroupUpdated{Group: m.view(ctx, g)})
@@ -148,9 +148,23 @@ func (c *Core) AcceptInvite(ctx context.Context, id crypto.GroupID) error {
 				m.sendSync(ctx, g, id, false)
 			}
 		}
+		m.keepOwnName(ctx, g) // the inviter wrote our name; we sign our own
 		m.core.emit(GroupUpdated{Group: m.view(ctx, g)})
 		return nil
 	})
+}
+
+// setOwnName edits our own roster entry to carry name: a change any
+// member may sign (crypto.CheckTransition), and none when it is already so.
+func setOwnName(self crypto.ID, name string) func(*crypto.Roster) error {
+	return func(r *crypto.Roster) error {
+		for i := range r.Members {
+			if r.Members[i].Keys.ID() == self {
+				r.Members[i].Name = name
+			}
+		}
+		return nil
+	}
 }
 
 // DeclineInvite refuses an invite: we remove ourselves from the roster
@@ -319,7 +333,11 @@ func (c *Core) SetMyGroupName(ctx context.Context, id crypto.GroupID, name strin
 		return err
 	}
 	return c.withGroup(ctx, id, func(ctx context.Context, m *groupManager, g *group) error {
-		return m.changeRoster(ctx, g, func(r *crypto.Roster) error {
+		// Kept in the group's local state, written with the roster, so
+		// keepOwnName holds this name rather than our account name.
+		prev := g.local.Nick
+		g.local.Nick = name
+		err := m.changeRoster(ctx, g, func(r *crypto.Roster) error {
 			for i := range r.Members {
 				if r.Members[i].Keys.ID() == m.self {
 					r.Members[i].Name, r.Members[i].Addrs = name, capAddrs(m.core.Self().Addrs)
@@ -327,5 +345,9 @@ func (c *Core) SetMyGroupName(ctx context.Context, id crypto.GroupID, name strin
 			}
 			return nil
 		})
+		if err != nil {
+			g.local.Nick = prev
+		}
+		return err
 	})
 }

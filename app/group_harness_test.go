@@ -11,13 +11,22 @@ import (
 // them first); every member accepts and all see the full roster.
 func makeGroup(t *testing.T, owner *node, members ...*node) crypto.GroupID {
 	t.Helper()
+	for _, n := range members {
+		befriend(t, owner, n)
+	}
+	return inviteAll(t, owner, members...)
+}
+
+// inviteAll has owner create a group and invite members, who are already
+// its contacts; each accepts. It returns once everyone sees everyone.
+func inviteAll(t *testing.T, owner *node, members ...*node) crypto.GroupID {
+	t.Helper()
 	ctx := context.Background()
 	g, err := owner.core.CreateGroup(ctx, "team", "a test group")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range members {
-		befriend(t, owner, n)
 		if err := owner.core.Invite(ctx, g.ID, n.core.Self().ID); err != nil {
 			t.Fatal(err)
 		}
@@ -29,9 +38,8 @@ func makeGroup(t *testing.T, owner *node, members ...*node) crypto.GroupID {
 			t.Fatal(err)
 		}
 	}
-	want := len(members) + 1
 	for _, n := range append([]*node{owner}, members...) {
-		waitGroupSize(t, n, g.ID, want)
+		waitGroupSize(t, n, g.ID, len(members)+1)
 	}
 	return g.ID
 }

@@ -21,13 +21,16 @@ func displayNames(rs ...*crypto.Roster) map[crypto.ID]string {
 	return disambiguate(out)
 }
 
-// displayNames returns the display names of the current roster, computed
-// once per version.
-func (g *group) displayNames() map[crypto.ID]string {
-	if g.namesOf != g.roster {
-		g.names, g.namesOf = displayNames(g.roster), g.roster
+// shownNames maps each member of g's current roster to the name this user
+// sees (directory.memberName: a contact as the user knows them, anyone
+// else by their own roster name), disambiguated like displayNames.
+func (m *groupManager) shownNames(g *group) map[crypto.ID]string {
+	out := make(map[crypto.ID]string, len(g.roster.Members))
+	for _, rm := range g.roster.Members {
+		id := rm.Keys.ID()
+		out[id] = m.core.dir.memberName(id, rm.Name)
 	}
-	return g.names
+	return disambiguate(out)
 }
 
 // disambiguate adds the short ID to every name that more than one ID bears

@@ -39,8 +39,6 @@ type group struct {
 	rosters   map[uint64]*crypto.Roster // older versions, loaded on demand
 	// pending counts, per author, stored messages waiting for a key.
 	pending map[crypto.ID]store.PendingUse
-	names   map[crypto.ID]string // display names of namesOf
-	namesOf *crypto.Roster
 }
 
 // groupManager is the goroutine that owns groups, rosters, sender keys and

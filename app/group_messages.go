@@ -339,7 +339,7 @@ func (m *groupManager) decrypt(rt *crypto.Ratchet, h crypto.GroupHeader, ct []by
 
 func (m *groupManager) emitMessage(g *group, row store.GroupMessage) {
 	name := row.Author.Short()
-	if n, ok := g.displayNames()[row.Author]; ok {
+	if n, ok := m.shownNames(g)[row.Author]; ok {
 		name = n
 	}
 	m.core.emit(MessageReceived{Message: messageFromStore(row.Message(), m.self, name)})

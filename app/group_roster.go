@@ -91,19 +91,74 @@ func (g *group) withLocal() store.Group {
 // of what we hold is applied; a rival of a version we hold is settled by
 // the fork rule (considerFork); a version further ahead asks for a sync.
 // Rosters from anyone else are dropped without a word: a stranger who
-// knows a group ID must not make us send anything.
+// knows a group ID must not make us send anything. Whatever version wins,
+// we then make sure it carries our own name (keepOwnName).
 func (m *groupManager) handleRoster(ctx context.Context, from crypto.ID, enc []byte) {
+	id := m.takeRoster(ctx, from, enc)
+	if g, ok := m.groups[id]; ok {
+		m.keepOwnName(ctx, g)
+	}
+}
+
+// keepOwnName signs a version that puts our own name back in our roster
+// entry when it carries another: the name an inviter wrote (their label
+// for us, from before labels were kept apart), or a rival version that
+// beat our own correction. Members see the name we chose (our account
+// name, or the one given with SetMyGroupName), signed by us.
+func (m *groupManager) keepOwnName(ctx context.Context, g *group) {
+	me, ok := g.member(m.self)
+	name := g.local.Nick
+	if name == "" {
+		name = m.core.self.Name
+	}
+	if !ok || g.row.State != store.GroupActive || me.Name == name || crypto.ValidateName(name) != nil {
+		return
+	}
+	if g.local.Nick == "" && m.nameIsOurs(ctx, g, me.Name) {
+		// A /nick from before Nick was kept: remember it, never undo it.
+		g.local.Nick = me.Name
+		m.saveRow(ctx, g)
+		return
+	}
+	if err := m.changeRoster(ctx, g, setOwnName(m.self, name)); err != nil {
+		m.log.Info("could not put our own name in a group roster", "err", err)
+	}
+}
+
+// nameIsOurs reports whether name, our entry in g's roster, was written by
+// a version we signed: the version where it last changed, walking back
+// through the versions we hold.
+func (m *groupManager) nameIsOurs(ctx context.Context, g *group, name string) bool {
+	for v := g.roster.Version; v > 1; v-- {
+		r, err := m.rosterAt(ctx, g, v)
+		if err != nil {
+			return false
+		}
+		prev, err := m.rosterAt(ctx, g, v-1)
+		if err != nil {
+			return r.Signer == m.self // the oldest we hold set it
+		}
+		if pm, ok := prev.Member(m.self); !ok || pm.Name != name {
+			return r.Signer == m.self
+		}
+	}
+	return false
+}
+
+// takeRoster is handleRoster's first half; it returns the group the
+// roster names.
+func (m *groupManager) takeRoster(ctx context.Context, from crypto.ID, enc []byte) crypto.GroupID {
 	r, err := crypto.ParseRoster(enc)
 	if err != nil {
-		return
+		return crypto.GroupID{}
 	}
 	g, ok := m.groups[r.Group]
 	if !ok {
-		return
+		return r.Group
 	}
 	if _, member := g.member(from); !member {
 		m.log.Debug(logNonMember, "peer", from)
-		return
+		return crypto.GroupID{}
 	}
 	cur := g.roster.Version
 	switch {
@@ -111,7 +166,7 @@ func (m *groupManager) handleRoster(ctx context.Context, from crypto.ID, enc []b
 		err := crypto.CheckTransition(g.roster, r)
 		if err == nil {
 			m.applyRoster(ctx, g, r, enc, rosterChanges(g.roster, r, m.self))
-			return
+			return r.Group
 		}
 		m.log.Info("dropping roster change", "peer", from, "err", err)
 		if signedByMember(g.roster, r) && cur > g.row.Joined {
@@ -124,6 +179,7 @@ func (m *groupManager) handleRoster(ctx context.Context, from crypto.ID, enc []b
 	case r.Version > g.row.Joined:
 		m.considerFork(ctx, g, from, r, enc)
 	}
+	return r.Group
 }
 
 // signedByMember reports whether r carries a valid signature of a member

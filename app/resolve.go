@@ -190,5 +190,11 @@ func (c *Core) ResolveMember(ctx context.Context, g crypto.GroupID, who string) 
 	if !ok {
 		return crypto.ID{}, ErrUnknownGroup
 	}
-	return pick(who, "member", contactCandidates(e.members, itself), ErrUnknownMember)
+	// By the names the user sees: a contact under their label.
+	members := make([]contactEntry, len(e.members))
+	for i, m := range e.members {
+		m.name = c.dir.memberName(m.id, m.name)
+		members[i] = m
+	}
+	return pick(who, "member", contactCandidates(members, itself), ErrUnknownMember)
 }

@@ -39,7 +39,8 @@ func (st ContactState) String() string {
 type Contact struct {
 	ID           crypto.ID
 	Keys         crypto.PublicIdentity
-	Name         string
+	Name         string // the name they gave themselves (link code, request, accept)
+	Label        string // the name this user gave them with /rename; "" for none
 	Addrs        []string
 	State        ContactState
 	Verified     bool
@@ -47,7 +48,7 @@ type Contact struct {
 	LastActivity time.Time
 }
 
-const contactColumns = `id, sign_pub, dh_pub, name, addrs, state, verified, created, last_activity, mac`
+const contactColumns = `id, sign_pub, dh_pub, name, addrs, state, verified, created, last_activity, mac, label`
 
 // PutContact inserts c or replaces every column of the existing row.
 func (s *Store) PutContact(ctx context.Context, c Contact) error {
@@ -67,17 +68,18 @@ func (s *Store) PutContact(ctx context.Context, c Contact) error {
 	}
 	row := c.ID[:]
 	_, err = s.w.ExecContext(ctx, `INSERT INTO contacts (`+contactColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			sign_pub = excluded.sign_pub, dh_pub = excluded.dh_pub, name = excluded.name,
 			addrs = excluded.addrs, state = excluded.state,
 			verified = excluded.verified, created = excluded.created,
-			last_activity = excluded.last_activity, mac = excluded.mac`,
+			last_activity = excluded.last_activity, mac = excluded.mac, label = excluded.label`,
 		c.ID.String(), c.Keys.Sign[:], c.Keys.DH[:],
 		sealCol(sl, "contacts", "name", row, []byte(c.Name)),
 		sealCol(sl, "contacts", "addrs", row, addrs),
 		int(c.State), boolInt(c.Verified), toMillis(c.CreatedAt), toMillis(c.LastActivity),
-		rm.sum(contactMACInput(nil, &c)))
+		rm.sum(contactMACInput(nil, &c)),
+		sealCol(sl, "contacts", "label", row, []byte(c.Label)))
 	if err != nil {
 		return fmt.Errorf("store: put contact: %w", err)
 	}
@@ -166,10 +168,11 @@ func scanContact(sc scanner, sl *crypto.Sealer, rm *rowMACer) (Contact, error) {
 		idStr                 string
 		signPub, dhPub        []byte
 		name, addrs, mac      []byte
+		label                 []byte
 		state, verified       int
 		created, lastActivity int64
 	)
-	if err := sc.Scan(&idStr, &signPub, &dhPub, &name, &addrs, &state, &verified, &created, &lastActivity, &mac); err != nil {
+	if err := sc.Scan(&idStr, &signPub, &dhPub, &name, &addrs, &state, &verified, &created, &lastActivity, &mac, &label); err != nil {
 		return Contact{}, err
 	}
 	id, err := crypto.ParseID(idStr)
@@ -192,6 +195,12 @@ func scanContact(sc scanner, sl *crypto.Sealer, rm *rowMACer) (Contact, error) {
 		return Contact{}, err
 	}
 	c.Name = string(plain)
+	if label != nil { // NULL in a row written before migration 11
+		if plain, err = openCol(sl, "contacts", "label", row, label); err != nil {
+			return Contact{}, err
+		}
+		c.Label = string(plain)
+	}
 	if plain, err = openCol(sl, "contacts", "addrs", row, addrs); err != nil {
 		return Contact{}, err
 	}

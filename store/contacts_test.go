@@ -26,7 +26,7 @@ func TestContactRoundTripsEveryField(t *testing.T) {
 		t.Fatalf("Contact = %+v\nwant      %+v", got, c)
 	}
 
-	c.Name, c.Addrs, c.State, c.Verified = "Amazing Grace", nil, ContactAccepted, false
+	c.Label, c.Addrs, c.State, c.Verified = "Amazing Grace", nil, ContactAccepted, false
 	if err := s.PutContact(ctx, c); err != nil {
 		t.Fatalf("PutContact (update): %v", err)
 	}
@@ -36,6 +36,14 @@ func TestContactRoundTripsEveryField(t *testing.T) {
 	}
 	if !reflect.DeepEqual(normalise(got), normalise(c)) {
 		t.Fatalf("after update Contact = %+v\nwant      %+v", got, c)
+	}
+
+	// A row from before migration 11 has no label: its name is shown.
+	if _, err := s.w.Exec(`UPDATE contacts SET label = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = s.Contact(ctx, c.ID); err != nil || got.Label != "" || got.Name != "Grace Hopper" {
+		t.Fatalf("without a label Contact = %+v, %v", got, err)
 	}
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"jarvis/crypto"
 )
@@ -82,10 +83,17 @@ func (s *Store) History(ctx context.Context, conv ConversationID, before int64, 
 // returns their IDs, which need a read receipt (then ReceiptsSent); groups
 // send no receipts.
 func (s *Store) MarkSeen(ctx context.Context, conv ConversationID) ([]crypto.MessageID, error) {
+	return s.MarkSeenUpTo(ctx, conv, math.MaxInt64)
+}
+
+// MarkSeenUpTo is MarkSeen for the unread messages up to and including
+// the one at cursor upTo (a Message's Seq): those the user has had on
+// screen, and no later one.
+func (s *Store) MarkSeenUpTo(ctx context.Context, conv ConversationID, upTo int64) ([]crypto.MessageID, error) {
 	if !conv.IsGroup() {
-		return s.markChatSeen(ctx, conv.Contact())
+		return s.markChatSeen(ctx, conv.Contact(), upTo)
 	}
-	return nil, s.markGroupSeen(ctx, conv.Group())
+	return nil, s.markGroupSeen(ctx, conv.Group(), upTo)
 }
 
 // UnreadCount reports the conversation's unread incoming messages.

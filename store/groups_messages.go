@@ -260,13 +260,13 @@ func (s *Store) groupHistory(ctx context.Context, id crypto.GroupID, before int6
 // groupUnreadQuery takes (group) and counts its unread messages.
 const groupUnreadQuery = `SELECT count(*) FROM group_messages WHERE grp = ? AND state = 2`
 
-func (s *Store) markGroupSeen(ctx context.Context, id crypto.GroupID) error {
+func (s *Store) markGroupSeen(ctx context.Context, id crypto.GroupID, upTo int64) error {
 	_, rm, err := s.keys()
 	if err != nil {
 		return fmt.Errorf("store: mark group seen: %w", err)
 	}
 	return s.writeStates(ctx, "mark group seen", func(ctx context.Context, tx *sql.Tx) error {
-		return markGroupRowsSeen(ctx, tx, rm, id)
+		return markGroupRowsSeen(ctx, tx, rm, id, upTo)
 	})
 }
 

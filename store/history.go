@@ -27,21 +27,21 @@ func (s *Store) chatHistory(ctx context.Context, contact crypto.ID, beforeSeq in
 const (
 	unreadQuery     = `SELECT count(*) FROM messages WHERE contact = ? AND outgoing = 0 AND state = 6`
 	unreadRowsQuery = `SELECT seq, msg_id, sent_at, stored_at, mac FROM messages
-	WHERE contact = ? AND outgoing = 0 AND state = 6 ORDER BY seq`
+	WHERE contact = ? AND outgoing = 0 AND state = 6 AND seq <= ? ORDER BY seq`
 	pendingReceiptsQuery = `SELECT seq, msg_id, sent_at, stored_at, mac FROM messages
 	WHERE contact = ? AND outgoing = 0 AND state = 7 AND receipt_sent = 0 ORDER BY seq`
 )
 
 // markChatSeen moves the contact's unread messages to seen, each after its
 // MAC checked out and with its MAC rewritten.
-func (s *Store) markChatSeen(ctx context.Context, contact crypto.ID) ([]crypto.MessageID, error) {
+func (s *Store) markChatSeen(ctx context.Context, contact crypto.ID, upTo int64) ([]crypto.MessageID, error) {
 	_, rm, err := s.keys()
 	if err != nil {
 		return nil, fmt.Errorf("store: mark seen: %w", err)
 	}
 	var ids []crypto.MessageID
 	err = s.writeStates(ctx, "mark seen", func(ctx context.Context, tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, unreadRowsQuery, contact.String())
+		rows, err := tx.QueryContext(ctx, unreadRowsQuery, contact.String(), upTo)
 		if err != nil {
 			return err
 		}

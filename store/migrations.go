@@ -191,6 +191,21 @@ CREATE TABLE addr_records (
 	mac     BLOB NOT NULL
 ) STRICT, WITHOUT ROWID;
 `,
+		// 11: the name the user gave a contact with /rename, sealed like
+		// contacts.name, which from now on keeps the contact's own name:
+		// a private label must never travel in a group roster. NULL (no
+		// label) in a row written before.
+		`
+ALTER TABLE contacts ADD COLUMN label BLOB;
+`,
+		// 12: what a frontend keeps between runs (frontend_state.go): one
+		// sealed blob, drafts and the conversation last open.
+		`
+CREATE TABLE frontend_state (
+	id    INTEGER PRIMARY KEY CHECK (id = 1),
+	state BLOB NOT NULL
+) STRICT;
+`,
 	}
 }
 

@@ -62,9 +62,9 @@ func checkedGroupMessage(ctx context.Context, tx *sql.Tx, rm *rowMACer, seq int6
 
 // markGroupRowsSeen moves a group's unread messages to seen, each after
 // its MAC checked out and with its MAC rewritten.
-func markGroupRowsSeen(ctx context.Context, tx *sql.Tx, rm *rowMACer, id crypto.GroupID) error {
+func markGroupRowsSeen(ctx context.Context, tx *sql.Tx, rm *rowMACer, id crypto.GroupID, upTo int64) error {
 	rows, err := tx.QueryContext(ctx, `SELECT seq, author, aseq, epoch, mac FROM group_messages
-		WHERE grp = ? AND state = 2 ORDER BY seq`, id[:])
+		WHERE grp = ? AND state = 2 AND seq <= ? ORDER BY seq`, id[:], upTo)
 	if err != nil {
 		return err
 	}

@@ -292,7 +292,7 @@ func chatCommands(t *testing.T, ann *session, bob string) {
 func groupCommands(t *testing.T, ann *session, bob string, cat *peer) {
 	ann.do(map[string]any{"cmd": "group_create", "name": "team", "text": "plans"}, "group_created")
 	ann.do(map[string]any{"cmd": "group_invite", "id": "team", "to": "Bobby"}, "")
-	ann.do(map[string]any{"cmd": "group_promote", "id": "team", "to": "bobby"}, "") // the roster takes ann's name for him
+	ann.do(map[string]any{"cmd": "group_promote", "id": "team", "to": "bobby"}, "") // ann's label for him, the name she sees
 	ann.do(map[string]any{"cmd": "group_demote", "id": "team", "to": bob[:6]}, "")
 	ann.do(map[string]any{"cmd": "group_rename", "id": "team", "name": "crew"}, "")
 	ann.do(map[string]any{"cmd": "group_topic", "id": "crew"}, "")

@@ -73,6 +73,7 @@ type UI struct {
 	lock   *lockView
 
 	firstRun bool
+	helpSeen bool // help was opened: the status bar stops pointing at it
 	busy     bool // a create/unlock is running
 	tampered bool // stored data failed its integrity check; say so in the list
 	pairing  pairState
@@ -182,7 +183,13 @@ func (u *UI) attachScreen() error {
 	return nil
 }
 
+// terminalColours makes tview draw on the terminal's own background, its
+// theme light or dark, instead of forcing black. tview's styles are a
+// package global, so they are set once, before any UI draws.
+var terminalColours sync.Once
+
 func newUI(cfg Config) *UI {
+	terminalColours.Do(func() { tview.Styles.PrimitiveBackgroundColor = tcell.ColorDefault })
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -224,6 +231,7 @@ func (u *UI) refocus() {
 		u.app.SetFocus(u.lock.field)
 	case u.main != nil:
 		u.app.SetFocus(u.main.input)
+		u.markCurrentRead() // what the dialog covered is in view again
 	}
 }
 
@@ -320,10 +328,11 @@ func (u *UI) quit() {
 	}
 	u.quitting = true
 	u.cancel()
-	core := u.core
+	core, kept := u.core, u.keep()
 	go func() {
 		u.wg.Wait()
 		if core != nil {
+			u.saveKept(core, kept)
 			if err := core.Close(); err != nil {
 				u.log.Error("close core", "err", err)
 			}
@@ -333,9 +342,10 @@ func (u *UI) quit() {
 	}()
 }
 
-// layoutFor adapts the main screen to the terminal size.
+// layoutFor adapts the main screen to the terminal size, laying the
+// chat out again for a new one.
 func (u *UI) layoutFor(w, h int) {
-	if u.main != nil {
-		u.main.resize(w, h)
+	if u.main != nil && u.main.resize(w, h) {
+		u.renderAll()
 	}
 }

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"strings"
 	"time"
 
@@ -10,71 +9,129 @@ import (
 
 // renderChat fills the message view with the open conversation. Chats and
 // groups go through the same lines; only the banner on top and the hint
-// for an empty conversation depend on the kind.
+// for an empty conversation depend on the kind. The rows are laid out
+// here, not by the view, so the UI knows which messages are on screen
+// (read receipts), wrapped lines continue under their text, and a short
+// conversation sits at the bottom, next to the input line.
 func (u *UI) renderChat() {
-	chat := u.main.chat
-	conv := u.convs[u.cur]
-	if conv == nil {
-		chat.SetText(u.welcomeText())
-		chat.ScrollToBeginning()
-		return
+	if conv := u.layoutChat(); conv != nil {
+		u.placeScroll(conv)
+		u.markSeen(conv)
 	}
-	_, _, width, _ := chat.GetInnerRect()
-	var b strings.Builder
-	b.WriteString(u.banner(conv))
-	if conv.hasOlder {
-		b.WriteString(u.theme.paint("gray", "↑ PgUp for older messages") + "\n")
-	}
-	u.writeLines(&b, conv, width)
-	if hint := conv.emptyHint(); len(conv.lines) == 0 && conv.loaded && hint != "" {
-		b.WriteString(u.theme.paint("gray", hint) + "\n")
-	}
-	if conv.hasNewer {
-		b.WriteString(u.theme.paint("gray", "↓ PgDn for newer messages") + "\n")
-	}
-	chat.SetText(strings.TrimSuffix(b.String(), "\n"))
 }
 
-// writeLines writes the window: a separator when the day changes, the
-// "new messages" rule, then each line.
-func (u *UI) writeLines(b *strings.Builder, conv *conversation, width int) {
+// layoutChat lays the open conversation out and returns it; nil for
+// none (the welcome text).
+func (u *UI) layoutChat() *conversation {
+	mv := u.main
+	conv := u.convs[u.cur]
+	if conv == nil {
+		mv.shown = chatRows{}
+		mv.chat.SetWrap(true).SetText(u.welcomeText())
+		mv.chat.ScrollToBeginning()
+		return nil
+	}
+	w, h := mv.chatSize()
+	cr := u.chatRows(conv, w)
+	if pad := h - len(cr.rows); pad > 0 {
+		cr.rows = append(make([]string, pad), cr.rows...)
+		for i := range cr.spans {
+			cr.spans[i].first += pad
+		}
+	}
+	mv.shown = cr
+	mv.chat.SetWrap(false).SetText(strings.Join(cr.rows, "\n"))
+	return conv
+}
+
+// chatRows is the message view of one conversation, laid out.
+type chatRows struct {
+	rows  []string  // tview markup, one screen row each
+	spans []msgSpan // the incoming messages, oldest first
+}
+
+// msgSpan is where an incoming message starts on the view.
+type msgSpan struct {
+	first  int
+	cursor int64
+}
+
+// chatRows lays conv out for a view width cells wide.
+func (u *UI) chatRows(conv *conversation, width int) chatRows {
+	var cr chatRows
+	add := func(ps []piece, indent int) { cr.rows = append(cr.rows, wrapPieces(ps, width, indent)...) }
+	gray := func(text string) []piece { return []piece{{u.theme.tag("gray"), text}} }
+	if b := u.banner(conv); len(b) > 0 {
+		add(b, 0)
+	}
+	if conv.hasOlder {
+		add(gray("↑ PgUp for older messages"), 0)
+	}
 	now := time.Now()
 	var prev time.Time
+	lastRead := conv.lastRead()
 	for i, l := range conv.lines {
 		at := l.at().Local()
 		if i == 0 || !sameDay(prev, at) {
-			b.WriteString(u.theme.paint("gray", separator(dayLabel(at, now), width)) + "\n")
+			add(gray(separator(dayLabel(at, now), width)), 0)
 		}
 		prev = at
 		if !l.isMessage() {
-			b.WriteString(u.theme.paint("gray", at.Format("15:04")+" — "+peerText(l.msg.Text, false)) + "\n")
+			add(gray(at.Format("15:04")+" — "+plainPeerText(l.msg.Text, false)), 8)
 			continue
 		}
 		if l.msg.ID == conv.marker && !l.msg.Outgoing {
-			b.WriteString(u.theme.paint("red", separator("new messages", width)) + "\n")
+			add([]piece{{u.theme.tag("red"), separator("new messages", width)}}, 0)
 		}
-		b.WriteString(u.messageLine(conv, l.msg, at) + "\n")
+		if !l.msg.Outgoing {
+			cr.spans = append(cr.spans, msgSpan{first: len(cr.rows), cursor: l.msg.Cursor})
+		}
+		ps := u.messagePieces(conv, l.msg, at, i == lastRead)
+		add(ps, piecesWidth(ps[:3]))
 	}
+	if hint := conv.emptyHint(); len(conv.lines) == 0 && conv.loaded && hint != "" {
+		add(gray(hint), 0)
+	}
+	if conv.hasNewer {
+		add(gray("↓ PgDn for newer messages"), 0)
+	}
+	return cr
 }
 
-// messageLine is "15:04 Name: text", with the state mark after our own.
-func (u *UI) messageLine(conv *conversation, m app.Message, at time.Time) string {
-	text := u.theme.paint("gray", at.Format("15:04")) + " "
-	if m.Outgoing {
-		text += u.theme.paint("teal", "[::b]"+peerText(u.self.Name, false)+"[::-]")
-	} else {
-		text += u.theme.paint(authorColor(m.Author), "[::b]"+peerText(conv.authorName(m), false)+"[::-]")
+// lastRead is the index of the newest of our messages read by the other
+// side: only it says "read", as in Signal; -1 for none.
+func (c *conversation) lastRead() int {
+	for i := len(c.lines) - 1; i >= 0; i-- {
+		if m := c.lines[i].msg; m.Outgoing && !m.System && m.State == app.StateRead {
+			return i
+		}
 	}
-	text += ": " + peerText(m.Text, true)
-	if m.Outgoing {
-		text += " " + u.theme.stateMark(m.State)
+	return -1
+}
+
+// messagePieces is "15:04 Name: text", with the state mark after our own;
+// the first three pieces are what wrapped rows indent under.
+func (u *UI) messagePieces(conv *conversation, m app.Message, at time.Time, lastRead bool) []piece {
+	name, color := u.self.Name, "teal"
+	if !m.Outgoing {
+		name, color = conv.authorName(m), authorColor(m.Author)
 	}
-	return text
+	ps := []piece{
+		{u.theme.tag("gray"), at.Format("15:04") + " "},
+		{u.theme.tag(color) + "[::b]", plainPeerText(name, false)},
+		{"", ": "},
+		{"", plainPeerText(m.Text, true)},
+	}
+	if m.Outgoing {
+		ps = append(ps, piece{"", " "})
+		ps = append(ps, u.theme.statePieces(m.State, lastRead)...)
+	}
+	return ps
 }
 
 // authorName is who wrote an incoming message: in a chat the contact as
-// we named them now, in a group the roster name the core gave (with the
-// short ID when two members share the name).
+// we named them now, in a group the name the core gave (with the short ID
+// when two members share the name).
 func (c *conversation) authorName(m app.Message) string {
 	if c.id.IsGroup() {
 		return m.AuthorName
@@ -84,21 +141,23 @@ func (c *conversation) authorName(m app.Message) string {
 
 // banner is what stands above the messages of a request, an invite, or a
 // group we left.
-func (u *UI) banner(conv *conversation) string {
+func (u *UI) banner(conv *conversation) []piece {
 	if conv.id.IsGroup() {
 		return u.groupBanner(conv)
 	}
 	c := conv.contact
 	switch c.State {
 	case app.ContactPendingIn:
-		return u.theme.paint("yellow", peerText(c.Name, false)+" wants to add you as a contact.") +
-			"\nID " + c.ID.String() +
-			"\nIf you expected this, type /accept; otherwise /reject. /info shows their details.\n"
+		return []piece{
+			{u.theme.tag("yellow"), plainPeerText(c.Name, false) + " wants to add you as a contact."},
+			{"", "\nSafety number (compare it with theirs, in person or on a call):\n" + c.SafetyNumber +
+				"\nIf you expected this, type /accept; otherwise /reject. /info shows their details."},
+		}
 	case app.ContactPendingOut:
-		return u.theme.paint("gray", "Waiting for "+peerText(c.Name, false)+
-			" to accept your request. They must be online once; it is retried automatically.") + "\n"
+		return []piece{{u.theme.tag("gray"), "Waiting for " + plainPeerText(c.Name, false) +
+			" to accept your request. They must be online once; it is retried automatically."}}
 	}
-	return ""
+	return nil
 }
 
 // emptyHint is what an empty conversation says to do; "" for none.
@@ -123,67 +182,6 @@ func (u *UI) welcomeText() string {
 		"  2. they type /add followed by your code, and you /accept their request —\n" +
 		"     or you /add their code and they accept.\n" +
 		"Then compare safety numbers with /info and mark them verified.\n\n" +
-		"F1 or ? shows every key and command.")
+		"F1 or /help shows every key and command.")
 	return b.String()
-}
-
-// keepScroll re-renders the chat after older lines were put on top,
-// keeping the same lines in view.
-func (u *UI) keepScroll() {
-	chat := u.main.chat
-	row, _ := chat.GetScrollOffset()
-	lines := chat.GetWrappedLineCount()
-	u.renderChat()
-	chat.ScrollTo(row+chat.GetWrappedLineCount()-lines, 0)
-}
-
-// scrollChat moves the message view by delta lines (negative is up),
-// loading older or newer pages at either end.
-func (u *UI) scrollChat(delta int) {
-	chat := u.main.chat
-	_, _, _, h := chat.GetInnerRect()
-	row, _ := chat.GetScrollOffset()
-	total := chat.GetWrappedLineCount()
-	if row > total-h { // tracking the end: the offset lags behind
-		row = max(0, total-h)
-	}
-	row += delta
-	conv := u.convs[u.cur]
-	switch {
-	case row <= 0:
-		chat.ScrollTo(0, 0)
-		u.loadOlder(conv)
-	case row >= total-h:
-		chat.ScrollToEnd()
-		if delta > 0 && conv != nil && conv.hasNewer {
-			u.loadLatest(conv)
-		}
-	default:
-		chat.ScrollTo(row, 0)
-	}
-}
-
-// markCurrentRead marks the open conversation read.
-func (u *UI) markCurrentRead() {
-	if conv := u.convs[u.cur]; conv != nil {
-		u.markRead(conv)
-	}
-}
-
-// markRead clears the unread count of a conversation and tells the core,
-// unless the screen is locked (nobody is reading) or we cannot write
-// there (a request or invite not answered, a group we left).
-func (u *UI) markRead(conv *conversation) {
-	if u.locked || conv.unread == 0 || conv.whyReadOnly() != "" {
-		return
-	}
-	conv.unread = 0
-	u.renderList()
-	core, id := u.core, conv.id
-	u.async(func(ctx context.Context) func() {
-		if err := core.MarkRead(ctx, id); err != nil && ctx.Err() == nil {
-			return func() { u.notice("Could not mark the conversation read: " + err.Error()) }
-		}
-		return nil
-	})
 }

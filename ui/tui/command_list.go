@@ -13,6 +13,8 @@ func newCommandTable() commandTable {
 			arg: argConv, run: answer(true)},
 		{name: "/reject", usage: "[NAME]", help: "reject a contact request or group invite",
 			arg: argConv, run: answer(false)},
+		{name: "/open", usage: "NAME", help: "open a conversation by name (Tab completes it)",
+			arg: argConv, run: openNamed},
 		{name: "/info", usage: "[NAME]", help: "ID, safety number, verify; a group's members",
 			arg: argConv, run: info},
 		{name: "/rename", usage: "NAME", help: "rename the open contact (for you) or group (admins)",
@@ -60,4 +62,14 @@ func do(action func(*UI)) func(*UI, call) bool {
 		action(u)
 		return true
 	}
+}
+
+// openNamed opens the conversation /open names.
+func openNamed(u *UI, c call) bool {
+	if c.arg == "" {
+		u.notice("Usage: " + c.usage() + " — a contact or #group; Tab completes it.")
+		return false
+	}
+	u.open(c.target)
+	return true
 }

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"strings"
 	"time"
 
@@ -48,26 +49,49 @@ func (u *UI) sent(r sendRequest, id crypto.MessageID, err error) {
 }
 
 // submit runs the input line: a command, or a message for the open
-// conversation.
+// conversation. A message of several lines from a paste the terminal did
+// not mark asks first, so it is not sent as many messages or by mistake.
 func (u *UI) submit() {
 	mv := u.main
-	text := mv.input.GetText()
+	text := strings.TrimRight(mv.input.GetText(), "\n")
 	if strings.TrimSpace(text) == "" {
 		return
 	}
+	if n := strings.Count(text, "\n") + 1; n > 1 && mv.input.burst && !strings.HasPrefix(text, "/") {
+		u.confirmLines(n, func() { u.submitText(text) })
+		return
+	}
+	u.submitText(text)
+}
+
+// confirmLines asks whether n pasted lines go as one message.
+func (u *UI) confirmLines(n int, send func()) {
+	u.showDialog("lines", "Paste", textBody(fmt.Sprintf("Send these %d lines as one message?", n)), 44,
+		dialogButton{"Edit", u.closeDialog},
+		dialogButton{"Send", func() { u.closeDialog(); send() }})
+}
+
+// submitText runs text: a command, or a message for the open conversation.
+func (u *UI) submitText(text string) {
+	mv := u.main
+	var done bool
 	switch {
 	case strings.HasPrefix(text, "//"):
-		if !u.send(text[1:]) {
-			return
-		}
+		done = u.send(text[1:])
 	case strings.HasPrefix(text, "/"):
-		if !u.command(text) {
-			return
-		}
+		// A command is one line: a link code pasted in pieces is one code.
+		done = u.command(strings.ReplaceAll(text, "\n", " "))
 	default:
-		if !u.send(text) {
-			return
-		}
+		done = u.send(text)
+	}
+	if !done {
+		mv.input.selectAll() // kept to fix, replaced by what is typed next
+		return
+	}
+	if conv := u.convs[u.cur]; conv != nil {
+		conv.history.add(text)
+	} else {
+		mv.history.add(text)
 	}
 	mv.input.SetText("")
 	if conv := u.convs[u.cur]; conv != nil {
@@ -97,9 +121,9 @@ func (u *UI) send(text string) bool {
 		Text: text, SentAt: now, At: now, State: app.StateQueued})
 	conv.marker = crypto.MessageID{}
 	conv.last = now
+	conv.follow = true // what we send is what we look at
 	u.sortConvs()
 	u.renderAll()
-	u.main.chat.ScrollToEnd()
 	return true
 }
 
@@ -118,15 +142,16 @@ func (u *UI) queueSend(r sendRequest) (sendRequest, bool) {
 }
 
 // run executes a core command on a worker and reports its outcome.
+// The outcome belongs to the conversation open when the command ran.
 func (u *UI) run(work func(ctx context.Context, core appCore) (string, error)) {
-	core := u.core
+	core, k := u.core, u.cur
 	u.async(func(ctx context.Context) func() {
 		msg, err := work(ctx, core)
 		return func() {
 			if err != nil {
-				u.notice(err.Error())
+				u.noticeIn(k, err.Error())
 			} else if msg != "" {
-				u.notice(msg)
+				u.noticeIn(k, msg)
 			}
 		}
 	})
@@ -148,9 +173,10 @@ func addContact(u *UI, c call) bool {
 			u.upsertContact(added)
 			u.sortConvs()
 			u.open(app.ContactChat(added.ID))
+			u.notice("Request sent to " + plainPeerText(added.Name, false) + ". You can chat once they accept.")
 			u.renderAll()
 		})
-		return "Request sent to " + plainPeerText(added.Name, false) + ". You can chat once they accept.", nil
+		return "", nil
 	})
 	return true
 }
@@ -184,7 +210,7 @@ func answerRequest(u *UI, id crypto.ID, accept bool) bool {
 			// before or after this result.
 			return name + " is now a contact. Compare safety numbers with /info.", core.Accept(ctx, id)
 		}
-		return "Rejected " + name + ".", core.Reject(ctx, id)
+		return sentence("Rejected " + name), core.Reject(ctx, id)
 	})
 	return true
 }
@@ -215,7 +241,7 @@ func rename(u *UI, c call) bool {
 	}
 	id := c.target.Contact()
 	u.run(func(ctx context.Context, core appCore) (string, error) {
-		return "Renamed to " + name + ".", core.Rename(ctx, id, name)
+		return sentence("Renamed to " + name), core.Rename(ctx, id, name)
 	})
 	return true
 }
@@ -228,10 +254,10 @@ func remove(u *UI, c call) bool {
 	}
 	id := c.target.Contact()
 	who := plainPeerText(u.contact(id).contact.Name, false)
-	u.confirm("Remove contact", "Remove "+peerText(who, false)+
-		" and delete your whole conversation with them? This cannot be undone.", func() {
+	u.confirmByName("Remove contact", "Remove "+peerText(who, false)+
+		" and delete your whole conversation with them? This cannot be undone.", who, func() {
 		u.run(func(ctx context.Context, core appCore) (string, error) {
-			return "Removed " + who + ".", core.Remove(ctx, id)
+			return sentence("Removed " + who), core.Remove(ctx, id)
 		})
 	})
 	return true

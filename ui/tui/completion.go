@@ -28,10 +28,15 @@ func (t commandTable) complete(line string, names []string) *completion {
 			}
 		}
 	} else {
+		// A name first on a message line addresses them, as in IRC.
+		suffix := ""
+		if base == "" && !isCommand(word) {
+			suffix = ": "
+		}
 		lw := strings.ToLower(word)
 		for _, n := range names {
 			if strings.HasPrefix(strings.ToLower(n), lw) {
-				cands = append(cands, n)
+				cands = append(cands, n+suffix)
 			}
 		}
 		sort.Strings(cands)

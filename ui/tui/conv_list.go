@@ -2,6 +2,7 @@ package tui
 
 import (
 	"sort"
+	"strings"
 	"time"
 
 	"jarvis/app"
@@ -15,6 +16,7 @@ type convList struct {
 	convs map[app.ConversationID]*conversation
 	order []app.ConversationID // conversation list order
 	cur   app.ConversationID   // open conversation; zero for none
+	seen  int                  // conversations numbered so far
 }
 
 func newConvList() convList {
@@ -39,7 +41,7 @@ func (l *convList) contact(id crypto.ID) *conversation { return l.convs[app.Cont
 func (l *convList) ensure(k app.ConversationID) *conversation {
 	conv := l.convs[k]
 	if conv == nil {
-		conv = &conversation{id: k}
+		conv = &conversation{id: k, follow: true}
 		l.convs[k] = conv
 	}
 	return conv
@@ -71,15 +73,22 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-// sortConvs orders the list: requests and invites to answer first, then
-// latest activity.
+// sortConvs orders the list by when each conversation first appeared, so
+// a number (Alt+1…9, "Act:") keeps naming the same conversation as
+// messages arrive. Those appearing together (all of them at start) take
+// their places by activity: requests and invites to answer first, then
+// the latest.
 func (l *convList) sortConvs() {
+	var fresh []app.ConversationID
 	l.order = l.order[:0]
-	for k := range l.convs {
+	for k, conv := range l.convs {
 		l.order = append(l.order, k)
+		if conv.num == 0 {
+			fresh = append(fresh, k)
+		}
 	}
-	sort.Slice(l.order, func(i, j int) bool {
-		a, b := l.convs[l.order[i]], l.convs[l.order[j]]
+	sort.Slice(fresh, func(i, j int) bool {
+		a, b := l.convs[fresh[i]], l.convs[fresh[j]]
 		if a.awaitingAnswer() != b.awaitingAnswer() {
 			return a.awaitingAnswer()
 		}
@@ -88,6 +97,11 @@ func (l *convList) sortConvs() {
 		}
 		return a.id.String() < b.id.String()
 	})
+	for _, k := range fresh {
+		l.seen++
+		l.convs[k].num = l.seen
+	}
+	sort.Slice(l.order, func(i, j int) bool { return l.convs[l.order[i]].num < l.convs[l.order[j]].num })
 }
 
 func (l *convList) indexOf(k app.ConversationID) int {
@@ -150,9 +164,9 @@ func (l *convList) candidates(kind argKind) []string {
 	return names
 }
 
-// memberNames are the open group's members other than us: the name, or
-// the short ID for a name two members share, since the core resolves a
-// name only when it is unique.
+// memberNames are the open group's members other than us: the name shown
+// (for a contact, the user's label), or the short ID for a name two
+// members share, since the core resolves a name only when it is unique.
 func (l *convList) memberNames() []string {
 	gc := l.openGroup()
 	if gc == nil {
@@ -162,10 +176,10 @@ func (l *convList) memberNames() []string {
 	for _, m := range gc.group.Members {
 		switch {
 		case m.Self:
-		case m.Display != "" && m.Display != m.Name:
+		case strings.HasSuffix(m.Display, "("+m.ID.Short()+")"):
 			names = append(names, m.ID.Short())
 		default:
-			names = append(names, plainPeerText(m.Name, false))
+			names = append(names, plainPeerText(shownName(m), false))
 		}
 	}
 	return names

@@ -21,6 +21,7 @@ const (
 // the description (contact or group) differs.
 type conversation struct {
 	id      app.ConversationID
+	num     int         // place in the list, given once (convList.sortConvs)
 	contact app.Contact // a chat's contact; zero for a group
 	group   app.Group   // a group's description; zero for a chat
 	inviter string      // the inviter's roster name, for a group invite
@@ -40,6 +41,15 @@ type conversation struct {
 
 	draft  string
 	typing time.Time // the peer's typing indicator shows until then (chats)
+
+	// Where the view stands (chat_scroll.go): at the newest row, moving
+	// with what arrives, or at row top; and the newest message read.
+	follow   bool
+	top      int
+	readUpTo int64
+
+	note    noteText     // a notice about this conversation, kept until it is opened
+	history inputHistory // what was sent and run here, for Up and Down
 }
 
 // line is a message, or a group's system line ("ann added bob") when

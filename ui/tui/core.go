@@ -21,14 +21,17 @@ type appCore interface {
 
 var _ appCore = (*app.Core)(nil)
 
-// coreRunner starts the core and stops it, and says who and where we
-// are (app.go, the status bar, /status).
+// coreRunner starts the core and stops it, says who and where we are
+// (app.go, the status bar, /status), and keeps the drafts between runs
+// (kept_state.go).
 type coreRunner interface {
 	Start()
 	Close() error
 	Events() <-chan app.Event
 	Self() app.Self
 	TorStatus() app.TorStatus
+	SaveFrontendState(ctx context.Context, state []byte) error
+	FrontendState(ctx context.Context) ([]byte, error)
 }
 
 // messenger sends, pages and marks conversations read (commands.go, the
@@ -36,7 +39,7 @@ type coreRunner interface {
 type messenger interface {
 	Send(ctx context.Context, conv app.ConversationID, text string) (crypto.MessageID, error)
 	History(ctx context.Context, conv app.ConversationID, before int64, limit int) ([]app.Message, error)
-	MarkRead(ctx context.Context, conv app.ConversationID) error
+	MarkReadUpTo(ctx context.Context, conv app.ConversationID, upTo int64) error
 	SetTyping(ctx context.Context, id crypto.ID, active bool) error
 }
 

@@ -84,7 +84,20 @@ func (f *createForm) layout(t theme) tview.Primitive {
 		AddItem(f.hint, 2, 0, false).
 		AddItem(f.status, 2, 0, false)
 	page.SetBorder(true).SetTitle(" Jarvis · new identity ")
-	return centered(page, 58, 20)
+	// The texts take the rows they need at the width the screen gives.
+	need := func(w int) int {
+		rows := 2 + 8 // the border, the fields
+		for _, tv := range []*tview.TextView{intro, f.hint, f.status} {
+			n := textRows(tv.GetText(false), w-2)
+			if tv == intro {
+				n++ // a blank row before the fields
+			}
+			page.ResizeItem(tv, n, 0)
+			rows += n
+		}
+		return rows
+	}
+	return centered(page, 58, 20, need)
 }
 
 // showCreate shows the first-run screen. Enter and Tab move down, Backtab

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -11,33 +12,55 @@ import (
 	"jarvis/crypto"
 )
 
-// showCode shows our link code, a QR code of it, and a copy button.
+// showCode shows our link code, a QR code of it, and a copy button. A
+// screen too narrow for the QR code (a phone in portrait) gets the code
+// alone, on the whole screen without a border, so a mouse selection
+// takes nothing else.
 func showCode(u *UI) {
 	u.self = u.core.Self() // our addresses, and so the code, follow the network
 	code := u.self.Code
-	u.showDialog("code", "Your link code", textBody(codeText(u.theme, code, u.tor)), 76, 40,
-		dialogButton{"Copy", func() {
-			if u.screen != nil {
-				u.screen.SetClipboard([]byte(code))
-			}
-			u.closeDialog()
-			u.notice("Code copied to the clipboard (if your terminal allows OSC 52). You can also select it with the mouse.")
-		}},
-		dialogButton{"Close", u.closeDialog})
+	copyCode := dialogButton{"Copy", func() {
+		if u.screen != nil {
+			u.screen.SetClipboard([]byte(code))
+		}
+		u.closeDialog()
+		u.notice("Code copied to the clipboard (if your terminal allows OSC 52). " + selectTip)
+	}}
+	q, err := qrText(code)
+	if w, _ := u.screenSize(); err != nil || w < qrWidth(q)+4 {
+		u.showBare("code", narrowCodeText(qrWidth(q)+4), tview.Escape(code), copyCode, dialogButton{"Close", u.closeDialog})
+		return
+	}
+	u.showDialog("code", "Your link code", textBody(codeText(u.theme, code, q, u.tor)), 76,
+		copyCode, dialogButton{"Close", u.closeDialog})
 }
 
-func codeText(t theme, code string, st app.TorStatus) string {
+// selectTip says how to select text while Jarvis has the mouse.
+const selectTip = "To select it yourself, hold Shift and drag: Jarvis captures the mouse."
+
+// qrWidth is the width of a QR code drawn by qrText.
+func qrWidth(q string) int {
+	first, _, _ := strings.Cut(q, "\n")
+	return len([]rune(first))
+}
+
+func codeText(t theme, code, q string, st app.TorStatus) string {
 	var b strings.Builder
 	b.WriteString("Send this code to the person you want to chat with. They type [::b]/add[::-] and paste it.\n" +
 		"It holds your public keys and addresses, nothing secret.\n\n")
 	b.WriteString(tview.Escape(code) + "\n\n")
 	// Whether the onion address in the code answers yet.
 	b.WriteString("Tor: " + torDetail(st) + "\n\n")
-	if q, err := qrText(code); err == nil {
-		b.WriteString("Or let them scan this (scroll with ↓ / PgDn):\n")
-		b.WriteString(t.tag("white:black") + q + t.tag("-:-") + "\n")
-	}
+	b.WriteString("Or let them scan this (scroll with ↓ / PgDn):\n")
+	b.WriteString(t.tag("white:black") + q + t.tag("-:-") + "\n")
 	return b.String()
+}
+
+// narrowCodeText introduces the link code on a screen too narrow for its
+// QR code, which needs need columns.
+func narrowCodeText(need int) string {
+	return fmt.Sprintf("Your link code. Widen the window to scan it (the QR code needs %d columns).\n"+
+		"They type /add and paste it; line breaks do not matter.\n%s", need, selectTip)
 }
 
 // showStatus shows who we are and how contacts reach us: the addresses
@@ -45,7 +68,7 @@ func codeText(t theme, code string, st app.TorStatus) string {
 // tor is missing.
 func showStatus(u *UI) {
 	u.self = u.core.Self()
-	u.showDialog("status", "You", textBody(selfInfoText(u.self, u.tor)), 64, 18, dialogButton{"Close", u.closeDialog})
+	u.showDialog("status", "You", textBody(selfInfoText(u.self, u.tor)), 64, dialogButton{"Close", u.closeDialog})
 }
 
 func selfInfoText(self app.Self, st app.TorStatus) string {
@@ -72,7 +95,7 @@ func showContactInfo(u *UI, id crypto.ID) {
 	if c.Verified {
 		label = "Unverify"
 	}
-	u.showDialog("info", "Contact", textBody(contactInfoText(u.theme, c)), 64, 16,
+	u.showDialog("info", "Contact", textBody(contactInfoText(u.theme, c)), 64,
 		dialogButton{label, func() {
 			u.closeDialog()
 			u.run(func(ctx context.Context, core appCore) (string, error) {

@@ -66,15 +66,16 @@ func (u *UI) received(m app.Message) {
 	conv.unread++
 	u.sortConvs()
 	alert := conv.alertText(m)
-	if u.watching(conv.id) {
-		u.markRead(conv)
+	if u.cur == conv.id && conv.marker == (crypto.MessageID{}) && !(u.watching(conv.id) && conv.follow) {
+		conv.marker = m.ID // not seen as it arrives: the rule goes above it
+	}
+	if u.watching(conv.id) && conv.follow {
+		// Shown at once (the render marks it read); the bell only for a
+		// terminal in the background.
 		if !u.hasFocus() {
 			u.alert(alert, m.Text)
 		}
 		return
-	}
-	if u.cur == conv.id && conv.marker == (crypto.MessageID{}) {
-		conv.marker = m.ID
 	}
 	u.alert(alert, m.Text)
 }

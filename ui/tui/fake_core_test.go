@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -25,19 +26,36 @@ type fakeCore struct {
 	events   chan app.Event
 	names    fakeResolver
 	history  map[app.ConversationID][]app.Message // the newest page of each
+	sendCh   chan string                          // Send hands the text here
 
 	mu    sync.Mutex
 	calls []string
+	kept  []byte // SaveFrontendState's
 }
 
-func (f *fakeCore) Start()                                             {}
-func (f *fakeCore) Close() error                                       { return nil }
-func (f *fakeCore) Events() <-chan app.Event                           { return f.events }
-func (f *fakeCore) Self() app.Self                                     { return f.self }
-func (f *fakeCore) TorStatus() app.TorStatus                           { return f.tor }
-func (f *fakeCore) Contacts(context.Context) ([]app.Contact, error)    { return f.contacts, nil }
-func (f *fakeCore) Groups(context.Context) ([]app.Group, error)        { return f.groups, nil }
-func (f *fakeCore) MarkRead(context.Context, app.ConversationID) error { return nil }
+func (f *fakeCore) SaveFrontendState(_ context.Context, state []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.kept = append([]byte(nil), state...)
+	return nil
+}
+
+func (f *fakeCore) FrontendState(context.Context) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.kept, nil
+}
+
+func (f *fakeCore) Start()                                          {}
+func (f *fakeCore) Close() error                                    { return nil }
+func (f *fakeCore) Events() <-chan app.Event                        { return f.events }
+func (f *fakeCore) Self() app.Self                                  { return f.self }
+func (f *fakeCore) TorStatus() app.TorStatus                        { return f.tor }
+func (f *fakeCore) Contacts(context.Context) ([]app.Contact, error) { return f.contacts, nil }
+func (f *fakeCore) Groups(context.Context) ([]app.Group, error)     { return f.groups, nil }
+func (f *fakeCore) MarkReadUpTo(_ context.Context, _ app.ConversationID, upTo int64) error {
+	return f.record(fmt.Sprintf("read %d", upTo))
+}
 
 func (f *fakeCore) History(_ context.Context, conv app.ConversationID, before int64, _ int) ([]app.Message, error) {
 	if before != 0 {
@@ -97,6 +115,7 @@ func startWithCore(t *testing.T, core appCore, w, h int) *screenUI {
 		afterDraw:   s.capture,
 		screenReady: func(sc tcell.Screen) { sc.(tcell.SimulationScreen).SetSize(w, h) },
 	})
+	s.ui = u
 	go func() {
 		defer u.cancel()
 		s.done <- u.loop(core)
@@ -200,4 +219,39 @@ func (f *fakeResolver) pick(text, kind string, unknown error, fits func(app.Conv
 		return found[0], nil
 	}
 	return app.ConversationID{}, &app.AmbiguousError{Kind: kind, Text: text}
+}
+
+func (f *fakeCore) Send(_ context.Context, _ app.ConversationID, text string) (crypto.MessageID, error) {
+	f.sendCh <- text
+	return crypto.MessageID{0xee, byte(len(text))}, nil
+}
+
+func (f *fakeCore) Leave(_ context.Context, g crypto.GroupID) error {
+	return f.record("leave " + g.String()[:8])
+}
+
+func (f *fakeCore) DeleteGroup(_ context.Context, g crypto.GroupID) error {
+	return f.record("delete " + g.String()[:8])
+}
+
+func (f *fakeCore) Remove(_ context.Context, id crypto.ID) error {
+	return f.record("remove " + id.Short())
+}
+
+// teamCore is a fake core for Alice, with Bob as a contact and #Team, a
+// group of the two that Alice owns.
+func teamCore() (core *fakeCore, bob crypto.ID, team crypto.GroupID) {
+	me, bob := crypto.ID{1}, crypto.ID{2}
+	team = crypto.GroupID{9}
+	now := time.Now()
+	core = &fakeCore{
+		self:     app.Self{ID: me, Name: "Alice"},
+		contacts: []app.Contact{{ID: bob, Name: "Bob", State: app.ContactAccepted, LastActivity: now.Add(-time.Hour)}},
+		groups: []app.Group{{ID: team, Name: "Team", State: app.GroupActive, MyRole: crypto.RoleOwner, LastActivity: now,
+			Members: []app.GroupMember{{ID: me, Name: "Alice", Self: true, Role: crypto.RoleOwner}, {ID: bob, Name: "Bob"}}}},
+		events:  make(chan app.Event),
+		names:   fakeResolver{convs: map[string][]app.ConversationID{"bob": {app.ContactChat(bob)}, "team": {app.GroupChat(team)}}},
+		history: map[app.ConversationID][]app.Message{},
+	}
+	return core, bob, team
 }

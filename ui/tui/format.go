@@ -42,21 +42,26 @@ func (t theme) paint(color, text string) string {
 	return t.tag(color) + text + t.reset()
 }
 
-// stateMark is the glyph after an outgoing message.
-func (t theme) stateMark(s app.MessageState) string {
+// statePieces is the mark after an outgoing message. Only the newest
+// message the other side has read says "read" (lastRead); older read
+// ones show as delivered, so the screen is not a column of "read".
+func (t theme) statePieces(s app.MessageState, lastRead bool) []piece {
 	switch s {
 	case app.StateQueued:
-		return t.paint("gray", "◷")
+		return []piece{{t.tag("gray"), "◷"}}
 	case app.StateSent:
-		return t.paint("gray", "✓")
+		return []piece{{t.tag("gray"), "✓"}}
 	case app.StateDelivered:
-		return "✓✓"
+		return []piece{{"", "✓✓"}}
 	case app.StateRead:
-		return t.paint("dodgerblue", "✓✓") + " read"
+		if !lastRead {
+			return []piece{{"", "✓✓"}}
+		}
+		return []piece{{t.tag("dodgerblue"), "✓✓"}, {"", " read"}}
 	case app.StateFailed:
-		return t.paint("red", "✗ failed")
+		return []piece{{t.tag("red"), "✗ failed"}}
 	}
-	return ""
+	return nil
 }
 
 // summary is the status bar's "X/Y online" with its colour: grey when the

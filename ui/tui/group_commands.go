@@ -84,9 +84,10 @@ func createGroup(u *UI, c call) bool {
 			u.upsertGroup(g)
 			u.sortConvs()
 			u.open(app.GroupChat(g.ID))
+			u.notice("Created #" + name + ". Add contacts with /invite NAME.")
 			u.renderAll()
 		})
-		return "Created #" + name + ". Add contacts with /invite NAME.", nil
+		return "", nil
 	})
 	return true
 }
@@ -108,12 +109,15 @@ func answerInvite(u *UI, id crypto.GroupID, accept bool) bool {
 			if err := core.AcceptInvite(ctx, id); err != nil {
 				return "", err
 			}
-			u.post(func() { u.open(app.GroupChat(id)) })
-			return "You joined " + name + ". Messages arrive as members come online.", nil
+			u.post(func() {
+				u.open(app.GroupChat(id))
+				u.notice("You joined " + name + ". Messages arrive as members come online.")
+			})
+			return "", nil
 		})
 	} else {
 		runGroup(u, "Could not decline", func(ctx context.Context, core appCore) (string, error) {
-			return "Declined the invite to " + name + ".", core.DeclineInvite(ctx, id)
+			return sentence("Declined the invite to " + name), core.DeclineInvite(ctx, id)
 		})
 	}
 	return true
@@ -248,7 +252,7 @@ func renameGroup(u *UI, c call) bool {
 	}
 	id, desc := gc.group.ID, gc.group.Description
 	runGroup(u, "Could not rename the group", func(ctx context.Context, core appCore) (string, error) {
-		return "Renamed the group to #" + name + ".", core.SetGroupInfo(ctx, id, name, desc)
+		return sentence("Renamed the group to #" + name), core.SetGroupInfo(ctx, id, name, desc)
 	})
 	return true
 }
@@ -271,19 +275,28 @@ func nick(u *UI, c call) bool {
 	}
 	id, where := gc.group.ID, "#"+plainPeerText(gc.group.Name, false)
 	runGroup(u, "Could not change your name", func(ctx context.Context, core appCore) (string, error) {
-		return "You are now " + plainPeerText(name, false) + " in " + where + ".", core.SetMyGroupName(ctx, id, name)
+		return sentence("You are now " + plainPeerText(name, false) + " in " + where), core.SetMyGroupName(ctx, id, name)
 	})
 	return true
 }
 
 func deleteGroup(u *UI, id crypto.GroupID) {
 	name := "#" + plainPeerText(u.convs[app.GroupChat(id)].group.Name, false)
-	u.confirm("Delete group", "Delete "+tviewSafe(name)+" and its whole history from this device? "+
-		"If you are still a member, you leave it. This cannot be undone.", func() {
+	u.confirmByName("Delete group", "Delete "+tviewSafe(name)+" and its whole history from this device? "+
+		"If you are still a member, you leave it. This cannot be undone.", name, func() {
 		runGroup(u, "Could not delete "+name, func(ctx context.Context, core appCore) (string, error) {
-			return "Deleted " + name + ".", core.DeleteGroup(ctx, id)
+			return sentence("Deleted " + name), core.DeleteGroup(ctx, id)
 		})
 	})
+}
+
+// sentence ends s with a full stop, unless a name at its end already
+// brings one ("Renamed to Bobby B.", not "Bobby B..").
+func sentence(s string) string {
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "…") {
+		return s
+	}
+	return s + "."
 }
 
 // tviewSafe escapes already sanitised text for a markup widget.

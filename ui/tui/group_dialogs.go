@@ -11,8 +11,7 @@ import (
 
 // showMembers shows a group's roster.
 func showMembers(u *UI, g app.Group) {
-	h := min(len(g.Members)+6, 30)
-	u.showDialog("members", "Members of #"+peerText(g.Name, false), textBody(membersText(u.theme, g)), 64, h)
+	u.showDialog("members", "Members of #"+peerText(g.Name, false), textBody(membersText(u.theme, g)), 64)
 }
 
 func membersText(t theme, g app.Group) string {
@@ -32,8 +31,7 @@ func showGroupInfo(u *UI, id crypto.GroupID) {
 	if !g.InvitedBy.IsZero() {
 		inviter = peerText(u.nameIn(g, g.InvitedBy), false)
 	}
-	h := min(len(g.Members)+14, 36)
-	u.showDialog("groupinfo", "Group", textBody(groupInfoText(u.theme, g, inviter)), 70, h)
+	u.showDialog("groupinfo", "Group", textBody(groupInfoText(u.theme, g, inviter)), 70)
 }
 
 // groupInfoText describes g; inviter is who invited us, escaped, or "".

@@ -45,7 +45,7 @@ func (u *UI) groupUpdated(g app.Group) {
 		u.notice("You are no longer in #" + plainPeerText(g.Name, false) + ". /delete removes it and its history.")
 	}
 	if conv.unread > 0 && u.watching(conv.id) {
-		u.markRead(conv)
+		u.markSeen(conv)
 	}
 	u.sortConvs()
 }

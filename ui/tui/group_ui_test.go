@@ -62,7 +62,7 @@ func TestGroupCreatedFromTheInputLineInvitesAContactAndChats(t *testing.T) {
 	s.waitGone("Members of #Team")
 
 	// Locked, nothing of the group shows, and its messages keep arriving.
-	s.key(tcell.KeyCtrlL)
+	s.screen.InjectKey(tcell.KeyRune, 'k', tcell.ModAlt) // Ctrl+L redraws
 	s.wait("Jarvis is locked")
 	if _, err := bob.core.Send(context.Background(), app.GroupChat(gid), "secret group plan"); err != nil {
 		t.Fatal(err)
@@ -105,7 +105,8 @@ func TestGroupCreatedFromTheInputLineInvitesAContactAndChats(t *testing.T) {
 	s.waitGone("You are  the owner")
 	s.enter("/leave")
 	s.wait("Leave #Team?")
-	s.key(tcell.KeyEnter) // Yes
+	s.key(tcell.KeyBacktab) // from No to Yes
+	s.key(tcell.KeyEnter)
 	s.wait("You left #Team")
 	s.wait("#Team · you are no longer a member")
 }
@@ -122,7 +123,7 @@ func TestGroupInviteFromAPeerIsAcceptedAndAKickShowsASystemLine(t *testing.T) {
 	if err := evil.core.Invite(ctx, g.ID, alice); err != nil {
 		t.Fatal(err)
 	}
-	s.wait("1 ? invite: #[u]g[-]")
+	s.wait("2 ? invite: #[u]g[-]") // numbers stay: a new one comes last
 	s.wait("[red]evil[-] invited you to #[u]g[-]. Alt+A opens the invite.")
 	s.screen.InjectKey(tcell.KeyRune, 'a', tcell.ModAlt)
 	s.wait("[red]evil[-] invited you to the group #[u]g[-]")
@@ -151,7 +152,7 @@ func TestGroupInviteFromAPeerIsAcceptedAndAKickShowsASystemLine(t *testing.T) {
 	s.key(tcell.KeyCtrlU)
 	s.enter("/delete")
 	s.wait("Delete #[u]g[-]")
-	s.key(tcell.KeyEnter) // Yes
+	s.enter("[u]g[-]") // typed literally, as the name must be
 	s.wait("Deleted #[u]g[-]")
 	s.waitGone("× #[u]g[-]")
 }

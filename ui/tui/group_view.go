@@ -69,7 +69,7 @@ func authorColor(id crypto.ID) string {
 }
 
 // groupBanner explains an invite, or that we left.
-func (u *UI) groupBanner(conv *conversation) string {
+func (u *UI) groupBanner(conv *conversation) []piece {
 	g := conv.group
 	switch g.State {
 	case app.GroupInvited:
@@ -77,27 +77,29 @@ func (u *UI) groupBanner(conv *conversation) string {
 		if inviter == "" {
 			inviter = u.nameIn(g, g.InvitedBy)
 		}
-		inviter = peerText(inviter, false)
-		text := u.theme.paint("yellow", inviter+" invited you to the group #"+peerText(g.Name, false)+".") + "\n"
+		ps := []piece{{u.theme.tag("yellow"), plainPeerText(inviter, false) + " invited you to the group #" +
+			plainPeerText(g.Name, false) + "."}}
+		text := ""
 		if g.Description != "" {
-			text += peerText(g.Description, false) + "\n"
+			text += "\n" + plainPeerText(g.Description, false)
 		}
-		return text + "Members: " + memberNames(g) + "\n" +
-			"Type /accept (or /join) to join, /reject (or /decline) to decline. /members shows who is in it.\n"
+		text += "\nMembers: " + memberNames(g) +
+			"\nType /accept (or /join) to join, /reject (or /decline) to decline. /members shows who is in it."
+		return append(ps, piece{"", text})
 	case app.GroupLeft:
-		return u.theme.paint("gray", "You are no longer a member of this group. /delete removes it and its history.") + "\n"
+		return []piece{{u.theme.tag("gray"), "You are no longer a member of this group. /delete removes it and its history."}}
 	}
-	return ""
+	return nil
 }
 
-// memberNames lists a group's members for one line, escaped.
+// memberNames lists a group's members for one line, as plain text.
 func memberNames(g app.Group) string {
 	var names []string
 	for _, m := range g.Members {
 		if m.Self {
 			names = append(names, "you")
 		} else {
-			names = append(names, peerText(shownName(m), false))
+			names = append(names, plainPeerText(shownName(m), false))
 		}
 	}
 	return strings.Join(names, ", ")

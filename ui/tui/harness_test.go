@@ -99,11 +99,23 @@ type screenUI struct {
 
 	mu     sync.Mutex
 	text   string
-	frames []string // every distinct screen drawn, oldest first
-	mark   int      // wait looks at frames from here on
+	cells  [][]string // the last screen drawn, one string per cell
+	frames []string   // every distinct screen drawn, oldest first
+	mark   int        // wait looks at frames from here on
 	self   app.Self
 
 	finished bool // Run has returned (test goroutine only)
+	ui       *UI  // set by startWithCore, for do
+}
+
+// do runs f on the UI goroutine, as an event would, and redraws.
+func (s *screenUI) do(f func(u *UI)) {
+	done := make(chan struct{})
+	s.ui.app.QueueUpdateDraw(func() {
+		f(s.ui)
+		close(done)
+	})
+	<-done
 }
 
 func startUI(t *testing.T, acc *app.Account, w, h int) *screenUI {
@@ -145,9 +157,12 @@ func (s *screenUI) capture(sc tcell.Screen) {
 	sc.Show() // tview calls afterDraw just before Show
 	cells, w, h := sc.(tcell.SimulationScreen).GetContents()
 	var b strings.Builder
+	grid := make([][]string, h)
 	for y := 0; y < h; y++ {
+		grid[y] = make([]string, w)
 		for x := 0; x < w; x++ {
 			c := cells[y*w+x]
+			grid[y][x] = string(c.Runes)
 			if len(c.Runes) == 0 {
 				b.WriteByte(' ')
 				continue
@@ -157,6 +172,7 @@ func (s *screenUI) capture(sc tcell.Screen) {
 		b.WriteByte('\n')
 	}
 	s.mu.Lock()
+	s.cells = grid
 	if text := b.String(); text != s.text {
 		s.text = text
 		s.frames = append(s.frames, text)
@@ -218,7 +234,14 @@ func (s *screenUI) typeText(text string) {
 	}
 }
 
-func (s *screenUI) key(k tcell.Key) { s.screen.InjectKey(k, 0, tcell.ModNone) }
+// key presses k. An Enter waits pasteGap twice first, as fingers do, so
+// it is not taken for a line break inside a paste.
+func (s *screenUI) key(k tcell.Key) {
+	if k == tcell.KeyEnter {
+		time.Sleep(2 * pasteGap)
+	}
+	s.screen.InjectKey(k, 0, tcell.ModNone)
+}
 
 func (s *screenUI) enter(text string) {
 	s.typeText(text)

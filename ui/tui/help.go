@@ -10,15 +10,18 @@ import (
 
 const helpKeys = `[::b]Keys[::-]
   Enter            send the message or run the command
+  ↑ / ↓            walk back through what you sent here (this session)
   Ctrl+N / Ctrl+P  next / previous conversation (also Alt+↓ / Alt+↑)
   Alt+1 … Alt+9    open conversation 1 … 9
   Alt+A            next conversation with unread messages or an invite
   PgUp / PgDn      scroll the messages (mouse wheel too)
+  End or Alt+End   jump to the newest message (End on an empty line)
   Tab              complete a command, contact or member name
   F2 or Alt+L      show / hide the conversation list
-  F1 or ?          this help (? on an empty line)
+  F1               this help (also /help)
   Esc              close a dialog (your draft stays)
-  Ctrl+L           lock the screen
+  Ctrl+L           redraw the screen
+  Alt+K            lock the screen (also /lock)
   Ctrl+Q           quit   (Ctrl+C asks first)
 `
 
@@ -68,5 +71,9 @@ func helpLine(b *strings.Builder, use, help string) {
 }
 
 func (u *UI) showHelp() {
-	u.showDialog("help", "Help — Esc closes (↓ / PgDn scrolls)", textBody(u.commands.helpText()), 78, 60)
+	u.helpSeen = true
+	if u.main != nil {
+		u.renderStatus()
+	}
+	u.showDialog("help", "Help — Esc closes (↓ / PgDn scrolls)", textBody(u.commands.helpText()), 78)
 }

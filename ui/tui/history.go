@@ -14,8 +14,10 @@ func (u *UI) loadLatest(conv *conversation) {
 	}
 	conv.loading = true
 	core := u.core
+	// Enough to open at the first unread message, if the window holds it.
+	limit := min(max(pageSize, conv.unread+pageSize/4), maxWindow)
 	u.async(func(ctx context.Context) func() {
-		msgs, err := core.History(ctx, conv.id, 0, pageSize)
+		msgs, err := core.History(ctx, conv.id, 0, limit)
 		return func() {
 			conv.loading = false
 			if err != nil {
@@ -24,24 +26,13 @@ func (u *UI) loadLatest(conv *conversation) {
 			}
 			conv.lines = mergeLines(msgs, conv.lines)
 			conv.loaded = true
-			conv.hasOlder = len(msgs) >= pageSize
+			conv.hasOlder = len(msgs) >= limit
 			conv.hasNewer = false
 			if u.cur == conv.id {
 				u.showNewest(conv)
 			}
 		}
 	})
-}
-
-// showNewest marks what arrived since the user last looked, marks it
-// read and shows the end of the conversation.
-func (u *UI) showNewest(conv *conversation) {
-	if conv.unread > 0 {
-		conv.markNew(conv.unread)
-	}
-	u.markRead(conv)
-	u.renderAll()
-	u.main.chat.ScrollToEnd()
 }
 
 // mergeLines builds the window from a fresh newest page and what the old
@@ -109,7 +100,7 @@ func (u *UI) loadOlder(conv *conversation) {
 			}
 			conv.prepend(older)
 			if u.cur == conv.id {
-				u.keepScroll()
+				u.keepScroll(conv)
 			}
 		}
 	})

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"time"
+
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 )
@@ -18,6 +20,9 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	case tcell.KeyCtrlC:
 		u.confirmQuit()
 		return nil
+	case tcell.KeyCtrlL:
+		u.redraw()
+		return nil
 	}
 	if u.main == nil { // create and unlock screens
 		return ev
@@ -32,6 +37,40 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	return u.mainKey(ev)
 }
 
+// pasteGap is the time between two keys below which they came from a
+// paste, not from fingers: a terminal writes a paste in one go, so its
+// keys are parsed microseconds apart, while even a script's keys (tmux
+// send-keys, one process per call) come milliseconds apart.
+const pasteGap = 2 * time.Millisecond
+
+// settleEnter decides an Enter that came right after other keys, once
+// the next key (at now) or the tick after it says which it was: a key
+// close behind makes it a line break inside a paste (its lines stay in
+// one message, asked about on sending); none makes it Enter.
+func (u *UI) settleEnter(now time.Time) {
+	mv := u.main
+	if mv.pendingEnter.IsZero() {
+		return
+	}
+	at := mv.pendingEnter
+	switch {
+	case now.Sub(at) < pasteGap:
+		mv.pendingEnter = time.Time{}
+		mv.input.pastedBreak()
+	case time.Since(at) >= pasteGap:
+		mv.pendingEnter = time.Time{}
+		u.submit()
+	}
+}
+
+// redraw repaints the whole terminal (Ctrl+L, as in every shell and IRC
+// client), after another program or a resize left debris on it.
+func (u *UI) redraw() {
+	if u.screen != nil {
+		u.screen.Sync()
+	}
+}
+
 func (u *UI) confirmQuit() {
 	u.confirm("Quit", "Quit Jarvis? Your contacts will see you go offline.", u.quit)
 }
@@ -40,24 +79,27 @@ func (u *UI) confirmQuit() {
 func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 	mv := u.main
 	alt := ev.Modifiers()&tcell.ModAlt != 0
+	prev := mv.lastKey
+	mv.lastKey = ev.When()
+	u.settleEnter(ev.When())
 	if ev.Key() != tcell.KeyTab {
 		mv.completion = nil
 	}
 	switch ev.Key() {
-	case tcell.KeyCtrlL:
-		u.lockScreen()
 	case tcell.KeyCtrlN:
 		u.step(1)
 	case tcell.KeyCtrlP:
 		u.step(-1)
 	case tcell.KeyDown:
 		if !alt {
-			return ev
+			u.walkHistory(1)
+			break
 		}
 		u.step(1)
 	case tcell.KeyUp:
 		if !alt {
-			return ev
+			u.walkHistory(-1)
+			break
 		}
 		u.step(-1)
 	case tcell.KeyPgUp:
@@ -66,11 +108,25 @@ func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 	case tcell.KeyPgDn:
 		_, _, _, h := mv.chat.GetInnerRect()
 		u.scrollChat(max(1, h-2))
+	case tcell.KeyEnd:
+		if !alt && !mv.input.empty() {
+			return ev // the end of the line
+		}
+		u.jumpToNewest()
 	case tcell.KeyF1:
 		u.showHelp()
 	case tcell.KeyF2:
 		u.toggleList()
 		u.renderHeader()
+	case tcell.KeyEnter:
+		if alt || ev.When().Sub(prev) >= pasteGap || mv.input.empty() {
+			return ev // Alt+Enter: a line break; Enter: send
+		}
+		// No finger types this fast: a paste the terminal did not
+		// bracket, or a script (tmux send-keys). Which one, the next key
+		// tells: settleEnter.
+		mv.pendingEnter = ev.When()
+		u.expireAt(ev.When().Add(pasteGap))
 	case tcell.KeyTab:
 		u.complete()
 	case tcell.KeyEsc:
@@ -95,11 +151,10 @@ func (u *UI) runeKey(ev *tcell.EventKey, alt bool) *tcell.EventKey {
 		u.hotlist()
 	case alt && (r == 'l' || r == 'L'):
 		u.toggleList()
-		u.renderHeader()
+	case alt && (r == 'k' || r == 'K'):
+		u.lockScreen()
 	case alt:
 		return nil // unbound Alt chords must not type letters
-	case r == '?' && u.main.input.GetText() == "":
-		u.showHelp()
 	default:
 		if u.app.GetFocus() != u.main.input {
 			u.app.SetFocus(u.main.input)

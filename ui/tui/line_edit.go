@@ -24,6 +24,9 @@ type lineEdit struct {
 	cursor        int // index into text
 	offset        int // first visible rune
 	mask          rune
+	selected      bool // the whole text is selected: typing replaces it
+	multiline     bool // a paste keeps its line breaks, Alt+Enter adds one
+	burst         bool // a line break came from a paste the terminal did not mark
 	done          func(tcell.Key)
 	changed       func(string)
 	secretChanged func(pass []byte) // masked fields: called instead of changed
@@ -47,11 +50,34 @@ func (e *lineEdit) SetSecretChangedFunc(f func(pass []byte)) *lineEdit {
 
 // SetText replaces the text and puts the cursor at its end.
 func (e *lineEdit) SetText(s string) *lineEdit {
+	e.selected, e.burst = false, false
 	e.replace([]rune(s))
 	e.cursor = len(e.text)
 	e.offset = 0
 	e.notify()
 	return e
+}
+
+// selectAll marks the whole text selected, the cursor at its end: shown
+// reversed, it is replaced by the next character typed or pasted, and kept
+// (for editing) by any other key. The input line does this with a command
+// that failed, so the next attempt is never appended to it.
+func (e *lineEdit) selectAll() {
+	e.selected = len(e.text) > 0
+	e.cursor = len(e.text)
+}
+
+// SetMultiline lets the text hold line breaks (shown as ↵): a bracketed
+// paste keeps its own, and Alt+Enter adds one.
+func (e *lineEdit) SetMultiline(on bool) *lineEdit { e.multiline = on; return e }
+
+// pastedBreak adds a line break that arrived as an Enter key in the middle
+// of a paste the terminal did not bracket; burst remembers it, so sending
+// asks first.
+func (e *lineEdit) pastedBreak() {
+	e.dropSelected()
+	e.insert([]rune{'\n'})
+	e.burst = true
 }
 
 // empty reports whether the field holds no text.
@@ -109,6 +135,15 @@ func (e *lineEdit) notify() {
 	}
 }
 
+// dropSelected empties the field if its text is selected.
+func (e *lineEdit) dropSelected() {
+	if e.selected {
+		e.selected = false
+		e.replace(nil)
+		e.cursor, e.offset = 0, 0
+	}
+}
+
 func (e *lineEdit) insert(rs []rune) {
 	text := make([]rune, 0, len(e.text)+len(rs))
 	text = append(append(append(text, e.text[:e.cursor]...), rs...), e.text[e.cursor:]...)
@@ -128,7 +163,33 @@ func (e *lineEdit) cut(from, to int) {
 	e.notify()
 }
 
+// drawClusters draws runes from x on, one grapheme cluster per cell run,
+// so an emoji with a skin tone or a ZWJ sequence shows as one glyph as it
+// does in the chat; it stops before end and returns where it stopped.
+func drawClusters(screen tcell.Screen, runes []rune, x, end, y int, style tcell.Style) int {
+	state := -1
+	rest := string(runes)
+	for rest != "" {
+		var c string
+		var w int
+		c, rest, w, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		rs := []rune(c)
+		if rs[0] == '\n' {
+			rs, w = []rune{'↵'}, 1
+		}
+		if x+w > end {
+			break
+		}
+		screen.SetContent(x, y, rs[0], rs[1:], style)
+		x += w
+	}
+	return x
+}
+
 func runeWidth(r rune) int {
+	if r == '\n' {
+		return 1
+	}
 	if w := uniseg.StringWidth(string(r)); w > 0 {
 		return w
 	}
@@ -166,27 +227,11 @@ func (e *lineEdit) Draw(screen tcell.Screen) {
 		e.offset++
 	}
 	style := tcell.StyleDefault.Foreground(tview.Styles.PrimaryTextColor)
-	cx := x
-	for i := e.offset; i < len(shown); i++ {
-		rw := runeWidth(shown[i])
-		if cx+rw > x+w {
-			break
-		}
-		if i == e.cursor {
-			break
-		}
-		screen.SetContent(cx, y, shown[i], nil, style)
-		cx += rw
+	if e.selected {
+		style = style.Reverse(true)
 	}
-	cursorX := cx
-	for i := e.cursor; i < len(shown); i++ {
-		rw := runeWidth(shown[i])
-		if cx+rw > x+w {
-			break
-		}
-		screen.SetContent(cx, y, shown[i], nil, style)
-		cx += rw
-	}
+	cursorX := drawClusters(screen, shown[e.offset:max(e.offset, e.cursor)], x, x+w, y, style)
+	drawClusters(screen, shown[min(e.cursor, len(shown)):], cursorX, x+w, y, style)
 	if e.HasFocus() {
 		screen.ShowCursor(cursorX, y)
 	}
@@ -195,9 +240,19 @@ func (e *lineEdit) Draw(screen tcell.Screen) {
 // InputHandler edits the text; Enter, Tab, Backtab and Esc go to done.
 func (e *lineEdit) InputHandler() func(event *tcell.EventKey, setFocus func(p tview.Primitive)) {
 	return e.WrapInputHandler(func(ev *tcell.EventKey, _ func(p tview.Primitive)) {
+		if ev.Key() == tcell.KeyRune {
+			e.dropSelected()
+		}
+		e.selected = false
 		switch ev.Key() {
 		case tcell.KeyRune:
 			e.insert([]rune{ev.Rune()})
+		case tcell.KeyEnter:
+			if e.multiline && ev.Modifiers()&tcell.ModAlt != 0 {
+				e.insert([]rune{'\n'})
+			} else if e.done != nil {
+				e.done(ev.Key())
+			}
 		case tcell.KeyBackspace, tcell.KeyBackspace2:
 			if e.cursor > 0 {
 				e.cut(e.cursor-1, e.cursor)
@@ -227,7 +282,7 @@ func (e *lineEdit) InputHandler() func(event *tcell.EventKey, setFocus func(p tv
 				i--
 			}
 			e.cut(i, e.cursor)
-		case tcell.KeyEnter, tcell.KeyTab, tcell.KeyBacktab, tcell.KeyEsc:
+		case tcell.KeyTab, tcell.KeyBacktab, tcell.KeyEsc:
 			if e.done != nil {
 				e.done(ev.Key())
 			}
@@ -235,10 +290,18 @@ func (e *lineEdit) InputHandler() func(event *tcell.EventKey, setFocus func(p tv
 	})
 }
 
-// PasteHandler inserts pasted text, flattening line breaks.
+// PasteHandler inserts pasted text: line breaks are kept in a multiline
+// field (one message of several lines; a last one is dropped) and become
+// spaces elsewhere.
 func (e *lineEdit) PasteHandler() func(text string, setFocus func(p tview.Primitive)) {
 	return e.WrapPasteHandler(func(text string, _ func(p tview.Primitive)) {
-		text = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(text)
+		text = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\t", " ").Replace(text)
+		if e.multiline {
+			text = strings.TrimRight(text, "\n")
+		} else {
+			text = strings.ReplaceAll(text, "\n", " ")
+		}
+		e.dropSelected()
 		e.insert([]rune(text))
 	})
 }

@@ -19,16 +19,29 @@ func (u *UI) loadConversations() {
 		if err == nil {
 			groups, err = core.Groups(ctx)
 		}
+		kept, keptErr := core.FrontendState(ctx)
 		return func() {
 			if err != nil {
 				u.notice("Could not load your conversations: " + err.Error())
 				return
+			}
+			if keptErr != nil {
+				u.notice("Could not read your drafts: " + keptErr.Error())
 			}
 			for _, c := range contacts {
 				u.upsertContact(c)
 			}
 			for _, g := range groups {
 				u.upsertGroup(g)
+			}
+			st := parseKept(kept)
+			u.renumber(st)
+			u.sortConvs()
+			if !u.exists(u.cur) {
+				if k := u.restore(st); u.exists(k) {
+					u.open(k)
+					return
+				}
 			}
 			u.listChanged()
 		}
@@ -119,10 +132,14 @@ func (u *UI) open(k app.ConversationID) {
 		old.draft = u.main.input.GetText()
 		old.marker = crypto.MessageID{}
 		u.stopTyping()
+		if old.draft != "" {
+			u.saveKeptNow()
+		}
 	}
 	u.cur = k
 	u.main.completion = nil
 	conv := u.convs[k]
+	u.switchNotice(conv)
 	draft := ""
 	if conv != nil {
 		draft = conv.draft

@@ -27,6 +27,7 @@ func (u *UI) lockScreen() {
 	}
 	u.closeDialog()
 	u.stopTyping()
+	u.saveKeptNow()
 	u.locked = true
 	if u.lock == nil {
 		u.lock = u.newLockView()
@@ -72,7 +73,7 @@ func (u *UI) newLockView() *lockView {
 		AddItem(lv.field, 2, 0, true).
 		AddItem(lv.status, 3, 0, false)
 	box.SetBorder(true).SetTitle(" Locked ")
-	lv.root = centered(box, 52, 9)
+	lv.root = centered(box, 52, 9, nil)
 	return lv
 }
 
@@ -93,6 +94,9 @@ func (u *UI) lockKey(ev *tcell.EventKey) *tcell.EventKey {
 		return nil
 	case tcell.KeyCtrlC:
 		u.confirmQuit()
+		return nil
+	case tcell.KeyCtrlL:
+		u.redraw()
 		return nil
 	case tcell.KeyEsc, tcell.KeyTab, tcell.KeyBacktab:
 		if u.dialog != "" && ev.Key() == tcell.KeyEsc {

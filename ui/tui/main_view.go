@@ -32,10 +32,15 @@ type mainView struct {
 	showList      bool
 	rebuilding    bool // suppress the list's changed callback
 
-	noticeText  string
-	noticeUntil time.Time
-	completion  *completion
-	typing      typingHint
+	shown      chatRows // the open conversation as laid out
+	noticeRows int      // the notice's height
+
+	note         noteText     // the notice shown above the input line
+	history      inputHistory // Up and Down with no conversation open
+	lastKey      time.Time    // when the previous key arrived (pasteGap)
+	pendingEnter time.Time    // a fast Enter not yet known as Enter or a pasted line break
+	completion   *completion
+	typing       typingHint
 }
 
 func (u *UI) showMain() {
@@ -44,8 +49,10 @@ func (u *UI) showMain() {
 		header: tview.NewTextView().SetDynamicColors(true).SetWrap(false),
 		chat:   tview.NewTextView().SetDynamicColors(true).SetWrap(true).SetWordWrap(true).SetScrollable(true),
 		notice: tview.NewTextView().SetDynamicColors(true).SetWrap(false),
-		input:  newLineEdit("> "),
+		input:  newLineEdit("> ").SetMultiline(true),
 		status: tview.NewTextView().SetDynamicColors(true).SetWrap(false),
+
+		noticeRows: 1,
 	}
 	mv.list.SetBorder(true).SetTitle(" Chats ")
 	mv.list.SetChangedFunc(func(i int, _, _ string, _ rune) {
@@ -88,10 +95,10 @@ func (u *UI) showMain() {
 }
 
 // resize applies the layout for a w×h terminal; below narrowWidth the list
-// hides unless toggled.
-func (mv *mainView) resize(w, h int) {
+// hides unless toggled. It reports whether the size changed.
+func (mv *mainView) resize(w, h int) bool {
 	if w == mv.width && h == mv.height {
-		return
+		return false
 	}
 	narrow := w < narrowWidth
 	if narrow != mv.narrow || mv.width == 0 {
@@ -99,6 +106,7 @@ func (mv *mainView) resize(w, h int) {
 	}
 	mv.narrow, mv.width, mv.height = narrow, w, h
 	mv.applyList()
+	return true
 }
 
 func (mv *mainView) applyList() {
@@ -113,6 +121,7 @@ func (mv *mainView) applyList() {
 func (u *UI) toggleList() {
 	u.main.showList = !u.main.showList
 	u.main.applyList()
+	u.renderAll() // the chat's rows are laid out for its width
 }
 
 func (u *UI) renderAll() {
@@ -175,54 +184,12 @@ func (t theme) contactHeader(c app.Contact, width int, now time.Time) string {
 }
 
 // listPosition tells, while the list is hidden, where the open
-// conversation is and how much is unread elsewhere.
+// conversation is; the status bar's "Act:" says what waits elsewhere.
 func (u *UI) listPosition() string {
 	if u.main.showList {
 		return ""
 	}
-	others := 0
-	for _, k := range u.order {
-		if k != u.cur {
-			others += u.convs[k].unread
-		}
-	}
-	text := fmt.Sprintf(" · %d/%d", u.indexOf(u.cur)+1, len(u.order))
-	if others > 0 {
-		text += u.theme.paint("yellow", fmt.Sprintf(" · %d unread elsewhere (Alt+A)", others))
-	}
-	return text
-}
-
-// notice shows a short message above the input line for a while.
-func (u *UI) notice(text string) {
-	if u.main == nil {
-		return
-	}
-	u.main.noticeText = peerText(text, false) // errors and names may hold peer text
-	u.main.noticeUntil = time.Now().Add(10 * time.Second)
-	u.renderNotice()
-}
-
-// renderNotice shows the notice, or the peer's typing indicator.
-func (u *UI) renderNotice() {
-	mv := u.main
-	now := time.Now()
-	conv := u.convs[u.cur]
-	switch {
-	case mv.noticeText != "" && now.Before(mv.noticeUntil):
-		mv.notice.SetText(u.theme.paint("yellow", mv.noticeText))
-	case conv != nil && now.Before(conv.typing):
-		mv.notice.SetText(u.theme.paint("gray", peerText(conv.contact.Name, false)+" is typing…"))
-	default:
-		mv.noticeText = ""
-		mv.notice.SetText("")
-	}
-	if mv.noticeText != "" {
-		u.expireAt(mv.noticeUntil)
-	}
-	if conv != nil && now.Before(conv.typing) {
-		u.expireAt(conv.typing)
-	}
+	return fmt.Sprintf(" · %d/%d", u.indexOf(u.cur)+1, len(u.order))
 }
 
 // expireAt asks the pump to tick at t, when what is shown ends. Nothing
@@ -243,13 +210,6 @@ func (u *UI) expireAt(t time.Time) {
 		default:
 		}
 		u.expiry <- t // the only sender, so there is room now
-	}
-}
-
-// tick runs when a notice or typing indicator is due to expire.
-func (u *UI) tick() {
-	if u.main != nil {
-		u.renderNotice()
 	}
 }
 

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -28,14 +29,19 @@ func bobCore(bob app.Contact, st app.TorStatus) *fakeCore {
 	}
 }
 
+// bar is the status bar: the bottom row.
+func (s *screenUI) bar() string {
+	rows := strings.Split(strings.TrimSuffix(s.contents(), "\n"), "\n")
+	return rows[len(rows)-1]
+}
+
 // waitBar polls until the status bar, the bottom row, holds every one
 // of want.
 func (s *screenUI) waitBar(want ...string) {
 	s.t.Helper()
 	deadline := time.Now().Add(waitFor)
 	for {
-		rows := strings.Split(strings.TrimSuffix(s.contents(), "\n"), "\n")
-		bar := rows[len(rows)-1]
+		bar := s.bar()
 		missing := ""
 		for _, w := range want {
 			if !strings.Contains(bar, w) {
@@ -74,10 +80,10 @@ func TestStatusBarShowsEachTorStateOnAPhoneWideScreen(t *testing.T) {
 	s.waitBar("● offline (network down) · no tor") // Tor gives way first
 }
 
-func TestStatusBarKeepsNameAndAddressWhenThereIsRoom(t *testing.T) {
+func TestStatusBarKeepsNameAndIDWhenThereIsRoom(t *testing.T) {
 	core := bobCore(app.Contact{}, app.TorStatus{State: app.TorStateOff})
 	s := startWithCore(t, core, 100, 20)
-	s.waitBar("Alice · " + crypto.ID{1}.Short() + " · 0.0.0.0:7420 · ● offline (network down) · direct only · F1 help")
+	s.waitBar("Alice · " + crypto.ID{1}.Short() + " · ● offline (network down) · direct only · F1 help")
 }
 
 func TestHeaderFollowsHowTheContactIsReached(t *testing.T) {
@@ -208,5 +214,37 @@ func TestFitPartsSkipsEmptyParts(t *testing.T) {
 	parts := []barPart{{text: "Bob", rank: 3}, {text: "", rank: 1}, {text: "onion ready", rank: 5}}
 	if got := fitParts(parts, 0); got != " Bob · onion ready" {
 		t.Errorf("got %q", got)
+	}
+}
+
+func TestTheStatusBarListsActivityElsewhereFirstOnAPhone(t *testing.T) {
+	core, bob, _ := teamCore()
+	chatWith(core, bob, 3, 0)
+	carol := crypto.ID{3}
+	core.contacts = append(core.contacts, app.Contact{ID: carol, Name: "Carol", State: app.ContactPendingIn,
+		LastActivity: time.Now().Add(-2 * time.Hour)})
+	core.self.ListenAddr = "0.0.0.0:7420"
+	s := startWithCore(t, core, 42, 24)
+	s.wait("Carol wants to add you")                     // nothing unread: the first, a request
+	s.screen.InjectKey(tcell.KeyRune, '2', tcell.ModAlt) // #Team
+	s.wait("#Team")
+	for i := 3; i < 6; i++ {
+		core.events <- app.MessageReceived{Message: app.Message{ID: crypto.MessageID{0xaa, byte(i)},
+			Conversation: app.ContactChat(bob), Author: bob, Text: fmt.Sprintf("msg %d", i+1), At: time.Now(),
+			SentAt: time.Now(), Cursor: int64(i + 1)}}
+	}
+	s.waitBar("Act: 1 3(3) · ● offline")
+	s.screen.InjectKey(tcell.KeyRune, '3', tcell.ModAlt) // Bob: read, off the list
+	s.wait("Bob: msg 3")                                 // the fake core's history is fixed
+	s.waitBar("Act: 1 · ")
+
+	wide := startWithCore(t, cjkCore(), 200, 30)
+	wide.waitBar("F1 help")
+	wide.key(tcell.KeyF1)
+	wide.wait("Help — Esc closes")
+	wide.key(tcell.KeyEsc)
+	wide.waitGone("Help — Esc closes")
+	if bar := wide.bar(); strings.Contains(bar, "F1") || strings.Contains(bar, "7420") {
+		t.Fatalf("the bar still points at help, or shows our address, after help was seen: %q", bar)
 	}
 }

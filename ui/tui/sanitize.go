@@ -82,7 +82,7 @@ func plainPeerText(s string, multiline bool) string {
 			b.WriteByte('\n')
 		case r == '\t', r == '\n', r == '\r' && !multiline:
 			b.WriteByte(' ')
-		case isUnsafeRune(r), joinsEmoji(r):
+		case isUnsafeRune(r), isSkinTone(r):
 			// dropped
 		case !multiline && crypto.IsInvisible(r):
 			// Names (and other one-line fields) lose zero-width and filler
@@ -113,15 +113,11 @@ func isUnsafeRune(r rune) bool {
 	return unicode.Is(unicode.Co, r) || unicode.Is(unicode.Cs, r)
 }
 
-// joinsEmoji reports runes that glue emoji into one glyph: skin-tone
-// modifiers, the zero-width joiner and the emoji variation selector.
-// Terminals disagree with each other (and with go-runewidth) on how many
-// cells such sequences take, which leaves stray fragments on screen (seen
-// in tmux: a skin tone left behind on the lock screen). Without them every
-// emoji is drawn on its own, at a width everyone agrees on.
-func joinsEmoji(r rune) bool {
-	return (r >= 0x1f3fb && r <= 0x1f3ff) || r == 0x200d || r == 0xfe0f
-}
+// isSkinTone reports the emoji skin-tone modifiers. tview (v0.42) loses
+// the rest of a line after an emoji with one, so on screen, and only
+// there, such an emoji shows as its base; ZWJ sequences and the emoji
+// variation selector show as written. The stored text is never changed.
+func isSkinTone(r rune) bool { return r >= 0x1f3fb && r <= 0x1f3ff }
 
 // escapeLen returns the length of the escape sequence at the start of s,
 // which begins with ESC.

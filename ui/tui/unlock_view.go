@@ -20,17 +20,6 @@ const (
 	pageLock   = "lock"
 )
 
-// centered puts p in the middle of the screen at most w×h big.
-func centered(p tview.Primitive, w, h int) tview.Primitive {
-	return tview.NewFlex().
-		AddItem(nil, 0, 1, false).
-		AddItem(tview.NewFlex().SetDirection(tview.FlexRow).
-			AddItem(nil, 0, 1, false).
-			AddItem(p, h, 0, true).
-			AddItem(nil, 0, 1, false), w, 0, true).
-		AddItem(nil, 0, 1, false)
-}
-
 // showUnlock shows the passphrase prompt for an existing identity.
 func (u *UI) showUnlock() {
 	field := newLineEdit("Passphrase ").SetMask('•')
@@ -69,6 +58,6 @@ func (u *UI) showUnlock() {
 		AddItem(field, 2, 0, true).
 		AddItem(status, 3, 0, false)
 	layout.SetBorder(true).SetTitle(" Jarvis · unlock ")
-	u.pages.AddAndSwitchToPage(pageUnlock, centered(layout, 50, 9), true)
+	u.pages.AddAndSwitchToPage(pageUnlock, centered(layout, 50, 9, nil), true)
 	u.app.SetFocus(field)
 }

@@ -1,0 +1,128 @@
+package tui
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+
+	"jarvis/app"
+	"jarvis/crypto"
+)
+
+func TestUpAndDownWalkWhatWasSentInThisConversation(t *testing.T) {
+	core, _, _ := teamCore()
+	s := startWithCore(t, core, 100, 30)
+	s.wait("#Team")
+	s.screen.InjectKey(tcell.KeyRune, '1', tcell.ModAlt) // #Team
+	s.wait("#Team · 2 members")
+	s.enter("/topic") // fails: not remembered, kept on the line
+	s.key(tcell.KeyCtrlU)
+	s.enter("/nick Al") // runs
+	s.wait("You are now Al")
+	s.screen.InjectKey(tcell.KeyRune, '2', tcell.ModAlt) // Bob: a history of its own
+	s.typeText("half typed")
+	s.key(tcell.KeyUp)
+	s.wait("> half typed") // nothing sent here yet
+	s.key(tcell.KeyCtrlU)
+	s.screen.InjectKey(tcell.KeyRune, '1', tcell.ModAlt)
+	s.typeText("draft")
+	s.key(tcell.KeyUp)
+	s.wait("> /nick Al")
+	s.key(tcell.KeyUp) // the oldest: stays
+	s.wait("> /nick Al")
+	s.key(tcell.KeyDown)
+	s.wait("> draft")
+	s.quit()
+}
+
+func TestAQuestionMarkAloneIsAMessageAndCtrlLDoesNotLock(t *testing.T) {
+	core, _, _ := teamCore()
+	s := startWithCore(t, core, 100, 30)
+	s.wait("#Team")
+	s.typeText("?")
+	s.wait("> ?")
+	s.key(tcell.KeyCtrlL)
+	s.key(tcell.KeyF1)
+	s.wait("Help — Esc closes")
+	if s.seen("Jarvis is locked") {
+		t.Fatal("Ctrl+L locked the screen")
+	}
+	s.key(tcell.KeyEsc)
+	s.wait("> ?") // the draft stays
+	s.quit()
+}
+
+func TestMultiLineTextIsOneMessage(t *testing.T) {
+	core, _, _ := teamCore()
+	core.sendCh = make(chan string, 8)
+	s := startWithCore(t, core, 100, 30)
+	s.wait("#Team")
+	s.screen.InjectKey(tcell.KeyRune, '2', tcell.ModAlt) // Bob
+
+	// A bracketed paste keeps its lines.
+	s.screen.PostEvent(tcell.NewEventPaste(true))
+	s.typeText("one")
+	s.screen.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
+	s.typeText("two")
+	s.screen.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
+	s.screen.PostEvent(tcell.NewEventPaste(false))
+	s.wait("> one↵two")
+	s.key(tcell.KeyEnter)
+	if got := <-core.sendCh; got != "one\ntwo" {
+		t.Fatalf("sent %q, want one message of two lines", got)
+	}
+	s.wait("Alice: one")
+
+	// Alt+Enter adds a line break.
+	s.typeText("three")
+	s.screen.InjectKey(tcell.KeyEnter, 0, tcell.ModAlt)
+	s.typeText("four")
+	s.wait("> three↵four")
+	s.key(tcell.KeyEnter)
+	if got := <-core.sendCh; got != "three\nfour" {
+		t.Fatalf("sent %q", got)
+	}
+
+	// A paste the terminal did not mark: Enter keys faster than fingers,
+	// the first followed at once by more (a line break), the last not.
+	s.typeText("five")
+	s.screen.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
+	s.typeText("six")
+	s.screen.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
+	s.wait("Send these 2 lines as one message?")
+	s.key(tcell.KeyEnter)
+	if got := <-core.sendCh; got != "five\nsix" {
+		t.Fatalf("sent %q", got)
+	}
+
+	// A script types as fast as a paste, but nothing follows its Enter.
+	s.typeText("seven")
+	s.screen.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
+	if got := <-core.sendCh; got != "seven" {
+		t.Fatalf("sent %q", got)
+	}
+	s.quit()
+}
+
+func TestNumbersStayPutAndOpenTakesAName(t *testing.T) {
+	core, bob, _ := teamCore()
+	s := startWithCore(t, core, 100, 30)
+	s.wait("1 ○ #Team")
+	s.wait("2 ○ Bob")
+	// Bob writes: he becomes the latest, and keeps his number.
+	core.events <- app.MessageReceived{Message: app.Message{ID: crypto.MessageID{7}, Conversation: app.ContactChat(bob),
+		Author: bob, Text: "hi", At: time.Now(), SentAt: time.Now(), Cursor: 1}}
+	s.waitBar("Act: 2(1)")
+	s.wait("2 ○ Bob (1)")
+	s.screen.InjectKey(tcell.KeyRune, '1', tcell.ModAlt)
+	s.wait("#Team · 2 members")
+	s.typeText("/open b")
+	s.key(tcell.KeyTab)
+	s.wait("> /open Bob")
+	s.key(tcell.KeyEnter)
+	s.wait("Bob unverified")
+	s.enter("/open team")
+	s.wait("#Team · 2 members")
+	s.quit()
+}
