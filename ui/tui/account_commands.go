@@ -93,7 +93,7 @@ func (u *UI) showForm(s formSpec) *formDialog {
 		return nil
 	})
 	box.SetBorder(true).SetTitle(" " + s.title + " ")
-	u.pages.AddPage(s.name, centered(box, 64, 9+len(s.labels)), true, true)
+	u.pages.AddPage(s.name, centered(box, 64, 9+len(s.labels), nil), true, true)
 	u.dialog = s.name
 	focus := tview.Primitive(cancelBtn)
 	if !s.cancelFirst && len(f.fields) > 0 {

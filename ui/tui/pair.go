@@ -48,7 +48,7 @@ func pairDevice(u *UI, c call) bool {
 func (u *UI) showPairDialog() {
 	body := textBody(pairText(u.pairing.offer, time.Now()))
 	body.SetTextAlign(1) // centred: the code is what the eye looks for
-	u.showDialog("pair", "Pair a device", body, 46, 11, dialogButton{"Cancel", func() {
+	u.showDialog("pair", "Pair a device", body, 46, dialogButton{"Cancel", func() {
 		u.core.CancelPairing()
 		u.endPairing()
 	}})
