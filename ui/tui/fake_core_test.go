@@ -64,6 +64,11 @@ func (f *fakeCore) History(_ context.Context, conv app.ConversationID, before in
 	return f.history[conv], nil
 }
 
+func (f *fakeCore) StartPairing() (app.PairOffer, error) {
+	return app.PairOffer{Code: "4711 0815", Expires: time.Now().Add(2 * time.Minute)}, f.record("pair start")
+}
+func (f *fakeCore) CancelPairing() { f.record("pair cancel") }
+
 func (f *fakeCore) SetMyGroupName(_ context.Context, _ crypto.GroupID, name string) error {
 	return f.record("nick " + name)
 }

@@ -114,6 +114,10 @@ func TestEveryDialogFitsOnAPhone(t *testing.T) {
 		{"leave", []func(*screenUI){alt('1'), enter("/leave")}, "Leave group", "Yes"},
 		{"delete", []func(*screenUI){alt('2'), enter("/delete")}, "Remove contact", "Cancel"},
 		{"lock", []func(*screenUI){alt('2'), alt('k')}, "Locked", "Type your passphrase"},
+		{"pair", []func(*screenUI){enter("/pair")}, "Pair a device", "Expires in"},
+		{"backup", []func(*screenUI){enter("/backup ~/jarvis.backup")}, "Backup", "Cancel"},
+		{"passwd", []func(*screenUI){enter("/passwd")}, "Change passphrase", "Cancel"},
+		{"wipe", []func(*screenUI){enter("/wipe")}, "Wipe this identity", "Cancel"},
 	}
 	for _, size := range phoneSizes {
 		for _, tc := range tests {
