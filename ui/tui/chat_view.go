@@ -177,7 +177,8 @@ func (u *UI) welcomeText() string {
 	if u.firstRun {
 		b.WriteString(u.theme.paint("green", "Your identity is ready.") + "\n")
 	}
-	b.WriteString("To chat with someone, exchange link codes:\n" +
+	b.WriteString("On the same Wi-Fi: type /pair here, then /pair and the code it shows on the other device.\n\n" +
+		"Anywhere else, exchange link codes:\n" +
 		"  1. type /code to show yours (with a QR code and a copy button), send it to them;\n" +
 		"  2. they type /add followed by your code, and you /accept their request —\n" +
 		"     or you /add their code and they accept.\n" +
