@@ -173,7 +173,7 @@ func addContact(u *UI, c call) bool {
 			u.upsertContact(added)
 			u.sortConvs()
 			u.open(app.ContactChat(added.ID))
-			u.notice("Request sent to " + plainPeerText(added.Name, false) + ". You can chat once they accept.")
+			u.notice(sentence("Request sent to "+plainPeerText(added.Name, false)) + " You can chat once they accept.")
 			u.renderAll()
 		})
 		return "", nil

@@ -84,7 +84,7 @@ func createGroup(u *UI, c call) bool {
 			u.upsertGroup(g)
 			u.sortConvs()
 			u.open(app.GroupChat(g.ID))
-			u.notice("Created #" + name + ". Add contacts with /invite NAME.")
+			u.notice(sentence("Created #"+name) + " Add contacts with /invite NAME.")
 			u.renderAll()
 		})
 		return "", nil
@@ -111,7 +111,7 @@ func answerInvite(u *UI, id crypto.GroupID, accept bool) bool {
 			}
 			u.post(func() {
 				u.open(app.GroupChat(id))
-				u.notice("You joined " + name + ". Messages arrive as members come online.")
+				u.notice(sentence("You joined "+name) + " Messages arrive as members come online.")
 			})
 			return "", nil
 		})
@@ -156,7 +156,7 @@ func invite(u *UI, c call) bool {
 	}
 	gid := gc.group.ID
 	runGroup(u, "Could not invite "+who, func(ctx context.Context, core appCore) (string, error) {
-		return "Invited " + who + ". The invite reaches them when they are online.", core.Invite(ctx, gid, contact.ID)
+		return sentence("Invited "+who) + " The invite reaches them when they are online.", core.Invite(ctx, gid, contact.ID)
 	})
 	return true
 }
@@ -214,7 +214,7 @@ func leave(u *UI, c call) bool {
 	id, name := gc.group.ID, "#"+plainPeerText(gc.group.Name, false)
 	u.confirm("Leave group", "Leave "+tviewSafe(name)+"? You stop receiving its messages. The history stays until /delete.", func() {
 		runGroup(u, "Could not leave "+name, func(ctx context.Context, core appCore) (string, error) {
-			return "You left " + name + ". /delete removes its history.", core.Leave(ctx, id)
+			return sentence("You left "+name) + " /delete removes its history.", core.Leave(ctx, id)
 		})
 	})
 	return true

@@ -42,7 +42,7 @@ func (u *UI) groupUpdated(g app.Group) {
 	}
 	conv := u.upsertGroup(g)
 	if was == app.GroupActive && g.State == app.GroupLeft {
-		u.notice("You are no longer in #" + plainPeerText(g.Name, false) + ". /delete removes it and its history.")
+		u.notice(sentence("You are no longer in #"+plainPeerText(g.Name, false)) + " /delete removes it and its history.")
 	}
 	if conv.unread > 0 && u.watching(conv.id) {
 		u.markSeen(conv)

@@ -77,8 +77,8 @@ func (u *UI) groupBanner(conv *conversation) []piece {
 		if inviter == "" {
 			inviter = u.nameIn(g, g.InvitedBy)
 		}
-		ps := []piece{{u.theme.tag("yellow"), plainPeerText(inviter, false) + " invited you to the group #" +
-			plainPeerText(g.Name, false) + "."}}
+		ps := []piece{{u.theme.tag("yellow"), sentence(plainPeerText(inviter, false) + " invited you to the group #" +
+			plainPeerText(g.Name, false))}}
 		text := ""
 		if g.Description != "" {
 			text += "\n" + plainPeerText(g.Description, false)
