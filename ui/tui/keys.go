@@ -43,24 +43,52 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 // send-keys, one process per call) come milliseconds apart.
 const pasteGap = 2 * time.Millisecond
 
-// settleEnter decides an Enter that came right after other keys, once
-// the next key (at now) or the tick after it says which it was: a key
-// close behind makes it a line break inside a paste (its lines stay in
-// one message, asked about on sending); none makes it Enter.
-func (u *UI) settleEnter(now time.Time) {
+// pasteSettle is how long the keys must stop after an Enter inside a
+// paste before that Enter counts as the end of it: only then does sending
+// ask about the lines. A script sending line after line (tmux send-keys
+// in a loop) pauses for milliseconds between lines, not for this long; a
+// question asked while its keys still came would swallow them.
+const pasteSettle = 300 * time.Millisecond
+
+// enterWindow is how soon a key must follow a fast Enter to make it a
+// line break: within a paste, any key before it settles.
+func (mv *mainView) enterWindow() time.Duration {
+	if mv.input.burst {
+		return pasteSettle
+	}
+	return pasteGap
+}
+
+// enterThenKey decides a fast Enter when the next key arrives (at when):
+// close behind, it was a line break inside a paste (its lines stay in one
+// message, asked about on sending); later, it was Enter.
+func (u *UI) enterThenKey(when time.Time) {
 	mv := u.main
 	if mv.pendingEnter.IsZero() {
 		return
 	}
 	at := mv.pendingEnter
-	switch {
-	case now.Sub(at) < pasteGap:
-		mv.pendingEnter = time.Time{}
+	mv.pendingEnter = time.Time{}
+	if when.Sub(at) < mv.enterWindow() {
 		mv.input.pastedBreak()
-	case time.Since(at) >= pasteGap:
-		mv.pendingEnter = time.Time{}
-		u.submit()
+		return
 	}
+	u.submit()
+}
+
+// enterThenQuiet decides a fast Enter that no key has followed: once its
+// window has passed, it was Enter.
+func (u *UI) enterThenQuiet(now time.Time) {
+	mv := u.main
+	if mv.pendingEnter.IsZero() {
+		return
+	}
+	if due := mv.pendingEnter.Add(mv.enterWindow()); now.Before(due) {
+		u.expireAt(due)
+		return
+	}
+	mv.pendingEnter = time.Time{}
+	u.submit()
 }
 
 // redraw repaints the whole terminal (Ctrl+L, as in every shell and IRC
@@ -81,7 +109,7 @@ func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 	alt := ev.Modifiers()&tcell.ModAlt != 0
 	prev := mv.lastKey
 	mv.lastKey = ev.When()
-	u.settleEnter(ev.When())
+	u.enterThenKey(ev.When())
 	if ev.Key() != tcell.KeyTab {
 		mv.completion = nil
 	}
@@ -119,14 +147,14 @@ func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 		u.toggleList()
 		u.renderHeader()
 	case tcell.KeyEnter:
-		if alt || ev.When().Sub(prev) >= pasteGap || mv.input.empty() {
+		if alt || mv.input.empty() || ev.When().Sub(prev) >= pasteGap && !mv.input.burst {
 			return ev // Alt+Enter: a line break; Enter: send
 		}
 		// No finger types this fast: a paste the terminal did not
-		// bracket, or a script (tmux send-keys). Which one, the next key
-		// tells: settleEnter.
+		// bracket, or a script (tmux send-keys); or the Enter after such a
+		// paste. Which one, the next key or the quiet after it tells.
 		mv.pendingEnter = ev.When()
-		u.expireAt(ev.When().Add(pasteGap))
+		u.expireAt(ev.When().Add(mv.enterWindow()))
 	case tcell.KeyTab:
 		u.complete()
 	case tcell.KeyEsc:

@@ -1,6 +1,9 @@
 package tui
 
 import (
+	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,5 +127,50 @@ func TestNumbersStayPutAndOpenTakesAName(t *testing.T) {
 	s.wait("Bob unverified")
 	s.enter("/open team")
 	s.wait("#Team · 2 members")
+	s.quit()
+}
+
+// Lines arriving a few milliseconds apart after a paste began (a script
+// whose writes the terminal merged): no key is ever swallowed by the
+// question, which comes once the keys stop, about every line they brought.
+func TestLinesArrivingAfterAPasteAreKeptAndAskedAboutOnce(t *testing.T) {
+	core, _, _ := teamCore()
+	core.sendCh = make(chan string, 8)
+	s := startWithCore(t, core, 100, 30)
+	s.wait("#Team")
+	s.screen.InjectKey(tcell.KeyRune, '2', tcell.ModAlt) // Bob
+	// Events carry the time they were made: made in a tight loop, a line's
+	// keys are microseconds apart however slowly the test then posts them.
+	keys := func(line string) []tcell.Event {
+		var evs []tcell.Event
+		for _, r := range line {
+			evs = append(evs, tcell.NewEventKey(tcell.KeyRune, r, tcell.ModNone))
+		}
+		return append(evs, tcell.NewEventKey(tcell.KeyEnter, 0, tcell.ModNone))
+	}
+	var want []string
+	var evs []tcell.Event
+	runtime.GC() // no collection pause while the paste's keys are made
+	for i := range 6 {
+		line := fmt.Sprintf("line %d", i)
+		want = append(want, line)
+		if i > 1 { // the first two lines came in one write, as a paste
+			time.Sleep(5 * time.Millisecond) // the next tmux send-keys
+		}
+		evs = append(evs, keys(line)...)
+	}
+	for _, ev := range evs {
+		s.screen.PostEventWait(ev)
+	}
+	s.wait("Send these 6 lines as one message?")
+	s.key(tcell.KeyEnter)
+	if got := <-core.sendCh; got != strings.Join(want, "\n") {
+		t.Fatalf("sent %q, want every line", got)
+	}
+	select {
+	case got := <-core.sendCh:
+		t.Fatalf("a second message %q", got)
+	case <-time.After(500 * time.Millisecond):
+	}
 	s.quit()
 }

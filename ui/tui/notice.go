@@ -92,7 +92,7 @@ func (u *UI) renderNotice() {
 // tick runs when a notice or typing indicator is due to expire.
 func (u *UI) tick() {
 	if u.main != nil {
-		u.settleEnter(time.Now())
+		u.enterThenQuiet(time.Now())
 		u.renderNotice()
 	}
 }
