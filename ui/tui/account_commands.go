@@ -73,10 +73,12 @@ func (u *UI) showForm(s formSpec) *formDialog {
 	if s.cancelFirst {
 		buttons = []*tview.Button{cancelBtn, okBtn}
 	}
-	row := tview.NewFlex().AddItem(nil, 0, 1, false)
+	// Boxes, not nil, as spacers: a Flex leaves a nil item's cells as they
+	// were, and the chat under the dialog would show through.
+	row := tview.NewFlex().AddItem(tview.NewBox(), 0, 1, false)
 	for _, b := range buttons {
 		ring = append(ring, b)
-		row.AddItem(b, len(b.GetLabel())+4, 0, false).AddItem(nil, 2, 0, false)
+		row.AddItem(b, len(b.GetLabel())+4, 0, false).AddItem(tview.NewBox(), 2, 0, false)
 	}
 	box.AddItem(f.status, 2, 0, false).AddItem(row, 1, 0, false)
 	box.SetInputCapture(func(ev *tcell.EventKey) *tcell.EventKey {

@@ -73,6 +73,9 @@ func checkFrame(t *testing.T, s *screenUI, title, tail string) {
 			}
 		}
 		found = found || strings.Contains(text(y, f.left, f.right+1), tail)
+		if inside := text(y, f.left+1, f.right); strings.ContainsAny(inside, "漢字かな") {
+			t.Fatalf("row %d of %q shows the chat under it: %q\n%s", y, title, inside, dump())
+		}
 	}
 	if !found {
 		t.Errorf("%q does not show %q whole:\n%s", title, tail, dump())
@@ -114,10 +117,10 @@ func TestEveryDialogFitsOnAPhone(t *testing.T) {
 		{"leave", []func(*screenUI){alt('1'), enter("/leave")}, "Leave group", "Yes"},
 		{"delete", []func(*screenUI){alt('2'), enter("/delete")}, "Remove contact", "Cancel"},
 		{"lock", []func(*screenUI){alt('2'), alt('k')}, "Locked", "Type your passphrase"},
-		{"pair", []func(*screenUI){enter("/pair")}, "Pair a device", "Expires in"},
-		{"backup", []func(*screenUI){enter("/backup ~/jarvis.backup")}, "Backup", "Cancel"},
-		{"passwd", []func(*screenUI){enter("/passwd")}, "Change passphrase", "Cancel"},
-		{"wipe", []func(*screenUI){enter("/wipe")}, "Wipe this identity", "Cancel"},
+		{"pair", []func(*screenUI){alt('2'), enter("/pair")}, "Pair a device", "Expires in"},
+		{"backup", []func(*screenUI){alt('2'), enter("/backup ~/jarvis.backup")}, "Backup", "Cancel"},
+		{"passwd", []func(*screenUI){alt('2'), enter("/passwd")}, "Change passphrase", "Cancel"},
+		{"wipe", []func(*screenUI){alt('2'), enter("/wipe")}, "Wipe this identity", "Cancel"},
 	}
 	for _, size := range phoneSizes {
 		for _, tc := range tests {
