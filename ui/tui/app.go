@@ -77,6 +77,9 @@ type UI struct {
 	busy     bool // a create/unlock is running
 	tampered bool // stored data failed its integrity check; say so in the list
 	pairing  pairState
+	// elsewhere: a contact took this identity's session to another device
+	// (a restored copy); said in the status bar until a restart.
+	elsewhere bool
 }
 
 // Run shows the UI until the user quits. It returns after every goroutine

@@ -45,6 +45,11 @@ func (u *UI) handleEvent(ev app.Event) {
 			u.notice("Stored data was changed outside Jarvis (" + e.Op + "). Restore the data directory from a backup.")
 			break
 		}
+		if errors.Is(e.Err, app.ErrActiveElsewhere) {
+			u.elsewhere = true // the status bar keeps saying it
+			u.notice("This identity is active on another device: contacts it reached talk to that one now. Quit Jarvis here, or restart it here to take over.")
+			break
+		}
 		u.notice(e.Op + " failed: " + e.Err.Error())
 	}
 	u.renderAll()

@@ -248,3 +248,19 @@ func TestTheStatusBarListsActivityElsewhereFirstOnAPhone(t *testing.T) {
 		t.Fatalf("the bar still points at help, or shows our address, after help was seen: %q", bar)
 	}
 }
+
+// A restored copy of this identity took a contact over: the bar says so
+// for good, also on a phone, not just a notice that fades.
+func TestTheBarSaysWhenTheIdentityIsActiveOnAnotherDevice(t *testing.T) {
+	core, _, _ := teamCore()
+	s := startWithCore(t, core, 42, 24)
+	s.wait("#Team")
+	core.events <- app.Failure{Op: "staying connected", Err: app.ErrActiveElsewhere}
+	s.wait("This identity is active on another device")
+	s.waitBar("other device")
+	wide := startWithCore(t, cjkCore(), 120, 30)
+	wide.wait("#Team")
+	if bar := wide.bar(); strings.Contains(bar, "another device") {
+		t.Fatalf("the bar speaks of another device before any said so: %q", bar)
+	}
+}

@@ -23,6 +23,10 @@ func (u *UI) renderStatus() {
 		{text: summary, short: summaryShort, rank: 6},
 		{text: tor, short: torShort, rank: 5},
 	}
+	if u.elsewhere {
+		// Until a restart: the contacts that moved are not redialled.
+		parts = append(parts, barPart{text: u.theme.paint("red", "active on another device"), short: u.theme.paint("red", "other device"), rank: 8})
+	}
 	if !u.helpSeen {
 		parts = append(parts, barPart{text: "F1 help", short: "F1", rank: 4})
 	}
