@@ -160,7 +160,9 @@ func TestLinesArrivingAfterAPasteAreKeptAndAskedAboutOnce(t *testing.T) {
 		evs = append(evs, keys(line)...)
 	}
 	for _, ev := range evs {
-		s.screen.PostEventWait(ev)
+		for s.screen.PostEvent(ev) != nil { // the queue is full: wait for the UI
+			time.Sleep(time.Millisecond)
+		}
 	}
 	s.wait("Send these 6 lines as one message?")
 	s.key(tcell.KeyEnter)
