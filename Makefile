@@ -101,7 +101,7 @@ fuzz:
 	$(call fuzz_each,$(FUZZ_TUI),./ui/tui)
 
 bench: build
-	$(GO) test -tags '$(TAGS) bench' -run '^TestBenchmarkReport$$' -timeout 30m -v ./ui/e2e
+	$(GO) test -tags '$(TAGS) bench' -run '^TestBenchmarkReport$$' -timeout 45m -v ./ui/e2e
 
 clean:
 	rm -rf bin $(DIST)
