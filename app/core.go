@@ -89,8 +89,11 @@ type Core struct {
 
 	pairMu     sync.Mutex
 	pairCancel context.CancelFunc // the code this device shows, if any
-	wg         sync.WaitGroup
-	stopped    chan struct{}
+
+	bgMu    sync.Mutex
+	closing bool // set by Close: no goroutine may join wg after it
+	wg      sync.WaitGroup
+	stopped chan struct{}
 }
 
 // NewCore loads the identity from an unlocked account and binds the
@@ -356,6 +359,9 @@ func (c *Core) Start() {
 // stays open; the caller closes it.
 func (c *Core) Close() error {
 	c.startOnce.Do(func() {}) // a never-started core has nothing to stop
+	c.bgMu.Lock()
+	c.closing = true
+	c.bgMu.Unlock()
 	if c.cancel != nil {
 		c.cancel()
 	}

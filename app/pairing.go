@@ -50,10 +50,6 @@ func (PairFailed) isEvent() {}
 // StartPairing shows a new code and waits, in the background, for the
 // other device. Starting again cancels the code shown before.
 func (c *Core) StartPairing() (PairOffer, error) {
-	ctx, ok := c.runContext()
-	if !ok {
-		return PairOffer{}, ErrClosed
-	}
 	if c.lan == nil {
 		return PairOffer{}, ErrNoLAN
 	}
@@ -69,15 +65,21 @@ func (c *Core) StartPairing() (PairOffer, error) {
 	if err != nil {
 		return PairOffer{}, fmt.Errorf("pairing: listen: %w", err)
 	}
-	ctx, cancel := context.WithDeadline(ctx, host.Expires())
-	c.swapPairing(cancel)
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
+	// withdraw ends this code: CancelPairing, or a newer code.
+	withdrawn, withdraw := context.WithCancel(context.Background())
+	err = c.background(func(ctx context.Context) {
+		ctx, cancel := context.WithDeadline(ctx, host.Expires())
 		defer cancel()
+		defer context.AfterFunc(withdrawn, cancel)()
 		defer ln.Close()
 		c.hostPairing(ctx, host, code, ln)
-	}()
+	})
+	if err != nil {
+		withdraw()
+		ln.Close()
+		return PairOffer{}, err
+	}
+	c.swapPairing(withdraw)
 	return PairOffer{Code: code.String(), Expires: host.Expires()}, nil
 }
 
@@ -224,18 +226,11 @@ func (c *Core) BeginJoin(text string) error {
 	if err != nil {
 		return err
 	}
-	ctx, ok := c.runContext()
-	if !ok {
-		return ErrClosed
-	}
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
+	return c.background(func(ctx context.Context) {
 		if _, err := c.join(ctx, code); err != nil && ctx.Err() == nil {
 			c.emit(PairFailed{Err: err})
 		}
-	}()
-	return nil
+	})
 }
 
 // JoinPairing finds the device showing code on the local network, proves
@@ -349,11 +344,19 @@ func (m *contactManager) paired(ctx context.Context, code crypto.LinkCode) (Cont
 	return m.view(ctx, &next), nil
 }
 
-// runContext is the context of a started core.
-func (c *Core) runContext() (context.Context, bool) {
+// background runs fn on a goroutine of the started core, which Close
+// cancels and waits for; once Close has begun it runs nothing.
+func (c *Core) background(fn func(ctx context.Context)) error {
+	c.bgMu.Lock()
+	defer c.bgMu.Unlock()
 	ctx := c.runCtx.Load()
-	if ctx == nil || (*ctx).Err() != nil {
-		return nil, false
+	if c.closing || ctx == nil {
+		return ErrClosed
 	}
-	return *ctx, true
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		fn(*ctx)
+	}()
+	return nil
 }
