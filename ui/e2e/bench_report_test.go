@@ -93,7 +93,7 @@ func bCpuModel() string {
 func (r *bReport) markdown(goVersion string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Benchmarks\n\n")
-	fmt.Fprintf(&b, "Written by `make bench` (`go test -tags bench -run '^TestBenchmarkReport$' -timeout 30m -v ./ui/e2e`, see `bench_test.go`). ")
+	fmt.Fprintf(&b, "Written by `make bench` (`go test -tags bench -run '^TestBenchmarkReport$' -timeout 45m -v ./ui/e2e`, see `bench_test.go`). ")
 	fmt.Fprintf(&b, "One fresh run; do not edit by hand.\n\n")
 	fmt.Fprintf(&b, "- Date: %s (run took %s)\n", r.started.UTC().Format("2006-01-02 15:04 MST"), time.Since(r.started).Round(time.Second))
 	fmt.Fprintf(&b, "- CPU: %s, GOMAXPROCS %d\n", bCpuModel(), runtime.GOMAXPROCS(0))
