@@ -77,13 +77,15 @@ func (u *UI) enterThenKey(when time.Time) {
 }
 
 // enterThenQuiet decides a fast Enter that no key has followed: once its
-// window has passed, it was Enter.
+// window has passed, it was Enter. The window starts when the UI handled
+// the Enter, not when the terminal read it: a UI running behind (a busy
+// phone) still has the paste's next keys queued, and they must decide.
 func (u *UI) enterThenQuiet(now time.Time) {
 	mv := u.main
 	if mv.pendingEnter.IsZero() {
 		return
 	}
-	if due := mv.pendingEnter.Add(mv.enterWindow()); now.Before(due) {
+	if due := mv.pendingSeen.Add(mv.enterWindow()); now.Before(due) {
 		u.expireAt(due)
 		return
 	}
@@ -154,7 +156,8 @@ func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 		// bracket, or a script (tmux send-keys); or the Enter after such a
 		// paste. Which one, the next key or the quiet after it tells.
 		mv.pendingEnter = ev.When()
-		u.expireAt(ev.When().Add(mv.enterWindow()))
+		mv.pendingSeen = time.Now()
+		u.expireAt(mv.pendingSeen.Add(mv.enterWindow()))
 	case tcell.KeyTab:
 		u.complete()
 	case tcell.KeyEsc:

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
 
 	"jarvis/app"
 	"jarvis/crypto"
@@ -173,6 +174,41 @@ func TestLinesArrivingAfterAPasteAreKeptAndAskedAboutOnce(t *testing.T) {
 	case got := <-core.sendCh:
 		t.Fatalf("a second message %q", got)
 	case <-time.After(500 * time.Millisecond):
+	}
+	s.quit()
+}
+
+// A UI running behind (a busy phone) handles a paste's keys long after the
+// terminal read them, and the timer deciding a quiet Enter may fire between
+// two of them: the quiet is measured from when the UI handled the Enter, so
+// the keys already queued behind it still make it a line break.
+func TestAPasteHandledLateKeepsItsLines(t *testing.T) {
+	core, _, _ := teamCore()
+	core.sendCh = make(chan string, 8)
+	s := startWithCore(t, core, 100, 30)
+	s.wait("#Team")
+	s.screen.InjectKey(tcell.KeyRune, '2', tcell.ModAlt) // Bob
+	s.wait("Bob unverified")
+	var evs []*tcell.EventKey
+	for _, line := range []string{"one", "two", "three"} {
+		for _, r := range line {
+			evs = append(evs, tcell.NewEventKey(tcell.KeyRune, r, tcell.ModNone))
+		}
+		evs = append(evs, tcell.NewEventKey(tcell.KeyEnter, 0, tcell.ModNone))
+	}
+	time.Sleep(pasteSettle + 50*time.Millisecond) // read by the terminal this long ago
+	s.do(func(u *UI) {
+		for _, ev := range evs {
+			if ev := u.captureKey(ev); ev != nil {
+				u.main.input.InputHandler()(ev, func(p tview.Primitive) { u.app.SetFocus(p) })
+			}
+			u.tick() // the timer fires before the next queued key
+		}
+	})
+	s.wait("Send these 3 lines as one message?")
+	s.key(tcell.KeyEnter)
+	if got := <-core.sendCh; got != "one\ntwo\nthree" {
+		t.Fatalf("sent %q, want one message of three lines", got)
 	}
 	s.quit()
 }

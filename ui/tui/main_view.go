@@ -39,6 +39,7 @@ type mainView struct {
 	history      inputHistory // Up and Down with no conversation open
 	lastKey      time.Time    // when the previous key arrived (pasteGap)
 	pendingEnter time.Time    // a fast Enter not yet known as Enter or a pasted line break
+	pendingSeen  time.Time    // when the UI handled that Enter: its quiet window starts here
 	completion   *completion
 	typing       typingHint
 }
