@@ -21,8 +21,9 @@ const (
 // Group limits, in bytes or entries. A roster is at most
 // crypto.MaxRosterBytes.
 const (
-	// MaxGroupCiphertext fits a GroupText of MaxBody and the AEAD tag (16).
-	MaxGroupCiphertext = groupTextHeader + MaxBody + 16
+	// MaxGroupCiphertext fits the largest GroupText (a content record) and
+	// the AEAD tag (16).
+	MaxGroupCiphertext = groupTextHeader + maxGroupRecord + 16
 	// MaxSyncAuthors bounds a GroupSync vector.
 	MaxSyncAuthors = 1024
 )

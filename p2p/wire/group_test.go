@@ -100,7 +100,7 @@ func TestWriteGroupFuzzSeeds(t *testing.T) {
 }
 
 func TestGroupTextRoundTripsAndRefusesWhatTextRefuses(t *testing.T) {
-	for _, gt := range []GroupText{{SentAt: 1_700_000_000_123, Body: "hi ✓"}, {SentAt: -1}, {Body: strings.Repeat("x", MaxBody)}} {
+	for _, gt := range []GroupText{{SentAt: 1_700_000_000_123, Body: "hi ✓"}, {SentAt: 0}, {Body: strings.Repeat("x", MaxBody)}} {
 		b, err := AppendGroupText(nil, gt)
 		if err != nil {
 			t.Fatal(err)
@@ -119,6 +119,11 @@ func TestGroupTextRoundTripsAndRefusesWhatTextRefuses(t *testing.T) {
 		"short":      {[]byte{0, 0, 0}, ErrTruncated},
 		"bad utf8":   {append(make([]byte, 8), 0xc3, 0x28), ErrInvalidUTF8},
 		"over limit": {make([]byte, 8+MaxBody+1), ErrOverLimit},
+		// The flag bit announces a record: a session's own (Ping) is not
+		// content, a truncated one is refused, and two are one too many.
+		"ping inside":      {append(flagged(), 0, 9, byte(TypePing), 0, 0, 0, 0, 0, 0, 0, 1), ErrNotGroupContent},
+		"record truncated": {append(flagged(), 0, 9), ErrTruncated},
+		"record too long":  {append(flagged(), make([]byte, maxGroupRecord+1)...), ErrOverLimit},
 	} {
 		if _, err := ParseGroupText(c.b); !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v, want %v", name, err, c.want)
@@ -127,7 +132,16 @@ func TestGroupTextRoundTripsAndRefusesWhatTextRefuses(t *testing.T) {
 	if _, err := AppendGroupText(nil, GroupText{Body: "\xff"}); !errors.Is(err, ErrInvalidUTF8) {
 		t.Fatalf("encode bad utf8: %v", err)
 	}
+	if _, err := AppendGroupText(nil, GroupText{SentAt: -1, Body: "x"}); !errors.Is(err, ErrOverLimit) {
+		t.Fatalf("encode a negative time (it would read as a record): %v", err)
+	}
+	if _, err := AppendGroupText(nil, GroupText{SentAt: 1, Record: Ping{Nonce: 1}}); !errors.Is(err, ErrNotGroupContent) {
+		t.Fatalf("encode a Ping as group content: %v", err)
+	}
 }
+
+// flagged is a GroupText header with the record flag and sent_at 1.
+func flagged() []byte { return []byte{0x80, 0, 0, 0, 0, 0, 0, 1} }
 
 // FuzzParseGroupText: never panic; what parses re-encodes to the same bytes.
 func FuzzParseGroupText(f *testing.F) {
