@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS  = -s -w -X main.version=$(VERSION) -X jarvis/ui/cli.commit=$(COMMIT)
 
-.PHONY: build build-purego run lint test fuzz bench clean release release-check
+.PHONY: build build-purego run lint test fuzz bench clean release release-check soak-fuzz
 
 build:
 	$(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o bin/jarvis .
@@ -99,6 +99,56 @@ fuzz:
 	$(call fuzz_each,$(FUZZ_HEADLESS),./ui/headless)
 	$(call fuzz_each,$(FUZZ_CLI),./ui/cli)
 	$(call fuzz_each,$(FUZZ_TUI),./ui/tui)
+
+# Long fuzzing for `make soak` (RELIABILITY.md, section 50): every fuzz
+# target above for SOAK_FUZZTIME each, with its execs, new corpus entries
+# and crashers written to $(SOAK_OUT)/50-fuzz.md. The issue asks for ten
+# minutes a target; by default the targets share SOAK_FUZZBUDGET seconds
+# (about 12 minutes in all with the builds, on 2 cores). FUZZTIME or
+# SOAK_FUZZTIME on the command line sets the time per target (-timeout 0:
+# go test's 10-minute default would end a 10-minute run). A crasher fails
+# the run only after the section is written; go's spurious "context
+# deadline exceeded" at the end of -fuzztime (golang/go#75804), with no
+# failing input, is noted and is not a failure.
+SOAK_OUT        ?= soak-out
+SOAK_FUZZBUDGET ?= 600
+FUZZ_ALL         = $(FUZZ_CRYPTO) $(FUZZ_WIRE) $(FUZZ_P2P) $(FUZZ_LAN) $(FUZZ_PAIR) $(FUZZ_APP) $(FUZZ_HEADLESS) $(FUZZ_CLI) $(FUZZ_TUI)
+SOAK_FUZZTIME   ?= $(if $(filter command line environment,$(origin FUZZTIME)),$(FUZZTIME),$(shell expr $(SOAK_FUZZBUDGET) / $(words $(FUZZ_ALL)))s)
+SOAK_FUZZLOGS    = $(SOAK_OUT)/fuzz-logs
+# $(call soak_fuzz_each,TARGETS,PACKAGE): fuzz each target, append its table row.
+soak_fuzz_each = for f in $(1); do \
+	log=$(SOAK_FUZZLOGS)/$$f.log; echo "soak-fuzz: $$f ($(2)) for $(SOAK_FUZZTIME)"; \
+	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz "^$$f\$$" -fuzztime $(SOAK_FUZZTIME) -timeout 0 -v $(2) >$$log 2>&1; rc=$$?; \
+	last=$$(grep '^fuzz: elapsed: .*execs: ' $$log | tail -n 1); \
+	secs=$$(echo "$$last" | sed -n 's/^fuzz: elapsed: \([0-9hms]*\),.*/\1/p'); \
+	execs=$$(echo "$$last" | sed -n 's/.*execs: \([0-9]*\) .*/\1/p'); \
+	new=$$(echo "$$last" | sed -n 's/.*new interesting: \([0-9]*\) (total: \([0-9]*\)).*/\1 (corpus \2)/p'); \
+	crash=$$(sed -n 's/.*Failing input written to \(.*\)$$/\1/p' $$log | head -n 1); \
+	if [ $$rc -ne 0 ] && [ -z "$$crash" ] && grep -q '^ *context deadline exceeded$$' $$log; then \
+		crash="none (go stopped with its deadline race, golang/go\#75804; no input failed)"; \
+	elif [ $$rc -ne 0 ]; then echo "$$f" >>$(SOAK_FUZZLOGS)/failed; tail -n 30 $$log; \
+		[ -n "$$crash" ] && crash="$(2:./%=%)/$$crash" || crash="failed without a crasher, see $$log"; fi; \
+	printf '| `%s` | `%s` | %s | %s | %s | %s |\n' "$$f" "$(2:./%=%)" "$${secs:-?}" "$${execs:-?}" "$${new:-?}" "$${crash:-none}" >>$(SOAK_FUZZLOGS)/rows; \
+	done
+soak-fuzz:
+	rm -rf $(SOAK_FUZZLOGS) && mkdir -p $(SOAK_FUZZLOGS) && : >$(SOAK_FUZZLOGS)/rows
+	@$(call soak_fuzz_each,$(FUZZ_CRYPTO),./crypto)
+	@$(call soak_fuzz_each,$(FUZZ_WIRE),./p2p/wire)
+	@$(call soak_fuzz_each,$(FUZZ_P2P),./p2p)
+	@$(call soak_fuzz_each,$(FUZZ_LAN),./p2p/lan)
+	@$(call soak_fuzz_each,$(FUZZ_PAIR),./p2p/pair)
+	@$(call soak_fuzz_each,$(FUZZ_APP),./app)
+	@$(call soak_fuzz_each,$(FUZZ_HEADLESS),./ui/headless)
+	@$(call soak_fuzz_each,$(FUZZ_CLI),./ui/cli)
+	@$(call soak_fuzz_each,$(FUZZ_TUI),./ui/tui)
+	@{ echo '## Long fuzzing'; echo; \
+	  echo 'Every fuzz target of `make fuzz` ($(words $(FUZZ_ALL)) of them), one after the other with `go test -fuzz` on all cores, starting from its seed corpus'; \
+	  echo 'and the build cache'"'"'s corpus. Time is the elapsed time go reports; execs are inputs tried; new is corpus entries found this run.'; \
+	  echo; echo '| target | package | time | execs | new (corpus) | crasher |'; echo '|---|---|---|---|---|---|'; \
+	  cat $(SOAK_FUZZLOGS)/rows; echo; \
+	  echo "Shrunk to fit: the issue asks 10 minutes per target ($(words $(FUZZ_ALL)) × 10 min = $$(( $(words $(FUZZ_ALL)) * 10 )) min); each ran $(SOAK_FUZZTIME) here (SOAK_FUZZTIME or FUZZTIME to change it)."; \
+	} >$(SOAK_OUT)/50-fuzz.md
+	@if [ -s $(SOAK_FUZZLOGS)/failed ]; then echo "soak-fuzz: failed: $$(cat $(SOAK_FUZZLOGS)/failed | tr '\n' ' ')"; exit 1; fi
 
 bench: build
 	$(GO) test -tags '$(TAGS) bench' -run '^TestBenchmarkReport$$' -timeout 45m -v ./ui/e2e
