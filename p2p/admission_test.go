@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"log/slog"
 	"net"
 	"slices"
 	"sync"
@@ -248,5 +249,32 @@ func TestStrangerSessionsAreCappedOldestOfTheBusiestNetworkFirst(t *testing.T) {
 	expectNone(t, b, 200*time.Millisecond, "another eviction", func(ev Event) bool { _, ok := ev.(PeerDown); return ok })
 	if n := b.e.sessions.Load(); n != 4 {
 		t.Fatalf("%d sessions, want friend + 3 strangers", n)
+	}
+}
+
+// A stranger evicted but not yet unregistered (its reader still winding
+// down) must not be picked again: each newcomer past the cap closes a live
+// session, or a flood of strangers holds sessions without bound (the flood
+// soak saw 1,000 open sockets and 400 MiB under MaxStrangers 32).
+func TestStrangerCapSkipsSessionsAlreadyClosing(t *testing.T) {
+	e := &Engine{limits: Limits{MaxStrangers: 2}, log: slog.New(slog.DiscardHandler), peers: make(map[crypto.ID]*peer)}
+	start := time.Now()
+	stranger := func(i int) *session {
+		local, remote := net.Pipe()
+		t.Cleanup(func() { local.Close(); remote.Close() })
+		s := &session{conn: local, done: make(chan struct{}), prefix: "127.0.3.0/24", created: start.Add(time.Duration(i) * time.Second)}
+		s.info.ID = newIdentity(t).ID()
+		e.peers[s.info.ID] = &peer{sess: s}
+		return s
+	}
+	var ss []*session
+	for i := range 4 {
+		ss = append(ss, stranger(i))
+		e.capStrangersLocked()
+	}
+	for i, want := range []bool{true, true, false, false} {
+		if got := ss[i].closing(); got != want {
+			t.Errorf("stranger %d (oldest first) closing = %v, want %v", i, got, want)
+		}
 	}
 }

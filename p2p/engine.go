@@ -460,7 +460,9 @@ func (e *Engine) capStrangersLocked() {
 	byPrefix := make(map[string][]*session)
 	n := 0
 	for _, p := range e.peers {
-		if p.target == nil && p.sess != nil {
+		// A closing session is on its way out; picking it again would
+		// close nothing while the newcomer adds one more.
+		if p.target == nil && p.sess != nil && !p.sess.closing() {
 			byPrefix[p.sess.prefix] = append(byPrefix[p.sess.prefix], p.sess)
 			n++
 		}
