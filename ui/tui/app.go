@@ -306,7 +306,8 @@ func (u *UI) pump(events <-chan app.Event) {
 			if !ok {
 				return
 			}
-			u.post(func() { u.handleEvent(ev) })
+			batch := nextEvents(ev, events, maxEventBatch)
+			u.post(func() { u.handleEvents(batch) })
 		case t := <-u.expiry:
 			if next.IsZero() || t.Before(next) {
 				next = t

@@ -11,11 +11,42 @@ import (
 // typingTimeout hides a typing indicator the peer never cleared.
 const typingTimeout = 6 * time.Second
 
-// handleEvent applies one core event; it runs on the UI goroutine.
-func (u *UI) handleEvent(ev app.Event) {
+// maxEventBatch caps the core events applied between two renders.
+const maxEventBatch = 256
+
+// handleEvents applies a batch of core events and renders once; it runs
+// on the UI goroutine. One render per event would let a burst (a flood of
+// contact requests) queue draws ahead of the user's keys.
+func (u *UI) handleEvents(evs []app.Event) {
 	if u.main == nil {
 		return
 	}
+	for _, ev := range evs {
+		u.applyEvent(ev)
+	}
+	u.renderAll()
+}
+
+// nextEvents returns first and whatever else events holds right now, up
+// to limit in all, without waiting.
+func nextEvents(first app.Event, events <-chan app.Event, limit int) []app.Event {
+	batch := []app.Event{first}
+	for len(batch) < limit {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, ev)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// applyEvent applies one core event to the UI's state.
+func (u *UI) applyEvent(ev app.Event) {
 	switch e := ev.(type) {
 	case app.Ready:
 		u.self = e.Self
@@ -52,7 +83,6 @@ func (u *UI) handleEvent(ev app.Event) {
 		}
 		u.notice(e.Op + " failed: " + e.Err.Error())
 	}
-	u.renderAll()
 }
 
 // received files an incoming message, in a chat or a group, and tells the
