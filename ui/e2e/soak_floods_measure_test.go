@@ -35,6 +35,7 @@ type floodFigures struct {
 	keys            []time.Duration // keypress → shown
 	keyMiss         int             // ...not shown within 5 s
 	diskGrowth      int64
+	load            string // the machine's 1-minute load average at the end
 }
 
 // runFloodPhase runs ph while sampling the node and probing it.
@@ -54,6 +55,7 @@ func runFloodPhase(n *floodNode, c *headlessProc, ph floodPhase) floodFigures {
 	cancel()
 	wg.Wait()
 	f.diskGrowth = floodDirSize(n.dir) - before
+	f.load = floodLoad()
 	return f
 }
 
@@ -86,6 +88,16 @@ func floodRSS(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// floodLoad is the 1-minute load average, "?" if unknown: the machine is
+// shared, and the figures mean little without it.
+func floodLoad() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 // floodDirSize is the bytes of every file under dir.
@@ -283,13 +295,14 @@ func floodSection(figs []floodFigures, stored int, storedErr error, shrunk strin
 		"until `capture-pane` shows it (so tmux's own few milliseconds are in it). RSS and open descriptors are sampled from " +
 		"/proc every 50 ms; disk is the node's data directory, before and after the phase. The attackers are Go code in the " +
 		"test process speaking the protocol (the p2p engine, or raw Noise for the stalls), dialling from 127.x.y.1 addresses " +
-		"so that each /24 is its own network to the node's admission.\n\n")
+		"so that each /24 is its own network to the node's admission; they share the machine's cores with the node. " +
+		"Load is the machine's 1-minute load average at the end of the phase.\n\n")
 	fmt.Fprintf(&b, "Goals: RSS ≤ %s, every probe acked with p99 ≤ %s, keypress p99 ≤ %s, disk growth ≤ %s in a phase "+
 		"(plus %d B per message in the contact's flood, which is kept: they are a contact's messages), "+
 		"≤ %d requests from strangers stored.\n\n", floodMiB(floodRSSCap), floodMs(floodLatencyCap), floodMs(floodKeyCap),
 		floodMiB(floodDiskCap), floodMsgDiskCap, floodRequestCap)
-	b.WriteString("| flood | what the attacker did | outcome | node RSS peak | node fds peak | prober p50 / p99 (n) | keypress p50 / p99 / max (n) | disk growth (cap) | goals |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| flood | what the attacker did | outcome | node RSS peak | node fds peak | prober p50 / p99 (n) | keypress p50 / p99 / max (n) | disk growth (cap) | load | goals |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, f := range figs {
 		goals := "met"
 		if m := f.misses(); len(m) > 0 {
@@ -299,11 +312,11 @@ func floodSection(figs []floodFigures, stored int, storedErr error, shrunk strin
 		if outcome == "" {
 			outcome = fmt.Sprintf("%s quiet", f.took.Round(time.Second))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %s / %s (%d) | %s / %s / %s (%d) | %s (%s) | %s |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %s / %s (%d) | %s / %s / %s (%d) | %s (%s) | %s | %s |\n",
 			f.name, f.attack, outcome, floodMiB(f.rssPeak), f.fdPeak,
 			floodMs(floodPct(f.lat, 0.5)), floodMs(floodPct(f.lat, 0.99)), len(f.lat),
 			floodMs(floodPct(f.keys, 0.5)), floodMs(floodPct(f.keys, 0.99)), floodMs(floodPct(f.keys, 1)), len(f.keys),
-			floodSignedMiB(f.diskGrowth), floodMiB(f.diskCap()), goals)
+			floodSignedMiB(f.diskGrowth), floodMiB(f.diskCap()), f.load, goals)
 	}
 	if storedErr != nil {
 		fmt.Fprintf(&b, "\nRequests from strangers stored after the floods: unknown (%v).\n", storedErr)
