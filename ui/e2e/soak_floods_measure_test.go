@@ -35,13 +35,14 @@ type floodFigures struct {
 	keys            []time.Duration // keypress → shown
 	keyMiss         int             // ...not shown within 5 s
 	diskGrowth      int64
-	load            string // the machine's 1-minute load average at the end
+	load            string  // the machine's 1-minute load average at the end
+	cpu             float64 // the node's CPU time over the phase's wall time
 }
 
 // runFloodPhase runs ph while sampling the node and probing it.
 func runFloodPhase(n *floodNode, c *headlessProc, ph floodPhase) floodFigures {
 	f := floodFigures{floodPhase: ph}
-	before := floodDirSize(n.dir)
+	before, cpu := floodDirSize(n.dir), floodCPU(n.pid)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { f.rssPeak, f.fdPeak = floodSample(ctx, n.pid) })
@@ -56,6 +57,7 @@ func runFloodPhase(n *floodNode, c *headlessProc, ph floodPhase) floodFigures {
 	wg.Wait()
 	f.diskGrowth = floodDirSize(n.dir) - before
 	f.load = floodLoad()
+	f.cpu = (floodCPU(n.pid) - cpu).Seconds() / f.took.Seconds()
 	return f
 }
 
@@ -88,6 +90,25 @@ func floodRSS(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// floodCPU is the user and system time pid has used (from /proc, in
+// clock ticks of 10 ms), 0 if unknown.
+func floodCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces): state is
+	// field 3, utime 14 and stime 15.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // floodLoad is the 1-minute load average, "?" if unknown: the machine is
@@ -270,8 +291,8 @@ func (f floodFigures) misses() []string {
 }
 
 func (f floodFigures) summary() string {
-	return fmt.Sprintf("%s; RSS %s, fds %d, msg p50/p99 %s/%s (%d, %d lost), key p50/p99/max %s/%s/%s (%d, %d missed), disk %+d B",
-		f.detail, floodMiB(f.rssPeak), f.fdPeak, floodMs(floodPct(f.lat, 0.5)), floodMs(floodPct(f.lat, 0.99)), len(f.lat), f.lost,
+	return fmt.Sprintf("%s; CPU %.2f, RSS %s, fds %d, msg p50/p99 %s/%s (%d, %d lost), key p50/p99/max %s/%s/%s (%d, %d missed), disk %+d B",
+		f.detail, f.cpu, floodMiB(f.rssPeak), f.fdPeak, floodMs(floodPct(f.lat, 0.5)), floodMs(floodPct(f.lat, 0.99)), len(f.lat), f.lost,
 		floodMs(floodPct(f.keys, 0.5)), floodMs(floodPct(f.keys, 0.99)), floodMs(floodPct(f.keys, 1)), len(f.keys), f.keyMiss, f.diskGrowth)
 }
 
@@ -296,13 +317,14 @@ func floodSection(figs []floodFigures, stored int, storedErr error, shrunk strin
 		"/proc every 50 ms; disk is the node's data directory, before and after the phase. The attackers are Go code in the " +
 		"test process speaking the protocol (the p2p engine, or raw Noise for the stalls), dialling from 127.x.y.1 addresses " +
 		"so that each /24 is its own network to the node's admission; they share the machine's cores with the node. " +
-		"Load is the machine's 1-minute load average at the end of the phase.\n\n")
+		"Node CPU is its user and system time over the phase's wall time (1.0 = one core); load is the machine's " +
+		"1-minute load average at the end of the phase.\n\n")
 	fmt.Fprintf(&b, "Goals: RSS ≤ %s, every probe acked with p99 ≤ %s, keypress p99 ≤ %s, disk growth ≤ %s in a phase "+
 		"(plus %d B per message in the contact's flood, which is kept: they are a contact's messages), "+
 		"≤ %d requests from strangers stored.\n\n", floodMiB(floodRSSCap), floodMs(floodLatencyCap), floodMs(floodKeyCap),
 		floodMiB(floodDiskCap), floodMsgDiskCap, floodRequestCap)
-	b.WriteString("| flood | what the attacker did | outcome | node RSS peak | node fds peak | prober p50 / p99 (n) | keypress p50 / p99 / max (n) | disk growth (cap) | load | goals |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| flood | what the attacker did | outcome | node RSS peak | node fds peak | prober p50 / p99 (n) | keypress p50 / p99 / max (n) | disk growth (cap) | node CPU | load | goals |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, f := range figs {
 		goals := "met"
 		if m := f.misses(); len(m) > 0 {
@@ -312,11 +334,11 @@ func floodSection(figs []floodFigures, stored int, storedErr error, shrunk strin
 		if outcome == "" {
 			outcome = fmt.Sprintf("%s quiet", f.took.Round(time.Second))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %s / %s (%d) | %s / %s / %s (%d) | %s (%s) | %s | %s |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %s / %s (%d) | %s / %s / %s (%d) | %s (%s) | %.2f | %s | %s |\n",
 			f.name, f.attack, outcome, floodMiB(f.rssPeak), f.fdPeak,
 			floodMs(floodPct(f.lat, 0.5)), floodMs(floodPct(f.lat, 0.99)), len(f.lat),
 			floodMs(floodPct(f.keys, 0.5)), floodMs(floodPct(f.keys, 0.99)), floodMs(floodPct(f.keys, 1)), len(f.keys),
-			floodSignedMiB(f.diskGrowth), floodMiB(f.diskCap()), f.load, goals)
+			floodSignedMiB(f.diskGrowth), floodMiB(f.diskCap()), f.cpu, f.load, goals)
 	}
 	if storedErr != nil {
 		fmt.Fprintf(&b, "\nRequests from strangers stored after the floods: unknown (%v).\n", storedErr)
