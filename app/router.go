@@ -101,6 +101,7 @@ func (r *router) dispatch(ev p2p.Event) {
 		r.peers.observe(ev)
 	}
 	from, session := eventPeer(ev)
+	stranger := r.peers != nil && from != (crypto.ID{}) && !r.peers.heldByAny(from)
 	for _, rt := range r.routes {
 		out, ok := rt.filter(ev)
 		if !ok {
@@ -109,7 +110,7 @@ func (r *router) dispatch(ev p2p.Event) {
 		r.mu.Lock()
 		var n int
 		for _, part := range chunks(out) {
-			n = rt.q.push(from, part)
+			n = rt.q.push(from, part, stranger)
 		}
 		r.pushed(rt, from, session, n, ev)
 		r.mu.Unlock()

@@ -54,9 +54,9 @@ func TestFairQueueServesPeersInTurn(t *testing.T) {
 	var q fairQueue
 	a, b := crypto.ID{1}, crypto.ID{2}
 	for i := 0; i < 3; i++ {
-		q.push(a, textFrom(a, "a"))
+		q.push(a, textFrom(a, "a"), false)
 	}
-	q.push(b, textFrom(b, "b"))
+	q.push(b, textFrom(b, "b"), false)
 	var order []crypto.ID
 	for {
 		id, _, _, ok := q.pop()
@@ -72,6 +72,34 @@ func TestFairQueueServesPeersInTurn(t *testing.T) {
 	for i := range want {
 		if order[i] != want[i] {
 			t.Fatalf("turn %d went to %v, want %v", i, order[i].Short(), want[i].Short())
+		}
+	}
+}
+
+// Strangers share every other turn, so a crowd of them cannot push a
+// contact's event back by more than one turn (the flood soak saw a
+// contact wait behind hundreds of strangers' requests).
+func TestFairQueueGivesStrangersOneTurnInTwo(t *testing.T) {
+	var q fairQueue
+	contact := crypto.ID{1}
+	for i := range 100 {
+		s := crypto.ID{2, byte(i)}
+		q.push(s, textFrom(s, "request"), true)
+	}
+	q.push(contact, textFrom(contact, "hello"), false)
+	q.push(contact, textFrom(contact, "again"), false)
+	var turns []crypto.ID
+	for range 5 {
+		id, _, _, ok := q.pop()
+		if !ok {
+			t.Fatal("the queue ran dry")
+		}
+		turns = append(turns, id)
+	}
+	want := []crypto.ID{contact, {2, 0}, contact, {2, 1}, {2, 2}}
+	for i := range want {
+		if turns[i] != want[i] {
+			t.Fatalf("turn %d went to %v, want %v (turns %v)", i, turns[i].Short(), want[i].Short(), turns)
 		}
 	}
 }
