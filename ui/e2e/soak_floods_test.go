@@ -222,7 +222,9 @@ func startFloodNode(t *testing.T, bin, dir string) *floodNode {
 	if err != nil {
 		t.Fatalf("the node's link code: %v", err)
 	}
-	env := append(os.Environ(), "JARVIS_PASSPHRASE="+floodPass, "TERM=xterm-256color")
+	// The private tmux server's socket goes in the test's temp dir, so
+	// nothing is left in /tmp.
+	env := append(os.Environ(), "JARVIS_PASSPHRASE="+floodPass, "TERM=xterm-256color", "TMUX_TMPDIR="+t.TempDir())
 	s := &tmuxSession{t: t, socket: fmt.Sprintf("flood-%d", os.Getpid()), name: "flood-n", env: env}
 	s.tmux("new-session", "-d", "-s", s.name, "-x", "100", "-y", "30",
 		bin, "--data", dir, "--listen", addr, "--tor", "off", "--no-lan", "--no-bell", "--notify=false")
