@@ -1,0 +1,216 @@
+// Package search is the in-memory full-text index of message history:
+// words folded for case and accents, every word of a query must match and
+// the last may be a prefix. It keeps no text and writes nothing to disk.
+package search
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"jarvis/crypto"
+	"jarvis/store"
+)
+
+// Doc is a message as the index takes it. Text is read, never kept: a hit
+// names the message, and its owner reads the text from the sealed store.
+type Doc struct {
+	ID           crypto.MessageID
+	Conversation store.ConversationID
+	Author       crypto.ID
+	At           time.Time // the time shown beside the message
+	Cursor       int64     // the store's cursor, for paging to it
+	Text         string
+}
+
+// doc is a Doc as kept: conversation and author are numbers into tables,
+// the time is in milliseconds, so a doc stays a few dozen bytes.
+type doc struct {
+	id     crypto.MessageID
+	conv   uint32
+	author uint32
+	at     int64
+	cursor int64
+	live   bool // false once removed or replaced
+}
+
+// Index is safe for concurrent use. A search takes a read lock and never
+// waits for a busy actor; writers hold the lock for one batch at most.
+type Index struct {
+	mu      sync.RWMutex
+	docs    []doc
+	byID    map[crypto.MessageID]uint32 // live doc of each message
+	gone    map[crypto.MessageID]bool   // removed: never indexed again
+	post    map[string][]uint32         // word → docs holding it, ascending
+	terms   terms
+	convs   interned[store.ConversationID]
+	authors interned[crypto.ID]
+}
+
+// New returns an empty index.
+func New() *Index {
+	return &Index{
+		byID:    make(map[crypto.MessageID]uint32),
+		gone:    make(map[crypto.MessageID]bool),
+		post:    make(map[string][]uint32),
+		convs:   newInterned[store.ConversationID](),
+		authors: newInterned[crypto.ID](),
+	}
+}
+
+// Put indexes d, replacing the text of a message already indexed (an
+// edit). A message once removed stays out.
+func (x *Index) Put(d Doc) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.put(d, true)
+}
+
+// Fill indexes docs read from history, skipping any message already
+// indexed or removed: what arrived live while history was being read is
+// newer than the store's copy the reader saw.
+func (x *Index) Fill(docs []Doc) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, d := range docs {
+		x.put(d, false)
+	}
+}
+
+func (x *Index) put(d Doc, replace bool) {
+	if x.gone[d.ID] {
+		return
+	}
+	if n, ok := x.byID[d.ID]; ok {
+		if !replace {
+			return
+		}
+		x.docs[n].live = false
+	}
+	n := uint32(len(x.docs))
+	x.docs = append(x.docs, doc{id: d.ID, conv: x.convs.number(d.Conversation), author: x.authors.number(d.Author),
+		at: d.At.UnixMilli(), cursor: d.Cursor, live: true})
+	x.byID[d.ID] = n
+	ws := words(d.Text)
+	seen := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		if seen[w.folded] {
+			continue
+		}
+		seen[w.folded] = true
+		list, known := x.post[w.folded]
+		if !known {
+			x.terms.add(w.folded)
+		}
+		x.post[w.folded] = append(list, n)
+	}
+}
+
+// Remove takes a message out of every result, for good (a delete). Its
+// postings stay until the process ends; a search skips them.
+func (x *Index) Remove(id crypto.MessageID) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if n, ok := x.byID[id]; ok {
+		x.docs[n].live = false
+		delete(x.byID, id)
+	}
+	x.gone[id] = true
+}
+
+// RemoveConversation takes every message of conv out (a contact or group
+// deleted here). Unlike Remove it does not bar them for good: a contact
+// added again starts afresh.
+func (x *Index) RemoveConversation(conv store.ConversationID) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	c, ok := x.convs.lookup(conv)
+	if !ok {
+		return
+	}
+	for i := range x.docs {
+		if d := &x.docs[i]; d.live && d.conv == c {
+			d.live = false
+			delete(x.byID, d.id)
+		}
+	}
+}
+
+// Len is the number of messages a search can find.
+func (x *Index) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.byID)
+}
+
+// interned numbers the distinct values of a field, so each doc holds four
+// bytes instead of the value.
+type interned[T comparable] struct {
+	list []T
+	num  map[T]uint32
+}
+
+func newInterned[T comparable]() interned[T] { return interned[T]{num: make(map[T]uint32)} }
+
+func (t *interned[T]) number(v T) uint32 {
+	if n, ok := t.num[v]; ok {
+		return n
+	}
+	n := uint32(len(t.list))
+	t.list = append(t.list, v)
+	t.num[v] = n
+	return n
+}
+
+func (t *interned[T]) lookup(v T) (uint32, bool) {
+	n, ok := t.num[v]
+	return n, ok
+}
+
+// terms is the dictionary kept sorted for prefix lookups: a sorted list
+// and the words added since, merged in once they are an eighth of it, so
+// adding stays cheap and a lookup scans few unsorted words.
+type terms struct {
+	sorted []string
+	fresh  []string
+}
+
+func (t *terms) add(w string) {
+	t.fresh = append(t.fresh, w)
+	if len(t.fresh) < max(256, len(t.sorted)/8) {
+		return
+	}
+	slices.Sort(t.fresh)
+	t.sorted = mergeSorted(t.sorted, t.fresh)
+	t.fresh = t.fresh[:0]
+}
+
+func mergeSorted(a, b []string) []string {
+	out := make([]string, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if a[i] < b[j] {
+			out = append(out, a[i])
+			i++
+		} else {
+			out = append(out, b[j])
+			j++
+		}
+	}
+	return append(append(out, a[i:]...), b[j:]...)
+}
+
+// withPrefix calls f for every word starting with p.
+func (t *terms) withPrefix(p string, f func(string)) {
+	i, _ := slices.BinarySearch(t.sorted, p)
+	for ; i < len(t.sorted) && hasPrefix(t.sorted[i], p); i++ {
+		f(t.sorted[i])
+	}
+	for _, w := range t.fresh {
+		if hasPrefix(w, p) {
+			f(w)
+		}
+	}
+}
+
+func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
