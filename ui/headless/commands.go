@@ -127,7 +127,7 @@ func commandTable() []command {
 
 		{name: "search", needs: []string{"text"}, optional: []string{"in", "limit"},
 			help: "find messages holding every word (the last may be a prefix), in every conversation or the one in \"in\"",
-			run: (*headless).search},
+			run:  (*headless).search},
 
 		{name: "quit", help: "stop Jarvis", run: func(*headless, context.Context, request) error { return errQuit }},
 	}
