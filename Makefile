@@ -87,6 +87,8 @@ FUZZ_APP      = FuzzPeerAddrPolicy
 FUZZ_HEADLESS = FuzzJSONWriterKeepsLinesValid
 FUZZ_CLI      = FuzzLogScrubLeavesNoAddress
 FUZZ_TUI      = FuzzPeerText
+# search
+FUZZ_SEARCH   = FuzzWordsOfAnyText
 # $(call fuzz_each,TARGETS,PACKAGE): one fuzz run per target, stop at the first failure.
 fuzz_each = for f in $(1); do $(GO) test -tags '$(TAGS)' -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $(2) || exit 1; done
 fuzz:
@@ -99,9 +101,13 @@ fuzz:
 	$(call fuzz_each,$(FUZZ_HEADLESS),./ui/headless)
 	$(call fuzz_each,$(FUZZ_CLI),./ui/cli)
 	$(call fuzz_each,$(FUZZ_TUI),./ui/tui)
+	$(call fuzz_each,$(FUZZ_SEARCH),./app/search)
 
+# sqlite_fts5: the search section compares with SQLite FTS5, which
+# mattn/go-sqlite3 compiles in only under this tag (tests only; the binary
+# is built without it).
 bench: build
-	$(GO) test -tags '$(TAGS) bench' -run '^TestBenchmarkReport$$' -timeout 45m -v ./ui/e2e
+	$(GO) test -tags '$(TAGS) bench sqlite_fts5' -run '^TestBenchmarkReport$$' -timeout 45m -v ./ui/e2e
 
 clean:
 	rm -rf bin $(DIST)

@@ -61,23 +61,42 @@ func New() *Index {
 // Put indexes d, replacing the text of a message already indexed (an
 // edit). A message once removed stays out.
 func (x *Index) Put(d Doc) {
+	ws := distinctWords(d.Text) // outside the lock: searches go on meanwhile
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.put(d, true)
+	x.put(d, ws, true)
 }
 
 // Fill indexes docs read from history, skipping any message already
 // indexed or removed: what arrived live while history was being read is
 // newer than the store's copy the reader saw.
 func (x *Index) Fill(docs []Doc) {
+	ws := make([][]string, len(docs))
+	for i, d := range docs {
+		ws[i] = distinctWords(d.Text)
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	for _, d := range docs {
-		x.put(d, false)
+	for i, d := range docs {
+		x.put(d, ws[i], false)
 	}
 }
 
-func (x *Index) put(d Doc, replace bool) {
+// distinctWords are the folded words of text, each once.
+func distinctWords(text string) []string {
+	ws := words(text)
+	out := make([]string, 0, len(ws))
+	seen := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		if !seen[w.folded] {
+			seen[w.folded] = true
+			out = append(out, w.folded)
+		}
+	}
+	return out
+}
+
+func (x *Index) put(d Doc, ws []string, replace bool) {
 	if x.gone[d.ID] {
 		return
 	}
@@ -91,18 +110,12 @@ func (x *Index) put(d Doc, replace bool) {
 	x.docs = append(x.docs, doc{id: d.ID, conv: x.convs.number(d.Conversation), author: x.authors.number(d.Author),
 		at: d.At.UnixMilli(), cursor: d.Cursor, live: true})
 	x.byID[d.ID] = n
-	ws := words(d.Text)
-	seen := make(map[string]bool, len(ws))
 	for _, w := range ws {
-		if seen[w.folded] {
-			continue
-		}
-		seen[w.folded] = true
-		list, known := x.post[w.folded]
+		list, known := x.post[w]
 		if !known {
-			x.terms.add(w.folded)
+			x.terms.add(w)
 		}
-		x.post[w.folded] = append(list, n)
+		x.post[w] = append(list, n)
 	}
 }
 
