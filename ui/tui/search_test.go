@@ -114,6 +114,7 @@ func TestResultLineHighlightsTheWordsAndKeepsTheFirstInView(t *testing.T) {
 		{"Meet at the Café", "cafe", 40, "Meet at the [::r]Café[-:-:-]"},
 		{"first line\nthe café line\nlast", "cafe", 40, "the [::r]café[-:-:-] line"},
 		{"one two three four five six seven eight nine ten cafe", "cafe", 20, "…ten [::r]cafe[-:-:-]"},
+		{"I will bring the résumé", "resume", 36, "I will bring the [::r]résumé[-:-:-]"}, // fits: no cut
 		{"[red]x[-] cafe", "cafe", 40, "[red[]x[-[] [::r]cafe[-:-:-]"},
 	}
 	for _, tt := range tests {

@@ -224,7 +224,7 @@ func resultLine(text, query string, width int) string {
 	lead := ""
 	if len(spans) > 0 {
 		before := []rune(text[start:spans[0][0]])
-		if len(before) > width/3 {
+		if len(before) > width/3 && uniseg.StringWidth(text[start:end]) > width {
 			kept := string(before[len(before)-width/3:])
 			if i := strings.IndexByte(kept, ' '); i >= 0 {
 				kept = kept[i+1:] // whole words only
