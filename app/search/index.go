@@ -75,11 +75,40 @@ func (x *Index) Fill(docs []Doc) {
 	for i, d := range docs {
 		ws[i] = distinctWords(d.Text)
 	}
+	for len(docs) > 0 {
+		n := min(len(docs), fillChunk)
+		x.fill(docs[:n], ws[:n])
+		docs, ws = docs[n:], ws[n:]
+	}
+}
+
+// fillChunk is how many docs Fill adds under one hold of the lock: a
+// search waits for one chunk at most, well under a millisecond.
+const fillChunk = 128
+
+func (x *Index) fill(docs []Doc, ws [][]string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for i, d := range docs {
 		x.put(d, ws[i], false)
 	}
+}
+
+// Edit replaces the text of an indexed message, keeping where and when it
+// was written; it reports false for a message not indexed (yet: history
+// being read will bring the store's copy, already edited).
+func (x *Index) Edit(id crypto.MessageID, text string) bool {
+	ws := distinctWords(text)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	n, ok := x.byID[id]
+	if !ok {
+		return false
+	}
+	d := x.docs[n]
+	x.put(Doc{ID: id, Conversation: x.convs.list[d.conv], Author: x.authors.list[d.author],
+		At: time.UnixMilli(d.at), Cursor: d.cursor}, ws, true)
+	return true
 }
 
 // distinctWords are the folded words of text, each once.

@@ -107,6 +107,13 @@ func TestIndexFollowsChanges(t *testing.T) {
 	if got := ids(x.Search(Query{Text: "bar closed"})); !slices.Equal(got, []byte{2}) {
 		t.Fatalf("after the edit, bar: %v", got)
 	}
+	if !x.Edit(crypto.MessageID{8}, "a new bar opened") || x.Edit(crypto.MessageID{99}, "cafe") {
+		t.Fatal("Edit of an indexed message failed, or of an unknown one succeeded")
+	}
+	if got := x.Search(Query{Text: "bar opened"}); len(got) != 1 || got[0].ID != (crypto.MessageID{8}) || got[0].Cursor != 8 {
+		t.Fatalf("after Edit: %+v", got)
+	}
+	x.Put(doc0(8, chat, bob, "a new cafe opened")) // edited back
 	x.Remove(crypto.MessageID{3}) // a delete
 	x.Fill([]Doc{doc0(3, team, bob, "cafe"), doc0(1, chat, alice, "stale copy")})
 	if got := ids(x.Search(Query{Text: "cafe "})); !slices.Equal(got, []byte{8, 1}) {
