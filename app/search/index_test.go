@@ -114,7 +114,7 @@ func TestIndexFollowsChanges(t *testing.T) {
 		t.Fatalf("after Edit: %+v", got)
 	}
 	x.Put(doc0(8, chat, bob, "a new cafe opened")) // edited back
-	x.Remove(crypto.MessageID{3}) // a delete
+	x.Remove(crypto.MessageID{3})                  // a delete
 	x.Fill([]Doc{doc0(3, team, bob, "cafe"), doc0(1, chat, alice, "stale copy")})
 	if got := ids(x.Search(Query{Text: "cafe "})); !slices.Equal(got, []byte{8, 1}) {
 		t.Fatalf("after the delete and a stale fill: %v", got)
