@@ -91,6 +91,25 @@ func TestSearchFindsChatAndGroupMessagesLiveAndFromSealedHistory(t *testing.T) {
 		t.Errorf("SearchProgress = %d, %d, %v", n, total, ready)
 	}
 	check("after a restart")
+	for _, conv := range []ConversationID{bob, group} {
+		hits, err := a.core.Search(ctx, SearchQuery{Text: "cafe", In: conv})
+		if err != nil || len(hits) != 2 {
+			t.Fatalf("search in %v: %v, %v", conv, hits, err)
+		}
+		older, newer := hits[0], hits[1]
+		if older.Cursor > newer.Cursor {
+			older, newer = newer, older
+		}
+		after, err := a.core.HistoryAfter(ctx, conv, older.Cursor, 10)
+		if err != nil || len(after) == 0 || after[len(after)-1].ID != newer.ID {
+			t.Errorf("HistoryAfter the older hit in %v = %+v, %v; want it to end at %q", conv, after, err, newer.Text)
+		}
+		for _, m := range after {
+			if m.Cursor <= older.Cursor {
+				t.Errorf("HistoryAfter returned %q, not after the cursor", m.Text)
+			}
+		}
+	}
 
 	if err := a.core.Remove(ctx, b.core.Self().ID); err != nil {
 		t.Fatal(err)

@@ -40,6 +40,7 @@ type coreRunner interface {
 type messenger interface {
 	Send(ctx context.Context, conv app.ConversationID, text string) (crypto.MessageID, error)
 	History(ctx context.Context, conv app.ConversationID, before int64, limit int) ([]app.Message, error)
+	HistoryAfter(ctx context.Context, conv app.ConversationID, after int64, limit int) ([]app.Message, error) // search_view.go
 	MarkReadUpTo(ctx context.Context, conv app.ConversationID, upTo int64) error
 	SetTyping(ctx context.Context, id crypto.ID, active bool) error
 }

@@ -41,10 +41,10 @@ func TestSearchOpensTheMessageWithTheHistoryBeforeIt(t *testing.T) {
 	}
 	send("the day before")
 	send("Meet me at the Café Crème at noon")
-	for i := range 2 * pageSize {
+	for i := range pageSize/2 + 10 { // more than the jump loads after the message
 		send(fmt.Sprintf("filler %03d", i))
 	}
-	s.wait("filler 199")
+	s.wait("filler 059")
 	s.enter("/clear") // the message is no longer on screen: the jump reads it from the store
 
 	s.key(tcell.KeyCtrlF)
@@ -59,15 +59,19 @@ func TestSearchOpensTheMessageWithTheHistoryBeforeIt(t *testing.T) {
 	s.waitGone("Search all conversations")
 	s.wait("Bob: the day before")
 	s.wait("Bob: Meet me at the Café Crème at noon")
-	s.wait("↓ PgDn for newer messages")
-	if strings.Contains(s.contents(), "filler 199") {
+	s.wait("Bob: filler 000") // and what came after it
+	if strings.Contains(s.contents(), "filler 059") {
 		t.Fatalf("the newest message is shown, not the one found:\n%s", s.contents())
 	}
+	for range 3 {
+		s.key(tcell.KeyPgDn) // past the end of what the jump loaded: the newest
+	}
+	s.wait("Bob: filler 059")
 
 	s.key(tcell.KeyCtrlF)
 	s.key(tcell.KeyCtrlF) // again: this conversation only
 	s.wait("Search in Bob")
-	s.typeText("filler 150 ")
+	s.typeText("filler 042 ")
 	s.wait("1 message")
 	s.key(tcell.KeyEsc)
 	s.waitGone("Search in Bob")

@@ -259,8 +259,9 @@ func (u *UI) indexProgress(p app.IndexProgress) {
 	sv.status.SetText(u.searchStatus(sv))
 }
 
-// jumpTo opens the conversation of m at m, marked, with the page of
-// history that ends there; PgUp and PgDn page on from it.
+// jumpTo opens the conversation of m at m, marked, in the middle of its
+// context: the page of history that ends there and half a page after it.
+// PgUp pages further back; PgDn past the end comes to the newest.
 func (u *UI) jumpTo(m app.Message) {
 	u.closeDialog()
 	conv := u.convs[m.Conversation]
@@ -279,18 +280,22 @@ func (u *UI) jumpTo(m app.Message) {
 	core := u.core
 	u.async(func(ctx context.Context) func() {
 		msgs, err := core.History(ctx, m.Conversation, m.Cursor+1, pageSize)
+		var after []app.Message
+		if err == nil {
+			after, err = core.HistoryAfter(ctx, m.Conversation, m.Cursor, pageSize/2)
+		}
 		return func() {
 			conv.loading = false
 			if err != nil {
 				u.notice("Could not read history: " + err.Error())
 				return
 			}
-			lines := make([]line, len(msgs))
-			for i, h := range msgs {
-				lines[i] = line{msg: h}
+			lines := make([]line, 0, len(msgs)+len(after))
+			for _, h := range append(msgs, after...) {
+				lines = append(lines, line{msg: h})
 			}
 			conv.lines = lines
-			conv.loaded, conv.hasOlder, conv.hasNewer = true, len(msgs) >= pageSize, true
+			conv.loaded, conv.hasOlder, conv.hasNewer = true, len(msgs) >= pageSize, len(after) >= pageSize/2
 			if u.cur == conv.id {
 				u.showTarget(conv)
 			}
