@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -100,15 +101,22 @@ func (c *Core) buildSearchIndex(ctx context.Context) {
 	}
 }
 
-// readHistory hands f every page of conv's history, newest first.
+// buildPage is how many messages the index reads at a time: a few
+// milliseconds of work, after which it yields (see readHistory).
+const buildPage = 250
+
+// readHistory hands f every page of conv's history, newest first. After
+// each page it yields its P, so a keystroke's search waiting to run does
+// not wait out the scheduler's 10 ms time slice behind it.
 func (c *Core) readHistory(ctx context.Context, conv ConversationID, f func([]store.Message)) error {
 	for before := int64(0); ; {
-		page, err := c.account.store.History(ctx, conv, before, store.MaxPage)
+		page, err := c.account.store.History(ctx, conv, before, buildPage)
 		if err != nil {
 			return err
 		}
 		f(page)
-		if len(page) < store.MaxPage {
+		runtime.Gosched()
+		if len(page) < buildPage {
 			return nil
 		}
 		before = page[0].Seq
