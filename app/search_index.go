@@ -105,9 +105,10 @@ func (c *Core) buildSearchIndex(ctx context.Context) {
 // milliseconds of work, after which it yields (see readHistory).
 const buildPage = 250
 
-// readHistory hands f every page of conv's history, newest first. After
-// each page it yields its P, so a keystroke's search waiting to run does
-// not wait out the scheduler's 10 ms time slice behind it.
+// readHistory hands f every page of conv's history, newest first,
+// yielding the processor after each page: the build is the one long
+// CPU-bound job of the process, and a search or a key waiting to run
+// goes first.
 func (c *Core) readHistory(ctx context.Context, conv ConversationID, f func([]store.Message)) error {
 	for before := int64(0); ; {
 		page, err := c.account.store.History(ctx, conv, before, buildPage)
