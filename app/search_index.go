@@ -79,6 +79,7 @@ func (c *Core) buildSearchIndex(ctx context.Context) {
 		return
 	}
 	s.total.Store(int64(total))
+	s.idx.Reserve(total)
 	lastPct := int64(-1)
 	for _, conv := range c.conversationIDs() {
 		err := c.readHistory(ctx, conv, func(page []store.Message) {

@@ -148,6 +148,18 @@ func (x *Index) put(d Doc, ws []string, replace bool) {
 	}
 }
 
+// Reserve makes room for n more messages at once, so that filling the
+// index from history does not copy its tables as they grow, each copy
+// holding up every search for the time it takes.
+func (x *Index) Reserve(n int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.docs = slices.Grow(x.docs, n)
+	if len(x.byID) == 0 {
+		x.byID = make(map[crypto.MessageID]uint32, n)
+	}
+}
+
 // Remove takes a message out of every result, for good (a delete). Its
 // postings stay until the process ends; a search skips them.
 func (x *Index) Remove(id crypto.MessageID) {

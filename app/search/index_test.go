@@ -96,6 +96,7 @@ func TestSearchHitCarriesWhereToFindTheMessage(t *testing.T) {
 
 func TestIndexFollowsChanges(t *testing.T) {
 	x := sample()
+	x.Reserve(100) // room made after messages are in keeps them
 	x.Put(doc0(8, chat, bob, "a new cafe opened"))
 	if got := ids(x.Search(Query{Text: "cafe opened"})); !slices.Equal(got, []byte{8}) {
 		t.Fatalf("new message: %v", got)
