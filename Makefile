@@ -87,6 +87,8 @@ FUZZ_APP      = FuzzPeerAddrPolicy
 FUZZ_HEADLESS = FuzzJSONWriterKeepsLinesValid
 FUZZ_CLI      = FuzzLogScrubLeavesNoAddress
 FUZZ_TUI      = FuzzPeerText
+# search
+FUZZ_SEARCH   = FuzzWordsOfAnyText
 # $(call fuzz_each,TARGETS,PACKAGE): one fuzz run per target, stop at the first failure.
 fuzz_each = for f in $(1); do $(GO) test -tags '$(TAGS)' -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $(2) || exit 1; done
 fuzz:
@@ -99,6 +101,7 @@ fuzz:
 	$(call fuzz_each,$(FUZZ_HEADLESS),./ui/headless)
 	$(call fuzz_each,$(FUZZ_CLI),./ui/cli)
 	$(call fuzz_each,$(FUZZ_TUI),./ui/tui)
+	$(call fuzz_each,$(FUZZ_SEARCH),./app/search)
 
 # Long fuzzing for `make soak` (RELIABILITY.md, section 50): every fuzz
 # target above for SOAK_FUZZTIME each, with its execs, new corpus entries
@@ -112,7 +115,7 @@ fuzz:
 # failing input, is noted and is not a failure.
 SOAK_OUT        ?= soak-out
 SOAK_FUZZBUDGET ?= 600
-FUZZ_ALL         = $(FUZZ_CRYPTO) $(FUZZ_WIRE) $(FUZZ_P2P) $(FUZZ_LAN) $(FUZZ_PAIR) $(FUZZ_APP) $(FUZZ_HEADLESS) $(FUZZ_CLI) $(FUZZ_TUI)
+FUZZ_ALL         = $(FUZZ_CRYPTO) $(FUZZ_WIRE) $(FUZZ_P2P) $(FUZZ_LAN) $(FUZZ_PAIR) $(FUZZ_APP) $(FUZZ_HEADLESS) $(FUZZ_CLI) $(FUZZ_TUI) $(FUZZ_SEARCH)
 SOAK_FUZZTIME   ?= $(if $(filter command line environment,$(origin FUZZTIME)),$(FUZZTIME),$(shell expr $(SOAK_FUZZBUDGET) / $(words $(FUZZ_ALL)))s)
 SOAK_FUZZLOGS    = $(SOAK_OUT)/fuzz-logs
 # $(call soak_fuzz_each,TARGETS,PACKAGE): fuzz each target, append its table row.
@@ -141,6 +144,7 @@ soak-fuzz:
 	@$(call soak_fuzz_each,$(FUZZ_HEADLESS),./ui/headless)
 	@$(call soak_fuzz_each,$(FUZZ_CLI),./ui/cli)
 	@$(call soak_fuzz_each,$(FUZZ_TUI),./ui/tui)
+	@$(call soak_fuzz_each,$(FUZZ_SEARCH),./app/search)
 	@{ echo '## Long fuzzing'; echo; \
 	  echo 'Every fuzz target of `make fuzz` ($(words $(FUZZ_ALL)) of them), one after the other with `go test -fuzz` on all cores, starting from its seed corpus'; \
 	  echo 'and the build cache'"'"'s corpus. Time is the elapsed time go reports; execs are inputs tried; new is corpus entries found this run.'; \
@@ -150,8 +154,11 @@ soak-fuzz:
 	} >$(SOAK_OUT)/50-fuzz.md
 	@if [ -s $(SOAK_FUZZLOGS)/failed ]; then echo "soak-fuzz: failed: $$(cat $(SOAK_FUZZLOGS)/failed | tr '\n' ' ')"; exit 1; fi
 
+# sqlite_fts5: the search section compares with SQLite FTS5, which
+# mattn/go-sqlite3 compiles in only under this tag (tests only; the binary
+# is built without it).
 bench: build
-	$(GO) test -tags '$(TAGS) bench' -run '^TestBenchmarkReport$$' -timeout 45m -v ./ui/e2e
+	$(GO) test -tags '$(TAGS) bench sqlite_fts5' -run '^TestBenchmarkReport$$' -timeout 45m -v ./ui/e2e
 
 clean:
 	rm -rf bin $(DIST)

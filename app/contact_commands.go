@@ -140,6 +140,7 @@ func (m *contactManager) sendBatch(ctx context.Context, batch []*sendCmd) {
 		return
 	}
 	for i, cmd := range ok {
+		m.core.search.put(messageFromStore(msgs[i], m.core.self.ID, ""))
 		m.core.emit(MessageStatus{Conversation: ContactChat(cmd.to), ID: cmd.id, State: StateQueued})
 		m.touch(ctx, msgs[i].Contact)
 		cmd.done <- nil

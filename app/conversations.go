@@ -70,6 +70,22 @@ func (c *Core) sendGroup(ctx context.Context, id crypto.GroupID, text string) (f
 // the order this device stored them. It reads the store and the names
 // snapshot directly: history needs no trip through a manager.
 func (c *Core) History(ctx context.Context, conv ConversationID, before int64, limit int) ([]Message, error) {
+	return c.page(ctx, conv, limit, func(limit int) ([]store.Message, error) {
+		return c.account.store.History(ctx, conv, before, limit)
+	})
+}
+
+// HistoryAfter returns up to limit messages newer than after (a Cursor),
+// oldest first: the page below a message, to show one that search found
+// in the middle of its context.
+func (c *Core) HistoryAfter(ctx context.Context, conv ConversationID, after int64, limit int) ([]Message, error) {
+	return c.page(ctx, conv, limit, func(limit int) ([]store.Message, error) {
+		return c.account.store.HistoryAfter(ctx, conv, after, limit)
+	})
+}
+
+// page reads a page of conv's history with read and names its authors.
+func (c *Core) page(ctx context.Context, conv ConversationID, limit int, read func(limit int) ([]store.Message, error)) ([]Message, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
@@ -80,7 +96,7 @@ func (c *Core) History(ctx context.Context, conv ConversationID, before int64, l
 	if err != nil {
 		return nil, err
 	}
-	rows, err := c.account.store.History(ctx, conv, before, limit)
+	rows, err := read(limit)
 	if err != nil {
 		return nil, err
 	}

@@ -74,6 +74,7 @@ type Core struct {
 	addrs    *addrBook
 	events   *eventQueue
 	dir      *directory // names for the resolver, published by the managers
+	search   *searchIndex
 	log      *slog.Logger
 	tor      *torPath       // nil when Tor is off or not installed
 	lan      *lan.Discovery // nil when LAN discovery is off
@@ -116,6 +117,7 @@ func NewCore(cfg Config) (*Core, error) {
 		identity: id,
 		events:   newEventQueue(),
 		dir:      newDirectory(),
+		search:   newSearchIndex(),
 		log:      log,
 		stopped:  make(chan struct{}),
 	}
@@ -352,6 +354,11 @@ func (c *Core) Start() {
 				c.runLAN(ctx)
 			}()
 		}
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			c.buildSearchIndex(ctx)
+		}()
 	})
 }
 
@@ -397,4 +404,9 @@ func (c *Core) CheckPassphrase(ctx context.Context, pass []byte) error {
 	return c.account.CheckPassphrase(ctx, pass)
 }
 
-func (c *Core) emit(e Event) { c.events.emit(e) }
+// emit queues e for the frontend; the search index sees it first, so a
+// message is searchable by the time the frontend shows it.
+func (c *Core) emit(e Event) {
+	c.search.follow(e)
+	c.events.emit(e)
+}

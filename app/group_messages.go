@@ -110,6 +110,7 @@ func (m *groupManager) storeOwn(ctx context.Context, keys []crypto.SenderKey, sm
 // online and shows it as sent.
 func (m *groupManager) announceOwn(ctx context.Context, g *group, keys []crypto.SenderKey, rec wire.GroupMessage, row store.GroupMessage) Message {
 	out := messageFromStore(row.Message(), m.self, "")
+	m.core.search.put(out)
 	m.core.emit(MessageStatus{Conversation: out.Conversation, ID: out.ID, State: StateQueued})
 	m.deliver(ctx, g, keys, rec)
 	// Handed to every member online; the others get it from whoever syncs

@@ -72,11 +72,7 @@ func (s *Store) History(ctx context.Context, conv ConversationID, before int64, 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Message, len(rows))
-	for i, r := range rows {
-		out[i] = r.Message()
-	}
-	return out, nil
+	return groupPage(rows), nil
 }
 
 // MarkSeen marks the conversation's unread messages seen. For a chat it

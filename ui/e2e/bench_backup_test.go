@@ -118,10 +118,5 @@ func TestBenchBackup(t *testing.T) {
 	bin, _, _ := bBuildBinary(t)
 	r := &bReport{}
 	bBackupSection(t, r, bin)
-	for _, x := range r.rows {
-		t.Logf("| %s | %s | %s | %s | %s | %s | %s |", x.figure, x.value, x.spread, x.reference, x.ratio, x.target, x.verdict)
-	}
-	for _, d := range r.details {
-		t.Log(d)
-	}
+	bLogReport(t, r)
 }

@@ -40,18 +40,8 @@ func bPopulateAccount(t testing.TB, contacts, msgs int) *bBigAccount {
 	ctx := context.Background()
 	acc := &bBigAccount{dir: bNewDir(t, "big")}
 	t0 := time.Now()
-	s, err := store.Open(filepath.Join(acc.dir, "jarvis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := bCreateStore(t, acc.dir, "Big")
 	defer s.Close()
-	me, err := crypto.GenerateIdentity(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CreateIdentity(ctx, []byte(benchPass), bCheapKDF(t), me, "Big"); err != nil {
-		t.Fatal(err)
-	}
 	base := time.Now().Add(-time.Duration(msgs) * time.Second)
 	for i := range contacts {
 		id, err := crypto.GenerateIdentity(rand.Reader)

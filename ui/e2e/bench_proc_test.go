@@ -38,6 +38,10 @@ type bEvent struct {
 	Error   string          `json:"error"`
 	Contact json.RawMessage `json:"contact"`
 	Msgs    json.RawMessage `json:"messages"`
+
+	// search
+	Ready   bool            `json:"ready"`   // search_index, search_results
+	Results json.RawMessage `json:"results"` // search_results
 }
 
 // bTorState is the tor part of an engine line.

@@ -25,6 +25,9 @@ type request struct {
 	Active   bool   `json:"active,omitempty"`
 	Verified *bool  `json:"verified,omitempty"`
 	File     string `json:"file,omitempty"`
+
+	// search
+	In string `json:"in,omitempty"`
 }
 
 // field returns the text field called name, "" when the line left it out.
@@ -121,6 +124,11 @@ func commandTable() []command {
 		{name: "group_history", needs: id, optional: paging, help: "page back through a group", run: inGroup((*headless).history)},
 		{name: "group_export", needs: []string{"id", "file"}, help: "save a group's history to a file, like export",
 			run: inGroup((*headless).export)},
+
+		{name: "search", needs: []string{"text"}, optional: []string{"in", "limit"},
+			help: "find messages holding every word (the last may be a prefix), in every conversation or the one in \"in\"",
+			run:  (*headless).search},
+
 		{name: "quit", help: "stop Jarvis", run: func(*headless, context.Context, request) error { return errQuit }},
 	}
 }

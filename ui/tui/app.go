@@ -77,6 +77,7 @@ type UI struct {
 	busy     bool // a create/unlock is running
 	tampered bool // stored data failed its integrity check; say so in the list
 	pairing  pairState
+	search   *searchState // the search dialog, while it is open
 	// elsewhere: a contact took this identity's session to another device
 	// (a restored copy); said in the status bar until a restart.
 	elsewhere bool

@@ -38,6 +38,9 @@ func (u *UI) layoutChat() *conversation {
 		for i := range cr.spans {
 			cr.spans[i].first += pad
 		}
+		if cr.target >= 0 {
+			cr.target += pad
+		}
 	}
 	mv.shown = cr
 	mv.chat.SetWrap(false).SetText(strings.Join(cr.rows, "\n"))
@@ -46,8 +49,9 @@ func (u *UI) layoutChat() *conversation {
 
 // chatRows is the message view of one conversation, laid out.
 type chatRows struct {
-	rows  []string  // tview markup, one screen row each
-	spans []msgSpan // the incoming messages, oldest first
+	rows   []string  // tview markup, one screen row each
+	spans  []msgSpan // the incoming messages, oldest first
+	target int       // the first row of the conversation's target; -1 for none
 }
 
 // msgSpan is where an incoming message starts on the view.
@@ -58,7 +62,7 @@ type msgSpan struct {
 
 // chatRows lays conv out for a view width cells wide.
 func (u *UI) chatRows(conv *conversation, width int) chatRows {
-	var cr chatRows
+	cr := chatRows{target: -1}
 	add := func(ps []piece, indent int) { cr.rows = append(cr.rows, wrapPieces(ps, width, indent)...) }
 	gray := func(text string) []piece { return []piece{{u.theme.tag("gray"), text}} }
 	if b := u.banner(conv); len(b) > 0 {
@@ -87,6 +91,10 @@ func (u *UI) chatRows(conv *conversation, width int) chatRows {
 			cr.spans = append(cr.spans, msgSpan{first: len(cr.rows), cursor: l.msg.Cursor})
 		}
 		ps := u.messagePieces(conv, l.msg, at, i == lastRead)
+		if l.msg.ID == conv.target {
+			cr.target = len(cr.rows)
+			ps[3].style = "[::r]" // the message a search opened
+		}
 		add(ps, piecesWidth(ps[:3]))
 	}
 	if hint := conv.emptyHint(); len(conv.lines) == 0 && conv.loaded && hint != "" {

@@ -31,6 +31,9 @@ func newCommandTable() commandTable {
 		{name: "/quit", help: "quit", run: do((*UI).quit)},
 		{name: "/help", help: "this help", run: do((*UI).showHelp)},
 
+		{name: "/search", usage: "[--here] WORDS", help: "find messages everywhere (Ctrl+F), or --here in this one; Enter opens",
+			run: searchCommand},
+
 		{name: "/group", usage: "NAME [— description]", help: "create a group and open it",
 			section: groups, run: createGroup},
 		{name: "/invite", usage: "NAME", help: "add a contact to the open group (admins)",

@@ -37,6 +37,7 @@ type conversation struct {
 	hasOlder bool   // the store may hold messages before lines[0]
 	hasNewer bool   // messages after the window were dropped
 	marker   crypto.MessageID
+	target   crypto.MessageID                      // the message a search opened, shown marked
 	pending  map[crypto.MessageID]app.MessageState // statuses that beat their message
 
 	draft  string

@@ -17,6 +17,7 @@ type appCore interface {
 	groupAdmin
 	pairer   // pair.go
 	resolver // names.go
+	searcher
 }
 
 var _ appCore = (*app.Core)(nil)
@@ -39,8 +40,15 @@ type coreRunner interface {
 type messenger interface {
 	Send(ctx context.Context, conv app.ConversationID, text string) (crypto.MessageID, error)
 	History(ctx context.Context, conv app.ConversationID, before int64, limit int) ([]app.Message, error)
+	HistoryAfter(ctx context.Context, conv app.ConversationID, after int64, limit int) ([]app.Message, error) // search_view.go
 	MarkReadUpTo(ctx context.Context, conv app.ConversationID, upTo int64) error
 	SetTyping(ctx context.Context, id crypto.ID, active bool) error
+}
+
+// searcher finds messages in history (search_view.go).
+type searcher interface {
+	Search(ctx context.Context, q app.SearchQuery) ([]app.Message, error)
+	SearchProgress() (indexed, total int, ready bool)
 }
 
 // contactBook lists, answers and edits contacts (the contact commands and

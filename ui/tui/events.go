@@ -70,6 +70,8 @@ func (u *UI) applyEvent(ev app.Event) {
 		u.handleGroupEvent(e)
 	case app.Paired, app.PairFailed:
 		u.handlePairEvent(e)
+	case app.IndexProgress:
+		u.indexProgress(e)
 	case app.Failure:
 		if errors.Is(e.Err, app.ErrTampered) {
 			u.tampered = true

@@ -121,6 +121,8 @@ func TestEveryDialogFitsOnAPhone(t *testing.T) {
 		{"backup", []func(*screenUI){alt('2'), enter("/backup ~/jarvis.backup")}, "Backup", "Cancel"},
 		{"passwd", []func(*screenUI){alt('2'), enter("/passwd")}, "Change passphrase", "Cancel"},
 		{"wipe", []func(*screenUI){alt('2'), enter("/wipe")}, "Wipe this identity", "Cancel"},
+		{"search", []func(*screenUI){alt('2'), enter("/search lunch")}, "Search all conversations", "No messages match"},
+		{"search here", []func(*screenUI){alt('2'), enter("/search --here lunch")}, "Search in Bob", "indexing 25%"},
 	}
 	for _, size := range phoneSizes {
 		for _, tc := range tests {

@@ -16,6 +16,8 @@ const helpKeys = `[::b]Keys[::-]
   Alt+A            next conversation with unread messages or an invite
   PgUp / PgDn      scroll the messages (mouse wheel too)
   End or Alt+End   jump to the newest message (End on an empty line)
+  Ctrl+F           search all conversations; again: only this one
+                   (↑/↓ pick a result, Enter opens it, Esc returns)
   Tab              complete a command, contact or member name
   F2 or Alt+L      show / hide the conversation list
   F1               this help (also /help)

@@ -148,6 +148,8 @@ func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 	case tcell.KeyF2:
 		u.toggleList()
 		u.renderHeader()
+	case tcell.KeyCtrlF:
+		u.openSearch("", false)
 	case tcell.KeyEnter:
 		if alt || mv.input.empty() || ev.When().Sub(prev) >= pasteGap && !mv.input.burst {
 			return ev // Alt+Enter: a line break; Enter: send

@@ -131,6 +131,7 @@ func (u *UI) open(k app.ConversationID) {
 	if old := u.convs[u.cur]; old != nil {
 		old.draft = u.main.input.GetText()
 		old.marker = crypto.MessageID{}
+		old.target = crypto.MessageID{}
 		u.stopTyping()
 		if old.draft != "" {
 			u.saveKeptNow()

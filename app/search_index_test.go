@@ -1,0 +1,121 @@
+package app
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"jarvis/crypto"
+)
+
+// found is a search result as the tests compare it.
+type found struct {
+	text, from string
+	conv       ConversationID
+	outgoing   bool
+}
+
+func searchFor(t *testing.T, n *node, q SearchQuery) []found {
+	t.Helper()
+	msgs, err := n.core.Search(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]found, len(msgs))
+	for i, m := range msgs {
+		out[i] = found{m.Text, m.AuthorName, m.Conversation, m.Outgoing}
+		if m.Cursor == 0 || m.ID == (crypto.MessageID{}) {
+			t.Errorf("result %q has no cursor or ID", m.Text)
+		}
+	}
+	return out
+}
+
+func isIndexReady(e Event) bool {
+	p, ok := e.(IndexProgress)
+	return ok && p.Ready
+}
+
+func TestSearchFindsChatAndGroupMessagesLiveAndFromSealedHistory(t *testing.T) {
+	checkGoroutines(t)
+	ctx := context.Background()
+	a := newNode(t, "alice", t.TempDir(), "")
+	b := newNode(t, "bob", t.TempDir(), "")
+	c := newNode(t, "carol", t.TempDir(), "")
+	t.Cleanup(func() { a.stop(); b.stop(); c.stop() })
+	g := makeGroup(t, a, b, c)
+	bob, group := ContactChat(b.core.Self().ID), GroupChat(g)
+
+	if _, err := a.core.Send(ctx, bob, "Meet at the Café tomorrow"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.core.Send(ctx, ContactChat(a.core.Self().ID), "the café was closed"); err != nil {
+		t.Fatal(err)
+	}
+	a.waitFor("bob's message", isReceived("the café was closed"))
+	sendGroup(t, c, g, "CAFE CRÈME for everyone")
+	a.waitFor("carol's group message", isGroupText(g, "CAFE CRÈME for everyone"))
+	sendGroup(t, a, g, "cafeteria lunch?")
+
+	want := map[string][]found{
+		"cafe": {
+			{"CAFE CRÈME for everyone", "carol", group, false},
+			{"the café was closed", "bob", bob, false},
+			{"Meet at the Café tomorrow", "", bob, true},
+			{"cafeteria lunch?", "", group, true},
+		},
+		"cafe creme ": {{"CAFE CRÈME for everyone", "carol", group, false}},
+		"here":        {{"CAFE CRÈME for everyone", "carol", group, false}, {"cafeteria lunch?", "", group, true}},
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, q := range []SearchQuery{{Text: "cafe"}, {Text: "cafe creme "}, {Text: "cafe", In: group}} {
+			key := q.Text
+			if q.In != (ConversationID{}) {
+				key = "here"
+			}
+			if got := searchFor(t, a, q); !slices.Equal(got, want[key]) {
+				t.Errorf("%s: search %+v:\n got %+v\nwant %+v", when, q, got, want[key])
+			}
+		}
+	}
+	check("live")
+
+	a = a.restart()
+	t.Cleanup(a.stop)
+	p := a.waitFor("index ready", isIndexReady).(IndexProgress)
+	if p.Total == 0 || p.Indexed != p.Total {
+		t.Errorf("ready at %d of %d", p.Indexed, p.Total)
+	}
+	if n, total, ready := a.core.SearchProgress(); !ready || n != total {
+		t.Errorf("SearchProgress = %d, %d, %v", n, total, ready)
+	}
+	check("after a restart")
+	for _, conv := range []ConversationID{bob, group} {
+		hits, err := a.core.Search(ctx, SearchQuery{Text: "cafe", In: conv})
+		if err != nil || len(hits) != 2 {
+			t.Fatalf("search in %v: %v, %v", conv, hits, err)
+		}
+		older, newer := hits[0], hits[1]
+		if older.Cursor > newer.Cursor {
+			older, newer = newer, older
+		}
+		after, err := a.core.HistoryAfter(ctx, conv, older.Cursor, 10)
+		if err != nil || len(after) == 0 || after[len(after)-1].ID != newer.ID {
+			t.Errorf("HistoryAfter the older hit in %v = %+v, %v; want it to end at %q", conv, after, err, newer.Text)
+		}
+		for _, m := range after {
+			if m.Cursor <= older.Cursor {
+				t.Errorf("HistoryAfter returned %q, not after the cursor", m.Text)
+			}
+		}
+	}
+
+	if err := a.core.Remove(ctx, b.core.Self().ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "bob's chat out of the results", func() bool { return len(searchFor(t, a, SearchQuery{Text: "closed"})) == 0 })
+	if got := searchFor(t, a, SearchQuery{Text: "cafe"}); len(got) != 2 {
+		t.Errorf("after removing bob: %+v", got)
+	}
+}
