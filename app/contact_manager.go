@@ -287,13 +287,13 @@ func (m *contactManager) flushStep(ctx context.Context) {
 func (m *contactManager) sendPage(ctx context.Context, id crypto.ID, page []store.Message) error {
 	msgs := make([]wire.Message, len(page))
 	for i, p := range page {
-		msgs[i] = wire.Text{ID: p.ID, SentAt: p.SentAt.UnixMilli(), Body: p.Text}
+		msgs[i] = chatRecord(p)
 	}
 	if err := m.send(ctx, id, msgs...); err != nil {
 		return err
 	}
 	for _, p := range page {
-		if p.State == store.StateQueued {
+		if p.State == store.StateQueued && p.Kind == store.KindText {
 			m.core.emit(MessageStatus{Conversation: ContactChat(id), ID: p.ID, State: StateSent})
 		}
 	}

@@ -88,6 +88,9 @@ func (c *Core) History(ctx context.Context, conv ConversationID, before int64, l
 	for i, r := range rows {
 		out[i] = messageFromStore(r, c.self.ID, name(r))
 	}
+	if err := c.decorate(ctx, conv, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
