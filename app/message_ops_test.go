@@ -1,0 +1,170 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"jarvis/crypto"
+	"jarvis/store"
+)
+
+func isEdited(id crypto.MessageID, text string) func(Event) bool {
+	return func(e Event) bool {
+		ev, ok := e.(MessageEdited)
+		return ok && ev.ID == id && ev.Text == text
+	}
+}
+
+func isDeleted(id crypto.MessageID) func(Event) bool {
+	return func(e Event) bool { ev, ok := e.(MessageDeleted); return ok && ev.ID == id }
+}
+
+func isReaction(id crypto.MessageID, emoji string) func(Event) bool {
+	return func(e Event) bool { ev, ok := e.(ReactionSet); return ok && ev.ID == id && ev.Emoji == emoji }
+}
+
+// findMessage returns id from n's history of conv.
+func findMessage(t *testing.T, n *node, conv ConversationID, id crypto.MessageID) Message {
+	t.Helper()
+	hist, err := n.core.History(context.Background(), conv, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range hist {
+		if m.ID == id {
+			return m
+		}
+	}
+	t.Fatalf("%s has no message %s", n.name, id)
+	return Message{}
+}
+
+// dirHolds reports whether any file under dir contains b.
+func dirHolds(t *testing.T, dir string, b []byte) bool {
+	t.Helper()
+	found := false
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err == nil && bytes.Contains(data, b) {
+			found = true
+		}
+		return nil
+	})
+	return found
+}
+
+func TestChatRepliesReactionsEditsAndDeletesReachTheOtherDevice(t *testing.T) {
+	checkGoroutines(t)
+	ctx := context.Background()
+	a := newNode(t, "alice", t.TempDir(), "")
+	b := newNode(t, "bob", t.TempDir(), "")
+	befriend(t, a, b)
+	aID, bID := a.core.Self().ID, b.core.Self().ID
+	toB, toA := ContactChat(bID), ContactChat(aID)
+
+	orig, err := a.core.Send(ctx, toB, "meet at noon")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("message", isReceived("meet at noon"))
+	reply, err := b.core.Reply(ctx, toA, "ok, where?", orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := a.waitFor("reply", isReceived("ok, where?")).(MessageReceived).Message
+	if got.ID != reply || got.ReplyTo != orig || got.Quote == nil || got.Quote.Text != "meet at noon" || got.Quote.Author != aID {
+		t.Fatalf("reply arrived as %+v (quote %+v)", got, got.Quote)
+	}
+
+	if err := b.core.React(ctx, toA, orig, "👍"); err != nil {
+		t.Fatal(err)
+	}
+	a.waitFor("reaction", isReaction(orig, "👍"))
+	if err := b.core.Edit(ctx, toA, orig, "not mine"); !errors.Is(err, ErrNotYours) {
+		t.Fatalf("editing another's message: %v", err)
+	}
+	// Bob's software sends an edit of Alice's message anyway: Alice drops it.
+	if _, err := b.core.sendOp(ctx, toA, store.KindEdit, orig, "forged", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.core.Edit(ctx, toB, orig, "meet at one"); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("edit", isEdited(orig, "meet at one"))
+	m := findMessage(t, a, toB, orig)
+	if m.Text != "meet at one" || m.EditedAt.IsZero() || len(m.Reactions) != 1 || m.Reactions[0].From != bID {
+		t.Fatalf("alice's copy: %+v", m)
+	}
+	if a.count(isEdited(orig, "forged")) != 0 || findMessage(t, b, toA, orig).Text != "meet at one" {
+		t.Fatal("a forged edit was applied")
+	}
+
+	// Taking the reaction back: the same emoji again.
+	if err := b.core.React(ctx, toA, orig, "👍"); err != nil {
+		t.Fatal(err)
+	}
+	a.waitFor("reaction removed", isReaction(orig, ""))
+	if m := findMessage(t, a, toB, orig); len(m.Reactions) != 0 {
+		t.Fatalf("reactions after removal: %+v", m.Reactions)
+	}
+
+	if err := a.core.Delete(ctx, toB, orig, true); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("delete", isDeleted(orig))
+	for _, n := range []*node{a, b} {
+		conv := map[*node]ConversationID{a: toB, b: toA}[n]
+		if m := findMessage(t, n, conv, orig); !m.Deleted || m.Text != "" {
+			t.Fatalf("%s still shows %+v", n.name, m)
+		}
+	}
+	if err := b.core.Edit(ctx, toA, reply, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	a.waitFor("edit of the reply", isEdited(reply, "ok"))
+	q := findMessage(t, a, toB, reply).Quote
+	if q == nil || !q.Deleted || q.Text != "" {
+		t.Fatalf("quote of a deleted message: %+v", q)
+	}
+	for _, n := range []*node{a, b} {
+		n.stop()
+		for _, text := range []string{"meet at noon", "meet at one", "ok, where?"} {
+			if dirHolds(t, n.dir, []byte(text)) {
+				t.Fatalf("%s's data directory holds %q", n.name, text)
+			}
+		}
+	}
+}
+
+func TestDeleteForMeStaysOnThisDevice(t *testing.T) {
+	checkGoroutines(t)
+	ctx := context.Background()
+	a := newNode(t, "alice", t.TempDir(), "")
+	b := newNode(t, "bob", t.TempDir(), "")
+	befriend(t, a, b)
+	toB, toA := ContactChat(b.core.Self().ID), ContactChat(a.core.Self().ID)
+	id, err := a.core.Send(ctx, toB, "just for me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("message", isReceived("just for me"))
+	if err := b.core.Delete(ctx, toA, id, false); err != nil {
+		t.Fatal(err)
+	}
+	if m := findMessage(t, b, toA, id); !m.Deleted {
+		t.Fatalf("bob's copy: %+v", m)
+	}
+	if err := b.core.Delete(ctx, toA, id, true); !errors.Is(err, ErrNotYours) && err != nil {
+		t.Fatalf("delete for everyone of another's message: %v", err)
+	}
+	if m := findMessage(t, a, toB, id); m.Deleted || m.Text != "just for me" {
+		t.Fatalf("alice's copy changed: %+v", m)
+	}
+}
