@@ -168,3 +168,79 @@ func TestDeleteForMeStaysOnThisDevice(t *testing.T) {
 		t.Fatalf("alice's copy changed: %+v", m)
 	}
 }
+
+func TestGroupOperationsReachAnOfflineMemberThroughRelayingOnce(t *testing.T) {
+	checkGoroutines(t)
+	ctx := context.Background()
+	a := newNode(t, "a", t.TempDir(), "")
+	b := newNode(t, "b", t.TempDir(), "")
+	c := newNode(t, "c", t.TempDir(), "")
+	gid := makeGroup(t, a, b, c)
+	conv := GroupChat(gid)
+	bID, cID := b.core.Self().ID, c.core.Self().ID
+
+	c.stop()
+	eventually(t, "a sees c offline", func() bool { return !groupOnline(t, a, cID) })
+	m1, err := a.core.Send(ctx, conv, "plan A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("plan A", isGroupText(gid, "plan A"))
+	m2, err := b.core.Send(ctx, conv, "plan B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.waitFor("plan B", isGroupText(gid, "plan B"))
+	if _, err := b.core.Reply(ctx, conv, "A is better", m1); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.core.React(ctx, conv, m1, "❤"); err != nil {
+		t.Fatal(err)
+	}
+	// b is no admin: its delete of a's message is dropped everywhere.
+	if err := b.core.Delete(ctx, conv, m1, true); !errors.Is(err, ErrNotYours) {
+		t.Fatalf("member deleting another's message: %v", err)
+	}
+	if _, err := b.core.sendOp(ctx, conv, store.KindDelete, m1, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.core.sendOp(ctx, conv, store.KindEdit, m1, "forged", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.core.Edit(ctx, conv, m1, "plan A2"); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("edit", isEdited(m1, "plan A2"))
+	// a owns the group: it may delete b's message for everyone.
+	if err := a.core.Delete(ctx, conv, m2, true); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("moderated", isDeleted(m2))
+	a.waitFor("reaction", isReaction(m1, "❤"))
+	a.stop()
+
+	c = c.restart()
+	c.waitFor("reply via b", isGroupText(gid, "A is better"))
+	c.waitFor("edit via b", isEdited(m1, "plan A2"))
+	c.waitFor("delete via b", isDeleted(m2))
+	if _, err := b.core.Send(ctx, conv, "barrier"); err != nil {
+		t.Fatal(err)
+	}
+	c.waitFor("barrier", isGroupText(gid, "barrier"))
+	for _, n := range []*node{b, c} {
+		m := findMessage(t, n, conv, m1)
+		if m.Text != "plan A2" || m.Deleted || m.EditedAt.IsZero() || len(m.Reactions) != 1 ||
+			m.Reactions[0].From != bID || m.Reactions[0].Emoji != "❤" {
+			t.Fatalf("%s shows %+v", n.name, m)
+		}
+		if m := findMessage(t, n, conv, m2); !m.Deleted || m.Text != "" {
+			t.Fatalf("%s shows the moderated message as %+v", n.name, m)
+		}
+	}
+	if n := c.count(isEdited(m1, "plan A2")); n != 1 {
+		t.Fatalf("edit applied %d times", n)
+	}
+	if c.count(isEdited(m1, "forged"))+c.count(isDeleted(m1)) != 0 {
+		t.Fatal("a forged operation was applied")
+	}
+}
