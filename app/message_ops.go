@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"time"
 	"unicode/utf8"
@@ -395,4 +396,27 @@ func (c *Core) withQuote(ctx context.Context, msg Message) Message {
 		msg.Quote = &Quote{Author: qm.Author, AuthorName: qm.AuthorName, Text: clip(qm.Text, QuoteLen), Deleted: qm.Deleted}
 	}
 	return msg
+}
+
+// ParseMessageID reads a message ID as frontends show it (hex).
+func ParseMessageID(s string) (crypto.MessageID, error) {
+	var id crypto.MessageID
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != len(id) {
+		return id, ErrUnknownMessage
+	}
+	copy(id[:], b)
+	return id, nil
+}
+
+// ConversationOf finds the conversation that holds a message.
+func (c *Core) ConversationOf(ctx context.Context, id crypto.MessageID) (ConversationID, error) {
+	conv, ok, err := c.account.store.FindMessage(ctx, id)
+	if err != nil {
+		return ConversationID{}, err
+	}
+	if !ok {
+		return ConversationID{}, ErrUnknownMessage
+	}
+	return conv, nil
 }

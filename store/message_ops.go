@@ -477,3 +477,29 @@ func (t opTable) reaction(r opRow, emoji string) Reaction {
 	}
 	return out
 }
+
+// FindMessage returns the conversation that holds the message (not an
+// operation) id. It reads every conversation, for a caller that knows the
+// ID alone.
+func (s *Store) FindMessage(ctx context.Context, id crypto.MessageID) (ConversationID, bool, error) {
+	var contact string
+	err := s.r.QueryRowContext(ctx, `SELECT contact FROM messages WHERE msg_id = ? AND kind = 0`, id[:]).Scan(&contact)
+	if err == nil {
+		c, perr := crypto.ParseID(contact)
+		return ContactChat(c), perr == nil, perr
+	}
+	if err != sql.ErrNoRows {
+		return ConversationID{}, false, fmt.Errorf("store: find message: %w", err)
+	}
+	var grp []byte
+	err = s.r.QueryRowContext(ctx, `SELECT grp FROM group_messages WHERE msg_id = ? AND kind = 0`, id[:]).Scan(&grp)
+	if err == sql.ErrNoRows {
+		return ConversationID{}, false, nil
+	}
+	if err != nil {
+		return ConversationID{}, false, fmt.Errorf("store: find message: %w", err)
+	}
+	var g crypto.GroupID
+	copy(g[:], grp)
+	return GroupChat(g), true, nil
+}
