@@ -244,6 +244,7 @@ func TestEveryCommandWorksAgainstARealCore(t *testing.T) {
 	ann.do(map[string]any{"cmd": "contacts"}, "contacts")
 
 	chatCommands(t, ann, bobID)
+	messageOpCommands(t, ann, bob)
 	groupCommands(t, ann, bobID, cat)
 	// Ann listens on loopback, where LAN discovery is off: pairing says so
 	// (ui/e2e pairs for real, in network namespaces).
