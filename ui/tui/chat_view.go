@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"jarvis/app"
+	"jarvis/crypto"
 )
 
 // renderChat fills the message view with the open conversation. Chats and
@@ -38,6 +39,10 @@ func (u *UI) layoutChat() *conversation {
 		for i := range cr.spans {
 			cr.spans[i].first += pad
 		}
+		for i := range cr.msgs {
+			cr.msgs[i].first += pad
+			cr.msgs[i].last += pad
+		}
 	}
 	mv.shown = cr
 	mv.chat.SetWrap(false).SetText(strings.Join(cr.rows, "\n"))
@@ -48,6 +53,7 @@ func (u *UI) layoutChat() *conversation {
 type chatRows struct {
 	rows  []string  // tview markup, one screen row each
 	spans []msgSpan // the incoming messages, oldest first
+	msgs  []msgRows // every message, for selecting (selection.go)
 }
 
 // msgSpan is where an incoming message starts on the view.
@@ -83,11 +89,22 @@ func (u *UI) chatRows(conv *conversation, width int) chatRows {
 		if l.msg.ID == conv.marker && !l.msg.Outgoing {
 			add([]piece{{u.theme.tag("red"), separator("new messages", width)}}, 0)
 		}
+		first := len(cr.rows)
+		if q := l.msg.Quote; q != nil {
+			add(gray("      "+quoteText(q, q.AuthorName, width-6)), 0)
+		}
 		if !l.msg.Outgoing {
 			cr.spans = append(cr.spans, msgSpan{first: len(cr.rows), cursor: l.msg.Cursor})
 		}
 		ps := u.messagePieces(conv, l.msg, at, i == lastRead)
+		if l.msg.ID == u.main.pick.sel && l.msg.ID != (crypto.MessageID{}) {
+			ps[0].style += "[::r]" // the selected message: its time in reverse
+		}
 		add(ps, piecesWidth(ps[:3]))
+		if len(l.msg.Reactions) > 0 {
+			add(gray("      "+reactionCounts(l.msg.Reactions)), 6)
+		}
+		cr.msgs = append(cr.msgs, msgRows{id: l.msg.ID, first: first, last: len(cr.rows) - 1})
 	}
 	if hint := conv.emptyHint(); len(conv.lines) == 0 && conv.loaded && hint != "" {
 		add(gray(hint), 0)
@@ -120,8 +137,8 @@ func (u *UI) messagePieces(conv *conversation, m app.Message, at time.Time, last
 		{u.theme.tag("gray"), at.Format("15:04") + " "},
 		{u.theme.tag(color) + "[::b]", plainPeerText(name, false)},
 		{"", ": "},
-		{"", plainPeerText(m.Text, true)},
 	}
+	ps = append(ps, u.opPieces(m)...)
 	if m.Outgoing {
 		ps = append(ps, piece{"", " "})
 		ps = append(ps, u.theme.statePieces(m.State, lastRead)...)

@@ -10,7 +10,11 @@ import (
 
 const helpKeys = `[::b]Keys[::-]
   Enter            send the message or run the command
-  ↑ / ↓            walk back through what you sent here (this session)
+  ↑ (empty line)   select the newest message; then ↑ / ↓ move,
+                   r reply  e edit  d delete  + react (1…6 quick)
+                   c copy  i info  Enter jump to the quoted  Esc back
+                   (a click on a message selects it too)
+  ↑ / ↓ on text    walk back through what you sent here (Ctrl+↑ too)
   Ctrl+N / Ctrl+P  next / previous conversation (also Alt+↓ / Alt+↑)
   Alt+1 … Alt+9    open conversation 1 … 9
   Alt+A            next conversation with unread messages or an invite

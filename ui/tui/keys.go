@@ -3,6 +3,8 @@ package tui
 import (
 	"time"
 
+	"jarvis/crypto"
+
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 )
@@ -30,6 +32,9 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	if u.dialog != "" {
 		if ev.Key() == tcell.KeyEsc {
 			u.closeDialog()
+			return nil
+		}
+		if u.dialog == "react" && u.pickerKey(ev) {
 			return nil
 		}
 		return ev
@@ -115,6 +120,9 @@ func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 	if ev.Key() != tcell.KeyTab {
 		mv.completion = nil
 	}
+	if mv.pick.sel != (crypto.MessageID{}) && u.selectionKey(ev) {
+		return nil
+	}
 	switch ev.Key() {
 	case tcell.KeyCtrlN:
 		u.step(1)
@@ -128,7 +136,11 @@ func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 		u.step(1)
 	case tcell.KeyUp:
 		if !alt {
-			u.walkHistory(-1)
+			// Up on an empty line selects the newest message; with text
+			// on the line (or with Ctrl) it walks back through what was sent.
+			if ev.Modifiers()&tcell.ModCtrl != 0 || !mv.input.empty() || !u.selectNewest() {
+				u.walkHistory(-1)
+			}
 			break
 		}
 		u.step(-1)
@@ -161,7 +173,7 @@ func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 	case tcell.KeyTab:
 		u.complete()
 	case tcell.KeyEsc:
-		// Nothing to close; the draft stays.
+		u.cancelPick() // a reply or an edit under way; otherwise the draft stays
 	case tcell.KeyRune:
 		return u.runeKey(ev, alt)
 	default:
@@ -215,6 +227,8 @@ func (u *UI) captureMouse(ev *tcell.EventMouse, action tview.MouseAction) (*tcel
 	}
 	if mv.chat.InRect(x, y) {
 		switch action {
+		case tview.MouseLeftClick:
+			u.clickChat(y)
 		case tview.MouseScrollUp:
 			u.scrollChat(-3)
 		case tview.MouseScrollDown:

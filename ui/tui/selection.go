@@ -1,0 +1,498 @@
+package tui
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/uniseg"
+
+	"jarvis/app"
+	"jarvis/crypto"
+)
+
+// Selecting a message, keyboard first: Up on an empty input line selects
+// the newest message; Up and Down move; r replies, e edits, d deletes, +
+// (or 1…6) reacts, c copies, i shows details, Enter on a reply jumps to
+// what it answers, Esc goes back to typing. A click on a message selects
+// it too. With text on the input line, Up and Down still walk back
+// through what was sent (Ctrl+Up and Ctrl+Down always do).
+
+// messageEditor replies to, reacts to, edits and deletes messages.
+type messageEditor interface {
+	Reply(ctx context.Context, conv app.ConversationID, text string, replyTo crypto.MessageID) (crypto.MessageID, error)
+	React(ctx context.Context, conv app.ConversationID, id crypto.MessageID, emoji string) error
+	Edit(ctx context.Context, conv app.ConversationID, id crypto.MessageID, text string) error
+	Delete(ctx context.Context, conv app.ConversationID, id crypto.MessageID, everyone bool) error
+}
+
+// quickReactions are the six reactions on keys 1 to 6.
+var quickReactions = [6]string{"👍", "❤️", "😂", "😮", "😢", "🙏"}
+
+// msgPick is what the user picked out of the conversation: the selected
+// message, and a reply or an edit the input line is composing.
+type msgPick struct {
+	sel     crypto.MessageID
+	replyTo crypto.MessageID
+	editing crypto.MessageID
+}
+
+func sendOrReply(ctx context.Context, core appCore, r sendRequest) (crypto.MessageID, error) {
+	if r.replyTo != (crypto.MessageID{}) {
+		return core.Reply(ctx, r.conv, r.text, r.replyTo)
+	}
+	return core.Send(ctx, r.conv, r.text)
+}
+
+// pickable reports whether a line can be selected: a stored message.
+func (l line) pickable() bool { return l.isMessage() && l.stored() }
+
+// picked returns the open conversation and the index of the selected
+// line; -1 when nothing is selected.
+func (u *UI) picked() (*conversation, int) {
+	conv := u.convs[u.cur]
+	if conv == nil || u.main.pick.sel == (crypto.MessageID{}) {
+		return conv, -1
+	}
+	return conv, conv.find(u.main.pick.sel)
+}
+
+// selectNewest selects the newest message of the open conversation;
+// false when it has none.
+func (u *UI) selectNewest() bool {
+	conv := u.convs[u.cur]
+	if conv == nil {
+		return false
+	}
+	for i := len(conv.lines) - 1; i >= 0; i-- {
+		if conv.lines[i].pickable() {
+			u.selectLine(conv, i)
+			return true
+		}
+	}
+	return false
+}
+
+// selectLine selects line i and scrolls it into view.
+func (u *UI) selectLine(conv *conversation, i int) {
+	u.main.pick.sel = conv.lines[i].msg.ID
+	u.layoutChat()
+	if span, ok := u.main.shown.span(conv.lines[i].msg.ID); ok {
+		_, h := u.main.chatSize()
+		top := u.chatTop(conv)
+		switch {
+		case span.first < top:
+			conv.top, conv.follow = span.first, false
+		case span.last >= top+h:
+			conv.top, conv.follow = span.last-h+1, false
+		}
+	}
+	u.renderAll()
+	u.notice("r reply  e edit  d delete  + react  c copy  i info  Esc back")
+}
+
+// moveSelection moves the selection by delta messages; past the newest
+// it goes back to typing.
+func (u *UI) moveSelection(delta int) {
+	conv, i := u.picked()
+	if i < 0 {
+		return
+	}
+	for j := i + delta; j >= 0 && j < len(conv.lines); j += delta {
+		if conv.lines[j].pickable() {
+			u.selectLine(conv, j)
+			return
+		}
+	}
+	if delta > 0 {
+		u.unselect()
+		return
+	}
+	if conv.hasOlder {
+		u.loadOlder(conv)
+	}
+}
+
+func (u *UI) unselect() {
+	u.main.pick.sel = crypto.MessageID{}
+	u.main.note = noteText{}
+	u.renderAll()
+}
+
+// selectionKey handles a key while a message is selected; false passes
+// it on (the selection ends, and the key does what it does on the input).
+func (u *UI) selectionKey(ev *tcell.EventKey) bool {
+	conv, i := u.picked()
+	if i < 0 {
+		u.main.pick.sel = crypto.MessageID{}
+		return false
+	}
+	m := conv.lines[i].msg
+	switch ev.Key() {
+	case tcell.KeyUp:
+		u.moveSelection(-1)
+	case tcell.KeyDown:
+		u.moveSelection(1)
+	case tcell.KeyEsc:
+		u.unselect()
+	case tcell.KeyEnter:
+		if j := conv.find(m.ReplyTo); m.ReplyTo != (crypto.MessageID{}) && j >= 0 {
+			u.selectLine(conv, j)
+		} else if m.ReplyTo != (crypto.MessageID{}) {
+			u.notice("The message it answers is not loaded; PgUp loads older ones.")
+		}
+	case tcell.KeyRune:
+		if ev.Modifiers()&tcell.ModAlt != 0 {
+			return false
+		}
+		return u.selectionRune(conv, m, ev.Rune())
+	default:
+		u.main.pick.sel = crypto.MessageID{}
+		return false
+	}
+	return true
+}
+
+func (u *UI) selectionRune(conv *conversation, m app.Message, r rune) bool {
+	switch {
+	case r == 'r':
+		u.startReply(conv, m)
+	case r == 'e':
+		u.startEdit(m)
+	case r == 'd':
+		u.askDelete(conv, m)
+	case r == '+':
+		u.showReactions(conv, m)
+	case r >= '1' && r <= '6':
+		u.react(conv, m, quickReactions[r-'1'])
+	case r == 'c':
+		u.copyMessage(m)
+	case r == 'i':
+		u.showMessageInfo(conv, m)
+	default:
+		u.main.pick.sel = crypto.MessageID{}
+		return false // typing starts a message
+	}
+	return true
+}
+
+func (u *UI) startReply(conv *conversation, m app.Message) {
+	if m.Deleted {
+		u.notice("That message was deleted.")
+		return
+	}
+	u.main.pick = msgPick{replyTo: m.ID}
+	u.renderAll()
+	u.notice("Replying to " + plainPeerText(u.lineAuthor(conv, m), false) + ": type it and press Enter. Esc cancels.")
+}
+
+func (u *UI) startEdit(m app.Message) {
+	switch {
+	case !m.Outgoing:
+		u.notice("You can edit only your own messages.")
+		return
+	case m.Deleted:
+		u.notice("That message was deleted.")
+		return
+	case time.Since(m.SentAt) > 24*time.Hour:
+		u.notice("Messages can be edited for 24 hours after sending.")
+		return
+	}
+	u.main.pick = msgPick{editing: m.ID}
+	u.main.input.SetText(m.Text)
+	u.renderAll()
+	u.notice("Editing your message: Enter saves, Esc cancels.")
+}
+
+// sendEdit saves the edit under way; false keeps the text on the line.
+func (u *UI) sendEdit(conv *conversation, text string) bool {
+	id, k := u.main.pick.editing, conv.id
+	u.main.pick.editing = crypto.MessageID{}
+	u.run(func(ctx context.Context, core appCore) (string, error) {
+		return "", core.Edit(ctx, k, id, text)
+	})
+	return true
+}
+
+// cancelPick ends a reply or an edit under way (Esc on the input line);
+// false when there was none.
+func (u *UI) cancelPick() bool {
+	p := &u.main.pick
+	if p.replyTo == (crypto.MessageID{}) && p.editing == (crypto.MessageID{}) {
+		return false
+	}
+	if p.editing != (crypto.MessageID{}) {
+		u.main.input.SetText("")
+	}
+	*p = msgPick{}
+	u.main.note = noteText{}
+	u.renderAll()
+	return true
+}
+
+func (u *UI) askDelete(conv *conversation, m app.Message) {
+	k, id := conv.id, m.ID
+	del := func(everyone bool) func() {
+		return func() {
+			u.closeDialog()
+			u.unselect()
+			u.run(func(ctx context.Context, core appCore) (string, error) {
+				return "", core.Delete(ctx, k, id, everyone)
+			})
+		}
+	}
+	text := "Delete this message here only, or for everyone? Deleting for everyone works on devices that honour it; someone running modified software keeps what they got."
+	buttons := []dialogButton{{"Only me", del(false)}, {"Cancel", u.closeDialog}}
+	if m.Outgoing || conv.id.IsGroup() && u.managesGroup(conv) {
+		buttons = append([]dialogButton{{"Everyone", del(true)}}, buttons...)
+	}
+	u.showDialog("delete message", "Delete message", textBody(text), 56, buttons...)
+}
+
+// managesGroup reports whether we are an admin or the owner of conv.
+func (u *UI) managesGroup(conv *conversation) bool { return conv.group.MyRole.Manages() }
+
+// showReactions is the emoji picker: keys 1 to 6, the same emoji again
+// takes ours back.
+func (u *UI) showReactions(conv *conversation, m app.Message) {
+	var b strings.Builder
+	for i, e := range quickReactions {
+		b.WriteString(strconv.Itoa(i+1) + " " + e + "   ")
+		if i == 2 {
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString("\n\nPress a number. The same reaction again takes it back.")
+	u.showDialog("react", "React", textBody(b.String()), 40, dialogButton{"Cancel", u.closeDialog})
+}
+
+// pickerKey handles the number keys of the emoji picker.
+func (u *UI) pickerKey(ev *tcell.EventKey) bool {
+	r := ev.Rune()
+	if ev.Key() != tcell.KeyRune || r < '1' || r > '6' {
+		return false
+	}
+	conv, i := u.picked()
+	u.closeDialog()
+	if i >= 0 {
+		u.react(conv, conv.lines[i].msg, quickReactions[r-'1'])
+	}
+	return true
+}
+
+func (u *UI) react(conv *conversation, m app.Message, emoji string) {
+	k, id := conv.id, m.ID
+	u.run(func(ctx context.Context, core appCore) (string, error) {
+		return "", core.React(ctx, k, id, emoji)
+	})
+}
+
+// copyMessage puts the text on the clipboard through the terminal (OSC 52).
+func (u *UI) copyMessage(m app.Message) {
+	if u.screen != nil {
+		u.screen.SetClipboard([]byte(m.Text))
+	}
+	u.notice("Copied (if your terminal allows OSC 52).")
+}
+
+// showMessageInfo shows when a message was sent and stored, its state,
+// and who reacted with what.
+func (u *UI) showMessageInfo(conv *conversation, m app.Message) {
+	var b strings.Builder
+	b.WriteString("From     " + plainPeerText(u.lineAuthor(conv, m), false) + "\n")
+	b.WriteString("Sent     " + m.SentAt.Local().Format("2006-01-02 15:04:05") + "\n")
+	b.WriteString("Stored   " + m.At.Local().Format("2006-01-02 15:04:05") + "\n")
+	if m.Outgoing {
+		b.WriteString("State    " + m.State.String() + "\n")
+	}
+	if !m.EditedAt.IsZero() {
+		b.WriteString("Edited   " + m.EditedAt.Local().Format("2006-01-02 15:04:05") + "\n")
+	}
+	if len(m.Reactions) > 0 {
+		b.WriteString("\n[::b]Reactions[::-]\n")
+		for _, r := range m.Reactions {
+			b.WriteString("  " + plainPeerText(r.Emoji, false) + " " + plainPeerText(u.memberName(conv, r.From), false) + "\n")
+		}
+	}
+	u.showDialog("message info", "Message", textBody(b.String()), 56, dialogButton{"Close", u.closeDialog})
+}
+
+// lineAuthor names who wrote m as the chat shows it.
+func (u *UI) lineAuthor(conv *conversation, m app.Message) string {
+	if m.Outgoing {
+		return u.self.Name
+	}
+	return conv.authorName(m)
+}
+
+// memberName names a participant of conv by ID.
+func (u *UI) memberName(conv *conversation, id crypto.ID) string {
+	if id == u.self.ID {
+		return u.self.Name + " (you)"
+	}
+	if !conv.id.IsGroup() {
+		return conv.contact.Name
+	}
+	for _, mb := range conv.group.Members {
+		if mb.ID == id {
+			return mb.Name
+		}
+	}
+	return id.Short()
+}
+
+// quoteOf is the quote a reply to id shows, from the loaded lines.
+func (u *UI) quoteOf(conv *conversation, id crypto.MessageID) *app.Quote {
+	if i := conv.find(id); id != (crypto.MessageID{}) && i >= 0 {
+		m := conv.lines[i].msg
+		return &app.Quote{Author: m.Author, AuthorName: u.lineAuthor(conv, m), Text: m.Text, Deleted: m.Deleted}
+	}
+	return nil
+}
+
+// handleMessageOp applies an edit, a delete or a reaction to a loaded line.
+func (u *UI) handleMessageOp(ev app.Event) {
+	switch e := ev.(type) {
+	case app.MessageEdited:
+		u.changeLine(e.Conversation, e.ID, func(m *app.Message) { m.Text, m.EditedAt = e.Text, e.EditedAt })
+	case app.MessageDeleted:
+		u.changeLine(e.Conversation, e.ID, func(m *app.Message) { m.Text, m.Deleted, m.Reactions = "", true, nil })
+	case app.ReactionSet:
+		u.changeLine(e.Conversation, e.ID, func(m *app.Message) { m.Reactions = setReaction(m.Reactions, e) })
+	}
+}
+
+func (u *UI) changeLine(k app.ConversationID, id crypto.MessageID, change func(*app.Message)) {
+	conv := u.convs[k]
+	if conv == nil {
+		return
+	}
+	for i := range conv.lines {
+		m := &conv.lines[i].msg
+		if m.ID == id {
+			change(m)
+		}
+		if m.ReplyTo == id && m.Quote != nil {
+			q := u.quoteOf(conv, id)
+			if q != nil {
+				m.Quote = q
+			}
+		}
+	}
+}
+
+// setReaction replaces e.From's reaction in rs, or removes it.
+func setReaction(rs []app.Reaction, e app.ReactionSet) []app.Reaction {
+	out := rs[:0:0]
+	for _, r := range rs {
+		if r.From != e.From {
+			out = append(out, r)
+		}
+	}
+	if e.Emoji != "" {
+		out = append(out, app.Reaction{From: e.From, Emoji: e.Emoji, At: time.Now()})
+	}
+	return out
+}
+
+// reactionCounts is "👍 2  ❤️ 1", in the order each emoji first came.
+func reactionCounts(rs []app.Reaction) string {
+	var order []string
+	n := make(map[string]int)
+	for _, r := range rs {
+		if n[r.Emoji] == 0 {
+			order = append(order, r.Emoji)
+		}
+		n[r.Emoji]++
+	}
+	parts := make([]string, len(order))
+	for i, e := range order {
+		parts[i] = plainPeerText(e, false) + " " + strconv.Itoa(n[e])
+	}
+	return strings.Join(parts, "  ")
+}
+
+// quoteText is a reply's one-line quote: "↳ Name: start of the text",
+// cut to fit width cells.
+func quoteText(q *app.Quote, name string, width int) string {
+	text := strings.ReplaceAll(plainPeerText(q.Text, false), "\n", " ")
+	if q.Deleted {
+		text = "message deleted"
+	}
+	s := "↳ " + plainPeerText(name, false) + ": " + text
+	if width > 1 && uniseg.StringWidth(s) > width {
+		s = cutToWidth(s, width-1) + "…"
+	}
+	return s
+}
+
+// cutToWidth keeps the grapheme clusters of s that fit in width cells.
+func cutToWidth(s string, width int) string {
+	var b strings.Builder
+	used, state := 0, -1
+	for s != "" {
+		var c string
+		var w int
+		c, s, w, state = uniseg.FirstGraphemeClusterInString(s, state)
+		if used+w > width {
+			break
+		}
+		b.WriteString(c)
+		used += w
+	}
+	return b.String()
+}
+
+// msgRows is where one message stands on the laid-out view.
+type msgRows struct {
+	id          crypto.MessageID
+	first, last int
+}
+
+// span finds where message id stands on the view.
+func (cr chatRows) span(id crypto.MessageID) (msgRows, bool) {
+	for _, r := range cr.msgs {
+		if r.id == id {
+			return r, true
+		}
+	}
+	return msgRows{}, false
+}
+
+// at finds the message on view row y.
+func (cr chatRows) at(y int) (crypto.MessageID, bool) {
+	for _, r := range cr.msgs {
+		if y >= r.first && y <= r.last {
+			return r.id, true
+		}
+	}
+	return crypto.MessageID{}, false
+}
+
+// clickChat selects the message under a click on the message view.
+func (u *UI) clickChat(y int) {
+	conv := u.convs[u.cur]
+	if conv == nil {
+		return
+	}
+	_, top, _, _ := u.main.chat.GetInnerRect()
+	id, ok := u.main.shown.at(y - top + u.chatTop(conv))
+	if i := conv.find(id); ok && i >= 0 && conv.lines[i].pickable() {
+		u.selectLine(conv, i)
+	}
+}
+
+// opPieces are the parts of a message that operations change: the text
+// (or "message deleted") and "(edited)".
+func (u *UI) opPieces(m app.Message) []piece {
+	if m.Deleted {
+		return []piece{{u.theme.tag("gray") + "[::i]", "message deleted"}}
+	}
+	ps := []piece{{"", plainPeerText(m.Text, true)}}
+	if !m.EditedAt.IsZero() {
+		ps = append(ps, piece{u.theme.tag("gray"), " (edited)"})
+	}
+	return ps
+}
