@@ -34,9 +34,6 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 			u.closeDialog()
 			return nil
 		}
-		if u.dialog == "react" && u.pickerKey(ev) {
-			return nil
-		}
 		return ev
 	}
 	return u.mainKey(ev)
@@ -211,6 +208,9 @@ func (u *UI) runeKey(ev *tcell.EventKey, alt bool) *tcell.EventKey {
 // view from anywhere on it, clicks on the list open conversations, and
 // nothing behind a dialog or the lock screen can be clicked.
 func (u *UI) captureMouse(ev *tcell.EventMouse, action tview.MouseAction) (*tcell.EventMouse, tview.MouseAction) {
+	if ev == nil {
+		return ev, action // tview's own follow-up of a click (a double-click window ending)
+	}
 	if u.locked || u.main == nil {
 		if u.dialog != "" || u.main == nil {
 			return ev, action
@@ -227,7 +227,11 @@ func (u *UI) captureMouse(ev *tcell.EventMouse, action tview.MouseAction) (*tcel
 	}
 	if mv.chat.InRect(x, y) {
 		switch action {
-		case tview.MouseLeftClick:
+		case tview.MouseMove:
+			// Passed on: swallowing it would swallow the button press
+			// that came in the same event, and the view ignores moves.
+			return ev, action
+		case tview.MouseLeftDown: // the up is swallowed below, so no click follows
 			u.clickChat(y)
 		case tview.MouseScrollUp:
 			u.scrollChat(-3)

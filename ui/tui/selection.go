@@ -29,7 +29,7 @@ type messageEditor interface {
 }
 
 // quickReactions are the six reactions on keys 1 to 6.
-var quickReactions = [6]string{"👍", "❤️", "😂", "😮", "😢", "🙏"}
+var quickReactions = [6]string{"👍", "❤", "😂", "😮", "😢", "🙏"}
 
 // msgPick is what the user picked out of the conversation: the selected
 // message, and a reply or an edit the input line is composing.
@@ -164,7 +164,7 @@ func (u *UI) selectionRune(conv *conversation, m app.Message, r rune) bool {
 	case r == 'd':
 		u.askDelete(conv, m)
 	case r == '+':
-		u.showReactions(conv, m)
+		u.showReactions()
 	case r >= '1' && r <= '6':
 		u.react(conv, m, quickReactions[r-'1'])
 	case r == 'c':
@@ -254,32 +254,16 @@ func (u *UI) askDelete(conv *conversation, m app.Message) {
 // managesGroup reports whether we are an admin or the owner of conv.
 func (u *UI) managesGroup(conv *conversation) bool { return conv.group.MyRole.Manages() }
 
-// showReactions is the emoji picker: keys 1 to 6, the same emoji again
-// takes ours back.
-func (u *UI) showReactions(conv *conversation, m app.Message) {
+// showReactions is the emoji picker: a line above the input naming the
+// keys 1 to 6, which react while the message stays selected. A line, not
+// a dialog, so the message stays in view and it fits any width.
+func (u *UI) showReactions() {
 	var b strings.Builder
+	b.WriteString("React:")
 	for i, e := range quickReactions {
-		b.WriteString(strconv.Itoa(i+1) + " " + e + "   ")
-		if i == 2 {
-			b.WriteString("\n")
-		}
+		b.WriteString(" " + strconv.Itoa(i+1) + e)
 	}
-	b.WriteString("\n\nPress a number. The same reaction again takes it back.")
-	u.showDialog("react", "React", textBody(b.String()), 40, dialogButton{"Cancel", u.closeDialog})
-}
-
-// pickerKey handles the number keys of the emoji picker.
-func (u *UI) pickerKey(ev *tcell.EventKey) bool {
-	r := ev.Rune()
-	if ev.Key() != tcell.KeyRune || r < '1' || r > '6' {
-		return false
-	}
-	conv, i := u.picked()
-	u.closeDialog()
-	if i >= 0 {
-		u.react(conv, conv.lines[i].msg, quickReactions[r-'1'])
-	}
-	return true
+	u.notice(b.String() + "  (again: remove)")
 }
 
 func (u *UI) react(conv *conversation, m app.Message, emoji string) {
@@ -397,7 +381,7 @@ func setReaction(rs []app.Reaction, e app.ReactionSet) []app.Reaction {
 	return out
 }
 
-// reactionCounts is "👍 2  ❤️ 1", in the order each emoji first came.
+// reactionCounts is "👍 2  ❤ 1", in the order each emoji first came.
 func reactionCounts(rs []app.Reaction) string {
 	var order []string
 	n := make(map[string]int)
