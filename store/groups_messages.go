@@ -99,10 +99,11 @@ func addSystemLines(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer, rm *rowM
 		m := GroupMessage{Seq: seq + int64(i), Group: id, Author: SystemAuthor, AuthorSeq: uint64(last) + uint64(i) + 1,
 			State: GroupMsgSystem, SentAt: at, StoredAt: at, Text: text}
 		sealed := sealCol(sl, "group_messages", "text", groupTextRow(id, m.Author, m.AuthorSeq), []byte(text))
+		mid := m.ID()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO group_messages
-			(seq, grp, author, aseq, epoch, state, sent_at, stored_at, record, text, mac) VALUES (?, ?, ?, ?, 0, ?, ?, ?, x'', ?, ?)`,
+			(seq, grp, author, aseq, epoch, state, sent_at, stored_at, record, text, mac, msg_id) VALUES (?, ?, ?, ?, 0, ?, ?, ?, x'', ?, ?, ?)`,
 			m.Seq, id[:], m.Author[:], int64(m.AuthorSeq), int(m.State), toMillis(at), toMillis(at), sealed,
-			rm.groupMsgMAC(&m)); err != nil {
+			rm.groupMsgMAC(&m), mid[:]); err != nil {
 			return nil, err
 		}
 		out = append(out, m)
@@ -170,7 +171,8 @@ func (s *Store) AddGroupMessages(ctx context.Context, msgs []GroupMessage, chain
 			row.Seq = seq
 			var text any
 			if m.State.readable() {
-				text = sealCol(sl, "group_messages", "text", groupTextRow(m.Group, m.Author, m.AuthorSeq), []byte(m.Text))
+				text = sealCol(sl, "group_messages", "text", opRowAD(groupTextRow(m.Group, m.Author, m.AuthorSeq), m.Kind, m.Target),
+					[]byte(m.Text))
 			}
 			id := m.ID()
 			res, err := tx.ExecContext(ctx, `INSERT INTO group_messages
@@ -215,7 +217,8 @@ func (s *Store) ResolveGroupMessages(ctx context.Context, msgs []GroupMessage, c
 				continue
 			}
 			row.State = m.State
-			text := sealCol(sl, "group_messages", "text", groupTextRow(m.Group, m.Author, m.AuthorSeq), []byte(m.Text))
+			text := sealCol(sl, "group_messages", "text", opRowAD(groupTextRow(m.Group, m.Author, m.AuthorSeq), m.Kind, m.Target),
+				[]byte(m.Text))
 			if _, err := tx.ExecContext(ctx, `UPDATE group_messages SET state = ?, sent_at = ?, text = ?, mac = ?,
 				kind = ?, target = ? WHERE seq = ?`, int(m.State), toMillis(m.SentAt), text, rm.groupMsgMAC(&row),
 				int(m.Kind), targetArg(m.Target), m.Seq); err != nil {
@@ -317,7 +320,7 @@ func (s *Store) queryGroupMessages(ctx context.Context, id crypto.GroupID, q str
 		}
 		m.SentAt, m.StoredAt = fromMillis(sentAt), fromMillis(storedAt)
 		if m.State.readable() && text != nil {
-			plain, err := openCol(sl, "group_messages", "text", groupTextRow(id, m.Author, m.AuthorSeq), text)
+			plain, err := openCol(sl, "group_messages", "text", opRowAD(groupTextRow(id, m.Author, m.AuthorSeq), m.Kind, m.Target), text)
 			if err != nil {
 				return nil, fmt.Errorf("store: group message %d: %w", m.Seq, err)
 			}

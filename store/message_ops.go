@@ -52,6 +52,17 @@ type Reaction struct {
 	At    time.Time
 }
 
+// opRowAD extends the row a text is sealed to with its kind and target,
+// so that flipping either column on disk (to make a text pass for an edit
+// of another message) makes the text fail to open instead. A plain text
+// keeps the row as it always was.
+func opRowAD(row []byte, kind MessageKind, target crypto.MessageID) []byte {
+	if kind == KindText && target == (crypto.MessageID{}) {
+		return row
+	}
+	return append(append(row, byte(kind)), target[:]...)
+}
+
 func targetArg(t crypto.MessageID) any {
 	if t == (crypto.MessageID{}) {
 		return nil
@@ -114,9 +125,9 @@ func (t opTable) textRow(r opRow) []byte {
 	if t.conv.IsGroup() {
 		var author crypto.ID
 		copy(author[:], r.who)
-		return groupTextRow(t.conv.Group(), author, uint64(r.aseq))
+		return opRowAD(groupTextRow(t.conv.Group(), author, uint64(r.aseq)), r.kind, r.target)
 	}
-	return messageRow(t.conv.Contact(), r.id)
+	return opRowAD(messageRow(t.conv.Contact(), r.id), r.kind, r.target)
 }
 
 func (t opTable) query(ctx context.Context, q interface {
@@ -502,4 +513,42 @@ func (s *Store) FindMessage(ctx context.Context, id crypto.MessageID) (Conversat
 	var g crypto.GroupID
 	copy(g[:], grp)
 	return GroupChat(g), true, nil
+}
+
+// fillGroupMessageIDs gives the group rows stored before message
+// operations existed their message ID, which only Go can derive. After the
+// first unlock there are none, and the partial index makes this one empty
+// lookup.
+func (s *Store) fillGroupMessageIDs(ctx context.Context) error {
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, grp, author, aseq, epoch FROM group_messages WHERE msg_id IS NULL`)
+	if err != nil {
+		return fmt.Errorf("fill group message ids: %w", err)
+	}
+	var todo []GroupMessage
+	for rows.Next() {
+		var m GroupMessage
+		var grp, author []byte
+		var aseq, epoch int64
+		if err := rows.Scan(&m.Seq, &grp, &author, &aseq, &epoch); err != nil {
+			rows.Close()
+			return fmt.Errorf("fill group message ids: %w", err)
+		}
+		copy(m.Group[:], grp)
+		copy(m.Author[:], author)
+		m.AuthorSeq, m.Epoch = uint64(aseq), uint64(epoch)
+		todo = append(todo, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(todo) == 0 {
+		return err
+	}
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		for _, m := range todo {
+			id := m.ID()
+			if _, err := tx.ExecContext(ctx, `UPDATE group_messages SET msg_id = ? WHERE seq = ?`, id[:], m.Seq); err != nil {
+				return fmt.Errorf("fill group message ids: %w", err)
+			}
+		}
+		return nil
+	})
 }

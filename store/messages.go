@@ -187,7 +187,7 @@ func messageArgs(sl *crypto.Sealer, rm *rowMACer, m Message, seq int64, outgoing
 	}
 	r := msgRow{seq: seq, contact: m.Contact, id: m.ID, outgoing: outgoing, state: m.State,
 		sentAt: toMillis(m.SentAt), storedAt: toMillis(stored)}
-	text := sealCol(sl, "messages", "text", messageRow(m.Contact, m.ID), []byte(m.Text))
+	text := sealCol(sl, "messages", "text", opRowAD(messageRow(m.Contact, m.ID), m.Kind, m.Target), []byte(m.Text))
 	// An operation needs no read receipt: the user reads its effect.
 	receipt := boolInt(m.Kind != KindText)
 	return []any{seq, m.Contact.String(), m.ID[:], boolInt(outgoing), r.sentAt, r.storedAt, int(m.State), text, receipt,
@@ -388,7 +388,7 @@ func (s *Store) queryMessageRows(ctx context.Context, contact crypto.ID, q strin
 		if err := rm.checkMsg(&r, mac); err != nil {
 			return nil, err
 		}
-		plain, err := openCol(sl, "messages", "text", messageRow(contact, m.ID), text)
+		plain, err := openCol(sl, "messages", "text", opRowAD(messageRow(contact, m.ID), m.Kind, m.Target), text)
 		if err != nil {
 			return nil, fmt.Errorf("message %d: %w", m.Seq, err)
 		}

@@ -212,7 +212,8 @@ CREATE TABLE frontend_state (
 		// message; target names the message it changes (for a text, the
 		// one it replies to). A group row gains its message ID, which every
 		// member derives alike, so a target is found by it; rows stored
-		// before this step get theirs at the next unlock.
+		// before this step get theirs at the next unlock (fillGroupMessageIDs;
+		// the partial index finds them, and is empty after).
 		`
 ALTER TABLE messages ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN target BLOB;
@@ -228,6 +229,7 @@ ALTER TABLE group_messages ADD COLUMN edit_id BLOB;
 ALTER TABLE group_messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX group_messages_ids ON group_messages (grp, msg_id);
 CREATE INDEX group_messages_targets ON group_messages (grp, target) WHERE target IS NOT NULL;
+CREATE INDEX group_messages_unnamed ON group_messages (seq) WHERE msg_id IS NULL;
 `,
 	}
 }
