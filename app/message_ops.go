@@ -107,10 +107,8 @@ func (c *Core) Delete(ctx context.Context, conv ConversationID, id crypto.Messag
 	if !msg.Outgoing && !(conv.IsGroup() && c.managesGroup(ctx, conv.Group())) {
 		return ErrNotYours
 	}
-	if _, err := c.sendOp(ctx, conv, store.KindDelete, id, "", wire.Delete{Target: id}); err != nil {
-		return err
-	}
-	return c.account.store.CheckpointWAL(ctx)
+	_, err = c.sendOp(ctx, conv, store.KindDelete, id, "", wire.Delete{Target: id})
+	return err // folding our own delete checkpointed the WAL
 }
 
 // Message returns one message of conv by ID, with its reactions and quote.
@@ -316,10 +314,20 @@ func opTargets(kinds []store.MessageKind, ids, targets []crypto.MessageID) []cry
 	return out
 }
 
-// emitChanges reports what folding operations did.
-func (c *Core) emitChanges(conv ConversationID, changes []store.Change) {
+// emitChanges reports what folding operations did. After a delete the
+// WAL is checkpointed, so no old frame keeps the text's page.
+func (c *Core) emitChanges(ctx context.Context, conv ConversationID, changes []store.Change) {
+	checkpoint := false
+	defer func() {
+		if checkpoint {
+			if err := c.account.store.CheckpointWAL(ctx); err != nil {
+				c.emit(Failure{Op: "clear deleted text", Err: err})
+			}
+		}
+	}()
 	for _, ch := range changes {
 		if ch.Deleted {
+			checkpoint = true
 			c.emit(MessageDeleted{Conversation: conv, ID: ch.Target})
 			continue
 		}
@@ -351,7 +359,7 @@ func (m *contactManager) applyChatOps(ctx context.Context, contact crypto.ID, ro
 		m.core.emit(Failure{Op: "apply message changes", Err: err})
 		return
 	}
-	m.core.emitChanges(conv, changes)
+	m.core.emitChanges(ctx, conv, changes)
 }
 
 // applyGroupOps is applyChatOps for a group: a delete by a member who
@@ -378,7 +386,7 @@ func (m *groupManager) applyGroupOps(ctx context.Context, g *group, rows []store
 		m.core.emit(Failure{Op: "apply message changes", Err: err})
 		return
 	}
-	m.core.emitChanges(conv, changes)
+	m.core.emitChanges(ctx, conv, changes)
 }
 
 // withQuote fills in the quote of a reply about to be reported.
