@@ -98,6 +98,7 @@ func (u *UI) submitText(text string) {
 	if conv := u.convs[u.cur]; conv != nil {
 		conv.draft = ""
 	}
+	u.restoreDraft() // the draft an edit set aside (selection.go)
 }
 
 // send shows the message at once, in a chat or a group, and queues it;

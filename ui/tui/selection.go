@@ -37,6 +37,7 @@ type msgPick struct {
 	sel     crypto.MessageID
 	replyTo crypto.MessageID
 	editing crypto.MessageID
+	draft   string // what was on the input line before an edit took it
 }
 
 func sendOrReply(ctx context.Context, core appCore, r sendRequest) (crypto.MessageID, error) {
@@ -200,7 +201,7 @@ func (u *UI) startEdit(m app.Message) {
 		u.notice("Messages can be edited for 24 hours after sending.")
 		return
 	}
-	u.main.pick = msgPick{editing: m.ID}
+	u.main.pick = msgPick{editing: m.ID, draft: u.main.input.GetText()}
 	u.main.input.SetText(m.Text)
 	u.renderAll()
 	u.notice("Editing your message: Enter saves, Esc cancels.")
@@ -210,6 +211,7 @@ func (u *UI) startEdit(m app.Message) {
 func (u *UI) sendEdit(conv *conversation, text string) bool {
 	id, k := u.main.pick.editing, conv.id
 	u.main.pick.editing = crypto.MessageID{}
+	u.main.pick.sel = crypto.MessageID{}
 	u.run(func(ctx context.Context, core appCore) (string, error) {
 		return "", core.Edit(ctx, k, id, text)
 	})
@@ -219,17 +221,31 @@ func (u *UI) sendEdit(conv *conversation, text string) bool {
 // cancelPick ends a reply or an edit under way (Esc on the input line);
 // false when there was none.
 func (u *UI) cancelPick() bool {
-	p := &u.main.pick
+	p := u.main.pick
 	if p.replyTo == (crypto.MessageID{}) && p.editing == (crypto.MessageID{}) {
 		return false
 	}
-	if p.editing != (crypto.MessageID{}) {
-		u.main.input.SetText("")
-	}
-	*p = msgPick{}
+	u.dropPick()
 	u.main.note = noteText{}
 	u.renderAll()
 	return true
+}
+
+// dropPick forgets the selection, reply or edit, giving back the draft an
+// edit set aside.
+func (u *UI) dropPick() {
+	if u.main.pick.editing != (crypto.MessageID{}) {
+		u.main.input.SetText(u.main.pick.draft)
+	}
+	u.main.pick = msgPick{}
+}
+
+// restoreDraft puts back, once an edit is saved, the draft it set aside.
+func (u *UI) restoreDraft() {
+	if d := u.main.pick.draft; d != "" && u.main.pick.editing == (crypto.MessageID{}) {
+		u.main.input.SetText(d)
+		u.main.pick.draft = ""
+	}
 }
 
 func (u *UI) askDelete(conv *conversation, m app.Message) {

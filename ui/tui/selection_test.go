@@ -90,6 +90,7 @@ func TestKeysOnTheSelectedMessageReachTheCore(t *testing.T) {
 	typed := func(text string) func(s *screenUI) { return func(s *screenUI) { s.typeText(text) } }
 	waits := func(text string) func(s *screenUI) { return func(s *screenUI) { s.wait(text) } }
 	press := func(k tcell.Key) func(s *screenUI) { return func(s *screenUI) { s.key(k) } }
+	gone := func(text string) func(s *screenUI) { return func(s *screenUI) { s.waitGone(text) } }
 	tests := []struct {
 		name  string
 		steps []func(s *screenUI)
@@ -100,6 +101,9 @@ func TestKeysOnTheSelectedMessageReachTheCore(t *testing.T) {
 		{"a quick key", []func(*screenUI){typed("1")}, "react 👍 to 2"},
 		{"edit", []func(*screenUI){typed("e"), waits("> yes, the usual place"), typed("!"), press(tcell.KeyEnter)},
 			`edit 2 to "yes, the usual place!"`},
+		{"edit, cancel, edit", []func(*screenUI){typed("e"), waits("> yes, the usual place"), press(tcell.KeyEsc),
+			gone("> yes, the usual place"), press(tcell.KeyUp), waits("r reply"), typed("e"), typed("?"), press(tcell.KeyEnter)},
+			`edit 2 to "yes, the usual place?"`},
 		{"delete for everyone", []func(*screenUI){typed("d"), waits("Everyone"), press(tcell.KeyBacktab),
 			press(tcell.KeyBacktab), press(tcell.KeyEnter)}, "delete 2 everyone=true"},
 	}
