@@ -10,11 +10,11 @@ import (
 
 const helpKeys = `[::b]Keys[::-]
   Enter            send the message or run the command
-  ↑ (empty line)   select the newest message; then ↑ / ↓ move,
-                   r reply  e edit  d delete  + react (1…6 quick)
-                   c copy  i info  Enter jump to the quoted  Esc back
-                   (a click on a message selects it too)
-  ↑ / ↓ on text    walk back through what you sent here (Ctrl+↑ too)
+  ↑ (empty line)   select a message (a click does too)
+  ↑ ↓  Esc         move the selection; back to typing
+  r e d + c i      reply edit delete react copy info
+  1 … 6            quick reactions; Enter opens a quote
+  ↑ ↓ on text      what you sent here (Ctrl+↑ ↓ always)
   Ctrl+N / Ctrl+P  next / previous conversation (also Alt+↓ / Alt+↑)
   Alt+1 … Alt+9    open conversation 1 … 9
   Alt+A            next conversation with unread messages or an invite

@@ -91,8 +91,11 @@ func (u *UI) selectLine(conv *conversation, i int) {
 		}
 	}
 	u.renderAll()
-	u.notice("r reply  e edit  d delete  + react  c copy  i info  Esc back")
+	u.notice(selectHint)
 }
+
+// selectHint is the notice while a message is selected.
+const selectHint = "r reply  e edit  d delete  + react  c copy  i info  Esc back"
 
 // moveSelection moves the selection by delta messages; past the newest
 // it goes back to typing.
@@ -212,6 +215,7 @@ func (u *UI) sendEdit(conv *conversation, text string) bool {
 	id, k := u.main.pick.editing, conv.id
 	u.main.pick.editing = crypto.MessageID{}
 	u.main.pick.sel = crypto.MessageID{}
+	u.main.note = noteText{}
 	u.run(func(ctx context.Context, core appCore) (string, error) {
 		return "", core.Edit(ctx, k, id, text)
 	})
@@ -283,6 +287,7 @@ func (u *UI) showReactions() {
 }
 
 func (u *UI) react(conv *conversation, m app.Message, emoji string) {
+	u.notice(selectHint) // the picker's line has done its job
 	k, id := conv.id, m.ID
 	u.run(func(ctx context.Context, core appCore) (string, error) {
 		return "", core.React(ctx, k, id, emoji)
@@ -309,6 +314,9 @@ func (u *UI) showMessageInfo(conv *conversation, m app.Message) {
 	}
 	if !m.EditedAt.IsZero() {
 		b.WriteString("Edited   " + m.EditedAt.Local().Format("2006-01-02 15:04:05") + "\n")
+	}
+	if m.Deleted {
+		b.WriteString("Deleted\n")
 	}
 	if len(m.Reactions) > 0 {
 		b.WriteString("\n[::b]Reactions[::-]\n")
