@@ -324,4 +324,11 @@ func (m *contactManager) advance(ctx context.Context, id crypto.ID, ids []crypto
 	for _, mid := range changed {
 		m.core.emit(MessageStatus{Conversation: ContactChat(id), ID: mid, State: st})
 	}
+	if st == store.StateDelivered && len(changed) > 0 {
+		// Our edits among them are out of the outbox: their copies of the
+		// text can go (message_ops.go).
+		if err := m.store.ClearAckedEdits(ctx, id, changed); err != nil {
+			m.core.emit(Failure{Op: "clear sent edits", Err: err})
+		}
+	}
 }

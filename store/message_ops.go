@@ -552,3 +552,25 @@ func (s *Store) fillGroupMessageIDs(ctx context.Context) error {
 		return nil
 	})
 }
+
+// ClearAckedEdits overwrites the text of our own chat edits among ids once
+// the contact has acked them: the outbox needed it until then, and the
+// message it edited holds the latest text.
+func (s *Store) ClearAckedEdits(ctx context.Context, contact crypto.ID, ids []crypto.MessageID) error {
+	t := tableFor(ContactChat(contact))
+	return s.writeMessages(ctx, "clear sent edits", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
+		for len(ids) > 0 {
+			chunk := ids[:min(len(ids), idChunk)]
+			ids = ids[len(chunk):]
+			rows, err := t.query(ctx, tx, `kind = 2 AND outgoing = 1 AND state NOT IN (1, 2) AND msg_id IN `+inList(len(chunk)),
+				idArgs(chunk)...)
+			if err != nil {
+				return err
+			}
+			if err := t.clearEdits(ctx, tx, sl, rows); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -216,3 +216,50 @@ func TestGroupRowsStoredBeforeIDsGetThemAtUnlock(t *testing.T) {
 		t.Fatalf("find: %v %v %v", conv, ok, err)
 	}
 }
+
+func TestOurEditKeepsItsTextUntilAcked(t *testing.T) {
+	o := newOpsChat(t)
+	ctx := context.Background()
+	mine := Message{ID: crypto.MessageID{0x60}, Contact: o.contact, Text: "mine", SentAt: t0}
+	edit := Message{ID: crypto.MessageID{0x61}, Contact: o.contact, Kind: KindEdit, Target: mine.ID, Text: "mine, fixed",
+		SentAt: t0.Add(time.Minute)}
+	if err := o.s.AddOutgoing(ctx, []Message{mine, edit}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.s.ApplyOps(ctx, ContactChat(o.contact), []crypto.MessageID{mine.ID}, nil); err != nil {
+		t.Fatal(err)
+	}
+	text := func() string {
+		out, err := o.s.Outbox(ctx, o.contact, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out {
+			if m.ID == edit.ID {
+				return m.Text
+			}
+		}
+		return "(not in the outbox)"
+	}
+	if got := text(); got != "mine, fixed" {
+		t.Fatalf("queued edit carries %q", got)
+	}
+	if _, err := o.s.AdvanceStates(ctx, o.contact, []crypto.MessageID{edit.ID}, StateDelivered); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.s.ClearAckedEdits(ctx, o.contact, []crypto.MessageID{edit.ID}); err != nil {
+		t.Fatal(err)
+	}
+	var sealed []byte
+	if err := o.s.r.QueryRow(`SELECT text FROM messages WHERE msg_id = ?`, edit.ID[:]).Scan(&sealed); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := openCol(o.s.sealer, "messages", "text", opRowAD(messageRow(o.contact, edit.ID), KindEdit, mine.ID), sealed)
+	if err != nil || len(plain) != 0 {
+		t.Fatalf("acked edit keeps %q (%v)", plain, err)
+	}
+	found, err := o.s.MessagesByID(ctx, ContactChat(o.contact), []crypto.MessageID{mine.ID})
+	if err != nil || found[mine.ID].Text != "mine, fixed" {
+		t.Fatalf("our message shows %+v (%v)", found[mine.ID], err)
+	}
+}
