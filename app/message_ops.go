@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/rivo/uniseg"
+
 	"jarvis/crypto"
 	"jarvis/p2p/wire"
 	"jarvis/store"
@@ -43,7 +45,7 @@ func (c *Core) Reply(ctx context.Context, conv ConversationID, text string, repl
 // React sets our reaction to a message: another emoji replaces ours, the
 // same one (or "") takes it back.
 func (c *Core) React(ctx context.Context, conv ConversationID, id crypto.MessageID, emoji string) error {
-	if len(emoji) > wire.MaxEmoji || !utf8.ValidString(emoji) {
+	if len(emoji) > wire.MaxEmoji || !utf8.ValidString(emoji) || uniseg.GraphemeClusterCount(emoji) > 1 {
 		return ErrBadEmoji
 	}
 	msg, err := c.target(ctx, conv, id)

@@ -244,3 +244,25 @@ func TestGroupOperationsReachAnOfflineMemberThroughRelayingOnce(t *testing.T) {
 		t.Fatal("a forged operation was applied")
 	}
 }
+
+func TestAReactionIsOneEmoji(t *testing.T) {
+	a := newNode(t, "alice", t.TempDir(), "")
+	b := newNode(t, "bob", t.TempDir(), "")
+	befriend(t, a, b)
+	ctx := context.Background()
+	toB := ContactChat(b.core.Self().ID)
+	id, err := a.core.Send(ctx, toB, "hi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, emoji := range []string{"👍👍", "ok", string(make([]byte, 40))} {
+		if err := a.core.React(ctx, toB, id, emoji); !errors.Is(err, ErrBadEmoji) {
+			t.Errorf("React(%q) = %v, want ErrBadEmoji", emoji, err)
+		}
+	}
+	for _, emoji := range []string{"👍🏽", "👩‍👩‍👧", ""} {
+		if err := a.core.React(ctx, toB, id, emoji); err != nil {
+			t.Errorf("React(%q) = %v", emoji, err)
+		}
+	}
+}
