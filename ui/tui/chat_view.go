@@ -42,6 +42,9 @@ func (u *UI) layoutChat() *conversation {
 		for i := range cr.msgs {
 			cr.msgs[i].first += pad
 			cr.msgs[i].last += pad
+			if cr.msgs[i].quote >= 0 {
+				cr.msgs[i].quote += pad
+			}
 		}
 	}
 	mv.shown = cr
@@ -89,8 +92,9 @@ func (u *UI) chatRows(conv *conversation, width int) chatRows {
 		if l.msg.ID == conv.marker && !l.msg.Outgoing {
 			add([]piece{{u.theme.tag("red"), separator("new messages", width)}}, 0)
 		}
-		first := len(cr.rows)
+		first, quote := len(cr.rows), -1
 		if q := l.msg.Quote; q != nil {
+			quote = len(cr.rows)
 			add(gray("      "+quoteText(q, q.AuthorName, width-6)), 0)
 		}
 		if !l.msg.Outgoing {
@@ -104,7 +108,7 @@ func (u *UI) chatRows(conv *conversation, width int) chatRows {
 		if len(l.msg.Reactions) > 0 {
 			add(gray("      "+reactionCounts(l.msg.Reactions)), 6)
 		}
-		cr.msgs = append(cr.msgs, msgRows{id: l.msg.ID, first: first, last: len(cr.rows) - 1})
+		cr.msgs = append(cr.msgs, msgRows{id: l.msg.ID, first: first, last: len(cr.rows) - 1, quote: quote})
 	}
 	if hint := conv.emptyHint(); len(conv.lines) == 0 && conv.loaded && hint != "" {
 		add(gray(hint), 0)

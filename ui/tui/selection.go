@@ -142,10 +142,8 @@ func (u *UI) selectionKey(ev *tcell.EventKey) bool {
 	case tcell.KeyEsc:
 		u.unselect()
 	case tcell.KeyEnter:
-		if j := conv.find(m.ReplyTo); m.ReplyTo != (crypto.MessageID{}) && j >= 0 {
-			u.selectLine(conv, j)
-		} else if m.ReplyTo != (crypto.MessageID{}) {
-			u.notice("The message it answers is not loaded; PgUp loads older ones.")
+		if m.ReplyTo != (crypto.MessageID{}) {
+			u.jumpToQuoted(conv, m)
 		}
 	case tcell.KeyRune:
 		if ev.Modifiers()&tcell.ModAlt != 0 {
@@ -453,10 +451,12 @@ func cutToWidth(s string, width int) string {
 	return b.String()
 }
 
-// msgRows is where one message stands on the laid-out view.
+// msgRows is where one message stands on the laid-out view; quote is
+// the row of a reply's quote, -1 for none.
 type msgRows struct {
 	id          crypto.MessageID
 	first, last int
+	quote       int
 }
 
 // span finds where message id stands on the view.
@@ -469,27 +469,43 @@ func (cr chatRows) span(id crypto.MessageID) (msgRows, bool) {
 	return msgRows{}, false
 }
 
-// at finds the message on view row y.
-func (cr chatRows) at(y int) (crypto.MessageID, bool) {
+// at finds the message on view row y, and whether y is its quote.
+func (cr chatRows) at(y int) (id crypto.MessageID, quote, ok bool) {
 	for _, r := range cr.msgs {
 		if y >= r.first && y <= r.last {
-			return r.id, true
+			return r.id, y == r.quote, true
 		}
 	}
-	return crypto.MessageID{}, false
+	return crypto.MessageID{}, false, false
 }
 
-// clickChat selects the message under a click on the message view.
+// clickChat selects the message under a click on the message view; a
+// click on a reply's quote selects the message it quotes.
 func (u *UI) clickChat(y int) {
 	conv := u.convs[u.cur]
 	if conv == nil {
 		return
 	}
 	_, top, _, _ := u.main.chat.GetInnerRect()
-	id, ok := u.main.shown.at(y - top + u.chatTop(conv))
-	if i := conv.find(id); ok && i >= 0 && conv.lines[i].pickable() {
-		u.selectLine(conv, i)
+	id, quote, ok := u.main.shown.at(y - top + u.chatTop(conv))
+	i := conv.find(id)
+	if !ok || i < 0 || !conv.lines[i].pickable() {
+		return
 	}
+	if quote {
+		u.jumpToQuoted(conv, conv.lines[i].msg)
+		return
+	}
+	u.selectLine(conv, i)
+}
+
+// jumpToQuoted selects the message a reply quotes, if it is loaded.
+func (u *UI) jumpToQuoted(conv *conversation, m app.Message) {
+	if j := conv.find(m.ReplyTo); j >= 0 {
+		u.selectLine(conv, j)
+		return
+	}
+	u.notice("The message it answers is not loaded; PgUp loads older ones.")
 }
 
 // opPieces are the parts of a message that operations change: the text

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -136,17 +137,7 @@ func TestEditsDeletesAndReactionsFromPeersShowOnTheirMessage(t *testing.T) {
 
 func TestAClickSelectsAMessageAndInfoShowsItsReactions(t *testing.T) {
 	s, _, _ := chatWithBob(t, 60, 20)
-	x, y := -1, -1
-	for row, cells := range screenCells(s) {
-		for col := range cells {
-			if cells[col] == "y" && col+3 < len(cells) && cells[col+1] == "e" && cells[col+2] == "s" && cells[col+3] == "," {
-				x, y = col, row
-			}
-		}
-	}
-	if y < 0 {
-		t.Fatalf("our message is not on screen:\n%s", s.contents())
-	}
+	x, y := findCells(t, s, "yes, the usual")
 	s.screen.InjectMouse(x, y, tcell.Button1, tcell.ModNone)
 	s.screen.InjectMouse(x, y, tcell.ButtonNone, tcell.ModNone)
 	s.wait("r reply")
@@ -154,4 +145,53 @@ func TestAClickSelectsAMessageAndInfoShowsItsReactions(t *testing.T) {
 	s.wait("Reactions")
 	checkFrame(t, s, "Message", "Reactions")
 	s.quit()
+}
+
+// TestAQuoteLeadsToTheMessageItAnswers: Enter on a selected reply, and a
+// click on its quote, select the message it quotes.
+func TestAQuoteLeadsToTheMessageItAnswers(t *testing.T) {
+	for _, how := range []string{"enter", "click"} {
+		t.Run(how, func(t *testing.T) {
+			core, bob, _ := teamCore()
+			now := time.Now()
+			chat := app.ContactChat(bob)
+			orig := app.Message{ID: crypto.MessageID{1}, Conversation: chat, Author: bob, Text: "which train?", At: now,
+				SentAt: now, Cursor: 1, State: app.StateSeen}
+			core.history[chat] = []app.Message{orig,
+				{ID: crypto.MessageID{2}, Conversation: chat, Author: core.self.ID, Outgoing: true, Text: "the 8:15",
+					At: now, SentAt: now, Cursor: 2, State: app.StateRead, ReplyTo: orig.ID,
+					Quote: &app.Quote{Author: bob, AuthorName: "Bob", Text: orig.Text}}}
+			s := startWithCore(t, core, 60, 20)
+			s.wait("#Team")
+			s.screen.InjectKey(tcell.KeyRune, '2', tcell.ModAlt)
+			s.wait("↳ Bob: which train?")
+			if how == "enter" {
+				s.key(tcell.KeyUp)
+				s.wait("r reply")
+				s.key(tcell.KeyEnter)
+			} else {
+				x, y := findCells(t, s, "↳")
+				s.screen.InjectMouse(x, y, tcell.Button1, tcell.ModNone)
+				s.screen.InjectMouse(x, y, tcell.ButtonNone, tcell.ModNone)
+			}
+			s.wait("r reply")
+			s.typeText("i")
+			s.wait("From     Bob") // the original, not our reply
+			s.quit()
+		})
+	}
+}
+
+// findCells returns where text starts on the screen.
+func findCells(t *testing.T, s *screenUI, text string) (int, int) {
+	t.Helper()
+	for y, row := range screenCells(s) {
+		for x := range row {
+			if strings.HasPrefix(strings.Join(row[x:], ""), text) {
+				return x, y
+			}
+		}
+	}
+	t.Fatalf("%q is not on the screen:\n%s", text, s.contents())
+	return 0, 0
 }
