@@ -29,6 +29,7 @@ var (
 	ErrEditTooLate    = errors.New("a message can be edited for 24 hours after it was sent")
 	ErrMessageGone    = errors.New("that message was deleted")
 	ErrBadEmoji       = errors.New("a reaction is one emoji")
+	ErrNotDelivered   = errors.New("that message is still being sent; delete it for everyone, or wait until it is delivered")
 )
 
 // Reply sends text in conv as an answer to the message replyTo.
@@ -97,6 +98,11 @@ func (c *Core) Delete(ctx context.Context, conv ConversationID, id crypto.Messag
 		return err
 	}
 	if !everyone {
+		// A chat's outbox sends the stored text: removing it here would
+		// send the contact an empty message.
+		if !conv.IsGroup() && msg.Outgoing && (msg.State == StateQueued || msg.State == StateSent) {
+			return ErrNotDelivered
+		}
 		if err := c.account.store.DeleteForMe(ctx, conv, id); err != nil {
 			return err
 		}

@@ -167,6 +167,15 @@ func TestDeleteForMeStaysOnThisDevice(t *testing.T) {
 	if m := findMessage(t, a, toB, id); m.Deleted || m.Text != "just for me" {
 		t.Fatalf("alice's copy changed: %+v", m)
 	}
+	// A message still in the outbox keeps its text until delivered.
+	b.stop()
+	queued, err := a.core.Send(ctx, toB, "not yet out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.core.Delete(ctx, toB, queued, false); !errors.Is(err, ErrNotDelivered) {
+		t.Fatalf("delete for me of a queued message: %v", err)
+	}
 }
 
 func TestGroupOperationsReachAnOfflineMemberThroughRelayingOnce(t *testing.T) {
