@@ -288,6 +288,10 @@ func chatRow(from crypto.ID, rec wire.Message) (store.Message, bool) {
 	return m, true
 }
 
+// unknownContent stands in for a group content record of a type this
+// version does not know.
+const unknownContent = "(this message needs a newer version of Jarvis)"
+
 // setGroupOp fills a decrypted group row from its content record.
 func setGroupOp(row *store.GroupMessage, rec wire.Message) {
 	switch r := rec.(type) {
@@ -301,7 +305,8 @@ func setGroupOp(row *store.GroupMessage, rec wire.Message) {
 	case wire.Delete:
 		row.Kind, row.Target = store.KindDelete, r.Target
 	default:
-		return // a content record this version does not know: shown as an empty text
+		row.Text = unknownContent // a content record this version does not know
+		return
 	}
 	row.State = store.GroupMsgSeen
 }
