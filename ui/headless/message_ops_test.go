@@ -59,4 +59,34 @@ func messageOpCommands(t *testing.T, ann *session, bob *peer) {
 	ann.do(map[string]any{"cmd": "delete", "id": id.String(), "everyone": true}, "")
 	bob.await(t, "the delete", func(ev app.Event) bool { d, ok := ev.(app.MessageDeleted); return ok && d.ID == id })
 	ann.refused(map[string]any{"cmd": "edit", "id": "abc", "text": "x"}, "no such message")
+
+	// The same commands take a group message's ID.
+	g := ann.do(map[string]any{"cmd": "group_create", "name": "ops"}, "group_created")
+	gid := g["group"].(map[string]any)["id"]
+	gs := ann.do(map[string]any{"cmd": "group_send", "id": gid, "text": "agenda"}, "group_sent")
+	ann.do(map[string]any{"cmd": "group_send", "id": gid, "text": "item one", "reply_to": gs["id"]}, "group_sent")
+	ann.do(map[string]any{"cmd": "react", "id": gs["id"], "emoji": "👍"}, "")
+	ann.do(map[string]any{"cmd": "edit", "id": gs["id"], "text": "the agenda"}, "")
+	if e := ann.wait("message_edited", func(l map[string]any) bool { return l["id"] == gs["id"] }); e["in"] != gid {
+		t.Errorf("group edit line %v, want in %v", e, gid)
+	}
+	gh := ann.do(map[string]any{"cmd": "group_history", "id": gid}, "group_history")
+	var agenda, item map[string]any
+	for _, m := range gh["messages"].([]any) {
+		switch line := m.(map[string]any); line["id"] {
+		case gs["id"]:
+			agenda = line
+		default:
+			if line["system"] != true {
+				item = line
+			}
+		}
+	}
+	if rs, _ := agenda["reactions"].([]any); agenda["text"] != "the agenda" || agenda["edited"] != true || len(rs) != 1 {
+		t.Errorf("edited group message in history: %v", agenda)
+	}
+	if item["text"] != "item one" || item["reply_to"] != gs["id"] {
+		t.Errorf("group reply in history: %v", item)
+	}
+	ann.do(map[string]any{"cmd": "group_delete", "id": gid}, "")
 }
