@@ -26,29 +26,27 @@ import (
 // folded, and a deleted message's text is overwritten, with secure_delete
 // on so no free page keeps the old bytes; CheckpointWAL then clears the
 // WAL. A target not stored yet is skipped: its operations wait for it.
+// Targets without operations, the usual case for new messages, cost one
+// read and no write.
 func (s *Store) ApplyOps(ctx context.Context, conv ConversationID, targets []crypto.MessageID, mayModerate func(crypto.ID) bool) ([]Change, error) {
 	t := tableFor(conv)
+	busy, err := t.targetsWithOps(ctx, s.r, targets)
+	if err != nil || len(busy) == 0 {
+		return nil, err
+	}
 	var out []Change
-	err := s.writeMessages(ctx, "apply message operations", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
+	err = s.writeMessages(ctx, "apply message operations", func(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer) error {
 		if _, err := tx.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
 			return err
 		}
 		defer tx.ExecContext(ctx, `PRAGMA secure_delete = OFF`)
-		for len(targets) > 0 {
-			chunk := targets[:min(len(targets), idChunk)]
-			targets = targets[len(chunk):]
-			busy, err := t.targetsWithOps(ctx, tx, chunk)
+		for _, id := range busy {
+			c, changed, err := t.fold(ctx, tx, sl, id, mayModerate)
 			if err != nil {
 				return err
 			}
-			for _, id := range busy {
-				c, changed, err := t.fold(ctx, tx, sl, id, mayModerate)
-				if err != nil {
-					return err
-				}
-				if changed {
-					out = append(out, c)
-				}
+			if changed {
+				out = append(out, c)
 			}
 		}
 		return nil
@@ -59,25 +57,36 @@ func (s *Store) ApplyOps(ctx context.Context, conv ConversationID, targets []cry
 	return out, nil
 }
 
-// targetsWithOps returns which of ids have an edit or delete stored.
-func (t opTable) targetsWithOps(ctx context.Context, tx *sql.Tx, ids []crypto.MessageID) ([]crypto.MessageID, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT target FROM `+t.table+` WHERE `+t.keyCol+` = ? AND kind IN (2, 3)
-		AND target IN `+inList(len(ids))+t.readable(), append([]any{t.key}, idArgs(ids)...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+// targetsWithOps returns which of ids have an edit or delete stored, a
+// chunk of IDs per statement.
+func (t opTable) targetsWithOps(ctx context.Context, q querier, ids []crypto.MessageID) ([]crypto.MessageID, error) {
 	var out []crypto.MessageID
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			return nil, err
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), idChunk)]
+		ids = ids[len(chunk):]
+		rows, err := q.QueryContext(ctx, `SELECT DISTINCT target FROM `+t.table+` WHERE `+t.keyCol+` = ? AND kind IN (2, 3)
+			AND target IN `+inList(len(chunk))+t.readable(), append([]any{t.key}, idArgs(chunk)...)...)
+		if err != nil {
+			return nil, fmt.Errorf("store: apply message operations: %w", err)
 		}
-		var id crypto.MessageID
-		copy(id[:], b)
-		out = append(out, id)
+		for rows.Next() {
+			var id crypto.MessageID
+			var b []byte
+			if err := rows.Scan(&b); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: apply message operations: %w", err)
+			}
+			copy(id[:], b)
+			if !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: apply message operations: %w", err)
+		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // fold applies the operations stored for one target; see ApplyOps.

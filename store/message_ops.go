@@ -130,9 +130,12 @@ func (t opTable) textRow(r opRow) []byte {
 	return opRowAD(messageRow(t.conv.Contact(), r.id), r.kind, r.target)
 }
 
-func (t opTable) query(ctx context.Context, q interface {
+// querier is a transaction or the read pool.
+type querier interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, where string, args ...any) ([]opRow, error) {
+}
+
+func (t opTable) query(ctx context.Context, q querier, where string, args ...any) ([]opRow, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+t.columns()+` FROM `+t.table+` WHERE `+t.keyCol+` = ? AND `+where+t.readable(),
 		append([]any{t.key}, args...)...)
 	if err != nil {
