@@ -45,6 +45,9 @@ type contactManager struct {
 	rejected *store.RejectList      // nil if it could not be loaded
 	caps     requestCaps
 	now      func() time.Time
+	// held is, per contact, the messages that edits or deletes wait for
+	// (message_ops.go); a contact not in it is read from the store once.
+	held map[crypto.ID]map[crypto.MessageID]bool
 }
 
 // flushState is one contact's outbox flush within one session.
@@ -68,6 +71,7 @@ func newContactManager(c *Core, events <-chan p2p.Event) *contactManager {
 		flushing: make(map[crypto.ID]*flushState),
 		requests: make(map[crypto.ID]*request),
 		answered: make(map[crypto.ID]uint64),
+		held:     make(map[crypto.ID]map[crypto.MessageID]bool),
 		caps:     requestCaps{total: maxPendingRequests, perPrefix: maxRequestsPerPrefix},
 		now:      time.Now,
 	}

@@ -349,21 +349,35 @@ func (c *Core) emitChanges(ctx context.Context, conv ConversationID, changes []s
 }
 
 // applyChatOps folds operations after chat rows were stored, and reports
-// new reactions.
+// new reactions. A chat's records arrive in order, so a new text is almost
+// never the target of an operation stored before it; the manager keeps
+// the few targets operations wait for, so that a run of texts costs no
+// query.
 func (m *contactManager) applyChatOps(ctx context.Context, contact crypto.ID, rows []store.Message) {
-	kinds, ids, targets := make([]store.MessageKind, len(rows)), make([]crypto.MessageID, len(rows)), make([]crypto.MessageID, len(rows))
 	conv := ContactChat(contact)
-	for i, r := range rows {
-		kinds[i], ids[i], targets[i] = r.Kind, r.ID, r.Target
-		if r.Kind == store.KindReaction {
+	held, err := m.heldTargets(ctx, contact)
+	if err != nil {
+		m.core.emit(Failure{Op: "apply message changes", Err: err})
+		return
+	}
+	var todo []crypto.MessageID
+	ops := false
+	for _, r := range rows {
+		switch r.Kind {
+		case store.KindText:
+			if held[r.ID] {
+				todo = append(todo, r.ID)
+			}
+		case store.KindReaction:
 			from := contact
 			if r.Outgoing {
 				from = m.core.self.ID
 			}
 			m.core.emit(ReactionSet{Conversation: conv, ID: r.Target, From: from, Emoji: r.Text})
+		default:
+			todo, ops = append(todo, r.Target), true
 		}
 	}
-	todo := opTargets(kinds, ids, targets)
 	if len(todo) == 0 {
 		return
 	}
@@ -373,6 +387,27 @@ func (m *contactManager) applyChatOps(ctx context.Context, contact crypto.ID, ro
 		return
 	}
 	m.core.emitChanges(ctx, conv, changes)
+	if ops || len(changes) > 0 {
+		delete(m.held, contact) // read again when next needed
+	}
+}
+
+// heldTargets returns the messages of a chat that stored edits or deletes
+// wait for.
+func (m *contactManager) heldTargets(ctx context.Context, contact crypto.ID) (map[crypto.MessageID]bool, error) {
+	if held, ok := m.held[contact]; ok {
+		return held, nil
+	}
+	ids, err := m.store.HeldTargets(ctx, store.ContactChat(contact))
+	if err != nil {
+		return nil, err
+	}
+	held := make(map[crypto.MessageID]bool, len(ids))
+	for _, id := range ids {
+		held[id] = true
+	}
+	m.held[contact] = held
+	return held, nil
 }
 
 // applyGroupOps is applyChatOps for a group: a delete by a member who

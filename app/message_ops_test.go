@@ -7,8 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"jarvis/crypto"
+	"jarvis/p2p"
+	"jarvis/p2p/wire"
 	"jarvis/store"
 )
 
@@ -273,5 +276,43 @@ func TestAReactionIsOneEmoji(t *testing.T) {
 		if err := a.core.React(ctx, toB, id, emoji); err != nil {
 			t.Errorf("React(%q) = %v", emoji, err)
 		}
+	}
+}
+
+// TestAChatEditBeforeItsMessageWaitsAndAppliesOnce: a contact's software
+// sends an edit, then the message it edits, then the edit again (a second
+// device, a resend); the edit waits for the message and applies once.
+func TestAChatEditBeforeItsMessageWaitsAndAppliesOnce(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, "alice", t.TempDir(), "")
+	b := newNode(t, "bob", t.TempDir(), "")
+	befriend(t, a, b)
+	aIdentity, _, err := a.account.store.Identity(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.stop()
+	e, _ := rawPeer(t, aIdentity)
+	self := b.core.Self()
+	e.Connect(p2p.Target{Keys: self.Keys, Addrs: []string{self.ListenAddr}}, "test")
+	waitPeerUp(t, e, self.ID)
+	now := time.Now().UnixMilli()
+	target, editID := crypto.MessageID{0x71}, crypto.MessageID{0x72}
+	edit := wire.Edit{ID: editID, SentAt: now + 1000, Target: target, Body: "fixed text"}
+	for _, msg := range []wire.Message{edit, wire.Text{ID: target, SentAt: now, Body: "first text"}, edit} {
+		if err := e.Send(ctx, self.ID, msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.waitFor("edit", isEdited(target, "fixed text"))
+	if err := e.Send(ctx, self.ID, wire.Text{ID: crypto.MessageID{0x73}, SentAt: now, Body: "barrier"}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("barrier", isReceived("barrier"))
+	if n := b.count(isEdited(target, "fixed text")); n != 1 {
+		t.Fatalf("edit applied %d times", n)
+	}
+	if m := findMessage(t, b, ContactChat(aIdentity.ID()), target); m.Text != "fixed text" || m.EditedAt.IsZero() {
+		t.Fatalf("bob shows %+v", m)
 	}
 }

@@ -324,3 +324,27 @@ func (s *Store) fillGroupMessageIDs(ctx context.Context) error {
 		return nil
 	})
 }
+
+// HeldTargets returns the messages of conv that stored edits or deletes
+// name but that are not stored (yet): what those operations wait for.
+func (s *Store) HeldTargets(ctx context.Context, conv ConversationID) ([]crypto.MessageID, error) {
+	t := tableFor(conv)
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT o.target FROM `+t.table+` o
+		WHERE o.`+t.keyCol+` = ? AND o.kind IN (2, 3) AND o.target IS NOT NULL AND NOT EXISTS (
+			SELECT 1 FROM `+t.table+` m WHERE m.`+t.keyCol+` = o.`+t.keyCol+` AND m.msg_id = o.target AND m.kind = 0)`, t.key)
+	if err != nil {
+		return nil, fmt.Errorf("store: held targets: %w", err)
+	}
+	defer rows.Close()
+	var out []crypto.MessageID
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, fmt.Errorf("store: held targets: %w", err)
+		}
+		var id crypto.MessageID
+		copy(id[:], b)
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}

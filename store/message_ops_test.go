@@ -263,3 +263,27 @@ func TestOurEditKeepsItsTextUntilAcked(t *testing.T) {
 		t.Fatalf("our message shows %+v (%v)", found[mine.ID], err)
 	}
 }
+
+func TestHeldTargetsAreWhatStoredEditsAndDeletesWaitFor(t *testing.T) {
+	o := newOpsChat(t)
+	ctx := context.Background()
+	held := func() []crypto.MessageID {
+		ids, err := o.s.HeldTargets(ctx, ContactChat(o.contact))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	o.store(o.op(KindReaction, 0x01, time.Minute, "👍"))
+	if got := held(); len(got) != 0 {
+		t.Fatalf("a reaction is folded when read, never held: %x", got)
+	}
+	o.store(o.op(KindEdit, 0x02, time.Minute, "later"))
+	if got := held(); len(got) != 1 || got[0] != o.target.ID {
+		t.Fatalf("held %x, want the target", got)
+	}
+	o.store(o.target)
+	if got := held(); len(got) != 0 || o.shown().Text != "later" {
+		t.Fatalf("held %x after the target came; shown %+v", got, o.shown())
+	}
+}
