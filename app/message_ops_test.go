@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"jarvis/crypto"
-	"jarvis/p2p"
 	"jarvis/p2p/wire"
 	"jarvis/store"
 )
@@ -287,15 +286,8 @@ func TestAChatEditBeforeItsMessageWaitsAndAppliesOnce(t *testing.T) {
 	a := newNode(t, "alice", t.TempDir(), "")
 	b := newNode(t, "bob", t.TempDir(), "")
 	befriend(t, a, b)
-	aIdentity, _, err := a.account.store.Identity(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.stop()
-	e, _ := rawPeer(t, aIdentity)
+	e, aIdentity := impersonate(t, a, b)
 	self := b.core.Self()
-	e.Connect(p2p.Target{Keys: self.Keys, Addrs: []string{self.ListenAddr}}, "test")
-	waitPeerUp(t, e, self.ID)
 	now := time.Now().UnixMilli()
 	target, editID := crypto.MessageID{0x71}, crypto.MessageID{0x72}
 	edit := wire.Edit{ID: editID, SentAt: now + 1000, Target: target, Body: "fixed text"}
