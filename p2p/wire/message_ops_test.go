@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"encoding/hex"
 	"errors"
 	"reflect"
 	"strings"
@@ -84,3 +85,15 @@ func TestAGroupTextRefusesRecordsThatAreNotContent(t *testing.T) {
 // FuzzDecodeMessageOps: never panic; what decodes re-encodes to the same
 // bytes. Seeded with every message operation record.
 func FuzzDecodeMessageOps(f *testing.F) { fuzzCanonical(f, sampleMessageOps()) }
+
+// The vector PROTOCOL.md gives for a Delete record.
+func TestADeleteRecordEncodesAsTheProtocolSays(t *testing.T) {
+	b, err := Append(nil, Delete{ID: crypto.MessageID{1}, SentAt: 2, Target: crypto.MessageID{2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "0029" + "12" + "01000000000000000000000000000000" + "0000000000000002" + "02000000000000000000000000000000"
+	if got := hex.EncodeToString(b); got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}

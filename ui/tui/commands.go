@@ -124,7 +124,9 @@ func (u *UI) send(text string) bool {
 	u.stopTyping()
 	conv.add(app.Message{ID: r.echo, Conversation: conv.id, Author: u.self.ID, Outgoing: true,
 		Text: text, SentAt: now, At: now, State: app.StateQueued, ReplyTo: r.replyTo, Quote: u.quoteOf(conv, r.replyTo)})
-	u.main.pick.replyTo = crypto.MessageID{}
+	if u.main.pick.replyTo != (crypto.MessageID{}) {
+		u.main.pick.replyTo, u.main.note = crypto.MessageID{}, noteText{} // "Replying to…" is done
+	}
 	conv.marker = crypto.MessageID{}
 	conv.last = now
 	conv.follow = true // what we send is what we look at

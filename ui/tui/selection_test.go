@@ -73,6 +73,7 @@ func TestUpOnAnEmptyLineSelectsAndRepliesQuoteTheOriginal(t *testing.T) {
 	s.enter("see you there")
 	waitCall(t, s, core, `reply "see you there" to 1`)
 	s.wait("↳ Bob: lunch at noon?")
+	s.waitGone("Replying to Bob")
 	s.quit()
 }
 
