@@ -95,7 +95,7 @@ func (u *UI) chatRows(conv *conversation, width int) chatRows {
 		first, quote := len(cr.rows), -1
 		if q := l.msg.Quote; q != nil {
 			quote = len(cr.rows)
-			add(gray("      "+quoteText(q, q.AuthorName, width-6)), 0)
+			add(gray("      "+quoteText(q, u.quoteAuthor(q), width-6)), 0)
 		}
 		if !l.msg.Outgoing {
 			cr.spans = append(cr.spans, msgSpan{first: len(cr.rows), cursor: l.msg.Cursor})

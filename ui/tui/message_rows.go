@@ -85,6 +85,14 @@ func reactionCounts(rs []app.Reaction) string {
 	return strings.Join(parts, "  ")
 }
 
+// quoteAuthor names who wrote a quoted message: we by our name now.
+func (u *UI) quoteAuthor(q *app.Quote) string {
+	if q.Author == u.self.ID {
+		return u.self.Name
+	}
+	return q.AuthorName
+}
+
 // quoteText is a reply's one-line quote: "↳ Name: start of the text",
 // cut to fit width cells.
 func quoteText(q *app.Quote, name string, width int) string {

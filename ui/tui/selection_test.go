@@ -158,7 +158,11 @@ func TestAQuoteLeadsToTheMessageItAnswers(t *testing.T) {
 			chat := app.ContactChat(bob)
 			orig := app.Message{ID: crypto.MessageID{1}, Conversation: chat, Author: bob, Text: "which train?", At: now,
 				SentAt: now, Cursor: 1, State: app.StateSeen}
-			core.history[chat] = []app.Message{orig,
+			// Bob quoting a message of ours: the quote names us as we are named now.
+			mine := app.Message{ID: crypto.MessageID{9}, Conversation: chat, Author: bob, Text: "ok", At: now, SentAt: now,
+				State: app.StateSeen, ReplyTo: crypto.MessageID{8},
+				Quote: &app.Quote{Author: core.self.ID, Text: "earlier words"}}
+			core.history[chat] = []app.Message{mine, orig,
 				{ID: crypto.MessageID{2}, Conversation: chat, Author: core.self.ID, Outgoing: true, Text: "the 8:15",
 					At: now, SentAt: now, Cursor: 2, State: app.StateRead, ReplyTo: orig.ID,
 					Quote: &app.Quote{Author: bob, AuthorName: "Bob", Text: orig.Text}}}
@@ -166,12 +170,13 @@ func TestAQuoteLeadsToTheMessageItAnswers(t *testing.T) {
 			s.wait("#Team")
 			s.screen.InjectKey(tcell.KeyRune, '2', tcell.ModAlt)
 			s.wait("↳ Bob: which train?")
+			s.wait("↳ Alice: earlier words")
 			if how == "enter" {
 				s.key(tcell.KeyUp)
 				s.wait("r reply")
 				s.key(tcell.KeyEnter)
 			} else {
-				x, y := findCells(t, s, "↳")
+				x, y := findCells(t, s, "↳ Bob")
 				s.screen.InjectMouse(x, y, tcell.Button1, tcell.ModNone)
 				s.screen.InjectMouse(x, y, tcell.ButtonNone, tcell.ModNone)
 			}
