@@ -138,9 +138,7 @@ func TestEditsDeletesAndReactionsFromPeersShowOnTheirMessage(t *testing.T) {
 
 func TestAClickSelectsAMessageAndInfoShowsItsReactions(t *testing.T) {
 	s, _, _ := chatWithBob(t, 60, 20)
-	x, y := findCells(t, s, "yes, the usual")
-	s.screen.InjectMouse(x, y, tcell.Button1, tcell.ModNone)
-	s.screen.InjectMouse(x, y, tcell.ButtonNone, tcell.ModNone)
+	clickOn(t, s, "yes, the usual")
 	s.wait("r reply")
 	s.typeText("i")
 	s.wait("Reactions")
@@ -176,9 +174,7 @@ func TestAQuoteLeadsToTheMessageItAnswers(t *testing.T) {
 				s.wait("r reply")
 				s.key(tcell.KeyEnter)
 			} else {
-				x, y := findCells(t, s, "↳ Bob")
-				s.screen.InjectMouse(x, y, tcell.Button1, tcell.ModNone)
-				s.screen.InjectMouse(x, y, tcell.ButtonNone, tcell.ModNone)
+				clickOn(t, s, "↳ Bob")
 			}
 			s.wait("r reply")
 			s.typeText("i")
@@ -186,6 +182,14 @@ func TestAQuoteLeadsToTheMessageItAnswers(t *testing.T) {
 			s.quit()
 		})
 	}
+}
+
+// clickOn clicks where text starts on the screen.
+func clickOn(t *testing.T, s *screenUI, text string) {
+	t.Helper()
+	x, y := findCells(t, s, text)
+	s.screen.InjectMouse(x, y, tcell.Button1, tcell.ModNone)
+	s.screen.InjectMouse(x, y, tcell.ButtonNone, tcell.ModNone)
 }
 
 // findCells returns where text starts on the screen.
@@ -200,4 +204,18 @@ func findCells(t *testing.T, s *screenUI, text string) (int, int) {
 	}
 	t.Fatalf("%q is not on the screen:\n%s", text, s.contents())
 	return 0, 0
+}
+
+// TestAnEditSetsTheDraftAsideAndEscGivesItBack: a click selects with a
+// draft on the line; e takes the line for the edit, Esc gives it back.
+func TestAnEditSetsTheDraftAsideAndEscGivesItBack(t *testing.T) {
+	s, _, _ := chatWithBob(t, 60, 20)
+	s.typeText("half a thought")
+	clickOn(t, s, "yes, the usual")
+	s.wait("r reply")
+	s.typeText("e")
+	s.wait("> yes, the usual place")
+	s.key(tcell.KeyEsc)
+	s.wait("> half a thought")
+	s.quit()
 }
