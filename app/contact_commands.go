@@ -101,6 +101,9 @@ type sendCmd struct {
 	text string
 	id   crypto.MessageID
 	done chan error
+	// kind and target make it a reply or an operation (message_ops.go).
+	kind   store.MessageKind
+	target crypto.MessageID
 }
 
 // apply is used only when a send arrives alone; handleCommand batches.
@@ -126,7 +129,7 @@ func (m *contactManager) sendBatch(ctx context.Context, batch []*sendCmd) {
 		cmd.id = id
 		msgs = append(msgs, store.Message{
 			ID: id, Contact: cmd.to, Outgoing: true, Text: cmd.text,
-			SentAt: now, StoredAt: now, State: store.StateQueued,
+			SentAt: now, StoredAt: now, State: store.StateQueued, Kind: cmd.kind, Target: cmd.target,
 		})
 		ok = append(ok, cmd)
 	}
@@ -140,8 +143,12 @@ func (m *contactManager) sendBatch(ctx context.Context, batch []*sendCmd) {
 		return
 	}
 	for i, cmd := range ok {
-		m.core.search.put(messageFromStore(msgs[i], m.core.self.ID, ""))
-		m.core.emit(MessageStatus{Conversation: ContactChat(cmd.to), ID: cmd.id, State: StateQueued})
+		if cmd.kind == store.KindText {
+			m.core.search.put(messageFromStore(msgs[i], m.core.self.ID, ""))
+			m.core.emit(MessageStatus{Conversation: ContactChat(cmd.to), ID: cmd.id, State: StateQueued})
+		} else {
+			m.applyChatOps(ctx, cmd.to, msgs[i:i+1])
+		}
 		m.touch(ctx, msgs[i].Contact)
 		cmd.done <- nil
 	}

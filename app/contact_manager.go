@@ -45,6 +45,9 @@ type contactManager struct {
 	rejected *store.RejectList      // nil if it could not be loaded
 	caps     requestCaps
 	now      func() time.Time
+	// held is, per contact, the messages that edits or deletes wait for
+	// (message_ops.go); a contact not in it is read from the store once.
+	held map[crypto.ID]map[crypto.MessageID]bool
 }
 
 // flushState is one contact's outbox flush within one session.
@@ -68,6 +71,7 @@ func newContactManager(c *Core, events <-chan p2p.Event) *contactManager {
 		flushing: make(map[crypto.ID]*flushState),
 		requests: make(map[crypto.ID]*request),
 		answered: make(map[crypto.ID]uint64),
+		held:     make(map[crypto.ID]map[crypto.MessageID]bool),
 		caps:     requestCaps{total: maxPendingRequests, perPrefix: maxRequestsPerPrefix},
 		now:      time.Now,
 	}
@@ -287,13 +291,13 @@ func (m *contactManager) flushStep(ctx context.Context) {
 func (m *contactManager) sendPage(ctx context.Context, id crypto.ID, page []store.Message) error {
 	msgs := make([]wire.Message, len(page))
 	for i, p := range page {
-		msgs[i] = wire.Text{ID: p.ID, SentAt: p.SentAt.UnixMilli(), Body: p.Text}
+		msgs[i] = chatRecord(p)
 	}
 	if err := m.send(ctx, id, msgs...); err != nil {
 		return err
 	}
 	for _, p := range page {
-		if p.State == store.StateQueued {
+		if p.State == store.StateQueued && p.Kind == store.KindText {
 			m.core.emit(MessageStatus{Conversation: ContactChat(id), ID: p.ID, State: StateSent})
 		}
 	}
@@ -323,5 +327,12 @@ func (m *contactManager) advance(ctx context.Context, id crypto.ID, ids []crypto
 	}
 	for _, mid := range changed {
 		m.core.emit(MessageStatus{Conversation: ContactChat(id), ID: mid, State: st})
+	}
+	if st == store.StateDelivered && len(changed) > 0 {
+		// Our edits among them are out of the outbox: their copies of the
+		// text can go (message_ops.go).
+		if err := m.store.ClearAckedEdits(ctx, id, changed); err != nil {
+			m.core.emit(Failure{Op: "clear sent edits", Err: err})
+		}
 	}
 }

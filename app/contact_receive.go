@@ -43,15 +43,14 @@ func (m *contactManager) received(ctx context.Context, ev p2p.Received, in *inbo
 			m.commitInbox(ctx, in)
 			m.control(ctx, ev.From, msg)
 			c, answered = m.contacts[ev.From], m.answered[ev.From] == ev.Session
-		case wire.Text:
+		case wire.Text, wire.Reply, wire.Reaction, wire.Edit, wire.Delete:
 			if !accepted {
 				m.refuse(ev.From, "text from a non-contact")
 				return
 			}
-			in.texts = append(in.texts, store.Message{
-				ID: msg.ID, Contact: ev.From, Text: msg.Body,
-				SentAt: time.UnixMilli(msg.SentAt), StoredAt: m.now(), State: store.StateUnread,
-			})
+			row, _ := chatRow(ev.From, msg)
+			row.StoredAt = m.now()
+			in.texts = append(in.texts, row)
 		case wire.Ack:
 			if accepted {
 				in.acks[ev.From] = append(in.acks[ev.From], msg.IDs...)
@@ -160,15 +159,23 @@ func (m *contactManager) storeIncoming(ctx context.Context, texts []store.Messag
 		return
 	}
 	acks := make(map[crypto.ID][]crypto.MessageID)
+	added := make(map[crypto.ID][]store.Message)
 	var order []crypto.ID
 	for i, t := range texts {
 		if _, seen := acks[t.Contact]; !seen {
 			order = append(order, t.Contact)
 		}
 		acks[t.Contact] = append(acks[t.Contact], t.ID)
-		if inserted[i] {
-			m.core.emit(MessageReceived{Message: messageFromStore(t, m.core.self.ID, m.name(t.Contact))})
+		if !inserted[i] {
+			continue
 		}
+		added[t.Contact] = append(added[t.Contact], t)
+		if t.Kind == store.KindText {
+			m.core.emit(MessageReceived{Message: m.core.withQuote(ctx, messageFromStore(t, m.core.self.ID, m.name(t.Contact)))})
+		}
+	}
+	for id, rows := range added {
+		m.applyChatOps(ctx, id, rows)
 	}
 	for _, id := range order {
 		m.sendIDs(ctx, id, acks[id], func(ids []crypto.MessageID) wire.Message { return wire.Ack{IDs: ids} })

@@ -104,6 +104,9 @@ func (c *Core) page(ctx context.Context, conv ConversationID, limit int, read fu
 	for i, r := range rows {
 		out[i] = messageFromStore(r, c.self.ID, name(r))
 	}
+	if err := c.decorate(ctx, conv, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -163,6 +163,22 @@ func assertHistory(t *testing.T, b *node, from crypto.ID, n int) {
 
 // rawPeer is a bare engine that speaks the wire protocol directly, to play
 // a stranger or a misbehaving contact.
+// impersonate stops a and connects to b with a's keys from a raw engine,
+// which a test drives by hand.
+func impersonate(t *testing.T, a, b *node) (*p2p.Engine, *crypto.Identity) {
+	t.Helper()
+	id, _, err := a.account.store.Identity(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.stop()
+	e, _ := rawPeer(t, id)
+	self := b.core.Self()
+	e.Connect(p2p.Target{Keys: self.Keys, Addrs: []string{self.ListenAddr}}, "test")
+	waitPeerUp(t, e, self.ID)
+	return e, id
+}
+
 func rawPeer(t *testing.T, id *crypto.Identity) (*p2p.Engine, func()) {
 	t.Helper()
 	e, err := p2p.New(p2p.Config{Identity: id, ListenAddr: "127.0.0.1:0", Limits: fastLimits})
@@ -221,17 +237,9 @@ func TestDuplicateMessageIDIsShownOnce(t *testing.T) {
 	a := newNode(t, "alice", dirA, "")
 	b := newNode(t, "bob", t.TempDir(), "")
 	befriend(t, a, b)
-	aIdentity, _, err := a.account.store.Identity(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.stop()
-
 	// Alice's own keys, driven by hand, replay one message ID three times.
-	e, _ := rawPeer(t, aIdentity)
+	e, aIdentity := impersonate(t, a, b)
 	self := b.core.Self()
-	e.Connect(p2p.Target{Keys: self.Keys, Addrs: []string{self.ListenAddr}}, "test")
-	waitPeerUp(t, e, self.ID)
 	var mid crypto.MessageID
 	rand.Read(mid[:])
 	text := wire.Text{ID: mid, SentAt: time.Now().UnixMilli(), Body: "only once"}

@@ -56,6 +56,31 @@ type MessageStatus struct {
 	State        MessageState
 }
 
+// MessageEdited reports a message whose text its author changed: Text is
+// the latest, EditedAt the author's clock of that edit.
+type MessageEdited struct {
+	Conversation ConversationID
+	ID           crypto.MessageID
+	Text         string
+	EditedAt     time.Time
+}
+
+// MessageDeleted reports a message whose text was removed, by its author
+// (or a group admin) for everyone, or on this device only.
+type MessageDeleted struct {
+	Conversation ConversationID
+	ID           crypto.MessageID
+}
+
+// ReactionSet reports From's reaction to message ID; Emoji "" took it
+// back. The whole list comes with History.
+type ReactionSet struct {
+	Conversation ConversationID
+	ID           crypto.MessageID
+	From         crypto.ID
+	Emoji        string
+}
+
 // Typing reports that a contact started or stopped typing.
 type Typing struct {
 	Contact crypto.ID
@@ -118,6 +143,11 @@ func (MessageStatus) isEvent()   {}
 func (Typing) isEvent()          {}
 func (EngineStatus) isEvent()    {}
 func (Failure) isEvent()         {}
+
+// Message operations (message_ops.go).
+func (MessageEdited) isEvent()  {}
+func (MessageDeleted) isEvent() {}
+func (ReactionSet) isEvent()    {}
 
 // eventQueue decouples the managers from the frontend: emit never blocks,
 // so a slow screen cannot stall the network, and events keep their order.

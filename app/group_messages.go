@@ -19,6 +19,12 @@ func chainState(g crypto.GroupID, author crypto.ID, epoch uint64, r *crypto.Ratc
 // roster changed since our last message, a fresh chain is made for the new
 // epoch and sealed to the members of that version only.
 func (m *groupManager) sendGroupText(ctx context.Context, g *group, text string) (Message, error) {
+	return m.sendGroupContent(ctx, g, store.GroupMessage{Text: text}, nil)
+}
+
+// sendGroupContent sends one message of ours: a text, or (rec not nil) a
+// content record whose meaning row's Kind, Target and Text give.
+func (m *groupManager) sendGroupContent(ctx context.Context, g *group, row store.GroupMessage, rec wire.Message) (Message, error) {
 	if g.row.State != store.GroupActive {
 		return Message{}, ErrNotInGroup
 	}
@@ -34,12 +40,17 @@ func (m *groupManager) sendGroupText(ctx context.Context, g *group, text string)
 	}
 	now := m.now()
 	h := crypto.GroupHeader{Group: g.row.ID, Author: m.self, Epoch: epoch, Seq: seq}
-	rec, enc, err := m.sealGroupText(h, mk, now, text)
+	gt := wire.GroupText{SentAt: now.UnixMilli(), Body: row.Text, Record: rec}
+	if rec != nil {
+		gt.Body = ""
+	}
+	wrec, enc, err := m.sealGroupText(h, mk, gt)
 	if err != nil {
 		return Message{}, err
 	}
 	sm := []store.GroupMessage{{Group: g.row.ID, Author: m.self, AuthorSeq: seq, Epoch: epoch,
-		State: store.GroupMsgOwn, SentAt: now, StoredAt: now, Record: enc, Text: text}}
+		State: store.GroupMsgOwn, SentAt: now, StoredAt: now, Record: enc, Text: row.Text,
+		Kind: row.Kind, Target: row.Target}}
 	if err := m.storeOwn(ctx, keys, sm, chainState(g.row.ID, m.self, epoch, send)); err != nil {
 		return Message{}, err
 	}
@@ -47,7 +58,12 @@ func (m *groupManager) sendGroupText(ctx context.Context, g *group, text string)
 	g.note(m.self, seq)
 	g.row.LastActivity = now
 	m.saveRow(ctx, g)
-	return m.announceOwn(ctx, g, keys, rec, sm[0]), nil
+	if row.Kind != store.KindText {
+		m.deliver(ctx, g, keys, wrec)
+		m.applyGroupOps(ctx, g, sm)
+		return messageFromStore(sm[0].Message(), m.self, ""), nil
+	}
+	return m.announceOwn(ctx, g, keys, wrec, sm[0]), nil
 }
 
 // sendChain returns our chain for epoch. Our first message of an epoch
@@ -78,8 +94,8 @@ func (m *groupManager) sendChain(g *group, epoch, seq uint64) (*crypto.Ratchet, 
 
 // sealGroupText encrypts and signs text under mk and returns the record
 // with its encoding, which is what we store and relay.
-func (m *groupManager) sealGroupText(h crypto.GroupHeader, mk crypto.MessageKey, now time.Time, text string) (wire.GroupMessage, []byte, error) {
-	plain, err := wire.AppendGroupText(nil, wire.GroupText{SentAt: now.UnixMilli(), Body: text})
+func (m *groupManager) sealGroupText(h crypto.GroupHeader, mk crypto.MessageKey, gt wire.GroupText) (wire.GroupMessage, []byte, error) {
+	plain, err := wire.AppendGroupText(nil, gt)
 	if err != nil {
 		return wire.GroupMessage{}, nil, err
 	}
@@ -303,12 +319,17 @@ func (m *groupManager) saveBatch(ctx context.Context, from crypto.ID, id crypto.
 		return
 	}
 	fresh := false
+	var added []store.GroupMessage
 	for i, row := range b.rows {
 		if inserted[i] && row.State == store.GroupMsgUnread {
 			m.emitMessage(b.g, row)
 			fresh = true
 		}
+		if inserted[i] && row.State.Readable() {
+			added = append(added, row)
+		}
 	}
+	m.applyGroupOps(ctx, b.g, added)
 	// Received messages count as activity for sorting, at most once a
 	// second so a busy group costs no extra write per message.
 	if fresh && now.Sub(b.g.row.LastActivity) >= time.Second {
@@ -335,6 +356,9 @@ func (m *groupManager) decrypt(rt *crypto.Ratchet, h crypto.GroupHeader, ct []by
 		return false
 	}
 	row.State, row.SentAt, row.Text = store.GroupMsgUnread, time.UnixMilli(gt.SentAt), gt.Body
+	if gt.Record != nil {
+		setGroupOp(row, gt.Record)
+	}
 	return true
 }
 
@@ -343,7 +367,7 @@ func (m *groupManager) emitMessage(g *group, row store.GroupMessage) {
 	if n, ok := m.shownNames(g)[row.Author]; ok {
 		name = n
 	}
-	m.core.emit(MessageReceived{Message: messageFromStore(row.Message(), m.self, name)})
+	m.core.emit(MessageReceived{Message: m.core.withQuote(context.Background(), messageFromStore(row.Message(), m.self, name))})
 }
 
 // reload rereads a group after a failed write, so memory matches the disk.
@@ -436,6 +460,9 @@ func (m *groupManager) resolvePending(ctx context.Context, g *group, ref chainRe
 	}
 	g.pending[ref.author] = store.PendingUse{Count: max(0, use.Count), Bytes: max(0, use.Bytes)}
 	for _, p := range done {
-		m.emitMessage(g, p)
+		if p.State == store.GroupMsgUnread {
+			m.emitMessage(g, p)
+		}
 	}
+	m.applyGroupOps(ctx, g, done)
 }

@@ -44,6 +44,33 @@ type Message struct {
 	// System marks a group's line about a roster change (who joined,
 	// left, was renamed...): Text is the line, Author is zero.
 	System bool
+	// ReplyTo is the message this one answers (zero for none); Quote is
+	// that message as far as this device has it (nil if not stored).
+	ReplyTo crypto.MessageID
+	Quote   *Quote
+	// EditedAt is the author's clock of the edit that gave Text, zero if
+	// never edited. Deleted: Text was taken back (and is empty).
+	EditedAt  time.Time
+	Deleted   bool
+	Reactions []Reaction
+}
+
+// Quote is the start of a replied-to message, as a reply shows it.
+type Quote struct {
+	Author     crypto.ID
+	AuthorName string
+	Text       string // at most QuoteLen runes
+	Deleted    bool
+}
+
+// QuoteLen bounds the text of a Quote.
+const QuoteLen = 80
+
+// Reaction is one participant's reaction to a message.
+type Reaction struct {
+	From  crypto.ID // our own ID for ours
+	Emoji string
+	At    time.Time // the reactor's clock
 }
 
 // checkText refuses what no conversation accepts, before any actor sees it.
@@ -79,5 +106,6 @@ func messageFromStore(m store.Message, self crypto.ID, name string) Message {
 	if m.Outgoing {
 		out.Author, out.AuthorName = self, ""
 	}
+	out.ReplyTo, out.EditedAt, out.Deleted = m.Target, m.EditedAt, m.Deleted != store.NotDeleted
 	return out
 }

@@ -249,7 +249,8 @@ func eventPeer(ev p2p.Event) (crypto.ID, uint64) {
 func isContactMessage(m wire.Message) bool {
 	switch m.(type) {
 	case wire.ContactRequest, wire.ContactAccept, wire.ContactReject, wire.Text, wire.Ack, wire.Read,
-		wire.Typing, wire.Address, wire.Bye:
+		wire.Typing, wire.Address, wire.Bye,
+		wire.Reply, wire.Reaction, wire.Edit, wire.Delete:
 		return true
 	}
 	return false

@@ -58,6 +58,10 @@ func (s *searchIndex) follow(e Event) {
 	switch e := e.(type) {
 	case MessageReceived:
 		s.put(e.Message)
+	case MessageEdited:
+		s.idx.Edit(e.ID, e.Text)
+	case MessageDeleted:
+		s.idx.Remove(e.ID)
 	case ContactRemoved:
 		s.idx.RemoveConversation(ContactChat(e.ID))
 	case GroupRemoved:

@@ -42,6 +42,16 @@ type GroupMessage struct {
 	StoredAt  time.Time
 	Record    []byte
 	Text      string
+	// Kind, Target, EditedAt and Deleted are as in Message.
+	Kind     MessageKind
+	Target   crypto.MessageID
+	EditedAt time.Time
+	Deleted  DeleteState
+}
+
+// ID is the message ID every member derives from the header.
+func (m GroupMessage) ID() crypto.MessageID {
+	return crypto.GroupMessageID(crypto.GroupHeader{Group: m.Group, Author: m.Author, Epoch: m.Epoch, Seq: m.AuthorSeq})
 }
 
 // Message is the row as History shows it, in the shape a chat's has: our
@@ -49,9 +59,9 @@ type GroupMessage struct {
 // member online; there is no ack), others' are unread or seen. The ID is
 // the one every member derives from (group, author, epoch, seq).
 func (m GroupMessage) Message() Message {
-	h := crypto.GroupHeader{Group: m.Group, Author: m.Author, Epoch: m.Epoch, Seq: m.AuthorSeq}
-	out := Message{Seq: m.Seq, ID: crypto.GroupMessageID(h), Group: m.Group, Author: m.Author,
-		Text: m.Text, SentAt: m.SentAt, StoredAt: m.StoredAt, State: StateUnread}
+	out := Message{Seq: m.Seq, ID: m.ID(), Group: m.Group, Author: m.Author,
+		Text: m.Text, SentAt: m.SentAt, StoredAt: m.StoredAt, State: StateUnread,
+		Kind: m.Kind, Target: m.Target, EditedAt: m.EditedAt, Deleted: m.Deleted}
 	switch m.State {
 	case GroupMsgOwn:
 		out.Outgoing, out.State = true, StateSent
@@ -60,6 +70,10 @@ func (m GroupMessage) Message() Message {
 	}
 	return out
 }
+
+// Readable reports whether a message in this state has been decrypted
+// here (or written here).
+func (st GroupMsgState) Readable() bool { return st.readable() }
 
 func (st GroupMsgState) readable() bool {
 	return st == GroupMsgUnread || st == GroupMsgSeen || st == GroupMsgOwn || st == GroupMsgSystem
@@ -85,10 +99,11 @@ func addSystemLines(ctx context.Context, tx *sql.Tx, sl *crypto.Sealer, rm *rowM
 		m := GroupMessage{Seq: seq + int64(i), Group: id, Author: SystemAuthor, AuthorSeq: uint64(last) + uint64(i) + 1,
 			State: GroupMsgSystem, SentAt: at, StoredAt: at, Text: text}
 		sealed := sealCol(sl, "group_messages", "text", groupTextRow(id, m.Author, m.AuthorSeq), []byte(text))
+		mid := m.ID()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO group_messages
-			(seq, grp, author, aseq, epoch, state, sent_at, stored_at, record, text, mac) VALUES (?, ?, ?, ?, 0, ?, ?, ?, x'', ?, ?)`,
+			(seq, grp, author, aseq, epoch, state, sent_at, stored_at, record, text, mac, msg_id) VALUES (?, ?, ?, ?, 0, ?, ?, ?, x'', ?, ?, ?)`,
 			m.Seq, id[:], m.Author[:], int64(m.AuthorSeq), int(m.State), toMillis(at), toMillis(at), sealed,
-			rm.groupMsgMAC(&m)); err != nil {
+			rm.groupMsgMAC(&m), mid[:]); err != nil {
 			return nil, err
 		}
 		out = append(out, m)
@@ -156,14 +171,17 @@ func (s *Store) AddGroupMessages(ctx context.Context, msgs []GroupMessage, chain
 			row.Seq = seq
 			var text any
 			if m.State.readable() {
-				text = sealCol(sl, "group_messages", "text", groupTextRow(m.Group, m.Author, m.AuthorSeq), []byte(m.Text))
+				text = sealCol(sl, "group_messages", "text", opRowAD(groupTextRow(m.Group, m.Author, m.AuthorSeq), m.Kind, m.Target),
+					[]byte(m.Text))
 			}
+			id := m.ID()
 			res, err := tx.ExecContext(ctx, `INSERT INTO group_messages
-				(seq, grp, author, aseq, epoch, state, sent_at, stored_at, record, text, mac)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				(seq, grp, author, aseq, epoch, state, sent_at, stored_at, record, text, mac, msg_id, kind, target)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (grp, author, aseq) DO NOTHING`,
 				seq, m.Group[:], m.Author[:], int64(m.AuthorSeq), int64(m.Epoch), int(m.State),
-				toMillis(m.SentAt), toMillis(m.StoredAt), m.Record, text, rm.groupMsgMAC(&row))
+				toMillis(m.SentAt), toMillis(m.StoredAt), m.Record, text, rm.groupMsgMAC(&row),
+				id[:], int(m.Kind), targetArg(m.Target))
 			if err != nil {
 				return fmt.Errorf("message %d: %w", i, err)
 			}
@@ -199,9 +217,11 @@ func (s *Store) ResolveGroupMessages(ctx context.Context, msgs []GroupMessage, c
 				continue
 			}
 			row.State = m.State
-			text := sealCol(sl, "group_messages", "text", groupTextRow(m.Group, m.Author, m.AuthorSeq), []byte(m.Text))
-			if _, err := tx.ExecContext(ctx, `UPDATE group_messages SET state = ?, sent_at = ?, text = ?, mac = ?
-				WHERE seq = ?`, int(m.State), toMillis(m.SentAt), text, rm.groupMsgMAC(&row), m.Seq); err != nil {
+			text := sealCol(sl, "group_messages", "text", opRowAD(groupTextRow(m.Group, m.Author, m.AuthorSeq), m.Kind, m.Target),
+				[]byte(m.Text))
+			if _, err := tx.ExecContext(ctx, `UPDATE group_messages SET state = ?, sent_at = ?, text = ?, mac = ?,
+				kind = ?, target = ? WHERE seq = ?`, int(m.State), toMillis(m.SentAt), text, rm.groupMsgMAC(&row),
+				int(m.Kind), targetArg(m.Target), m.Seq); err != nil {
 				return err
 			}
 		}
@@ -209,7 +229,8 @@ func (s *Store) ResolveGroupMessages(ctx context.Context, msgs []GroupMessage, c
 	})
 }
 
-const groupMsgColumns = `seq, author, aseq, epoch, state, sent_at, stored_at, record, text, mac`
+const groupMsgColumns = `seq, author, aseq, epoch, state, sent_at, stored_at, record, text, mac,
+	kind, target, edited_at, deleted`
 
 // PendingGroupMessages returns an author's undecrypted messages of one
 // epoch, in sequence order.
@@ -252,7 +273,7 @@ func (s *Store) GroupAuthorSeqs(ctx context.Context, id crypto.GroupID) (map[cry
 // (0 = newest), in chronological (first-seen) order.
 func (s *Store) groupHistory(ctx context.Context, id crypto.GroupID, before int64, limit int) ([]GroupMessage, error) {
 	msgs, err := s.queryGroupMessages(ctx, id, `SELECT `+groupMsgColumns+` FROM group_messages
-		WHERE grp = ? AND seq < ? AND state IN (2, 3, 4, 6) ORDER BY seq DESC LIMIT ?`, id[:], pageStart(before), min(max(limit, 1), MaxPage))
+		WHERE grp = ? AND seq < ? AND state IN (2, 3, 4, 6) AND kind = 0 ORDER BY seq DESC LIMIT ?`, id[:], pageStart(before), min(max(limit, 1), MaxPage))
 	slices.Reverse(msgs)
 	return msgs, err
 }
@@ -283,12 +304,15 @@ func (s *Store) queryGroupMessages(ctx context.Context, id crypto.GroupID, q str
 	var out []GroupMessage
 	for rows.Next() {
 		m := GroupMessage{Group: id}
-		var author, text, mac []byte
-		var aseq, epoch, sentAt, storedAt int64
-		var state int
-		if err := rows.Scan(&m.Seq, &author, &aseq, &epoch, &state, &sentAt, &storedAt, &m.Record, &text, &mac); err != nil {
+		var author, text, mac, target []byte
+		var aseq, epoch, sentAt, storedAt, editedAt int64
+		var state, kind, del int
+		if err := rows.Scan(&m.Seq, &author, &aseq, &epoch, &state, &sentAt, &storedAt, &m.Record, &text, &mac,
+			&kind, &target, &editedAt, &del); err != nil {
 			return nil, fmt.Errorf("store: group messages: %w", err)
 		}
+		m.Kind, m.Deleted, m.EditedAt = MessageKind(kind), DeleteState(del), fromMillis(editedAt)
+		copy(m.Target[:], target)
 		copy(m.Author[:], author)
 		m.AuthorSeq, m.Epoch, m.State = uint64(aseq), uint64(epoch), GroupMsgState(state)
 		if err := rm.checkGroupMsg(&m, mac); err != nil {
@@ -296,7 +320,7 @@ func (s *Store) queryGroupMessages(ctx context.Context, id crypto.GroupID, q str
 		}
 		m.SentAt, m.StoredAt = fromMillis(sentAt), fromMillis(storedAt)
 		if m.State.readable() && text != nil {
-			plain, err := openCol(sl, "group_messages", "text", groupTextRow(id, m.Author, m.AuthorSeq), text)
+			plain, err := openCol(sl, "group_messages", "text", opRowAD(groupTextRow(id, m.Author, m.AuthorSeq), m.Kind, m.Target), text)
 			if err != nil {
 				return nil, fmt.Errorf("store: group message %d: %w", m.Seq, err)
 			}

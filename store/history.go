@@ -11,7 +11,7 @@ import (
 
 // historyQuery takes (contact, beforeSeq, limit) and walks messages_history backwards.
 const historyQuery = `SELECT ` + messageColumns + ` FROM messages m
-	WHERE m.contact = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`
+	WHERE m.contact = ? AND m.seq < ? AND m.kind = 0 ORDER BY m.seq DESC LIMIT ?`
 
 func (s *Store) chatHistory(ctx context.Context, contact crypto.ID, beforeSeq int64, limit int) ([]Message, error) {
 	msgs, err := s.queryMessages(ctx, contact, limit, historyQuery, pageStart(beforeSeq))

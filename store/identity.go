@@ -104,6 +104,9 @@ func (s *Store) Unlock(ctx context.Context, pass []byte) error {
 	if err := s.upgradeRowMACs(ctx, sl, rm); err != nil {
 		return fmt.Errorf("store: unlock: %w", err)
 	}
+	if err := s.fillGroupMessageIDs(ctx); err != nil {
+		return fmt.Errorf("store: unlock: %w", err)
+	}
 	s.setKeys(sl, rm)
 	return nil
 }

@@ -60,11 +60,20 @@ type Message struct {
 	SentAt   time.Time
 	StoredAt time.Time
 	State    MessageState
+	// Kind is KindText for a message and names the operation of a row
+	// that changes another (Target). A text's Target is the message it
+	// replies to, zero for none.
+	Kind   MessageKind
+	Target crypto.MessageID
+	// EditedAt is the author's clock of the edit that gave Text, zero
+	// when never edited; Deleted says whether and how Text was removed.
+	EditedAt time.Time
+	Deleted  DeleteState
 }
 
 const insertMessage = `INSERT INTO messages
-	(seq, contact, msg_id, outgoing, sent_at, stored_at, state, text, receipt_sent, mac)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`
+	(seq, contact, msg_id, outgoing, sent_at, stored_at, state, text, receipt_sent, mac, kind, target)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // nextMessageSeq returns the seq the next message row gets. The store picks
 // it itself (SQLite would pick the same, max + 1) because the row's MAC
@@ -178,8 +187,11 @@ func messageArgs(sl *crypto.Sealer, rm *rowMACer, m Message, seq int64, outgoing
 	}
 	r := msgRow{seq: seq, contact: m.Contact, id: m.ID, outgoing: outgoing, state: m.State,
 		sentAt: toMillis(m.SentAt), storedAt: toMillis(stored)}
-	text := sealCol(sl, "messages", "text", messageRow(m.Contact, m.ID), []byte(m.Text))
-	return []any{seq, m.Contact.String(), m.ID[:], boolInt(outgoing), r.sentAt, r.storedAt, int(m.State), text, rm.msgMAC(&r)}
+	text := sealCol(sl, "messages", "text", opRowAD(messageRow(m.Contact, m.ID), m.Kind, m.Target), []byte(m.Text))
+	// An operation needs no read receipt: the user reads its effect.
+	receipt := boolInt(m.Kind != KindText)
+	return []any{seq, m.Contact.String(), m.ID[:], boolInt(outgoing), r.sentAt, r.storedAt, int(m.State), text, receipt,
+		rm.msgMAC(&r), int(m.Kind), targetArg(m.Target)}
 }
 
 // advanceSources lists the states an outgoing message may move to st from.
@@ -312,7 +324,8 @@ func setMessageStates(ctx context.Context, tx *sql.Tx, rm *rowMACer, rows []msgR
 	return nil
 }
 
-const messageColumns = `m.seq, m.msg_id, m.outgoing, m.sent_at, m.stored_at, m.state, m.text, m.mac`
+const messageColumns = `m.seq, m.msg_id, m.outgoing, m.sent_at, m.stored_at, m.state, m.text, m.mac,
+	m.kind, m.target, m.edited_at, m.deleted`
 
 // outboxQuery takes (contact, afterSeq, limit). Its WHERE repeats the
 // partial index messages_outbox's condition, so SQLite walks that index.
@@ -333,30 +346,39 @@ func (s *Store) Outbox(ctx context.Context, contact crypto.ID, afterSeq int64, l
 // queryMessages runs q with args (contact, cursor, limit), checks each row's
 // MAC and opens each text.
 func (s *Store) queryMessages(ctx context.Context, contact crypto.ID, limit int, q string, cursor int64) ([]Message, error) {
-	sl, rm, err := s.keys()
-	if err != nil {
-		return nil, err
-	}
 	if limit <= 0 {
 		return nil, fmt.Errorf("limit %d: %w", limit, ErrInvalid)
 	}
 	limit = min(limit, MaxPage)
-	rows, err := s.r.QueryContext(ctx, q, contact.String(), cursor, limit)
+	return s.queryMessageRows(ctx, contact, q, contact.String(), cursor, limit)
+}
+
+// queryMessageRows runs q, which selects messageColumns of the contact's
+// rows, checks each row's MAC and opens each text.
+func (s *Store) queryMessageRows(ctx context.Context, contact crypto.ID, q string, args ...any) ([]Message, error) {
+	sl, rm, err := s.keys()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := make([]Message, 0, limit)
+	var out []Message
 	for rows.Next() {
 		var (
-			m                = Message{Contact: contact}
-			msgID, text, mac []byte
-			outgoing, state  int
-			sentAt, storedAt int64
+			m                          = Message{Contact: contact}
+			msgID, text, mac, target   []byte
+			outgoing, state, kind, del int
+			sentAt, storedAt, editedAt int64
 		)
-		if err := rows.Scan(&m.Seq, &msgID, &outgoing, &sentAt, &storedAt, &state, &text, &mac); err != nil {
+		if err := rows.Scan(&m.Seq, &msgID, &outgoing, &sentAt, &storedAt, &state, &text, &mac,
+			&kind, &target, &editedAt, &del); err != nil {
 			return nil, err
 		}
+		m.Kind, m.Deleted, m.EditedAt = MessageKind(kind), DeleteState(del), fromMillis(editedAt)
+		copy(m.Target[:], target)
 		if len(msgID) != len(m.ID) {
 			return nil, fmt.Errorf("message %d: bad id length %d", m.Seq, len(msgID))
 		}
@@ -366,7 +388,7 @@ func (s *Store) queryMessages(ctx context.Context, contact crypto.ID, limit int,
 		if err := rm.checkMsg(&r, mac); err != nil {
 			return nil, err
 		}
-		plain, err := openCol(sl, "messages", "text", messageRow(contact, m.ID), text)
+		plain, err := openCol(sl, "messages", "text", opRowAD(messageRow(contact, m.ID), m.Kind, m.Target), text)
 		if err != nil {
 			return nil, fmt.Errorf("message %d: %w", m.Seq, err)
 		}

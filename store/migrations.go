@@ -206,6 +206,31 @@ CREATE TABLE frontend_state (
 	state BLOB NOT NULL
 ) STRICT;
 `,
+		// Message operations (message_ops.go): replies, reactions, edits
+		// and deletes. An operation is a row of its own (kind > 0), so a
+		// chat's outbox and acks and a group's relaying carry it like a
+		// message; target names the message it changes (for a text, the
+		// one it replies to). A group row gains its message ID, which every
+		// member derives alike, so a target is found by it; rows stored
+		// before this step get theirs at the next unlock (fillGroupMessageIDs;
+		// the partial index finds them, and is empty after).
+		`
+ALTER TABLE messages ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN target BLOB;
+ALTER TABLE messages ADD COLUMN edited_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN edit_id BLOB;
+ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX messages_targets ON messages (contact, target) WHERE target IS NOT NULL;
+ALTER TABLE group_messages ADD COLUMN msg_id BLOB;
+ALTER TABLE group_messages ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE group_messages ADD COLUMN target BLOB;
+ALTER TABLE group_messages ADD COLUMN edited_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE group_messages ADD COLUMN edit_id BLOB;
+ALTER TABLE group_messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX group_messages_ids ON group_messages (grp, msg_id);
+CREATE INDEX group_messages_targets ON group_messages (grp, target) WHERE target IS NOT NULL;
+CREATE INDEX group_messages_unnamed ON group_messages (seq) WHERE msg_id IS NULL;
+`,
 	}
 }
 

@@ -69,6 +69,9 @@ func decodeRecord(t Type, s *cryptobyte.String) (Message, error) {
 	case TypeAddrRecord:
 		return decodeAddrRecord(s)
 	}
+	if m, ok, err := decodeMessageOp(t, s); ok {
+		return m, err
+	}
 	return decodeGroupRecord(t, s)
 }
 

@@ -161,6 +161,14 @@ func (t Type) String() string {
 		return "Rekey"
 	case TypeAddrRecord:
 		return "AddrRecord"
+	case TypeReply:
+		return "Reply"
+	case TypeReaction:
+		return "Reaction"
+	case TypeEdit:
+		return "Edit"
+	case TypeDelete:
+		return "Delete"
 	case TypeGroupInvite:
 		return "GroupInvite"
 	case TypeGroupRoster:

@@ -28,6 +28,10 @@ type request struct {
 
 	// search
 	In string `json:"in,omitempty"`
+	// Message operations (message_ops.go).
+	ReplyTo  string `json:"reply_to,omitempty"`
+	Emoji    string `json:"emoji,omitempty"`
+	Everyone bool   `json:"everyone,omitempty"`
 }
 
 // field returns the text field called name, "" when the line left it out.
@@ -93,7 +97,8 @@ func commandTable() []command {
 		{name: "accept", needs: id, help: "accept a contact request", run: onContact((*app.Core).Accept)},
 		{name: "reject", needs: id, help: "decline a contact request", run: onContact((*app.Core).Reject)},
 		{name: "contacts", help: "list contacts and requests", run: (*headless).contacts},
-		{name: "send", needs: []string{"to", "text"}, help: "send a message to a contact", run: inChat("to", (*headless).send)},
+		{name: "send", needs: []string{"to", "text"}, optional: []string{"reply_to"}, help: "send a message to a contact",
+			run: inChat("to", (*headless).send)},
 		{name: "read", needs: id, help: "mark a chat read; receipts go to the contact", run: inChat("id", (*headless).markRead)},
 		{name: "typing", needs: []string{"to"}, optional: []string{"active"}, help: "tell a contact you are typing",
 			run: (*headless).typing},
@@ -119,7 +124,8 @@ func commandTable() []command {
 		{name: "group_topic", needs: id, optional: []string{"text"}, help: "set a group's description", run: (*headless).setTopic},
 		{name: "group_leave", needs: id, help: "leave a group, keeping its history", run: onGroup((*app.Core).Leave)},
 		{name: "group_delete", needs: id, help: "leave a group and delete it here", run: onGroup((*app.Core).DeleteGroup)},
-		{name: "group_send", needs: []string{"id", "text"}, help: "send a message to a group", run: inGroup((*headless).send)},
+		{name: "group_send", needs: []string{"id", "text"}, optional: []string{"reply_to"}, help: "send a message to a group",
+			run: inGroup((*headless).send)},
 		{name: "group_read", needs: id, help: "mark a group's messages seen", run: inGroup((*headless).markRead)},
 		{name: "group_history", needs: id, optional: paging, help: "page back through a group", run: inGroup((*headless).history)},
 		{name: "group_export", needs: []string{"id", "file"}, help: "save a group's history to a file, like export",
@@ -129,6 +135,13 @@ func commandTable() []command {
 			help: "find messages holding every word (the last may be a prefix), in every conversation or the one in \"in\"",
 			run:  (*headless).search},
 
+		// Message operations (message_ops.go).
+		{name: "react", needs: id, optional: []string{"emoji"}, help: "react to a message; the same emoji again or none takes it back",
+			run: onMessage((*headless).react)},
+		{name: "edit", needs: []string{"id", "text"}, help: "change the text of your message (within 24 hours)",
+			run: onMessage((*headless).edit)},
+		{name: "delete", needs: id, optional: []string{"everyone"}, help: "delete a message here, or with everyone: true for all",
+			run: onMessage((*headless).deleteMessage)},
 		{name: "quit", help: "stop Jarvis", run: func(*headless, context.Context, request) error { return errQuit }},
 	}
 }

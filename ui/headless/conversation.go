@@ -21,6 +21,7 @@ type messageJSON struct {
 	SentAt   int64  `json:"sent_at"`
 	State    string `json:"state"`
 	Cursor   int64  `json:"cursor"`
+	opsJSON
 }
 
 type messageLine struct {
@@ -31,6 +32,7 @@ type messageLine struct {
 	Time   int64  `json:"time"`
 	SentAt int64  `json:"sent_at"`
 	Cursor int64  `json:"cursor"`
+	opsJSON
 }
 
 type groupMessageJSON struct {
@@ -47,6 +49,7 @@ type groupMessageJSON struct {
 	// System marks a roster line kept in history (who joined, left, was
 	// renamed); it has no author.
 	System bool `json:"system,omitempty"`
+	opsJSON
 }
 
 type groupMessageLine struct {
@@ -94,7 +97,7 @@ type groupHistoryLine struct {
 func messageToJSON(m app.Message) messageJSON {
 	return messageJSON{
 		ID: m.ID.String(), With: m.Conversation.String(), Outgoing: m.Outgoing, Text: m.Text,
-		Time: millis(m.At), SentAt: millis(m.SentAt), State: m.State.String(), Cursor: m.Cursor,
+		Time: millis(m.At), SentAt: millis(m.SentAt), State: m.State.String(), Cursor: m.Cursor, opsJSON: opsToJSON(m),
 	}
 }
 
@@ -102,7 +105,7 @@ func groupMessageToJSON(m app.Message) groupMessageJSON {
 	out := groupMessageJSON{
 		ID: m.ID.String(), Group: m.Conversation.String(), From: m.Author.String(), FromName: m.AuthorName,
 		Outgoing: m.Outgoing, Text: m.Text, Time: millis(m.At), SentAt: millis(m.SentAt),
-		State: m.State.String(), Cursor: m.Cursor, System: m.System,
+		State: m.State.String(), Cursor: m.Cursor, System: m.System, opsJSON: opsToJSON(m),
 	}
 	if m.System {
 		out.From = ""
@@ -116,7 +119,7 @@ func receivedLine(m app.Message) any {
 		return groupMessageLine{Event: "group_message", groupMessageJSON: groupMessageToJSON(m)}
 	}
 	return messageLine{Event: "message", ID: m.ID.String(), From: m.Conversation.String(), Text: m.Text,
-		Time: millis(m.At), SentAt: millis(m.SentAt), Cursor: m.Cursor}
+		Time: millis(m.At), SentAt: millis(m.SentAt), Cursor: m.Cursor, opsJSON: opsToJSON(m)}
 }
 
 // sentReply is the answer to a send once the message is stored.
@@ -156,6 +159,9 @@ func inGroup(fn convHandler) handler {
 // send queues a message and answers once it is stored, in command order,
 // without holding up the commands after it.
 func (h *headless) send(ctx context.Context, conv app.ConversationID, r request) error {
+	if r.ReplyTo != "" {
+		return h.reply(ctx, conv, r)
+	}
 	wait, err := h.core.SendAsync(ctx, conv, r.Text)
 	if err != nil {
 		return err

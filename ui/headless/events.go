@@ -151,6 +151,9 @@ func eventJSON(ev app.Event) any {
 	if line := contactEventJSON(ev); line != nil {
 		return line
 	}
+	if line := opEventJSON(ev); line != nil {
+		return line
+	}
 	if line := pairEventJSON(ev); line != nil {
 		return line
 	}

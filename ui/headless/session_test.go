@@ -245,6 +245,7 @@ func TestEveryCommandWorksAgainstARealCore(t *testing.T) {
 
 	chatCommands(t, ann, bobID)
 	searchCommands(t, ann, bobID)
+	messageOpCommands(t, ann, bob)
 	groupCommands(t, ann, bobID, cat)
 	// Ann listens on loopback, where LAN discovery is off: pairing says so
 	// (ui/e2e pairs for real, in network namespaces).

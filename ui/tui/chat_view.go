@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"jarvis/app"
+	"jarvis/crypto"
 )
 
 // renderChat fills the message view with the open conversation. Chats and
@@ -41,6 +42,13 @@ func (u *UI) layoutChat() *conversation {
 		if cr.target >= 0 {
 			cr.target += pad
 		}
+		for i := range cr.msgs {
+			cr.msgs[i].first += pad
+			cr.msgs[i].last += pad
+			if cr.msgs[i].quote >= 0 {
+				cr.msgs[i].quote += pad
+			}
+		}
 	}
 	mv.shown = cr
 	mv.chat.SetWrap(false).SetText(strings.Join(cr.rows, "\n"))
@@ -51,6 +59,7 @@ func (u *UI) layoutChat() *conversation {
 type chatRows struct {
 	rows   []string  // tview markup, one screen row each
 	spans  []msgSpan // the incoming messages, oldest first
+	msgs   []msgRows // every message, for selecting (selection.go)
 	target int       // the first row of the conversation's target; -1 for none
 }
 
@@ -87,6 +96,11 @@ func (u *UI) chatRows(conv *conversation, width int) chatRows {
 		if l.msg.ID == conv.marker && !l.msg.Outgoing {
 			add([]piece{{u.theme.tag("red"), separator("new messages", width)}}, 0)
 		}
+		first, quote := len(cr.rows), -1
+		if q := l.msg.Quote; q != nil {
+			quote = len(cr.rows)
+			add(gray("      "+quoteText(q, u.quoteAuthor(q), width-6)), 0)
+		}
 		if !l.msg.Outgoing {
 			cr.spans = append(cr.spans, msgSpan{first: len(cr.rows), cursor: l.msg.Cursor})
 		}
@@ -95,7 +109,14 @@ func (u *UI) chatRows(conv *conversation, width int) chatRows {
 			cr.target = len(cr.rows)
 			ps[3].style = "[::r]" // the message a search opened
 		}
+		if l.msg.ID == u.main.pick.sel && l.msg.ID != (crypto.MessageID{}) {
+			ps[0].style += "[::r]" // the selected message: its time in reverse
+		}
 		add(ps, piecesWidth(ps[:3]))
+		if len(l.msg.Reactions) > 0 {
+			add(gray("      "+reactionCounts(l.msg.Reactions)), 6)
+		}
+		cr.msgs = append(cr.msgs, msgRows{id: l.msg.ID, first: first, last: len(cr.rows) - 1, quote: quote})
 	}
 	if hint := conv.emptyHint(); len(conv.lines) == 0 && conv.loaded && hint != "" {
 		add(gray(hint), 0)
@@ -128,8 +149,8 @@ func (u *UI) messagePieces(conv *conversation, m app.Message, at time.Time, last
 		{u.theme.tag("gray"), at.Format("15:04") + " "},
 		{u.theme.tag(color) + "[::b]", plainPeerText(name, false)},
 		{"", ": "},
-		{"", plainPeerText(m.Text, true)},
 	}
+	ps = append(ps, u.opPieces(m)...)
 	if m.Outgoing {
 		ps = append(ps, piece{"", " "})
 		ps = append(ps, u.theme.statePieces(m.State, lastRead)...)

@@ -14,9 +14,10 @@ import (
 // sendRequest is one message for the sender goroutine. echo is the
 // temporary ID the message shows under until Send returns the real one.
 type sendRequest struct {
-	conv app.ConversationID
-	text string
-	echo crypto.MessageID
+	conv    app.ConversationID
+	text    string
+	echo    crypto.MessageID
+	replyTo crypto.MessageID // zero for a plain message (selection.go)
 }
 
 // sender hands messages to the core one at a time, so they keep the order
@@ -27,7 +28,7 @@ func (u *UI) sender(core appCore) {
 		case <-u.ctx.Done():
 			return
 		case r := <-u.sends:
-			id, err := core.Send(u.ctx, r.conv, r.text)
+			id, err := sendOrReply(u.ctx, core, r)
 			u.post(func() { u.sent(r, id, err) })
 		}
 	}
@@ -97,6 +98,7 @@ func (u *UI) submitText(text string) {
 	if conv := u.convs[u.cur]; conv != nil {
 		conv.draft = ""
 	}
+	u.restoreDraft() // the draft an edit set aside (selection.go)
 }
 
 // send shows the message at once, in a chat or a group, and queues it;
@@ -111,14 +113,20 @@ func (u *UI) send(text string) bool {
 		u.notice(why)
 		return false
 	}
-	r, ok := u.queueSend(sendRequest{conv: conv.id, text: text})
+	if u.main.pick.editing != (crypto.MessageID{}) {
+		return u.sendEdit(conv, text)
+	}
+	r, ok := u.queueSend(sendRequest{conv: conv.id, text: text, replyTo: u.main.pick.replyTo})
 	if !ok {
 		return false
 	}
 	now := time.Now()
 	u.stopTyping()
 	conv.add(app.Message{ID: r.echo, Conversation: conv.id, Author: u.self.ID, Outgoing: true,
-		Text: text, SentAt: now, At: now, State: app.StateQueued})
+		Text: text, SentAt: now, At: now, State: app.StateQueued, ReplyTo: r.replyTo, Quote: u.quoteOf(conv, r.replyTo)})
+	if u.main.pick.replyTo != (crypto.MessageID{}) {
+		u.main.pick.replyTo, u.main.note = crypto.MessageID{}, noteText{} // "Replying to…" is done
+	}
 	conv.marker = crypto.MessageID{}
 	conv.last = now
 	conv.follow = true // what we send is what we look at

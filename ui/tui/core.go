@@ -13,6 +13,7 @@ import (
 type appCore interface {
 	coreRunner
 	messenger
+	messageEditor // selection.go
 	contactBook
 	groupAdmin
 	pairer   // pair.go

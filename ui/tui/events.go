@@ -62,6 +62,8 @@ func (u *UI) applyEvent(ev app.Event) {
 		if conv := u.convs[e.Conversation]; conv != nil {
 			conv.setState(e.ID, e.State)
 		}
+	case app.MessageEdited, app.MessageDeleted, app.ReactionSet:
+		u.handleMessageOp(e)
 	case app.PeerStatus, app.Typing:
 		u.handlePresence(e)
 	case app.ContactRequest, app.ContactAdded, app.ContactUpdated, app.ContactRejected, app.ContactRemoved:

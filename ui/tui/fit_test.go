@@ -103,6 +103,15 @@ func TestEveryDialogFitsOnAPhone(t *testing.T) {
 		return func(s *screenUI) { s.screen.InjectKey(tcell.KeyRune, r, tcell.ModAlt) }
 	}
 	enter := func(line string) func(s *screenUI) { return func(s *screenUI) { s.enter(line) } }
+	// Select the newest message, wait for the selection's hint, press r.
+	onMessage := func(r rune) func(s *screenUI) {
+		return func(s *screenUI) {
+			s.wait("Bob: ")
+			s.key(tcell.KeyUp)
+			s.wait("r reply")
+			s.typeText(string(r))
+		}
+	}
 	tests := []struct {
 		name        string
 		open        []func(s *screenUI)
@@ -123,6 +132,9 @@ func TestEveryDialogFitsOnAPhone(t *testing.T) {
 		{"wipe", []func(*screenUI){alt('2'), enter("/wipe")}, "Wipe this identity", "Cancel"},
 		{"search", []func(*screenUI){alt('2'), enter("/search lunch")}, "Search all conversations", "No messages match"},
 		{"search here", []func(*screenUI){alt('2'), enter("/search --here lunch")}, "Search in Bob", "indexing 25%"},
+		// Message operations (selection.go).
+		{"delete message", []func(*screenUI){alt('2'), onMessage('d')}, "Delete message", "Cancel"},
+		{"message info", []func(*screenUI){alt('2'), onMessage('i')}, "Message", "Close"},
 	}
 	for _, size := range phoneSizes {
 		for _, tc := range tests {

@@ -10,7 +10,11 @@ import (
 
 const helpKeys = `[::b]Keys[::-]
   Enter            send the message or run the command
-  ↑ / ↓            walk back through what you sent here (this session)
+  ↑ (empty line)   select a message (a click does too)
+  ↑ ↓  Esc         move the selection; back to typing
+  r e d + c i      reply edit delete react copy info
+  1 … 6            quick reactions; Enter opens a quote
+  ↑ ↓ on text      what you sent here (Ctrl+↑ ↓ always)
   Ctrl+N / Ctrl+P  next / previous conversation (also Alt+↓ / Alt+↑)
   Alt+1 … Alt+9    open conversation 1 … 9
   Alt+A            next conversation with unread messages or an invite

@@ -3,6 +3,8 @@ package tui
 import (
 	"time"
 
+	"jarvis/crypto"
+
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 )
@@ -115,6 +117,9 @@ func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 	if ev.Key() != tcell.KeyTab {
 		mv.completion = nil
 	}
+	if mv.pick.sel != (crypto.MessageID{}) && u.selectionKey(ev) {
+		return nil
+	}
 	switch ev.Key() {
 	case tcell.KeyCtrlN:
 		u.step(1)
@@ -128,7 +133,11 @@ func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 		u.step(1)
 	case tcell.KeyUp:
 		if !alt {
-			u.walkHistory(-1)
+			// Up on an empty line selects the newest message; with text
+			// on the line (or with Ctrl) it walks back through what was sent.
+			if ev.Modifiers()&tcell.ModCtrl != 0 || !mv.input.empty() || !u.selectNewest() {
+				u.walkHistory(-1)
+			}
 			break
 		}
 		u.step(-1)
@@ -163,7 +172,7 @@ func (u *UI) mainKey(ev *tcell.EventKey) *tcell.EventKey {
 	case tcell.KeyTab:
 		u.complete()
 	case tcell.KeyEsc:
-		// Nothing to close; the draft stays.
+		u.cancelPick() // a reply or an edit under way; otherwise the draft stays
 	case tcell.KeyRune:
 		return u.runeKey(ev, alt)
 	default:
@@ -201,6 +210,9 @@ func (u *UI) runeKey(ev *tcell.EventKey, alt bool) *tcell.EventKey {
 // view from anywhere on it, clicks on the list open conversations, and
 // nothing behind a dialog or the lock screen can be clicked.
 func (u *UI) captureMouse(ev *tcell.EventMouse, action tview.MouseAction) (*tcell.EventMouse, tview.MouseAction) {
+	if ev == nil {
+		return ev, action // tview's own follow-up of a click (a double-click window ending)
+	}
 	if u.locked || u.main == nil {
 		if u.dialog != "" || u.main == nil {
 			return ev, action
@@ -217,6 +229,12 @@ func (u *UI) captureMouse(ev *tcell.EventMouse, action tview.MouseAction) (*tcel
 	}
 	if mv.chat.InRect(x, y) {
 		switch action {
+		case tview.MouseMove:
+			// Passed on: swallowing it would swallow the button press
+			// that came in the same event, and the view ignores moves.
+			return ev, action
+		case tview.MouseLeftDown: // the up is swallowed below, so no click follows
+			u.clickChat(y)
 		case tview.MouseScrollUp:
 			u.scrollChat(-3)
 		case tview.MouseScrollDown:

@@ -128,6 +128,7 @@ func (u *UI) open(k app.ConversationID) {
 	if u.main == nil || k == u.cur {
 		return
 	}
+	u.dropPick() // a reply or edit belongs to the conversation it began in
 	if old := u.convs[u.cur]; old != nil {
 		old.draft = u.main.input.GetText()
 		old.marker = crypto.MessageID{}

@@ -42,6 +42,7 @@ type mainView struct {
 	pendingSeen  time.Time    // when the UI handled that Enter: its quiet window starts here
 	completion   *completion
 	typing       typingHint
+	pick         msgPick // the selected message, a reply or edit under way (selection.go)
 }
 
 func (u *UI) showMain() {
