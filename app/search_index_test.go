@@ -119,3 +119,45 @@ func TestSearchFindsChatAndGroupMessagesLiveAndFromSealedHistory(t *testing.T) {
 		t.Errorf("after removing bob: %+v", got)
 	}
 }
+
+// An edit or a delete, ours or the peer's, changes what search finds on
+// both ends: the old words stop finding the message, the new ones find it,
+// and a deleted message is found by nothing.
+func TestSearchFollowsEditsAndDeletes(t *testing.T) {
+	checkGoroutines(t)
+	ctx := context.Background()
+	a := newNode(t, "alice", t.TempDir(), "")
+	b := newNode(t, "bob", t.TempDir(), "")
+	t.Cleanup(func() { a.stop(); b.stop() })
+	befriend(t, a, b)
+	toB := ContactChat(b.core.Self().ID)
+
+	id, err := a.core.Send(ctx, toB, "lunch at the harbour")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("message", isReceived("lunch at the harbour"))
+	if err := a.core.Edit(ctx, toB, id, "dinner at the harbour"); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("edit", isEdited(id, "dinner at the harbour"))
+	a.waitFor("our own edit applied", isEdited(id, "dinner at the harbour"))
+	for _, n := range []*node{a, b} {
+		if got := searchFor(t, n, SearchQuery{Text: "lunch"}); len(got) != 0 {
+			t.Errorf("%s: the old text is still found: %+v", n.name, got)
+		}
+		if got := searchFor(t, n, SearchQuery{Text: "dinner harbour"}); len(got) != 1 || got[0].text != "dinner at the harbour" {
+			t.Errorf("%s: the edited text: %+v", n.name, got)
+		}
+	}
+	if err := a.core.Delete(ctx, toB, id, true); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("delete", isDeleted(id))
+	a.waitFor("our own delete applied", isDeleted(id))
+	for _, n := range []*node{a, b} {
+		if got := searchFor(t, n, SearchQuery{Text: "harbour"}); len(got) != 0 {
+			t.Errorf("%s: a deleted message is still found: %+v", n.name, got)
+		}
+	}
+}
