@@ -79,7 +79,7 @@ test: lint
 # filter of peer input (handshake, addresses, log, JSON lines, screen text).
 FUZZTIME ?= 30s
 FUZZ_CRYPTO   = FuzzParseLinkCode FuzzParseRoster FuzzParseSenderKey FuzzUnmarshalRatchet FuzzUnmarshalKDFParams FuzzRosterFork FuzzReadBackupHeader FuzzBackupReader FuzzCPaceFinish
-FUZZ_WIRE     = FuzzDecodeAll FuzzDecodeGroup FuzzParseGroupText FuzzDecodeAddrRecord
+FUZZ_WIRE     = FuzzDecodeAll FuzzDecodeGroup FuzzParseGroupText FuzzDecodeAddrRecord FuzzDecodeFile
 FUZZ_P2P      = FuzzFrameReader FuzzResponderHandshake
 FUZZ_LAN      = FuzzDecodeAnnouncement
 FUZZ_PAIR     = FuzzParseCode FuzzReadFrame FuzzDecodeStart FuzzDecodeReply FuzzDecodeConfirm FuzzDecodeFinal FuzzDecodeAbort FuzzServe FuzzJoin

@@ -53,7 +53,7 @@ func known(m Message) bool {
 		GroupInvite, GroupRoster, GroupSenderKey, GroupMessage, GroupSync:
 		return true
 	}
-	return false
+	return fileRecord(m)
 }
 
 func validate(m Message) error {
@@ -80,6 +80,9 @@ func validate(m Message) error {
 	case AddrRecord:
 		_, err := crypto.AddrRecord(v).AppendBinary(nil)
 		return err
+	}
+	if fileRecord(m) {
+		return validateFile(m)
 	}
 	return validateGroup(m)
 }
@@ -148,6 +151,8 @@ func appendBody(b []byte, m Message) []byte {
 		b = appendAddrs(b, v.Addrs)
 	case AddrRecord:
 		b, _ = crypto.AddrRecord(v).AppendBinary(b) // validated
+	case FileOffer, FileStatus, FileGet, FileData:
+		b = appendFileBody(b, m)
 	default:
 		b = appendGroupBody(b, m)
 	}

@@ -69,6 +69,9 @@ func decodeRecord(t Type, s *cryptobyte.String) (Message, error) {
 	case TypeAddrRecord:
 		return decodeAddrRecord(s)
 	}
+	if _, ok := fileTypeName(t); ok {
+		return decodeFileRecord(t, s)
+	}
 	return decodeGroupRecord(t, s)
 }
 

@@ -43,6 +43,8 @@ var ErrNotGroupContent = errors.New("wire: record type not allowed in a group me
 // (rosters, keys, sync) never do.
 func GroupContent(t Type) bool {
 	switch t {
+	case TypeFileOffer:
+		return true
 	}
 	return false
 }
