@@ -206,6 +206,26 @@ CREATE TABLE frontend_state (
 	state BLOB NOT NULL
 ) STRICT;
 `,
+		// 13: file transfers (transfers.go), both ways: the name, the local
+		// path, the chunk-hash list and the reason sealed; sizes, states and
+		// progress in plaintext.
+		`
+CREATE TABLE transfers (
+	id         BLOB PRIMARY KEY CHECK (length(id) = 16),
+	peer       TEXT NOT NULL,
+	outgoing   INTEGER NOT NULL,
+	root       BLOB NOT NULL CHECK (length(root) = 32),
+	size       INTEGER NOT NULL,
+	chunk_size INTEGER NOT NULL,
+	name       BLOB NOT NULL,
+	path       BLOB NOT NULL,
+	hashes     BLOB NOT NULL,
+	state      INTEGER NOT NULL,
+	done       INTEGER NOT NULL,
+	reason     BLOB NOT NULL,
+	created    INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+`,
 	}
 }
 
