@@ -25,6 +25,7 @@ type request struct {
 	Active   bool   `json:"active,omitempty"`
 	Verified *bool  `json:"verified,omitempty"`
 	File     string `json:"file,omitempty"`
+	Path     string `json:"path,omitempty"`
 }
 
 // field returns the text field called name, "" when the line left it out.
@@ -48,6 +49,8 @@ func (r *request) field(name string) string {
 		return r.Name
 	case "file":
 		return r.File
+	case "path":
+		return r.Path
 	}
 	return ""
 }
@@ -121,6 +124,12 @@ func commandTable() []command {
 		{name: "group_history", needs: id, optional: paging, help: "page back through a group", run: inGroup((*headless).history)},
 		{name: "group_export", needs: []string{"id", "file"}, help: "save a group's history to a file, like export",
 			run: inGroup((*headless).export)},
+		// Files (files.go).
+		{name: "file_send", needs: []string{"to", "path"}, help: "offer a file to a contact", run: (*headless).fileSend},
+		{name: "file_accept", needs: id, help: "accept a file offer: it is saved in the downloads directory", run: onTransfer((*app.Core).AcceptFile)},
+		{name: "file_reject", needs: id, help: "decline a file offer", run: onTransfer((*app.Core).RejectFile)},
+		{name: "file_cancel", needs: id, help: "stop a transfer, sent or received", run: onTransfer((*app.Core).CancelFile)},
+		{name: "files", help: "list file transfers and their states", run: (*headless).files},
 		{name: "quit", help: "stop Jarvis", run: func(*headless, context.Context, request) error { return errQuit }},
 	}
 }

@@ -154,6 +154,9 @@ func eventJSON(ev app.Event) any {
 	if line := pairEventJSON(ev); line != nil {
 		return line
 	}
+	if line := fileEventJSON(ev); line != nil {
+		return line
+	}
 	return groupEventJSON(ev)
 }
 
