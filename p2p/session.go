@@ -25,6 +25,25 @@ var (
 // rekeyRecordLen is the encoded size of wire.Rekey, reserved in every frame.
 const rekeyRecordLen = 3
 
+// A bulk frame (file data: at least half the largest frame, a few records)
+// costs the reader's FrameRate bucket a sixteenth of a token, so a file
+// moves at what the CPU allows rather than FrameRate × 32 KiB (64 MiB/s).
+// The bucket guards against work per frame and per record; a frame that
+// is large but packed with records pays the full token after decoding.
+const (
+	bulkFrame   = MaxFrame / 2
+	bulkCost    = 1.0 / 16
+	bulkRecords = 4
+)
+
+// frameCost is what a frame of n ciphertext bytes costs before decoding.
+func frameCost(n int) float64 {
+	if n >= bulkFrame {
+		return bulkCost
+	}
+	return 1
+}
+
 // session is one authenticated connection. The receive half (readLoop) and
 // the send half (writeLoop) run in their own goroutines and share no cipher
 // state; they meet only through the ctrl channel and done.
@@ -229,7 +248,8 @@ func (s *session) readLoop() error {
 		if err != nil {
 			return err
 		}
-		if !bucket.allow(time.Now()) {
+		cost := frameCost(len(ct))
+		if !bucket.spend(time.Now(), cost) {
 			return errFlood
 		}
 		pt, err := s.recv.Decrypt(ct[:0], nil, ct)
@@ -239,6 +259,9 @@ func (s *session) readLoop() error {
 		msgs, err := wire.DecodeAll(pt)
 		if err != nil {
 			return fmt.Errorf("%w: %w", errMalformed, err)
+		}
+		if cost < 1 && len(msgs) > bulkRecords && !bucket.spend(time.Now(), 1-cost) {
+			return errFlood
 		}
 		out, rekey, bye, err := s.filter(msgs)
 		if err != nil {
