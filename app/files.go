@@ -78,7 +78,10 @@ type Transfer struct {
 	Path     string  // outgoing: the source; incoming: where it was saved
 	Reason   string  // failed, rejected or cancelled: why
 	Rate     float64 // bytes per second while active
-	Created  time.Time
+	// Wire counts the chunk bytes served (outgoing) or received (incoming)
+	// since this process started, repeats included: what a resume cost.
+	Wire    int64
+	Created time.Time
 }
 
 // Errors of the file commands; test with errors.Is.

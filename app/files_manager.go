@@ -70,7 +70,8 @@ type transfer struct {
 	src *os.File // outgoing: the source, opened on the first request
 	rx  *receiving
 	// progress, for events
-	served    int // outgoing: chunks served, the highest index plus one
+	served    int   // outgoing: chunks served, the highest index plus one
+	wire      int64 // chunk bytes served or received in this run, repeats included
 	lastEmit  time.Time
 	lastSave  time.Time
 	rateStart time.Time
@@ -216,6 +217,8 @@ func (m *fileManager) peerUp(ctx context.Context, id crypto.ID) {
 		case !t.row.Outgoing && st == TransferActive && t.rx != nil:
 			m.send(id, wire.FileStatus{ID: t.row.ID, Status: wire.FileAccept})
 			t.rx.restart(t.row.Done)
+			t.rateStart = time.Time{} // the rate counts from the resume
+			m.emitProgress(t, true)
 			m.refill(ctx, t)
 		}
 	}

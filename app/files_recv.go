@@ -233,6 +233,7 @@ func (m *fileManager) data(ctx context.Context, from crypto.ID, d wire.FileData)
 	rx := t.rx
 	if !d.Hashes {
 		m.fetched += int64(len(d.Data))
+		t.wire += int64(len(d.Data))
 	}
 	w := rx.inflight[0]
 	expect := m.expectedLen(t, w)

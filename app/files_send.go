@@ -118,6 +118,9 @@ func (m *fileManager) serveOne(ctx context.Context, id crypto.ID) {
 		return
 	}
 	m.gets[id] = m.gets[id][1:]
+	if !g.Hashes {
+		t.wire += int64(len(body))
+	}
 	if !g.Hashes && int(g.Index) >= t.served {
 		t.served = int(g.Index) + 1
 		m.emitProgress(t, false)
@@ -163,6 +166,7 @@ func (m *fileManager) view(t *transfer) Transfer {
 	v := Transfer{
 		ID: TransferID(t.row.ID), Peer: t.row.Peer, Outgoing: t.row.Outgoing, Name: t.row.Name, Size: t.row.Size,
 		State: TransferState(t.row.State), Path: t.row.Path, Reason: t.row.Reason, Created: time.UnixMilli(t.row.Created),
+		Wire: t.wire,
 	}
 	done := t.row.Done
 	if t.row.Outgoing {

@@ -38,6 +38,7 @@ type bEvent struct {
 	Error   string          `json:"error"`
 	Contact json.RawMessage `json:"contact"`
 	Msgs    json.RawMessage `json:"messages"`
+	File    json.RawMessage `json:"transfer"` // file events (bench_files_test.go)
 }
 
 // bTorState is the tor part of an engine line.

@@ -22,6 +22,7 @@ type transferJSONT struct {
 	Path     string  `json:"path,omitempty"`
 	Reason   string  `json:"reason,omitempty"`
 	Rate     float64 `json:"rate,omitempty"` // bytes per second
+	Wire     int64   `json:"wire"`           // chunk bytes moved by this process, repeats included
 }
 
 type transferLine struct {
@@ -38,7 +39,7 @@ type transfersLine struct {
 
 func transferJSON(t app.Transfer) transferJSONT {
 	return transferJSONT{ID: t.ID.String(), Peer: t.Peer.String(), Outgoing: t.Outgoing, Name: t.Name, Size: t.Size,
-		Bytes: t.Bytes, State: t.State.String(), Path: t.Path, Reason: t.Reason, Rate: t.Rate}
+		Bytes: t.Bytes, State: t.State.String(), Path: t.Path, Reason: t.Reason, Rate: t.Rate, Wire: t.Wire}
 }
 
 // fileEventJSON maps the file events; nil for any other.

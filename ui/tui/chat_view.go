@@ -89,7 +89,10 @@ func (u *UI) chatRows(conv *conversation, width int) chatRows {
 		ps := u.messagePieces(conv, l.msg, at, i == lastRead)
 		add(ps, piecesWidth(ps[:3]))
 	}
-	if hint := conv.emptyHint(); len(conv.lines) == 0 && conv.loaded && hint != "" {
+	for _, t := range conv.files {
+		add(u.transferPieces(t, now), 2)
+	}
+	if hint := conv.emptyHint(); len(conv.lines) == 0 && len(conv.files) == 0 && conv.loaded && hint != "" {
 		add(gray(hint), 0)
 	}
 	if conv.hasNewer {

@@ -39,6 +39,8 @@ func (u *UI) handleEvent(ev app.Event) {
 		u.handleGroupEvent(e)
 	case app.Paired, app.PairFailed:
 		u.handlePairEvent(e)
+	case app.FileOffered, app.FileProgress, app.FileDone, app.FileFailed:
+		u.handleFileEvent(e)
 	case app.Failure:
 		if errors.Is(e.Err, app.ErrTampered) {
 			u.tampered = true
