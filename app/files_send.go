@@ -108,7 +108,7 @@ func (m *fileManager) serveOne(ctx context.Context, id crypto.ID) {
 			msgs[i] = d
 		}
 	}
-	err := m.send(id, msgs...)
+	err := m.peers.sendBulk(id, msgs...)
 	switch {
 	case errors.Is(err, p2p.ErrQueueFull):
 		m.parked[id] = true

@@ -2,6 +2,7 @@ package p2p
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -55,5 +56,23 @@ func TestALargeFramePackedWithRecordsPaysFull(t *testing.T) {
 	}
 	if !floodWith(t, 100, packed) {
 		t.Fatal("large frames packed with tiny records escaped the frame limit")
+	}
+}
+
+func TestTheWriterTakesEveryQueuedRecordBeforeABulkOne(t *testing.T) {
+	s := &session{queue: make(chan []byte, 4), bulk: make(chan []byte, 4)}
+	s.bulk <- []byte("piece 1")
+	s.bulk <- []byte("piece 2")
+	s.queue <- []byte("text")
+	var got []string
+	for {
+		r, ok := s.next()
+		if !ok {
+			break
+		}
+		got = append(got, string(r))
+	}
+	if want := []string{"text", "piece 1", "piece 2"}; !slices.Equal(got, want) {
+		t.Fatalf("written in order %q, want %q", got, want)
 	}
 }

@@ -25,8 +25,18 @@ type sendQueue struct {
 // whose queue is full and whose writer has not got a frame out for
 // StallTimeout is closed instead: the peer stopped taking data.
 func (s *session) tryEnqueue(recs [][]byte, now time.Time) error {
-	if len(recs) > cap(s.queue) {
-		return fmt.Errorf("%w: %d records, queue %d", ErrTooLarge, len(recs), cap(s.queue))
+	return s.tryEnqueueOn(s.queue, recs, now)
+}
+
+// bulkQueue is how many bulk records (file pieces of up to a frame each)
+// a session holds: 2 MiB, enough to keep the writer busy between two
+// turns of the producer.
+const bulkQueue = 64
+
+// tryEnqueueOn is tryEnqueue onto q, the main or the bulk queue.
+func (s *session) tryEnqueueOn(q0 chan []byte, recs [][]byte, now time.Time) error {
+	if len(recs) > cap(q0) {
+		return fmt.Errorf("%w: %d records, queue %d", ErrTooLarge, len(recs), cap(q0))
 	}
 	q := &s.sq
 	q.mu.Lock()
@@ -39,7 +49,7 @@ func (s *session) tryEnqueue(recs [][]byte, now time.Time) error {
 	// Ask for a signal before looking, so a writer draining right now
 	// cannot slip past the flag unseen.
 	q.wantRoom.Store(true)
-	if cap(s.queue)-len(s.queue) < len(recs) {
+	if cap(q0)-len(q0) < len(recs) {
 		if q.fullSince.IsZero() {
 			q.fullSince = now
 		}
@@ -52,7 +62,7 @@ func (s *session) tryEnqueue(recs [][]byte, now time.Time) error {
 	q.wantRoom.Store(false)
 	q.fullSince = time.Time{}
 	for _, r := range recs {
-		s.queue <- r // cannot block: only producers holding mu fill the queue
+		q0 <- r // cannot block: only producers holding mu fill the queues
 	}
 	return nil
 }
@@ -94,7 +104,7 @@ func (s *session) enqueueWait(ctx context.Context, recs [][]byte) error {
 // signalRoom runs on the writer after it took records: once the queue is
 // at most half full, a refused producer hears about it.
 func (s *session) signalRoom() {
-	if len(s.queue) > cap(s.queue)/2 || !s.sq.wantRoom.CompareAndSwap(true, false) {
+	if len(s.queue) > cap(s.queue)/2 || len(s.bulk) > cap(s.bulk)/2 || !s.sq.wantRoom.CompareAndSwap(true, false) {
 		return
 	}
 	poke(s.sq.room)

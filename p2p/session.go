@@ -64,6 +64,7 @@ type session struct {
 	sentFrames uint64             // writeLoop only; the Hello counts
 
 	queue chan []byte       // encoded records from TrySend and Send
+	bulk  chan []byte       // encoded records from TrySendBulk: written only when queue is empty
 	sq    sendQueue         // producer side of queue
 	gate  readGate          // closed while the app pushes back on this peer
 	ctrl  chan wire.Message // Pongs from readLoop
@@ -94,6 +95,7 @@ func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, 
 		recv:       hr.recv,
 		sentFrames: 1,
 		queue:      make(chan []byte, e.limits.SendQueue),
+		bulk:       make(chan []byte, bulkQueue),
 		ctrl:       make(chan wire.Message, 4),
 		sq:         sendQueue{room: make(chan struct{}, 1)},
 		hangup:     make(chan struct{}),
@@ -167,15 +169,19 @@ func (s *session) writeLoop() error {
 	defer keepalive.Stop()
 	hangup := s.hangup
 	for {
-		if hangup == nil && pending == nil && len(s.queue) == 0 {
+		if hangup == nil && pending == nil && len(s.queue) == 0 && len(s.bulk) == 0 {
 			return s.hangupErr
 		}
 		pt = pt[:0]
 		if pending != nil {
 			pt, pending = append(pt, pending...), nil
+		} else if r, ok := s.next(); ok {
+			pt = append(pt, r...)
 		} else {
 			select {
 			case r := <-s.queue:
+				pt = append(pt, r...)
+			case r := <-s.bulk:
 				pt = append(pt, r...)
 			case m := <-s.ctrl:
 				pt, _ = wire.Append(pt, m)
@@ -194,18 +200,16 @@ func (s *session) writeLoop() error {
 				return nil
 			}
 		}
-	fill:
 		for {
-			select {
-			case r := <-s.queue:
-				if len(pt)+len(r) > MaxPlaintext-rekeyRecordLen {
-					pending = r
-					break fill
-				}
-				pt = append(pt, r...)
-			default:
-				break fill
+			r, ok := s.next()
+			if !ok {
+				break
 			}
+			if len(pt)+len(r) > MaxPlaintext-rekeyRecordLen {
+				pending = r
+				break
+			}
+			pt = append(pt, r...)
 		}
 		s.signalRoom()
 		now := time.Now()
@@ -231,6 +235,23 @@ func (s *session) writeLoop() error {
 			s.send.Rekey()
 			s.sentFrames, lastRekey = 0, now
 		}
+	}
+}
+
+// next takes a queued record without waiting: any record of the main
+// queue before any bulk one, so a chat message waits behind at most the
+// bulk record being written, never behind a file's queued chunks.
+func (s *session) next() ([]byte, bool) {
+	select {
+	case r := <-s.queue:
+		return r, true
+	default:
+	}
+	select {
+	case r := <-s.bulk:
+		return r, true
+	default:
+		return nil, false
 	}
 }
 
