@@ -17,6 +17,10 @@ import (
 	"jarvis/store"
 )
 
+// writebackChunks is how often (in verified chunks, 4 MiB with ours) the
+// receiver starts writing what it received to disk; see startWriteback.
+const writebackChunks = 16
+
 // maxChunks bounds the chunks of an offer we accept: it bounds the hash
 // list we fetch and keep (2 MiB), and with our chunk size allows 16 GiB.
 const maxChunks = 1 << 16
@@ -310,6 +314,10 @@ func (m *fileManager) chunkDone(ctx context.Context, t *transfer, i int) {
 	rx.sum.Reset()
 	if bytes.Equal(sum[:], t.row.Hashes[i*32:i*32+32]) && i == t.row.Done {
 		t.row.Done++
+		if t.row.Done%writebackChunks == 0 {
+			span := int64(writebackChunks) * int64(t.row.ChunkSize)
+			startWriteback(rx.part, int64(t.row.Done)*int64(t.row.ChunkSize)-span, span)
+		}
 		m.emitProgress(t, false)
 		if m.now().Sub(t.lastSave) >= saveEvery {
 			m.save(ctx, t)
