@@ -49,6 +49,7 @@ func TestATransferResumesAfterEitherSideRestarts(t *testing.T) {
 				a = fileNode(t, "alice", dirA, a.listen)
 			}
 			done := b.waitFor("done after restart", fileDone(offer.ID)).(FileDone).Transfer
+			a.waitFor("the sender hears it is done", fileDone(offer.ID))
 			if got, _ := os.ReadFile(done.Path); !bytes.Equal(got, want) {
 				t.Fatal("saved file differs")
 			}

@@ -256,7 +256,7 @@ func (u *UI) filesText(list []app.Transfer) string {
 			line += ", " + t.Path
 		case t.State == app.TransferActive:
 			line += " " + progressText(t)
-		case t.Reason != "" && t.State != app.TransferDone:
+		case t.State == app.TransferFailed || t.Reason != "" && t.Reason != "cancelled" && t.Reason != "declined":
 			line += ", " + t.Reason
 		}
 		b.WriteString(plainPeerText(line, false) + "\n")
