@@ -51,6 +51,9 @@ type Config struct {
 	Downloads string
 	// MaxFileSize caps files sent and accepted; 0 is DefaultMaxFileSize.
 	MaxFileSize int64
+	// AutoAcceptBelow accepts offers smaller than this many bytes from
+	// verified contacts without asking; 0 (the default) never does.
+	AutoAcceptBelow int64
 }
 
 // Self describes the local identity.
@@ -155,6 +158,7 @@ func NewCore(cfg Config) (*Core, error) {
 	c.groups = newGroupManager(c, c.router.add(isGroupMessage))
 	c.addrs = newAddrBook(c, cfg.Advertise, c.router.add(isAddrRecord))
 	c.files = newFileManager(c, c.router.add(isFileMessage), cfg.Downloads, cfg.MaxFileSize)
+	c.files.autoBelow = cfg.AutoAcceptBelow
 	return c, nil
 }
 

@@ -49,6 +49,7 @@ type fileManager struct {
 	cmds      chan op[fileManager]
 	downloads string
 	maxSize   int64
+	autoBelow int64 // accept smaller offers from verified contacts at once; 0: never
 	now       func() time.Time
 
 	byID    map[TransferID]*transfer

@@ -63,7 +63,8 @@ func (m *fileManager) offered(ctx context.Context, from crypto.ID, o wire.FileOf
 	if _, dup := m.byID[TransferID(o.ID)]; dup {
 		return // sent again after a reconnect
 	}
-	if c, err := m.core.Contact(ctx, from); err != nil || c.State != store.ContactAccepted {
+	c, err := m.core.Contact(ctx, from)
+	if err != nil || c.State != store.ContactAccepted {
 		m.strike(from)
 		return
 	}
@@ -89,6 +90,11 @@ func (m *fileManager) offered(ctx context.Context, from crypto.ID, o wire.FileOf
 		m.core.emit(Failure{Op: "save transfer", Err: err})
 	}
 	m.core.emit(FileOffered{Transfer: m.view(t)})
+	if c.Verified && t.row.Size < m.autoBelow {
+		if err := m.accept(ctx, TransferID(t.row.ID)); err != nil {
+			m.core.emit(Failure{Op: "accept a file automatically", Err: err})
+		}
+	}
 }
 
 // openOffers counts from's offers still waiting for our answer.

@@ -271,3 +271,28 @@ func TestAnOfferOverTheSizeLimitIsRefused(t *testing.T) {
 		t.Fatalf("sending over the limit: %v", err)
 	}
 }
+
+func TestSmallFilesFromVerifiedContactsAreAcceptedWhenAsked(t *testing.T) {
+	a := fileNode(t, "alice", t.TempDir(), "")
+	b := fileNode(t, "bob", t.TempDir(), "", func(c *Config) { c.AutoAcceptBelow = 1000 })
+	befriend(t, a, b)
+	ctx := context.Background()
+	small, _ := randomFile(t, t.TempDir(), "small", 999)
+	big, _ := randomFile(t, t.TempDir(), "big", 1000)
+	// Not verified yet: even a small file waits for an answer.
+	first := sendAndOffer(t, a, b, small)
+	if err := b.core.SetVerified(ctx, a.core.Self().ID, true); err != nil {
+		t.Fatal(err)
+	}
+	second, third := sendAndOffer(t, a, b, small), sendAndOffer(t, a, b, big)
+	b.waitFor("the small one saved", fileDone(second.ID))
+	list, err := b.core.Transfers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range list {
+		if (tr.ID == first.ID || tr.ID == third.ID) && tr.State != TransferOffered {
+			t.Errorf("%s went %v without being asked", tr.Name, tr.State)
+		}
+	}
+}

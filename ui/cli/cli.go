@@ -55,6 +55,7 @@ type options struct {
 	lanPort        int
 	downloads      string
 	maxFileSize    byteSize
+	autoAccept     byteSize
 }
 
 func defaultOptions() options {
@@ -80,6 +81,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.lanPort, "lan-port", o.lanPort, "UDP port for finding contacts on the local network (default 7424)")
 	fs.StringVar(&o.downloads, "downloads", o.downloads, "save received files in DIR (default $XDG_DOWNLOAD_DIR, else ~/Downloads/Jarvis)")
 	fs.Var(&o.maxFileSize, "max-file-size", "largest file to send or accept, like 500M or 8G")
+	fs.Var(&o.autoAccept, "auto-accept", "accept files below this size from verified contacts without asking, like 20M (default: always ask)")
 }
 
 // torConfig is how the core in data directory dir uses Tor. With --tor on
@@ -105,7 +107,7 @@ func (o *options) torConfig(dir string) (app.TorConfig, error) {
 func (o *options) coreConfig(s *session, tc app.TorConfig) app.Config {
 	return app.Config{Account: s.account, Listen: o.listen, Advertise: o.advertised(), Logger: s.log, Tor: tc,
 		Dial: directDialer(resolvConf), LAN: app.LANConfig{Off: o.noLAN, Port: o.lanPort},
-		Downloads: o.downloads, MaxFileSize: int64(o.maxFileSize)}
+		Downloads: o.downloads, MaxFileSize: int64(o.maxFileSize), AutoAcceptBelow: int64(o.autoAccept)}
 }
 
 func (o *options) advertised() []string {
