@@ -91,6 +91,7 @@ var (
 	ErrNotAFile        = errors.New("not a regular file")
 	ErrTransferOver    = errors.New("that transfer is over")
 	ErrNoSpace         = errors.New("not enough free space in the downloads directory")
+	ErrNotAContactYet  = errors.New("files go to accepted contacts only; wait until they accept your request")
 )
 
 // DefaultMaxFileSize is the largest file sent or accepted without --max-file-size.
@@ -100,8 +101,12 @@ const DefaultMaxFileSize = 8 << 30
 // (on the caller's goroutine: a large file takes a while), then returns the
 // stored offer; it goes out now or when the contact is next online.
 func (c *Core) SendFile(ctx context.Context, to crypto.ID, path string) (Transfer, error) {
-	if _, err := c.Contact(ctx, to); err != nil {
+	ct, err := c.Contact(ctx, to)
+	if err != nil {
 		return Transfer{}, err
+	}
+	if ct.State != ContactAccepted {
+		return Transfer{}, ErrNotAContactYet
 	}
 	src, err := prepareOffer(ctx, path, c.files.maxSize)
 	if err != nil {

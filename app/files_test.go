@@ -296,3 +296,14 @@ func TestSmallFilesFromVerifiedContactsAreAcceptedWhenAsked(t *testing.T) {
 		}
 	}
 }
+
+func TestFilesGoOnlyToAcceptedContacts(t *testing.T) {
+	a, b := fileNode(t, "alice", t.TempDir(), ""), fileNode(t, "bob", t.TempDir(), "")
+	if _, err := a.core.AddContact(context.Background(), b.core.Self().Code); err != nil {
+		t.Fatal(err)
+	}
+	path, _ := randomFile(t, t.TempDir(), "f", 10)
+	if _, err := a.core.SendFile(context.Background(), b.core.Self().ID, path); !errors.Is(err, ErrNotAContactYet) {
+		t.Fatalf("sending to a contact who has not accepted: %v", err)
+	}
+}
