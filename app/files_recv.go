@@ -9,6 +9,7 @@ import (
 	"hash"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -318,6 +319,10 @@ func (m *fileManager) chunkDone(ctx context.Context, t *transfer, i int) {
 	var sum [sha256.Size]byte
 	rx.sum.Sum(sum[:0])
 	rx.sum.Reset()
+	// A chunk is a millisecond or two of hashing and writing: let a chat
+	// message that woke meanwhile run now rather than at the scheduler's
+	// next 10 ms preemption.
+	defer runtime.Gosched()
 	if bytes.Equal(sum[:], t.row.Hashes[i*32:i*32+32]) && i == t.row.Done {
 		t.row.Done++
 		if t.row.Done%writebackChunks == 0 {

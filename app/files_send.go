@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"runtime"
 	"time"
 
 	"jarvis/crypto"
@@ -118,6 +119,7 @@ func (m *fileManager) serveOne(ctx context.Context, id crypto.ID) {
 		return
 	}
 	m.gets[id] = m.gets[id][1:]
+	runtime.Gosched() // as in chunkDone: chat goes first
 	if !g.Hashes {
 		t.wire += int64(len(body))
 	}
