@@ -18,6 +18,7 @@ type sendQueue struct {
 	wrote atomic.Int64 // unix nanos of the writer's last frame
 
 	wantRoom atomic.Bool   // a producer was refused; the writer signals room
+	wantBulk atomic.Bool   // ...by the bulk queue, which has its own flag: a send on one queue must not clear the other's
 	room     chan struct{} // cap 1: poked with OnWritable, for enqueueWait
 }
 
@@ -48,7 +49,11 @@ func (s *session) tryEnqueueOn(q0 chan []byte, recs [][]byte, now time.Time) err
 	}
 	// Ask for a signal before looking, so a writer draining right now
 	// cannot slip past the flag unseen.
-	q.wantRoom.Store(true)
+	want := &q.wantRoom
+	if q0 == s.bulk {
+		want = &q.wantBulk
+	}
+	want.Store(true)
 	if cap(q0)-len(q0) < len(recs) {
 		if q.fullSince.IsZero() {
 			q.fullSince = now
@@ -59,7 +64,7 @@ func (s *session) tryEnqueueOn(q0 chan []byte, recs [][]byte, now time.Time) err
 		}
 		return ErrQueueFull
 	}
-	q.wantRoom.Store(false)
+	want.Store(false)
 	q.fullSince = time.Time{}
 	for _, r := range recs {
 		q0 <- r // cannot block: only producers holding mu fill the queues
@@ -104,7 +109,9 @@ func (s *session) enqueueWait(ctx context.Context, recs [][]byte) error {
 // signalRoom runs on the writer after it took records: once the queue is
 // at most half full, a refused producer hears about it.
 func (s *session) signalRoom() {
-	if len(s.queue) > cap(s.queue)/2 || len(s.bulk) > cap(s.bulk)/2 || !s.sq.wantRoom.CompareAndSwap(true, false) {
+	room := len(s.queue) <= cap(s.queue)/2 && s.sq.wantRoom.CompareAndSwap(true, false)
+	bulk := len(s.bulk) <= cap(s.bulk)/2 && s.sq.wantBulk.CompareAndSwap(true, false)
+	if !room && !bulk {
 		return
 	}
 	poke(s.sq.room)
