@@ -56,6 +56,7 @@ type fileManager struct {
 	gets    map[crypto.ID][]wire.FileGet // requests waiting to be served, per peer
 	parked  map[crypto.ID]bool           // the peer's queue was full; waiting for room
 	strikes map[crypto.ID]int            // unrequested or unknown records, per peer
+	session map[crypto.ID]uint64         // each peer's newest session: records from an older one are stale
 	buf     []byte                       // one chunk, reused by the server
 	// fetched counts the chunk bytes that arrived, kept or not: what a
 	// resume fetched twice shows here (tests and the bench read it).
@@ -90,7 +91,7 @@ func newFileManager(c *Core, events <-chan p2p.Event, downloads string, maxSize 
 		core: c, store: c.account.store, peers: c.peers, log: c.log.With("room", "files"),
 		events: events, cmds: make(chan op[fileManager], 16), downloads: downloads, maxSize: maxSize, now: time.Now,
 		byID: make(map[TransferID]*transfer), gets: make(map[crypto.ID][]wire.FileGet),
-		parked: make(map[crypto.ID]bool), strikes: make(map[crypto.ID]int),
+		parked: make(map[crypto.ID]bool), strikes: make(map[crypto.ID]int), session: make(map[crypto.ID]uint64),
 	}
 }
 
@@ -142,10 +143,16 @@ func (m *fileManager) room() {
 func (m *fileManager) engine(ctx context.Context, ev p2p.Event) {
 	switch e := ev.(type) {
 	case p2p.PeerUp:
+		m.session[e.Peer.ID] = e.Peer.Session
 		m.peerUp(ctx, e.Peer.ID)
 	case p2p.PeerDown:
-		m.peerDown(e.ID)
+		if e.Session == m.session[e.ID] {
+			m.peerDown(e.ID)
+		}
 	case p2p.Received:
+		if s := m.session[e.From]; s != 0 && s != e.Session {
+			return // sent on a session that has ended: asked for again on the new one
+		}
 		for _, msg := range e.Msgs {
 			m.received(ctx, e.From, msg)
 		}
@@ -208,6 +215,10 @@ func (m *fileManager) closeFiles(t *transfer) {
 // peerUp sends what waited for the peer: our unanswered offers, our
 // acceptances (the sender may not have heard them), then the fetches.
 func (m *fileManager) peerUp(ctx context.Context, id crypto.ID) {
+	// Requests from an earlier session are void: the receiver asks again
+	// from its first missing chunk.
+	delete(m.gets, id)
+	delete(m.parked, id)
 	for _, t := range m.byID {
 		if t.row.Peer != id {
 			continue

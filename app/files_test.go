@@ -307,3 +307,21 @@ func TestFilesGoOnlyToAcceptedContacts(t *testing.T) {
 		t.Fatalf("sending to a contact who has not accepted: %v", err)
 	}
 }
+
+func TestThreeTransfersAtOnceAllFinish(t *testing.T) {
+	a, b := fileNode(t, "alice", t.TempDir(), ""), fileNode(t, "bob", t.TempDir(), "")
+	befriend(t, a, b)
+	var offers []Transfer
+	for _, name := range []string{"one", "two", "three"} {
+		path, _ := randomFile(t, t.TempDir(), name, 40*fileChunk)
+		offers = append(offers, sendAndOffer(t, a, b, path))
+	}
+	for _, o := range offers {
+		if err := b.core.AcceptFile(context.Background(), o.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, o := range offers {
+		b.waitFor("done "+o.Name, fileDone(o.ID))
+	}
+}
