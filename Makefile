@@ -80,7 +80,7 @@ test: lint
 FUZZTIME ?= 30s
 FUZZ_CRYPTO   = FuzzParseLinkCode FuzzParseRoster FuzzParseSenderKey FuzzUnmarshalRatchet FuzzUnmarshalKDFParams FuzzRosterFork FuzzReadBackupHeader FuzzBackupReader FuzzCPaceFinish
 FUZZ_WIRE     = FuzzDecodeAll FuzzDecodeGroup FuzzParseGroupText FuzzDecodeAddrRecord \
-                FuzzDecodeMessageOps
+                FuzzDecodeMessageOps FuzzDecodeFile
 FUZZ_P2P      = FuzzFrameReader FuzzResponderHandshake
 FUZZ_LAN      = FuzzDecodeAnnouncement
 FUZZ_PAIR     = FuzzParseCode FuzzReadFrame FuzzDecodeStart FuzzDecodeReply FuzzDecodeConfirm FuzzDecodeFinal FuzzDecodeAbort FuzzServe FuzzJoin

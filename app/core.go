@@ -47,6 +47,13 @@ type Config struct {
 	// LAN says whether to find contacts on the local network; the zero
 	// value is on.
 	LAN LANConfig
+	// Downloads is where received files are saved; "" is DefaultDownloads().
+	Downloads string
+	// MaxFileSize caps files sent and accepted; 0 is DefaultMaxFileSize.
+	MaxFileSize int64
+	// AutoAcceptBelow accepts offers smaller than this many bytes from
+	// verified contacts without asking; 0 (the default) never does.
+	AutoAcceptBelow int64
 }
 
 // Self describes the local identity.
@@ -71,6 +78,7 @@ type Core struct {
 	router   *router
 	contacts *contactManager
 	groups   *groupManager
+	files    *fileManager
 	addrs    *addrBook
 	events   *eventQueue
 	dir      *directory // names for the resolver, published by the managers
@@ -128,7 +136,7 @@ func NewCore(cfg Config) (*Core, error) {
 	if cfg.Tor.Mode == TorOnly {
 		bind = "" // no direct listener: our IP is in nobody's hands
 	}
-	peers := newPeers(log.With("room", "peers"), holdContacts, holdGroups)
+	peers := newPeers(log.With("room", "peers"), holdContacts, holdGroups, holdFiles)
 	engine, addrs, err := bindEngine(cfg, id, log, bind, peers, c.tor)
 	if err != nil {
 		return nil, err
@@ -151,6 +159,8 @@ func NewCore(cfg Config) (*Core, error) {
 	c.contacts = newContactManager(c, c.router.add(isContactMessage))
 	c.groups = newGroupManager(c, c.router.add(isGroupMessage))
 	c.addrs = newAddrBook(c, cfg.Advertise, c.router.add(isAddrRecord))
+	c.files = newFileManager(c, c.router.add(isFileMessage), cfg.Downloads, cfg.MaxFileSize)
+	c.files.autoBelow = cfg.AutoAcceptBelow
 	return c, nil
 }
 
@@ -346,6 +356,11 @@ func (c *Core) Start() {
 		go func() {
 			defer c.wg.Done()
 			c.addrs.run(ctx)
+		}()
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			c.files.run(ctx)
 		}()
 		if c.lan != nil {
 			c.wg.Add(1)

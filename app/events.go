@@ -127,6 +127,26 @@ type GroupSystem struct {
 // GroupRemoved reports a group deleted on this device.
 type GroupRemoved struct{ ID crypto.GroupID }
 
+// File transfers (files.go). Each carries the transfer as it stands.
+type (
+	// FileOffered reports a new transfer: an offer to us, or ours stored.
+	FileOffered struct{ Transfer Transfer }
+	// FileProgress reports progress or a state change of a running
+	// transfer, at most four times a second.
+	FileProgress struct{ Transfer Transfer }
+	// FileDone reports a transfer finished: saved at Transfer.Path
+	// (received) or confirmed by the receiver (sent).
+	FileDone struct{ Transfer Transfer }
+	// FileFailed reports a transfer that failed, was rejected or was
+	// cancelled; Transfer.State and Reason say which and why.
+	FileFailed struct{ Transfer Transfer }
+)
+
+func (FileOffered) isEvent()  {}
+func (FileProgress) isEvent() {}
+func (FileDone) isEvent()     {}
+func (FileFailed) isEvent()   {}
+
 func (Ready) isEvent()           {}
 func (GroupInvite) isEvent()     {}
 func (GroupUpdated) isEvent()    {}

@@ -288,6 +288,22 @@ func (p *peers) send(id crypto.ID, msgs ...wire.Message) error {
 	return err
 }
 
+// bulkSender is the engine's queue for bulk data; fakes of network may
+// leave it out, and then bulk goes the ordinary way.
+type bulkSender interface {
+	TrySendBulk(id crypto.ID, msgs ...wire.Message) error
+}
+
+// sendBulk is send for file pieces: they leave after anything else queued
+// for id, so chat never waits behind them.
+func (p *peers) sendBulk(id crypto.ID, msgs ...wire.Message) error {
+	b, ok := p.net.(bulkSender)
+	if !ok || len(msgs) == 0 {
+		return p.send(id, msgs...)
+	}
+	return b.TrySendBulk(id, msgs...)
+}
+
 // batch caps a page of n records to what one send can take.
 func (p *peers) batch(n int) int { return min(n, p.net.MaxBatch()) }
 

@@ -290,6 +290,25 @@ func (e *Engine) TrySend(id crypto.ID, msgs ...wire.Message) error {
 	return nil
 }
 
+// TrySendBulk is TrySend for bulk data (file pieces): the records wait in
+// a small queue of their own that the writer takes from only when nothing
+// else is queued, so messages never wait behind them. At most 64 records
+// at a time; ErrQueueFull and OnWritable work as for TrySend.
+func (e *Engine) TrySendBulk(id crypto.ID, msgs ...wire.Message) error {
+	recs, err := encodeRecords(msgs)
+	if err != nil {
+		return err
+	}
+	s, err := e.session(id)
+	if err != nil {
+		return err
+	}
+	if err := s.tryEnqueueOn(s.bulk, recs, time.Now()); err != nil {
+		return fmt.Errorf("p2p: send: %w", err)
+	}
+	return nil
+}
+
 // MaxBatch is the most records one TrySend can take: the queue's size.
 func (e *Engine) MaxBatch() int { return e.limits.SendQueue }
 

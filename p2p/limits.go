@@ -133,6 +133,17 @@ func (b *tokenBucket) take(now time.Time, keep float64) bool {
 	return true
 }
 
+// spend takes cost tokens (a fraction of one, for a bulk frame) if the
+// bucket holds them.
+func (b *tokenBucket) spend(now time.Time, cost float64) bool {
+	b.refill(now)
+	if b.tokens+tokenSlack < cost {
+		return false
+	}
+	b.tokens = max(0, b.tokens-cost)
+	return true
+}
+
 // when is the first time, as of its last refill, the bucket holds n
 // tokens (at most its burst) if none is taken before.
 func (b *tokenBucket) when(n float64) time.Time {

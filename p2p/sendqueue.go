@@ -18,6 +18,7 @@ type sendQueue struct {
 	wrote atomic.Int64 // unix nanos of the writer's last frame
 
 	wantRoom atomic.Bool   // a producer was refused; the writer signals room
+	wantBulk atomic.Bool   // ...by the bulk queue, which has its own flag: a send on one queue must not clear the other's
 	room     chan struct{} // cap 1: poked with OnWritable, for enqueueWait
 }
 
@@ -25,8 +26,18 @@ type sendQueue struct {
 // whose queue is full and whose writer has not got a frame out for
 // StallTimeout is closed instead: the peer stopped taking data.
 func (s *session) tryEnqueue(recs [][]byte, now time.Time) error {
-	if len(recs) > cap(s.queue) {
-		return fmt.Errorf("%w: %d records, queue %d", ErrTooLarge, len(recs), cap(s.queue))
+	return s.tryEnqueueOn(s.queue, recs, now)
+}
+
+// bulkQueue is how many bulk records (file pieces of up to a frame each)
+// a session holds: 2 MiB, enough to keep the writer busy between two
+// turns of the producer.
+const bulkQueue = 64
+
+// tryEnqueueOn is tryEnqueue onto q, the main or the bulk queue.
+func (s *session) tryEnqueueOn(q0 chan []byte, recs [][]byte, now time.Time) error {
+	if len(recs) > cap(q0) {
+		return fmt.Errorf("%w: %d records, queue %d", ErrTooLarge, len(recs), cap(q0))
 	}
 	q := &s.sq
 	q.mu.Lock()
@@ -38,8 +49,12 @@ func (s *session) tryEnqueue(recs [][]byte, now time.Time) error {
 	}
 	// Ask for a signal before looking, so a writer draining right now
 	// cannot slip past the flag unseen.
-	q.wantRoom.Store(true)
-	if cap(s.queue)-len(s.queue) < len(recs) {
+	want := &q.wantRoom
+	if q0 == s.bulk {
+		want = &q.wantBulk
+	}
+	want.Store(true)
+	if cap(q0)-len(q0) < len(recs) {
 		if q.fullSince.IsZero() {
 			q.fullSince = now
 		}
@@ -49,10 +64,10 @@ func (s *session) tryEnqueue(recs [][]byte, now time.Time) error {
 		}
 		return ErrQueueFull
 	}
-	q.wantRoom.Store(false)
+	want.Store(false)
 	q.fullSince = time.Time{}
 	for _, r := range recs {
-		s.queue <- r // cannot block: only producers holding mu fill the queue
+		q0 <- r // cannot block: only producers holding mu fill the queues
 	}
 	return nil
 }
@@ -94,7 +109,9 @@ func (s *session) enqueueWait(ctx context.Context, recs [][]byte) error {
 // signalRoom runs on the writer after it took records: once the queue is
 // at most half full, a refused producer hears about it.
 func (s *session) signalRoom() {
-	if len(s.queue) > cap(s.queue)/2 || !s.sq.wantRoom.CompareAndSwap(true, false) {
+	room := len(s.queue) <= cap(s.queue)/2 && s.sq.wantRoom.CompareAndSwap(true, false)
+	bulk := len(s.bulk) <= cap(s.bulk)/2 && s.sq.wantBulk.CompareAndSwap(true, false)
+	if !room && !bulk {
 		return
 	}
 	poke(s.sq.room)

@@ -25,6 +25,25 @@ var (
 // rekeyRecordLen is the encoded size of wire.Rekey, reserved in every frame.
 const rekeyRecordLen = 3
 
+// A bulk frame (file data: at least half the largest frame, a few records)
+// costs the reader's FrameRate bucket a sixteenth of a token, so a file
+// moves at what the CPU allows rather than FrameRate × 32 KiB (64 MiB/s).
+// The bucket guards against work per frame and per record; a frame that
+// is large but packed with records pays the full token after decoding.
+const (
+	bulkFrame   = MaxFrame / 2
+	bulkCost    = 1.0 / 16
+	bulkRecords = 4
+)
+
+// frameCost is what a frame of n ciphertext bytes costs before decoding.
+func frameCost(n int) float64 {
+	if n >= bulkFrame {
+		return bulkCost
+	}
+	return 1
+}
+
 // session is one authenticated connection. The receive half (readLoop) and
 // the send half (writeLoop) run in their own goroutines and share no cipher
 // state; they meet only through the ctrl channel and done.
@@ -45,6 +64,7 @@ type session struct {
 	sentFrames uint64             // writeLoop only; the Hello counts
 
 	queue chan []byte       // encoded records from TrySend and Send
+	bulk  chan []byte       // encoded records from TrySendBulk: written only when queue is empty
 	sq    sendQueue         // producer side of queue
 	gate  readGate          // closed while the app pushes back on this peer
 	ctrl  chan wire.Message // Pongs from readLoop
@@ -75,6 +95,7 @@ func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, 
 		recv:       hr.recv,
 		sentFrames: 1,
 		queue:      make(chan []byte, e.limits.SendQueue),
+		bulk:       make(chan []byte, bulkQueue),
 		ctrl:       make(chan wire.Message, 4),
 		sq:         sendQueue{room: make(chan struct{}, 1)},
 		hangup:     make(chan struct{}),
@@ -148,15 +169,19 @@ func (s *session) writeLoop() error {
 	defer keepalive.Stop()
 	hangup := s.hangup
 	for {
-		if hangup == nil && pending == nil && len(s.queue) == 0 {
+		if hangup == nil && pending == nil && len(s.queue) == 0 && len(s.bulk) == 0 {
 			return s.hangupErr
 		}
 		pt = pt[:0]
 		if pending != nil {
 			pt, pending = append(pt, pending...), nil
+		} else if r, ok := s.next(); ok {
+			pt = append(pt, r...)
 		} else {
 			select {
 			case r := <-s.queue:
+				pt = append(pt, r...)
+			case r := <-s.bulk:
 				pt = append(pt, r...)
 			case m := <-s.ctrl:
 				pt, _ = wire.Append(pt, m)
@@ -175,18 +200,16 @@ func (s *session) writeLoop() error {
 				return nil
 			}
 		}
-	fill:
 		for {
-			select {
-			case r := <-s.queue:
-				if len(pt)+len(r) > MaxPlaintext-rekeyRecordLen {
-					pending = r
-					break fill
-				}
-				pt = append(pt, r...)
-			default:
-				break fill
+			r, ok := s.next()
+			if !ok {
+				break
 			}
+			if len(pt)+len(r) > MaxPlaintext-rekeyRecordLen {
+				pending = r
+				break
+			}
+			pt = append(pt, r...)
 		}
 		s.signalRoom()
 		now := time.Now()
@@ -215,6 +238,23 @@ func (s *session) writeLoop() error {
 	}
 }
 
+// next takes a queued record without waiting: any record of the main
+// queue before any bulk one, so a chat message waits behind at most the
+// bulk record being written, never behind a file's queued chunks.
+func (s *session) next() ([]byte, bool) {
+	select {
+	case r := <-s.queue:
+		return r, true
+	default:
+	}
+	select {
+	case r := <-s.bulk:
+		return r, true
+	default:
+		return nil, false
+	}
+}
+
 // readLoop decrypts frames, answers pings and delivers application messages.
 // Any failure poisons the session: there is no resynchronising a broken stream.
 func (s *session) readLoop() error {
@@ -229,7 +269,8 @@ func (s *session) readLoop() error {
 		if err != nil {
 			return err
 		}
-		if !bucket.allow(time.Now()) {
+		cost := frameCost(len(ct))
+		if !bucket.spend(time.Now(), cost) {
 			return errFlood
 		}
 		pt, err := s.recv.Decrypt(ct[:0], nil, ct)
@@ -239,6 +280,9 @@ func (s *session) readLoop() error {
 		msgs, err := wire.DecodeAll(pt)
 		if err != nil {
 			return fmt.Errorf("%w: %w", errMalformed, err)
+		}
+		if cost < 1 && len(msgs) > bulkRecords && !bucket.spend(time.Now(), 1-cost) {
+			return errFlood
 		}
 		out, rekey, bye, err := s.filter(msgs)
 		if err != nil {

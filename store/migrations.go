@@ -206,7 +206,27 @@ CREATE TABLE frontend_state (
 	state BLOB NOT NULL
 ) STRICT;
 `,
-		// Message operations (message_ops.go): replies, reactions, edits
+		// 13: file transfers (transfers.go), both ways: the name, the local
+		// path, the chunk-hash list and the reason sealed; sizes, states and
+		// progress in plaintext.
+		`
+CREATE TABLE transfers (
+	id         BLOB PRIMARY KEY CHECK (length(id) = 16),
+	peer       TEXT NOT NULL,
+	outgoing   INTEGER NOT NULL,
+	root       BLOB NOT NULL CHECK (length(root) = 32),
+	size       INTEGER NOT NULL,
+	chunk_size INTEGER NOT NULL,
+	name       BLOB NOT NULL,
+	path       BLOB NOT NULL,
+	hashes     BLOB NOT NULL,
+	state      INTEGER NOT NULL,
+	done       INTEGER NOT NULL,
+	reason     BLOB NOT NULL,
+	created    INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+`,
+		// 14: message operations (message_ops.go): replies, reactions, edits
 		// and deletes. An operation is a row of its own (kind > 0), so a
 		// chat's outbox and acks and a group's relaying carry it like a
 		// message; target names the message it changes (for a text, the

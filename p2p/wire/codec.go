@@ -53,7 +53,7 @@ func known(m Message) bool {
 		GroupInvite, GroupRoster, GroupSenderKey, GroupMessage, GroupSync:
 		return true
 	}
-	return isMessageOp(m)
+	return isMessageOp(m) || fileRecord(m)
 }
 
 func validate(m Message) error {
@@ -83,6 +83,9 @@ func validate(m Message) error {
 	}
 	if isMessageOp(m) {
 		return validateMessageOp(m)
+	}
+	if fileRecord(m) {
+		return validateFile(m)
 	}
 	return validateGroup(m)
 }
@@ -153,6 +156,8 @@ func appendBody(b []byte, m Message) []byte {
 		b, _ = crypto.AddrRecord(v).AppendBinary(b) // validated
 	case Reply, Reaction, Edit, Delete:
 		b = appendMessageOp(b, m)
+	case FileOffer, FileStatus, FileGet, FileData:
+		b = appendFileBody(b, m)
 	default:
 		b = appendGroupBody(b, m)
 	}

@@ -72,6 +72,9 @@ func decodeRecord(t Type, s *cryptobyte.String) (Message, error) {
 	if m, ok, err := decodeMessageOp(t, s); ok {
 		return m, err
 	}
+	if _, ok := fileTypeName(t); ok {
+		return decodeFileRecord(t, s)
+	}
 	return decodeGroupRecord(t, s)
 }
 

@@ -43,7 +43,7 @@ var ErrNotGroupContent = errors.New("wire: record type not allowed in a group me
 // (rosters, keys, sync) never do.
 func GroupContent(t Type) bool {
 	switch t {
-	case TypeReply, TypeReaction, TypeEdit, TypeDelete:
+	case TypeReply, TypeReaction, TypeEdit, TypeDelete, TypeFileOffer:
 		return true
 	}
 	return false

@@ -180,5 +180,8 @@ func (t Type) String() string {
 	case TypeGroupSync:
 		return "GroupSync"
 	}
+	if name, ok := fileTypeName(t); ok {
+		return name
+	}
 	return "Type(" + strconv.Itoa(int(t)) + ")"
 }

@@ -53,10 +53,14 @@ type options struct {
 	torControl     string
 	noLAN          bool
 	lanPort        int
+	downloads      string
+	maxFileSize    byteSize
+	autoAccept     byteSize
 }
 
 func defaultOptions() options {
-	return options{listen: fmt.Sprintf("0.0.0.0:%d", app.DefaultPort), notify: true, tor: "auto"}
+	return options{listen: fmt.Sprintf("0.0.0.0:%d", app.DefaultPort), notify: true, tor: "auto",
+		maxFileSize: app.DefaultMaxFileSize}
 }
 
 // register binds the global flags to o, with o's current values as the
@@ -75,6 +79,9 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.torControl, "tor-control", o.torControl, "use the tor you already run at this control port (HOST:PORT or unix:PATH)")
 	fs.BoolVar(&o.noLAN, "no-lan", o.noLAN, "do not look for contacts on the local network (nor announce yourself there)")
 	fs.IntVar(&o.lanPort, "lan-port", o.lanPort, "UDP port for finding contacts on the local network (default 7424)")
+	fs.StringVar(&o.downloads, "downloads", o.downloads, "save received files in DIR (default $XDG_DOWNLOAD_DIR, else ~/Downloads/Jarvis)")
+	fs.Var(&o.maxFileSize, "max-file-size", "largest file to send or accept, like 500M or 8G")
+	fs.Var(&o.autoAccept, "auto-accept", "accept files below this size from verified contacts without asking, like 20M (default: always ask)")
 }
 
 // torConfig is how the core in data directory dir uses Tor. With --tor on
@@ -99,7 +106,8 @@ func (o *options) torConfig(dir string) (app.TorConfig, error) {
 // coreConfig is how a core runs on session s with these flags.
 func (o *options) coreConfig(s *session, tc app.TorConfig) app.Config {
 	return app.Config{Account: s.account, Listen: o.listen, Advertise: o.advertised(), Logger: s.log, Tor: tc,
-		Dial: directDialer(resolvConf), LAN: app.LANConfig{Off: o.noLAN, Port: o.lanPort}}
+		Dial: directDialer(resolvConf), LAN: app.LANConfig{Off: o.noLAN, Port: o.lanPort},
+		Downloads: o.downloads, MaxFileSize: int64(o.maxFileSize), AutoAcceptBelow: int64(o.autoAccept)}
 }
 
 func (o *options) advertised() []string {

@@ -41,23 +41,7 @@ func bRunCLI(t testing.TB, bin, dir string, args ...string) bCLIRun {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
-	peak := make(chan int64, 1)
-	go func() {
-		var hwm int64
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			if kb, err := bProcStatus(cmd.Process.Pid, "VmHWM"); err == nil {
-				hwm = max(hwm, kb)
-			}
-			select {
-			case <-done:
-				peak <- hwm
-				return
-			case <-tick.C:
-			}
-		}
-	}()
+	peak := bPeakStatus(cmd.Process.Pid, "VmHWM", time.Millisecond, done)
 	err := cmd.Wait()
 	took := time.Since(t0)
 	close(done)

@@ -40,8 +40,9 @@ type bEvent struct {
 	Msgs    json.RawMessage `json:"messages"`
 
 	// search
-	Ready   bool            `json:"ready"`   // search_index, search_results
-	Results json.RawMessage `json:"results"` // search_results
+	Ready   bool            `json:"ready"`    // search_index, search_results
+	Results json.RawMessage `json:"results"`  // search_results
+	File    json.RawMessage `json:"transfer"` // file events (bench_files_test.go)
 }
 
 // bTorState is the tor part of an engine line.

@@ -32,6 +32,7 @@ type request struct {
 	ReplyTo  string `json:"reply_to,omitempty"`
 	Emoji    string `json:"emoji,omitempty"`
 	Everyone bool   `json:"everyone,omitempty"`
+	Path     string `json:"path,omitempty"`
 }
 
 // field returns the text field called name, "" when the line left it out.
@@ -55,6 +56,8 @@ func (r *request) field(name string) string {
 		return r.Name
 	case "file":
 		return r.File
+	case "path":
+		return r.Path
 	}
 	return ""
 }
@@ -142,6 +145,12 @@ func commandTable() []command {
 			run: onMessage((*headless).edit)},
 		{name: "delete", needs: id, optional: []string{"everyone"}, help: "delete a message here, or with everyone: true for all",
 			run: onMessage((*headless).deleteMessage)},
+		// Files (files.go).
+		{name: "file_send", needs: []string{"to", "path"}, help: "offer a file to a contact", run: (*headless).fileSend},
+		{name: "file_accept", needs: id, help: "accept a file offer: it is saved in the downloads directory", run: onTransfer((*app.Core).AcceptFile)},
+		{name: "file_reject", needs: id, help: "decline a file offer", run: onTransfer((*app.Core).RejectFile)},
+		{name: "file_cancel", needs: id, help: "stop a transfer, sent or received", run: onTransfer((*app.Core).CancelFile)},
+		{name: "files", help: "list file transfers and their states", run: (*headless).files},
 		{name: "quit", help: "stop Jarvis", run: func(*headless, context.Context, request) error { return errQuit }},
 	}
 }

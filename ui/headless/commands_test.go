@@ -157,7 +157,7 @@ func TestHelpListsEachCommandOnceAsTheTableSays(t *testing.T) {
 }
 
 func TestNeededFieldsAreTextFieldsOfTheRequest(t *testing.T) {
-	full := request{Code: "x", ID: "x", To: "x", With: "x", Text: "x", Name: "x", File: "x"}
+	full := request{Code: "x", ID: "x", To: "x", With: "x", Text: "x", Name: "x", File: "x", Path: "x"}
 	for _, c := range commandTable() {
 		for _, f := range c.needs {
 			if full.field(f) == "" {

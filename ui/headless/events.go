@@ -160,6 +160,9 @@ func eventJSON(ev app.Event) any {
 	if line := searchEventJSON(ev); line != nil {
 		return line
 	}
+	if line := fileEventJSON(ev); line != nil {
+		return line
+	}
 	return groupEventJSON(ev)
 }
 

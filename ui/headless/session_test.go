@@ -30,7 +30,8 @@ func newCore(t *testing.T, name string) *app.Core {
 	if err := acc.Create(context.Background(), name, []byte("pass "+name)); err != nil {
 		t.Fatal(err)
 	}
-	core, err := app.NewCore(app.Config{Account: acc, Listen: "127.0.0.1:0", Tor: app.TorConfig{Mode: app.TorOff}})
+	core, err := app.NewCore(app.Config{Account: acc, Listen: "127.0.0.1:0", Tor: app.TorConfig{Mode: app.TorOff},
+		Downloads: filepath.Join(t.TempDir(), "downloads")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,6 +247,7 @@ func TestEveryCommandWorksAgainstARealCore(t *testing.T) {
 	chatCommands(t, ann, bobID)
 	searchCommands(t, ann, bobID)
 	messageOpCommands(t, ann, bob)
+	fileCommands(t, ann, bob)
 	groupCommands(t, ann, bobID, cat)
 	// Ann listens on loopback, where LAN discovery is off: pairing says so
 	// (ui/e2e pairs for real, in network namespaces).

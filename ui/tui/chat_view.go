@@ -118,7 +118,10 @@ func (u *UI) chatRows(conv *conversation, width int) chatRows {
 		}
 		cr.msgs = append(cr.msgs, msgRows{id: l.msg.ID, first: first, last: len(cr.rows) - 1, quote: quote})
 	}
-	if hint := conv.emptyHint(); len(conv.lines) == 0 && conv.loaded && hint != "" {
+	for _, t := range conv.files {
+		add(u.transferPieces(t, now), 2)
+	}
+	if hint := conv.emptyHint(); len(conv.lines) == 0 && len(conv.files) == 0 && conv.loaded && hint != "" {
 		add(gray(hint), 0)
 	}
 	if conv.hasNewer {

@@ -33,6 +33,13 @@ func newCommandTable() commandTable {
 
 		{name: "/search", usage: "[--here] WORDS", help: "find messages everywhere (Ctrl+F), or --here in this one; Enter opens",
 			run: searchCommand},
+		// Files (files.go).
+		{name: "/send", usage: "PATH", help: "offer a file to the open contact (Tab completes the path, ~ works)",
+			where: inConv, arg: argPath, run: sendFile},
+		{name: "/get", help: "accept the newest file offered here; it lands in the downloads directory",
+			where: inConv, run: answerFile(true)},
+		{name: "/cancel", help: "stop the newest transfer here, sent or received", where: inConv, run: cancelFile},
+		{name: "/files", help: "list file transfers and where they were saved", run: listFiles},
 
 		{name: "/group", usage: "NAME [— description]", help: "create a group and open it",
 			section: groups, run: createGroup},

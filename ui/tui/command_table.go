@@ -28,6 +28,7 @@ const (
 	argContact                // a contact to bring into the open group
 	argGroup                  // a group; empty means the open one
 	argMember                 // a member of the open group, other than us
+	argPath                   // a file on this machine (files.go)
 )
 
 // section is the part of the help a command is listed in.

@@ -195,6 +195,9 @@ func addContact(u *UI, c call) bool {
 func answer(accept bool) func(*UI, call) bool {
 	return func(u *UI, c call) bool {
 		k := c.target
+		if c.arg == "" && u.convs[k] != nil && !u.convs[k].awaitingAnswer() && u.convs[k].offered() != nil {
+			return answerFile(accept)(u, c) // /accept and /reject answer a file offer too
+		}
 		if only, one := u.onlyPending(); c.arg == "" && !u.convs[k].awaitingAnswer() && one {
 			k = only
 		}

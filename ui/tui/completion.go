@@ -79,7 +79,11 @@ func (u *UI) complete() {
 	mv := u.main
 	line := mv.input.GetText()
 	if mv.completion == nil || mv.completion.result != line {
-		mv.completion = u.commands.complete(line, u.commands.argNames(line, &u.convList))
+		if c := u.commands.completePath(line); c != nil {
+			mv.completion = c
+		} else {
+			mv.completion = u.commands.complete(line, u.commands.argNames(line, &u.convList))
+		}
 	}
 	if mv.completion == nil {
 		return

@@ -148,7 +148,7 @@ func (l *convList) nameIn(g app.Group, id crypto.ID) string {
 // only lists names; what a typed name means is the core's to resolve.
 func (l *convList) candidates(kind argKind) []string {
 	switch kind {
-	case argNone:
+	case argNone, argPath:
 		return nil
 	case argMember:
 		return l.memberNames()

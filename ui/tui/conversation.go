@@ -49,6 +49,8 @@ type conversation struct {
 	top      int
 	readUpTo int64
 
+	files []app.Transfer // this run's transfers with the contact, oldest first (files.go)
+
 	note    noteText     // a notice about this conversation, kept until it is opened
 	history inputHistory // what was sent and run here, for Up and Down
 }

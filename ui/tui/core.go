@@ -19,6 +19,7 @@ type appCore interface {
 	pairer   // pair.go
 	resolver // names.go
 	searcher
+	filer // files.go
 }
 
 var _ appCore = (*app.Core)(nil)
@@ -79,4 +80,14 @@ type groupAdmin interface {
 	SetGroupInfo(ctx context.Context, id crypto.GroupID, name, description string) error
 	SetMyGroupName(ctx context.Context, id crypto.GroupID, name string) error
 	DeleteGroup(ctx context.Context, id crypto.GroupID) error
+}
+
+// filer offers, answers and lists file transfers (files.go).
+type filer interface {
+	SendFile(ctx context.Context, to crypto.ID, path string) (app.Transfer, error)
+	AcceptFile(ctx context.Context, id app.TransferID) error
+	RejectFile(ctx context.Context, id app.TransferID) error
+	CancelFile(ctx context.Context, id app.TransferID) error
+	Transfers(ctx context.Context) ([]app.Transfer, error)
+	Downloads() string
 }

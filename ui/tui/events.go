@@ -74,6 +74,8 @@ func (u *UI) applyEvent(ev app.Event) {
 		u.handlePairEvent(e)
 	case app.IndexProgress:
 		u.indexProgress(e)
+	case app.FileOffered, app.FileProgress, app.FileDone, app.FileFailed:
+		u.handleFileEvent(e)
 	case app.Failure:
 		if errors.Is(e.Err, app.ErrTampered) {
 			u.tampered = true

@@ -1,0 +1,397 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+
+	"jarvis/crypto"
+	"jarvis/p2p/wire"
+	"jarvis/store"
+)
+
+// writebackChunks is how often (in verified chunks, 4 MiB with ours) the
+// receiver starts writing what it received to disk; see startWriteback.
+const writebackChunks = 16
+
+// maxChunks bounds the chunks of an offer we accept: it bounds the hash
+// list we fetch and keep (2 MiB), and with our chunk size allows 16 GiB.
+const maxChunks = 1 << 16
+
+// receiving is what an incoming transfer needs while it runs.
+type receiving struct {
+	partPath string
+	part     *os.File
+	inflight []wanted  // requested, in the order the pieces will come
+	next     int       // next chunk to request
+	off      int       // bytes received of inflight[0]
+	sum      hash.Hash // running hash of inflight[0], a chunk
+	page     []byte    // inflight[0], a hash page, so far
+	strikes  int       // bad chunks and misplaced pieces
+	wantSend bool      // a request did not fit the peer's queue
+}
+
+// wanted is one requested chunk or hash page. A stale one was asked for
+// before a bad chunk: its pieces still come and are dropped.
+type wanted struct {
+	hashes bool
+	index  int
+	stale  bool
+}
+
+// restart forgets what was in flight (the session ended): it is asked
+// for again from the first chunk not verified.
+func (rx *receiving) restart(done int) {
+	rx.inflight, rx.off, rx.page, rx.next = nil, 0, nil, done
+	rx.sum.Reset()
+}
+
+// partPath is where t's data goes until it is verified.
+func (m *fileManager) partPath(id [16]byte) string {
+	return filepath.Join(m.downloads, ".jarvis-"+TransferID(id).String()+".part")
+}
+
+// offered handles an offer from a contact.
+func (m *fileManager) offered(ctx context.Context, from crypto.ID, o wire.FileOffer) {
+	if _, dup := m.byID[TransferID(o.ID)]; dup {
+		return // sent again after a reconnect
+	}
+	c, err := m.core.Contact(ctx, from)
+	if err != nil || c.State != store.ContactAccepted {
+		m.strike(from)
+		return
+	}
+	if m.openOffers(from) >= maxOpenOffers {
+		m.send(from, wire.FileStatus{ID: o.ID, Status: wire.FileReject, Reason: "too many open offers; wait for answers"})
+		m.strike(from)
+		return
+	}
+	t := &transfer{row: store.Transfer{
+		ID: o.ID, Peer: from, Root: o.Root, Size: int64(o.Size), ChunkSize: int(o.ChunkSize),
+		Name: SanitizeFileName(o.Name), State: int(TransferOffered), Created: m.now().UnixMilli(),
+	}}
+	m.byID[TransferID(o.ID)] = t
+	switch {
+	case t.row.Size > m.maxSize:
+		m.fail(ctx, t, fmt.Sprintf("%d bytes, over the limit of %d (--max-file-size)", t.row.Size, m.maxSize), true)
+		return
+	case numChunks(t.row.Size, t.row.ChunkSize) > maxChunks:
+		m.fail(ctx, t, "chunks too small for its size", true)
+		return
+	}
+	if err := m.store.PutTransfer(ctx, t.row); err != nil {
+		m.core.emit(Failure{Op: "save transfer", Err: err})
+	}
+	m.core.emit(FileOffered{Transfer: m.view(t)})
+	if c.Verified && t.row.Size < m.autoBelow {
+		if err := m.accept(ctx, TransferID(t.row.ID)); err != nil {
+			m.core.emit(Failure{Op: "accept a file automatically", Err: err})
+		}
+	}
+}
+
+// openOffers counts from's offers still waiting for our answer.
+func (m *fileManager) openOffers(from crypto.ID) int {
+	n := 0
+	for _, t := range m.byID {
+		if !t.row.Outgoing && t.row.Peer == from && TransferState(t.row.State) == TransferOffered {
+			n++
+		}
+	}
+	return n
+}
+
+// accept starts fetching an offer, after checking the disk can take it.
+func (m *fileManager) accept(ctx context.Context, id TransferID) error {
+	t := m.byID[id]
+	if t == nil || t.row.Outgoing {
+		return ErrUnknownTransfer
+	}
+	if TransferState(t.row.State) != TransferOffered {
+		return ErrTransferOver
+	}
+	if err := os.MkdirAll(m.downloads, 0o700); err != nil {
+		return fmt.Errorf("downloads directory: %w", err)
+	}
+	if free, err := freeSpace(m.downloads); err == nil && free < t.row.Size {
+		reason := fmt.Sprintf("not enough free space: %d bytes needed, %d free in the downloads directory", t.row.Size, free)
+		m.fail(ctx, t, reason, true)
+		return fmt.Errorf("%w: %d bytes needed, %d free", ErrNoSpace, t.row.Size, free)
+	}
+	part, err := openPart(m.partPath(t.row.ID), true)
+	if err != nil {
+		return fmt.Errorf("create the partial file: %w", err)
+	}
+	t.rx = &receiving{partPath: m.partPath(t.row.ID), part: part, sum: sha256.New()}
+	m.setState(ctx, t, TransferActive, "")
+	m.send(t.row.Peer, wire.FileStatus{ID: t.row.ID, Status: wire.FileAccept})
+	m.emitProgress(t, true)
+	m.refill(ctx, t)
+	return nil
+}
+
+// resume readies a transfer that was running when we stopped: the chunks
+// on disk past the saved progress are verified again rather than fetched,
+// so a kill -9 loses at most the chunk that was arriving.
+func (m *fileManager) resume(_ context.Context, t *transfer) error {
+	part, err := openPart(m.partPath(t.row.ID), false)
+	if err != nil {
+		return err
+	}
+	t.rx = &receiving{partPath: m.partPath(t.row.ID), part: part, sum: sha256.New()}
+	n := numChunks(t.row.Size, t.row.ChunkSize)
+	if !m.hashesComplete(t) {
+		t.row.Hashes = t.row.Hashes[:0]
+		t.row.Done = 0
+	}
+	buf := make([]byte, t.row.ChunkSize)
+	for t.row.Done < n && m.hashesComplete(t) {
+		i := t.row.Done
+		b := buf[:chunkLen(t.row.Size, t.row.ChunkSize, i)]
+		if _, err := part.ReadAt(b, int64(i)*int64(t.row.ChunkSize)); err != nil {
+			break
+		}
+		if sum := sha256.Sum256(b); !bytes.Equal(sum[:], t.row.Hashes[i*32:i*32+32]) {
+			break
+		}
+		t.row.Done++
+	}
+	t.rx.next = t.row.Done
+	return nil
+}
+
+func (m *fileManager) hashesComplete(t *transfer) bool {
+	return len(t.row.Hashes) == numChunks(t.row.Size, t.row.ChunkSize)*sha256.Size
+}
+
+// refill asks for more while the window has room, or completes t.
+func (m *fileManager) refill(ctx context.Context, t *transfer) {
+	rx := t.rx
+	if rx == nil || TransferState(t.row.State) != TransferActive {
+		return
+	}
+	n := numChunks(t.row.Size, t.row.ChunkSize)
+	if m.hashesComplete(t) && t.row.Done == n {
+		m.complete(ctx, t)
+		return
+	}
+	if !m.peers.online(t.row.Peer) {
+		return
+	}
+	var gets []wire.Message
+	add := func(w wanted) {
+		rx.inflight = append(rx.inflight, w)
+		gets = append(gets, wire.FileGet{Root: t.row.Root, Hashes: w.hashes, Index: uint32(w.index)})
+	}
+	before, next := len(rx.inflight), rx.next
+	switch {
+	case !m.hashesComplete(t):
+		if len(rx.inflight) == 0 {
+			add(wanted{hashes: true, index: len(t.row.Hashes) / (wire.HashesPerPage * sha256.Size)})
+		}
+	default:
+		for live(rx.inflight) < fetchWindow && rx.next < n {
+			add(wanted{index: rx.next})
+			rx.next++
+		}
+	}
+	if len(gets) == 0 {
+		return
+	}
+	rx.wantSend = false
+	if err := m.send(t.row.Peer, gets...); err != nil {
+		rx.inflight, rx.next = rx.inflight[:before], next
+		rx.wantSend = true
+	}
+}
+
+// live counts the requests whose answers we will keep.
+func live(ws []wanted) int {
+	n := 0
+	for _, w := range ws {
+		if !w.stale {
+			n++
+		}
+	}
+	return n
+}
+
+// receivingFrom finds the running incoming transfer of root from peer.
+func (m *fileManager) receivingFrom(peer crypto.ID, root [32]byte) *transfer {
+	for _, t := range m.byID {
+		if !t.row.Outgoing && t.rx != nil && t.row.Peer == peer && t.row.Root == root {
+			return t
+		}
+	}
+	return nil
+}
+
+// data takes one piece of a chunk or hash page we asked for.
+func (m *fileManager) data(ctx context.Context, from crypto.ID, d wire.FileData) {
+	t := m.receivingFrom(from, d.Root)
+	if t == nil || len(t.rx.inflight) == 0 {
+		m.strike(from)
+		return
+	}
+	rx := t.rx
+	if !d.Hashes {
+		m.fetched += int64(len(d.Data))
+		t.wire += int64(len(d.Data))
+	}
+	w := rx.inflight[0]
+	expect := m.expectedLen(t, w)
+	if w.hashes != d.Hashes || w.index != int(d.Index) || rx.off != int(d.Offset) || rx.off+len(d.Data) > expect {
+		m.misplaced(ctx, t)
+		return
+	}
+	switch {
+	case w.stale:
+		rx.off += len(d.Data)
+	case w.hashes:
+		rx.page = append(rx.page, d.Data...)
+		rx.off += len(d.Data)
+	default:
+		if !m.writePiece(ctx, t, w.index, d.Data) {
+			return
+		}
+	}
+	if rx.off < expect {
+		return
+	}
+	rx.inflight, rx.off = rx.inflight[1:], 0
+	switch {
+	case w.stale:
+		rx.sum.Reset()
+	case w.hashes:
+		m.pageDone(ctx, t)
+	default:
+		m.chunkDone(ctx, t, w.index)
+	}
+	if t.rx != nil {
+		m.refill(ctx, t)
+	}
+}
+
+// expectedLen is the size of what w asked for.
+func (m *fileManager) expectedLen(t *transfer, w wanted) int {
+	n := numChunks(t.row.Size, t.row.ChunkSize)
+	if w.hashes {
+		return min(wire.HashesPerPage, n-w.index*wire.HashesPerPage) * sha256.Size
+	}
+	return chunkLen(t.row.Size, t.row.ChunkSize, w.index)
+}
+
+// misplaced handles a piece that is not the next one we wait for.
+func (m *fileManager) misplaced(ctx context.Context, t *transfer) {
+	m.strike(t.row.Peer)
+	if t.rx.strikes++; t.rx.strikes > maxStrikes {
+		m.fail(ctx, t, "the sender sent data nobody asked for", true)
+	}
+}
+
+// writePiece writes a piece of chunk i and hashes it on the way.
+func (m *fileManager) writePiece(ctx context.Context, t *transfer, i int, data []byte) bool {
+	rx := t.rx
+	if _, err := rx.part.WriteAt(data, int64(i)*int64(t.row.ChunkSize)+int64(rx.off)); err != nil {
+		reason := "cannot write the file: " + shortErr(err)
+		if errors.Is(err, syscall.ENOSPC) {
+			reason = "the disk is full; free some space and ask for the file again"
+		}
+		m.fail(ctx, t, reason, true)
+		return false
+	}
+	rx.sum.Write(data)
+	rx.off += len(data)
+	return true
+}
+
+// chunkDone checks a complete chunk against its hash.
+func (m *fileManager) chunkDone(ctx context.Context, t *transfer, i int) {
+	rx := t.rx
+	var sum [sha256.Size]byte
+	rx.sum.Sum(sum[:0])
+	rx.sum.Reset()
+	// A chunk is a millisecond or two of hashing and writing: let a chat
+	// message that woke meanwhile run now rather than at the scheduler's
+	// next 10 ms preemption.
+	defer runtime.Gosched()
+	if bytes.Equal(sum[:], t.row.Hashes[i*32:i*32+32]) && i == t.row.Done {
+		t.row.Done++
+		if t.row.Done%writebackChunks == 0 {
+			span := int64(writebackChunks) * int64(t.row.ChunkSize)
+			startWriteback(rx.part, int64(t.row.Done)*int64(t.row.ChunkSize)-span, span)
+		}
+		m.emitProgress(t, false)
+		if m.now().Sub(t.lastSave) >= saveEvery {
+			m.save(ctx, t)
+		}
+		return
+	}
+	// A bad chunk: what was asked after it is dropped as it comes, and
+	// everything from it is asked for again.
+	m.strike(t.row.Peer)
+	if rx.strikes++; rx.strikes > maxStrikes {
+		m.fail(ctx, t, "the sender keeps sending chunks that fail their hash", true)
+		return
+	}
+	for k := range rx.inflight {
+		rx.inflight[k].stale = true
+	}
+	rx.next = t.row.Done
+}
+
+// pageDone adds a complete page to the hash list, checking the whole list
+// against the offer's root once it is there.
+func (m *fileManager) pageDone(ctx context.Context, t *transfer) {
+	t.row.Hashes = append(t.row.Hashes, t.rx.page...)
+	t.rx.page = nil
+	if !m.hashesComplete(t) {
+		return
+	}
+	if fileRoot(t.row.Size, t.row.ChunkSize, t.row.Hashes) != t.row.Root {
+		m.fail(ctx, t, "the chunk list does not match the offer", true)
+		return
+	}
+	if err := m.store.PutTransfer(ctx, t.row); err != nil {
+		m.core.emit(Failure{Op: "save transfer", Err: err})
+	}
+}
+
+// complete saves a fully verified file under its name in the downloads
+// directory, never replacing a file, and tells the sender.
+func (m *fileManager) complete(ctx context.Context, t *transfer) {
+	rx := t.rx
+	if err := rx.part.Sync(); err != nil {
+		m.fail(ctx, t, "cannot write the file: "+shortErr(err), true)
+		return
+	}
+	rx.part.Close()
+	rx.part = nil
+	path, err := saveUnique(rx.partPath, m.downloads, t.row.Name)
+	if err != nil {
+		m.fail(ctx, t, "cannot save the file: "+shortErr(err), true)
+		return
+	}
+	t.row.Path = path
+	m.send(t.row.Peer, wire.FileStatus{ID: t.row.ID, Status: wire.FileDone})
+	m.finish(ctx, t, TransferDone, "")
+}
+
+// sanitizeReason keeps a peer's reason to one short line of printable text.
+func sanitizeReason(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	return capName(s, 120)
+}

@@ -1,0 +1,46 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"jarvis/crypto"
+)
+
+func TestTransfersKeepTheirRowsAndSealTheirNames(t *testing.T) {
+	s, path := newAccount(t)
+	ctx := context.Background()
+	peer := crypto.ID{7}
+	in := Transfer{ID: [16]byte{1}, Peer: peer, Root: [32]byte{2}, Size: 1000, ChunkSize: 100,
+		Name: "secret-holiday-name.jpg", Path: "/home/u/secret-holiday-path.jpg", Hashes: bytes.Repeat([]byte{3}, 320),
+		State: 2, Done: 4, Reason: "", Created: 55}
+	if err := s.PutTransfer(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetTransferProgress(ctx, in.ID, 3, 9); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Transfers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := in
+	want.State, want.Done = 3, 9
+	if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+	if _, err := s.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "*"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if bytes.Contains(b, []byte("secret-holiday")) {
+			t.Fatalf("%s holds a transfer name or path in the clear", f)
+		}
+	}
+}

@@ -1,0 +1,128 @@
+package tui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"jarvis/app"
+	"jarvis/crypto"
+)
+
+// The fake core's file commands record what was asked.
+func (f *fakeCore) SendFile(_ context.Context, to crypto.ID, path string) (app.Transfer, error) {
+	f.record("send file " + filepath.Base(path))
+	return app.Transfer{Peer: to, Outgoing: true, Name: filepath.Base(path), State: app.TransferOffered}, nil
+}
+func (f *fakeCore) AcceptFile(_ context.Context, id app.TransferID) error {
+	return f.record("accept file " + id.String()[:4])
+}
+func (f *fakeCore) RejectFile(_ context.Context, id app.TransferID) error {
+	return f.record("reject file " + id.String()[:4])
+}
+func (f *fakeCore) CancelFile(_ context.Context, id app.TransferID) error {
+	return f.record("cancel file " + id.String()[:4])
+}
+func (f *fakeCore) Transfers(context.Context) ([]app.Transfer, error) { return nil, nil }
+func (f *fakeCore) Downloads() string                                 { return "/dl" }
+
+func TestATransferLineIsUpdatedInPlaceAt60x20(t *testing.T) {
+	core, bob, _ := teamCore()
+	s := startWithCore(t, core, 60, 20)
+	s.wait("#Team")
+	s.enter("/open Bob")
+	s.wait("Bob")
+	tr := app.Transfer{ID: app.TransferID{0xab, 0xcd}, Peer: bob, Name: "report.pdf", Size: 50_000_000,
+		State: app.TransferOffered, Created: time.Now()}
+	core.events <- app.FileOffered{Transfer: tr}
+	s.wait("offered: /get to save")
+	s.enter("/get")
+	s.wait("Fetching report.pdf into /dl.")
+	if !slices.Contains(core.called(), "accept file abcd") {
+		t.Fatalf("/get asked the core for %v", core.called())
+	}
+	tr.State, tr.Bytes, tr.Rate = app.TransferActive, 21_000_000, 10_000_000
+	core.events <- app.FileProgress{Transfer: tr}
+	s.wait("42% 10 MB/s 0:03 left")
+	s.waitGone("offered: /get to save")
+	if n := strings.Count(s.contents(), "report.pdf 50 MB"); n != 1 {
+		t.Fatalf("the transfer shows on %d lines, want one updated in place:\n%s", n, s.contents())
+	}
+	tr.State, tr.Bytes, tr.Path = app.TransferDone, tr.Size, "/dl/report.pdf"
+	core.events <- app.FileDone{Transfer: tr}
+	s.wait("saved to /dl/report.pdf")
+	s.waitGone("left")
+	s.quit()
+}
+
+func TestCancelAndRejectActOnTheNewestTransferHere(t *testing.T) {
+	core, bob, _ := teamCore()
+	s := startWithCore(t, core, 60, 20)
+	s.wait("#Team")
+	s.enter("/open Bob")
+	s.wait("Bob")
+	offer := app.Transfer{ID: app.TransferID{0x11, 0x11}, Peer: bob, Name: "a.bin", Size: 10, State: app.TransferOffered}
+	core.events <- app.FileOffered{Transfer: offer}
+	s.wait("a.bin")
+	s.enter("/reject")
+	s.wait("Declined a.bin.")
+	sent := app.Transfer{ID: app.TransferID{0x22, 0x22}, Peer: bob, Outgoing: true, Name: "b.bin", Size: 10, State: app.TransferActive}
+	core.events <- app.FileProgress{Transfer: sent}
+	s.wait("b.bin")
+	s.enter("/cancel")
+	s.wait("Cancelled b.bin.")
+	got := core.called()
+	if !slices.Contains(got, "reject file 1111") || !slices.Contains(got, "cancel file 2222") {
+		t.Fatalf("calls: %v", got)
+	}
+	s.quit()
+}
+
+func TestSlashSendCompletesPaths(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"report.pdf", "reply.txt", ".hidden", "other"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "reports"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	table := newCommandTable()
+	c := table.completePath("/send " + dir + "/rep")
+	if c == nil {
+		t.Fatal("no completion")
+	}
+	want := []string{dir + "/reply.txt", dir + "/report.pdf", dir + "/reports/"}
+	if !slices.Equal(c.cands, want) {
+		t.Fatalf("candidates %v, want %v", c.cands, want)
+	}
+	if got := c.next(); got != "/send "+dir+"/reply.txt" {
+		t.Fatalf("first Tab gives %q", got)
+	}
+	if c := table.completePath("/send " + dir + "/."); c == nil || !slices.Contains(c.cands, dir+"/.hidden") {
+		t.Fatal("a dot typed does not offer hidden files")
+	}
+	if c := table.completePath("/open rep"); c != nil {
+		t.Fatal("paths offered after a command that takes no path")
+	}
+	home, _ := os.UserHomeDir()
+	if got := expandPath("~/x"); got != filepath.Join(home, "x") {
+		t.Fatalf("~/x expands to %q", got)
+	}
+}
+
+func TestSizesAndTimesReadLikeAPersonWroteThem(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1000: "1.0 KB", 12_345_678: "12 MB", 1 << 30: "1.1 GB"} {
+		if got := sizeText(n); got != want {
+			t.Errorf("sizeText(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if got := clockText(3*time.Hour + 2*time.Minute + 5*time.Second); got != "3:02:05" {
+		t.Errorf("clockText = %q", got)
+	}
+}
