@@ -44,6 +44,7 @@ func openTerminal() (*focusScreen, error) {
 		return nil, fmt.Errorf("no terminal (run Jarvis in one, or use --headless): %w", err)
 	}
 	tty.Close()
+	useLenientUTF8()
 	s, err := tcell.NewScreen()
 	if err != nil {
 		return nil, err
