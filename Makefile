@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS  = -s -w -X main.version=$(VERSION) -X jarvis/ui/cli.commit=$(COMMIT)
 
-.PHONY: build build-purego run lint test fuzz bench clean release release-check
+.PHONY: build build-purego run lint test fuzz bench clean release release-check soak
 
 build:
 	$(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o bin/jarvis .
@@ -102,6 +102,23 @@ fuzz:
 
 bench: build
 	$(GO) test -tags '$(TAGS) bench' -run '^TestBenchmarkReport$$' -timeout 45m -v ./ui/e2e
+
+# Reliability under faults (not part of `make test`; about 30 minutes on 2
+# cores): every TestSoak… section in ui/e2e writes its Markdown to
+# SOAK_OUT (a fresh temp dir unless given), soak-fuzz adds the fuzzing
+# section when the Makefile has it, and TestReliabilityReport assembles
+# RELIABILITY.md from them. A failed section does not stop the others or
+# the report; make soak then exits non-zero. SOAK_SHARED, if set, is
+# printed in the report's header (e.g. that the machine was busy).
+SOAK_OUT ?=
+soak: build
+	out='$(SOAK_OUT)'; [ -n "$$out" ] || out=$$(mktemp -d "$${TMPDIR:-/tmp}/jarvis-soak.XXXXXX"); \
+	rm -rf "$$out" && mkdir -p "$$out"; fail=0; \
+	SOAK_OUT="$$out" $(GO) test -tags '$(TAGS) soak' -count=1 -run '^TestSoak' -timeout 40m -v ./ui/e2e || fail=1; \
+	if grep -q '^soak-fuzz:' $(firstword $(MAKEFILE_LIST)); then \
+		$(MAKE) --no-print-directory soak-fuzz SOAK_OUT="$$out" || fail=1; fi; \
+	SOAK_OUT="$$out" SOAK_FAILED=$$fail $(GO) test -tags '$(TAGS) soak' -count=1 -run '^TestReliabilityReport$$' -v ./ui/e2e || fail=1; \
+	echo "soak: sections in $$out; report in RELIABILITY.md"; exit $$fail
 
 clean:
 	rm -rf bin $(DIST)
