@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"jarvis/crypto"
 	"jarvis/p2p"
@@ -47,6 +48,10 @@ type Config struct {
 	// LAN says whether to find contacts on the local network; the zero
 	// value is on.
 	LAN LANConfig
+	// Clock, when set, stands for time.Now wherever the managers stamp or
+	// compare wall-clock times (tests make it jump; CLOCK_REALTIME cannot
+	// be given to one process alone). Timeouts run on monotonic time.
+	Clock func() time.Time
 }
 
 // Self describes the local identity.
@@ -149,6 +154,9 @@ func NewCore(cfg Config) (*Core, error) {
 	c.contacts = newContactManager(c, c.router.add(isContactMessage))
 	c.groups = newGroupManager(c, c.router.add(isGroupMessage))
 	c.addrs = newAddrBook(c, cfg.Advertise, c.router.add(isAddrRecord))
+	if cfg.Clock != nil {
+		peers.now, c.contacts.now, c.groups.now, c.addrs.now = cfg.Clock, cfg.Clock, cfg.Clock, cfg.Clock
+	}
 	return c, nil
 }
 
