@@ -353,6 +353,11 @@ func (c *Core) Start() {
 			defer c.wg.Done()
 			c.addrs.run(ctx)
 		}()
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			c.checkStore(ctx)
+		}()
 		if c.lan != nil {
 			c.wg.Add(1)
 			go func() {
@@ -361,6 +366,15 @@ func (c *Core) Start() {
 			}()
 		}
 	})
+}
+
+// checkStore looks over the whole database once per start, after the fact
+// so that a large one does not delay it: damage from outside Jarvis is
+// reported, never left to show as missing messages.
+func (c *Core) checkStore(ctx context.Context) {
+	if err := c.account.store.QuickCheck(ctx); err != nil && ctx.Err() == nil {
+		c.events.emit(Failure{Op: "check the database", Err: err})
+	}
 }
 
 // Close stops every goroutine of the core and waits for them. The account
