@@ -45,15 +45,17 @@ type relStream struct {
 	to     []int // the receiving nodes
 	n      int
 
-	written int           // lines flushed to the sender so far (the highest index + 1)
-	acked   map[int]bool  // "sent" answered: stored at the sender
-	shown   []map[int]int // per receiver: index → times shown live
-	last    []int         // per receiver: the last index shown live
-	order   []int         // per receiver: shown live after a later one
+	written   int            // lines flushed to the sender so far (the highest index + 1)
+	onlyAcked bool           // only acked messages must arrive (a refused send is the person's to repeat)
+	acked     map[int]bool   // "sent" answered: stored at the sender
+	failed    map[int]string // the send was answered with an error
+	shown     []map[int]int  // per receiver: index → times shown live
+	last      []int          // per receiver: the last index shown live
+	order     []int          // per receiver: shown live after a later one
 }
 
 func newRelStream(prefix string, from int, to []int, n int) *relStream {
-	s := &relStream{prefix: prefix, from: from, to: to, n: n, acked: make(map[int]bool)}
+	s := &relStream{prefix: prefix, from: from, to: to, n: n, acked: make(map[int]bool), failed: make(map[int]string)}
 	for range to {
 		s.shown = append(s.shown, make(map[int]int))
 		s.last = append(s.last, -1)
@@ -89,6 +91,10 @@ func (c *relCluster) see(i int, e relEvent) {
 		case (e.Event == "sent" || e.Event == "group_sent") && s.from == i:
 			if k := s.index(e.Ref); k >= 0 {
 				s.acked[k] = true
+			}
+		case e.Event == "error" && s.from == i:
+			if k := s.index(e.Ref); k >= 0 {
+				s.failed[k] = e.Error
 			}
 		case e.Event == "message" || e.Event == "group_message":
 			if e.From != c.ids[s.from] || (e.Event == "group_message") != (c.group != "") {
@@ -353,14 +359,18 @@ func (c *relCluster) shownTotal(streams []*relStream, hist map[*relStream][]map[
 	total, complete := 0, true
 	for _, s := range streams {
 		for r := range s.to {
-			n := 0
+			n, want := 0, 0
 			for k := range s.n {
+				if s.onlyAcked && !s.acked[k] {
+					continue
+				}
+				want++
 				if s.shown[r][k] > 0 || hist[s] != nil && hist[s][r][k] {
 					n++
 				}
 			}
 			total += n
-			complete = complete && n == s.n
+			complete = complete && n == want
 		}
 	}
 	return total, complete
@@ -402,7 +412,7 @@ func (c *relCluster) count(streams []*relStream, res *relTrialResult) {
 			res.outOfOrder += s.order[r]
 			for k := range s.n {
 				res.dup += max(seen[k]-1, 0) + max(s.shown[r][k]-1, 0)
-				if seen[k] == 0 {
+				if seen[k] == 0 && (!s.onlyAcked || s.acked[k]) {
 					res.notAtReceiver++
 					if s.acked[k] {
 						res.lost++

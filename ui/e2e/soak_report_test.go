@@ -29,21 +29,33 @@ var relSections = []struct{ file, what string }{
 	{"50-fuzz.md", "long fuzzing (make soak-fuzz)"},
 }
 
-// relSection is one section's Markdown as it is built.
+// relSection is one section's Markdown as it is built: paragraphs and
+// tables in the order they were added, then the "Shrunk to fit" line.
 type relSection struct {
 	title  string
-	text   []string // paragraphs before the table
-	head   []string
-	rows   [][]string
-	after  []string // paragraphs after the table
+	blocks []relBlock
 	shrunk string
 }
 
-func (s *relSection) para(f string, a ...any)   { s.text = append(s.text, fmt.Sprintf(f, a...)) }
-func (s *relSection) note(f string, a ...any)   { s.after = append(s.after, fmt.Sprintf(f, a...)) }
-func (s *relSection) row(cells ...any)          { s.rows = append(s.rows, relCells(cells)) }
-func (s *relSection) columns(names ...string)   { s.head = names }
+// relBlock is a paragraph (text) or a table (head and rows).
+type relBlock struct {
+	text string
+	head []string
+	rows [][]string
+}
+
+func (s *relSection) para(f string, a ...any) {
+	s.blocks = append(s.blocks, relBlock{text: fmt.Sprintf(f, a...)})
+}
+func (s *relSection) note(f string, a ...any)   { s.para(f, a...) }
+func (s *relSection) columns(names ...string)   { s.blocks = append(s.blocks, relBlock{head: names}) }
 func (s *relSection) shrink(f string, a ...any) { s.shrunk = fmt.Sprintf(f, a...) }
+
+// row adds a row to the last table.
+func (s *relSection) row(cells ...any) {
+	b := &s.blocks[len(s.blocks)-1]
+	b.rows = append(b.rows, relCells(cells))
+}
 
 func relCells(cells []any) []string {
 	out := make([]string, len(cells))
@@ -56,19 +68,17 @@ func relCells(cells []any) []string {
 func (s *relSection) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## %s\n\n", s.title)
-	for _, p := range s.text {
-		b.WriteString(p + "\n\n")
-	}
-	if len(s.head) > 0 {
-		b.WriteString("| " + strings.Join(s.head, " | ") + " |\n|")
-		b.WriteString(strings.Repeat("---|", len(s.head)) + "\n")
-		for _, r := range s.rows {
+	for _, bl := range s.blocks {
+		if bl.head == nil {
+			b.WriteString(bl.text + "\n\n")
+			continue
+		}
+		b.WriteString("| " + strings.Join(bl.head, " | ") + " |\n|")
+		b.WriteString(strings.Repeat("---|", len(bl.head)) + "\n")
+		for _, r := range bl.rows {
 			b.WriteString("| " + strings.Join(r, " | ") + " |\n")
 		}
 		b.WriteString("\n")
-	}
-	for _, p := range s.after {
-		b.WriteString(p + "\n\n")
 	}
 	fmt.Fprintf(&b, "Shrunk to fit: %s\n", relOr(s.shrunk, "nothing."))
 	return b.String()
