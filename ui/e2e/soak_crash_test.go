@@ -433,8 +433,8 @@ func (c *relCluster) count(streams []*relStream, res *relTrialResult) {
 func TestSoakCrash(t *testing.T) {
 	trials := relEnvInt("SOAK_CRASH_TRIALS", 20)
 	msgs := relEnvInt("SOAK_CRASH_MSGS", 10000)
-	gTrials := relEnvInt("SOAK_GROUP_TRIALS", 6)
-	gMsgs := relEnvInt("SOAK_GROUP_MSGS", 2000)
+	gTrials := relEnvInt("SOAK_GROUP_TRIALS", 20)
+	gMsgs := relEnvInt("SOAK_GROUP_MSGS", 2500)
 	sec := &relSection{title: "Crash trials"}
 	bin := buildJarvis(t)
 	started := time.Now()
@@ -485,7 +485,7 @@ func TestSoakCrash(t *testing.T) {
 	if trials != 20 || msgs != 10000 {
 		shrunk = fmt.Sprintf("1:1 ran %d trials of %d messages each way (the issue asks 20 of 10,000).", trials, msgs)
 	}
-	sec.shrink("%s The group ran %d trials of %d messages from each of two senders, not 20 of 10,000: a group message costs each member a signature check and a fan-out, so a full-size group run would not fit the 30 minutes.", shrunk, len(grp), gMsgs)
+	sec.shrink("%s The group ran %d trials of %d messages from each of two senders (the issue asks 20 trials of 10,000): a group stream runs at about a tenth of the 1:1 rate here (every member checks a signature per message, and the killed member's gap comes back by sync), so 10,000 would take the group part alone past 15 minutes.", shrunk, len(grp), gMsgs)
 	relWrite(t, "10-crash.md", sec)
 	if !met {
 		t.Errorf("crash trials: lost %d, duplicated %d, out of order %d; want 0 / 0 / 0", lost, dup, ooo)
