@@ -72,12 +72,15 @@ func TestSoakNetwork(t *testing.T) {
 	sec.row("duplicated", res.dup, relVerdict(res.dup == 0)+": 0")
 	sec.row("out of order", res.outOfOrder, relVerdict(res.outOfOrder == 0)+": 0")
 	sec.row("start to half of A's messages at B", half.Round(100*time.Millisecond), "report")
-	sec.row("shown during the cut", duringCut, "report (0 expected)")
+	sec.row("shown during the cut (in flight when it began)", duringCut, "report")
 	sec.row("drain: heal to every message shown", drain.Round(100*time.Millisecond), "report")
 	sec.row("sessions lost (peer offline lines, both nodes)", offline, "report")
 	st := &link.stats
 	sec.row("packets through the forwarder", st.packets.Load(), "")
 	sec.row("…lost / reordered / corrupted / dropped by the cut", fmt.Sprintf("%d / %d / %d / %d", st.lost.Load(), st.reordered.Load(), st.corrupted.Load(), st.cut.Load()), "")
+	if offline > 0 {
+		sec.note("The sessions ended during the cut (the `peer … offline` lines): after the heal the queued messages waited for a redial, and the redial backoff had grown through the failed dials of the cut, so it, not the link, set most of the drain time.")
+	}
 	sec.note("The 50 MB file the issue asks for over the same link is not sent: the files issue (13) has not landed in this tree. Once it has, a file offer belongs in this section with its time and a hash check.")
 	shrunk := "nothing in the messages part."
 	if msgs != 1000 || cut != 30*time.Second {
