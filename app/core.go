@@ -372,7 +372,7 @@ func (c *Core) Start() {
 // so that a large one does not delay it: damage from outside Jarvis is
 // reported, never left to show as missing messages.
 func (c *Core) checkStore(ctx context.Context) {
-	if err := c.account.store.QuickCheck(ctx); err != nil && ctx.Err() == nil {
+	if err := c.account.store.CheckIntegrity(ctx); err != nil && ctx.Err() == nil {
 		c.events.emit(Failure{Op: "check the database", Err: err})
 	}
 }

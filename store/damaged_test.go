@@ -58,16 +58,16 @@ func overwrite(path string, off int64, b []byte) error {
 	return err
 }
 
-// TestQuickCheckFindsDamageNoQueryTouched: garbage over one page deep in
-// the file leaves Open and Unlock working; QuickCheck finds it.
-func TestQuickCheckFindsDamageNoQueryTouched(t *testing.T) {
+// TestCheckIntegrityFindsDamageNoQueryTouched: garbage over one page deep in
+// the file leaves Open and Unlock working; CheckIntegrity finds it.
+func TestCheckIntegrityFindsDamageNoQueryTouched(t *testing.T) {
 	ctx := context.Background()
 	s, path := newAccount(t)
 	c := putContact(t, s, "Ada")
 	if _, err := s.AddIncoming(ctx, messages(t, c.ID, 2000, func(i int) string { return "a message of some length" })); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.QuickCheck(ctx); err != nil {
+	if err := s.CheckIntegrity(ctx); err != nil {
 		t.Fatalf("a healthy file: %v", err)
 	}
 	s.Close()
@@ -87,7 +87,7 @@ func TestQuickCheckFindsDamageNoQueryTouched(t *testing.T) {
 		t.Fatalf("unlock: %v", err)
 	}
 	var d *DamagedError
-	if err := s.QuickCheck(ctx); !errors.As(err, &d) || d.Path != path {
-		t.Fatalf("QuickCheck = %v, want ErrDamaged naming %s", err, path)
+	if err := s.CheckIntegrity(ctx); !errors.As(err, &d) || d.Path != path {
+		t.Fatalf("CheckIntegrity = %v, want ErrDamaged naming %s", err, path)
 	}
 }

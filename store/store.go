@@ -51,18 +51,18 @@ func (e *DamagedError) Error() string {
 	return fmt.Sprintf("%s: %s (%v); stop Jarvis and restore your latest backup (jarvis restore --force FILE)", ErrDamaged, e.Path, e.Cause)
 }
 
-// QuickCheck runs SQLite's integrity_check over the whole file: damage
+// CheckIntegrity runs SQLite's integrity_check over the whole file: damage
 // that no query has touched yet (a flipped bit in an index page) otherwise
 // shows only as messages missing without a word; quick_check does not
 // compare indexes with their tables, and the soak found exactly that. It
 // reads every page, so callers run it in the background.
-func (s *Store) QuickCheck(ctx context.Context) error {
+func (s *Store) CheckIntegrity(ctx context.Context) error {
 	var res string
 	if err := s.r.QueryRowContext(ctx, "PRAGMA integrity_check(1)").Scan(&res); err != nil {
 		if d := damaged(s.path, err); d != err {
 			return d
 		}
-		return fmt.Errorf("store: quick check: %w", err)
+		return fmt.Errorf("store: integrity check: %w", err)
 	}
 	if res != "ok" {
 		return &DamagedError{Path: s.path, Cause: errors.New(res)}
