@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS  = -s -w -X main.version=$(VERSION) -X jarvis/ui/cli.commit=$(COMMIT)
 
-.PHONY: build build-purego run lint test fuzz bench clean release release-check soak-fuzz
+.PHONY: build build-purego run lint test fuzz bench clean release release-check soak soak-fuzz
 
 build:
 	$(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o bin/jarvis .
@@ -114,7 +114,6 @@ fuzz:
 # the run only after the section is written; go's spurious "context
 # deadline exceeded" at the end of -fuzztime (golang/go#75804), with no
 # failing input, is noted and is not a failure.
-SOAK_OUT        ?= soak-out
 SOAK_FUZZBUDGET ?= 600
 FUZZ_ALL         = $(FUZZ_CRYPTO) $(FUZZ_WIRE) $(FUZZ_P2P) $(FUZZ_LAN) $(FUZZ_PAIR) $(FUZZ_APP) $(FUZZ_HEADLESS) $(FUZZ_CLI) $(FUZZ_TUI) $(FUZZ_SEARCH)
 SOAK_FUZZTIME   ?= $(if $(filter command line environment,$(origin FUZZTIME)),$(FUZZTIME),$(shell expr $(SOAK_FUZZBUDGET) / $(words $(FUZZ_ALL)))s)
@@ -135,6 +134,7 @@ soak_fuzz_each = for f in $(1); do \
 	printf '| `%s` | `%s` | %s | %s | %s | %s |\n' "$$f" "$(2:./%=%)" "$${secs:-?}" "$${execs:-?}" "$${new:-?}" "$${crash:-none}" >>$(SOAK_FUZZLOGS)/rows; \
 	done
 soak-fuzz:
+	@[ -n "$(SOAK_OUT)" ] || { echo "soak-fuzz: say where its section goes: make soak-fuzz SOAK_OUT=DIR"; exit 2; }
 	rm -rf $(SOAK_FUZZLOGS) && mkdir -p $(SOAK_FUZZLOGS) && : >$(SOAK_FUZZLOGS)/rows
 	@$(call soak_fuzz_each,$(FUZZ_CRYPTO),./crypto)
 	@$(call soak_fuzz_each,$(FUZZ_WIRE),./p2p/wire)
@@ -160,6 +160,21 @@ soak-fuzz:
 # is built without it).
 bench: build
 	$(GO) test -tags '$(TAGS) bench sqlite_fts5' -run '^TestBenchmarkReport$$' -timeout 45m -v ./ui/e2e
+
+# Reliability under faults (not part of `make test`; about 30 minutes on 2
+# cores): every TestSoak… section in ui/e2e writes its Markdown to
+# SOAK_OUT (a fresh temp dir unless given), soak-fuzz adds the fuzzing
+# section when the Makefile has it, and TestReliabilityReport assembles
+# RELIABILITY.md from them. A failed section does not stop the others or
+# the report; make soak then exits non-zero. SOAK_SHARED, if set, is
+# printed in the report's header (e.g. that the machine was busy).
+soak: build
+	out='$(SOAK_OUT)'; [ -n "$$out" ] || out=$$(mktemp -d "$${TMPDIR:-/tmp}/jarvis-soak.XXXXXX"); \
+	rm -rf "$$out" && mkdir -p "$$out"; fail=0; \
+	SOAK_OUT="$$out" $(GO) test -tags '$(TAGS) soak' -count=1 -run '^TestSoak' -timeout 40m -v ./ui/e2e || fail=1; \
+	$(MAKE) --no-print-directory soak-fuzz SOAK_OUT="$$out" || fail=1; \
+	SOAK_OUT="$$out" SOAK_FAILED=$$fail $(GO) test -tags '$(TAGS) soak' -count=1 -run '^TestReliabilityReport$$' -v ./ui/e2e || fail=1; \
+	echo "soak: sections in $$out; report in RELIABILITY.md"; exit $$fail
 
 clean:
 	rm -rf bin $(DIST)

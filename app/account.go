@@ -23,6 +23,14 @@ var ErrNoAccount = errors.New("no account here yet; create one first")
 // refused, never shown as if trusted.
 var ErrTampered = store.ErrTampered
 
+// ErrDamaged: the database file is corrupt (truncated, overwritten, bits
+// flipped while Jarvis was stopped); the error names the file. Nothing was
+// changed: a frontend tells the person to restore a backup.
+var ErrDamaged = store.ErrDamaged
+
+// DamagedError is ErrDamaged for one file.
+type DamagedError = store.DamagedError
+
 // AccountConfig says where the account lives.
 type AccountConfig struct {
 	// Path is the database file inside the (already locked) data directory.

@@ -42,6 +42,7 @@ type contactManager struct {
 	flushing map[crypto.ID]*flushState
 	requests map[crypto.ID]*request // pending requests from strangers
 	answered map[crypto.ID]uint64   // the session a repeated request was answered on
+	unstored map[crypto.ID]uint64   // a session whose texts we failed to store: later ones on it are ignored
 	rejected *store.RejectList      // nil if it could not be loaded
 	caps     requestCaps
 	now      func() time.Time
@@ -72,6 +73,7 @@ func newContactManager(c *Core, events <-chan p2p.Event) *contactManager {
 		requests: make(map[crypto.ID]*request),
 		answered: make(map[crypto.ID]uint64),
 		held:     make(map[crypto.ID]map[crypto.MessageID]bool),
+		unstored: make(map[crypto.ID]uint64),
 		caps:     requestCaps{total: maxPendingRequests, perPrefix: maxRequestsPerPrefix},
 		now:      time.Now,
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -47,6 +48,9 @@ func (m *contactManager) received(ctx context.Context, ev p2p.Received, in *inbo
 			if !accepted {
 				m.refuse(ev.From, "text from a non-contact")
 				return
+			}
+			if s, ok := m.unstored[ev.From]; ok && s == ev.Session {
+				continue // after one we could not store, in order: the next session resends all
 			}
 			row, _ := chatRow(ev.From, msg)
 			row.StoredAt = m.now()
@@ -151,11 +155,24 @@ func (m *contactManager) commitInbox(ctx context.Context, in *inbox) {
 	}
 }
 
+// errNotStored ends a session whose messages we could not store.
+var errNotStored = errors.New("could not store the messages received; the sender sends them again")
+
 func (m *contactManager) storeIncoming(ctx context.Context, texts []store.Message) {
 	inserted, err := m.store.AddIncoming(ctx, texts)
 	if err != nil {
-		// Not acked: the sender keeps them and resends on the next session.
+		// Not acked: the sender keeps them and resends on the next
+		// session, so end this one; on a live session it would wait for
+		// ever, even once the disk has room again.
 		m.core.emit(Failure{Op: "save incoming messages", Err: err})
+		dropped := make(map[crypto.ID]bool)
+		for _, t := range texts {
+			if pr, ok := m.peers.get(t.Contact); ok && !dropped[t.Contact] {
+				dropped[t.Contact] = true
+				m.unstored[t.Contact] = pr.Session
+				m.peers.drop(t.Contact, errNotStored)
+			}
+		}
 		return
 	}
 	acks := make(map[crypto.ID][]crypto.MessageID)

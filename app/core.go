@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"jarvis/crypto"
 	"jarvis/p2p"
@@ -54,6 +55,10 @@ type Config struct {
 	// AutoAcceptBelow accepts offers smaller than this many bytes from
 	// verified contacts without asking; 0 (the default) never does.
 	AutoAcceptBelow int64
+	// Clock, when set, stands for time.Now wherever the managers stamp or
+	// compare wall-clock times (tests make it jump; CLOCK_REALTIME cannot
+	// be given to one process alone). Timeouts run on monotonic time.
+	Clock func() time.Time
 }
 
 // Self describes the local identity.
@@ -161,6 +166,9 @@ func NewCore(cfg Config) (*Core, error) {
 	c.addrs = newAddrBook(c, cfg.Advertise, c.router.add(isAddrRecord))
 	c.files = newFileManager(c, c.router.add(isFileMessage), cfg.Downloads, cfg.MaxFileSize)
 	c.files.autoBelow = cfg.AutoAcceptBelow
+	if cfg.Clock != nil {
+		peers.now, c.contacts.now, c.groups.now, c.addrs.now = cfg.Clock, cfg.Clock, cfg.Clock, cfg.Clock
+	}
 	return c, nil
 }
 
@@ -362,6 +370,11 @@ func (c *Core) Start() {
 			defer c.wg.Done()
 			c.files.run(ctx)
 		}()
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			c.checkStore(ctx)
+		}()
 		if c.lan != nil {
 			c.wg.Add(1)
 			go func() {
@@ -375,6 +388,15 @@ func (c *Core) Start() {
 			c.buildSearchIndex(ctx)
 		}()
 	})
+}
+
+// checkStore looks over the whole database once per start, after the fact
+// so that a large one does not delay it: damage from outside Jarvis is
+// reported, never left to show as missing messages.
+func (c *Core) checkStore(ctx context.Context) {
+	if err := c.account.store.CheckIntegrity(ctx); err != nil && ctx.Err() == nil {
+		c.events.emit(Failure{Op: "check the database", Err: err})
+	}
 }
 
 // Close stops every goroutine of the core and waits for them. The account

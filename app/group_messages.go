@@ -230,8 +230,10 @@ func (m *groupManager) handleMessages(ctx context.Context, from crypto.ID, msgs 
 const (
 	// seqWindow: a message is taken only this far past the author's
 	// contiguous run; a sync brings later ones, in order, once the gap
-	// closes.
-	seqWindow = 4096
+	// closes. One: only the next message is taken, so a member coming
+	// back never sees a live message before the ones it missed (with a
+	// wider window it showed them first and the gap after them).
+	seqWindow = 1
 	// maxPendingPerAuthor and maxPendingBytesPerAuthor bound the stored
 	// messages waiting for one author's key: a record may be 32 KiB, so
 	// the count alone would let one member put 128 MiB on every disk.

@@ -20,7 +20,7 @@ const (
 func (s *Store) HasIdentity(ctx context.Context) (bool, error) {
 	var n int
 	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM identity`).Scan(&n); err != nil {
-		return false, fmt.Errorf("store: has identity: %w", err)
+		return false, fmt.Errorf("store: has identity: %w", damaged(s.path, err))
 	}
 	return n > 0, nil
 }
@@ -94,7 +94,7 @@ func (s *Store) CreateIdentity(ctx context.Context, pass []byte, kdf crypto.KDFP
 func (s *Store) Unlock(ctx context.Context, pass []byte) error {
 	mk, _, err := s.unwrap(ctx, pass)
 	if err != nil {
-		return fmt.Errorf("store: unlock: %w", err)
+		return fmt.Errorf("store: unlock: %w", damaged(s.path, err))
 	}
 	defer clear(mk[:])
 	sl, rm, err := deriveKeys(mk)
@@ -102,7 +102,7 @@ func (s *Store) Unlock(ctx context.Context, pass []byte) error {
 		return fmt.Errorf("store: unlock: %w", err)
 	}
 	if err := s.upgradeRowMACs(ctx, sl, rm); err != nil {
-		return fmt.Errorf("store: unlock: %w", err)
+		return fmt.Errorf("store: unlock: %w", damaged(s.path, err))
 	}
 	if err := s.fillGroupMessageIDs(ctx); err != nil {
 		return fmt.Errorf("store: unlock: %w", err)

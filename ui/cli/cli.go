@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -124,10 +125,23 @@ func (o *options) advertised() []string {
 // returns the process exit code. version is printed by --version.
 func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := run(version, args, stdin, stdout); err != nil {
-		fmt.Fprintln(stderr, "jarvis:", err)
+		fmt.Fprintln(stderr, "jarvis:", explainDamaged(err))
 		return 1
 	}
 	return 0
+}
+
+// explainDamaged turns a damaged database, whatever command met it, into
+// what to do: nothing was changed, and a backup brings the account back.
+func explainDamaged(err error) error {
+	var d *app.DamagedError
+	if !errors.As(err, &d) {
+		return err
+	}
+	dir := filepath.Dir(d.Path)
+	return fmt.Errorf("the database %s is damaged and cannot be read (%v); Jarvis changed nothing. "+
+		"Restore your latest backup with: jarvis --data %s restore --force FILE (the damaged files are moved aside first), "+
+		"or move %s away to start a new account", d.Path, d.Cause, dir, dir)
 }
 
 func newFlagSet(name string, o *options) *flag.FlagSet {
@@ -252,7 +266,9 @@ func (s *session) unlock(ctx context.Context, o *options) error {
 		return err
 	}
 	if !exists {
-		return errors.New("no identity here yet; create one with: jarvis init --name YOURNAME")
+		// An emptied jarvis.db looks like a new one: say what to do then too.
+		return fmt.Errorf("no identity here yet; create one with: jarvis init --name YOURNAME "+
+			"(if %s held your account, restore your backup: jarvis --data %s restore --force FILE)", s.dir.path, s.dir.path)
 	}
 	pass, err := passphraseSource{file: o.passphraseFile}.read("Passphrase: ")
 	if err != nil {
@@ -398,6 +414,9 @@ func (s *session) unlockGiven(o *options) error {
 		return nil
 	}
 	if err := s.account.Unlock(context.Background(), pass); err != nil {
+		if errors.Is(err, app.ErrDamaged) {
+			return err
+		}
 		return errors.New("wrong passphrase in JARVIS_PASSPHRASE or --passphrase-file; nothing was changed")
 	}
 	return nil
