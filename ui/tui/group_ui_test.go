@@ -160,6 +160,8 @@ func TestGroupInviteFromAPeerIsAcceptedAndAKickShowsASystemLine(t *testing.T) {
 func TestHelpListsGroupCommandsAndScrollsFromF1(t *testing.T) {
 	s, _ := unlockedUI(t, "Alice")
 	s.key(tcell.KeyF1)
+	s.wait("select a message") // the keys come first
+	s.key(tcell.KeyPgDn)
 	s.wait("/accept [NAME]   accept a contact request")
 	for range 3 {
 		s.key(tcell.KeyPgDn)
