@@ -164,6 +164,8 @@ func TestBenchmarkReport(t *testing.T) {
 	res.fill(r)
 	bReleaseSection(t, r)
 	bBackupSection(t, r, bin)
+	bSearchSection(t, r, bin)
+	bFilesSection(t, r, bin)
 	md := r.markdown(strings.TrimSpace(string(goVersion)))
 	if err := os.WriteFile(filepath.Join(moduleRoot, "BENCHMARKS.md"), []byte(md), 0o644); err != nil {
 		t.Fatal(err)
