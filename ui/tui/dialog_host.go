@@ -76,8 +76,9 @@ func (d *dialogHost) openBox(name, title string, box *tview.Flex, focus tview.Pr
 	d.app.SetFocus(focus)
 }
 
-// buttonRow lays the buttons out under body. Arrows and page keys scroll
-// the body while a button has the focus.
+// buttonRow lays the buttons out under body. ← and → move between the
+// buttons, as Shift+Tab and Tab do; ↑, ↓ and page keys scroll the body
+// while a button has the focus.
 func buttonRow(body *tview.TextView, buttons []dialogButton) *tview.Form {
 	form := tview.NewForm().SetButtonsAlign(tview.AlignCenter)
 	for _, b := range buttons {
@@ -89,6 +90,10 @@ func buttonRow(body *tview.TextView, buttons []dialogButton) *tview.Form {
 		case tcell.KeyUp, tcell.KeyDown, tcell.KeyPgUp, tcell.KeyPgDn, tcell.KeyHome, tcell.KeyEnd:
 			body.InputHandler()(ev, func(tview.Primitive) {})
 			return nil
+		case tcell.KeyLeft:
+			return tcell.NewEventKey(tcell.KeyBacktab, 0, tcell.ModNone)
+		case tcell.KeyRight:
+			return tcell.NewEventKey(tcell.KeyTab, 0, tcell.ModNone)
 		}
 		return ev
 	})

@@ -94,3 +94,31 @@ func TestAFailedCommandIsKeptSelectedAndTheNextTypingReplacesIt(t *testing.T) {
 	s.wait("> /rename")
 	s.quit()
 }
+
+// ← and → move between a dialog's buttons as Shift+Tab and Tab do: from
+// the safe "No", ← reaches "Yes", and → goes back.
+func TestArrowsMoveBetweenADialogsButtons(t *testing.T) {
+	core, _, team := teamCore()
+	s := startWithCore(t, core, 100, 30)
+	s.wait("#Team")
+	s.screen.InjectKey(tcell.KeyRune, '1', tcell.ModAlt)
+	s.wait("#Team · 2 members")
+	s.enter("/leave")
+	s.wait("Leave #Team?")
+	s.key(tcell.KeyLeft)
+	s.key(tcell.KeyRight)
+	s.key(tcell.KeyEnter) // back on No
+	s.waitGone("Leave #Team?")
+	if got := core.called(); len(got) != 0 {
+		t.Fatalf("core saw %q after No", got)
+	}
+	s.enter("/leave")
+	s.wait("Leave #Team?")
+	s.key(tcell.KeyLeft)
+	s.key(tcell.KeyEnter) // Yes
+	s.waitGone("Leave #Team?")
+	s.quit()
+	if got, want := core.called(), []string{"leave " + team.String()[:8]}; !slices.Equal(got, want) {
+		t.Fatalf("core saw %q, want %q", got, want)
+	}
+}
