@@ -53,6 +53,10 @@ type Message struct {
 	EditedAt  time.Time
 	Deleted   bool
 	Reactions []Reaction
+	// DeliveredAt and ReadAt are when this device learned that our chat
+	// message was stored and read by the contact; zero until then, and in
+	// groups, which have no receipts.
+	DeliveredAt, ReadAt time.Time
 }
 
 // Quote is the start of a replied-to message, as a reply shows it.
@@ -107,5 +111,6 @@ func messageFromStore(m store.Message, self crypto.ID, name string) Message {
 		out.Author, out.AuthorName = self, ""
 	}
 	out.ReplyTo, out.EditedAt, out.Deleted = m.Target, m.EditedAt, m.Deleted != store.NotDeleted
+	out.DeliveredAt, out.ReadAt = m.DeliveredAt, m.ReadAt
 	return out
 }

@@ -308,3 +308,34 @@ func TestAChatEditBeforeItsMessageWaitsAndAppliesOnce(t *testing.T) {
 		t.Fatalf("bob shows %+v", m)
 	}
 }
+
+// Our chat message's history entry says when the contact stored it and
+// when they read it, as the details dialog shows.
+func TestHistoryTellsWhenOurMessageWasDeliveredAndRead(t *testing.T) {
+	checkGoroutines(t)
+	ctx := context.Background()
+	a := newNode(t, "alice", t.TempDir(), "")
+	b := newNode(t, "bob", t.TempDir(), "")
+	befriend(t, a, b)
+	toB, toA := ContactChat(b.core.Self().ID), ContactChat(a.core.Self().ID)
+	id, err := a.core.Send(ctx, toB, "on my way")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.waitFor("delivered", isStatus(id, StateDelivered))
+	if m := findMessage(t, a, toB, id); m.DeliveredAt.IsZero() || !m.ReadAt.IsZero() {
+		t.Fatalf("delivered, not read: %+v", m)
+	}
+	b.waitFor("message", isReceived("on my way"))
+	if err := b.core.MarkRead(ctx, toA); err != nil {
+		t.Fatal(err)
+	}
+	a.waitFor("read", isStatus(id, StateRead))
+	m := findMessage(t, a, toB, id)
+	if m.DeliveredAt.IsZero() || m.ReadAt.Before(m.DeliveredAt) {
+		t.Fatalf("read: delivered at %v, read at %v", m.DeliveredAt, m.ReadAt)
+	}
+	if in := findMessage(t, b, toA, id); !in.DeliveredAt.IsZero() || !in.ReadAt.IsZero() {
+		t.Fatalf("the receiver's copy has receipt times: %+v", in)
+	}
+}

@@ -69,6 +69,10 @@ type Message struct {
 	// when never edited; Deleted says whether and how Text was removed.
 	EditedAt time.Time
 	Deleted  DeleteState
+	// DeliveredAt and ReadAt are when this device learned that the
+	// contact stored (acked) and read our message; zero until then, and
+	// always for incoming and group messages.
+	DeliveredAt, ReadAt time.Time
 }
 
 const insertMessage = `INSERT INTO messages
@@ -304,17 +308,22 @@ func messageRowsByID(ctx context.Context, tx *sql.Tx, rm *rowMACer, contact cryp
 // rows per statement. The rows come from a read that checked their MACs in
 // the same transaction.
 func setMessageStates(ctx context.Context, tx *sql.Tx, rm *rowMACer, rows []msgRow) error {
-	args := make([]any, 0, 3*min(len(rows), idChunk))
+	args := make([]any, 0, 3*min(len(rows), idChunk)+1)
+	now := time.Now().UnixMilli()
 	for len(rows) > 0 {
 		chunk := rows[:min(len(rows), idChunk)]
 		rows = rows[len(chunk):]
-		args = args[:0]
+		args = append(args[:0], now)
 		for i := range chunk {
 			r := &chunk[i]
 			args = append(args, r.seq, int(r.state), rm.msgMAC(r))
 		}
 		// UPDATE ... FROM needs SQLite 3.33; both drivers bundle a newer one.
-		_, err := tx.ExecContext(ctx, `UPDATE messages SET state = v.column2, mac = v.column3
+		// The first moves to delivered and to read are dated (a read
+		// receipt proves delivery too); display only, outside the MAC.
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET state = v.column2, mac = v.column3,
+			delivered_at = CASE WHEN v.column2 IN (3, 4) AND delivered_at = 0 THEN ?1 ELSE delivered_at END,
+			read_at = CASE WHEN v.column2 = 4 AND read_at = 0 THEN ?1 ELSE read_at END
 			FROM (VALUES (?, ?, ?)`+strings.Repeat(", (?, ?, ?)", len(chunk)-1)+`) AS v
 			WHERE messages.seq = v.column1`, args...)
 		if err != nil {
@@ -325,7 +334,7 @@ func setMessageStates(ctx context.Context, tx *sql.Tx, rm *rowMACer, rows []msgR
 }
 
 const messageColumns = `m.seq, m.msg_id, m.outgoing, m.sent_at, m.stored_at, m.state, m.text, m.mac,
-	m.kind, m.target, m.edited_at, m.deleted`
+	m.kind, m.target, m.edited_at, m.deleted, m.delivered_at, m.read_at`
 
 // outboxQuery takes (contact, afterSeq, limit). Its WHERE repeats the
 // partial index messages_outbox's condition, so SQLite walks that index.
@@ -372,12 +381,14 @@ func (s *Store) queryMessageRows(ctx context.Context, contact crypto.ID, q strin
 			msgID, text, mac, target   []byte
 			outgoing, state, kind, del int
 			sentAt, storedAt, editedAt int64
+			deliveredAt, readAt        int64
 		)
 		if err := rows.Scan(&m.Seq, &msgID, &outgoing, &sentAt, &storedAt, &state, &text, &mac,
-			&kind, &target, &editedAt, &del); err != nil {
+			&kind, &target, &editedAt, &del, &deliveredAt, &readAt); err != nil {
 			return nil, err
 		}
 		m.Kind, m.Deleted, m.EditedAt = MessageKind(kind), DeleteState(del), fromMillis(editedAt)
+		m.DeliveredAt, m.ReadAt = fromMillis(deliveredAt), fromMillis(readAt)
 		copy(m.Target[:], target)
 		if len(msgID) != len(m.ID) {
 			return nil, fmt.Errorf("message %d: bad id length %d", m.Seq, len(msgID))

@@ -79,6 +79,12 @@ func TestOutgoingMessagesGoThroughTheOutboxUntilAcked(t *testing.T) {
 		if m.State != want[i] {
 			t.Errorf("message %d state = %s, want %s", i, m.State, want[i])
 		}
+		// Every one was delivered (a read receipt proves it too); only the
+		// read ones have a read time, never before their delivery.
+		read := m.State == StateRead
+		if m.DeliveredAt.IsZero() || m.ReadAt.IsZero() != !read || read && m.ReadAt.Before(m.DeliveredAt) {
+			t.Errorf("message %d (%s): delivered at %v, read at %v", i, m.State, m.DeliveredAt, m.ReadAt)
+		}
 	}
 	if n, _ := outboxCount(ctx, s, other.ID); n != 1 {
 		t.Fatalf("other contact's outbox = %d, want 1 (untouched)", n)

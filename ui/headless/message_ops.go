@@ -42,10 +42,14 @@ type opsJSON struct {
 	Edited    bool           `json:"edited,omitempty"`
 	Deleted   bool           `json:"deleted,omitempty"`
 	Reactions []reactionJSON `json:"reactions,omitempty"`
+	// When the contact stored and read our chat message (unix ms).
+	DeliveredAt int64 `json:"delivered_at,omitempty"`
+	ReadAt      int64 `json:"read_at,omitempty"`
 }
 
 func opsToJSON(m app.Message) opsJSON {
-	out := opsJSON{Edited: !m.EditedAt.IsZero(), Deleted: m.Deleted}
+	out := opsJSON{Edited: !m.EditedAt.IsZero(), Deleted: m.Deleted,
+		DeliveredAt: millis(m.DeliveredAt), ReadAt: millis(m.ReadAt)}
 	if m.ReplyTo != ([16]byte{}) {
 		out.ReplyTo = m.ReplyTo.String()
 	}

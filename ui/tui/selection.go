@@ -303,14 +303,20 @@ func (u *UI) copyMessage(m app.Message) {
 // and who reacted with what.
 func (u *UI) showMessageInfo(conv *conversation, m app.Message) {
 	var b strings.Builder
-	b.WriteString("From     " + plainPeerText(u.lineAuthor(conv, m), false) + "\n")
-	b.WriteString("Sent     " + m.SentAt.Local().Format("2006-01-02 15:04:05") + "\n")
-	b.WriteString("Stored   " + m.At.Local().Format("2006-01-02 15:04:05") + "\n")
+	b.WriteString("From      " + plainPeerText(u.lineAuthor(conv, m), false) + "\n")
+	b.WriteString("Sent      " + m.SentAt.Local().Format("2006-01-02 15:04:05") + "\n")
+	b.WriteString("Stored    " + m.At.Local().Format("2006-01-02 15:04:05") + "\n")
 	if m.Outgoing {
-		b.WriteString("State    " + m.State.String() + "\n")
+		b.WriteString("State     " + m.State.String() + "\n")
+		if !m.DeliveredAt.IsZero() {
+			b.WriteString("Delivered " + m.DeliveredAt.Local().Format("2006-01-02 15:04:05") + "\n")
+		}
+		if !m.ReadAt.IsZero() {
+			b.WriteString("Read      " + m.ReadAt.Local().Format("2006-01-02 15:04:05") + "\n")
+		}
 	}
 	if !m.EditedAt.IsZero() {
-		b.WriteString("Edited   " + m.EditedAt.Local().Format("2006-01-02 15:04:05") + "\n")
+		b.WriteString("Edited    " + m.EditedAt.Local().Format("2006-01-02 15:04:05") + "\n")
 	}
 	if m.Deleted {
 		b.WriteString("Deleted\n")

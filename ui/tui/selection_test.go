@@ -178,7 +178,7 @@ func TestAQuoteLeadsToTheMessageItAnswers(t *testing.T) {
 			}
 			s.wait("r reply")
 			s.typeText("i")
-			s.wait("From     Bob") // the original, not our reply
+			s.wait("From      Bob") // the original, not our reply
 			s.quit()
 		})
 	}
@@ -217,5 +217,26 @@ func TestAnEditSetsTheDraftAsideAndEscGivesItBack(t *testing.T) {
 	s.wait("> yes, the usual place")
 	s.key(tcell.KeyEsc)
 	s.wait("> half a thought")
+	s.quit()
+}
+
+// The details of our chat message say when the contact stored it and when
+// they read it.
+func TestInfoTellsWhenOurMessageWasDeliveredAndRead(t *testing.T) {
+	core, bob, _ := teamCore()
+	chat := app.ContactChat(bob)
+	sent := time.Date(2026, 12, 1, 9, 0, 0, 0, time.Local)
+	core.history[chat] = []app.Message{{ID: crypto.MessageID{3}, Conversation: chat, Author: core.self.ID,
+		Outgoing: true, Text: "on my way", At: sent, SentAt: sent, Cursor: 1, State: app.StateRead,
+		DeliveredAt: sent.Add(2 * time.Second), ReadAt: sent.Add(time.Minute)}}
+	s := startWithCore(t, core, 60, 20)
+	s.wait("#Team")
+	s.screen.InjectKey(tcell.KeyRune, '2', tcell.ModAlt)
+	s.wait("on my way")
+	s.key(tcell.KeyUp)
+	s.wait("r reply")
+	s.typeText("i")
+	s.wait("Delivered 2026-12-01 09:00:02")
+	s.wait("Read      2026-12-01 09:01:00")
 	s.quit()
 }
