@@ -60,7 +60,7 @@ func (m *fileManager) groupOffered(ctx context.Context, o groupFileOffer) {
 	}}
 	m.byID[TransferID(o.offer.ID)] = t
 	switch {
-	case m.openOffers(o.author) > maxOpenOffers:
+	case m.openOffers(o.author) >= maxOpenOffers:
 		m.fail(ctx, t, "too many open offers from this member", false)
 		return
 	case t.row.Size > m.maxSize:
@@ -92,12 +92,10 @@ func (m *fileManager) servingGroup(peer crypto.ID, root [32]byte) *transfer {
 	return nil
 }
 
-// verifiedChunk checks a chunk read from a saved group file against its
-// hash before we serve it: the user may have changed the file since.
+// verifiedChunk checks a chunk of a group file against its hash before we
+// serve it: the user may have changed the file since it was offered or
+// saved, and members should hear "not here" rather than get bad chunks.
 func verifiedChunk(t *transfer, i int, b []byte) bool {
-	if t.row.Outgoing {
-		return true
-	}
 	sum := sha256.Sum256(b)
 	return len(t.row.Hashes) >= i*32+32 && bytes.Equal(sum[:], t.row.Hashes[i*32:i*32+32])
 }
@@ -114,6 +112,9 @@ func (m *fileManager) groupStatus(ctx context.Context, from crypto.ID, t *transf
 			m.send(from, wire.FileStatus{ID: t.row.ID, Status: wire.FileDone})
 		}
 	case wire.FileDone: // I have it
+		if t.row.Outgoing {
+			m.emitProgress(t, true) // a member has it all: show what was served
+		}
 		if t.rx != nil && !t.shunned[from] && (t.holder == (crypto.ID{}) || !m.peers.online(t.holder)) {
 			t.holder = from
 			t.rx.restart(t.row.Done)

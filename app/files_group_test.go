@@ -137,3 +137,41 @@ func TestAGroupFileReachesAMemberWhoWasOfflineFromAnotherMember(t *testing.T) {
 	askRoot(t, kicked, owner, tr.ID, root)
 	askRoot(t, stranger, owner, tr.ID, root)
 }
+
+func TestAMemberWhoseCopyChangedSendsOthersElsewhere(t *testing.T) {
+	checkGoroutines(t)
+	sender := fileNode(t, "sender", t.TempDir(), "")
+	early := fileNode(t, "early", t.TempDir(), "")
+	late := fileNode(t, "late", t.TempDir(), "")
+	gid := makeGroup(t, sender, early, late)
+	path, want := randomFile(t, t.TempDir(), "draft.txt", 2*fileChunk+5)
+	tr, err := sender.core.SendFileToGroup(context.Background(), gid, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groupOffer(t, early, gid, tr.ID)
+	if err := early.core.AcceptFile(context.Background(), tr.ID); err != nil {
+		t.Fatal(err)
+	}
+	saved := early.waitFor("early saves it", fileDone(tr.ID)).(FileDone).Transfer.Path
+	sender.stop()
+	// The early member edits its copy: it must not serve it as the file.
+	if err := os.WriteFile(saved, bytes.Repeat([]byte("x"), len(want)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	groupOffer(t, late, gid, tr.ID)
+	if err := late.core.AcceptFile(context.Background(), tr.ID); err != nil {
+		t.Fatal(err)
+	}
+	earlyID := early.core.Self().ID
+	eventually(t, "late turns away from the changed copy", func() bool {
+		var shunned bool
+		onFiles(t, late, func(m *fileManager) { shunned = m.byID[tr.ID].shunned[earlyID] })
+		return shunned
+	})
+	fileNode(t, sender.name, sender.dir, sender.listen) // back, with its offer still served
+	done := late.waitFor("late saves it from the sender", fileDone(tr.ID)).(FileDone)
+	if got, err := os.ReadFile(done.Transfer.Path); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("late saved %d bytes (%v), not the file", len(got), err)
+	}
+}

@@ -43,12 +43,11 @@ func (u *UI) handleFileEvent(ev app.Event) {
 	}
 	conv.putFile(t)
 	if _, ok := ev.(app.FileOffered); ok && !t.Outgoing {
-		who := conv.name()
+		what := fmt.Sprintf("%s offers %s (%s)", conv.name(), t.Name, sizeText(t.Size))
 		if k.IsGroup() {
-			who = "A member of " + who
+			what = fmt.Sprintf("%s (%s) is offered here", t.Name, sizeText(t.Size))
 		}
-		u.noticeIn(k, fmt.Sprintf("%s offers %s (%s): /get to save it, /reject to decline.",
-			who, t.Name, sizeText(t.Size)))
+		u.noticeIn(k, what+": /get to save it, /reject to decline.")
 		conv.touch(time.Now())
 	}
 }

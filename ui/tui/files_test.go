@@ -92,7 +92,7 @@ func TestAFileOfferedInAGroupShowsInTheGroupAndSendsToIt(t *testing.T) {
 	}
 	offer := app.Transfer{ID: app.TransferID{0x33, 0x33}, Peer: bob, Group: team, Name: "notes.txt", Size: 2000,
 		State: app.TransferOffered, Created: time.Now()}
-	offerAndGet(t, s, core, offer, "offers notes.txt")
+	offerAndGet(t, s, core, offer, "notes.txt (2.0 KB) is offered here")
 	s.quit()
 }
 
