@@ -113,6 +113,11 @@ func (m *fileManager) run(ctx context.Context) {
 		m.core.emit(Failure{Op: "load transfers", Err: err})
 	}
 	defer m.shutdown()
+	// Group files ask the groups snapshot who is a member: wait for the
+	// first one, or a session that comes up at start finds nobody to ask.
+	if err := m.core.waitNames(ctx); err != nil {
+		return
+	}
 	serve[fileManager](ctx, m, mailboxes[fileManager]{cmds: m.cmds, events: m.events, room: m.peers.room(holdFiles)})
 }
 
