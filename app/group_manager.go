@@ -102,7 +102,9 @@ func (m *groupManager) pending() bool { return m.jobs.due() || len(m.fileOffers)
 
 func (m *groupManager) step(ctx context.Context) {
 	m.handOffers()
-	m.stepSync(ctx)
+	if m.jobs.due() {
+		m.stepSync(ctx)
+	}
 }
 func (m *groupManager) room() { m.jobs.wake() }
 
