@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"jarvis/crypto"
+	"jarvis/store"
 )
 
 // directory holds the names frontends resolve against. Each manager
@@ -80,6 +81,7 @@ type groupEntry struct {
 	key     string // id.String()
 	name    string
 	members []contactEntry // roster names
+	active  bool           // we are a member (not invited, left or removed)
 }
 
 func (d *directory) contactList() []contactEntry {
@@ -177,6 +179,21 @@ func (d *directory) group(id crypto.GroupID) (groupEntry, bool) {
 	return groupEntry{}, false
 }
 
+// isMember reports whether id is in the roster of a group we are an
+// active member of: who may fetch a file offered there.
+func (d *directory) isMember(g crypto.GroupID, id crypto.ID) bool {
+	e, ok := d.group(g)
+	if !ok || !e.active {
+		return false
+	}
+	for _, m := range e.members {
+		if m.id == id {
+			return true
+		}
+	}
+	return false
+}
+
 // publish replaces the contacts snapshot; it runs on the contact manager.
 func (m *contactManager) publish() {
 	list := make([]contactEntry, 0, len(m.contacts))
@@ -194,7 +211,8 @@ func (m *groupManager) publish() {
 		if g.local.Declined {
 			continue
 		}
-		e := groupEntry{id: g.row.ID, key: g.row.ID.String(), name: g.roster.Name, members: make([]contactEntry, len(g.roster.Members))}
+		e := groupEntry{id: g.row.ID, key: g.row.ID.String(), name: g.roster.Name, members: make([]contactEntry, len(g.roster.Members)),
+			active: g.row.State == store.GroupActive}
 		for i, rm := range g.roster.Members {
 			id := rm.Keys.ID()
 			e.members[i] = contactEntry{id: id, key: id.String(), name: rm.Name}

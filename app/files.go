@@ -68,8 +68,10 @@ func (s TransferState) Final() bool { return s >= TransferDone }
 
 // Transfer is a file offer and its progress, as frontends see it.
 type Transfer struct {
-	ID       TransferID
-	Peer     crypto.ID
+	ID   TransferID
+	Peer crypto.ID
+	// Group is set for a file offered in a group; Peer is then its author.
+	Group    crypto.GroupID
 	Outgoing bool
 	Name     string // incoming: already sanitised, the name it will be saved under
 	Size     int64
@@ -82,6 +84,14 @@ type Transfer struct {
 	// since this process started, repeats included: what a resume cost.
 	Wire    int64
 	Created time.Time
+}
+
+// Conversation is where the transfer shows: the group's or the contact's chat.
+func (t Transfer) Conversation() ConversationID {
+	if t.Group != (crypto.GroupID{}) {
+		return GroupChat(t.Group)
+	}
+	return ContactChat(t.Peer)
 }
 
 // Errors of the file commands; test with errors.Is.

@@ -71,6 +71,10 @@ type transfer struct {
 	row store.Transfer
 	src *os.File // outgoing: the source, opened on the first request
 	rx  *receiving
+	// holder is the member a group file is fetched from (zero: none yet),
+	// shunned the members that said they could not serve it after all.
+	holder  crypto.ID
+	shunned map[crypto.ID]bool
 	// progress, for events
 	served    int   // outgoing: chunks served, the highest index plus one
 	wire      int64 // chunk bytes served or received in this run, repeats included
@@ -109,6 +113,11 @@ func (m *fileManager) run(ctx context.Context) {
 		m.core.emit(Failure{Op: "load transfers", Err: err})
 	}
 	defer m.shutdown()
+	// Group files ask the groups snapshot who is a member: wait for the
+	// first one, or a session that comes up at start finds nobody to ask.
+	if err := m.core.waitNames(ctx); err != nil {
+		return
+	}
 	serve[fileManager](ctx, m, mailboxes[fileManager]{cmds: m.cmds, events: m.events, room: m.peers.room(holdFiles)})
 }
 
@@ -148,6 +157,7 @@ func (m *fileManager) engine(ctx context.Context, ev p2p.Event) {
 	case p2p.PeerDown:
 		if e.Session == m.session[e.ID] {
 			m.peerDown(e.ID)
+			m.groupPeerDown(ctx, e.ID)
 		}
 	case p2p.Received:
 		if s := m.session[e.From]; s != 0 && s != e.Session {
@@ -219,8 +229,9 @@ func (m *fileManager) peerUp(ctx context.Context, id crypto.ID) {
 	// from its first missing chunk.
 	delete(m.gets, id)
 	delete(m.parked, id)
+	m.groupPeerUp(id)
 	for _, t := range m.byID {
-		if t.row.Peer != id {
+		if t.row.Peer != id || t.isGroup() {
 			continue
 		}
 		switch st := TransferState(t.row.State); {
@@ -241,7 +252,7 @@ func (m *fileManager) peerDown(id crypto.ID) {
 	delete(m.gets, id)
 	delete(m.parked, id)
 	for _, t := range m.byID {
-		if t.row.Peer == id && t.rx != nil {
+		if t.row.Peer == id && t.rx != nil && !t.isGroup() {
 			t.rx.restart(t.row.Done)
 		}
 	}
@@ -256,6 +267,10 @@ func (m *fileManager) send(id crypto.ID, msgs ...wire.Message) error {
 // status handles an answer to or the end of a transfer with from.
 func (m *fileManager) status(ctx context.Context, from crypto.ID, v wire.FileStatus) {
 	t := m.byID[TransferID(v.ID)]
+	if t != nil && t.isGroup() {
+		m.groupStatus(ctx, from, t, v)
+		return
+	}
 	if t == nil || t.row.Peer != from || TransferState(t.row.State).Final() {
 		return
 	}
@@ -298,7 +313,9 @@ func (m *fileManager) end(ctx context.Context, id TransferID, st TransferState, 
 	if st == TransferRejected {
 		status = wire.FileReject
 	}
-	m.send(t.row.Peer, wire.FileStatus{ID: t.row.ID, Status: status})
+	if !t.isGroup() { // in a group, others may still serve or fetch it
+		m.send(t.row.Peer, wire.FileStatus{ID: t.row.ID, Status: status})
+	}
 	m.finish(ctx, t, st, reason)
 	return nil
 }
@@ -324,7 +341,7 @@ func (m *fileManager) finish(ctx context.Context, t *transfer, st TransferState,
 
 // fail ends t as failed, telling the peer when tell is set.
 func (m *fileManager) fail(ctx context.Context, t *transfer, reason string, tell bool) {
-	if tell {
+	if tell && !t.isGroup() {
 		m.send(t.row.Peer, wire.FileStatus{ID: t.row.ID, Status: wire.FileFail, Reason: capName(reason, wire.MaxFileReason)})
 	}
 	m.finish(ctx, t, TransferFailed, reason)

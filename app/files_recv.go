@@ -87,11 +87,17 @@ func (m *fileManager) offered(ctx context.Context, from crypto.ID, o wire.FileOf
 		m.fail(ctx, t, "chunks too small for its size", true)
 		return
 	}
+	m.announce(ctx, t, c.Verified)
+}
+
+// announce stores a new offer and shows it, accepting it at once if it is
+// small and from a verified contact.
+func (m *fileManager) announce(ctx context.Context, t *transfer, verified bool) {
 	if err := m.store.PutTransfer(ctx, t.row); err != nil {
 		m.core.emit(Failure{Op: "save transfer", Err: err})
 	}
 	m.core.emit(FileOffered{Transfer: m.view(t)})
-	if c.Verified && t.row.Size < m.autoBelow {
+	if verified && t.row.Size < m.autoBelow {
 		if err := m.accept(ctx, TransferID(t.row.ID)); err != nil {
 			m.core.emit(Failure{Op: "accept a file automatically", Err: err})
 		}
@@ -132,7 +138,11 @@ func (m *fileManager) accept(ctx context.Context, id TransferID) error {
 	}
 	t.rx = &receiving{partPath: m.partPath(t.row.ID), part: part, sum: sha256.New()}
 	m.setState(ctx, t, TransferActive, "")
-	m.send(t.row.Peer, wire.FileStatus{ID: t.row.ID, Status: wire.FileAccept})
+	if t.isGroup() {
+		m.askMembers(t, m.membersOnline(t.row.Group)...)
+	} else {
+		m.send(t.row.Peer, wire.FileStatus{ID: t.row.ID, Status: wire.FileAccept})
+	}
 	m.emitProgress(t, true)
 	m.refill(ctx, t)
 	return nil
@@ -183,7 +193,7 @@ func (m *fileManager) refill(ctx context.Context, t *transfer) {
 		m.complete(ctx, t)
 		return
 	}
-	if !m.peers.online(t.row.Peer) {
+	if !m.peers.online(t.peer()) {
 		return
 	}
 	var gets []wire.Message
@@ -207,7 +217,7 @@ func (m *fileManager) refill(ctx context.Context, t *transfer) {
 		return
 	}
 	rx.wantSend = false
-	if err := m.send(t.row.Peer, gets...); err != nil {
+	if err := m.send(t.peer(), gets...); err != nil {
 		rx.inflight, rx.next = rx.inflight[:before], next
 		rx.wantSend = true
 	}
@@ -227,7 +237,7 @@ func live(ws []wanted) int {
 // receivingFrom finds the running incoming transfer of root from peer.
 func (m *fileManager) receivingFrom(peer crypto.ID, root [32]byte) *transfer {
 	for _, t := range m.byID {
-		if !t.row.Outgoing && t.rx != nil && t.row.Peer == peer && t.row.Root == root {
+		if !t.row.Outgoing && t.rx != nil && t.peer() == peer && t.row.Root == root {
 			return t
 		}
 	}
@@ -291,7 +301,7 @@ func (m *fileManager) expectedLen(t *transfer, w wanted) int {
 
 // misplaced handles a piece that is not the next one we wait for.
 func (m *fileManager) misplaced(ctx context.Context, t *transfer) {
-	m.strike(t.row.Peer)
+	m.strike(t.peer())
 	if t.rx.strikes++; t.rx.strikes > maxStrikes {
 		m.fail(ctx, t, "the sender sent data nobody asked for", true)
 	}
@@ -337,7 +347,7 @@ func (m *fileManager) chunkDone(ctx context.Context, t *transfer, i int) {
 	}
 	// A bad chunk: what was asked after it is dropped as it comes, and
 	// everything from it is asked for again.
-	m.strike(t.row.Peer)
+	m.strike(t.peer())
 	if rx.strikes++; rx.strikes > maxStrikes {
 		m.fail(ctx, t, "the sender keeps sending chunks that fail their hash", true)
 		return
@@ -381,6 +391,11 @@ func (m *fileManager) complete(ctx context.Context, t *transfer) {
 		return
 	}
 	t.row.Path = path
+	if t.isGroup() {
+		m.finish(ctx, t, TransferDone, "")
+		m.tellHeld(t) // members still waiting may fetch from us now
+		return
+	}
 	m.send(t.row.Peer, wire.FileStatus{ID: t.row.ID, Status: wire.FileDone})
 	m.finish(ctx, t, TransferDone, "")
 }

@@ -43,7 +43,7 @@ func (m *fileManager) serving(peer crypto.ID, root [32]byte) *transfer {
 			return t
 		}
 	}
-	return nil
+	return m.servingGroup(peer, root)
 }
 
 // queueGet takes a request to serve. One for a file we do not serve this
@@ -95,7 +95,14 @@ func (m *fileManager) serveOne(ctx context.Context, id crypto.ID) {
 		body = hashPage(t.row.Hashes, int(g.Index))
 	} else {
 		var err error
-		if body, err = m.readChunk(t, int(g.Index)); err != nil {
+		body, err = m.readChunk(t, int(g.Index))
+		if t.isGroup() && (err != nil || !verifiedChunk(t, int(g.Index), body)) {
+			// Other members may hold it: the asker looks elsewhere.
+			m.gets[id] = m.gets[id][1:]
+			m.send(id, wire.FileStatus{ID: t.row.ID, Status: wire.FileFail, Reason: "no longer held here"})
+			return
+		}
+		if err != nil {
 			m.fail(ctx, t, "cannot read the file: "+shortErr(err), true)
 			return
 		}
@@ -166,7 +173,7 @@ func (m *fileManager) readChunk(t *transfer, i int) ([]byte, error) {
 // view is t as frontends see it.
 func (m *fileManager) view(t *transfer) Transfer {
 	v := Transfer{
-		ID: TransferID(t.row.ID), Peer: t.row.Peer, Outgoing: t.row.Outgoing, Name: t.row.Name, Size: t.row.Size,
+		ID: TransferID(t.row.ID), Peer: t.row.Peer, Group: t.row.Group, Outgoing: t.row.Outgoing, Name: t.row.Name, Size: t.row.Size,
 		State: TransferState(t.row.State), Path: t.row.Path, Reason: t.row.Reason, Created: time.UnixMilli(t.row.Created),
 		Wire: t.wire,
 	}

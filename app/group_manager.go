@@ -63,6 +63,9 @@ type groupManager struct {
 	now     func() time.Time
 	// pendingCap bounds each author's pending messages; tests lower it.
 	pendingCap store.PendingUse
+	// fileOffers are file offers read from group messages, waiting to be
+	// handed to the file manager (handOffers), which never waits on us.
+	fileOffers []groupFileOffer
 }
 
 func newGroupManager(c *Core, events <-chan p2p.Event) *groupManager {
@@ -95,9 +98,15 @@ func (m *groupManager) run(ctx context.Context) {
 // The group manager as an actor: its background work is history sync.
 // Whatever it handles may change who is in which group, so the set of
 // members it holds is brought up to date after each.
-func (m *groupManager) pending() bool            { return m.jobs.due() }
-func (m *groupManager) step(ctx context.Context) { m.stepSync(ctx) }
-func (m *groupManager) room()                    { m.jobs.wake() }
+func (m *groupManager) pending() bool { return m.jobs.due() || len(m.fileOffers) > 0 }
+
+func (m *groupManager) step(ctx context.Context) {
+	m.handOffers()
+	if m.jobs.due() {
+		m.stepSync(ctx)
+	}
+}
+func (m *groupManager) room() { m.jobs.wake() }
 
 func (m *groupManager) command(ctx context.Context, o op[groupManager]) {
 	o.apply(ctx, m)

@@ -361,6 +361,9 @@ func (m *groupManager) decrypt(rt *crypto.Ratchet, h crypto.GroupHeader, ct []by
 	if gt.Record != nil {
 		setGroupOp(row, gt.Record)
 	}
+	if o, ok := gt.Record.(wire.FileOffer); ok {
+		m.fileOffers = append(m.fileOffers, groupFileOffer{group: h.Group, author: h.Author, offer: o})
+	}
 	return true
 }
 

@@ -304,6 +304,9 @@ func setGroupOp(row *store.GroupMessage, rec wire.Message) {
 		row.Kind, row.Target, row.Text = store.KindEdit, r.Target, r.Body
 	case wire.Delete:
 		row.Kind, row.Target = store.KindDelete, r.Target
+	case wire.FileOffer:
+		row.Text = fileOfferText(SanitizeFileName(r.Name), int64(r.Size))
+		return
 	default:
 		row.Text = unknownContent // a content record this version does not know
 		return

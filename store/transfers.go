@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"jarvis/crypto"
 )
@@ -12,8 +14,11 @@ import (
 // counts the chunks verified from the start of the file: chunks arrive in
 // order, so the verified ones are always a prefix.
 type Transfer struct {
-	ID        [16]byte
-	Peer      crypto.ID
+	ID   [16]byte
+	Peer crypto.ID
+	// Group is set when the file was offered in a group: Peer is then its
+	// author (or, sending, ourselves) and any member may serve or fetch it.
+	Group     crypto.GroupID
 	Outgoing  bool
 	Root      [32]byte
 	Size      int64
@@ -37,7 +42,7 @@ func (s *Store) PutTransfer(ctx context.Context, t Transfer) error {
 	_, err = s.w.ExecContext(ctx, `INSERT OR REPLACE INTO transfers
 		(id, peer, outgoing, root, size, chunk_size, name, path, hashes, state, done, reason, created)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID[:], t.Peer.String(), t.Outgoing, t.Root[:], t.Size, t.ChunkSize,
+		t.ID[:], peerColumn(t), t.Outgoing, t.Root[:], t.Size, t.ChunkSize,
 		seal("name", []byte(t.Name)), seal("path", []byte(t.Path)), seal("hashes", t.Hashes),
 		t.State, t.Done, seal("reason", []byte(t.Reason)), t.Created)
 	if err != nil {
@@ -95,11 +100,10 @@ func scanTransfer(sl *crypto.Sealer, rows *sql.Rows) (Transfer, error) {
 	}
 	copy(t.ID[:], id)
 	copy(t.Root[:], root)
-	p, err := crypto.ParseID(peer)
+	err := parsePeerColumn(peer, &t)
 	if err != nil {
-		return t, fmt.Errorf("transfer peer: %w", err)
+		return t, err
 	}
-	t.Peer = p
 	open := func(col string, v []byte) ([]byte, error) { return openCol(sl, "transfers", col, id, v) }
 	var n, pa, r []byte
 	if n, err = open("name", name); err != nil {
@@ -116,4 +120,33 @@ func scanTransfer(sl *crypto.Sealer, rows *sql.Rows) (Transfer, error) {
 	}
 	t.Name, t.Path, t.Reason = string(n), string(pa), string(r)
 	return t, nil
+}
+
+// peerColumn is what the peer column holds: the peer's ID, followed for a
+// group file by a space and the group's ID (the column is free text, so
+// no migration step was needed for group files).
+func peerColumn(t Transfer) string {
+	if t.Group == (crypto.GroupID{}) {
+		return t.Peer.String()
+	}
+	return t.Peer.String() + " " + t.Group.String()
+}
+
+// parsePeerColumn reads what peerColumn wrote into t.
+func parsePeerColumn(s string, t *Transfer) error {
+	peer, group, isGroup := strings.Cut(s, " ")
+	p, err := crypto.ParseID(peer)
+	if err != nil {
+		return fmt.Errorf("transfer peer: %w", err)
+	}
+	t.Peer = p
+	if !isGroup {
+		return nil
+	}
+	b, err := hex.DecodeString(group)
+	if err != nil || len(b) != len(t.Group) {
+		return fmt.Errorf("transfer group %q: %w", group, ErrInvalid)
+	}
+	copy(t.Group[:], b)
+	return nil
 }

@@ -44,3 +44,28 @@ func TestTransfersKeepTheirRowsAndSealTheirNames(t *testing.T) {
 		}
 	}
 }
+
+func TestAGroupTransferKeepsItsGroup(t *testing.T) {
+	s, _ := newAccount(t)
+	ctx := context.Background()
+	rows := []Transfer{
+		{ID: [16]byte{1}, Peer: crypto.ID{7}, Root: [32]byte{2}, Size: 10, ChunkSize: 100, Name: "a", State: 1, Created: 1},
+		{ID: [16]byte{2}, Peer: crypto.ID{8}, Group: crypto.GroupID{9, 9}, Root: [32]byte{3}, Size: 10, ChunkSize: 100,
+			Name: "b", State: 1, Created: 2},
+	}
+	for _, r := range rows {
+		if err := s.PutTransfer(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Transfers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		got[i].Hashes = nil
+	}
+	if !reflect.DeepEqual(got, rows) {
+		t.Fatalf("got %+v\nwant %+v", got, rows)
+	}
+}

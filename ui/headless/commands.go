@@ -33,6 +33,8 @@ type request struct {
 	Emoji    string `json:"emoji,omitempty"`
 	Everyone bool   `json:"everyone,omitempty"`
 	Path     string `json:"path,omitempty"`
+	// Group files (files.go): file_send to a group.
+	Group string `json:"group,omitempty"`
 }
 
 // field returns the text field called name, "" when the line left it out.
@@ -58,6 +60,8 @@ func (r *request) field(name string) string {
 		return r.File
 	case "path":
 		return r.Path
+	case "group":
+		return r.Group
 	}
 	return ""
 }
@@ -146,7 +150,8 @@ func commandTable() []command {
 		{name: "delete", needs: id, optional: []string{"everyone"}, help: "delete a message here, or with everyone: true for all",
 			run: onMessage((*headless).deleteMessage)},
 		// Files (files.go).
-		{name: "file_send", needs: []string{"to", "path"}, help: "offer a file to a contact", run: (*headless).fileSend},
+		{name: "file_send", needs: []string{"path"}, optional: []string{"to", "group"},
+			help: "offer a file to a contact (to) or to every member of a group (group)", run: (*headless).fileSend},
 		{name: "file_accept", needs: id, help: "accept a file offer: it is saved in the downloads directory", run: onTransfer((*app.Core).AcceptFile)},
 		{name: "file_reject", needs: id, help: "decline a file offer", run: onTransfer((*app.Core).RejectFile)},
 		{name: "file_cancel", needs: id, help: "stop a transfer, sent or received", run: onTransfer((*app.Core).CancelFile)},

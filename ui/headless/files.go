@@ -2,10 +2,12 @@ package headless
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"jarvis/app"
+	"jarvis/crypto"
 )
 
 // The file commands and events. Transfers are named by their hex ID or a
@@ -14,6 +16,7 @@ import (
 type transferJSONT struct {
 	ID       string  `json:"id"`
 	Peer     string  `json:"peer"`
+	Group    string  `json:"group,omitempty"` // a file offered in a group; peer is its author
 	Outgoing bool    `json:"outgoing"`
 	Name     string  `json:"name"`
 	Size     int64   `json:"size"`
@@ -38,8 +41,12 @@ type transfersLine struct {
 }
 
 func transferJSON(t app.Transfer) transferJSONT {
-	return transferJSONT{ID: t.ID.String(), Peer: t.Peer.String(), Outgoing: t.Outgoing, Name: t.Name, Size: t.Size,
+	out := transferJSONT{ID: t.ID.String(), Peer: t.Peer.String(), Outgoing: t.Outgoing, Name: t.Name, Size: t.Size,
 		Bytes: t.Bytes, State: t.State.String(), Path: t.Path, Reason: t.Reason, Rate: t.Rate, Wire: t.Wire}
+	if t.Group != (crypto.GroupID{}) {
+		out.Group = t.Group.String()
+	}
+	return out
 }
 
 // fileEventJSON maps the file events; nil for any other.
@@ -57,17 +64,35 @@ func fileEventJSON(ev app.Event) any {
 	return nil
 }
 
+// errSendWhere is file_send without a contact or a group.
+var errSendWhere = errors.New(`file_send needs "to" (a contact) or "group", not both`)
+
 func (h *headless) fileSend(ctx context.Context, r request) error {
-	id, err := h.core.ResolveContact(ctx, r.To)
-	if err != nil {
-		return err
+	if (r.To == "") == (r.Group == "") {
+		return errSendWhere
 	}
-	t, err := h.core.SendFile(ctx, id, r.Path)
+	t, err := h.offerFile(ctx, r)
 	if err != nil {
 		return err
 	}
 	h.out.write(transferLine{Event: "file_sent", Ref: r.Ref, Transfer: transferJSON(t)})
 	return nil
+}
+
+// offerFile offers r's file to the group or the contact it names.
+func (h *headless) offerFile(ctx context.Context, r request) (app.Transfer, error) {
+	if r.Group != "" {
+		g, err := h.core.ResolveGroup(ctx, r.Group)
+		if err != nil {
+			return app.Transfer{}, err
+		}
+		return h.core.SendFileToGroup(ctx, g, r.Path)
+	}
+	id, err := h.core.ResolveContact(ctx, r.To)
+	if err != nil {
+		return app.Transfer{}, err
+	}
+	return h.core.SendFile(ctx, id, r.Path)
 }
 
 func (h *headless) files(ctx context.Context, r request) error {

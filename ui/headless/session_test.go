@@ -337,6 +337,7 @@ func groupCommands(t *testing.T, ann *session, bob string, cat *peer) {
 		ann.wait("group_invite", func(l map[string]any) bool { return l["group"].(map[string]any)["name"] == name })
 	}
 	ann.do(map[string]any{"cmd": "group_accept", "id": "cats"}, "")
+	groupFileCommands(t, ann, cat)
 	ann.do(map[string]any{"cmd": "group_decline", "id": "dogs"}, "")
 	ann.do(map[string]any{"cmd": "group_leave", "id": "cats"}, "")
 }

@@ -34,7 +34,7 @@ func newCommandTable() commandTable {
 		{name: "/search", usage: "[--here] WORDS", help: "find messages everywhere (Ctrl+F), or --here in this one; Enter opens",
 			run: searchCommand},
 		// Files (files.go).
-		{name: "/send", usage: "PATH", help: "offer a file to the open contact (Tab completes the path, ~ works)",
+		{name: "/send", usage: "PATH", help: "offer a file in the open chat, contact or group (Tab completes the path, ~ works)",
 			where: inConv, arg: argPath, run: sendFile},
 		{name: "/get", help: "accept the newest file offered here; it lands in the downloads directory",
 			where: inConv, run: answerFile(true)},

@@ -85,6 +85,7 @@ type groupAdmin interface {
 // filer offers, answers and lists file transfers (files.go).
 type filer interface {
 	SendFile(ctx context.Context, to crypto.ID, path string) (app.Transfer, error)
+	SendFileToGroup(ctx context.Context, g crypto.GroupID, path string) (app.Transfer, error)
 	AcceptFile(ctx context.Context, id app.TransferID) error
 	RejectFile(ctx context.Context, id app.TransferID) error
 	CancelFile(ctx context.Context, id app.TransferID) error

@@ -36,15 +36,18 @@ func (u *UI) handleFileEvent(ev app.Event) {
 	case app.FileFailed:
 		t = e.Transfer
 	}
-	k := app.ContactChat(t.Peer)
+	k := t.Conversation()
 	conv := u.convs[k]
 	if conv == nil {
 		return
 	}
 	conv.putFile(t)
 	if _, ok := ev.(app.FileOffered); ok && !t.Outgoing {
-		u.noticeIn(k, fmt.Sprintf("%s offers %s (%s): /get to save it, /reject to decline.",
-			conv.name(), t.Name, sizeText(t.Size)))
+		what := fmt.Sprintf("%s offers %s (%s)", conv.name(), t.Name, sizeText(t.Size))
+		if k.IsGroup() {
+			what = fmt.Sprintf("%s (%s) is offered here", t.Name, sizeText(t.Size))
+		}
+		u.noticeIn(k, what+": /get to save it, /reject to decline.")
 		conv.touch(time.Now())
 	}
 }
@@ -172,15 +175,24 @@ func expandPath(p string) string {
 }
 
 func sendFile(u *UI, c call) bool {
-	if c.target.IsGroup() {
-		u.notice("Files go to one contact for now: open a chat with them and /send there.")
-		return false
-	}
 	if c.arg == "" {
 		u.notice("Usage: " + c.usage() + " — the file to offer; Tab completes it.")
 		return false
 	}
-	to, path := c.target.Contact(), expandPath(c.arg)
+	path := expandPath(c.arg)
+	if c.target.IsGroup() {
+		g := c.target.Group()
+		u.run(func(ctx context.Context, core appCore) (string, error) {
+			t, err := core.SendFileToGroup(ctx, g, path)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("Offered %s (%s) to the group; members fetch it from you or from whoever saved it.",
+				t.Name, sizeText(t.Size)), nil
+		})
+		return true
+	}
+	to := c.target.Contact()
 	u.run(func(ctx context.Context, core appCore) (string, error) {
 		t, err := core.SendFile(ctx, to, path)
 		if err != nil {
@@ -243,7 +255,7 @@ func (u *UI) filesText(list []app.Transfer) string {
 	for i := len(list) - 1; i >= 0; i-- {
 		t := list[i]
 		who := t.Peer.String()[:8]
-		if conv := u.convs[app.ContactChat(t.Peer)]; conv != nil {
+		if conv := u.convs[t.Conversation()]; conv != nil {
 			who = conv.name()
 		}
 		dir := "from"

@@ -18,6 +18,10 @@ func (f *fakeCore) SendFile(_ context.Context, to crypto.ID, path string) (app.T
 	f.record("send file " + filepath.Base(path))
 	return app.Transfer{Peer: to, Outgoing: true, Name: filepath.Base(path), State: app.TransferOffered}, nil
 }
+func (f *fakeCore) SendFileToGroup(_ context.Context, g crypto.GroupID, path string) (app.Transfer, error) {
+	f.record("send group file " + filepath.Base(path))
+	return app.Transfer{Peer: f.self.ID, Group: g, Outgoing: true, Name: filepath.Base(path), State: app.TransferActive}, nil
+}
 func (f *fakeCore) AcceptFile(_ context.Context, id app.TransferID) error {
 	return f.record("accept file " + id.String()[:4])
 }
@@ -38,13 +42,7 @@ func TestATransferLineIsUpdatedInPlaceAt60x20(t *testing.T) {
 	s.wait("Bob")
 	tr := app.Transfer{ID: app.TransferID{0xab, 0xcd}, Peer: bob, Name: "report.pdf", Size: 50_000_000,
 		State: app.TransferOffered, Created: time.Now()}
-	core.events <- app.FileOffered{Transfer: tr}
-	s.wait("offered: /get to save")
-	s.enter("/get")
-	s.wait("Fetching report.pdf into /dl.")
-	if !slices.Contains(core.called(), "accept file abcd") {
-		t.Fatalf("/get asked the core for %v", core.called())
-	}
+	offerAndGet(t, s, core, tr, "offered: /get to save")
 	tr.State, tr.Bytes, tr.Rate = app.TransferActive, 21_000_000, 10_000_000
 	core.events <- app.FileProgress{Transfer: tr}
 	s.wait("42% 10 MB/s 0:03 left")
@@ -80,6 +78,35 @@ func TestCancelAndRejectActOnTheNewestTransferHere(t *testing.T) {
 		t.Fatalf("calls: %v", got)
 	}
 	s.quit()
+}
+
+func TestAFileOfferedInAGroupShowsInTheGroupAndSendsToIt(t *testing.T) {
+	core, bob, team := teamCore()
+	s := startWithCore(t, core, 60, 20)
+	s.wait("#Team")
+	s.enter("/open Team")
+	s.enter("/send /tmp/plan.pdf")
+	s.wait("Offered plan.pdf")
+	if !slices.Contains(core.called(), "send group file plan.pdf") {
+		t.Fatalf("/send in a group asked the core for %v", core.called())
+	}
+	offer := app.Transfer{ID: app.TransferID{0x33, 0x33}, Peer: bob, Group: team, Name: "notes.txt", Size: 2000,
+		State: app.TransferOffered, Created: time.Now()}
+	offerAndGet(t, s, core, offer, "notes.txt (2.0 KB) is offered here")
+	s.quit()
+}
+
+// offerAndGet shows tr as a new offer, waits for shown, answers /get and
+// checks the core was asked to accept it.
+func offerAndGet(t *testing.T, s *screenUI, core *fakeCore, tr app.Transfer, shown string) {
+	t.Helper()
+	core.events <- app.FileOffered{Transfer: tr}
+	s.wait(shown)
+	s.enter("/get")
+	s.wait("Fetching " + tr.Name + " into /dl.")
+	if want := "accept file " + tr.ID.String()[:4]; !slices.Contains(core.called(), want) {
+		t.Fatalf("/get asked the core for %v, want %q", core.called(), want)
+	}
 }
 
 func TestSlashSendCompletesPaths(t *testing.T) {
