@@ -22,7 +22,7 @@ const (
 	// fetchWindow is how many chunks a receiver asks for ahead: enough to
 	// keep the pipe full, few enough that a chat message waits behind at
 	// most this many chunks in the sender's queue.
-	fetchWindow = 4
+	fetchWindow = 16
 	// maxQueuedGets bounds the requests one peer may have waiting with us;
 	// past it the peer is asking for more than any window and is refused.
 	maxQueuedGets = 4 * fetchWindow
