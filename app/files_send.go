@@ -116,7 +116,9 @@ func (m *fileManager) serveOne(ctx context.Context, id crypto.ID) {
 			msgs[i] = d
 		}
 	}
-	err := m.peers.sendBulk(id, msgs...)
+	// On the session the request came on: served on a newer one, it would
+	// reach a receiver that asked again there and expects other chunks.
+	err := m.peers.sendBulkOn(id, m.session[id], msgs...)
 	switch {
 	case errors.Is(err, p2p.ErrQueueFull):
 		m.parked[id] = true

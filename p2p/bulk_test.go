@@ -1,7 +1,9 @@
 package p2p
 
 import (
+	"bytes"
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -74,5 +76,35 @@ func TestTheWriterTakesEveryQueuedRecordBeforeABulkOne(t *testing.T) {
 	}
 	if want := []string{"text", "piece 1", "piece 2"}; !slices.Equal(got, want) {
 		t.Fatalf("written in order %q, want %q", got, want)
+	}
+}
+
+func TestBulkRecordsGoOnlyOnTheSessionTheyAnswer(t *testing.T) {
+	checkLeaks(t)
+	a := startNode(t, nil, "", fastLimits(), nil)
+	b := startNode(t, nil, "", fastLimits(), nil)
+	a.e.Connect(b.target(), testHolder)
+	up := waitFor(t, a, 5*time.Second, "PeerUp on A", isUp(b.id.ID())).(PeerUp)
+	waitFor(t, b, 5*time.Second, "PeerUp on B", isUp(a.id.ID()))
+
+	if err := a.e.TrySendBulkOn(b.id.ID(), up.Peer.Session+1, text("for a session that is not this one")); !errors.Is(err, ErrNoSession) {
+		t.Fatalf("bulk send on another session: %v", err)
+	}
+	// A chunk's worth of full-frame records leaves in batched writes and
+	// arrives whole and in order.
+	var msgs []wire.Message
+	for i := range 16 {
+		msgs = append(msgs, wire.FileData{Index: uint32(i), Data: bytes.Repeat([]byte{byte(i)}, wire.MaxFileData)})
+	}
+	if err := a.e.TrySendBulkOn(b.id.ID(), up.Peer.Session, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	var got []wire.Message
+	for len(got) < len(msgs) {
+		rcv := waitFor(t, b, 5*time.Second, "pieces on B", func(ev Event) bool { _, ok := ev.(Received); return ok }).(Received)
+		got = append(got, rcv.Msgs...)
+	}
+	if !reflect.DeepEqual(got, msgs) {
+		t.Fatalf("received %d records, not the %d sent in order", len(got), len(msgs))
 	}
 }

@@ -295,6 +295,14 @@ func (e *Engine) TrySend(id crypto.ID, msgs ...wire.Message) error {
 // else is queued, so messages never wait behind them. At most 64 records
 // at a time; ErrQueueFull and OnWritable work as for TrySend.
 func (e *Engine) TrySendBulk(id crypto.ID, msgs ...wire.Message) error {
+	return e.TrySendBulkOn(id, 0, msgs...)
+}
+
+// TrySendBulkOn is TrySendBulk on session num only (0: whichever is
+// current), for answers to requests that came on num: if it has ended they
+// are refused with ErrNoSession rather than sent on its successor, where
+// the peer, which asks again on every new session, does not expect them.
+func (e *Engine) TrySendBulkOn(id crypto.ID, num uint64, msgs ...wire.Message) error {
 	recs, err := encodeRecords(msgs)
 	if err != nil {
 		return err
@@ -302,6 +310,9 @@ func (e *Engine) TrySendBulk(id crypto.ID, msgs ...wire.Message) error {
 	s, err := e.session(id)
 	if err != nil {
 		return err
+	}
+	if num != 0 && s.num != num {
+		return fmt.Errorf("p2p: send on session %d: %w", num, ErrNoSession)
 	}
 	if err := s.tryEnqueueOn(s.bulk, recs, time.Now()); err != nil {
 		return fmt.Errorf("p2p: send: %w", err)
@@ -373,6 +384,11 @@ func encodeRecords(msgs []wire.Message) ([][]byte, error) {
 			return nil, fmt.Errorf("p2p: send: %w", err)
 		}
 		recs = append(recs, buf[start:len(buf):len(buf)])
+		if len(recs) == 1 {
+			// Records of one send are alike (a chunk's pieces): size the
+			// buffer once from the first instead of growing it by copying.
+			buf = slices.Grow(buf, len(buf)*(len(msgs)-1))
+		}
 	}
 	return recs, nil
 }

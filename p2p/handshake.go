@@ -150,19 +150,29 @@ func makeHello(id *crypto.Identity, hash []byte, addrs []string) wire.Hello {
 
 // writeTransport encrypts one payload as a transport frame.
 func writeTransport(w io.Writer, cs *noise.CipherState, buf, plaintext []byte) ([]byte, error) {
-	buf = append(buf[:0], frameVersion, kindTransport, 0, 0)
-	buf, err := cs.Encrypt(buf, nil, plaintext)
+	buf, err := sealTransport(buf[:0], cs, plaintext)
 	if err != nil {
-		return buf, fmt.Errorf("p2p: encrypt: %w", err)
+		return buf, err
 	}
-	n := len(buf) - frameHeaderSize
-	if n > MaxFrame {
-		return buf, fmt.Errorf("%w: %d bytes", errFrameTooBig, n)
-	}
-	buf[2], buf[3] = byte(n>>8), byte(n)
 	if _, err := w.Write(buf); err != nil {
 		return buf, fmt.Errorf("p2p: write frame: %w", err)
 	}
+	return buf, nil
+}
+
+// sealTransport appends plaintext to buf as one encrypted transport frame.
+func sealTransport(buf []byte, cs *noise.CipherState, plaintext []byte) ([]byte, error) {
+	start := len(buf)
+	buf = append(buf, frameVersion, kindTransport, 0, 0)
+	buf, err := cs.Encrypt(buf, nil, plaintext)
+	if err != nil {
+		return buf[:start], fmt.Errorf("p2p: encrypt: %w", err)
+	}
+	n := len(buf) - start - frameHeaderSize
+	if n > MaxFrame {
+		return buf[:start], fmt.Errorf("%w: %d bytes", errFrameTooBig, n)
+	}
+	buf[start+2], buf[start+3] = byte(n>>8), byte(n)
 	return buf, nil
 }
 

@@ -157,41 +157,42 @@ func (s *session) run() {
 	wg.Wait()
 }
 
-// writeLoop packs queued records into as few frames as possible.
+// writeBatch is how many bytes of sealed frames the writer gathers
+// before one write: while records keep coming (a file's chunks) eight
+// frames go out per syscall instead of one; a lone message still leaves
+// at once, since the batch ends when nothing more waits.
+const writeBatch = 8 * (frameHeaderSize + MaxFrame)
+
+// writeLoop packs queued records into as few frames as possible, and
+// frames that are ready together into one write.
 func (s *session) writeLoop() error {
 	lim := s.e.limits
-	pt := make([]byte, 0, MaxPlaintext)
-	frame := make([]byte, 0, frameHeaderSize+MaxFrame)
-	var pending []byte
+	w := frameWriter{s: s, pt: make([]byte, 0, MaxPlaintext), out: make([]byte, 0, writeBatch), lastRekey: time.Now()}
 	var pingNonce uint64
-	lastWrite, lastRekey := time.Now(), time.Now()
+	lastWrite := time.Now()
 	keepalive := time.NewTimer(lim.Keepalive)
 	defer keepalive.Stop()
 	hangup := s.hangup
 	for {
-		if hangup == nil && pending == nil && len(s.queue) == 0 && len(s.bulk) == 0 {
+		if hangup == nil && w.pending == nil && len(s.queue) == 0 && len(s.bulk) == 0 {
 			return s.hangupErr
 		}
-		pt = pt[:0]
-		if pending != nil {
-			pt, pending = append(pt, pending...), nil
-		} else if r, ok := s.next(); ok {
-			pt = append(pt, r...)
-		} else {
+		w.pt = w.pt[:0]
+		if !w.first() {
 			select {
 			case r := <-s.queue:
-				pt = append(pt, r...)
+				w.pt = append(w.pt, r...)
 			case r := <-s.bulk:
-				pt = append(pt, r...)
+				w.pt = append(w.pt, r...)
 			case m := <-s.ctrl:
-				pt, _ = wire.Append(pt, m)
+				w.pt, _ = wire.Append(w.pt, m)
 			case <-keepalive.C:
 				if idle := time.Since(lastWrite); idle < lim.Keepalive {
 					keepalive.Reset(lim.Keepalive - idle)
 					continue
 				}
 				pingNonce++
-				pt, _ = wire.Append(pt, wire.Ping{Nonce: pingNonce})
+				w.pt, _ = wire.Append(w.pt, wire.Ping{Nonce: pingNonce})
 				keepalive.Reset(lim.Keepalive)
 			case <-hangup:
 				hangup = nil // from now on, end once the queue is empty
@@ -200,42 +201,104 @@ func (s *session) writeLoop() error {
 				return nil
 			}
 		}
-		for {
-			r, ok := s.next()
-			if !ok {
-				break
-			}
-			if len(pt)+len(r) > MaxPlaintext-rekeyRecordLen {
-				pending = r
-				break
-			}
-			pt = append(pt, r...)
-		}
-		s.signalRoom()
-		now := time.Now()
-		rekey := s.sentFrames+1 >= lim.RekeyFrames || now.Sub(lastRekey) >= lim.RekeyInterval
-		if rekey {
-			pt, _ = wire.Append(pt, wire.Rekey{})
-		}
-		// A peer that stops reading loses its session after StallTimeout,
-		// whether or not anyone is still trying to queue for it.
-		_ = s.conn.SetWriteDeadline(now.Add(lim.StallTimeout))
-		var err error
-		if frame, err = writeTransport(s.conn, s.send, frame, pt); err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				return fmt.Errorf("%w: %w", ErrStalled, err)
-			}
+		now, err := w.batch()
+		if err != nil {
 			return err
 		}
-		s.sentFrames++
 		lastWrite = now
-		s.sq.wrote.Store(now.UnixNano())
-		if rekey {
-			// The Rekey record went out under the old key; everything after it uses the new one.
-			s.send.Rekey()
-			s.sentFrames, lastRekey = 0, now
+	}
+}
+
+// frameWriter is the writer's state between frames: the plaintext being
+// packed, the sealed frames not yet written, and the rekey counters.
+type frameWriter struct {
+	s         *session
+	pt        []byte
+	out       []byte
+	pending   []byte // a record that did not fit the last frame
+	lastRekey time.Time
+}
+
+// first puts the next record that waits without blocking into pt.
+func (w *frameWriter) first() bool {
+	if w.pending != nil {
+		w.pt, w.pending = append(w.pt, w.pending...), nil
+		return true
+	}
+	if r, ok := w.s.next(); ok {
+		w.pt = append(w.pt, r...)
+		return true
+	}
+	return false
+}
+
+// batch seals pt and any frames that can follow it at once, up to
+// writeBatch bytes, and writes them with one call.
+func (w *frameWriter) batch() (time.Time, error) {
+	s, lim := w.s, w.s.e.limits
+	w.out = w.out[:0]
+	for {
+		w.fill()
+		s.signalRoom()
+		if err := w.seal(); err != nil {
+			return time.Time{}, err
+		}
+		if len(w.out)+frameHeaderSize+MaxFrame > writeBatch {
+			break
+		}
+		w.pt = w.pt[:0]
+		if !w.first() {
+			break
 		}
 	}
+	now := time.Now()
+	// A peer that stops reading loses its session after StallTimeout,
+	// whether or not anyone is still trying to queue for it.
+	_ = s.conn.SetWriteDeadline(now.Add(lim.StallTimeout))
+	if _, err := s.conn.Write(w.out); err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return now, fmt.Errorf("%w: %w", ErrStalled, err)
+		}
+		return now, fmt.Errorf("p2p: write frame: %w", err)
+	}
+	s.sq.wrote.Store(now.UnixNano())
+	return now, nil
+}
+
+// fill packs the records that wait into pt, up to a frame.
+func (w *frameWriter) fill() {
+	for {
+		r, ok := w.s.next()
+		if !ok {
+			return
+		}
+		if len(w.pt)+len(r) > MaxPlaintext-rekeyRecordLen {
+			w.pending = r
+			return
+		}
+		w.pt = append(w.pt, r...)
+	}
+}
+
+// seal appends pt to out as a frame, rekeying after it when due.
+func (w *frameWriter) seal() error {
+	s, lim := w.s, w.s.e.limits
+	now := time.Now()
+	rekey := s.sentFrames+1 >= lim.RekeyFrames || now.Sub(w.lastRekey) >= lim.RekeyInterval
+	if rekey {
+		w.pt, _ = wire.Append(w.pt, wire.Rekey{})
+	}
+	var err error
+	if w.out, err = sealTransport(w.out, s.send, w.pt); err != nil {
+		return err
+	}
+	s.sentFrames++
+	if rekey {
+		// The Rekey record is sealed under the old key; every frame after it uses the new one.
+		s.send.Rekey()
+		s.sentFrames, w.lastRekey = 0, now
+	}
+	return nil
 }
 
 // next takes a queued record without waiting: any record of the main
