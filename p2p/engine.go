@@ -276,33 +276,22 @@ func (e *Engine) Send(ctx context.Context, id crypto.ID, msgs ...wire.Message) e
 // Limits.StallTimeout is closed, so a peer that stops reading costs only
 // its own session.
 func (e *Engine) TrySend(id crypto.ID, msgs ...wire.Message) error {
-	recs, err := encodeRecords(msgs)
-	if err != nil {
-		return err
-	}
-	s, err := e.session(id)
-	if err != nil {
-		return err
-	}
-	if err := s.tryEnqueue(recs, time.Now()); err != nil {
-		return fmt.Errorf("p2p: send: %w", err)
-	}
-	return nil
+	return e.trySend(id, 0, false, msgs)
 }
 
-// TrySendBulk is TrySend for bulk data (file pieces): the records wait in
-// a small queue of their own that the writer takes from only when nothing
-// else is queued, so messages never wait behind them. At most 64 records
-// at a time; ErrQueueFull and OnWritable work as for TrySend.
-func (e *Engine) TrySendBulk(id crypto.ID, msgs ...wire.Message) error {
-	return e.TrySendBulkOn(id, 0, msgs...)
-}
-
-// TrySendBulkOn is TrySendBulk on session num only (0: whichever is
-// current), for answers to requests that came on num: if it has ended they
-// are refused with ErrNoSession rather than sent on its successor, where
-// the peer, which asks again on every new session, does not expect them.
+// TrySendBulkOn is TrySend for bulk data (file pieces) on session num only
+// (0: whichever is current). The records wait in a small queue of their
+// own that the writer takes from only when nothing else is queued, so
+// messages never wait behind them; at most 64 records at a time;
+// ErrQueueFull and OnWritable work as for TrySend. Answers to requests that
+// came on num are refused with ErrNoSession if it has ended, rather than
+// sent on its successor, where the peer, which asks again on every new
+// session, does not expect them.
 func (e *Engine) TrySendBulkOn(id crypto.ID, num uint64, msgs ...wire.Message) error {
+	return e.trySend(id, num, true, msgs)
+}
+
+func (e *Engine) trySend(id crypto.ID, num uint64, bulk bool, msgs []wire.Message) error {
 	recs, err := encodeRecords(msgs)
 	if err != nil {
 		return err
@@ -314,7 +303,12 @@ func (e *Engine) TrySendBulkOn(id crypto.ID, num uint64, msgs ...wire.Message) e
 	if num != 0 && s.num != num {
 		return fmt.Errorf("p2p: send on session %d: %w", num, ErrNoSession)
 	}
-	if err := s.tryEnqueueOn(s.bulk, recs, time.Now()); err != nil {
+	if bulk {
+		err = s.tryEnqueueOn(s.bulk, recs, time.Now())
+	} else {
+		err = s.tryEnqueue(recs, time.Now())
+	}
+	if err != nil {
 		return fmt.Errorf("p2p: send: %w", err)
 	}
 	return nil
