@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
@@ -130,9 +131,13 @@ func (c *Core) readHistory(ctx context.Context, conv ConversationID, f func([]st
 }
 
 // finish marks the index ready, even after a failure: what it holds is
-// searchable, and "indexing" must not hang on forever.
+// searchable, and "indexing" must not hang on forever. Reading the whole
+// history left garbage of many times the index's size in Go's heap; it is
+// handed back to the system at once, as after the unlock's KDF, since the
+// resident size is what a phone's background killer weighs.
 func (s *searchIndex) finish(c *Core) {
 	s.readyOnce.Do(func() {
+		debug.FreeOSMemory()
 		s.ready.Store(true)
 		n, t := s.progress()
 		c.emit(IndexProgress{Indexed: n, Total: t, Ready: true})
