@@ -1,9 +1,7 @@
 package app
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 
 	"jarvis/crypto"
 	"jarvis/p2p/wire"
@@ -96,8 +94,7 @@ func (m *fileManager) servingGroup(peer crypto.ID, root [32]byte) *transfer {
 // serve it: the user may have changed the file since it was offered or
 // saved, and members should hear "not here" rather than get bad chunks.
 func verifiedChunk(t *transfer, i int, b []byte) bool {
-	sum := sha256.Sum256(b)
-	return len(t.row.Hashes) >= i*32+32 && bytes.Equal(sum[:], t.row.Hashes[i*32:i*32+32])
+	return chunkMatches(t.row.Hashes, i, b)
 }
 
 // groupStatus handles a FileStatus about a group file, from a member.

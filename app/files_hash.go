@@ -1,13 +1,17 @@
 package app
 
 import (
+	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
+	"runtime"
+
+	"github.com/zeebo/blake3"
 
 	"jarvis/p2p/wire"
 )
@@ -17,8 +21,27 @@ import (
 // travels in eight full frames.
 const fileChunk = 8 * wire.MaxFileData
 
-// fileRootLabel separates the root hash from any other SHA-256 use.
-const fileRootLabel = "jarvis-file-v1\x00"
+// fileRootLabel separates the root hash from any other use of BLAKE3.
+const fileRootLabel = "jarvis-file-v2\x00"
+
+// hashSize is the size of a chunk hash and of a root.
+const hashSize = wire.FileHashSize
+
+// chunkHash is what a chunk is verified against: BLAKE3-256 of its bytes.
+// BLAKE3 rather than SHA-256: twice as fast here (4 GB/s against 2 GB/s
+// with SHA-NI), and the sender hashes every byte before the offer and the
+// receiver every byte as it arrives.
+func chunkHash(b []byte) [hashSize]byte { return blake3.Sum256(b) }
+
+// newChunkHasher hashes a chunk that arrives in pieces, as chunkHash does.
+func newChunkHasher() hash.Hash { return blake3.New() }
+
+// chunkMatches reports whether b is chunk i of a file with chunk-hash list
+// hashes.
+func chunkMatches(hashes []byte, i int, b []byte) bool {
+	sum := chunkHash(b)
+	return len(hashes) >= (i+1)*hashSize && bytes.Equal(sum[:], hashes[i*hashSize:(i+1)*hashSize])
+}
 
 // numChunks is how many chunks a file of size bytes has; none when empty.
 func numChunks(size int64, chunk int) int {
@@ -30,11 +53,11 @@ func chunkLen(size int64, chunk, i int) int {
 	return int(min(int64(chunk), size-int64(i)*int64(chunk)))
 }
 
-// fileRoot is what an offer names a file by: SHA-256 over the label, the
+// fileRoot is what an offer names a file by: BLAKE3 over the label, the
 // size, the chunk size and the chunk hashes in order. Verifying the hash
 // list against it and each chunk against the list verifies the file.
 func fileRoot(size int64, chunk int, hashes []byte) [32]byte {
-	h := sha256.New()
+	h := blake3.New()
 	h.Write([]byte(fileRootLabel))
 	h.Write(binary.BigEndian.AppendUint64(nil, uint64(size)))
 	h.Write(binary.BigEndian.AppendUint32(nil, uint32(chunk)))
@@ -44,27 +67,49 @@ func fileRoot(size int64, chunk int, hashes []byte) [32]byte {
 	return r
 }
 
-// hashFile reads f from the start and returns its chunk hashes; the file
-// must still be size bytes long.
+// hashFile reads f and returns its chunk hashes; the file must still be
+// size bytes long. The chunks are hashed on every core at once: this is
+// the wait between /send and the offer.
 func hashFile(ctx context.Context, f *os.File, size int64, chunk int) ([]byte, error) {
 	n := numChunks(size, chunk)
-	hashes := make([]byte, 0, n*sha256.Size)
+	hashes := make([]byte, n*hashSize)
+	workers := max(1, min(runtime.GOMAXPROCS(0), n))
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() { errs <- hashChunks(ctx, f, size, chunk, hashes, w, workers) }()
+	}
+	var first error
+	for range workers {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	if first != nil {
+		return nil, first
+	}
+	return hashes, nil
+}
+
+// hashChunks hashes every workers-th chunk of f from chunk w into hashes.
+// Neighbouring chunks go to different workers, so the file is still read
+// front to back, which read-ahead likes.
+func hashChunks(ctx context.Context, f *os.File, size int64, chunk int, hashes []byte, w, workers int) error {
 	buf := make([]byte, chunk)
-	for i := range n {
-		if i%64 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
+	for i := w; i < numChunks(size, chunk); i += workers {
+		if (i/workers)%64 == 0 && ctx.Err() != nil {
+			return ctx.Err()
 		}
 		b := buf[:chunkLen(size, chunk, i)]
 		if _, err := f.ReadAt(b, int64(i)*int64(chunk)); err != nil {
 			if errors.Is(err, io.EOF) {
-				return nil, fmt.Errorf("read: the file shrank while being read")
+				return fmt.Errorf("read: the file shrank while being read")
 			}
-			return nil, fmt.Errorf("read: %w", err)
+			return fmt.Errorf("read: %w", err)
 		}
-		sum := sha256.Sum256(b)
-		hashes = append(hashes, sum[:]...)
+		sum := chunkHash(b)
+		copy(hashes[i*hashSize:], sum[:])
 	}
-	return hashes, nil
+	return nil
 }
 
 // hashPages is how many FileData pages the hash list of n chunks takes.
@@ -72,8 +117,8 @@ func hashPages(n int) int { return (n + wire.HashesPerPage - 1) / wire.HashesPer
 
 // hashPage returns page p of a hash list.
 func hashPage(hashes []byte, p int) []byte {
-	lo := p * wire.HashesPerPage * sha256.Size
-	hi := min(len(hashes), lo+wire.HashesPerPage*sha256.Size)
+	lo := p * wire.HashesPerPage * hashSize
+	hi := min(len(hashes), lo+wire.HashesPerPage*hashSize)
 	if lo >= hi {
 		return nil
 	}

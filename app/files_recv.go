@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"hash"
@@ -136,7 +135,7 @@ func (m *fileManager) accept(ctx context.Context, id TransferID) error {
 	if err != nil {
 		return fmt.Errorf("create the partial file: %w", err)
 	}
-	t.rx = &receiving{partPath: m.partPath(t.row.ID), part: part, sum: sha256.New()}
+	t.rx = &receiving{partPath: m.partPath(t.row.ID), part: part, sum: newChunkHasher()}
 	m.setState(ctx, t, TransferActive, "")
 	if t.isGroup() {
 		m.askMembers(t, m.membersOnline(t.row.Group)...)
@@ -156,7 +155,7 @@ func (m *fileManager) resume(_ context.Context, t *transfer) error {
 	if err != nil {
 		return err
 	}
-	t.rx = &receiving{partPath: m.partPath(t.row.ID), part: part, sum: sha256.New()}
+	t.rx = &receiving{partPath: m.partPath(t.row.ID), part: part, sum: newChunkHasher()}
 	n := numChunks(t.row.Size, t.row.ChunkSize)
 	if !m.hashesComplete(t) {
 		t.row.Hashes = t.row.Hashes[:0]
@@ -169,7 +168,7 @@ func (m *fileManager) resume(_ context.Context, t *transfer) error {
 		if _, err := part.ReadAt(b, int64(i)*int64(t.row.ChunkSize)); err != nil {
 			break
 		}
-		if sum := sha256.Sum256(b); !bytes.Equal(sum[:], t.row.Hashes[i*32:i*32+32]) {
+		if !chunkMatches(t.row.Hashes, i, b) {
 			break
 		}
 		t.row.Done++
@@ -179,7 +178,7 @@ func (m *fileManager) resume(_ context.Context, t *transfer) error {
 }
 
 func (m *fileManager) hashesComplete(t *transfer) bool {
-	return len(t.row.Hashes) == numChunks(t.row.Size, t.row.ChunkSize)*sha256.Size
+	return len(t.row.Hashes) == numChunks(t.row.Size, t.row.ChunkSize)*hashSize
 }
 
 // refill asks for more while the window has room, or completes t.
@@ -205,7 +204,7 @@ func (m *fileManager) refill(ctx context.Context, t *transfer) {
 	switch {
 	case !m.hashesComplete(t):
 		if len(rx.inflight) == 0 {
-			add(wanted{hashes: true, index: len(t.row.Hashes) / (wire.HashesPerPage * sha256.Size)})
+			add(wanted{hashes: true, index: len(t.row.Hashes) / (wire.HashesPerPage * hashSize)})
 		}
 	default:
 		for live(rx.inflight) < fetchWindow && rx.next < n {
@@ -294,7 +293,7 @@ func (m *fileManager) data(ctx context.Context, from crypto.ID, d wire.FileData)
 func (m *fileManager) expectedLen(t *transfer, w wanted) int {
 	n := numChunks(t.row.Size, t.row.ChunkSize)
 	if w.hashes {
-		return min(wire.HashesPerPage, n-w.index*wire.HashesPerPage) * sha256.Size
+		return min(wire.HashesPerPage, n-w.index*wire.HashesPerPage) * hashSize
 	}
 	return chunkLen(t.row.Size, t.row.ChunkSize, w.index)
 }
@@ -326,14 +325,14 @@ func (m *fileManager) writePiece(ctx context.Context, t *transfer, i int, data [
 // chunkDone checks a complete chunk against its hash.
 func (m *fileManager) chunkDone(ctx context.Context, t *transfer, i int) {
 	rx := t.rx
-	var sum [sha256.Size]byte
+	var sum [hashSize]byte
 	rx.sum.Sum(sum[:0])
 	rx.sum.Reset()
 	// A chunk is a millisecond or two of hashing and writing: let a chat
 	// message that woke meanwhile run now rather than at the scheduler's
 	// next 10 ms preemption.
 	defer runtime.Gosched()
-	if bytes.Equal(sum[:], t.row.Hashes[i*32:i*32+32]) && i == t.row.Done {
+	if bytes.Equal(sum[:], t.row.Hashes[i*hashSize:(i+1)*hashSize]) && i == t.row.Done {
 		t.row.Done++
 		if t.row.Done%writebackChunks == 0 {
 			span := int64(writebackChunks) * int64(t.row.ChunkSize)

@@ -26,7 +26,7 @@ const (
 	MaxFileData   = 32704   // bytes in one FileData piece: one per transport frame
 	MaxFileReason = 200     // bytes of a FileStatus reason
 	MaxFileSize   = 1 << 46 // bytes in an offered file, far over any local limit
-	FileHashSize  = 32      // SHA-256
+	FileHashSize  = 32      // BLAKE3-256
 	HashesPerPage = 1000    // chunk hashes in one FileData page of the hash list
 	FileIDSize    = 16      // bytes of an offer's ID
 )
