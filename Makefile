@@ -80,8 +80,8 @@ test: lint
 FUZZTIME ?= 30s
 FUZZ_CRYPTO   = FuzzParseLinkCode FuzzParseRoster FuzzParseSenderKey FuzzUnmarshalRatchet FuzzUnmarshalKDFParams FuzzRosterFork FuzzReadBackupHeader FuzzBackupReader FuzzCPaceFinish
 FUZZ_WIRE     = FuzzDecodeAll FuzzDecodeGroup FuzzParseGroupText FuzzDecodeAddrRecord \
-                FuzzDecodeMessageOps FuzzDecodeFile
-FUZZ_P2P      = FuzzFrameReader FuzzResponderHandshake
+                FuzzDecodeMessageOps FuzzDecodeFile FuzzDecodeBulk
+FUZZ_P2P      = FuzzFrameReader FuzzSessionFrameReader FuzzResponderHandshake
 FUZZ_LAN      = FuzzDecodeAnnouncement
 FUZZ_PAIR     = FuzzParseCode FuzzReadFrame FuzzDecodeStart FuzzDecodeReply FuzzDecodeConfirm FuzzDecodeFinal FuzzDecodeAbort FuzzServe FuzzJoin
 FUZZ_APP      = FuzzPeerAddrPolicy

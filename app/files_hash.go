@@ -17,9 +17,10 @@ import (
 )
 
 // fileChunk is the chunk size of the files we offer: the unit of
-// verification and of resume, eight full FileData pieces, so a chunk
-// travels in eight full frames.
-const fileChunk = 8 * wire.MaxFileData
+// verification and of resume, and one bulk frame on the wire. Larger
+// chunks cost memory (a window of them in flight) and more refetching
+// after a bad chunk; smaller ones more frames and hashes.
+const fileChunk = 256 << 10
 
 // fileRootLabel separates the root hash from any other use of BLAKE3.
 const fileRootLabel = "jarvis-file-v2\x00"

@@ -19,11 +19,11 @@ func midway(t *testing.T, n *node, id TransferID) {
 	})
 }
 
-// slowSender makes n's file manager pause on every piece it sends, so a
+// slowSender makes n's file manager pause on every chunk it sends, so a
 // transfer lasts long enough to be interrupted half way on any machine.
 func slowSender(t *testing.T, n *node) {
 	err := call(context.Background(), n.core, n.core.files.cmds, func(_ context.Context, m *fileManager) error {
-		m.tamper = func(*wire.FileData) { time.Sleep(200 * time.Microsecond) }
+		m.tamper = func(*wire.FileData) { time.Sleep(5 * time.Millisecond) }
 		return nil
 	})
 	if err != nil {

@@ -107,18 +107,20 @@ func (m *fileManager) serveOne(ctx context.Context, id crypto.ID) {
 			return
 		}
 	}
-	msgs := pieces(g, body)
+	if len(body) == 0 {
+		// An empty hash list (an empty file) has no page to send: the
+		// receiver asks for none.
+		m.gets[id] = m.gets[id][1:]
+		return
+	}
+	d := wire.FileData{Root: g.Root, Hashes: g.Hashes, Index: g.Index, Data: body}
 	if m.tamper != nil {
-		for i, msg := range msgs {
-			d := msg.(wire.FileData)
-			d.Data = bytes.Clone(d.Data)
-			m.tamper(&d)
-			msgs[i] = d
-		}
+		d.Data = bytes.Clone(d.Data)
+		m.tamper(&d)
 	}
 	// On the session the request came on: served on a newer one, it would
 	// reach a receiver that asked again there and expects other chunks.
-	err := m.peers.sendBulkOn(id, m.session[id], msgs...)
+	err := m.peers.sendBulkOn(id, m.session[id], d)
 	switch {
 	case errors.Is(err, p2p.ErrQueueFull):
 		m.parked[id] = true
@@ -136,21 +138,6 @@ func (m *fileManager) serveOne(ctx context.Context, id crypto.ID) {
 		t.served = int(g.Index) + 1
 		m.emitProgress(t, false)
 	}
-}
-
-// pieces splits what g asked for into FileData records.
-func pieces(g wire.FileGet, body []byte) []wire.Message {
-	if len(body) == 0 {
-		// An empty hash list (an empty file) is one piece of nothing: a
-		// FileData cannot be empty, so the receiver asks for no page.
-		return nil
-	}
-	msgs := make([]wire.Message, 0, (len(body)+wire.MaxFileData-1)/wire.MaxFileData)
-	for off := 0; off < len(body); off += wire.MaxFileData {
-		end := min(len(body), off+wire.MaxFileData)
-		msgs = append(msgs, wire.FileData{Root: g.Root, Hashes: g.Hashes, Index: g.Index, Offset: uint32(off), Data: body[off:end]})
-	}
-	return msgs
 }
 
 // readChunk reads chunk i of t's source into the shared buffer.

@@ -291,18 +291,19 @@ func (p *peers) send(id crypto.ID, msgs ...wire.Message) error {
 // bulkSender is the engine's queue for bulk data; fakes of network may
 // leave it out, and then bulk goes the ordinary way.
 type bulkSender interface {
-	TrySendBulkOn(id crypto.ID, session uint64, msgs ...wire.Message) error
+	TrySendBulkOn(id crypto.ID, session uint64, d wire.FileData) error
 }
 
-// sendBulkOn is send for file pieces: they leave after anything else
-// queued for id, so chat never waits behind them; and only on the given
-// session (0: the current one), since they answer requests made on it.
-func (p *peers) sendBulkOn(id crypto.ID, session uint64, msgs ...wire.Message) error {
+// sendBulkOn is send for file data, a whole chunk or hash page: it leaves
+// after anything else queued for id, so chat never waits behind it; and
+// only on the given session (0: the current one), since it answers a
+// request made on it.
+func (p *peers) sendBulkOn(id crypto.ID, session uint64, d wire.FileData) error {
 	b, ok := p.net.(bulkSender)
-	if !ok || len(msgs) == 0 {
-		return p.send(id, msgs...)
+	if !ok {
+		return p.send(id, d)
 	}
-	return b.TrySendBulkOn(id, session, msgs...)
+	return b.TrySendBulkOn(id, session, d)
 }
 
 // batch caps a page of n records to what one send can take.

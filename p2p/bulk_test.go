@@ -3,11 +3,14 @@ package p2p
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"net"
 	"reflect"
 	"slices"
 	"testing"
 	"time"
 
+	"jarvis/crypto"
 	"jarvis/p2p/wire"
 )
 
@@ -18,15 +21,7 @@ func floodWith(t *testing.T, frames int, payload []byte) bool {
 	lim := fastLimits()
 	lim.FrameRate, lim.FrameBurst = 20, 10
 	b := startNode(t, nil, "", lim, nil)
-	x := newIdentity(t)
-	c, fr, nr := rawClient(t, b, x)
-	if err := sendHello(c, nr.send, makeHello(x, nr.hash, nil)); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := readHello(fr, nr); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, b, 2*time.Second, "PeerUp", isUp(x.ID()))
+	c, nr, x := rawSession(t, b)
 	var buf []byte
 	var err error
 	for range frames {
@@ -63,48 +58,163 @@ func TestALargeFramePackedWithRecordsPaysFull(t *testing.T) {
 
 func TestTheWriterTakesEveryQueuedRecordBeforeABulkOne(t *testing.T) {
 	s := &session{queue: make(chan []byte, 4), bulk: make(chan []byte, 4)}
-	s.bulk <- []byte("piece 1")
-	s.bulk <- []byte("piece 2")
+	s.bulk <- []byte("chunk 1")
+	s.bulk <- []byte("chunk 2")
 	s.queue <- []byte("text")
 	var got []string
 	for {
-		r, ok := s.next()
+		r, bulk, ok := s.next()
 		if !ok {
 			break
 		}
-		got = append(got, string(r))
+		got = append(got, fmt.Sprintf("%s %v", r, bulk))
 	}
-	if want := []string{"text", "piece 1", "piece 2"}; !slices.Equal(got, want) {
+	if want := []string{"text false", "chunk 1 true", "chunk 2 true"}; !slices.Equal(got, want) {
 		t.Fatalf("written in order %q, want %q", got, want)
 	}
 }
 
-func TestBulkRecordsGoOnlyOnTheSessionTheyAnswer(t *testing.T) {
-	checkLeaks(t)
-	a := startNode(t, nil, "", fastLimits(), nil)
-	b := startNode(t, nil, "", fastLimits(), nil)
-	a.e.Connect(b.target(), testHolder)
-	up := waitFor(t, a, 5*time.Second, "PeerUp on A", isUp(b.id.ID())).(PeerUp)
-	waitFor(t, b, 5*time.Second, "PeerUp on B", isUp(a.id.ID()))
+// chunkData is a chunk's worth of file data with a recognisable pattern.
+func chunkData(i int) wire.FileData {
+	return wire.FileData{Root: [32]byte{9}, Index: uint32(i), Data: bytes.Repeat([]byte{byte(i), byte(i >> 8), 7}, 87381)}
+}
 
-	if err := a.e.TrySendBulkOn(b.id.ID(), up.Peer.Session+1, text("for a session that is not this one")); !errors.Is(err, ErrNoSession) {
-		t.Fatalf("bulk send on another session: %v", err)
-	}
-	// A chunk's worth of full-frame records leaves in batched writes and
-	// arrives whole and in order.
-	var msgs []wire.Message
-	for i := range 16 {
-		msgs = append(msgs, wire.FileData{Index: uint32(i), Data: bytes.Repeat([]byte{byte(i)}, wire.MaxFileData)})
-	}
-	if err := a.e.TrySendBulkOn(b.id.ID(), up.Peer.Session, msgs...); err != nil {
-		t.Fatal(err)
+// connectPair starts two engines with lim and connects them.
+func connectPair(t *testing.T, lim Limits) (a, b *node, up PeerUp) {
+	t.Helper()
+	a = startNode(t, nil, "", lim, nil)
+	b = startNode(t, nil, "", lim, nil)
+	a.e.Connect(b.target(), testHolder)
+	up = waitFor(t, a, 5*time.Second, "PeerUp on A", isUp(b.id.ID())).(PeerUp)
+	waitFor(t, b, 5*time.Second, "PeerUp on B", isUp(a.id.ID()))
+	return a, b, up
+}
+
+// sendChunks has a send n chunks to b as bulk frames, interleaved with a
+// text message each, and checks that b gets them all whole and in order.
+func sendChunks(t *testing.T, a, b *node, session uint64, n int) {
+	t.Helper()
+	var want []wire.Message
+	for i := range n {
+		for {
+			err := a.e.TrySendBulkOn(b.id.ID(), session, chunkData(i))
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, ErrQueueFull) {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		want = append(want, chunkData(i))
 	}
 	var got []wire.Message
-	for len(got) < len(msgs) {
-		rcv := waitFor(t, b, 5*time.Second, "pieces on B", func(ev Event) bool { _, ok := ev.(Received); return ok }).(Received)
-		got = append(got, rcv.Msgs...)
+	for len(got) < len(want) {
+		rcv := waitFor(t, b, 5*time.Second, "chunks on B", func(ev Event) bool { _, ok := ev.(Received); return ok }).(Received)
+		for _, m := range rcv.Msgs {
+			if _, ok := m.(wire.FileData); ok {
+				got = append(got, m)
+			}
+		}
 	}
-	if !reflect.DeepEqual(got, msgs) {
-		t.Fatalf("received %d records, not the %d sent in order", len(got), len(msgs))
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("received %d chunks, not the %d sent in order", len(got), len(want))
+	}
+}
+
+func TestBulkDataGoesOnlyOnTheSessionItAnswersAndArrivesWhole(t *testing.T) {
+	checkLeaks(t)
+	a, b, up := connectPair(t, fastLimits())
+	if err := a.e.TrySendBulkOn(b.id.ID(), up.Peer.Session+1, chunkData(0)); !errors.Is(err, ErrNoSession) {
+		t.Fatalf("bulk send on another session: %v", err)
+	}
+	sendChunks(t, a, b, up.Peer.Session, 24)
+}
+
+func TestBulkKeysFollowTheTransportRekeys(t *testing.T) {
+	checkLeaks(t)
+	lim := fastLimits()
+	lim.RekeyFrames = 3
+	a, b, up := connectPair(t, lim)
+	for i := range 6 {
+		// Each text forces transport frames, and with them rekeys,
+		// between the chunks.
+		if err := a.e.TrySend(b.id.ID(), text(fmt.Sprint("between ", i))); err != nil {
+			t.Fatal(err)
+		}
+		sendChunks(t, a, b, up.Peer.Session, 2)
+	}
+	if a.e.rekeys.Load()+b.e.rekeys.Load() == 0 {
+		t.Fatal("no rekey happened: the test proves nothing")
+	}
+}
+
+func TestBulkFramesSealedWithChaChaArriveToo(t *testing.T) {
+	checkLeaks(t)
+	a, b, up := connectPair(t, fastLimits())
+	sess, err := a.e.session(b.id.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Set before any bulk frame: the writer reads it only when sealing one.
+	sess.bulkWith = bulkChaCha
+	sendChunks(t, a, b, up.Peer.Session, 3)
+}
+
+// rawBulkSession is a raw client of b after the Hello, and the bulk keys
+// it would seal with.
+func rawBulkSession(t *testing.T, b *node) (net.Conn, *bulkCipher, *crypto.Identity) {
+	t.Helper()
+	c, nr, x := rawSession(t, b)
+	bc, err := newBulkCipher(nr.send.UnsafeKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, bc, x
+}
+
+func TestABulkFrameThatFailsAuthenticationEndsTheSession(t *testing.T) {
+	payload, _ := wire.AppendBulk(nil, chunkData(1))
+	for name, spoil := range map[string]func(frame []byte){
+		"flipped data byte": func(f []byte) { f[len(f)/2] ^= 1 },
+		"other cipher":      func(f []byte) { f[2] = bulkChaCha },
+		"unknown cipher":    func(f []byte) { f[2] = 9 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			checkLeaks(t)
+			b := startNode(t, nil, "", fastLimits(), nil)
+			c, bc, x := rawBulkSession(t, b)
+			frame, err := bc.seal(nil, bulkAESGCM, payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			spoil(frame)
+			if _, err := c.Write(frame); err != nil {
+				t.Fatal(err)
+			}
+			down := waitFor(t, b, 3*time.Second, "PeerDown", func(ev Event) bool {
+				if r, ok := ev.(Received); ok && r.From == x.ID() {
+					t.Fatalf("delivered %d records from a spoilt frame", len(r.Msgs))
+				}
+				return isDown(x.ID())(ev)
+			}).(PeerDown)
+			if !errors.Is(down.Err, errDecrypt) {
+				t.Fatalf("session ended with %v, want a decryption failure", down.Err)
+			}
+		})
+	}
+}
+
+func TestABulkFrameOverTheLimitIsRefusedBeforeItIsRead(t *testing.T) {
+	checkLeaks(t)
+	b := startNode(t, nil, "", fastLimits(), nil)
+	c, _, x := rawBulkSession(t, b)
+	// The header alone claims 16 MiB; nothing more comes.
+	if _, err := c.Write(appendBulkHeader(nil, bulkAESGCM, 16<<20)); err != nil {
+		t.Fatal(err)
+	}
+	down := waitFor(t, b, 3*time.Second, "PeerDown", isDown(x.ID())).(PeerDown)
+	if !errors.Is(down.Err, errFrameTooBig) {
+		t.Fatalf("session ended with %v, want frame too big", down.Err)
 	}
 }

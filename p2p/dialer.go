@@ -59,7 +59,10 @@ func (e *Engine) establish(conn net.Conn, target *crypto.PublicIdentity, ready f
 		return fail(err)
 	}
 	_ = conn.SetDeadline(time.Time{})
-	s := newSession(e, conn, fr, hr, target != nil, o)
+	s, err := newSession(e, conn, fr, hr, target != nil, o)
+	if err != nil {
+		return fail(err)
+	}
 	old, err := e.register(s, stop)
 	if err != nil {
 		return fail(err)

@@ -276,23 +276,19 @@ func (e *Engine) Send(ctx context.Context, id crypto.ID, msgs ...wire.Message) e
 // Limits.StallTimeout is closed, so a peer that stops reading costs only
 // its own session.
 func (e *Engine) TrySend(id crypto.ID, msgs ...wire.Message) error {
-	return e.trySend(id, 0, false, msgs)
+	return e.trySend(id, msgs)
 }
 
-// TrySendBulkOn is TrySend for bulk data (file pieces) on session num only
-// (0: whichever is current). The records wait in a small queue of their
-// own that the writer takes from only when nothing else is queued, so
-// messages never wait behind them; at most 64 records at a time;
+// TrySendBulkOn queues file data, a whole chunk or hash page, to go as
+// one bulk frame on session num only (0: whichever is current). Bulk
+// payloads wait in a small queue of their own that the writer takes from
+// only when nothing else is queued, so messages never wait behind them;
 // ErrQueueFull and OnWritable work as for TrySend. Answers to requests that
 // came on num are refused with ErrNoSession if it has ended, rather than
 // sent on its successor, where the peer, which asks again on every new
-// session, does not expect them.
-func (e *Engine) TrySendBulkOn(id crypto.ID, num uint64, msgs ...wire.Message) error {
-	return e.trySend(id, num, true, msgs)
-}
-
-func (e *Engine) trySend(id crypto.ID, num uint64, bulk bool, msgs []wire.Message) error {
-	recs, err := encodeRecords(msgs)
+// session, does not expect them. d.Data is copied: the caller keeps it.
+func (e *Engine) TrySendBulkOn(id crypto.ID, num uint64, d wire.FileData) error {
+	payload, err := wire.AppendBulk(nil, d)
 	if err != nil {
 		return err
 	}
@@ -303,12 +299,22 @@ func (e *Engine) trySend(id crypto.ID, num uint64, bulk bool, msgs []wire.Messag
 	if num != 0 && s.num != num {
 		return fmt.Errorf("p2p: send on session %d: %w", num, ErrNoSession)
 	}
-	if bulk {
-		err = s.tryEnqueueOn(s.bulk, recs, time.Now())
-	} else {
-		err = s.tryEnqueue(recs, time.Now())
+	if err := s.tryEnqueueOn(s.bulk, [][]byte{payload}, time.Now()); err != nil {
+		return fmt.Errorf("p2p: send: %w", err)
 	}
+	return nil
+}
+
+func (e *Engine) trySend(id crypto.ID, msgs []wire.Message) error {
+	recs, err := encodeRecords(msgs)
 	if err != nil {
+		return err
+	}
+	s, err := e.session(id)
+	if err != nil {
+		return err
+	}
+	if err := s.tryEnqueue(recs, time.Now()); err != nil {
 		return fmt.Errorf("p2p: send: %w", err)
 	}
 	return nil

@@ -206,15 +206,7 @@ func TestSilentSessionIsDroppedAfterIdleTimeout(t *testing.T) {
 	lim := fastLimits()
 	lim.IdleTimeout = 300 * time.Millisecond
 	b := startNode(t, nil, "", lim, nil)
-	x := newIdentity(t)
-	c, fr, nr := rawClient(t, b, x)
-	if err := sendHello(c, nr.send, makeHello(x, nr.hash, nil)); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := readHello(fr, nr); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, b, 2*time.Second, "PeerUp", isUp(x.ID()))
+	_, _, x := rawSession(t, b)
 	waitFor(t, b, 3*time.Second, "PeerDown after idle", isDown(x.ID()))
 }
 

@@ -30,6 +30,36 @@ func FuzzFrameReader(f *testing.F) {
 	})
 }
 
+// FuzzSessionFrameReader feeds arbitrary streams to the reader of an
+// established session, which takes transport and bulk frames: it must
+// never panic, never return a payload over its kind's limit and never
+// grow past the larger limit.
+func FuzzSessionFrameReader(f *testing.F) {
+	f.Add([]byte{frameVersion, kindTransport, 0, 3, 1, 2, 3})
+	f.Add(append(appendBulkHeader(nil, bulkAESGCM, 64), make([]byte, 64)...))
+	f.Add(appendBulkHeader(nil, bulkChaCha, MaxBulkFrame+1))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fr := newFrameReader(bytes.NewReader(b))
+		for {
+			kind, hdr, p, err := fr.readSessionFrame()
+			if err != nil {
+				break
+			}
+			switch {
+			case kind == kindTransport && len(p) > MaxFrame:
+				t.Fatalf("transport payload of %d bytes", len(p))
+			case kind == kindBulk && (len(p) > MaxBulkFrame || len(hdr) != bulkHeaderSize):
+				t.Fatalf("bulk payload of %d bytes, header %d", len(p), len(hdr))
+			case kind != kindTransport && kind != kindBulk:
+				t.Fatalf("frame of kind %d", kind)
+			}
+		}
+		if cap(fr.buf) > MaxBulkFrame {
+			t.Fatalf("buffer grew to %d", cap(fr.buf))
+		}
+	})
+}
+
 // FuzzResponderHandshake feeds arbitrary bytes to the responder's side of
 // the handshake as if they came from a dialler: it must never panic, and
 // never authenticate anyone without a valid message 1 and a signed Hello

@@ -205,6 +205,22 @@ func rawClient(t testing.TB, n *node, id *crypto.Identity) (net.Conn, *frameRead
 	return c, fr, nr
 }
 
+// rawSession is a raw client of n that completed the handshake and the
+// Hello exchange, once n reported the peer up.
+func rawSession(t testing.TB, n *node) (net.Conn, *noiseResult, *crypto.Identity) {
+	t.Helper()
+	x := newIdentity(t)
+	c, fr, nr := rawClient(t, n, x)
+	if err := sendHello(c, nr.send, makeHello(x, nr.hash, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := readHello(fr, nr); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, n, 2*time.Second, "PeerUp", isUp(x.ID()))
+	return c, nr, x
+}
+
 func dialRaw(n *node) (net.Conn, error) { return net.Dial("tcp", n.e.Addr().String()) }
 
 // testHolder is the interest tests hold in the peers they connect to.

@@ -29,10 +29,10 @@ func (s *session) tryEnqueue(recs [][]byte, now time.Time) error {
 	return s.tryEnqueueOn(s.queue, recs, now)
 }
 
-// bulkQueue is how many bulk records (file pieces of up to a frame each)
-// a session holds: 2 MiB, enough to keep the writer busy between two
-// turns of the producer.
-const bulkQueue = 64
+// bulkQueue is how many bulk payloads (a chunk each) a session holds:
+// 2 MiB with our 256 KiB chunks, enough to keep the writer busy between
+// two turns of the producer.
+const bulkQueue = 8
 
 // tryEnqueueOn is tryEnqueue onto q, the main or the bulk queue.
 func (s *session) tryEnqueueOn(q0 chan []byte, recs [][]byte, now time.Time) error {

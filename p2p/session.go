@@ -62,9 +62,12 @@ type session struct {
 	send       *noise.CipherState // writeLoop only
 	recv       *noise.CipherState // readLoop only
 	sentFrames uint64             // writeLoop only; the Hello counts
+	bulkSend   *bulkCipher        // writeLoop only
+	bulkRecv   *bulkCipher        // readLoop only
+	bulkWith   byte               // the cipher we seal bulk frames with
 
 	queue chan []byte       // encoded records from TrySend and Send
-	bulk  chan []byte       // encoded records from TrySendBulk: written only when queue is empty
+	bulk  chan []byte       // bulk payloads from TrySendBulkOn: written only when queue is empty
 	sq    sendQueue         // producer side of queue
 	gate  readGate          // closed while the app pushes back on this peer
 	ctrl  chan wire.Message // Pongs from readLoop
@@ -79,7 +82,15 @@ type session struct {
 	ended     chan struct{} // closed after both halves exited and PeerDown was emitted
 }
 
-func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, outbound bool, o origin) *session {
+func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, outbound bool, o origin) (*session, error) {
+	bulkSend, err := newBulkCipher(hr.send.UnsafeKey())
+	if err != nil {
+		return nil, err
+	}
+	bulkRecv, err := newBulkCipher(hr.recv.UnsafeKey())
+	if err != nil {
+		return nil, err
+	}
 	id := hr.peer.ID()
 	s := &session{
 		e:          e,
@@ -94,6 +105,9 @@ func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, 
 		send:       hr.send,
 		recv:       hr.recv,
 		sentFrames: 1,
+		bulkSend:   bulkSend,
+		bulkRecv:   bulkRecv,
+		bulkWith:   preferredBulkCipher(),
 		queue:      make(chan []byte, e.limits.SendQueue),
 		bulk:       make(chan []byte, bulkQueue),
 		ctrl:       make(chan wire.Message, 4),
@@ -109,7 +123,7 @@ func newSession(e *Engine, conn net.Conn, fr *frameReader, hr *handshakeResult, 
 		ID: id, Keys: hr.peer, Addrs: hr.addrs, Remote: conn.RemoteAddr().String(),
 		Dialed: o.dialed, Network: o.network, Outbound: outbound, Session: s.num,
 	}
-	return s
+	return s, nil
 }
 
 // close starts closing the session with err as its cause; later calls are no-ops.
@@ -183,7 +197,7 @@ func (s *session) writeLoop() error {
 			case r := <-s.queue:
 				w.pt = append(w.pt, r...)
 			case r := <-s.bulk:
-				w.pt = append(w.pt, r...)
+				w.bulk = r
 			case m := <-s.ctrl:
 				w.pt, _ = wire.Append(w.pt, m)
 			case <-keepalive.C:
@@ -216,32 +230,48 @@ type frameWriter struct {
 	pt        []byte
 	out       []byte
 	pending   []byte // a record that did not fit the last frame
+	bulk      []byte // a bulk payload taken, not yet sealed
 	lastRekey time.Time
 }
 
-// first puts the next record that waits without blocking into pt.
+// first takes the next thing to write that waits, without blocking: a
+// record into pt or a bulk payload.
 func (w *frameWriter) first() bool {
 	if w.pending != nil {
 		w.pt, w.pending = append(w.pt, w.pending...), nil
 		return true
 	}
-	if r, ok := w.s.next(); ok {
+	r, bulk, ok := w.s.next()
+	switch {
+	case !ok:
+		return false
+	case bulk:
+		w.bulk = r
+	default:
 		w.pt = append(w.pt, r...)
-		return true
 	}
-	return false
+	return true
 }
 
-// batch seals pt and any frames that can follow it at once, up to
-// writeBatch bytes, and writes them with one call.
+// batch seals pt, or the bulk payload taken, and whatever can follow at
+// once, up to writeBatch bytes, and writes them with one call.
 func (w *frameWriter) batch() (time.Time, error) {
 	s, lim := w.s, w.s.e.limits
 	w.out = w.out[:0]
 	for {
-		w.fill()
+		if w.bulk == nil {
+			w.fill()
+		}
 		s.signalRoom()
-		if err := w.seal(); err != nil {
-			return time.Time{}, err
+		if len(w.pt) > 0 {
+			if err := w.seal(); err != nil {
+				return time.Time{}, err
+			}
+		}
+		if w.bulk != nil {
+			if err := w.sealBulk(); err != nil {
+				return time.Time{}, err
+			}
 		}
 		if len(w.out)+frameHeaderSize+MaxFrame > writeBatch {
 			break
@@ -265,14 +295,18 @@ func (w *frameWriter) batch() (time.Time, error) {
 	return now, nil
 }
 
-// fill packs the records that wait into pt, up to a frame.
+// fill packs the records that wait into pt, up to a frame, stopping at a
+// bulk payload, which goes in a frame of its own after pt's.
 func (w *frameWriter) fill() {
 	for {
-		r, ok := w.s.next()
-		if !ok {
+		r, bulk, ok := w.s.next()
+		switch {
+		case !ok:
 			return
-		}
-		if len(w.pt)+len(r) > MaxPlaintext-rekeyRecordLen {
+		case bulk:
+			w.bulk = r
+			return
+		case len(w.pt)+len(r) > MaxPlaintext-rekeyRecordLen:
 			w.pending = r
 			return
 		}
@@ -294,27 +328,40 @@ func (w *frameWriter) seal() error {
 	}
 	s.sentFrames++
 	if rekey {
-		// The Rekey record is sealed under the old key; every frame after it uses the new one.
+		// The Rekey record is sealed under the old keys; every frame
+		// after it, transport or bulk, uses the new ones.
 		s.send.Rekey()
+		if err := s.bulkSend.rekey(); err != nil {
+			return err
+		}
 		s.sentFrames, w.lastRekey = 0, now
 	}
 	return nil
 }
 
-// next takes a queued record without waiting: any record of the main
-// queue before any bulk one, so a chat message waits behind at most the
-// bulk record being written, never behind a file's queued chunks.
-func (s *session) next() ([]byte, bool) {
+// sealBulk appends the bulk payload taken to out as a bulk frame.
+func (w *frameWriter) sealBulk() error {
+	var err error
+	w.out, err = w.s.bulkSend.seal(w.out, w.s.bulkWith, w.bulk)
+	w.bulk = nil
+	return err
+}
+
+// next takes a queued record or bulk payload without waiting: any record
+// of the main queue before any bulk payload, so a chat message waits
+// behind at most the bulk frame being written, never behind a file's
+// queued chunks.
+func (s *session) next() (r []byte, bulk, ok bool) {
 	select {
 	case r := <-s.queue:
-		return r, true
+		return r, false, true
 	default:
 	}
 	select {
 	case r := <-s.bulk:
-		return r, true
+		return r, true, true
 	default:
-		return nil, false
+		return nil, false, false
 	}
 }
 
@@ -328,9 +375,15 @@ func (s *session) readLoop() error {
 			return nil
 		}
 		_ = s.conn.SetReadDeadline(time.Now().Add(lim.IdleTimeout))
-		ct, err := s.fr.ReadFrame(kindTransport)
+		kind, hdr, ct, err := s.fr.readSessionFrame()
 		if err != nil {
 			return err
+		}
+		if kind == kindBulk {
+			if err := s.readBulk(bucket, hdr, ct); err != nil {
+				return err
+			}
+			continue
 		}
 		cost := frameCost(len(ct))
 		if !bucket.spend(time.Now(), cost) {
@@ -362,9 +415,32 @@ func (s *session) readLoop() error {
 		}
 		if rekey {
 			s.recv.Rekey()
+			if err := s.bulkRecv.rekey(); err != nil {
+				return err
+			}
 			s.e.rekeys.Add(1)
 		}
 	}
+}
+
+// readBulk opens a bulk frame and delivers its file data. It costs what a
+// bulk transport frame costs: a sixteenth of a token.
+func (s *session) readBulk(bucket *tokenBucket, hdr, ct []byte) error {
+	if !bucket.spend(time.Now(), bulkCost) {
+		return errFlood
+	}
+	pt, err := s.bulkRecv.open(hdr, ct)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errDecrypt, err)
+	}
+	d, err := wire.DecodeBulk(pt)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errMalformed, err)
+	}
+	if !s.deliver(Received{From: s.info.ID, Session: s.num, Msgs: []wire.Message{d}}) {
+		return ErrStopped
+	}
+	return nil
 }
 
 // filter removes engine-internal records, answering Pings on the way.

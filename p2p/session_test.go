@@ -149,15 +149,7 @@ func TestFloodingPeerIsDisconnected(t *testing.T) {
 	lim := fastLimits()
 	lim.FrameRate, lim.FrameBurst = 20, 10
 	b := startNode(t, nil, "", lim, nil)
-	x := newIdentity(t)
-	c, fr, nr := rawClient(t, b, x)
-	if err := sendHello(c, nr.send, makeHello(x, nr.hash, nil)); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := readHello(fr, nr); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, b, 2*time.Second, "PeerUp", isUp(x.ID()))
+	c, nr, x := rawSession(t, b)
 	pt, _ := wire.Append(nil, wire.Typing{Active: true})
 	var buf []byte
 	var err error

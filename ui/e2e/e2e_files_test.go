@@ -9,7 +9,7 @@ import (
 )
 
 // fileChunk is the chunk size Jarvis offers files in (app.fileChunk).
-const fileChunk = 8 * 32704
+const fileChunk = 256 << 10
 
 // fetchWindow is the receiver's window, in chunks: what a killed receiver
 // had asked for and never got, which the sender serves again.
