@@ -65,6 +65,8 @@ type fileManager struct {
 	// tamper, when set, changes each piece before it is sent: the
 	// corrupting peer of the tests.
 	tamper func(*wire.FileData)
+
+	wb *writeback // starts writing received data out; set by run
 }
 
 // transfer is one transfer's row and what lives only while it runs.
@@ -110,6 +112,7 @@ func isFileMessage(m wire.Message) bool {
 }
 
 func (m *fileManager) run(ctx context.Context) {
+	m.wb = newWriteback()
 	if err := m.load(ctx); err != nil {
 		m.core.emit(Failure{Op: "load transfers", Err: err})
 	}
@@ -204,6 +207,7 @@ func (m *fileManager) load(ctx context.Context) error {
 // shutdown saves the progress of running transfers and closes their files.
 func (m *fileManager) shutdown() {
 	ctx := context.Background()
+	m.wb.stop()
 	for _, t := range m.byID {
 		if t.rx != nil {
 			m.save(ctx, t)

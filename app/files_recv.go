@@ -18,7 +18,7 @@ import (
 )
 
 // writebackChunks is how often (in verified chunks, 4 MiB with ours) the
-// receiver starts writing what it received to disk; see startWriteback.
+// receiver starts writing what it received to disk; see writeback.
 const writebackChunks = 16
 
 // maxChunks bounds the chunks of an offer we accept: it bounds the hash
@@ -336,7 +336,7 @@ func (m *fileManager) chunkDone(ctx context.Context, t *transfer, i int) {
 		t.row.Done++
 		if t.row.Done%writebackChunks == 0 {
 			span := int64(writebackChunks) * int64(t.row.ChunkSize)
-			startWriteback(rx.part, int64(t.row.Done)*int64(t.row.ChunkSize)-span, span)
+			m.wb.hint(rx.part, int64(t.row.Done)*int64(t.row.ChunkSize)-span, span)
 		}
 		m.emitProgress(t, false)
 		if m.now().Sub(t.lastSave) >= saveEvery {
