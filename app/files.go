@@ -43,6 +43,12 @@ const (
 	TransferFailed    TransferState = 4
 	TransferRejected  TransferState = 5
 	TransferCancelled TransferState = 6
+
+	// transferSaving is a received file verified and saved under Path
+	// whose data may not be on disk yet: a background sync moves it to
+	// TransferDone, and after a crash load checks the file again. It is
+	// stored, never shown: frontends see TransferDone (see public).
+	transferSaving TransferState = 7
 )
 
 func (s TransferState) String() string {
@@ -59,12 +65,26 @@ func (s TransferState) String() string {
 		return "rejected"
 	case TransferCancelled:
 		return "cancelled"
+	case transferSaving:
+		return "saving"
 	}
 	return "unknown"
 }
 
 // Final reports whether nothing more will happen to a transfer.
 func (s TransferState) Final() bool { return s >= TransferDone }
+
+// saved reports whether the file was verified and saved (or, sending,
+// confirmed), durable or not yet.
+func (s TransferState) saved() bool { return s == TransferDone || s == transferSaving }
+
+// public is s as frontends see it: a file saved but not yet synced is done.
+func (s TransferState) public() TransferState {
+	if s == transferSaving {
+		return TransferDone
+	}
+	return s
+}
 
 // Transfer is a file offer and its progress, as frontends see it.
 type Transfer struct {

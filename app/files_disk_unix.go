@@ -35,3 +35,14 @@ func freeSpace(dir string) (int64, error) {
 	}
 	return int64(st.Bavail) * int64(st.Bsize), nil //nolint:unconvert // field types differ by OS
 }
+
+// syncDir makes the names in dir durable: a rename or link is otherwise
+// only in memory until the file system next commits.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

@@ -76,7 +76,7 @@ func (m *fileManager) groupOffered(ctx context.Context, o groupFileOffer) {
 // holds reports whether we can serve all of t's file.
 func holds(t *transfer) bool {
 	st := TransferState(t.row.State)
-	return t.isGroup() && (t.row.Outgoing && st == TransferActive || !t.row.Outgoing && st == TransferDone && t.row.Path != "")
+	return t.isGroup() && (t.row.Outgoing && st == TransferActive || !t.row.Outgoing && st.saved() && t.row.Path != "")
 }
 
 // servingGroup finds a group file of root that we hold and may serve to

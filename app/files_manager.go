@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"jarvis/crypto"
@@ -65,6 +66,14 @@ type fileManager struct {
 	// tamper, when set, changes each piece before it is sent: the
 	// corrupting peer of the tests.
 	tamper func(*wire.FileData)
+
+	wb *writeback // starts writing received data out; set by run
+	// syncSaved makes a saved file durable (syncSavedFile; tests block
+	// it), on a goroutine of syncs; syncing holds each one's job until
+	// its result is handled here.
+	syncSaved func(*os.File) error
+	syncs     sync.WaitGroup
+	syncing   map[TransferID]*savedSync
 }
 
 // transfer is one transfer's row and what lives only while it runs.
@@ -97,6 +106,7 @@ func newFileManager(c *Core, events <-chan p2p.Event, downloads string, maxSize 
 		events: events, cmds: make(chan op[fileManager], 16), downloads: downloads, maxSize: maxSize, now: time.Now,
 		byID: make(map[TransferID]*transfer), gets: make(map[crypto.ID][]wire.FileGet),
 		parked: make(map[crypto.ID]bool), strikes: make(map[crypto.ID]int), session: make(map[crypto.ID]uint64),
+		syncSaved: syncSavedFile, syncing: make(map[TransferID]*savedSync),
 	}
 }
 
@@ -110,6 +120,7 @@ func isFileMessage(m wire.Message) bool {
 }
 
 func (m *fileManager) run(ctx context.Context) {
+	m.wb = newWriteback()
 	if err := m.load(ctx); err != nil {
 		m.core.emit(Failure{Op: "load transfers", Err: err})
 	}
@@ -192,23 +203,33 @@ func (m *fileManager) load(ctx context.Context) error {
 	for _, r := range rows {
 		t := &transfer{row: r}
 		m.byID[TransferID(r.ID)] = t
-		if !r.Outgoing && TransferState(r.State) == TransferActive {
+		switch st := TransferState(r.State); {
+		case !r.Outgoing && st == TransferActive:
 			if err := m.resume(ctx, t); err != nil {
 				m.fail(ctx, t, "could not resume: "+shortErr(err), true)
 			}
+		case !r.Outgoing && st == transferSaving:
+			m.recheck(ctx, t)
 		}
 	}
 	return nil
 }
 
-// shutdown saves the progress of running transfers and closes their files.
+// shutdown saves the progress of running transfers and closes their
+// files. It waits for the syncs of saved files and records their end: a
+// file that reached the disk must not be checked again at the next start.
 func (m *fileManager) shutdown() {
 	ctx := context.Background()
+	m.wb.stop()
 	for _, t := range m.byID {
 		if t.rx != nil {
 			m.save(ctx, t)
 		}
 		m.closeFiles(t)
+	}
+	m.syncs.Wait()
+	for _, j := range m.syncing {
+		m.synced(ctx, j)
 	}
 }
 
@@ -270,6 +291,9 @@ func (m *fileManager) status(ctx context.Context, from crypto.ID, v wire.FileSta
 	t := m.byID[TransferID(v.ID)]
 	if t != nil && t.isGroup() {
 		m.groupStatus(ctx, from, t, v)
+		return
+	}
+	if t != nil && t.row.Peer == from && m.fetchedAgain(ctx, t, v) {
 		return
 	}
 	if t == nil || t.row.Peer != from || TransferState(t.row.State).Final() {

@@ -81,7 +81,8 @@ var errNoFreeName = errors.New("no free file name")
 // saveUnique links part into dir under name, or "name (1).ext" and so on
 // when taken, never replacing anything, then removes part. A hard link
 // fails rather than replace an existing file or follow a symlink there.
-func saveUnique(part, dir, name string) (string, error) {
+// linked, when set, runs between the link and the removal.
+func saveUnique(part, dir, name string, linked func(dst string)) (string, error) {
 	ext := filepath.Ext(name)
 	base := strings.TrimSuffix(name, ext)
 	for i := 0; i < 1000; i++ {
@@ -92,6 +93,9 @@ func saveUnique(part, dir, name string) (string, error) {
 		dst := filepath.Join(dir, cand)
 		err := os.Link(part, dst)
 		if err == nil {
+			if linked != nil {
+				linked(dst)
+			}
 			if err := os.Remove(part); err != nil {
 				return dst, fmt.Errorf("remove %s: %w", filepath.Base(part), err)
 			}

@@ -55,7 +55,7 @@ func TestSaveUniqueNeverReplacesOrFollows(t *testing.T) {
 	if err := os.WriteFile(part, []byte("new"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	got, err := saveUnique(part, dir, "a.txt")
+	got, err := saveUnique(part, dir, "a.txt", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

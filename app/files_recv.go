@@ -18,7 +18,7 @@ import (
 )
 
 // writebackChunks is how often (in verified chunks, 4 MiB with ours) the
-// receiver starts writing what it received to disk; see startWriteback.
+// receiver starts writing what it received to disk; see writeback.
 const writebackChunks = 16
 
 // maxChunks bounds the chunks of an offer we accept: it bounds the hash
@@ -336,7 +336,7 @@ func (m *fileManager) chunkDone(ctx context.Context, t *transfer, i int) {
 		t.row.Done++
 		if t.row.Done%writebackChunks == 0 {
 			span := int64(writebackChunks) * int64(t.row.ChunkSize)
-			startWriteback(rx.part, int64(t.row.Done)*int64(t.row.ChunkSize)-span, span)
+			m.wb.hint(rx.part, int64(t.row.Done)*int64(t.row.ChunkSize)-span, span)
 		}
 		m.emitProgress(t, false)
 		if m.now().Sub(t.lastSave) >= saveEvery {
@@ -375,28 +375,46 @@ func (m *fileManager) pageDone(ctx context.Context, t *transfer) {
 }
 
 // complete saves a fully verified file under its name in the downloads
-// directory, never replacing a file, and tells the sender.
+// directory, never replacing a file, and tells the sender. The user sees
+// it saved before its data is known to be on disk: it is synced in the
+// background (see files_durable.go), and a crash before that ends is
+// caught by checking the file again at the next start.
 func (m *fileManager) complete(ctx context.Context, t *transfer) {
 	rx := t.rx
-	if err := rx.part.Sync(); err != nil {
+	err := rx.part.Close()
+	rx.part = nil
+	if err != nil {
 		m.fail(ctx, t, "cannot write the file: "+shortErr(err), true)
 		return
 	}
-	rx.part.Close()
-	rx.part = nil
-	path, err := saveUnique(rx.partPath, m.downloads, t.row.Name)
+	// Stored between the link and the removal of the .part, so a restart
+	// finds the file under one name or the other, and knows to check it.
+	path, err := saveUnique(rx.partPath, m.downloads, t.row.Name, func(dst string) {
+		t.row.Path = dst
+		m.setState(ctx, t, transferSaving, "")
+	})
 	if err != nil {
 		m.fail(ctx, t, "cannot save the file: "+shortErr(err), true)
 		return
 	}
-	t.row.Path = path
-	if t.isGroup() {
-		m.finish(ctx, t, TransferDone, "")
-		m.tellHeld(t) // members still waiting may fetch from us now
+	// Opened again by the name it now has, without following a link:
+	// the sync must reach this file, whatever happens to the name.
+	f, err := openPart(path, false)
+	if err != nil {
+		m.fail(ctx, t, "cannot save the file: "+shortErr(err), true)
 		return
 	}
-	m.send(t.row.Peer, wire.FileStatus{ID: t.row.ID, Status: wire.FileDone})
-	m.finish(ctx, t, TransferDone, "")
+	if !t.isGroup() {
+		m.send(t.row.Peer, wire.FileStatus{ID: t.row.ID, Status: wire.FileDone})
+	}
+	// Not finish: the row was stored in the link's hook, and a second
+	// write would be one more wait before the user sees the file.
+	t.rx = nil
+	m.core.emit(FileDone{Transfer: m.view(t)})
+	if t.isGroup() {
+		m.tellHeld(t) // members still waiting may fetch from us now
+	}
+	m.startSync(t, f)
 }
 
 // sanitizeReason keeps a peer's reason to one short line of printable text.

@@ -163,7 +163,7 @@ func (m *fileManager) readChunk(t *transfer, i int) ([]byte, error) {
 func (m *fileManager) view(t *transfer) Transfer {
 	v := Transfer{
 		ID: TransferID(t.row.ID), Peer: t.row.Peer, Group: t.row.Group, Outgoing: t.row.Outgoing, Name: t.row.Name, Size: t.row.Size,
-		State: TransferState(t.row.State), Path: t.row.Path, Reason: t.row.Reason, Created: time.UnixMilli(t.row.Created),
+		State: TransferState(t.row.State).public(), Path: t.row.Path, Reason: t.row.Reason, Created: time.UnixMilli(t.row.Created),
 		Wire: t.wire,
 	}
 	done := t.row.Done

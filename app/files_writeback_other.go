@@ -4,6 +4,10 @@ package app
 
 import "os"
 
-// startWriteback is a no-op where sync_file_range does not exist: the
+// writeback does nothing where sync_file_range does not exist: the
 // kernel's own writeback takes over.
-func startWriteback(*os.File, int64, int64) {}
+type writeback struct{}
+
+func newWriteback() *writeback                 { return &writeback{} }
+func (*writeback) hint(*os.File, int64, int64) {}
+func (*writeback) stop()                       {}
