@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"runtime"
@@ -33,9 +32,6 @@ const hashSize = wire.FileHashSize
 // with SHA-NI), and the sender hashes every byte before the offer and the
 // receiver every byte as it arrives.
 func chunkHash(b []byte) [hashSize]byte { return blake3.Sum256(b) }
-
-// newChunkHasher hashes a chunk that arrives in pieces, as chunkHash does.
-func newChunkHasher() hash.Hash { return blake3.New() }
 
 // chunkMatches reports whether b is chunk i of a file with chunk-hash list
 // hashes.

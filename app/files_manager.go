@@ -238,6 +238,9 @@ func (m *fileManager) closeFiles(t *transfer) {
 		t.src.Close()
 		t.src = nil
 	}
+	if t.rx != nil {
+		t.rx.stopWriter()
+	}
 	if t.rx != nil && t.rx.part != nil {
 		t.rx.part.Close()
 		t.rx.part = nil

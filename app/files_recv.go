@@ -1,11 +1,9 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"hash"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -29,13 +27,32 @@ const maxChunks = 1 << 16
 type receiving struct {
 	partPath string
 	part     *os.File
-	inflight []wanted  // requested, in the order the pieces will come
-	next     int       // next chunk to request
-	off      int       // bytes received of inflight[0]
-	sum      hash.Hash // running hash of inflight[0], a chunk
-	page     []byte    // inflight[0], a hash page, so far
-	strikes  int       // bad chunks and misplaced pieces
-	wantSend bool      // a request did not fit the peer's queue
+	writer   *chunkWriter // checks and writes whole chunks into part
+	writing  int          // chunks handed to writer, not answered yet
+	gen      int          // moves on when what is in flight is void: answers of older ones are dropped
+	inflight []wanted     // requested, in the order the pieces will come
+	next     int          // next chunk to request
+	off      int          // bytes received of inflight[0]
+	chunk    []byte       // inflight[0], a chunk, so far
+	page     []byte       // inflight[0], a hash page, so far
+	strikes  int          // bad chunks and misplaced pieces
+	wantSend bool         // a request did not fit the peer's queue
+}
+
+// newReceiving readies t's .part file for chunks.
+func (m *fileManager) newReceiving(t *transfer, part *os.File) *receiving {
+	return &receiving{
+		partPath: m.partPath(t.row.ID), part: part,
+		writer: m.startChunkWriter(TransferID(t.row.ID), part, t.row.ChunkSize, fetchWindow),
+	}
+}
+
+// stopWriter stops the chunk writer, before part is closed.
+func (rx *receiving) stopWriter() {
+	if rx.writer != nil {
+		rx.writer.stop()
+		rx.writer = nil
+	}
 }
 
 // wanted is one requested chunk or hash page. A stale one was asked for
@@ -49,8 +66,8 @@ type wanted struct {
 // restart forgets what was in flight (the session ended): it is asked
 // for again from the first chunk not verified.
 func (rx *receiving) restart(done int) {
-	rx.inflight, rx.off, rx.page, rx.next = nil, 0, nil, done
-	rx.sum.Reset()
+	rx.inflight, rx.off, rx.chunk, rx.page, rx.next = nil, 0, nil, nil, done
+	rx.gen++
 }
 
 // partPath is where t's data goes until it is verified.
@@ -135,7 +152,7 @@ func (m *fileManager) accept(ctx context.Context, id TransferID) error {
 	if err != nil {
 		return fmt.Errorf("create the partial file: %w", err)
 	}
-	t.rx = &receiving{partPath: m.partPath(t.row.ID), part: part, sum: newChunkHasher()}
+	t.rx = m.newReceiving(t, part)
 	m.setState(ctx, t, TransferActive, "")
 	if t.isGroup() {
 		m.askMembers(t, m.membersOnline(t.row.Group)...)
@@ -155,7 +172,7 @@ func (m *fileManager) resume(_ context.Context, t *transfer) error {
 	if err != nil {
 		return err
 	}
-	t.rx = &receiving{partPath: m.partPath(t.row.ID), part: part, sum: newChunkHasher()}
+	t.rx = m.newReceiving(t, part)
 	n := numChunks(t.row.Size, t.row.ChunkSize)
 	if !m.hashesComplete(t) {
 		t.row.Hashes = t.row.Hashes[:0]
@@ -207,7 +224,7 @@ func (m *fileManager) refill(ctx context.Context, t *transfer) {
 			add(wanted{hashes: true, index: len(t.row.Hashes) / (wire.HashesPerPage * hashSize)})
 		}
 	default:
-		for live(rx.inflight) < fetchWindow && rx.next < n {
+		for live(rx.inflight)+rx.writing < fetchWindow && rx.next < n {
 			add(wanted{index: rx.next})
 			rx.next++
 		}
@@ -263,26 +280,25 @@ func (m *fileManager) data(ctx context.Context, from crypto.ID, d wire.FileData)
 	}
 	switch {
 	case w.stale:
-		rx.off += len(d.Data)
 	case w.hashes:
 		rx.page = append(rx.page, d.Data...)
-		rx.off += len(d.Data)
+	case rx.off == 0 && len(d.Data) == expect:
+		rx.chunk = d.Data // a whole chunk in one bulk frame, ours to keep
 	default:
-		if !m.writePiece(ctx, t, w.index, d.Data) {
-			return
-		}
+		rx.chunk = append(rx.chunk, d.Data...)
 	}
+	rx.off += len(d.Data)
 	if rx.off < expect {
 		return
 	}
 	rx.inflight, rx.off = rx.inflight[1:], 0
 	switch {
 	case w.stale:
-		rx.sum.Reset()
+		rx.chunk = nil
 	case w.hashes:
 		m.pageDone(ctx, t)
 	default:
-		m.chunkDone(ctx, t, w.index)
+		m.writeChunk(t, w.index)
 	}
 	if t.rx != nil {
 		m.refill(ctx, t)
@@ -306,33 +322,38 @@ func (m *fileManager) misplaced(ctx context.Context, t *transfer) {
 	}
 }
 
-// writePiece writes a piece of chunk i and hashes it on the way.
-func (m *fileManager) writePiece(ctx context.Context, t *transfer, i int, data []byte) bool {
+// writeChunk hands the complete chunk i to the writer, which checks it
+// against its hash before writing it.
+func (m *fileManager) writeChunk(t *transfer, i int) {
 	rx := t.rx
-	if _, err := rx.part.WriteAt(data, int64(i)*int64(t.row.ChunkSize)+int64(rx.off)); err != nil {
-		reason := "cannot write the file: " + shortErr(err)
-		if errors.Is(err, syscall.ENOSPC) {
+	j := chunkJob{gen: rx.gen, index: i, off: int64(i) * int64(t.row.ChunkSize), data: rx.chunk}
+	copy(j.want[:], t.row.Hashes[i*hashSize:])
+	rx.chunk = nil
+	rx.writing++
+	rx.writer.add(j)
+}
+
+// chunkWritten takes the writer's answer about a chunk: verified and
+// written, failed its hash, or could not be written.
+func (m *fileManager) chunkWritten(ctx context.Context, t *transfer, r chunkWritten) {
+	rx := t.rx
+	if r.gen != rx.gen {
+		m.refill(ctx, t) // asked for before a bad chunk or on an ended session: only room
+		return
+	}
+	// A chunk is a millisecond or two of work: let a chat message that
+	// woke meanwhile run now rather than at the scheduler's next 10 ms
+	// preemption.
+	defer runtime.Gosched()
+	switch {
+	case r.err != nil:
+		reason := "cannot write the file: " + shortErr(r.err)
+		if errors.Is(r.err, syscall.ENOSPC) {
 			reason = "the disk is full; free some space and ask for the file again"
 		}
 		m.fail(ctx, t, reason, true)
-		return false
-	}
-	rx.sum.Write(data)
-	rx.off += len(data)
-	return true
-}
-
-// chunkDone checks a complete chunk against its hash.
-func (m *fileManager) chunkDone(ctx context.Context, t *transfer, i int) {
-	rx := t.rx
-	var sum [hashSize]byte
-	rx.sum.Sum(sum[:0])
-	rx.sum.Reset()
-	// A chunk is a millisecond or two of hashing and writing: let a chat
-	// message that woke meanwhile run now rather than at the scheduler's
-	// next 10 ms preemption.
-	defer runtime.Gosched()
-	if bytes.Equal(sum[:], t.row.Hashes[i*hashSize:(i+1)*hashSize]) && i == t.row.Done {
+		return
+	case !r.bad && r.index == t.row.Done:
 		t.row.Done++
 		if t.row.Done%writebackChunks == 0 {
 			span := int64(writebackChunks) * int64(t.row.ChunkSize)
@@ -342,19 +363,21 @@ func (m *fileManager) chunkDone(ctx context.Context, t *transfer, i int) {
 		if m.now().Sub(t.lastSave) >= saveEvery {
 			m.save(ctx, t)
 		}
-		return
+	default:
+		// A bad chunk: what was asked after it is dropped as it comes or
+		// as the writer answers, and everything from it is asked again.
+		m.strike(t.peer())
+		if rx.strikes++; rx.strikes > maxStrikes {
+			m.fail(ctx, t, "the sender keeps sending chunks that fail their hash", true)
+			return
+		}
+		for k := range rx.inflight {
+			rx.inflight[k].stale = true
+		}
+		rx.gen++
+		rx.next = t.row.Done
 	}
-	// A bad chunk: what was asked after it is dropped as it comes, and
-	// everything from it is asked for again.
-	m.strike(t.peer())
-	if rx.strikes++; rx.strikes > maxStrikes {
-		m.fail(ctx, t, "the sender keeps sending chunks that fail their hash", true)
-		return
-	}
-	for k := range rx.inflight {
-		rx.inflight[k].stale = true
-	}
-	rx.next = t.row.Done
+	m.refill(ctx, t)
 }
 
 // pageDone adds a complete page to the hash list, checking the whole list
@@ -381,6 +404,7 @@ func (m *fileManager) pageDone(ctx context.Context, t *transfer) {
 // caught by checking the file again at the next start.
 func (m *fileManager) complete(ctx context.Context, t *transfer) {
 	rx := t.rx
+	rx.stopWriter()
 	err := rx.part.Close()
 	rx.part = nil
 	if err != nil {

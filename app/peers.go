@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"errors"
 	"log/slog"
 	"maps"
@@ -301,6 +302,7 @@ type bulkSender interface {
 func (p *peers) sendBulkOn(id crypto.ID, session uint64, d wire.FileData) error {
 	b, ok := p.net.(bulkSender)
 	if !ok {
+		d.Data = bytes.Clone(d.Data) // the caller reuses its buffer; the engine copies too
 		return p.send(id, d)
 	}
 	return b.TrySendBulkOn(id, session, d)

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -178,6 +179,8 @@ type bFileRun struct {
 	transfer time.Duration // B's accept → B's file_done
 	hwmA     int64         // KiB above idle RSS
 	hwmB     int64
+	cpuA     time.Duration // CPU time, user and system, over the run
+	cpuB     time.Duration
 	lat      []time.Duration // 1:1 messages A → B during the transfer
 }
 
@@ -244,6 +247,7 @@ func bFileRunWithChat(t testing.TB, p *bPair, path string) bFileRun {
 		}
 	})
 	defer p.a.setHandler(nil)
+	cpuA, cpuB := bProcCPU(p.a.pid()), bProcCPU(p.b.pid())
 	_, sent, accepted := bSendFile(t, p, path)
 	var sentAt []time.Time
 	var end bEvent
@@ -261,7 +265,8 @@ func bFileRunWithChat(t testing.TB, p *bPair, path string) bFileRun {
 	}
 	tick.Stop()
 	close(stop)
-	run := bFileRun{total: end.At.Sub(sent), transfer: end.At.Sub(accepted), hwmA: <-peakA - idleA, hwmB: <-peakB - idleB}
+	run := bFileRun{total: end.At.Sub(sent), transfer: end.At.Sub(accepted), hwmA: <-peakA - idleA, hwmB: <-peakB - idleB,
+		cpuA: bProcCPU(p.a.pid()) - cpuA, cpuB: bProcCPU(p.b.pid()) - cpuB}
 	time.Sleep(2 * time.Second) // the last acks
 	mu.Lock()
 	for i, at := range sentAt {
@@ -324,7 +329,7 @@ func bFilesSection(t *testing.T, r *bReport, bin string) {
 	// The same chat on the same pair with no transfer, for reference: on a
 	// shared machine the scheduler alone adds milliseconds.
 	quiet := bLatencyRun(t, p, 10, 5*time.Second)
-	for range 2 {
+	for range 3 {
 		gcm = append(gcm, rate(bTimeScp(t, sshd, "aes128-gcm@openssh.com", src)))
 		def = append(def, rate(bTimeScp(t, sshd, "", src)))
 		run := bFileRunWithChat(t, p, src)
@@ -348,6 +353,12 @@ func bFilesSection(t *testing.T, r *bReport, bin string) {
 		hwmA, hwmB = append(hwmA, float64(run.hwmA)), append(hwmB, float64(run.hwmB))
 		lat = append(lat, run.lat...)
 	}
+	var cpuA, cpuB bSamples
+	for _, run := range runs {
+		cpuA, cpuB = append(cpuA, run.cpuA.Seconds()), append(cpuB, run.cpuB.Seconds())
+	}
+	r.add(bRow{"…CPU time over it, sender / receiver (hashing included; 1:1 chat at 10 msg/s too)",
+		fmt.Sprintf("%.2f s / %.2f s", cpuA.median(), cpuB.median()), "median", "2 cores", "—", "report", "reported"})
 	worst := max(hwmA.max(), hwmB.max())
 	r.add(bRow{"…peak RSS above idle during it, sender / receiver", bFmtMB(hwmA.max()) + " / " + bFmtMB(hwmB.max()), "worst of the runs",
 		"—", "—", "≤ 40 MB", bVerdict(worst <= 40*1024)})
@@ -370,4 +381,21 @@ func TestBenchFiles(t *testing.T) {
 	for _, x := range r.rows {
 		t.Logf("| %s | %s | %s | %s | %s | %s | %s |", x.figure, x.value, x.spread, x.reference, x.ratio, x.target, x.verdict)
 	}
+}
+
+// bProcCPU is the CPU time, user and system, pid has used so far.
+func bProcCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which may hold spaces: utime and
+	// stime are the 12th and 13th, in clock ticks (100 a second on Linux).
+	f := strings.Fields(string(b)[strings.LastIndexByte(string(b), ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.Atoi(f[11])
+	st, _ := strconv.Atoi(f[12])
+	return time.Duration(u+st) * 10 * time.Millisecond
 }
