@@ -31,6 +31,7 @@ func (u *UI) handleContactEvent(ev app.Event) {
 		u.notice(plainPeerText(e.Name, false) + " declined your contact request.")
 		u.drop(app.ContactChat(e.ID))
 	case app.ContactRemoved:
+		delete(u.presence, e.ID)
 		u.drop(app.ContactChat(e.ID))
 	}
 }
@@ -40,12 +41,8 @@ func (u *UI) handleContactEvent(ev app.Event) {
 func (u *UI) handlePresence(ev app.Event) {
 	switch e := ev.(type) {
 	case app.PeerStatus:
-		if conv := u.contact(e.ID); conv != nil {
-			c := &conv.contact
-			c.Online, c.Path, c.Remote, c.LastSeen = e.Online, e.Path, e.Remote, e.LastSeen
-			if !e.Online {
-				conv.typing = time.Time{}
-			}
+		if conv := u.notePresence(e); conv != nil && !e.Online {
+			conv.typing = time.Time{}
 		}
 	case app.Typing:
 		if conv := u.contact(e.Contact); conv != nil {

@@ -17,10 +17,15 @@ type convList struct {
 	order []app.ConversationID // conversation list order
 	cur   app.ConversationID   // open conversation; zero for none
 	seen  int                  // conversations numbered so far
+	// presence is the last PeerStatus heard of each contact. A contact
+	// list read at start may be older than it (the session came up while
+	// the list was on its way), and the event may come before the contact
+	// is known at all, so upsertContact lays it over what it is given.
+	presence map[crypto.ID]app.PeerStatus
 }
 
 func newConvList() convList {
-	return convList{convs: make(map[app.ConversationID]*conversation)}
+	return convList{convs: make(map[app.ConversationID]*conversation), presence: make(map[crypto.ID]app.PeerStatus)}
 }
 
 // exists says whether k names a known conversation.
@@ -52,9 +57,27 @@ func (l *convList) ensure(k app.ConversationID) *conversation {
 func (l *convList) upsertContact(c app.Contact) *conversation {
 	conv := l.ensure(app.ContactChat(c.ID))
 	conv.contact = c
+	if p, ok := l.presence[c.ID]; ok {
+		applyPresence(&conv.contact, p)
+	}
 	conv.unread = c.Unread
 	conv.last = later(conv.last, c.LastActivity)
 	return conv
+}
+
+// notePresence records a contact going on- or offline and returns its
+// conversation, nil if the contact is not known yet.
+func (l *convList) notePresence(e app.PeerStatus) *conversation {
+	l.presence[e.ID] = e
+	conv := l.contact(e.ID)
+	if conv != nil {
+		applyPresence(&conv.contact, e)
+	}
+	return conv
+}
+
+func applyPresence(c *app.Contact, e app.PeerStatus) {
+	c.Online, c.Path, c.Remote, c.LastSeen = e.Online, e.Path, e.Remote, e.LastSeen
 }
 
 // upsertGroup records a group's latest description, like upsertContact.
