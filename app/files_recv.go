@@ -29,7 +29,7 @@ type receiving struct {
 	part     *os.File
 	writer   *chunkWriter // checks and writes whole chunks into part
 	writing  int          // chunks handed to writer, not answered yet
-	gen      int          // moves on when what is in flight is void: answers of older ones are dropped
+	gen      int          // moves on at a bad chunk: the writer's answers about chunks given it before are dropped
 	inflight []wanted     // requested, in the order the pieces will come
 	next     int          // next chunk to request
 	off      int          // bytes received of inflight[0]
@@ -64,10 +64,11 @@ type wanted struct {
 }
 
 // restart forgets what was in flight (the session ended): it is asked
-// for again from the first chunk not verified.
+// for again from the first chunk neither verified nor with the writer.
+// What the writer holds arrived whole and is kept; should one of those
+// chunks fail its hash, everything from it is asked for again then.
 func (rx *receiving) restart(done int) {
-	rx.inflight, rx.off, rx.chunk, rx.page, rx.next = nil, 0, nil, nil, done
-	rx.gen++
+	rx.inflight, rx.off, rx.chunk, rx.page, rx.next = nil, 0, nil, nil, done+rx.writing
 }
 
 // partPath is where t's data goes until it is verified.
@@ -338,7 +339,7 @@ func (m *fileManager) writeChunk(t *transfer, i int) {
 func (m *fileManager) chunkWritten(ctx context.Context, t *transfer, r chunkWritten) {
 	rx := t.rx
 	if r.gen != rx.gen {
-		m.refill(ctx, t) // asked for before a bad chunk or on an ended session: only room
+		m.refill(ctx, t) // given the writer before a bad chunk: it only makes room
 		return
 	}
 	// A chunk is a millisecond or two of work: let a chat message that

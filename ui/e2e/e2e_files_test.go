@@ -1,8 +1,10 @@
 package e2e
 
 import (
-	"bytes"
-	"crypto/rand"
+	crand "crypto/rand"
+	"crypto/sha256"
+	"io"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,6 +16,39 @@ const fileChunk = 256 << 10
 // fetchWindow is the receiver's window, in chunks: what a killed receiver
 // had asked for and never got, which the sender serves again.
 const fetchWindow = 16
+
+// writeRandomFile writes size random bytes to path and returns their
+// SHA-256, without holding them in memory.
+func writeRandomFile(t *testing.T, path string, size int) [sha256.Size]byte {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var seed [32]byte
+	crand.Read(seed[:])
+	h := sha256.New()
+	if _, err := io.CopyN(io.MultiWriter(f, h), mrand.NewChaCha8(seed), int64(size)); err != nil {
+		t.Fatal(err)
+	}
+	return [sha256.Size]byte(h.Sum(nil))
+}
+
+// fileSum is the SHA-256 of the file at path.
+func fileSum(t *testing.T, path string) [sha256.Size]byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		t.Fatal(err)
+	}
+	return [sha256.Size]byte(h.Sum(nil))
+}
 
 func transferOf(l map[string]any) map[string]any {
 	t, _ := l["transfer"].(map[string]any)
@@ -54,20 +89,18 @@ func TestHeadlessFileSurvivesKill9OfEitherSide(t *testing.T) {
 	b.send(map[string]any{"cmd": "accept", "id": aID})
 	a.waitEvent("peer", func(m map[string]any) bool { return m["id"] == bID && m["online"] == true })
 
-	size := 400*fileChunk + 1234
-	want := make([]byte, size)
-	rand.Read(want)
+	// Big enough that a transfer is still running at its first progress
+	// report (a quarter of a second in) on a fast machine.
+	size := 2000*fileChunk + 1234
 	src := filepath.Join(t.TempDir(), "film.mkv")
-	if err := os.WriteFile(src, want, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	want := writeRandomFile(t, src, size)
 	for _, victim := range []string{"receiver", "sender"} {
 		a.send(map[string]any{"cmd": "file_send", "to": bID, "path": src, "ref": victim})
 		id := transferOf(a.waitEvent("file_sent", func(l map[string]any) bool { return l["ref"] == victim }))["id"].(string)
 		b.waitEvent("file_offer", isTransfer(id))
 		b.send(map[string]any{"cmd": "file_accept", "id": id})
 		b.waitEvent("file_progress", func(l map[string]any) bool {
-			return isTransfer(id)(l) && transferNum(l, "bytes") >= int64(size)/4
+			return isTransfer(id)(l) && transferNum(l, "bytes") >= int64(size)/8
 		})
 		var done map[string]any
 		if victim == "receiver" {
@@ -91,10 +124,11 @@ func TestHeadlessFileSurvivesKill9OfEitherSide(t *testing.T) {
 				t.Errorf("B fetched %d bytes twice, more than a chunk", twice)
 			}
 		}
-		got, err := os.ReadFile(transferOf(done)["path"].(string))
-		if err != nil || !bytes.Equal(got, want) {
-			t.Fatalf("%s killed: saved file differs (%d bytes, %v)", victim, len(got), err)
+		saved := transferOf(done)["path"].(string)
+		if got := fileSum(t, saved); got != want {
+			t.Fatalf("%s killed: saved file differs", victim)
 		}
+		os.Remove(saved)
 	}
 	a.quit()
 	b.quit()
