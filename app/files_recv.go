@@ -281,8 +281,10 @@ func (m *fileManager) data(ctx context.Context, from crypto.ID, d wire.FileData)
 	}
 	switch {
 	case w.stale:
+		m.peers.recycleBulk(d.Data)
 	case w.hashes:
 		rx.page = append(rx.page, d.Data...)
+		m.peers.recycleBulk(d.Data)
 	case rx.off == 0 && len(d.Data) == expect:
 		rx.chunk = d.Data // a whole chunk in one bulk frame, ours to keep
 	default:

@@ -54,6 +54,7 @@ func (m *fileManager) startChunkWriter(id TransferID, part *os.File, chunkSize, 
 				if res.bad = chunkHash(j.data) != j.want; !res.bad {
 					res.err = writeChunkData(direct, part, j.data, j.off)
 				}
+				m.peers.recycleBulk(j.data)
 				if post(ctx, m.core, m.cmds, op[fileManager](res)) != nil {
 					return
 				}

@@ -308,6 +308,19 @@ func (p *peers) sendBulkOn(id crypto.ID, session uint64, d wire.FileData) error 
 	return b.TrySendBulkOn(id, session, d)
 }
 
+// bulkRecycler takes back the buffers of received file data.
+type bulkRecycler interface {
+	RecycleBulk(data []byte)
+}
+
+// recycleBulk hands the engine back the Data of a received FileData once
+// nothing uses it any more. Any goroutine may call it.
+func (p *peers) recycleBulk(data []byte) {
+	if r, ok := p.net.(bulkRecycler); ok {
+		r.RecycleBulk(data)
+	}
+}
+
 // batch caps a page of n records to what one send can take.
 func (p *peers) batch(n int) int { return min(n, p.net.MaxBatch()) }
 

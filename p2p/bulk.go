@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/sys/cpu"
@@ -151,9 +152,9 @@ func (c *bulkCipher) seal(dst []byte, id byte, payload []byte) ([]byte, error) {
 	return a.Seal(dst, nonce, payload, dst[start:]), nil
 }
 
-// open decrypts a bulk frame's payload ct, whose header was hdr, into a
-// new buffer that the caller owns.
-func (c *bulkCipher) open(hdr []byte, ct []byte) ([]byte, error) {
+// open decrypts a bulk frame's payload ct, whose header was hdr, into
+// dst, a buffer of length 0 that the caller owns.
+func (c *bulkCipher) open(dst, hdr, ct []byte) ([]byte, error) {
 	a, err := c.aead(hdr[2])
 	if err != nil {
 		return nil, err
@@ -162,7 +163,7 @@ func (c *bulkCipher) open(hdr []byte, ct []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.Open(make([]byte, 0, len(ct)-bulkTagSize), nonce, ct, hdr)
+	return a.Open(dst, nonce, ct, hdr)
 }
 
 func appendBulkHeader(dst []byte, id byte, n int) []byte {
@@ -177,4 +178,71 @@ func preferredBulkCipher() byte {
 		return bulkAESGCM
 	}
 	return bulkChaCha
+}
+
+// bulkPoolSize is how many bulk buffers an engine keeps for reuse: about
+// what one transfer has in flight each way (a session's bulk queue of 8
+// sending; the app's window of 16 receiving), 6 MiB with 256 KiB chunks.
+// A fresh buffer costs more than the copy into it: the pages of a new one
+// are faulted in (on a VM, from the host) on first touch, a quarter of a
+// second per GiB here.
+const bulkPoolSize = 24
+
+// bufferPool keeps bulk buffers for reuse; any goroutine may use it.
+type bufferPool chan []byte
+
+// get returns a buffer of length 0 and capacity at least n.
+func (p bufferPool) get(n int) []byte {
+	select {
+	case b := <-p:
+		if cap(b) >= n {
+			return b[:0]
+		}
+	default:
+	}
+	return make([]byte, 0, n)
+}
+
+// put keeps b for reuse, or drops it when the pool is full.
+func (p bufferPool) put(b []byte) {
+	if cap(b) == 0 {
+		return
+	}
+	select {
+	case p <- b[:0]:
+	default:
+	}
+}
+
+// lentBuffers remembers, for the Data of each FileData delivered from a
+// bulk frame, the buffer it lives in, so that RecycleBulk can take the
+// whole buffer back from the Data alone. Data the app never hands back is
+// forgotten past a bound and left to the garbage collector.
+type lentBuffers struct {
+	mu sync.Mutex
+	m  map[*byte][]byte
+}
+
+func (l *lentBuffers) lend(data, buf []byte) {
+	if len(data) == 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil || len(l.m) >= 2*bulkPoolSize {
+		l.m = make(map[*byte][]byte)
+	}
+	l.m[&data[0]] = buf
+}
+
+// back returns the buffer data was lent in, if it was.
+func (l *lentBuffers) back(data []byte) ([]byte, bool) {
+	if len(data) == 0 {
+		return nil, false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	buf, ok := l.m[&data[0]]
+	delete(l.m, &data[0])
+	return buf, ok
 }

@@ -108,17 +108,45 @@ func sendChunks(t *testing.T, a, b *node, session uint64, n int) {
 		}
 		want = append(want, chunkData(i))
 	}
-	var got []wire.Message
-	for len(got) < len(want) {
+	// Each chunk is checked as it comes and its buffer handed back, so a
+	// buffer filled again too early would spoil a later one.
+	got := 0
+	for got < len(want) {
 		rcv := waitFor(t, b, 5*time.Second, "chunks on B", func(ev Event) bool { _, ok := ev.(Received); return ok }).(Received)
 		for _, m := range rcv.Msgs {
-			if _, ok := m.(wire.FileData); ok {
-				got = append(got, m)
+			d, ok := m.(wire.FileData)
+			if !ok {
+				continue
 			}
+			if !reflect.DeepEqual(d, want[got]) {
+				t.Fatalf("chunk %d arrived as chunk %d of %d bytes", got, d.Index, len(d.Data))
+			}
+			b.e.RecycleBulk(d.Data)
+			got++
 		}
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("received %d chunks, not the %d sent in order", len(got), len(want))
+}
+
+func TestBulkBuffersLentToTheAppComeBackWhole(t *testing.T) {
+	var l lentBuffers
+	buf := make([]byte, 100)
+	data := buf[37:90]
+	l.lend(data, buf)
+	if _, ok := l.back(buf[10:20]); ok {
+		t.Fatal("took back a slice that was never lent")
+	}
+	if got, ok := l.back(data); !ok || &got[0] != &buf[0] || cap(got) != 100 {
+		t.Fatal("did not give back the whole buffer")
+	}
+	if _, ok := l.back(data); ok {
+		t.Fatal("gave the same buffer back twice")
+	}
+	for i := range 10 * bulkPoolSize {
+		b := make([]byte, 8)
+		l.lend(b[1:], b)
+		if len(l.m) > 2*bulkPoolSize {
+			t.Fatalf("%d buffers remembered after %d lent and never handed back", len(l.m), i+1)
+		}
 	}
 }
 

@@ -75,6 +75,8 @@ type Engine struct {
 	transports []Transport // Config.Transports, then direct TCP
 	events     chan Event
 	done       chan struct{} // closed when Run's context ends
+	bulkBufs   bufferPool    // bulk payloads sealed or handed back, to fill again
+	bulkLent   lentBuffers   // the buffers of bulk data delivered to the app
 
 	nextSession atomic.Uint64
 	sessions    atomic.Int64  // live sessions, for tests
@@ -146,6 +148,7 @@ func New(cfg Config) (*Engine, error) {
 		transports: append(slices.Clone(cfg.Transports), tcpTransport{dial: cfg.Dial}),
 		events:     make(chan Event, lim.EventBuffer),
 		done:       make(chan struct{}),
+		bulkBufs:   make(bufferPool, bulkPoolSize),
 		peers:      make(map[crypto.ID]*peer),
 		conns:      make(map[net.Conn]struct{}),
 		adm:        newAdmission(lim),
@@ -288,10 +291,6 @@ func (e *Engine) TrySend(id crypto.ID, msgs ...wire.Message) error {
 // sent on its successor, where the peer, which asks again on every new
 // session, does not expect them. d.Data is copied: the caller keeps it.
 func (e *Engine) TrySendBulkOn(id crypto.ID, num uint64, d wire.FileData) error {
-	payload, err := wire.AppendBulk(nil, d)
-	if err != nil {
-		return err
-	}
 	s, err := e.session(id)
 	if err != nil {
 		return err
@@ -299,10 +298,25 @@ func (e *Engine) TrySendBulkOn(id crypto.ID, num uint64, d wire.FileData) error 
 	if num != 0 && s.num != num {
 		return fmt.Errorf("p2p: send on session %d: %w", num, ErrNoSession)
 	}
+	payload, err := wire.AppendBulk(e.bulkBufs.get(wire.BulkHeaderSize+len(d.Data)), d)
+	if err != nil {
+		return err
+	}
 	if err := s.tryEnqueueOn(s.bulk, [][]byte{payload}, time.Now()); err != nil {
+		e.bulkBufs.put(payload)
 		return fmt.Errorf("p2p: send: %w", err)
 	}
 	return nil
+}
+
+// RecycleBulk hands back the Data of a FileData that came in a bulk frame,
+// once the receiver is done with it, for the engine to fill again. Any
+// goroutine may call it; nothing may use data afterwards. Data that did
+// not come from the engine is ignored.
+func (e *Engine) RecycleBulk(data []byte) {
+	if buf, ok := e.bulkLent.back(data); ok {
+		e.bulkBufs.put(buf)
+	}
 }
 
 func (e *Engine) trySend(id crypto.ID, msgs []wire.Message) error {

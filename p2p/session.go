@@ -343,6 +343,7 @@ func (w *frameWriter) seal() error {
 func (w *frameWriter) sealBulk() error {
 	var err error
 	w.out, err = w.s.bulkSend.seal(w.out, w.s.bulkWith, w.bulk)
+	w.s.e.bulkBufs.put(w.bulk)
 	w.bulk = nil
 	return err
 }
@@ -429,7 +430,8 @@ func (s *session) readBulk(bucket *tokenBucket, hdr, ct []byte) error {
 	if !bucket.spend(time.Now(), bulkCost) {
 		return errFlood
 	}
-	pt, err := s.bulkRecv.open(hdr, ct)
+	// Its Data goes to the app, which may hand it back (RecycleBulk).
+	pt, err := s.bulkRecv.open(s.e.bulkBufs.get(len(ct)-bulkTagSize), hdr, ct)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errDecrypt, err)
 	}
@@ -437,6 +439,7 @@ func (s *session) readBulk(bucket *tokenBucket, hdr, ct []byte) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", errMalformed, err)
 	}
+	s.e.bulkLent.lend(d.Data, pt)
 	if !s.deliver(Received{From: s.info.ID, Session: s.num, Msgs: []wire.Message{d}}) {
 		return ErrStopped
 	}
