@@ -167,7 +167,8 @@ func (m *fileManager) accept(ctx context.Context, id TransferID) error {
 
 // resume readies a transfer that was running when we stopped: the chunks
 // on disk past the saved progress are verified again rather than fetched,
-// so a kill -9 loses at most the chunk that was arriving.
+// so a kill -9 loses at most what was arriving or waiting for the writer
+// (the window).
 func (m *fileManager) resume(_ context.Context, t *transfer) error {
 	part, err := openPart(m.partPath(t.row.ID), false)
 	if err != nil {
