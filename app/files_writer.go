@@ -7,10 +7,10 @@ import (
 
 // chunkWriter checks and writes the chunks of one incoming transfer on a
 // goroutine of its own, so that the file manager goes on taking the next
-// chunks, and the network its frames, while the kernel copies one into
-// the page cache: on a busy machine that copy is the slowest step of a
-// transfer. The manager owns it: it starts it with the transfer's .part
-// file and stops it before that file is closed.
+// chunks, and the network its frames, while one is hashed and written:
+// the write waits for the disk (O_DIRECT) or for the page cache, often
+// the slowest step of a transfer. The manager owns it: it starts it with
+// the transfer's .part file and stops it before that file is closed.
 type chunkWriter struct {
 	jobs   chan chunkJob
 	cancel context.CancelFunc
