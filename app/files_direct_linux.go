@@ -54,14 +54,21 @@ func sameFile(a, b *os.File) bool {
 	return err1 == nil && err2 == nil && os.SameFile(ai, bi)
 }
 
-// writeAt writes b at off past the page cache and reports whether it
-// did; false leaves the write to the caller's buffered file. A file system
-// that refuses an aligned direct write is not asked again.
-func (d *directWriter) writeAt(b []byte, off int64) (bool, error) {
-	if d == nil || d.f == nil || off%directAlign != 0 || len(b)%directAlign != 0 || len(b) > len(d.buf) {
+// writeAt writes the pieces, one after the other, at off past the page
+// cache in one write, and reports whether it did; false leaves the write
+// to the caller's buffered file. A file system that refuses an aligned
+// direct write is not asked again.
+func (d *directWriter) writeAt(off int64, pieces ...[]byte) (bool, error) {
+	if d == nil || d.f == nil || off%directAlign != 0 {
 		return false, nil
 	}
-	n := copy(d.buf, b)
+	n := 0
+	for _, b := range pieces {
+		if len(b)%directAlign != 0 || n+len(b) > len(d.buf) {
+			return false, nil
+		}
+		n += copy(d.buf[n:], b)
+	}
 	_, err := d.f.WriteAt(d.buf[:n], off)
 	if errors.Is(err, unix.EINVAL) {
 		d.f.Close()

@@ -15,7 +15,7 @@ func TestChunksGoPastThePageCacheWhereTheyCanAndLandTheSame(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer part.Close()
-	direct := openDirect(part, fileChunk)
+	direct := openDirect(part, directBatch*fileChunk)
 	if direct == nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("the temp directory's file system refuses O_DIRECT: this test proves nothing here")
@@ -23,18 +23,35 @@ func TestChunksGoPastThePageCacheWhereTheyCanAndLandTheSame(t *testing.T) {
 		t.Skip("this file system refuses O_DIRECT; the buffered path is the only one")
 	}
 	defer direct.close()
-	want := make([]byte, 2*fileChunk+1000)
+	want := make([]byte, 4*fileChunk+1000)
 	rand.Read(want)
-	// Chunk 1 first: direct writes at any aligned offset; the short last
-	// chunk cannot go direct and takes the buffered path.
-	for _, i := range []int{1, 0, 2} {
+	chunk := func(i int, bad bool) chunkWritten {
 		b := want[i*fileChunk : min(len(want), (i+1)*fileChunk)]
-		if err := writeChunkData(direct, part, b, int64(i*fileChunk)); err != nil {
-			t.Fatal(err)
+		if bad {
+			b = make([]byte, len(b)) // what a bad peer sent: never written
+		}
+		return chunkWritten{index: i, bad: bad, job: chunkJob{index: i, off: int64(i * fileChunk), data: b}}
+	}
+	// Chunks 2 and 3 follow each other: one direct write. Chunk 0 alone,
+	// and chunk 1 after a bad copy of it. The short last chunk cannot go
+	// direct and takes the buffered path.
+	for _, batch := range [][]chunkWritten{
+		{chunk(2, false), chunk(3, false)},
+		{chunk(0, false), chunk(1, true)},
+		{chunk(1, false), chunk(4, false)},
+	} {
+		writeRuns(direct, part, batch)
+		for _, r := range batch {
+			if r.err != nil {
+				t.Fatalf("chunk %d: %v", r.index, r.err)
+			}
 		}
 	}
-	if done, _ := direct.writeAt(want[:1000], 0); done {
+	if done, _ := direct.writeAt(0, want[:1000]); done {
 		t.Fatal("an unaligned length went the direct way")
+	}
+	if done, _ := direct.writeAt(0, want[:3*fileChunk], want[:3*fileChunk]); done {
+		t.Fatal("more than the buffer went the direct way")
 	}
 	got, err := os.ReadFile(path)
 	if err != nil || !bytes.Equal(got, want) {

@@ -8,6 +8,6 @@ import "os"
 // buffered.
 type directWriter struct{}
 
-func openDirect(*os.File, int) *directWriter              { return nil }
-func (*directWriter) writeAt([]byte, int64) (bool, error) { return false, nil }
-func (*directWriter) close()                              {}
+func openDirect(*os.File, int) *directWriter                 { return nil }
+func (*directWriter) writeAt(int64, ...[]byte) (bool, error) { return false, nil }
+func (*directWriter) close()                                 {}

@@ -56,7 +56,7 @@ func (m *fileManager) startChunkWriter(id TransferID, part *os.File, chunkSize, 
 	}()
 	go func() {
 		defer wg.Done()
-		direct := openDirect(part, chunkSize)
+		direct := openDirect(part, directBatch*chunkSize)
 		defer direct.close()
 		w.write(ctx, m, part, direct, checked)
 	}()
@@ -85,33 +85,66 @@ func (w *chunkWriter) check(ctx context.Context, id TransferID, checked chan<- c
 	}
 }
 
-// write writes each chunk that passed its check and tells the manager how
-// each one went, in order.
+// directBatch is how many chunks that wait together go to the disk in
+// one direct write: the disk takes a MiB at once faster than four times
+// 256 KiB, one after the other.
+const directBatch = 4
+
+// write writes the chunks that passed their check and tells the manager
+// how each one went, in order. Chunks that wait together, each whole and
+// following the one before, go to the disk in one write.
 func (w *chunkWriter) write(ctx context.Context, m *fileManager, part *os.File, direct *directWriter, checked <-chan chunkWritten) {
+	batch := make([]chunkWritten, 0, directBatch)
 	for {
 		select {
 		case res := <-checked:
-			if !res.bad {
-				res.err = writeChunkData(direct, part, res.job.data, res.job.off)
-			}
-			m.peers.recycleBulk(res.job.data)
-			res.job = chunkJob{}
-			if post(ctx, m.core, m.cmds, op[fileManager](res)) != nil {
-				return
-			}
+			batch = append(batch[:0], res)
 		case <-ctx.Done():
 			return
+		}
+	more:
+		for len(batch) < directBatch {
+			select {
+			case res := <-checked:
+				batch = append(batch, res)
+			default:
+				break more
+			}
+		}
+		writeRuns(direct, part, batch)
+		for i := range batch {
+			m.peers.recycleBulk(batch[i].job.data)
+			batch[i].job = chunkJob{}
+			if post(ctx, m.core, m.cmds, op[fileManager](batch[i])) != nil {
+				return
+			}
 		}
 	}
 }
 
-// writeChunkData writes b at off: past the page cache where it can.
-func writeChunkData(direct *directWriter, part *os.File, b []byte, off int64) error {
-	if done, err := direct.writeAt(b, off); done {
-		return err
+// writeRuns writes the good chunks of batch, each run of chunks that
+// follow one another in one direct write where it can (past the page
+// cache), and sets each one's error.
+func writeRuns(direct *directWriter, part *os.File, batch []chunkWritten) {
+	for i := 0; i < len(batch); {
+		if batch[i].bad {
+			i++
+			continue
+		}
+		run := [][]byte{batch[i].job.data}
+		j := i + 1
+		for ; j < len(batch) && !batch[j].bad && batch[j].job.off == batch[j-1].job.off+int64(len(batch[j-1].job.data)); j++ {
+			run = append(run, batch[j].job.data)
+		}
+		done, err := direct.writeAt(batch[i].job.off, run...)
+		for k := i; k < j; k++ {
+			batch[k].err = err
+			if !done {
+				_, batch[k].err = part.WriteAt(batch[k].job.data, batch[k].job.off)
+			}
+		}
+		i = j
 	}
-	_, err := part.WriteAt(b, off)
-	return err
 }
 
 // add queues a chunk; the caller keeps the queue below its capacity.
