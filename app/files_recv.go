@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 
@@ -345,10 +344,6 @@ func (m *fileManager) chunkWritten(ctx context.Context, t *transfer, r chunkWrit
 		m.refill(ctx, t) // given the writer before a bad chunk: it only makes room
 		return
 	}
-	// A chunk is a millisecond or two of work: let a chat message that
-	// woke meanwhile run now rather than at the scheduler's next 10 ms
-	// preemption.
-	defer runtime.Gosched()
 	switch {
 	case r.err != nil:
 		reason := "cannot write the file: " + shortErr(r.err)

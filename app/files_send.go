@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"runtime"
 	"time"
 
 	"jarvis/crypto"
@@ -130,7 +129,6 @@ func (m *fileManager) serveOne(ctx context.Context, id crypto.ID) {
 		return
 	}
 	m.gets[id] = m.gets[id][1:]
-	runtime.Gosched() // as in chunkDone: chat goes first
 	if !g.Hashes {
 		t.wire += int64(len(body))
 	}
