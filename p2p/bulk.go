@@ -182,11 +182,11 @@ func preferredBulkCipher() byte {
 
 // bulkPoolSize is how many bulk buffers an engine keeps for reuse: about
 // what one transfer has in flight each way (a session's bulk queue of 8
-// sending; the app's window of 16 receiving), 6 MiB with 256 KiB chunks.
+// sending; the app's window of 32 receiving), 10 MiB with 256 KiB chunks.
 // A fresh buffer costs more than the copy into it: the pages of a new one
 // are faulted in (on a VM, from the host) on first touch, a quarter of a
 // second per GiB here.
-const bulkPoolSize = 24
+const bulkPoolSize = 40
 
 // bufferPool keeps bulk buffers for reuse; any goroutine may use it.
 type bufferPool chan []byte

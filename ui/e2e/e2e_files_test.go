@@ -16,7 +16,7 @@ const fileChunk = 256 << 10
 
 // fetchWindow is the receiver's window, in chunks: what a killed receiver
 // had asked for and never got, which the sender serves again.
-const fetchWindow = 16
+const fetchWindow = 32
 
 // writeRandomFile writes size random bytes to path and returns their
 // SHA-256, without holding them in memory.
