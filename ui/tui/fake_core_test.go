@@ -19,14 +19,15 @@ import (
 // expect panics through the nil embedded interface.
 type fakeCore struct {
 	appCore
-	self     app.Self
-	tor      app.TorStatus
-	contacts []app.Contact
-	groups   []app.Group
-	events   chan app.Event
-	names    fakeResolver
-	history  map[app.ConversationID][]app.Message // the newest page of each
-	sendCh   chan string                          // Send hands the text here
+	self      app.Self
+	tor       app.TorStatus
+	contacts  []app.Contact
+	groups    []app.Group
+	events    chan app.Event
+	names     fakeResolver
+	history   map[app.ConversationID][]app.Message // the newest page of each
+	sendCh    chan string                          // Send hands the text here
+	transfers []app.Transfer                       // what Transfers lists
 
 	mu    sync.Mutex
 	calls []string

@@ -52,6 +52,28 @@ func (u *UI) handleFileEvent(ev app.Event) {
 	}
 }
 
+// restoreTransfers gives each unfinished transfer its line in its chat
+// again; one whose line is already there (an event came first) keeps it.
+func (u *UI) restoreTransfers(list []app.Transfer) {
+	for _, t := range list {
+		conv := u.convs[t.Conversation()]
+		if conv == nil || t.State.Final() || conv.hasFile(t.ID) {
+			continue
+		}
+		conv.putFile(t)
+	}
+}
+
+// hasFile reports whether the chat shows transfer id.
+func (c *conversation) hasFile(id app.TransferID) bool {
+	for i := range c.files {
+		if c.files[i].ID == id {
+			return true
+		}
+	}
+	return false
+}
+
 // putFile adds or replaces t among the chat's transfers.
 func (c *conversation) putFile(t app.Transfer) {
 	for i := range c.files {

@@ -31,7 +31,11 @@ func (f *fakeCore) RejectFile(_ context.Context, id app.TransferID) error {
 func (f *fakeCore) CancelFile(_ context.Context, id app.TransferID) error {
 	return f.record("cancel file " + id.String()[:4])
 }
-func (f *fakeCore) Transfers(context.Context) ([]app.Transfer, error) { return nil, nil }
+func (f *fakeCore) Transfers(context.Context) ([]app.Transfer, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.transfers), nil
+}
 func (f *fakeCore) Downloads() string                                 { return "/dl" }
 
 func TestATransferLineIsUpdatedInPlaceAt60x20(t *testing.T) {
@@ -152,4 +156,27 @@ func TestSizesAndTimesReadLikeAPersonWroteThem(t *testing.T) {
 	if got := clockText(3*time.Hour + 2*time.Minute + 5*time.Second); got != "3:02:05" {
 		t.Errorf("clockText = %q", got)
 	}
+}
+
+// An offer that was waiting when Jarvis stopped (or the phone killed it)
+// can still be taken after the restart: its line comes back with the list.
+func TestAnOfferStillWaitingAfterARestartCanBeTaken(t *testing.T) {
+	core, bob, _ := teamCore()
+	core.transfers = []app.Transfer{
+		{ID: app.TransferID{0x44, 0x44}, Peer: bob, Name: "film.mkv", Size: 3 << 30, State: app.TransferOffered},
+		{ID: app.TransferID{0x55, 0x55}, Peer: bob, Name: "old.txt", Size: 10, State: app.TransferDone, Path: "/dl/old.txt"},
+	}
+	s := startWithCore(t, core, 60, 20)
+	s.wait("#Team")
+	s.enter("/open Bob")
+	s.wait("film.mkv")
+	if s.seen("old.txt") {
+		t.Fatalf("a finished transfer came back as a line:\n%s", s.contents())
+	}
+	s.enter("/get")
+	s.wait("Fetching film.mkv")
+	if !slices.Contains(core.called(), "accept file 4444") {
+		t.Fatalf("calls: %v", core.called())
+	}
+	s.quit()
 }

@@ -20,6 +20,9 @@ func (u *UI) loadConversations() {
 			groups, err = core.Groups(ctx)
 		}
 		kept, keptErr := core.FrontendState(ctx)
+		// Offers still waiting and transfers still running get their
+		// lines back, so /get, /reject and /cancel work after a restart.
+		transfers, transfersErr := core.Transfers(ctx)
 		return func() {
 			if err != nil {
 				u.notice("Could not load your conversations: " + err.Error())
@@ -34,6 +37,10 @@ func (u *UI) loadConversations() {
 			for _, g := range groups {
 				u.upsertGroup(g)
 			}
+			if transfersErr != nil {
+				u.notice("Could not read your file transfers: " + transfersErr.Error())
+			}
+			u.restoreTransfers(transfers)
 			st := parseKept(kept)
 			u.renumber(st)
 			u.sortConvs()
