@@ -36,7 +36,7 @@ func (f *fakeCore) Transfers(context.Context) ([]app.Transfer, error) {
 	defer f.mu.Unlock()
 	return slices.Clone(f.transfers), nil
 }
-func (f *fakeCore) Downloads() string                                 { return "/dl" }
+func (f *fakeCore) Downloads() string { return "/dl" }
 
 func TestATransferLineIsUpdatedInPlaceAt60x20(t *testing.T) {
 	core, bob, _ := teamCore()
