@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -65,22 +66,18 @@ func (u *UI) restoreTransfers(list []app.Transfer) {
 }
 
 // hasFile reports whether the chat shows transfer id.
-func (c *conversation) hasFile(id app.TransferID) bool {
-	for i := range c.files {
-		if c.files[i].ID == id {
-			return true
-		}
-	}
-	return false
+func (c *conversation) hasFile(id app.TransferID) bool { return c.fileIndex(id) >= 0 }
+
+// fileIndex is where the chat shows transfer id, -1 if it does not.
+func (c *conversation) fileIndex(id app.TransferID) int {
+	return slices.IndexFunc(c.files, func(t app.Transfer) bool { return t.ID == id })
 }
 
 // putFile adds or replaces t among the chat's transfers.
 func (c *conversation) putFile(t app.Transfer) {
-	for i := range c.files {
-		if c.files[i].ID == t.ID {
-			c.files[i] = t
-			return
-		}
+	if i := c.fileIndex(t.ID); i >= 0 {
+		c.files[i] = t
+		return
 	}
 	c.files = append(c.files, t)
 	if len(c.files) > maxShownFiles {
