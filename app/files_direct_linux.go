@@ -3,7 +3,10 @@ package app
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"slices"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,13 +24,14 @@ const directAlign = 4096
 // chunk) and file systems without O_DIRECT (tmpfs, some FUSE) take the
 // buffered path.
 type directWriter struct {
-	f   *os.File
-	buf []byte // page-aligned, from mmap: Go's heap promises no alignment
+	f    *os.File
+	size int    // the most a write copies into buf
+	buf  []byte // page-aligned, from mmap when first needed: Go's heap promises no alignment
 }
 
 // openDirect opens part's file a second time with O_DIRECT, if the file
-// system allows it, with a buffer of size bytes; nil means buffered only.
-// The second open must reach the same file: it is refused otherwise.
+// system allows it, copying at most size bytes a write; nil means buffered
+// only. The second open must reach the same file: it is refused otherwise.
 func openDirect(part *os.File, size int) *directWriter {
 	if size%directAlign != 0 {
 		return nil
@@ -40,12 +44,7 @@ func openDirect(part *os.File, size int) *directWriter {
 		f.Close()
 		return nil
 	}
-	buf, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
-	if err != nil {
-		f.Close()
-		return nil
-	}
-	return &directWriter{f: f, buf: buf}
+	return &directWriter{f: f, size: size}
 }
 
 func sameFile(a, b *os.File) bool {
@@ -56,20 +55,36 @@ func sameFile(a, b *os.File) bool {
 
 // writeAt writes the pieces, one after the other, at off past the page
 // cache in one write, and reports whether it did; false leaves the write
-// to the caller's buffered file. A file system that refuses an aligned
-// direct write is not asked again.
+// to the caller's buffered file. Pieces that start on a page boundary (the
+// engine's bulk buffers do) go to the disk from where they are; others are
+// copied into an aligned buffer first. A file system that refuses an
+// aligned direct write is not asked again.
 func (d *directWriter) writeAt(off int64, pieces ...[]byte) (bool, error) {
 	if d == nil || d.f == nil || off%directAlign != 0 {
 		return false, nil
 	}
-	n := 0
+	inPlace, n := true, 0
 	for _, b := range pieces {
-		if len(b)%directAlign != 0 || n+len(b) > len(d.buf) {
+		if len(b)%directAlign != 0 {
 			return false, nil
 		}
-		n += copy(d.buf[n:], b)
+		inPlace = inPlace && uintptr(unsafe.Pointer(unsafe.SliceData(b)))%directAlign == 0
+		n += len(b)
 	}
-	_, err := d.f.WriteAt(d.buf[:n], off)
+	var err error
+	if inPlace {
+		err = d.writev(pieces, off)
+	} else {
+		buf := d.buffer(n)
+		if buf == nil {
+			return false, nil
+		}
+		at := 0
+		for _, b := range pieces {
+			at += copy(buf[at:], b)
+		}
+		_, err = d.f.WriteAt(buf, off)
+	}
 	if errors.Is(err, unix.EINVAL) {
 		d.f.Close()
 		d.f = nil
@@ -81,6 +96,65 @@ func (d *directWriter) writeAt(off int64, pieces ...[]byte) (bool, error) {
 	return true, nil
 }
 
+// buffer returns n bytes of the aligned buffer, mapped on first use; nil
+// when n is over its size or the memory cannot be had.
+func (d *directWriter) buffer(n int) []byte {
+	if n > d.size {
+		return nil
+	}
+	if d.buf == nil {
+		buf, err := unix.Mmap(-1, 0, d.size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+		if err != nil {
+			return nil
+		}
+		d.buf = buf
+	}
+	return d.buf[:n]
+}
+
+// writev writes the pieces at off with one pwritev, or more when the
+// kernel takes less than all of them.
+func (d *directWriter) writev(pieces [][]byte, off int64) error {
+	rc, err := d.f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	pieces = slices.Clone(pieces)
+	var werr error
+	err = rc.Write(func(fd uintptr) bool {
+		for len(pieces) > 0 && werr == nil {
+			n, err := unix.Pwritev(int(fd), pieces, off)
+			switch {
+			case errors.Is(err, unix.EINTR):
+			case err != nil:
+				werr = err
+			case n == 0:
+				werr = io.ErrShortWrite
+			default:
+				off += int64(n)
+				pieces = skipWritten(pieces, n)
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	return werr
+}
+
+// skipWritten drops the first n bytes of pieces.
+func skipWritten(pieces [][]byte, n int) [][]byte {
+	for len(pieces) > 0 && n >= len(pieces[0]) {
+		n -= len(pieces[0])
+		pieces = pieces[1:]
+	}
+	if len(pieces) > 0 {
+		pieces[0] = pieces[0][n:]
+	}
+	return pieces
+}
+
 // close releases the file and the buffer.
 func (d *directWriter) close() {
 	if d == nil {
@@ -89,5 +163,7 @@ func (d *directWriter) close() {
 	if d.f != nil {
 		d.f.Close()
 	}
-	_ = unix.Munmap(d.buf)
+	if d.buf != nil {
+		_ = unix.Munmap(d.buf)
+	}
 }

@@ -97,11 +97,13 @@ func (m *fileManager) serveOne(ctx context.Context, id crypto.ID) {
 		body, err = m.readChunk(t, int(g.Index))
 		if t.isGroup() && (err != nil || !verifiedChunk(t, int(g.Index), body)) {
 			// Other members may hold it: the asker looks elsewhere.
+			m.peers.recycleBulk(body)
 			m.gets[id] = m.gets[id][1:]
 			m.send(id, wire.FileStatus{ID: t.row.ID, Status: wire.FileFail, Reason: "no longer held here"})
 			return
 		}
 		if err != nil {
+			m.peers.recycleBulk(body)
 			m.fail(ctx, t, "cannot read the file: "+shortErr(err), true)
 			return
 		}
@@ -115,11 +117,15 @@ func (m *fileManager) serveOne(ctx context.Context, id crypto.ID) {
 	d := wire.FileData{Root: g.Root, Hashes: g.Hashes, Index: g.Index, Data: body}
 	if m.tamper != nil {
 		d.Data = bytes.Clone(d.Data)
+		m.peers.recycleBulk(body)
 		m.tamper(&d)
 	}
 	// On the session the request came on: served on a newer one, it would
 	// reach a receiver that asked again there and expects other chunks.
 	err := m.peers.sendBulkOn(id, m.session[id], d)
+	if err != nil {
+		m.peers.recycleBulk(d.Data) // not taken: read again when served
+	}
 	switch {
 	case errors.Is(err, p2p.ErrQueueFull):
 		m.parked[id] = true
@@ -138,7 +144,9 @@ func (m *fileManager) serveOne(ctx context.Context, id crypto.ID) {
 	}
 }
 
-// readChunk reads chunk i of t's source into the shared buffer.
+// readChunk reads chunk i of t's source into a buffer the engine lends,
+// which it sends without a copy, or else into the shared buffer. A chunk
+// not handed to sendBulkOn goes back with recycleBulk.
 func (m *fileManager) readChunk(t *transfer, i int) ([]byte, error) {
 	if t.src == nil {
 		f, err := os.Open(t.row.Path)
@@ -147,11 +155,16 @@ func (m *fileManager) readChunk(t *transfer, i int) ([]byte, error) {
 		}
 		t.src = f
 	}
-	if cap(m.buf) < t.row.ChunkSize {
-		m.buf = make([]byte, t.row.ChunkSize)
+	n := chunkLen(t.row.Size, t.row.ChunkSize, i)
+	b := m.peers.bulkData(n)
+	if b == nil {
+		if cap(m.buf) < n {
+			m.buf = make([]byte, t.row.ChunkSize)
+		}
+		b = m.buf[:n]
 	}
-	b := m.buf[:chunkLen(t.row.Size, t.row.ChunkSize, i)]
 	if _, err := t.src.ReadAt(b, int64(i)*int64(t.row.ChunkSize)); err != nil {
+		m.peers.recycleBulk(b)
 		return nil, err
 	}
 	return b, nil

@@ -308,13 +308,31 @@ func (p *peers) sendBulkOn(id crypto.ID, session uint64, d wire.FileData) error 
 	return b.TrySendBulkOn(id, session, d)
 }
 
-// bulkRecycler takes back the buffers of received file data.
+// bulkRecycler takes back the buffers of file data: received, or lent
+// to read a chunk into.
 type bulkRecycler interface {
 	RecycleBulk(data []byte)
 }
 
-// recycleBulk hands the engine back the Data of a received FileData once
-// nothing uses it any more. Any goroutine may call it.
+// bulkLender lends buffers to read a chunk into that sendBulkOn then
+// sends without copying.
+type bulkLender interface {
+	BulkData(n int) []byte
+}
+
+// bulkData returns n bytes to read file data into for sendBulkOn, lent
+// by the engine, or nil if the network lends none. What is not sent goes
+// back with recycleBulk.
+func (p *peers) bulkData(n int) []byte {
+	if l, ok := p.net.(bulkLender); ok {
+		return l.BulkData(n)
+	}
+	return nil
+}
+
+// recycleBulk hands the engine back the Data of a received FileData, or a
+// buffer from bulkData it did not take, once nothing uses it any more. Any
+// goroutine may call it.
 func (p *peers) recycleBulk(data []byte) {
 	if r, ok := p.net.(bulkRecycler); ok {
 		r.RecycleBulk(data)

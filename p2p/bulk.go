@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"unsafe"
 
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/sys/cpu"
@@ -188,7 +189,14 @@ func preferredBulkCipher() byte {
 // second per GiB here.
 const bulkPoolSize = 40
 
-// bufferPool keeps bulk buffers for reuse; any goroutine may use it.
+// bulkDataAlign is where the data of a bulk buffer starts: on a page
+// boundary, past the bulk payload's header. A receiver can then hand a
+// chunk straight to an O_DIRECT write, and a sender read a chunk straight
+// into the buffer it is sealed from, with no copy either way.
+const bulkDataAlign = 4096
+
+// bufferPool keeps bulk buffers for reuse; any goroutine may use it. Each
+// buffer starts wire.BulkHeaderSize bytes before a page boundary.
 type bufferPool chan []byte
 
 // get returns a buffer of length 0 and capacity at least n.
@@ -200,7 +208,18 @@ func (p bufferPool) get(n int) []byte {
 		}
 	default:
 	}
-	return make([]byte, 0, n)
+	return newBulkBuffer(n)
+}
+
+// newBulkBuffer allocates a buffer of capacity n whose byte at
+// wire.BulkHeaderSize is page-aligned. Go's heap promises no alignment,
+// so it takes a page more and starts where the address says; the heap
+// does not move what it allocated.
+func newBulkBuffer(n int) []byte {
+	b := make([]byte, n+bulkDataAlign)
+	addr := uintptr(unsafe.Pointer(&b[0])) + wire.BulkHeaderSize
+	skip := int((bulkDataAlign - addr%bulkDataAlign) % bulkDataAlign)
+	return b[skip : skip : skip+n]
 }
 
 // put keeps b for reuse, or drops it when the pool is full.

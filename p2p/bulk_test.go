@@ -9,6 +9,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"jarvis/crypto"
 	"jarvis/p2p/wire"
@@ -121,6 +122,9 @@ func sendChunks(t *testing.T, a, b *node, session uint64, n int) {
 			if !reflect.DeepEqual(d, want[got]) {
 				t.Fatalf("chunk %d arrived as chunk %d of %d bytes", got, d.Index, len(d.Data))
 			}
+			if uintptr(unsafe.Pointer(&d.Data[0]))%bulkDataAlign != 0 {
+				t.Fatalf("chunk %d arrived off a page boundary: it cannot go to an O_DIRECT write as it is", got)
+			}
 			b.e.RecycleBulk(d.Data)
 			got++
 		}
@@ -146,6 +150,73 @@ func TestBulkBuffersLentToTheAppComeBackWhole(t *testing.T) {
 		l.lend(b[1:], b)
 		if len(l.m) > 2*bulkPoolSize {
 			t.Fatalf("%d buffers remembered after %d lent and never handed back", len(l.m), i+1)
+		}
+	}
+}
+
+func TestBulkBuffersStartTheirDataOnAPageBoundary(t *testing.T) {
+	for _, n := range []int{1, wire.BulkHeaderSize + 1, 4096, wire.MaxBulkPayload} {
+		b := newBulkBuffer(n)
+		if len(b) != 0 || cap(b) != n {
+			t.Fatalf("buffer for %d bytes: len %d cap %d", n, len(b), cap(b))
+		}
+		if n > wire.BulkHeaderSize {
+			if at := uintptr(unsafe.Pointer(&b[:n][wire.BulkHeaderSize])); at%bulkDataAlign != 0 {
+				t.Fatalf("buffer for %d bytes: data at %#x, off a page boundary", n, at)
+			}
+		}
+	}
+}
+
+func TestDataReadIntoALentBufferIsSealedWhereItLies(t *testing.T) {
+	checkLeaks(t)
+	a, b, up := connectPair(t, fastLimits())
+	want := chunkData(3)
+	lentData := a.e.BulkData(len(want.Data))
+	copy(lentData, want.Data)
+	d := want
+	d.Data = lentData
+	payload, lent, err := a.e.bulkPayload(d)
+	if err != nil || !lent || &payload[wire.BulkHeaderSize] != &lentData[0] {
+		t.Fatalf("lent data was copied (lent %v, err %v)", lent, err)
+	}
+	if got, err := wire.DecodeBulk(payload); err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("payload decodes to chunk %d (%v)", got.Index, err)
+	}
+	a.e.bulkBufs.put(payload)
+	// Data of the caller's own is copied, and stays the caller's.
+	own := chunkData(4)
+	payload, lent, err = a.e.bulkPayload(own)
+	if err != nil || lent || &payload[wire.BulkHeaderSize] == &own.Data[0] {
+		t.Fatalf("the caller's data was not copied (lent %v, err %v)", lent, err)
+	}
+	// Sent for real, lent buffers arrive whole; a refused one stays the
+	// caller's, to send again.
+	for i := range 24 {
+		d := chunkData(i)
+		d.Data = a.e.BulkData(len(d.Data))
+		copy(d.Data, chunkData(i).Data)
+		for {
+			err := a.e.TrySendBulkOn(b.id.ID(), up.Peer.Session, d)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, ErrQueueFull) {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	for got := 0; got < 24; {
+		rcv := waitFor(t, b, 5*time.Second, "chunks on B", func(ev Event) bool { _, ok := ev.(Received); return ok }).(Received)
+		for _, m := range rcv.Msgs {
+			if d, ok := m.(wire.FileData); ok {
+				if !reflect.DeepEqual(d, chunkData(got)) {
+					t.Fatalf("chunk %d arrived as chunk %d", got, d.Index)
+				}
+				b.e.RecycleBulk(d.Data)
+				got++
+			}
 		}
 	}
 }

@@ -289,7 +289,9 @@ func (e *Engine) TrySend(id crypto.ID, msgs ...wire.Message) error {
 // ErrQueueFull and OnWritable work as for TrySend. Answers to requests that
 // came on num are refused with ErrNoSession if it has ended, rather than
 // sent on its successor, where the peer, which asks again on every new
-// session, does not expect them. d.Data is copied: the caller keeps it.
+// session, does not expect them. d.Data is copied and the caller keeps it,
+// unless it came from BulkData: then it is sent from where it lies, and
+// the engine takes it on success; on an error it is still the caller's.
 func (e *Engine) TrySendBulkOn(id crypto.ID, num uint64, d wire.FileData) error {
 	s, err := e.session(id)
 	if err != nil {
@@ -298,15 +300,50 @@ func (e *Engine) TrySendBulkOn(id crypto.ID, num uint64, d wire.FileData) error 
 	if num != 0 && s.num != num {
 		return fmt.Errorf("p2p: send on session %d: %w", num, ErrNoSession)
 	}
-	payload, err := wire.AppendBulk(e.bulkBufs.get(wire.BulkHeaderSize+len(d.Data)), d)
+	payload, lent, err := e.bulkPayload(d)
 	if err != nil {
 		return err
 	}
 	if err := s.tryEnqueueOn(s.bulk, [][]byte{payload}, time.Now()); err != nil {
-		e.bulkBufs.put(payload)
+		if lent {
+			e.bulkLent.lend(d.Data, payload) // still the caller's
+		} else {
+			e.bulkBufs.put(payload)
+		}
 		return fmt.Errorf("p2p: send: %w", err)
 	}
 	return nil
+}
+
+// bulkPayload is d as a bulk payload. Data from BulkData is already in
+// place: only the header is written in front of it, and lent reports
+// that the buffer was taken back from the caller.
+func (e *Engine) bulkPayload(d wire.FileData) (payload []byte, lent bool, err error) {
+	if buf, ok := e.bulkLent.back(d.Data); ok {
+		if cap(buf) >= wire.BulkHeaderSize+len(d.Data) && &buf[:wire.BulkHeaderSize+1][wire.BulkHeaderSize] == &d.Data[0] {
+			hdr, err := wire.AppendBulkHeader(buf[:0], d)
+			if err != nil {
+				e.bulkLent.lend(d.Data, buf)
+				return nil, false, err
+			}
+			return hdr[:wire.BulkHeaderSize+len(d.Data)], true, nil
+		}
+		e.bulkLent.lend(d.Data, buf) // lent for something else: copy it
+	}
+	payload, err = wire.AppendBulk(e.bulkBufs.get(wire.BulkHeaderSize+len(d.Data)), d)
+	return payload, false, err
+}
+
+// BulkData returns a buffer of n bytes, at most wire.MaxBulkData, to read
+// file data into for TrySendBulkOn: sent from there, it is sealed where
+// it lies rather than copied into a buffer of the engine's. The engine
+// takes it back when TrySendBulkOn succeeds; until then, or when the
+// caller gives up on it, RecycleBulk returns it.
+func (e *Engine) BulkData(n int) []byte {
+	buf := e.bulkBufs.get(wire.BulkHeaderSize + n)
+	data := buf[wire.BulkHeaderSize : wire.BulkHeaderSize+n]
+	e.bulkLent.lend(data, buf)
+	return data
 }
 
 // RecycleBulk hands back the Data of a FileData that came in a bulk frame,

@@ -23,6 +23,16 @@ const (
 
 // AppendBulk appends d as a bulk payload; its Offset must be 0.
 func AppendBulk(dst []byte, d FileData) ([]byte, error) {
+	dst, err := AppendBulkHeader(dst, d)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, d.Data...), nil
+}
+
+// AppendBulkHeader appends the header of d's bulk payload, all of it but
+// the data, for a sender whose data already follows in the buffer.
+func AppendBulkHeader(dst []byte, d FileData) ([]byte, error) {
 	if d.Offset != 0 {
 		return dst, fmt.Errorf("wire: bulk data at offset %d: %w", d.Offset, ErrOverLimit)
 	}
@@ -31,8 +41,7 @@ func AppendBulk(dst []byte, d FileData) ([]byte, error) {
 	}
 	dst = append(dst, d.Root[:]...)
 	dst = append(dst, boolByte(d.Hashes))
-	dst = binary.BigEndian.AppendUint32(dst, d.Index)
-	return append(dst, d.Data...), nil
+	return binary.BigEndian.AppendUint32(dst, d.Index), nil
 }
 
 // DecodeBulk decodes a bulk payload. The returned Data aliases b: the
