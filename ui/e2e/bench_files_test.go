@@ -329,7 +329,9 @@ func bFilesSection(t *testing.T, r *bReport, bin string) {
 	// The same chat on the same pair with no transfer, for reference: on a
 	// shared machine the scheduler alone adds milliseconds.
 	quiet := bLatencyRun(t, p, 10, 5*time.Second)
-	for range 3 {
+	// Five rounds of the three copies, alternating, since scp's speed on a
+	// shared VM swings by half from minute to minute.
+	for range 5 {
 		gcm = append(gcm, rate(bTimeScp(t, sshd, "aes128-gcm@openssh.com", src)))
 		def = append(def, rate(bTimeScp(t, sshd, "", src)))
 		run := bFileRunWithChat(t, p, src)
@@ -371,17 +373,20 @@ func bFilesSection(t *testing.T, r *bReport, bin string) {
 	r.detail("**Files.** A 1 GiB file of random bytes, synced to disk first, goes from A to B, two `jarvis --headless` "+
 		"processes on loopback; B accepts at the offer. \"file_send → saved\" runs from the test writing `file_send` to A to B's "+
 		"`file_done`: A hashes the file (BLAKE3, both cores), offers it, B fetches every 256 KiB chunk (one bulk frame each, "+
-		"AES-256-GCM, 32 in flight), hashes each on one goroutine while another writes the ones before with O_DIRECT, up to "+
-		"1 MiB a write; saved means checked and under its name, its fsync follows in the background (scp does not sync either). scp copies the same file through a throwaway sshd on 127.0.0.1, with "+
-		"`-c aes128-gcm@openssh.com` and with its default; every copy is deleted and the disk synced before the next, so none "+
-		"pays for another's dirty pages. Three rounds of the three, alternating. CPU time per side (user + system, from "+
-		"/proc) over a Jarvis copy: A %.2f s, B %.2f s (medians) for %d MiB in %s: both sides together use about %.0f%% of the "+
-		"two cores. What a gigabyte costs on each side, from CPU profiles of the same processes (not part of this run): BLAKE3 "+
-		"~0.25 s (A hashes before the offer, B as chunks arrive), AES-GCM ~0.15 s, the kernel's loopback TCP ~0.3 s, reading "+
-		"the file ~0.25 s per pass (A reads it twice); on this VM a buffered write costs ~1.7 s of kernel time per GiB "+
-		"(new page-cache pages are faulted in from the host), and so does touching a fresh buffer's pages, which is why B "+
-		"writes past the page cache and both sides reuse their buffers. Tried and dropped: hashing A's file through mmap "+
-		"(the mapped pages count in A's RSS, a GiB above idle; dropping them as it goes cost more than the read it saves).",
+		"AES-256-GCM, 32 in flight; A reads each chunk into the buffer it is sealed from), hashes each on one goroutine "+
+		"while another writes the ones before with O_DIRECT straight from the buffers they were opened into, up to 1 MiB a "+
+		"write; saved means checked and under its name, its fsync follows in the background (scp does not sync either). "+
+		"scp copies the same file through a throwaway sshd on 127.0.0.1, with `-c aes128-gcm@openssh.com` and with its "+
+		"default; every copy is deleted and the disk synced before the next, so none pays for another's dirty pages. Five "+
+		"rounds of the three, alternating. CPU time per side (user + system, from /proc) over a Jarvis copy: A %.2f s, B "+
+		"%.2f s (medians) for %d MiB in %s: both sides together use about %.0f%% of the two cores. What a gigabyte costs, "+
+		"from CPU profiles of the same code in one process (not part of this run; this VM's speed swings by a third from "+
+		"minute to minute): BLAKE3 0.4–0.6 s a pass (A hashes before the offer, B as chunks arrive), AES-GCM ~0.27 s a side, "+
+		"the kernel's loopback TCP ~0.6 s for both sides, reading the file ~0.2 s a pass (A reads it twice), B's direct "+
+		"writes ~0.15 s. On this VM a buffered write costs ~1.7 s of kernel time per GiB (new page-cache pages are faulted "+
+		"in from the host), and so does touching a fresh buffer's pages, which is why B writes past the page cache and both "+
+		"sides reuse their buffers. Tried and dropped: hashing A's file through mmap (the mapped pages count in A's RSS, a "+
+		"GiB above idle; dropping them as it goes cost more than the read it saves).",
 		cpuA.median(), cpuB.median(), mib, bFmtDur(time.Duration(float64(time.Second)*float64(size)/total.median())),
 		100*(cpuA.median()+cpuB.median())/(2*float64(size)/total.median()))
 	t.Logf("files: jarvis total %v, transfer %v; scp gcm %v, default %v; RSS above idle A %v B %v KiB; resume: fetched twice %d, sent twice %d",
