@@ -44,7 +44,7 @@ func bPlanFromEnv() benchPlan {
 		starts: 5, startsRealKDF: 3, memoryIdle: 3 * time.Second, historyCmds: 20,
 		idleFor: 5 * time.Minute, goCount: "3",
 		torStarts: 3, torRoundTrips: 210, torMsgs: 2000,
-		cpuFor: 10 * time.Minute, rssAfter: 60 * time.Second, hubPeers: 10, qemuStarts: 3, throughputRuns1k: 2, msgs1k: 20_000,
+		cpuFor: 10 * time.Minute, rssAfter: 60 * time.Second, hubPeers: 10, qemuStarts: 3, throughputRuns1k: 4, msgs1k: 20_000,
 	}
 	if os.Getenv("JARVIS_BENCH_QUICK") != "" {
 		p.throughputMsgs, p.throughputRuns = 20_000, 2
