@@ -97,13 +97,12 @@ func (m *fileManager) serveOne(ctx context.Context, id crypto.ID) {
 		body, err = m.readChunk(t, int(g.Index))
 		if t.isGroup() && (err != nil || !verifiedChunk(t, int(g.Index), body)) {
 			// Other members may hold it: the asker looks elsewhere.
-			m.peers.recycleBulk(body)
+			m.peers.recycleBulk(body) // nil after a failed read
 			m.gets[id] = m.gets[id][1:]
 			m.send(id, wire.FileStatus{ID: t.row.ID, Status: wire.FileFail, Reason: "no longer held here"})
 			return
 		}
 		if err != nil {
-			m.peers.recycleBulk(body)
 			m.fail(ctx, t, "cannot read the file: "+shortErr(err), true)
 			return
 		}

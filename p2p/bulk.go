@@ -254,14 +254,21 @@ func (l *lentBuffers) lend(data, buf []byte) {
 	l.m[&data[0]] = buf
 }
 
+// find returns the buffer data was lent in, if it was, and leaves it lent.
+func (l *lentBuffers) find(data []byte) ([]byte, bool) { return l.lookup(data, false) }
+
 // back returns the buffer data was lent in, if it was.
-func (l *lentBuffers) back(data []byte) ([]byte, bool) {
+func (l *lentBuffers) back(data []byte) ([]byte, bool) { return l.lookup(data, true) }
+
+func (l *lentBuffers) lookup(data []byte, forget bool) ([]byte, bool) {
 	if len(data) == 0 {
 		return nil, false
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	buf, ok := l.m[&data[0]]
-	delete(l.m, &data[0])
+	if forget {
+		delete(l.m, &data[0])
+	}
 	return buf, ok
 }

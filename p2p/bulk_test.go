@@ -95,10 +95,18 @@ func connectPair(t *testing.T, lim Limits) (a, b *node, up PeerUp) {
 // text message each, and checks that b gets them all whole and in order.
 func sendChunks(t *testing.T, a, b *node, session uint64, n int) {
 	t.Helper()
+	sendChunksFrom(t, a, b, session, n, chunkData)
+}
+
+// sendChunksFrom is sendChunks with chunk i's data as data(i) makes it:
+// chunkData(i)'s bytes, in memory of the caller's or lent by A.
+func sendChunksFrom(t *testing.T, a, b *node, session uint64, n int, data func(i int) wire.FileData) {
+	t.Helper()
 	var want []wire.Message
 	for i := range n {
+		d := data(i)
 		for {
-			err := a.e.TrySendBulkOn(b.id.ID(), session, chunkData(i))
+			err := a.e.TrySendBulkOn(b.id.ID(), session, d)
 			if err == nil {
 				break
 			}
@@ -183,7 +191,7 @@ func TestDataReadIntoALentBufferIsSealedWhereItLies(t *testing.T) {
 	if got, err := wire.DecodeBulk(payload); err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("payload decodes to chunk %d (%v)", got.Index, err)
 	}
-	a.e.bulkBufs.put(payload)
+	a.e.RecycleBulk(lentData) // not sent: still lent, so it goes back whole
 	// Data of the caller's own is copied, and stays the caller's.
 	own := chunkData(4)
 	payload, lent, err = a.e.bulkPayload(own)
@@ -192,33 +200,13 @@ func TestDataReadIntoALentBufferIsSealedWhereItLies(t *testing.T) {
 	}
 	// Sent for real, lent buffers arrive whole; a refused one stays the
 	// caller's, to send again.
-	for i := range 24 {
+	a.e.bulkBufs.put(payload)
+	sendChunksFrom(t, a, b, up.Peer.Session, 24, func(i int) wire.FileData {
 		d := chunkData(i)
 		d.Data = a.e.BulkData(len(d.Data))
 		copy(d.Data, chunkData(i).Data)
-		for {
-			err := a.e.TrySendBulkOn(b.id.ID(), up.Peer.Session, d)
-			if err == nil {
-				break
-			}
-			if !errors.Is(err, ErrQueueFull) {
-				t.Fatal(err)
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
-	for got := 0; got < 24; {
-		rcv := waitFor(t, b, 5*time.Second, "chunks on B", func(ev Event) bool { _, ok := ev.(Received); return ok }).(Received)
-		for _, m := range rcv.Msgs {
-			if d, ok := m.(wire.FileData); ok {
-				if !reflect.DeepEqual(d, chunkData(got)) {
-					t.Fatalf("chunk %d arrived as chunk %d", got, d.Index)
-				}
-				b.e.RecycleBulk(d.Data)
-				got++
-			}
-		}
-	}
+		return d
+	})
 }
 
 func TestBulkDataGoesOnlyOnTheSessionItAnswersAndArrivesWhole(t *testing.T) {

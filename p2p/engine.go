@@ -300,35 +300,32 @@ func (e *Engine) TrySendBulkOn(id crypto.ID, num uint64, d wire.FileData) error 
 	if num != 0 && s.num != num {
 		return fmt.Errorf("p2p: send on session %d: %w", num, ErrNoSession)
 	}
-	payload, lent, err := e.bulkPayload(d)
+	payload, inPlace, err := e.bulkPayload(d)
 	if err != nil {
 		return err
 	}
 	if err := s.tryEnqueueOn(s.bulk, [][]byte{payload}, time.Now()); err != nil {
-		if lent {
-			e.bulkLent.lend(d.Data, payload) // still the caller's
-		} else {
+		if !inPlace {
 			e.bulkBufs.put(payload)
 		}
 		return fmt.Errorf("p2p: send: %w", err)
+	}
+	if inPlace {
+		e.bulkLent.back(d.Data) // the writer puts the buffer back in the pool
 	}
 	return nil
 }
 
 // bulkPayload is d as a bulk payload. Data from BulkData is already in
-// place: only the header is written in front of it, and lent reports
-// that the buffer was taken back from the caller.
-func (e *Engine) bulkPayload(d wire.FileData) (payload []byte, lent bool, err error) {
-	if buf, ok := e.bulkLent.back(d.Data); ok {
-		if cap(buf) >= wire.BulkHeaderSize+len(d.Data) && &buf[:wire.BulkHeaderSize+1][wire.BulkHeaderSize] == &d.Data[0] {
-			hdr, err := wire.AppendBulkHeader(buf[:0], d)
-			if err != nil {
-				e.bulkLent.lend(d.Data, buf)
-				return nil, false, err
-			}
-			return hdr[:wire.BulkHeaderSize+len(d.Data)], true, nil
+// place: only the header is written in front of it, and inPlace says so.
+func (e *Engine) bulkPayload(d wire.FileData) (payload []byte, inPlace bool, err error) {
+	if buf, ok := e.bulkLent.find(d.Data); ok && len(d.Data) > 0 && cap(buf) >= wire.BulkHeaderSize+len(d.Data) &&
+		&buf[:wire.BulkHeaderSize+1][wire.BulkHeaderSize] == &d.Data[0] {
+		hdr, err := wire.AppendBulkHeader(buf[:0], d)
+		if err != nil {
+			return nil, false, err
 		}
-		e.bulkLent.lend(d.Data, buf) // lent for something else: copy it
+		return hdr[:wire.BulkHeaderSize+len(d.Data)], true, nil
 	}
 	payload, err = wire.AppendBulk(e.bulkBufs.get(wire.BulkHeaderSize+len(d.Data)), d)
 	return payload, false, err
